@@ -1,0 +1,253 @@
+//! The finding-code catalogue: every code fluxport can report, its severity, what it
+//! means and how to fix it. `fluxport explain CODE` prints these entries, and the README
+//! table is checked against this list by a test.
+
+use serde::{Serialize, Serializer};
+
+/// How urgent a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Done, but worth knowing.
+    Info,
+    /// Converted, but a human must act or review before the cut-over.
+    Warning,
+    /// Not converted: the input is broken or cannot be expressed in Flux v2.
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+macro_rules! codes {
+    ($( $id:ident = $sev:ident, $section:literal, $meaning:literal, $fix:literal; )*) => {
+        /// A finding code. The string form (`Code::as_str`) is stable.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        #[allow(non_camel_case_types)]
+        pub enum Code { $( $id, )* }
+
+        impl Code {
+            pub const ALL: &'static [Code] = &[ $( Code::$id, )* ];
+            pub fn as_str(self) -> &'static str {
+                match self { $( Code::$id => stringify!($id), )* }
+            }
+            pub fn severity(self) -> Severity {
+                match self { $( Code::$id => Severity::$sev, )* }
+            }
+            /// MAPPING.md section (or "fluxport" for the converter's own input checks).
+            pub fn section(self) -> &'static str {
+                match self { $( Code::$id => $section, )* }
+            }
+            pub fn meaning(self) -> &'static str {
+                match self { $( Code::$id => $meaning, )* }
+            }
+            pub fn fix(self) -> &'static str {
+                match self { $( Code::$id => $fix, )* }
+            }
+        }
+    };
+}
+
+codes! {
+    // ---- input problems (fluxport's own codes) ----
+    YAML_PARSE_ERROR = Error, "fluxport",
+        "The document is not valid YAML. It was passed through unchanged and not converted.",
+        "Fix the YAML at the reported line and column (kubectl would reject it too), then convert again.";
+    DUPLICATE_KEY = Error, "fluxport",
+        "A mapping has the same key twice. Kubernetes tooling keeps one of them silently, so the intent is unclear. The document was passed through unchanged.",
+        "Remove or merge the duplicate key, then convert again.";
+    TEMPLATED_FILE = Warning, "fluxport",
+        "The file contains template syntax ({{ }} or {% %}) outside YAML strings and cannot be read as a manifest before rendering. It was passed through unchanged.",
+        "Render the template (helm template, Ansible, ...) and convert the output, or convert the generated manifests in the pipeline that renders them.";
+    NOT_UTF8 = Error, "fluxport",
+        "The file is not valid UTF-8 text. It was passed through unchanged.",
+        "Re-encode the file as UTF-8 if it is a manifest.";
+    LIMIT_EXCEEDED = Error, "fluxport",
+        "The input is over one of fluxport's safety limits (size, documents, nesting depth or aliases). The file was passed through unchanged.",
+        "Split the file, or raise the limit (CLI: --max-file-bytes, --max-documents, --max-depth, --max-aliases) if the input is trusted.";
+    INVALID_FIELD = Error, "fluxport",
+        "A v1 field has a value of the wrong type (for example `timeout: \"abc\"` or `values` as a list). helm-operator would have rejected this HelmRelease, so it was not converted.",
+        "Fix the field's type in the v1 manifest, then convert again.";
+    UNKNOWN_FIELD = Warning, "fluxport",
+        "The v1 object has a field that the v1 API does not define. It has no v2 counterpart and was dropped.",
+        "Check whether the field was a typo (v1 ignored it). If it carried meaning, move it to the right v2 field by hand.";
+    COMMENTS_DROPPED = Info, "fluxport",
+        "Comments outside `spec.values` and `metadata.labels` of a converted HelmRelease could not be carried over, because the fields around them were restructured.",
+        "Re-add the comments you still need next to the new v2 fields.";
+    SOURCE_NAME_CLASH = Info, "§1",
+        "Two different sources map to the same generated name; the later one (in sorted order) got a numeric suffix.",
+        "Nothing to do; rename the source if you prefer another name.";
+    EXISTING_SOURCE_REUSED = Info, "§1",
+        "The input already has a Flux v2 source for this URL in this namespace; the converted HelmRelease points at it instead of a new one.",
+        "Nothing to do.";
+    // ---- §2 HelmRelease ----
+    RELEASE_NAME_TOO_LONG = Error, "§2.2",
+        "The v1-computed release name is longer than 53 characters. Helm 3 and the v2 CRD reject it, so no v2 HelmRelease was emitted.",
+        "The release cannot exist under Helm 3 with this name. Pick a shorter spec.releaseName, accept a fresh install, and migrate data by hand.";
+    NO_ROLLBACK_HISTORY = Warning, "§2.2",
+        "helm-controller adopts the existing release on its first reconcile and starts with an empty history, so a rollback right after the migration fails with \"missing rollback target\".",
+        "Avoid upgrades that may fail right after the cut-over, or let one successful upgrade happen first.";
+    HELM2_RELEASE = Warning, "§2.3",
+        "The release still runs on Helm 2 (Tiller). helm-controller cannot read Tiller storage and would install a second copy.",
+        "Before applying the v2 HelmRelease, run `helm 2to3 convert <releaseName>` (see the runbook), or while still on helm-operator set `spec.helmVersion: v3` plus the annotation `helm.fluxcd.io/migrate: \"true\"`.";
+    HELM2_SELECTOR_HERITAGE = Warning, "§2.3",
+        "A chart template puts `heritage: {{ .Release.Service }}` into a selector. Under Helm 3 the value changes from Tiller to Helm and the first upgrade fails on the immutable selector.",
+        "Remove heritage from selectors (keep it as a plain label) before the cut-over.";
+    INVALID_CHART_SOURCE = Error, "§2.4",
+        "The chart needs either `git` + `path` or `repository` + `name` + `version`. helm-operator never synced this HelmRelease.",
+        "Complete the chart source in the v1 manifest, then convert again.";
+    CHART_NAME_ALIAS = Warning, "§2.4.1",
+        "`chart.name` had a repository alias prefix (for example `stable/redis`); v2 takes the bare chart name.",
+        "Nothing to do; check that the chart exists in the generated HelmRepository.";
+    HELMREPO_AUTH_UNKNOWN = Warning, "§2.4.1",
+        "`chart.chartPullSecret` was set, but helm-operator never implemented it; credentials came from `--helm-repository-import`.",
+        "Create a Secret with username/password (and a certSecretRef for TLS) and set `spec.secretRef` on the HelmRepository.";
+    UNSUPPORTED_REPO_SCHEME = Error, "§2.4.1",
+        "The chart repository uses a scheme (s3://, gs://, ...) that needed a Helm downloader plugin; v2 accepts only http, https and oci.",
+        "Move the charts to an OCI registry, or use a Bucket source with `chart: ./path/<name>-<version>.tgz`.";
+    DEPRECATED_STABLE_REPO = Warning, "§2.4.1",
+        "The dead kubernetes-charts(-incubator).storage.googleapis.com URL was rewritten to charts.helm.sh.",
+        "Nothing to do; consider moving to the chart's maintained repository.";
+    GIT_REF_AMBIGUOUS = Warning, "§2.4.2",
+        "`chart.ref` looks like a version tag, but v1 accepted branch, tag or commit alike and the converter cannot tell them apart offline. It was written as a branch.",
+        "If the ref is a tag, change `ref.branch` to `ref.tag` in the GitRepository.";
+    SHORT_SHA = Warning, "§2.4.2",
+        "`chart.ref` looks like a short commit SHA; v2 needs the full 40-character SHA in `ref.commit`.",
+        "Replace it with the full commit SHA in `ref.commit`.";
+    GIT_CHART_REVISION_SEMANTICS = Info, "§2.4.2",
+        "v1 upgraded a git chart when files under its path changed; v2 with `reconcileStrategy: Revision` upgrades on every commit to the repository.",
+        "Nothing to do if extra no-op upgrades are acceptable; otherwise bump the chart version and use ChartVersion.";
+    SSH_SECRET_REQUIRED = Warning, "§2.4.2",
+        "The git source uses SSH; v2 needs a Secret with `identity` and `known_hosts` in the GitRepository's namespace.",
+        "Run `flux create secret git <name> --url=<ssh url>` (or create the Secret from the old deploy key plus known_hosts).";
+    GIT_CREDENTIALS_IN_URL = Warning, "§2.4.2",
+        "The git URL carried credentials; they were removed from the URL and a secretRef placeholder was written.",
+        "Create the named Secret with `username` and `password` keys.";
+    DEP_REPO_ALIAS = Warning, "§2.4.2",
+        "A chart dependency uses a repository alias (`@name` / `alias:name`); source-controller accepts only http(s):// and oci:// URLs.",
+        "Replace the alias with the full repository URL.";
+    VALUES_CROSS_NAMESPACE = Warning, "§2.5",
+        "A valuesFrom reference pointed at another namespace; v2 has no namespace field, so it now points at a same-named object in the HelmRelease namespace.",
+        "Copy the ConfigMap/Secret into the HelmRelease namespace before the cut-over.";
+    EXTERNAL_VALUES_URL = Warning, "§2.5",
+        "`valuesFrom.externalSourceRef` (values from a URL) has no v2 equivalent and was dropped.",
+        "Have a CronJob or CI job write the content into a ConfigMap and reference it with `valuesFrom` kind ConfigMap.";
+    CHARTFILE_ORDER = Warning, "§2.5",
+        "A chartFileRef was not the first values source; in v2 chart files always rank below every valuesFrom entry and the inline values.",
+        "Check that no key set by that file is also set by an earlier valuesFrom entry.";
+    CHARTFILE_ON_REPO_CHART = Warning, "§2.5",
+        "A chartFileRef on a Helm repository chart never worked in v1.",
+        "Optional refs were dropped; for required ones the emitted valuesFiles must exist in the chart package.";
+    VALUES_OPTIONAL_NARROWED = Info, "§2.5",
+        "`optional: true` in v2 skips a missing object or key, but no longer a value that fails to parse.",
+        "Make sure the referenced values parse as YAML.";
+    RECREATE_NOOP = Warning, "§2.6",
+        "`rollback.recreate` is deprecated and does nothing since helm-controller moved to the Helm 4 SDK.",
+        "Remove it when convenient; restart workloads by other means if you relied on it.";
+    TEST_CLEANUP_DROPPED = Info, "§2.6",
+        "`test.cleanup: false` was a Helm 2 option with no v2 counterpart.",
+        "Nothing to do.";
+    V1BETA1_RESETVALUES = Warning, "§2.8",
+        "A flux.weave.works/v1beta1 HelmRelease without values: Tiller reused the previous release's values on upgrade, v2 resets them.",
+        "Put the values the release runs with into `spec.values` (see `helm get values`).";
+    OPENAPI_VALIDATION_UPGRADE = Info, "§2.1",
+        "Idiomatic mode also disables OpenAPI validation on upgrades; helm-operator only disabled it on install.",
+        "Nothing to do unless you rely on upgrade-time validation.";
+    ALLOW_NAMESPACE = Warning, "§2.7",
+        "helm-operator `--allow-namespace` has no direct v2 equivalent.",
+        "Restrict helm-controller with `--watch-all-namespaces=false` or use RBAC with serviceAccountName impersonation.";
+    // ---- §3 daemon ----
+    DUPLICATE_ACROSS_PATHS = Error, "§3.1",
+        "The same object is defined under two git paths; separate Kustomizations would fight over it.",
+        "Keep the object in one path only.";
+    SYNC_TAG_GONE = Info, "§3.1",
+        "v2 keeps sync state in object status and writes no flux-sync tag or git notes.",
+        "If something watched the flux-sync tag, use a notification-controller commit-status Provider instead.";
+    GIT_SECRET = Warning, "§3.1",
+        "`--git-secret` (git-secret decryption) has no v2 equivalent.",
+        "Re-encrypt the secrets with SOPS and configure `spec.decryption` on the Kustomization.";
+    FLAG_NO_EQUIVALENT = Info, "§3.1",
+        "A fluxd or helm-operator flag has no Flux v2 counterpart and was dropped.",
+        "Read the message for the flag; most need no action.";
+    CHART_DIR_IN_PATH = Warning, "§3.2",
+        "A Helm chart directory sits under a git path. v1 skipped it; v2 would try to apply its templates, so an ignore pattern was written.",
+        "Nothing to do; keep the ignore pattern in the GitRepository.";
+    STRAY_KUSTOMIZATION = Warning, "§3.2",
+        "A kustomization.yaml under a git path was not used by v1, but v2 will use it, so only what it lists will be applied.",
+        "List every manifest of that directory in the kustomization.yaml, or remove it.";
+    NON_MANIFEST_YAML = Info, "§3.2",
+        "A YAML file under a git path is not a Kubernetes manifest (no kind). v2 would fail to apply it.",
+        "It was added to the ignore list; move it out of the synced path if you prefer.";
+    UNKNOWN_SCOPE = Warning, "§3.3",
+        "The object has no namespace and its kind is neither a known built-in nor a CRD in the input, so fluxport cannot tell whether it is namespaced.",
+        "Add `metadata.namespace` by hand if the kind is namespaced.";
+    SOPS_FULLY_ENCRYPTED = Error, "§3.5",
+        "The file's kind/apiVersion/metadata are SOPS-encrypted; kustomize-controller cannot parse it.",
+        "Re-encrypt with `encrypted_regex: ^(data|stringData)$`.";
+    GENERATOR_UNSUPPORTED = Error, "§3.6",
+        "A .flux.yaml generator runs a command other than `kustomize build`; v2 runs no shell commands.",
+        "Render the manifests in CI and commit the output, or publish an OCI artifact.";
+    UPDATER_UNSUPPORTED = Warning, "§3.6",
+        "A .flux.yaml commandUpdated updater has no v2 equivalent; image updates use markers.",
+        "Mark the image fields with `$imagepolicy` markers.";
+    NOTIFICATIONS = Info, "§5",
+        "fluxd `--connect` (FluxCloud/Weave Cloud events) has no automatic mapping.",
+        "Create notification-controller Provider and Alert objects.";
+    // ---- §4 image automation ----
+    POLICY_CONFLICT = Warning, "§4.1",
+        "The same image policy is set under several annotation prefixes with different values; fluxcd.io/ wins, then flux.weave.works/, then filter.fluxcd.io/.",
+        "Remove the losing annotations from the v1 manifest if the result is not what you meant.";
+    UNSUPPORTED_IMAGE_SPLIT = Warning, "§4.3",
+        "The values split the image as registry + `name:tag`; no v2 setter can write that shape, so no marker was written.",
+        "Restructure the values into repository + tag (or one full image string) and add the marker by hand.";
+    NONSTRING_TAG = Warning, "§4.3",
+        "An image tag in values is not a YAML string (for example 1.10 is a float). v1 ignored it; fluxport quoted it to write the marker.",
+        "Nothing to do; keep tags quoted.";
+    SEMVER_TWO_PART = Warning, "§4.4",
+        "The current tag has fewer than three version parts; v2 semver policies ignore such tags.",
+        "Publish tags as MAJOR.MINOR.PATCH, or use a filterTags pattern with numerical ordering.";
+    BUILD_TIME_ORDERING_LOST = Warning, "§4.4",
+        "v1 picked the newest image by build time; v2 cannot order by build time. The policy was emitted suspended with a TODO.",
+        "Adopt sortable tags (e.g. <branch>-<sha>-<timestamp>), set filterTags.extract + numerical ordering, then remove `suspend: true`.";
+    LATEST_NOOP = Info, "§4.4",
+        "The filter `latest` never moved in v1; no policy was emitted.",
+        "For digest pinning use `digestReflectionPolicy: Always` with an interval and a :digest marker.";
+    LATEST_MAY_MATCH = Warning, "§4.4",
+        "The translated pattern can match the tag `latest`, which v1 always excluded.",
+        "Tighten the pattern so it cannot match `latest`.";
+    REGISTRY_CREDS = Warning, "§4.5",
+        "The workload pulls with imagePullSecrets; the ImageRepository needs a Secret in its own namespace.",
+        "Copy the pull secret into the automation namespace and keep the written secretRef.";
+}
+
+impl Serialize for Code {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Code {
+    pub fn parse(s: &str) -> Option<Code> {
+        let s = s.trim().trim_start_matches("WARN(").trim_end_matches(')');
+        Code::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(s))
+    }
+
+    /// The text `fluxport explain CODE` prints.
+    pub fn explain(self) -> String {
+        format!(
+            "{code} ({sev}, MAPPING.md {sec})\n\nWhat it means:\n  {m}\n\nHow to fix:\n  {f}\n",
+            code = self.as_str(),
+            sev = self.severity().as_str(),
+            sec = self.section(),
+            m = self.meaning(),
+            f = self.fix()
+        )
+    }
+}

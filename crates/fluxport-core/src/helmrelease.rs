@@ -1,0 +1,1 @@
+//! v1 HelmRelease → v2 HelmRelease (MAPPING.md §2).

@@ -1,0 +1,243 @@
+//! Load: split each input file into YAML documents and parse them with spans.
+//! Problems become findings; a file that cannot be read is passed through unchanged.
+
+use crate::classify::{classify, DocKind};
+use crate::codes::Code;
+use crate::options::Limits;
+use crate::report::Finding;
+use crate::text::LineIndex;
+use crate::yaml::{parse_document, ParseErrorKind, Parsed};
+use crate::InputFile;
+
+/// One YAML document of a file: a byte range of the file text (from its `---` line, if
+/// any, to the next one) and its parse.
+#[derive(Debug)]
+pub struct Doc {
+    /// Byte range of the chunk in the file text.
+    pub start: usize,
+    pub end: usize,
+    /// Number of lines before the chunk (add to a node's line for a file line).
+    pub line_offset: usize,
+    pub parsed: Option<Parsed>,
+    pub kind: DocKind,
+    /// Line index of the chunk text (node spans are relative to the chunk).
+    pub index: LineIndex,
+}
+
+impl Doc {
+    pub fn text<'a>(&self, file_text: &'a str) -> &'a str {
+        &file_text[self.start..self.end]
+    }
+    pub fn root(&self) -> Option<&crate::yaml::Node> {
+        self.parsed.as_ref().and_then(|p| p.root.as_ref())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// `.yaml`/`.yml` (or stdin): parsed.
+    Yaml,
+    /// A file inside a Helm chart directory (next to a `Chart.yaml`): not a manifest.
+    ChartFile,
+    /// Anything else: passed through.
+    Other,
+}
+
+#[derive(Debug)]
+pub struct LoadedFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+    /// `None` when the file is not UTF-8 (or not parsed at all).
+    pub text: Option<String>,
+    pub kind: FileKind,
+    pub docs: Vec<Doc>,
+    /// The file's line ending.
+    pub nl: &'static str,
+    /// True when a load problem means nothing in this file may be rewritten.
+    pub untouchable: bool,
+}
+
+pub fn is_yaml_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".yaml") || lower.ends_with(".yml") || path == "-" || path.is_empty()
+}
+
+/// Directories (with trailing `/`, `""` for the root) that hold a `Chart.yaml`.
+pub fn chart_dirs(inputs: &[InputFile]) -> Vec<String> {
+    let mut dirs: Vec<String> = inputs
+        .iter()
+        .filter_map(|f| {
+            let (dir, name) = match f.path.rfind('/') {
+                Some(i) => (&f.path[..=i], &f.path[i + 1..]),
+                None => ("", f.path.as_str()),
+            };
+            (name == "Chart.yaml").then(|| dir.to_string())
+        })
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}
+
+pub fn load_file(input: &InputFile, chart_dirs: &[String], limits: &Limits, findings: &mut Vec<Finding>) -> LoadedFile {
+    let path = input.path.clone();
+    let mut file = LoadedFile { path: path.clone(), bytes: input.bytes.clone(), text: None, kind: FileKind::Other, docs: Vec::new(), nl: "\n", untouchable: false };
+    if !is_yaml_path(&path) {
+        return file;
+    }
+    if chart_dirs.iter().any(|d| !d.is_empty() && path.starts_with(d.as_str())) {
+        file.kind = FileKind::ChartFile;
+        return file;
+    }
+    file.kind = FileKind::Yaml;
+    if input.bytes.len() > limits.max_file_bytes {
+        findings.push(Finding::new(
+            Code::LIMIT_EXCEEDED,
+            &path,
+            0,
+            0,
+            format!("file is {} bytes, over the limit of {} bytes", input.bytes.len(), limits.max_file_bytes),
+        ));
+        file.untouchable = true;
+        return file;
+    }
+    let text = match std::str::from_utf8(&input.bytes) {
+        Ok(t) => t.to_string(),
+        Err(e) => {
+            let upto = &input.bytes[..e.valid_up_to()];
+            let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
+            let col = upto.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+            findings.push(Finding::new(Code::NOT_UTF8, &path, line, col, format!("invalid UTF-8 at byte {}", e.valid_up_to())));
+            file.untouchable = true;
+            return file;
+        }
+    };
+    file.nl = crate::text::line_ending(&text);
+    let chunks = split_documents(&text);
+    if chunks.len() > limits.max_documents_per_file {
+        findings.push(Finding::new(
+            Code::LIMIT_EXCEEDED,
+            &path,
+            0,
+            0,
+            format!("file has {} documents, over the limit of {}", chunks.len(), limits.max_documents_per_file),
+        ));
+        file.untouchable = true;
+        file.text = Some(text);
+        return file;
+    }
+    let templated = text.contains("{{") || text.contains("{%");
+    let mut line_offset = 0;
+    for (start, end) in chunks {
+        let chunk = &text[start..end];
+        let index = LineIndex::new(chunk);
+        let lines_in_chunk = chunk.bytes().filter(|b| *b == b'\n').count();
+        // A BOM only appears at the very start; saphyr does not skip it.
+        let (parse_text, bom) = match chunk.strip_prefix('\u{feff}') {
+            Some(rest) => (rest, true),
+            None => (chunk, false),
+        };
+        let (parsed, kind) = match parse_document(parse_text, limits.max_depth, limits.max_aliases) {
+            Ok(mut p) => {
+                if bom {
+                    shift_tree(&mut p, 3);
+                }
+                if !p.duplicates.is_empty() {
+                    for d in &p.duplicates {
+                        findings.push(Finding::new(
+                            Code::DUPLICATE_KEY,
+                            &path,
+                            d.line + line_offset,
+                            d.col,
+                            format!("duplicate key `{}`; the document was not converted", d.key),
+                        ));
+                    }
+                }
+                let kind = classify(p.root.as_ref());
+                let kind = if !p.duplicates.is_empty() { DocKind::NotManifest } else { kind };
+                (Some(p), kind)
+            }
+            Err(e) => {
+                let (code, msg) = match e.kind {
+                    ParseErrorKind::Syntax if templated => (Code::TEMPLATED_FILE, format!("template syntax makes this invalid YAML ({})", e.message)),
+                    ParseErrorKind::Syntax => (Code::YAML_PARSE_ERROR, e.message.clone()),
+                    _ => (Code::LIMIT_EXCEEDED, e.message.clone()),
+                };
+                let snippet = crate::text::lines(chunk).nth(e.line.saturating_sub(1)).unwrap_or("").trim_end().to_string();
+                let msg = if snippet.is_empty() { msg } else { format!("{msg}\n    {}\n    {}^", snippet, " ".repeat(e.col.saturating_sub(1))) };
+                findings.push(Finding::new(code, &path, e.line + line_offset, e.col, msg));
+                (None, DocKind::NotManifest)
+            }
+        };
+        file.docs.push(Doc { start, end, line_offset, parsed, kind, index });
+        line_offset += lines_in_chunk;
+    }
+    file.text = Some(text);
+    file
+}
+
+fn shift_tree(p: &mut Parsed, by: usize) {
+    fn shift(n: &mut crate::yaml::Node, by: usize) {
+        n.start += by;
+        n.end += by;
+        match &mut n.value {
+            crate::yaml::Value::Map { entries, .. } => {
+                for e in entries {
+                    shift(&mut e.key, by);
+                    shift(&mut e.value, by);
+                }
+            }
+            crate::yaml::Value::Seq { items, .. } => items.iter_mut().for_each(|i| shift(i, by)),
+            _ => {}
+        }
+    }
+    if let Some(r) = &mut p.root {
+        shift(r, by);
+    }
+}
+
+/// Splits a YAML stream into document chunks (byte ranges). A chunk starts at a `---`
+/// line (or the file start); a `...` line ends one. Document markers at column 0 end
+/// block scalars in YAML too, so a line split is exact.
+pub fn split_documents(text: &str) -> Vec<(usize, usize)> {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let mut pos = 0;
+    let bytes = text.as_bytes();
+    while pos < bytes.len() {
+        let line_end = memchr_nl(bytes, pos);
+        let line = &text[pos..line_end];
+        let is_marker = |m: &str| line.starts_with(m) && line[3..].chars().next().is_none_or(|c| c == ' ' || c == '\t' || c == '\r');
+        let next = (line_end + 1).min(bytes.len());
+        if is_marker("---") && pos > start {
+            chunks.push((start, pos));
+            start = pos;
+        } else if is_marker("...") {
+            chunks.push((start, next));
+            start = next;
+        }
+        pos = line_end + 1;
+    }
+    if start < bytes.len() || chunks.is_empty() {
+        chunks.push((start, bytes.len()));
+    }
+    chunks
+}
+
+fn memchr_nl(bytes: &[u8], from: usize) -> usize {
+    bytes[from..].iter().position(|b| *b == b'\n').map(|i| from + i).unwrap_or(bytes.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_documents() {
+        let t = "a: 1\n---\nb: 2\n--- # c\nc: 3\n...\nd: 4\n";
+        let c: Vec<&str> = split_documents(t).into_iter().map(|(s, e)| &t[s..e]).collect();
+        assert_eq!(c, vec!["a: 1\n", "---\nb: 2\n", "--- # c\nc: 3\n...\n", "d: 4\n"]);
+        assert_eq!(split_documents(""), vec![(0, 0)]);
+        assert_eq!(split_documents("---\n").len(), 1);
+    }
+}

@@ -1,0 +1,1 @@
+//! Repo-wide planning: sync roots, source dedup and naming.

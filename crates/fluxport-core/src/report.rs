@@ -1,0 +1,206 @@
+//! The migration report: findings keyed by file:line:column, per-file status, counts,
+//! and the cut-over runbook. Rendered as text, JSON (stable shape) or Markdown.
+
+use crate::codes::{Code, Severity};
+use crate::{FileStatus, OutputFile};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One finding. `line` and `column` are 1-based; 0 means "whole file".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    pub code: Code,
+    pub severity: Severity,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+    pub fix: String,
+}
+
+impl Finding {
+    pub fn new(code: Code, file: &str, line: usize, column: usize, message: impl Into<String>) -> Self {
+        Finding {
+            code,
+            severity: code.severity(),
+            file: file.to_string(),
+            line,
+            column,
+            message: message.into(),
+            fix: code.fix().to_string(),
+        }
+    }
+
+    pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = fix.into();
+        self
+    }
+
+    fn sort_key(&self) -> (&str, usize, usize, Code, &str) {
+        (&self.file, self.line, self.column, self.code, &self.message)
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub files: usize,
+    pub unchanged: usize,
+    pub converted: usize,
+    pub new: usize,
+    pub deleted: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Findings per code.
+    pub by_code: BTreeMap<String, usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FileEntry {
+    pub path: String,
+    pub status: FileStatus,
+    pub findings: usize,
+}
+
+/// A v1 HelmRelease the runbook must list.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ReleaseEntry {
+    pub file: String,
+    pub namespace: String,
+    pub name: String,
+    pub release_name: String,
+    pub storage_namespace: String,
+    pub helm2: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// Version of the JSON shape; bumped on incompatible changes.
+    pub schema_version: u32,
+    pub findings: Vec<Finding>,
+    pub files: Vec<FileEntry>,
+    pub releases: Vec<ReleaseEntry>,
+    pub counts: Counts,
+    /// Markdown cut-over runbook (MAPPING.md §2.10) with this input's names.
+    pub runbook: String,
+}
+
+impl Report {
+    /// Sorts findings and fills the per-file list and counts. Called once by the pipeline.
+    pub fn finish(&mut self, files: &[OutputFile]) {
+        self.schema_version = 1;
+        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.findings.dedup();
+        self.releases.sort();
+        let mut per_file: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in &self.findings {
+            *per_file.entry(f.file.as_str()).or_default() += 1;
+        }
+        let mut counts = Counts { files: files.len(), ..Counts::default() };
+        self.files = files
+            .iter()
+            .map(|f| {
+                match f.status {
+                    FileStatus::Unchanged => counts.unchanged += 1,
+                    FileStatus::Converted => counts.converted += 1,
+                    FileStatus::New => counts.new += 1,
+                    FileStatus::Deleted => counts.deleted += 1,
+                }
+                FileEntry {
+                    path: f.path.clone(),
+                    status: f.status,
+                    findings: per_file.get(f.path.as_str()).copied().unwrap_or(0),
+                }
+            })
+            .collect();
+        for f in &self.findings {
+            match f.severity {
+                Severity::Error => counts.errors += 1,
+                Severity::Warning => counts.warnings += 1,
+                Severity::Info => counts.infos += 1,
+            }
+            *counts.by_code.entry(f.code.as_str().to_string()).or_default() += 1;
+        }
+        self.counts = counts;
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.counts.errors > 0
+    }
+
+    pub fn needs_human(&self) -> bool {
+        self.counts.errors + self.counts.warnings > 0
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into())
+    }
+
+    /// One line per finding, `file:line:col: severity[CODE] message`, then a summary.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for f in &self.findings {
+            out.push_str(&format!(
+                "{}:{}:{}: {}[{}] {}\n    fix: {}\n",
+                f.file,
+                f.line,
+                f.column,
+                f.severity.as_str(),
+                f.code.as_str(),
+                f.message,
+                f.fix
+            ));
+        }
+        out.push_str(&self.summary_line());
+        out.push('\n');
+        out
+    }
+
+    pub fn summary_line(&self) -> String {
+        let c = &self.counts;
+        format!(
+            "{} files: {} converted, {} new, {} deleted, {} unchanged; findings: {} errors, {} warnings, {} info",
+            c.files, c.converted, c.new, c.deleted, c.unchanged, c.errors, c.warnings, c.infos
+        )
+    }
+
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::from("# fluxport migration report\n\n");
+        out.push_str(&format!("{}\n\n", self.summary_line()));
+        out.push_str("## Findings\n\n");
+        if self.findings.is_empty() {
+            out.push_str("None.\n\n");
+        } else {
+            out.push_str("| Severity | Code | Location | Message | Fix |\n|---|---|---|---|---|\n");
+            for f in &self.findings {
+                out.push_str(&format!(
+                    "| {} | `{}` | `{}:{}:{}` | {} | {} |\n",
+                    f.severity.as_str(),
+                    f.code.as_str(),
+                    f.file,
+                    f.line,
+                    f.column,
+                    md_cell(&f.message),
+                    md_cell(&f.fix)
+                ));
+            }
+            out.push('\n');
+        }
+        out.push_str("## Files\n\n| File | Status | Findings |\n|---|---|---|\n");
+        for f in &self.files {
+            out.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                f.path,
+                serde_json::to_value(f.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+                f.findings
+            ));
+        }
+        out.push('\n');
+        out.push_str(&self.runbook);
+        out
+    }
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', "<br>")
+}

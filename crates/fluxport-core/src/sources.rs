@@ -1,0 +1,1 @@
+//! Generated sources (HelmRepository, GitRepository).

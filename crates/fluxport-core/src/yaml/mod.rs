@@ -1,0 +1,496 @@
+//! A YAML node tree with exact byte spans, built from `saphyr-parser` events.
+//!
+//! Why this and not a serde deserializer: fluxport must copy parts of documents
+//! verbatim (values with their comments), edit single lines (markers, annotations) and
+//! leave everything else byte-identical. That needs the byte span of every key and
+//! value, which this tree keeps. Aliases are recorded, never expanded (no alias bombs),
+//! and the builder is iterative with a depth limit (no stack overflow).
+
+pub mod raw;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+/// Scalar quoting style as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+#[derive(Debug, Clone)]
+pub enum Value {
+    Scalar { text: String, style: Style },
+    Map { entries: Vec<Entry>, flow: bool },
+    Seq { items: Vec<Node>, flow: bool },
+    Alias,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub key: Node,
+    pub value: Node,
+}
+
+/// A node with its byte span in the document text. `line` and `col` are 1-based.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub value: Value,
+    pub start: usize,
+    pub end: usize,
+    pub line: usize,
+    pub col: usize,
+    pub tag: Option<String>,
+    pub anchored: bool,
+}
+
+impl Node {
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map { entries, .. } => entries.iter().find(|e| e.key.as_str() == Some(key)).map(|e| &e.value),
+            _ => None,
+        }
+    }
+
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        match &self.value {
+            Value::Map { entries, .. } => entries.iter().find(|e| e.key.as_str() == Some(key)),
+            _ => None,
+        }
+    }
+
+    /// Follows a path of mapping keys.
+    pub fn path(&self, keys: &[&str]) -> Option<&Node> {
+        keys.iter().try_fold(self, |n, k| n.get(k))
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        match &self.value {
+            Value::Map { entries, .. } => entries,
+            _ => &[],
+        }
+    }
+
+    pub fn items(&self) -> &[Node] {
+        match &self.value {
+            Value::Seq { items, .. } => items,
+            _ => &[],
+        }
+    }
+
+    pub fn is_map(&self) -> bool {
+        matches!(self.value, Value::Map { .. })
+    }
+    pub fn is_seq(&self) -> bool {
+        matches!(self.value, Value::Seq { .. })
+    }
+    pub fn is_flow(&self) -> bool {
+        matches!(self.value, Value::Map { flow: true, .. } | Value::Seq { flow: true, .. })
+    }
+
+    /// The scalar's text, whatever its YAML type (a plain `3` gives "3").
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Scalar { text, .. } => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        match &self.value {
+            Value::Scalar { text, style: Style::Plain } => matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL"),
+            _ => false,
+        }
+    }
+
+    /// True if the scalar resolves to a YAML string (quoted, block, or a plain scalar
+    /// that is not a bool, null or number under YAML 1.1 rules, as Kubernetes reads it).
+    pub fn is_string(&self) -> bool {
+        match &self.value {
+            Value::Scalar { style: Style::Plain, text } => plain_type(text) == PlainType::Str && self.tag.is_none(),
+            Value::Scalar { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Boolean under YAML 1.1 rules (what Kubernetes' YAML reader accepts).
+    pub fn as_bool(&self) -> Option<bool> {
+        match &self.value {
+            Value::Scalar { text, style: Style::Plain } => match plain_type(text) {
+                PlainType::Bool(b) => Some(b),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// Integer (plain scalar only).
+    pub fn as_i64(&self) -> Option<i64> {
+        match &self.value {
+            Value::Scalar { text, style: Style::Plain } => parse_int(text),
+            _ => None,
+        }
+    }
+
+    pub fn style(&self) -> Option<Style> {
+        match &self.value {
+            Value::Scalar { style, .. } => Some(*style),
+            _ => None,
+        }
+    }
+
+    pub fn kind_name(&self) -> &'static str {
+        match &self.value {
+            Value::Scalar { .. } => {
+                if self.is_null() {
+                    "null"
+                } else if self.as_bool().is_some() {
+                    "boolean"
+                } else if self.as_i64().is_some() {
+                    "integer"
+                } else if self.is_string() {
+                    "string"
+                } else {
+                    "number"
+                }
+            }
+            Value::Map { .. } => "mapping",
+            Value::Seq { .. } => "sequence",
+            Value::Alias => "alias",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PlainType {
+    Null,
+    Bool(bool),
+    Int,
+    Float,
+    Str,
+}
+
+/// Resolves a plain scalar the way Kubernetes' YAML reader (go-yaml, YAML 1.1 rules)
+/// does, which is the most conservative choice for deciding when to quote.
+pub fn plain_type(s: &str) -> PlainType {
+    match s {
+        "" | "~" | "null" | "Null" | "NULL" => return PlainType::Null,
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => return PlainType::Bool(true),
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => return PlainType::Bool(false),
+        _ => {}
+    }
+    if parse_int(s).is_some() {
+        return PlainType::Int;
+    }
+    if is_float(s) {
+        return PlainType::Float;
+    }
+    PlainType::Str
+}
+
+fn parse_int(s: &str) -> Option<i64> {
+    let t = s.replace('_', "");
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t.strip_prefix('+').unwrap_or(&t)),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let v = if let Some(h) = body.strip_prefix("0x") {
+        i64::from_str_radix(h, 16).ok()?
+    } else if let Some(o) = body.strip_prefix("0o") {
+        i64::from_str_radix(o, 8).ok()?
+    } else if let Some(b) = body.strip_prefix("0b") {
+        i64::from_str_radix(b, 2).ok()?
+    } else if body.bytes().all(|c| c.is_ascii_digit()) {
+        body.parse().ok()?
+    } else {
+        return None;
+    };
+    Some(if neg { -v } else { v })
+}
+
+fn is_float(s: &str) -> bool {
+    let lower = s.to_ascii_lowercase();
+    if matches!(lower.as_str(), ".inf" | "+.inf" | "-.inf" | ".nan") {
+        return true;
+    }
+    let b = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let mut digits = 0;
+    let mut dot = 0;
+    let mut exp = false;
+    let mut prev_e = false;
+    for c in b.chars() {
+        match c {
+            '0'..='9' | '_' => {
+                digits += 1;
+                prev_e = false;
+            }
+            '.' if !exp => dot += 1,
+            'e' | 'E' if !exp && digits > 0 => {
+                exp = true;
+                prev_e = true;
+            }
+            '+' | '-' if prev_e => prev_e = false,
+            _ => return false,
+        }
+    }
+    digits > 0 && dot <= 1 && !prev_e && (dot == 1 || exp)
+}
+
+/// A parse error with a 1-based position in the document text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub line: usize,
+    pub col: usize,
+    pub message: String,
+    pub kind: ParseErrorKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseErrorKind {
+    Syntax,
+    TooDeep,
+    TooManyAliases,
+}
+
+/// A duplicate mapping key (1-based position of the second occurrence).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    pub key: String,
+    pub line: usize,
+    pub col: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// The document's root node; `None` for a document with only comments.
+    pub root: Option<Node>,
+    pub duplicates: Vec<DuplicateKey>,
+}
+
+/// Converts saphyr's character-based markers to byte offsets. Markers arrive nearly in
+/// order, so a moving cursor keeps this linear.
+struct ByteCursor<'a> {
+    text: &'a str,
+    ascii: bool,
+    char_pos: usize,
+    byte_pos: usize,
+}
+
+impl<'a> ByteCursor<'a> {
+    fn new(text: &'a str) -> Self {
+        ByteCursor { text, ascii: text.is_ascii(), char_pos: 0, byte_pos: 0 }
+    }
+    fn byte(&mut self, char_index: usize) -> usize {
+        if self.ascii {
+            return char_index.min(self.text.len());
+        }
+        while self.char_pos < char_index && self.byte_pos < self.text.len() {
+            let c = self.text[self.byte_pos..].chars().next().map(char::len_utf8).unwrap_or(1);
+            self.byte_pos += c;
+            self.char_pos += 1;
+        }
+        while self.char_pos > char_index && self.byte_pos > 0 {
+            self.byte_pos -= 1;
+            while self.byte_pos > 0 && !self.text.is_char_boundary(self.byte_pos) {
+                self.byte_pos -= 1;
+            }
+            self.char_pos -= 1;
+        }
+        self.byte_pos
+    }
+}
+
+enum Frame {
+    Map { node: Node, pending_key: Option<Node> },
+    Seq { node: Node },
+}
+
+/// Parses one YAML document (the caller splits streams into documents first). Never
+/// panics; a stream with several documents keeps only the first root.
+pub fn parse_document(text: &str, max_depth: usize, max_aliases: usize) -> Result<Parsed, ParseError> {
+    let mut parser = Parser::new_from_str(text);
+    let mut cursor = ByteCursor::new(text);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut parsed = Parsed::default();
+    let mut aliases = 0usize;
+    let mut done = false;
+
+    let err_at = |span: &Span, message: String, kind| ParseError {
+        line: span.start.line(),
+        col: span.start.col() + 1,
+        message,
+        kind,
+    };
+
+    loop {
+        let (event, span) = match parser.next_event() {
+            None => break,
+            Some(Ok(e)) => e,
+            Some(Err(e)) => {
+                let m = e.marker();
+                return Err(ParseError {
+                    line: m.line(),
+                    col: m.col() + 1,
+                    message: e.info().to_string(),
+                    kind: ParseErrorKind::Syntax,
+                });
+            }
+        };
+        let start = cursor.byte(span.start.index());
+        let (line, col) = (span.start.line(), span.start.col() + 1);
+        let new_node = |value, tag: Option<String>, anchored| Node { value, start, end: start, line, col, tag, anchored };
+        let completed: Option<Node> = match event {
+            Event::StreamEnd => break,
+            Event::DocumentStart(_) | Event::StreamStart | Event::Nothing => None,
+            Event::DocumentEnd => {
+                if parsed.root.is_some() {
+                    done = true;
+                }
+                None
+            }
+            Event::Alias(_) => {
+                aliases += 1;
+                if aliases > max_aliases {
+                    return Err(err_at(&span, format!("more than {max_aliases} aliases in one document"), ParseErrorKind::TooManyAliases));
+                }
+                let mut n = new_node(Value::Alias, None, false);
+                n.end = cursor.byte(span.end.index());
+                Some(n)
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let style = match style {
+                    ScalarStyle::Plain => Style::Plain,
+                    ScalarStyle::SingleQuoted => Style::SingleQuoted,
+                    ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+                    ScalarStyle::Literal => Style::Literal,
+                    ScalarStyle::Folded => Style::Folded,
+                };
+                let mut end = cursor.byte(span.end.index());
+                if matches!(style, Style::Literal | Style::Folded) {
+                    // saphyr ends block scalars at the next token; back up over trailing
+                    // whitespace so the span ends on the scalar's last content line.
+                    let bytes = text.as_bytes();
+                    while end > start && bytes[end - 1].is_ascii_whitespace() {
+                        end -= 1;
+                    }
+                }
+                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+                let mut n = new_node(Value::Scalar { text: value.into_owned(), style }, tag, anchor > 0);
+                n.end = end.max(start);
+                Some(n)
+            }
+            ev @ (Event::MappingStart(..) | Event::SequenceStart(..)) => {
+                let is_map = matches!(ev, Event::MappingStart(..));
+                let (Event::MappingStart(anchor, tag) | Event::SequenceStart(anchor, tag)) = ev else { unreachable!() };
+                if stack.len() >= max_depth {
+                    return Err(err_at(&span, format!("nesting deeper than {max_depth} levels"), ParseErrorKind::TooDeep));
+                }
+                let flow = text[start..].starts_with(['{', '[']);
+                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
+                let mut node = new_node(
+                    if is_map { Value::Map { entries: Vec::new(), flow } } else { Value::Seq { items: Vec::new(), flow } },
+                    tag,
+                    anchor > 0,
+                );
+                node.end = start;
+                stack.push(if is_map { Frame::Map { node, pending_key: None } } else { Frame::Seq { node } });
+                None
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                let end = cursor.byte(span.end.index());
+                match stack.pop() {
+                    Some(Frame::Map { mut node, .. }) | Some(Frame::Seq { mut node }) => {
+                        if node.is_flow() {
+                            node.end = end.max(node.end);
+                        }
+                        Some(node)
+                    }
+                    None => None,
+                }
+            }
+        };
+        if let Some(node) = completed {
+            match stack.last_mut() {
+                None => {
+                    if parsed.root.is_none() {
+                        parsed.root = Some(node);
+                    }
+                }
+                Some(Frame::Seq { node: parent }) => {
+                    parent.end = parent.end.max(node.end);
+                    if let Value::Seq { items, .. } = &mut parent.value {
+                        items.push(node);
+                    }
+                }
+                Some(Frame::Map { node: parent, pending_key }) => match pending_key.take() {
+                    None => *pending_key = Some(node),
+                    Some(key) => {
+                        parent.end = parent.end.max(node.end);
+                        if let Value::Map { entries, .. } = &mut parent.value {
+                            if let Some(k) = key.as_str() {
+                                if entries.iter().any(|e| e.key.as_str() == Some(k)) {
+                                    parsed.duplicates.push(DuplicateKey { key: k.to_string(), line: key.line, col: key.col });
+                                }
+                            }
+                            entries.push(Entry { key, value: node });
+                        }
+                    }
+                },
+            }
+        }
+        if done {
+            break;
+        }
+    }
+    Ok(parsed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_bytes() {
+        let t = "a: é\nb:\n  c: [1, 2]\n  d: |\n    x\n";
+        let p = parse_document(t, 64, 10).unwrap();
+        let root = p.root.unwrap();
+        let a = root.get("a").unwrap();
+        assert_eq!(&t[a.start..a.end], "é");
+        let b = root.get("b").unwrap();
+        assert_eq!(b.line, 3);
+        let c = b.get("c").unwrap();
+        assert_eq!(&t[c.start..c.end], "[1, 2]");
+        let d = b.get("d").unwrap();
+        assert_eq!(&t[d.start..d.end], "x");
+        assert_eq!(&t[b.start..b.end], "c: [1, 2]\n  d: |\n    x");
+    }
+
+    #[test]
+    fn duplicates_and_aliases() {
+        let p = parse_document("a: &x 1\nb: *x\na: 2\n", 64, 10).unwrap();
+        assert_eq!(p.duplicates, vec![DuplicateKey { key: "a".into(), line: 3, col: 1 }]);
+        let e = parse_document("a: &x 1\nb: [*x, *x, *x]\n", 64, 2).unwrap_err();
+        assert_eq!(e.kind, ParseErrorKind::TooManyAliases);
+    }
+
+    #[test]
+    fn depth_limit() {
+        let deep = "[".repeat(100) + &"]".repeat(100);
+        assert_eq!(parse_document(&deep, 50, 10).unwrap_err().kind, ParseErrorKind::TooDeep);
+    }
+
+    #[test]
+    fn yaml11_types() {
+        assert_eq!(plain_type("yes"), PlainType::Bool(true));
+        assert_eq!(plain_type("1.10"), PlainType::Float);
+        assert_eq!(plain_type("5.0.3"), PlainType::Str);
+        assert_eq!(plain_type("300"), PlainType::Int);
+        assert_eq!(plain_type("1e3"), PlainType::Float);
+        assert_eq!(plain_type("v1"), PlainType::Str);
+    }
+}
