@@ -17,6 +17,7 @@ pub mod options;
 pub mod pipeline;
 pub mod plan;
 pub mod report;
+pub mod runbook;
 pub mod sources;
 pub mod text;
 pub mod yaml;
@@ -37,7 +38,10 @@ pub struct InputFile {
 
 impl InputFile {
     pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        InputFile { path: path.into(), bytes: bytes.into() }
+        InputFile {
+            path: path.into(),
+            bytes: bytes.into(),
+        }
     }
 }
 
