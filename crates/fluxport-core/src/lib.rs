@@ -9,8 +9,10 @@
 
 pub mod classify;
 pub mod codes;
+pub mod daemon;
 pub mod emit;
 pub mod helmrelease;
+pub mod image;
 pub mod load;
 pub mod naming;
 pub mod options;

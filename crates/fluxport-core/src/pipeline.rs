@@ -34,6 +34,9 @@ pub struct Context<'o> {
     /// Input files the migration removes.
     pub deleted: BTreeSet<usize>,
     pub releases: Vec<ReleaseEntry>,
+    /// Flux v1 daemons found in the input (or given as options).
+    pub daemons: Vec<crate::daemon::Daemon>,
+    pub helm_operator: Option<crate::daemon::HelmOperator>,
 }
 
 /// A document's location, for findings and copies.
@@ -115,8 +118,17 @@ impl<'o> Context<'o> {
 
 pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     let mut ctx = load_all(inputs, options);
-    ctx.roots = plan::sync_roots(&options.sync_paths, &[]);
+    crate::daemon::detect(&mut ctx);
+    let detected: Vec<Vec<String>> = ctx
+        .daemons
+        .iter()
+        .filter(|d| !d.git_paths.is_empty())
+        .map(|d| d.git_paths.clone())
+        .collect();
+    ctx.roots = plan::sync_roots(&options.sync_paths, &detected);
+    crate::image::plan(&mut ctx);
     convert_helm_releases(&mut ctx);
+    crate::daemon::emit(&mut ctx);
     emit(ctx)
 }
 
@@ -174,6 +186,8 @@ fn load_all<'o>(inputs: &[InputFile], options: &'o Options) -> Context<'o> {
         new_files: BTreeMap::new(),
         deleted: BTreeSet::new(),
         releases: Vec::new(),
+        daemons: Vec::new(),
+        helm_operator: None,
     }
 }
 
