@@ -231,20 +231,56 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(8);
 
+    let only_wide = std::env::var("FLUXPORT_BENCH_ONLY").is_ok_and(|v| v == "wide");
     let mut rows = Vec::new();
+    // One ConfigMap with many keys: per-key work inside one mapping must be linear too.
+    let mut wide = Vec::new();
+    for keys in [10_000usize, 20_000, 40_000] {
+        let mut t =
+            String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: wide\ndata:\n");
+        for i in 0..keys {
+            let _ = writeln!(t, "  key-{i:06}: value {i}");
+        }
+        wide.push(measure(
+            &format!("wide mapping, {keys} keys"),
+            &[InputFile::new("wide.yaml", t)],
+            quick,
+        ));
+    }
+    if only_wide {
+        for r in &wide {
+            println!(
+                "{}: {:.1} ms, floor {:.1} ms, {:.2}x",
+                r.name,
+                ms(r.convert),
+                ms(r.floor),
+                r.convert.as_secs_f64() / r.floor.as_secs_f64()
+            );
+        }
+        return;
+    }
     match corpus() {
         Some(c) if !c.is_empty() => rows.push(measure("real corpus (shared/corpus/v1)", &c, quick)),
         _ => eprintln!("corpus not found: skipped"),
     }
     let mut scale = 1;
     while scale <= max_scale {
-        rows.push(measure(&format!("synthetic repo, scale {scale}"), &synthetic(scale), quick));
+        rows.push(measure(
+            &format!("synthetic repo, scale {scale}"),
+            &synthetic(scale),
+            quick,
+        ));
         scale *= 2;
     }
     let files = fluxport_bench_gen::generate(1, fluxport_bench_gen::DEFAULT_SEED);
     let paste = fluxport_bench_gen::concatenated(&files, 1_000_000);
-    rows.push(measure("1 MB paste (one file)", &[InputFile::new("-", paste)], quick));
+    rows.push(measure(
+        "1 MB paste (one file)",
+        &[InputFile::new("-", paste)],
+        quick,
+    ));
 
+    rows.extend(wide);
     let ok = |b: bool| if b { "yes" } else { "**NO**" };
     let mut t = String::new();
     if !rows_only {
@@ -261,13 +297,19 @@ fn main() {
         let _ = writeln!(
             t,
             "| native peak heap | {} | {:.1} MB ({:.1}× input) | ≤ 10× input | {} |",
-            r.name, mb(r.peak), mem, ok(mem <= 10.0)
+            r.name,
+            mb(r.peak),
+            mem,
+            ok(mem <= 10.0)
         );
     }
     print!("{t}");
 
     // The scaling curve: cost per MB must stay flat.
-    let syn: Vec<&Row> = rows.iter().filter(|r| r.name.starts_with("synthetic")).collect();
+    let syn: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.name.starts_with("synthetic"))
+        .collect();
     if let Some(base) = syn.first() {
         println!();
         println!("Scaling (synthetic repo; linear ⇒ ms/MB and time/N flat):\n");

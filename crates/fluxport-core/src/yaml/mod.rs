@@ -375,6 +375,9 @@ enum Frame {
     Map {
         node: Node,
         pending_key: Option<Node>,
+        /// Hashes of the keys so far, built once a mapping is big enough that a linear
+        /// duplicate-key scan per key would make wide mappings quadratic.
+        key_hashes: Option<std::collections::HashSet<u64>>,
     },
     Seq {
         node: Node,
@@ -513,6 +516,7 @@ pub fn parse_document(
                     Frame::Map {
                         node,
                         pending_key: None,
+                        key_hashes: None,
                     }
                 } else {
                     Frame::Seq { node }
@@ -548,13 +552,14 @@ pub fn parse_document(
                 Some(Frame::Map {
                     node: parent,
                     pending_key,
+                    key_hashes,
                 }) => match pending_key.take() {
                     None => *pending_key = Some(node),
                     Some(key) => {
                         parent.end = parent.end.max(node.end);
                         if let Value::Map { entries, .. } = &mut parent.value {
                             if let Some(k) = key.as_str() {
-                                if entries.iter().any(|e| e.key.as_str() == Some(k)) {
+                                if is_duplicate_key(entries, key_hashes, k) {
                                     parsed.duplicates.push(DuplicateKey {
                                         key: k.to_string(),
                                         line: key.line,
@@ -575,9 +580,64 @@ pub fn parse_document(
     Ok(parsed)
 }
 
+/// Mappings with more entries than this get a key-hash set for duplicate detection.
+const KEY_SET_THRESHOLD: usize = 16;
+
+fn key_hash(k: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    // Fixed keys: deterministic. A collision only costs the exact scan below.
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    k.hash(&mut h);
+    h.finish()
+}
+
+/// True if `k` is already a key of `entries`. Linear for small mappings; above
+/// [`KEY_SET_THRESHOLD`] entries a hash set keeps each check O(1) (exact scan only on a
+/// hash hit), so a mapping of n keys costs O(n), not O(n²).
+fn is_duplicate_key(
+    entries: &[Entry],
+    key_hashes: &mut Option<std::collections::HashSet<u64>>,
+    k: &str,
+) -> bool {
+    let scan = || entries.iter().any(|e| e.key.as_str() == Some(k));
+    match key_hashes {
+        Some(set) => !set.insert(key_hash(k)) && scan(),
+        None => {
+            let dup = scan();
+            if entries.len() >= KEY_SET_THRESHOLD {
+                let mut set: std::collections::HashSet<u64> = entries
+                    .iter()
+                    .filter_map(|e| e.key.as_str())
+                    .map(key_hash)
+                    .collect();
+                set.insert(key_hash(k));
+                *key_hashes = Some(set);
+            }
+            dup
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duplicate_keys_in_wide_mappings() {
+        let mut t = String::new();
+        for i in 0..100 {
+            t.push_str(&format!("k{i}: {i}\n"));
+        }
+        t.push_str("k3: again\nk99: again\nnew: 1\n");
+        let p = parse_document(&t, 64, 10).unwrap();
+        let dups: Vec<(&str, usize)> = p
+            .duplicates
+            .iter()
+            .map(|d| (d.key.as_str(), d.line))
+            .collect();
+        assert_eq!(dups, vec![("k3", 101), ("k99", 102)]);
+        assert_eq!(p.root.unwrap().entries().len(), 103);
+    }
 
     #[test]
     fn spans_are_bytes() {
