@@ -143,7 +143,7 @@ fn helm_repos() -> Vec<String> {
 }
 
 fn word(r: &mut Rng) -> &'static str {
-    *r.pick(WORDS)
+    r.pick::<&str>(WORDS)
 }
 
 fn image(r: &mut Rng) -> (String, String) {
