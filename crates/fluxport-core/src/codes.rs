@@ -225,6 +225,12 @@ codes! {
     LATEST_MAY_MATCH = Warning, "§4.4",
         "The translated pattern can match the tag `latest`, which v1 always excluded.",
         "Tighten the pattern so it cannot match `latest`.";
+    AUTOMATION_DISABLED = Warning, "§3.1",
+        "fluxd ran with --git-readonly or --registry-disable-scanning, so v1 never updated images; no image automation objects or markers were written and the v1 automation annotations were removed.",
+        "Nothing to do, or add ImageRepository/ImagePolicy/ImageUpdateAutomation objects by hand if you now want automation.";
+    MARKER_NOT_WRITTEN = Warning, "§4.8",
+        "The image field already carries a line comment, is inside a flow collection or is a block scalar, so no `$imagepolicy` marker could be added on its line without rewriting it; no policy was emitted for that container.",
+        "Move the comment or rewrite the field in block style, then add the marker and policy by hand.";
     REGISTRY_CREDS = Warning, "§4.5",
         "The workload pulls with imagePullSecrets; the ImageRepository needs a Secret in its own namespace.",
         "Copy the pull secret into the automation namespace and keep the written secretRef.";
