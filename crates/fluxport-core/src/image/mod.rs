@@ -206,7 +206,15 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile]) {
                         }
                     }
                 }
-                DocKind::HelmReleaseV1(_) => {
+                DocKind::HelmReleaseV1(flavor) => {
+                    // Only releases the HelmRelease stage converts get markers (a
+                    // release it rejects is left as it is, so no policy may name it).
+                    let mut scratch = Vec::new();
+                    if crate::helmrelease::read(doc, root, *flavor, ctx.opts, &mut scratch)
+                        .is_none()
+                    {
+                        continue;
+                    }
                     let meta = root.get("metadata");
                     let ann = meta.and_then(|m| m.entry("annotations"));
                     let p = policy::read(&doc, ann.map(|e| &e.value), &mut findings);
