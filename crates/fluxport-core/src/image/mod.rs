@@ -70,12 +70,48 @@ fn marker_at(text: &str, node: &Node) -> Result<usize, ()> {
     {
         return Err(());
     }
-    let rest = &text[node.end..];
+    let end = scalar_end(text, node).ok_or(())?;
+    let rest = &text[end..];
     let line_rest = rest.split('\n').next().unwrap_or("");
     if line_rest.trim().is_empty() {
-        Ok(node.end)
+        Ok(end)
     } else {
         Err(())
+    }
+}
+
+/// The byte after a scalar's last character (the parser's span of a quoted scalar can
+/// run past the closing quote), found from the scalar's start.
+pub(crate) fn scalar_end(text: &str, node: &Node) -> Option<usize> {
+    let b = text.as_bytes();
+    let start = node.start.min(b.len());
+    match node.style()? {
+        crate::yaml::Style::DoubleQuoted | crate::yaml::Style::SingleQuoted => {
+            let q = *b.get(start)?;
+            if q != b'"' && q != b'\'' {
+                return None;
+            }
+            let mut i = start + 1;
+            while i < b.len() {
+                match b[i] {
+                    b'\\' if q == b'"' => i += 2,
+                    c if c == q => {
+                        if q == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                            i += 2;
+                        } else {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => i += 1,
+                }
+            }
+            None
+        }
+        crate::yaml::Style::Plain => {
+            let end = node.end.min(b.len());
+            Some(start + text[start..end].trim_end().len())
+        }
+        _ => None,
     }
 }
 

@@ -155,9 +155,10 @@ pub fn edits(doc: &DocRef, ann_entry: &Entry, p: &Policies) -> Vec<TextEdit> {
     for &i in &p.converted {
         let e = &entries[i];
         if replacement.is_some() && p.ignore_entry == Some(i) {
+            let end = super::scalar_end(doc.text, &e.value).unwrap_or(e.value.end);
             out.push(TextEdit::replace(
                 e.key.start,
-                e.value.end.max(e.key.end),
+                end.max(e.key.end),
                 replacement.unwrap_or_default(),
             ));
             continue;
