@@ -25,12 +25,12 @@ pub struct Container<'a> {
     pub marker: Marker<'a>,
 }
 
-fn string<'a>(n: Option<&'a Node>) -> Option<&'a Node> {
+fn string(n: Option<&Node>) -> Option<&Node> {
     n.filter(|n| n.is_string())
 }
 
 /// A scalar usable as a tag (strings, or numbers that will be quoted).
-fn scalar<'a>(n: Option<&'a Node>) -> Option<&'a Node> {
+fn scalar(n: Option<&Node>) -> Option<&Node> {
     n.filter(|n| n.as_str().is_some() && !n.is_null() && n.style().is_some())
 }
 
