@@ -100,6 +100,9 @@ codes! {
     HELM2_SELECTOR_HERITAGE = Warning, "§2.3",
         "A chart template puts `heritage: {{ .Release.Service }}` into a selector. Under Helm 3 the value changes from Tiller to Helm and the first upgrade fails on the immutable selector.",
         "Remove heritage from selectors (keep it as a plain label) before the cut-over.";
+    HELM2_CHART_TEMPLATE = Warning, "§6",
+        "A chart template uses a Helm 2 feature Helm 3 drops: a `crd-install` hook (the manifest is skipped), `.Release.Time` or `.Capabilities.TillerVersion` (template error).",
+        "Move crd-install CRDs into the chart's crds/ directory without the hook annotation; remove the Helm 2-only template objects.";
     PARTIAL_HELMRELEASE = Warning, "§2.4",
         "The v1 HelmRelease has no `spec.chart` at all: it is a kustomize patch (or overlay) of a HelmRelease defined elsewhere. It was passed through unchanged.",
         "Convert the base HelmRelease, then port the patch by hand: apiVersion helm.toolkit.fluxcd.io/v2 and the v2 field names (see the converted base).";
