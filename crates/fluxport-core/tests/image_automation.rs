@@ -484,5 +484,29 @@ fn corpus_consistency_schema_diff_idempotence() {
         let prev = c.files.iter().find(|p| p.path == f.path).map(|p| &p.bytes);
         assert_eq!(Some(&f.bytes), prev, "{} changed on reconversion", f.path);
     }
-    let _: Option<Value> = None;
+}
+
+#[test]
+fn daemon_settings_drive_automation() {
+    // Three fluxd daemons (clusters/a|b|c + base) on one repo: one automation per root,
+    // pointing at the daemon's GitRepository, on its branch.
+    let inputs = read_dir_inputs(&repo_root().join("tests/fixtures/repo-multi"));
+    let c = convert(&inputs, &Options::default());
+    assert!(Schemas::load().check_conversion(&c).is_empty());
+    for dir in ["clusters/a/", "clusters/b/", "clusters/c/"] {
+        let objs = docs(file(&c, &format!("{dir}fluxport-image-automation.yaml")));
+        let a = object(&objs, "ImageUpdateAutomation", "fleet");
+        assert_eq!(a["spec"]["sourceRef"]["name"], "fleet");
+        assert_eq!(a["spec"]["git"]["checkout"]["ref"]["branch"], "main");
+        // --k8s-default-namespace=apps names the policy.
+        object(&objs, "ImagePolicy", "apps-podinfo-deploy-podinfo");
+    }
+    let gitrepos: Vec<Value> = c
+        .files
+        .iter()
+        .filter(|f| f.status == FileStatus::New)
+        .flat_map(|f| docs(f.text()))
+        .filter(|o| o["kind"] == "GitRepository")
+        .collect();
+    assert!(gitrepos.iter().any(|g| g["metadata"]["name"] == "fleet"));
 }

@@ -17,7 +17,7 @@ use crate::codes::Code;
 use crate::daemon::Daemon;
 use crate::helmrelease::DocRef;
 use crate::load::LoadedFile;
-use crate::naming::{dns1123, git_repository_name, sha256_hex};
+use crate::naming::{dns1123, sha256_hex};
 use crate::pipeline::{doc_ref, Context};
 use crate::plan::{roots_of, sources_dir, SyncRoot};
 use crate::report::Finding;
@@ -558,7 +558,8 @@ fn automation(ctx: &Context, root: Option<&SyncRoot>) -> Automation {
     let d = daemon_for(&ctx.daemons, root);
     let src = d
         .and_then(|d| d.git_url.as_deref())
-        .map(git_repository_name)
+        .and_then(crate::naming::normalize_git_url)
+        .map(|u| crate::daemon::repo_name(&u.url))
         .unwrap_or_else(|| "flux-system".into());
     let dd = d.unwrap_or(&defaults);
     let mut message =
