@@ -510,3 +510,33 @@ fn daemon_settings_drive_automation() {
         .collect();
     assert!(gitrepos.iter().any(|g| g["metadata"]["name"] == "fleet"));
 }
+
+#[test]
+fn readonly_daemon_writes_no_automation() {
+    let fluxd = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: flux
+  namespace: flux
+spec:
+  template:
+    spec:
+      containers:
+      - name: flux
+        image: docker.io/fluxcd/flux:1.21.0
+        args:
+        - --git-url=git@github.com:acme/fleet
+        - --git-readonly
+";
+    let c = conv(&[("flux/fluxd.yaml", fluxd), ("apps/my-app.yaml", E8)]);
+    assert!(c
+        .files
+        .iter()
+        .all(|f| !f.path.ends_with("fluxport-image-automation.yaml")));
+    let out = file(&c, "apps/my-app.yaml");
+    assert!(
+        !out.contains("$imagepolicy") && !out.contains("fluxcd.io/automated"),
+        "{out}"
+    );
+    assert!(codes(&c).contains(&Code::AUTOMATION_DISABLED));
+}
