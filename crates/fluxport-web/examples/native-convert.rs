@@ -2,6 +2,7 @@
 //! must show, so the browser test stays exact while the core evolves.
 //!
 //! `native-convert paste < file.yaml`  prints the paste-mode output pane text.
+//! `native-convert report < file.yaml` prints the report JSON of that paste.
 //! `native-convert dir DIR`            prints JSON `[{path, status, text}]` of the
 //!                                     conversion of every file under DIR (paths relative to DIR).
 
@@ -33,6 +34,12 @@ fn main() {
             std::io::stdin().read_to_string(&mut s).expect("stdin");
             let c = convert_paste(&s, &options);
             std::io::stdout().write_all(paste_output(&c).as_bytes()).unwrap();
+        }
+        Some("report") => {
+            let mut s = String::new();
+            std::io::stdin().read_to_string(&mut s).expect("stdin");
+            let c = convert_paste(&s, &options);
+            println!("{}", c.report.to_json());
         }
         Some("dir") => {
             let root = Path::new(args.get(1).expect("dir"));

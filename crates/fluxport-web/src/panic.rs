@@ -4,8 +4,10 @@
 
 use wasm_bindgen::JsCast;
 
+/// Installed through Yew: `Renderer::render` replaces a plain `std::panic::set_hook`
+/// with its own default hook unless a custom one is registered this way.
 pub fn install() {
-    std::panic::set_hook(Box::new(|info| {
+    yew::set_custom_panic_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         show(&info.to_string());
     }));
