@@ -18,6 +18,8 @@ const EXAMPLE: &str = include_str!("example.yaml");
 const DEBOUNCE_MS: u32 = 250;
 /// Most diff lines rendered at once (the rest is summarised) to keep the DOM small.
 const MAX_DIFF_ROWS: usize = 4000;
+/// Most findings rendered in a list or table (the downloads always have all of them).
+const MAX_FINDING_ROWS: usize = 500;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
@@ -80,6 +82,7 @@ pub struct App {
     debounce: Option<Timeout>,
     paste: Option<Rc<Paste>>,
     first_convert_done: bool,
+    paste_count: u32,
     inputs: Vec<InputFile>,
     originals: std::collections::HashMap<String, usize>,
     repo: Option<Rc<Conversion>>,
@@ -110,6 +113,7 @@ impl Component for App {
             debounce: None,
             paste: None,
             first_convert_done: false,
+            paste_count: 0,
             inputs: Vec::new(),
             originals: Default::default(),
             repo: None,
@@ -437,6 +441,8 @@ impl App {
             browser::mark("first-convert-at", &format!("{:.1}", browser::now()));
         }
         browser::mark("paste-ms", &format!("{ms:.1}"));
+        self.paste_count += 1;
+        browser::mark("paste-count", &self.paste_count.to_string());
         self.paste = Some(Rc::new(Paste { conv, output: out, ms }));
     }
 
@@ -539,8 +545,9 @@ impl App {
                 <li class="muted">{ if self.paste.is_some() || !jump { "No findings." } else { "Findings appear here after a conversion." } }</li></ul> };
         }
         html! {
+            <>
             <ul class="findings" data-testid={if active {"findings"} else {"findings-hidden"}}>
-            { for findings.iter().map(|f| {
+            { for findings.iter().take(MAX_FINDING_ROWS).map(|f| {
                 let line = f.line;
                 let file = f.file.clone();
                 let onclick = if jump && f.file == PASTE_PATH {
@@ -561,6 +568,10 @@ impl App {
                 }
             }) }
             </ul>
+            if findings.len() > MAX_FINDING_ROWS {
+                <p class="muted small">{ format!("Showing the first {MAX_FINDING_ROWS} of {} findings; the Report tab filters them and its downloads list them all.", findings.len()) }</p>
+            }
+            </>
         }
     }
 
@@ -783,7 +794,7 @@ impl App {
                 <table class="ftable" data-testid={if active {"findings"} else {"report-findings"}}>
                     <thead><tr><th scope="col">{"Code"}</th><th scope="col">{"Severity"}</th><th scope="col">{"Location"}</th><th scope="col">{"Message"}</th><th scope="col">{"Fix"}</th></tr></thead>
                     <tbody>
-                    { for shown.iter().map(|f| {
+                    { for shown.iter().take(MAX_FINDING_ROWS * 2).map(|f| {
                         let file = f.file.clone();
                         let line = f.line;
                         let onclick = if f.file == PASTE_PATH {
@@ -803,6 +814,9 @@ impl App {
                     </tbody>
                 </table>
                 </div>
+                if shown.len() > MAX_FINDING_ROWS * 2 {
+                    <p class="muted small">{ format!("Showing the first {} of {} findings; narrow the filters or download the report for all of them.", MAX_FINDING_ROWS * 2, shown.len()) }</p>
+                }
                 <h2 class="section-title">{"Cut-over runbook"}</h2>
                 <pre class="runbook" tabindex="0">{ if rep.runbook.is_empty() { "The runbook appears here once the converter produces one.".to_string() } else { rep.runbook.clone() } }</pre>
             </div>
