@@ -354,7 +354,7 @@ impl Component for App {
                         <p class="tagline">{"Convert Flux v1 manifests (fluxd + helm-operator) to Flux v2 — in your browser."}</p>
                     </div>
                     <div class="top-actions">
-                        <a class="privacy-pill" href="#privacy">{"🔒 Nothing leaves your browser"}</a>
+                        <a class="privacy-pill" href="#privacy">{"Nothing leaves your browser"}</a>
                         <button class="btn primary" data-testid="load-example" onclick={link.callback(|_| Msg::LoadExample)}>{"Load example"}</button>
                     </div>
                 </header>
