@@ -21,13 +21,21 @@ pub enum DocKind {
     NotManifest,
     HelmReleaseV1(V1Flavor),
     /// Any `*.toolkit.fluxcd.io` object: already Flux v2, passes through.
-    FluxV2 { api_version: String, kind: String },
+    FluxV2 {
+        api_version: String,
+        kind: String,
+    },
     /// Any other Kubernetes object.
-    Object { api_version: String, kind: String },
+    Object {
+        api_version: String,
+        kind: String,
+    },
 }
 
 pub fn classify(root: Option<&Node>) -> DocKind {
-    let Some(root) = root else { return DocKind::Empty };
+    let Some(root) = root else {
+        return DocKind::Empty;
+    };
     if root.is_null() {
         return DocKind::Empty;
     }
@@ -38,9 +46,19 @@ pub fn classify(root: Option<&Node>) -> DocKind {
     }
     match (api, kind) {
         ("helm.fluxcd.io/v1", "HelmRelease") => DocKind::HelmReleaseV1(V1Flavor::HelmFluxcdV1),
-        ("flux.weave.works/v1beta1", "HelmRelease") => DocKind::HelmReleaseV1(V1Flavor::WeaveV1beta1),
-        ("helm.integrations.flux.weave.works/v1alpha2", "FluxHelmRelease") => DocKind::HelmReleaseV1(V1Flavor::FluxHelmRelease),
-        _ if api.contains(".toolkit.fluxcd.io/") => DocKind::FluxV2 { api_version: api.into(), kind: kind.into() },
-        _ => DocKind::Object { api_version: api.into(), kind: kind.into() },
+        ("flux.weave.works/v1beta1", "HelmRelease") => {
+            DocKind::HelmReleaseV1(V1Flavor::WeaveV1beta1)
+        }
+        ("helm.integrations.flux.weave.works/v1alpha2", "FluxHelmRelease") => {
+            DocKind::HelmReleaseV1(V1Flavor::FluxHelmRelease)
+        }
+        _ if api.contains(".toolkit.fluxcd.io/") => DocKind::FluxV2 {
+            api_version: api.into(),
+            kind: kind.into(),
+        },
+        _ => DocKind::Object {
+            api_version: api.into(),
+            kind: kind.into(),
+        },
     }
 }

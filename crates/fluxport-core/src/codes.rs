@@ -100,6 +100,9 @@ codes! {
     HELM2_SELECTOR_HERITAGE = Warning, "§2.3",
         "A chart template puts `heritage: {{ .Release.Service }}` into a selector. Under Helm 3 the value changes from Tiller to Helm and the first upgrade fails on the immutable selector.",
         "Remove heritage from selectors (keep it as a plain label) before the cut-over.";
+    PARTIAL_HELMRELEASE = Warning, "§2.4",
+        "The v1 HelmRelease has no `spec.chart` at all: it is a kustomize patch (or overlay) of a HelmRelease defined elsewhere. It was passed through unchanged.",
+        "Convert the base HelmRelease, then port the patch by hand: apiVersion helm.toolkit.fluxcd.io/v2 and the v2 field names (see the converted base).";
     INVALID_CHART_SOURCE = Error, "§2.4",
         "The chart needs either `git` + `path` or `repository` + `name` + `version`. helm-operator never synced this HelmRelease.",
         "Complete the chart source in the v1 manifest, then convert again.";
@@ -236,7 +239,10 @@ impl Serialize for Code {
 impl Code {
     pub fn parse(s: &str) -> Option<Code> {
         let s = s.trim().trim_start_matches("WARN(").trim_end_matches(')');
-        Code::ALL.iter().copied().find(|c| c.as_str().eq_ignore_ascii_case(s))
+        Code::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str().eq_ignore_ascii_case(s))
     }
 
     /// The text `fluxport explain CODE` prints.

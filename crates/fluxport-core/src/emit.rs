@@ -69,7 +69,10 @@ impl MapBuilder {
 
 /// Renders a document (without `---`). Lines end with `nl`.
 pub fn render(doc: &Out, nl: &str) -> String {
-    let mut w = Writer { out: String::new(), nl };
+    let mut w = Writer {
+        out: String::new(),
+        nl,
+    };
     match doc {
         Out::Map(entries) => w.map_entries(entries, 0),
         other => {
@@ -212,7 +215,9 @@ pub fn quote(s: &str) -> String {
                 '\n' => q.push_str("\\n"),
                 '\t' => q.push_str("\\t"),
                 '\r' => q.push_str("\\r"),
-                c if (c as u32) < 0x20 || c == '\u{7f}' => q.push_str(&format!("\\x{:02x}", c as u32)),
+                c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                    q.push_str(&format!("\\x{:02x}", c as u32))
+                }
                 c => q.push(c),
             }
         }
@@ -254,17 +259,38 @@ mod tests {
     fn renders_nested() {
         let doc = Out::map()
             .s("apiVersion", "v1")
-            .kv("spec", Out::map().kv("list", Out::Seq(vec![Out::map().s("a", "1.0").kv("b", Out::Int(2)).build(), Out::str("x")])).kv("on", Out::Bool(true)).build())
+            .kv(
+                "spec",
+                Out::map()
+                    .kv(
+                        "list",
+                        Out::Seq(vec![
+                            Out::map().s("a", "1.0").kv("b", Out::Int(2)).build(),
+                            Out::str("x"),
+                        ]),
+                    )
+                    .kv("on", Out::Bool(true))
+                    .build(),
+            )
             .build();
         assert_eq!(render(&doc, "\n"), "apiVersion: v1\nspec:\n  list:\n    - a: \"1.0\"\n      b: 2\n    - x\n  \"on\": true\n");
     }
 
     #[test]
     fn quoting() {
-        for s in ["", "yes", "1.10", "300", "null", "- x", "a: b", "#c", " x", "0x1F", "1e3"] {
+        for s in [
+            "", "yes", "1.10", "300", "null", "- x", "a: b", "#c", " x", "0x1F", "1e3",
+        ] {
             assert!(quote(s).starts_with('"'), "{s}");
         }
-        for s in ["5.0.3", "charts/web", "https://x.io/a", "3m", "v1.2.0", "flux-system:a-b"] {
+        for s in [
+            "5.0.3",
+            "charts/web",
+            "https://x.io/a",
+            "3m",
+            "v1.2.0",
+            "flux-system:a-b",
+        ] {
             assert_eq!(quote(s), s);
         }
     }

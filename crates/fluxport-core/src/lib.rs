@@ -9,14 +9,17 @@
 
 pub mod classify;
 pub mod codes;
+pub mod daemon;
 pub mod emit;
 pub mod helmrelease;
+pub mod image;
 pub mod load;
 pub mod naming;
 pub mod options;
 pub mod pipeline;
 pub mod plan;
 pub mod report;
+pub mod runbook;
 pub mod sources;
 pub mod text;
 pub mod yaml;
@@ -37,7 +40,10 @@ pub struct InputFile {
 
 impl InputFile {
     pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
-        InputFile { path: path.into(), bytes: bytes.into() }
+        InputFile {
+            path: path.into(),
+            bytes: bytes.into(),
+        }
     }
 }
 

@@ -79,13 +79,29 @@ pub fn chart_dirs(inputs: &[InputFile]) -> Vec<String> {
     dirs
 }
 
-pub fn load_file(input: &InputFile, chart_dirs: &[String], limits: &Limits, findings: &mut Vec<Finding>) -> LoadedFile {
+pub fn load_file(
+    input: &InputFile,
+    chart_dirs: &[String],
+    limits: &Limits,
+    findings: &mut Vec<Finding>,
+) -> LoadedFile {
     let path = input.path.clone();
-    let mut file = LoadedFile { path: path.clone(), bytes: input.bytes.clone(), text: None, kind: FileKind::Other, docs: Vec::new(), nl: "\n", untouchable: false };
+    let mut file = LoadedFile {
+        path: path.clone(),
+        bytes: input.bytes.clone(),
+        text: None,
+        kind: FileKind::Other,
+        docs: Vec::new(),
+        nl: "\n",
+        untouchable: false,
+    };
     if !is_yaml_path(&path) {
         return file;
     }
-    if chart_dirs.iter().any(|d| !d.is_empty() && path.starts_with(d.as_str())) {
+    if chart_dirs
+        .iter()
+        .any(|d| !d.is_empty() && path.starts_with(d.as_str()))
+    {
         file.kind = FileKind::ChartFile;
         return file;
     }
@@ -96,7 +112,11 @@ pub fn load_file(input: &InputFile, chart_dirs: &[String], limits: &Limits, find
             &path,
             0,
             0,
-            format!("file is {} bytes, over the limit of {} bytes", input.bytes.len(), limits.max_file_bytes),
+            format!(
+                "file is {} bytes, over the limit of {} bytes",
+                input.bytes.len(),
+                limits.max_file_bytes
+            ),
         ));
         file.untouchable = true;
         return file;
@@ -107,7 +127,13 @@ pub fn load_file(input: &InputFile, chart_dirs: &[String], limits: &Limits, find
             let upto = &input.bytes[..e.valid_up_to()];
             let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
             let col = upto.iter().rev().take_while(|b| **b != b'\n').count() + 1;
-            findings.push(Finding::new(Code::NOT_UTF8, &path, line, col, format!("invalid UTF-8 at byte {}", e.valid_up_to())));
+            findings.push(Finding::new(
+                Code::NOT_UTF8,
+                &path,
+                line,
+                col,
+                format!("invalid UTF-8 at byte {}", e.valid_up_to()),
+            ));
             file.untouchable = true;
             return file;
         }
@@ -120,7 +146,11 @@ pub fn load_file(input: &InputFile, chart_dirs: &[String], limits: &Limits, find
             &path,
             0,
             0,
-            format!("file has {} documents, over the limit of {}", chunks.len(), limits.max_documents_per_file),
+            format!(
+                "file has {} documents, over the limit of {}",
+                chunks.len(),
+                limits.max_documents_per_file
+            ),
         ));
         file.untouchable = true;
         file.text = Some(text);
@@ -137,7 +167,8 @@ pub fn load_file(input: &InputFile, chart_dirs: &[String], limits: &Limits, find
             Some(rest) => (rest, true),
             None => (chunk, false),
         };
-        let (parsed, kind) = match parse_document(parse_text, limits.max_depth, limits.max_aliases) {
+        let (parsed, kind) = match parse_document(parse_text, limits.max_depth, limits.max_aliases)
+        {
             Ok(mut p) => {
                 if bom {
                     shift_tree(&mut p, 3);
@@ -154,22 +185,48 @@ pub fn load_file(input: &InputFile, chart_dirs: &[String], limits: &Limits, find
                     }
                 }
                 let kind = classify(p.root.as_ref());
-                let kind = if !p.duplicates.is_empty() { DocKind::NotManifest } else { kind };
+                let kind = if !p.duplicates.is_empty() {
+                    DocKind::NotManifest
+                } else {
+                    kind
+                };
                 (Some(p), kind)
             }
             Err(e) => {
                 let (code, msg) = match e.kind {
-                    ParseErrorKind::Syntax if templated => (Code::TEMPLATED_FILE, format!("template syntax makes this invalid YAML ({})", e.message)),
+                    ParseErrorKind::Syntax if templated => (
+                        Code::TEMPLATED_FILE,
+                        format!("template syntax makes this invalid YAML ({})", e.message),
+                    ),
                     ParseErrorKind::Syntax => (Code::YAML_PARSE_ERROR, e.message.clone()),
                     _ => (Code::LIMIT_EXCEEDED, e.message.clone()),
                 };
-                let snippet = crate::text::lines(chunk).nth(e.line.saturating_sub(1)).unwrap_or("").trim_end().to_string();
-                let msg = if snippet.is_empty() { msg } else { format!("{msg}\n    {}\n    {}^", snippet, " ".repeat(e.col.saturating_sub(1))) };
+                let snippet = crate::text::lines(chunk)
+                    .nth(e.line.saturating_sub(1))
+                    .unwrap_or("")
+                    .trim_end()
+                    .to_string();
+                let msg = if snippet.is_empty() {
+                    msg
+                } else {
+                    format!(
+                        "{msg}\n    {}\n    {}^",
+                        snippet,
+                        " ".repeat(e.col.saturating_sub(1))
+                    )
+                };
                 findings.push(Finding::new(code, &path, e.line + line_offset, e.col, msg));
                 (None, DocKind::NotManifest)
             }
         };
-        file.docs.push(Doc { start, end, line_offset, parsed, kind, index });
+        file.docs.push(Doc {
+            start,
+            end,
+            line_offset,
+            parsed,
+            kind,
+            index,
+        });
         line_offset += lines_in_chunk;
     }
     file.text = Some(text);
@@ -207,7 +264,13 @@ pub fn split_documents(text: &str) -> Vec<(usize, usize)> {
     while pos < bytes.len() {
         let line_end = memchr_nl(bytes, pos);
         let line = &text[pos..line_end];
-        let is_marker = |m: &str| line.starts_with(m) && line[3..].chars().next().is_none_or(|c| c == ' ' || c == '\t' || c == '\r');
+        let is_marker = |m: &str| {
+            line.starts_with(m)
+                && line[3..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c == ' ' || c == '\t' || c == '\r')
+        };
         let next = (line_end + 1).min(bytes.len());
         if is_marker("---") && pos > start {
             chunks.push((start, pos));
@@ -225,7 +288,11 @@ pub fn split_documents(text: &str) -> Vec<(usize, usize)> {
 }
 
 fn memchr_nl(bytes: &[u8], from: usize) -> usize {
-    bytes[from..].iter().position(|b| *b == b'\n').map(|i| from + i).unwrap_or(bytes.len())
+    bytes[from..]
+        .iter()
+        .position(|b| *b == b'\n')
+        .map(|i| from + i)
+        .unwrap_or(bytes.len())
 }
 
 #[cfg(test)]
@@ -235,8 +302,14 @@ mod tests {
     #[test]
     fn splits_documents() {
         let t = "a: 1\n---\nb: 2\n--- # c\nc: 3\n...\nd: 4\n";
-        let c: Vec<&str> = split_documents(t).into_iter().map(|(s, e)| &t[s..e]).collect();
-        assert_eq!(c, vec!["a: 1\n", "---\nb: 2\n", "--- # c\nc: 3\n...\n", "d: 4\n"]);
+        let c: Vec<&str> = split_documents(t)
+            .into_iter()
+            .map(|(s, e)| &t[s..e])
+            .collect();
+        assert_eq!(
+            c,
+            vec!["a: 1\n", "---\nb: 2\n", "--- # c\nc: 3\n...\n", "d: 4\n"]
+        );
         assert_eq!(split_documents(""), vec![(0, 0)]);
         assert_eq!(split_documents("---\n").len(), 1);
     }

@@ -23,7 +23,11 @@ pub fn dns1123(s: &str) -> String {
         }
     }
     let trimmed = out.trim_matches('-');
-    let mut name = if trimmed.is_empty() { "x".to_string() } else { trimmed.to_string() };
+    let mut name = if trimmed.is_empty() {
+        "x".to_string()
+    } else {
+        trimmed.to_string()
+    };
     if name.len() > 63 {
         let mut head: String = name.chars().take(52).collect();
         while head.ends_with('-') {
@@ -55,7 +59,12 @@ pub fn split_url(url: &str) -> Option<UrlParts> {
         Some(i) => (Some(authority[..i].to_string()), &authority[i + 1..]),
         None => (None, authority),
     };
-    Some(UrlParts { scheme: scheme.to_ascii_lowercase(), userinfo, host: host.to_string(), path: path.to_string() })
+    Some(UrlParts {
+        scheme: scheme.to_ascii_lowercase(),
+        userinfo,
+        host: host.to_string(),
+        path: path.to_string(),
+    })
 }
 
 /// HelmRepository name: `dns1123(host + path)` with scheme, userinfo, query, fragment,
@@ -88,8 +97,12 @@ pub fn clean_repo_url(url: &str) -> String {
 pub fn rewrite_stable_repo(url: &str) -> Option<&'static str> {
     let u = url.trim_end_matches('/');
     match u {
-        "https://kubernetes-charts.storage.googleapis.com" | "http://kubernetes-charts.storage.googleapis.com" => Some("https://charts.helm.sh/stable"),
-        "https://kubernetes-charts-incubator.storage.googleapis.com" | "http://kubernetes-charts-incubator.storage.googleapis.com" => {
+        "https://kubernetes-charts.storage.googleapis.com"
+        | "http://kubernetes-charts.storage.googleapis.com" => {
+            Some("https://charts.helm.sh/stable")
+        }
+        "https://kubernetes-charts-incubator.storage.googleapis.com"
+        | "http://kubernetes-charts-incubator.storage.googleapis.com" => {
             Some("https://charts.helm.sh/incubator")
         }
         _ => None,
@@ -112,23 +125,38 @@ pub fn normalize_git_url(raw: &str) -> Option<GitUrl> {
     let raw = raw.trim();
     if let Some(p) = split_url(raw) {
         return match p.scheme.as_str() {
-            "ssh" => Some(GitUrl { url: raw.to_string(), ssh: true, had_credentials: false }),
+            "ssh" => Some(GitUrl {
+                url: raw.to_string(),
+                ssh: true,
+                had_credentials: false,
+            }),
             "http" | "https" => {
                 let had = p.userinfo.is_some();
                 let url = if had {
                     let at = raw.find("://").map(|i| i + 3).unwrap_or(0);
                     let auth_end = raw[at..].find('/').map(|i| at + i).unwrap_or(raw.len());
                     let authority = &raw[at..auth_end];
-                    let host = authority.rsplit_once('@').map(|(_, h)| h).unwrap_or(authority);
+                    let host = authority
+                        .rsplit_once('@')
+                        .map(|(_, h)| h)
+                        .unwrap_or(authority);
                     format!("{}{}{}", &raw[..at], host, &raw[auth_end..])
                 } else {
                     raw.to_string()
                 };
-                Some(GitUrl { url, ssh: false, had_credentials: had })
+                Some(GitUrl {
+                    url,
+                    ssh: false,
+                    had_credentials: had,
+                })
             }
             "git" | "git+ssh" | "ssh+git" => {
                 let rest = &raw[raw.find("://")? + 3..];
-                Some(GitUrl { url: format!("ssh://{rest}"), ssh: true, had_credentials: false })
+                Some(GitUrl {
+                    url: format!("ssh://{rest}"),
+                    ssh: true,
+                    had_credentials: false,
+                })
             }
             _ => None,
         };
@@ -143,7 +171,11 @@ pub fn normalize_git_url(raw: &str) -> Option<GitUrl> {
         None => ("git".to_string(), head.to_string()),
     };
     let path = path.trim_start_matches('/');
-    Some(GitUrl { url: format!("ssh://{user}@{host}/{path}"), ssh: true, had_credentials: false })
+    Some(GitUrl {
+        url: format!("ssh://{user}@{host}/{path}"),
+        ssh: true,
+        had_credentials: false,
+    })
 }
 
 /// GitRepository base name: `dns1123(host + path minus .git)`.
@@ -165,7 +197,10 @@ mod tests {
 
     #[test]
     fn dns1123_rules() {
-        assert_eq!(dns1123("charts.bitnami.com/bitnami"), "charts-bitnami-com-bitnami");
+        assert_eq!(
+            dns1123("charts.bitnami.com/bitnami"),
+            "charts-bitnami-com-bitnami"
+        );
         assert_eq!(dns1123("--A__b--"), "a-b");
         assert_eq!(dns1123("!!!"), "x");
         let long = "a".repeat(70);
@@ -176,23 +211,47 @@ mod tests {
 
     #[test]
     fn helm_repo_names() {
-        assert_eq!(helm_repository_name("https://charts.bitnami.com/bitnami"), "charts-bitnami-com-bitnami");
-        assert_eq!(helm_repository_name("https://stefanprodan.github.io/podinfo/"), "stefanprodan-github-io-podinfo");
-        assert_eq!(helm_repository_name("https://u:p@h.io/x/index.yaml?a=1"), "h-io-x");
-        assert_eq!(helm_repository_name("https://charts.helm.sh/stable"), "charts-helm-sh-stable");
+        assert_eq!(
+            helm_repository_name("https://charts.bitnami.com/bitnami"),
+            "charts-bitnami-com-bitnami"
+        );
+        assert_eq!(
+            helm_repository_name("https://stefanprodan.github.io/podinfo/"),
+            "stefanprodan-github-io-podinfo"
+        );
+        assert_eq!(
+            helm_repository_name("https://u:p@h.io/x/index.yaml?a=1"),
+            "h-io-x"
+        );
+        assert_eq!(
+            helm_repository_name("https://charts.helm.sh/stable"),
+            "charts-helm-sh-stable"
+        );
     }
 
     #[test]
     fn git_urls() {
         let n = |s| normalize_git_url(s).unwrap().url;
-        assert_eq!(n("git@github.com:acme/x.git"), "ssh://git@github.com/acme/x.git");
+        assert_eq!(
+            n("git@github.com:acme/x.git"),
+            "ssh://git@github.com/acme/x.git"
+        );
         assert_eq!(n("github.com:acme/x"), "ssh://git@github.com/acme/x");
         assert_eq!(n("git@host:2222/acme/x"), "ssh://git@host/2222/acme/x");
-        assert_eq!(n("ssh://git@host:2222/acme/x"), "ssh://git@host:2222/acme/x");
+        assert_eq!(
+            n("ssh://git@host:2222/acme/x"),
+            "ssh://git@host:2222/acme/x"
+        );
         let h = normalize_git_url("https://user:tok@git.example.com/a/b.git").unwrap();
         assert_eq!(h.url, "https://git.example.com/a/b.git");
         assert!(h.had_credentials);
-        assert_eq!(git_repository_name("ssh://git@github.com/acme/platform"), "github-com-acme-platform");
-        assert_eq!(git_repository_name("https://git.example.com/infra/charts.git"), "git-example-com-infra-charts");
+        assert_eq!(
+            git_repository_name("ssh://git@github.com/acme/platform"),
+            "github-com-acme-platform"
+        );
+        assert_eq!(
+            git_repository_name("https://git.example.com/infra/charts.git"),
+            "git-example-com-infra-charts"
+        );
     }
 }

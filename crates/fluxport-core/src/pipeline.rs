@@ -1,12 +1,516 @@
-//! Runs the stages in order.
-use crate::{Conversion, FileStatus, InputFile, Options, OutputFile, Report};
+//! Runs the stages in order over a shared [`Context`]:
+//! load → classify → plan (roots, sources) → convert (HelmReleases) → emit → report.
+
+use crate::classify::DocKind;
+use crate::helmrelease::{self, DocRef, V1Release};
+use crate::load::{self, LoadedFile};
+use crate::plan::{self, SyncRoot};
+use crate::report::{Finding, ReleaseEntry};
+use crate::sources::{self, ExistingSource, SourceKey, SourceSettings, SourceSpec};
+use crate::text::{apply_edits, TextEdit};
+use crate::yaml::Node;
+use crate::{Code, Conversion, FileStatus, InputFile, Options, OutputFile, Report};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Name of the generated sources file placed at each sync root.
+pub const SOURCES_FILE: &str = "fluxport-sources.yaml";
+
+/// Everything the stages share. Stages only add edits, documents and findings; the
+/// emit stage applies them once at the end.
+pub struct Context<'o> {
+    pub opts: &'o Options,
+    pub files: Vec<LoadedFile>,
+    pub findings: Vec<Finding>,
+    pub roots: Vec<SyncRoot>,
+    /// Edits per file index, in absolute byte offsets of the file text.
+    pub edits: BTreeMap<usize, Vec<TextEdit>>,
+    /// Edits to `spec.values` of a v1 HelmRelease, per (file, doc), in offsets of the
+    /// document chunk; applied while the values are copied (image markers).
+    pub value_edits: BTreeMap<(usize, usize), Vec<TextEdit>>,
+    /// Documents appended to an existing file.
+    pub appended: BTreeMap<usize, Vec<String>>,
+    /// New files: path → documents.
+    pub new_files: BTreeMap<String, Vec<String>>,
+    /// Input files the migration removes.
+    pub deleted: BTreeSet<usize>,
+    pub releases: Vec<ReleaseEntry>,
+    /// Flux v1 daemons found in the input (or given as options).
+    pub daemons: Vec<crate::daemon::Daemon>,
+    pub helm_operator: Option<crate::daemon::HelmOperator>,
+}
+
+/// A document's location, for findings and copies.
+pub fn doc_ref(files: &[LoadedFile], file: usize, doc: usize) -> Option<DocRef<'_>> {
+    let f = &files[file];
+    let text = f.text.as_deref()?;
+    let d = f.docs.get(doc)?;
+    Some(DocRef {
+        file: &f.path,
+        text: d.text(text),
+        index: &d.index,
+        line_offset: d.line_offset,
+    })
+}
+
+/// The absolute byte range of a document's root node, as whole lines (without the
+/// final line break): what a converted document replaces.
+pub fn root_region(files: &[LoadedFile], file: usize, doc: usize) -> Option<(usize, usize)> {
+    let f = &files[file];
+    let d = f.docs.get(doc)?;
+    let root = d.root()?;
+    let chunk = d.text(f.text.as_deref()?);
+    let start = d.index.line_start(root.line);
+    let last_line = d.index.line_of(root.end.max(root.start + 1) - 1);
+    let next = d.index.line_start(last_line + 1);
+    let mut end = if next == usize::MAX || next > chunk.len() {
+        chunk.len()
+    } else {
+        next - 1
+    };
+    if end > start && chunk.as_bytes()[end - 1] == b'\r' {
+        end -= 1;
+    }
+    Some((d.start + start, d.start + end))
+}
+
+/// All (file, doc) indexes whose document matches, in path order.
+pub fn docs_where(files: &[LoadedFile], pred: impl Fn(&DocKind) -> bool) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (fi, f) in files.iter().enumerate() {
+        if f.untouchable {
+            continue;
+        }
+        for (di, d) in f.docs.iter().enumerate() {
+            if pred(&d.kind) {
+                out.push((fi, di));
+            }
+        }
+    }
+    out
+}
+
+/// A replacement of a document's root node by new text (no final line break).
+pub fn replace_doc_edit(
+    files: &[LoadedFile],
+    file: usize,
+    doc: usize,
+    text: String,
+) -> Option<TextEdit> {
+    root_region(files, file, doc).map(|(s, e)| TextEdit::replace(s, e, text))
+}
+
+impl<'o> Context<'o> {
+    pub fn doc_ref(&self, file: usize, doc: usize) -> Option<DocRef<'_>> {
+        doc_ref(&self.files, file, doc)
+    }
+
+    /// Replaces a document's root node with new text (which has no final line break).
+    pub fn replace_doc(&mut self, file: usize, doc: usize, text: String) {
+        if let Some(e) = replace_doc_edit(&self.files, file, doc, text) {
+            self.edits.entry(file).or_default().push(e);
+        }
+    }
+
+    pub fn docs_where(&self, pred: impl Fn(&DocKind) -> bool) -> Vec<(usize, usize)> {
+        docs_where(&self.files, pred)
+    }
+}
 
 pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
+    let mut ctx = load_all(inputs, options);
+    crate::daemon::detect(&mut ctx);
+    let detected: Vec<Vec<String>> = ctx
+        .daemons
+        .iter()
+        .filter(|d| !d.git_paths.is_empty())
+        .map(|d| d.git_paths.clone())
+        .collect();
+    ctx.roots = plan::sync_roots(&options.sync_paths, &detected);
+    crate::image::plan(&mut ctx);
+    convert_helm_releases(&mut ctx);
+    crate::daemon::emit(&mut ctx);
+    emit(ctx)
+}
+
+fn load_all<'o>(inputs: &[InputFile], options: &'o Options) -> Context<'o> {
     let mut findings = Vec::new();
-    let charts = crate::load::chart_dirs(inputs);
-    let files: Vec<_> = inputs.iter().map(|i| crate::load::load_file(i, &charts, &options.limits, &mut findings)).collect();
-    let outputs: Vec<OutputFile> = files.into_iter().map(|f| OutputFile { path: f.path, bytes: f.bytes, status: FileStatus::Unchanged }).collect();
-    let mut report = Report { findings, ..Report::default() };
+    let charts = load::chart_dirs(inputs);
+    let mut total = 0usize;
+    let mut files = Vec::with_capacity(inputs.len());
+    // Sorted by path so that every later stage is independent of input order.
+    let mut order: Vec<&InputFile> = inputs.iter().collect();
+    order.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut seen = BTreeSet::new();
+    for input in order {
+        if !seen.insert(input.path.clone()) {
+            continue;
+        }
+        total += input.bytes.len();
+        if total > options.limits.max_total_bytes {
+            findings.push(Finding::new(
+                Code::LIMIT_EXCEEDED,
+                &input.path,
+                0,
+                0,
+                format!(
+                    "total input is over the limit of {} bytes; this file was not read",
+                    options.limits.max_total_bytes
+                ),
+            ));
+            files.push(LoadedFile {
+                path: input.path.clone(),
+                bytes: input.bytes.clone(),
+                text: None,
+                kind: load::FileKind::Other,
+                docs: Vec::new(),
+                nl: "\n",
+                untouchable: true,
+            });
+            continue;
+        }
+        files.push(load::load_file(
+            input,
+            &charts,
+            &options.limits,
+            &mut findings,
+        ));
+    }
+    Context {
+        opts: options,
+        files,
+        findings,
+        roots: Vec::new(),
+        edits: BTreeMap::new(),
+        value_edits: BTreeMap::new(),
+        appended: BTreeMap::new(),
+        new_files: BTreeMap::new(),
+        deleted: BTreeSet::new(),
+        releases: Vec::new(),
+        daemons: Vec::new(),
+        helm_operator: None,
+    }
+}
+
+/// Flux v2 sources already in the input (reused instead of duplicated).
+fn existing_sources(files: &[LoadedFile], opts: &Options) -> Vec<ExistingSource> {
+    let mut out = Vec::new();
+    for (fi, di) in docs_where(
+        files,
+        |k| matches!(k, DocKind::FluxV2 { kind, .. } if kind == "HelmRepository" || kind == "GitRepository"),
+    ) {
+        let f = &files[fi];
+        let Some(root) = f.docs[di].root() else {
+            continue;
+        };
+        let s = |p: &[&str]| {
+            root.path(p)
+                .and_then(Node::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let reference = root
+            .path(&["spec", "ref"])
+            .and_then(|r| r.entries().first())
+            .map(|e| {
+                format!(
+                    "{}={}",
+                    e.key.as_str().unwrap_or(""),
+                    e.value.as_str().unwrap_or("")
+                )
+            })
+            .unwrap_or_else(|| "branch=master".into());
+        out.push(ExistingSource {
+            kind: s(&["kind"]),
+            namespace: {
+                let ns = s(&["metadata", "namespace"]);
+                if ns.is_empty() {
+                    opts.default_namespace.clone()
+                } else {
+                    ns
+                }
+            },
+            name: s(&["metadata", "name"]),
+            url: s(&["spec", "url"]),
+            reference,
+            file: f.path.clone(),
+        });
+    }
+    out
+}
+
+fn convert_helm_releases(ctx: &mut Context) {
+    // The files are borrowed by every V1Release while the context collects output.
+    let files = std::mem::take(&mut ctx.files);
+    convert_helm_releases_in(ctx, &files);
+    ctx.files = files;
+}
+
+fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile]) {
+    let opts = ctx.opts;
+    let hr_docs = docs_where(files, |k| matches!(k, DocKind::HelmReleaseV1(_)));
+    let mut findings = Vec::new();
+    // Read every v1 HelmRelease first: the planner needs all of their sources.
+    let mut releases: Vec<(usize, usize, V1Release)> = Vec::new();
+    for &(fi, di) in &hr_docs {
+        let DocKind::HelmReleaseV1(flavor) = files[fi].docs[di].kind.clone() else {
+            continue;
+        };
+        let Some(doc) = doc_ref(files, fi, di) else {
+            continue;
+        };
+        let Some(root) = files[fi].docs[di].root() else {
+            continue;
+        };
+        if let Some(r) = helmrelease::read(doc, root, flavor, opts, &mut findings) {
+            releases.push((fi, di, r));
+        }
+    }
+    let existing = existing_sources(files, ctx.opts);
+    let specs: BTreeSet<SourceSpec> = releases.iter().map(|(_, _, r)| r.source.clone()).collect();
+    let names = sources::assign_names(&specs, &existing);
+    for spec in &specs {
+        let key = spec.key();
+        if let Some(res) = names.get(&key) {
+            if res.existing {
+                if let Some((fi, di, _)) = releases.iter().find(|(_, _, r)| r.source.key() == key) {
+                    if let Some(d) = doc_ref(files, *fi, *di) {
+                        findings.push(d.finding(
+                            Code::EXISTING_SOURCE_REUSED,
+                            None,
+                            format!(
+                                "uses the existing {} `{}/{}`",
+                                res.kind, res.namespace, res.name
+                            ),
+                        ));
+                    }
+                }
+            } else if res.clashed {
+                findings.push(Finding::new(
+                    Code::SOURCE_NAME_CLASH,
+                    &files[releases
+                        .iter()
+                        .find(|(_, _, r)| r.source.key() == key)
+                        .map(|x| x.0)
+                        .unwrap_or(0)]
+                    .path,
+                    0,
+                    0,
+                    format!(
+                        "{} for `{}` was named `{}` to avoid a clash",
+                        res.kind, key.identity, res.name
+                    ),
+                ));
+            }
+        }
+    }
+
+    // Which sources each root needs: root index → keys (new objects only).
+    let mut root_needs: BTreeMap<usize, BTreeSet<SourceKey>> = BTreeMap::new();
+    let mut rendered: Vec<(usize, usize, String)> = Vec::new();
+    for (fi, di, r) in &releases {
+        let key = r.source.key();
+        let Some(res) = names.get(&key) else { continue };
+        let value_edits = ctx
+            .value_edits
+            .get(&(*fi, *di))
+            .cloned()
+            .unwrap_or_default();
+        let out = helmrelease::render(r, res, opts, &value_edits, files[*fi].nl, &mut findings);
+        rendered.push((*fi, *di, out.text));
+        ctx.releases.push(ReleaseEntry {
+            file: files[*fi].path.clone(),
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
+            release_name: r.release_name.clone(),
+            storage_namespace: r.target_namespace.clone(),
+            helm2: r.helm_version == crate::HelmVersion::V2,
+        });
+        if !res.existing {
+            let mut roots = plan::roots_of(&ctx.roots, &files[*fi].path);
+            if roots.is_empty() {
+                roots.push(usize::MAX);
+            }
+            for root in roots {
+                root_needs.entry(root).or_default().insert(key.clone());
+            }
+        }
+    }
+    ctx.findings.append(&mut findings);
+    for (fi, di, text) in rendered {
+        if let Some(e) = replace_doc_edit(files, fi, di, text) {
+            ctx.edits.entry(fi).or_default().push(e);
+        }
+    }
+
+    // Place the new sources.
+    let by_key: BTreeMap<SourceKey, &SourceSpec> = specs.iter().map(|s| (s.key(), s)).collect();
+    let settings = SourceSettings {
+        helm_interval: &opts.helm_repository_interval,
+        git_interval: &opts.git_poll_interval,
+        git_timeout: &opts.git_timeout,
+    };
+    let render_key = |key: &SourceKey, nl: &str| -> Option<String> {
+        let spec = by_key.get(key)?;
+        let res = names.get(key)?;
+        Some(sources::render_source(spec, res, &settings, nl))
+    };
+    let ordered = |keys: &BTreeSet<SourceKey>| -> Vec<SourceKey> {
+        let mut v: Vec<SourceKey> = keys.iter().cloned().collect();
+        v.sort_by_key(|k| {
+            (
+                k.kind,
+                names
+                    .get(k)
+                    .map(|r| (r.namespace.clone(), r.name.clone()))
+                    .unwrap_or_default(),
+            )
+        });
+        v
+    };
+    match opts.sources_placement {
+        crate::SourcesPlacement::SyncRoot => {
+            let mut by_dir: BTreeMap<String, BTreeSet<SourceKey>> = BTreeMap::new();
+            for (root, keys) in &root_needs {
+                let dir = if *root == usize::MAX {
+                    String::new()
+                } else {
+                    plan::sources_dir(&ctx.roots, *root)
+                };
+                by_dir.entry(dir).or_default().extend(keys.iter().cloned());
+            }
+            for (dir, keys) in by_dir {
+                let path = free_path(files, &ctx.new_files, &dir, SOURCES_FILE);
+                let nl = "\n";
+                let mut docs = vec![format!(
+                    "# Generated by fluxport: Flux v2 sources for the HelmReleases synced from `{}`.{nl}# Each object is applied once by the Kustomization of this path.",
+                    if dir.is_empty() { "." } else { dir.trim_end_matches('/') }
+                )];
+                for k in ordered(&keys) {
+                    if let Some(t) = render_key(&k, nl) {
+                        docs.push(t);
+                    }
+                }
+                ctx.new_files.insert(path, docs);
+            }
+        }
+        crate::SourcesPlacement::Inline => {
+            // Each source goes into the first file (by path) of the root that uses it.
+            for (root, keys) in &root_needs {
+                for key in ordered(keys) {
+                    let host = releases
+                        .iter()
+                        .filter(|(fi, _, r)| {
+                            r.source.key() == key
+                                && (*root == usize::MAX
+                                    || ctx.roots[*root].covers(&files[*fi].path))
+                        })
+                        .map(|(fi, _, _)| *fi)
+                        .min();
+                    if let Some(fi) = host {
+                        let nl = files[fi].nl;
+                        if let Some(t) = render_key(&key, nl) {
+                            let list = ctx.appended.entry(fi).or_default();
+                            if !list.contains(&t) {
+                                list.push(t);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `dir/name`, or `dir/<stem>-2.yaml`... if the input already has a file there.
+fn free_path(
+    files: &[LoadedFile],
+    new_files: &BTreeMap<String, Vec<String>>,
+    dir: &str,
+    name: &str,
+) -> String {
+    let exists = |p: &str| files.iter().any(|f| f.path == p) || new_files.contains_key(p);
+    let first = format!("{dir}{name}");
+    if !exists(&first) {
+        return first;
+    }
+    let stem = name.trim_end_matches(".yaml");
+    (2..)
+        .map(|n| format!("{dir}{stem}-{n}.yaml"))
+        .find(|p| !exists(p))
+        .unwrap_or(first)
+}
+
+fn emit(ctx: Context) -> Conversion {
+    let mut outputs = Vec::with_capacity(ctx.files.len() + ctx.new_files.len());
+    for (fi, f) in ctx.files.iter().enumerate() {
+        if ctx.deleted.contains(&fi) {
+            outputs.push(OutputFile {
+                path: f.path.clone(),
+                bytes: Vec::new(),
+                status: FileStatus::Deleted,
+            });
+            continue;
+        }
+        let edits = ctx.edits.get(&fi);
+        let appended = ctx.appended.get(&fi);
+        let (Some(text), true) = (f.text.as_deref(), edits.is_some() || appended.is_some()) else {
+            outputs.push(OutputFile {
+                path: f.path.clone(),
+                bytes: f.bytes.clone(),
+                status: FileStatus::Unchanged,
+            });
+            continue;
+        };
+        let mut out = apply_edits(text, edits.map(Vec::as_slice).unwrap_or(&[]));
+        if let Some(docs) = appended {
+            for d in docs {
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push_str(f.nl);
+                }
+                out.push_str("---");
+                out.push_str(f.nl);
+                out.push_str(d);
+            }
+        }
+        let status = if out.as_bytes() == f.bytes.as_slice() {
+            FileStatus::Unchanged
+        } else {
+            FileStatus::Converted
+        };
+        outputs.push(OutputFile {
+            path: f.path.clone(),
+            bytes: out.into_bytes(),
+            status,
+        });
+    }
+    for (path, docs) in &ctx.new_files {
+        let mut text = String::new();
+        for (i, d) in docs.iter().enumerate() {
+            // A leading comment header shares the first object's document.
+            let after_header = i == 1 && docs[0].starts_with('#');
+            if i > 0 && !after_header {
+                text.push_str("---\n");
+            }
+            text.push_str(d);
+            if !d.ends_with('\n') {
+                text.push('\n');
+            }
+        }
+        outputs.push(OutputFile {
+            path: path.clone(),
+            bytes: text.into_bytes(),
+            status: FileStatus::New,
+        });
+    }
+    let mut report = Report {
+        findings: ctx.findings,
+        releases: ctx.releases,
+        ..Report::default()
+    };
+    report.runbook = crate::runbook::render(&report.releases, ctx.opts);
     report.finish(&outputs);
-    Conversion { files: outputs, report }
+    Conversion {
+        files: outputs,
+        report,
+    }
 }

@@ -19,7 +19,13 @@ pub struct Finding {
 }
 
 impl Finding {
-    pub fn new(code: Code, file: &str, line: usize, column: usize, message: impl Into<String>) -> Self {
+    pub fn new(
+        code: Code,
+        file: &str,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Self {
         Finding {
             code,
             severity: code.severity(),
@@ -89,14 +95,18 @@ impl Report {
     /// Sorts findings and fills the per-file list and counts. Called once by the pipeline.
     pub fn finish(&mut self, files: &[OutputFile]) {
         self.schema_version = 1;
-        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.findings.dedup();
         self.releases.sort();
         let mut per_file: BTreeMap<&str, usize> = BTreeMap::new();
         for f in &self.findings {
             *per_file.entry(f.file.as_str()).or_default() += 1;
         }
-        let mut counts = Counts { files: files.len(), ..Counts::default() };
+        let mut counts = Counts {
+            files: files.len(),
+            ..Counts::default()
+        };
         self.files = files
             .iter()
             .map(|f| {
@@ -119,7 +129,10 @@ impl Report {
                 Severity::Warning => counts.warnings += 1,
                 Severity::Info => counts.infos += 1,
             }
-            *counts.by_code.entry(f.code.as_str().to_string()).or_default() += 1;
+            *counts
+                .by_code
+                .entry(f.code.as_str().to_string())
+                .or_default() += 1;
         }
         self.counts = counts;
     }
@@ -191,7 +204,10 @@ impl Report {
             out.push_str(&format!(
                 "| `{}` | {} | {} |\n",
                 f.path,
-                serde_json::to_value(f.status).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+                serde_json::to_value(f.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
                 f.findings
             ));
         }

@@ -10,7 +10,12 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(text: &str) -> Self {
         let mut starts = vec![0];
-        starts.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
         LineIndex { starts }
     }
 
@@ -24,7 +29,10 @@ impl LineIndex {
 
     /// Byte offset where a 1-based line starts.
     pub fn line_start(&self, line: usize) -> usize {
-        self.starts.get(line.saturating_sub(1)).copied().unwrap_or(usize::MAX)
+        self.starts
+            .get(line.saturating_sub(1))
+            .copied()
+            .unwrap_or(usize::MAX)
     }
 
     pub fn line_count(&self) -> usize {
@@ -65,10 +73,18 @@ pub struct TextEdit {
 
 impl TextEdit {
     pub fn insert(at: usize, with: impl Into<String>) -> Self {
-        TextEdit { start: at, end: at, with: with.into() }
+        TextEdit {
+            start: at,
+            end: at,
+            with: with.into(),
+        }
     }
     pub fn replace(start: usize, end: usize, with: impl Into<String>) -> Self {
-        TextEdit { start, end, with: with.into() }
+        TextEdit {
+            start,
+            end,
+            with: with.into(),
+        }
     }
 }
 
@@ -77,10 +93,16 @@ impl TextEdit {
 pub fn apply_edits(text: &str, edits: &[TextEdit]) -> String {
     let mut sorted: Vec<&TextEdit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.start, e.end));
-    let mut out = String::with_capacity(text.len() + edits.iter().map(|e| e.with.len()).sum::<usize>());
+    let mut out =
+        String::with_capacity(text.len() + edits.iter().map(|e| e.with.len()).sum::<usize>());
     let mut pos = 0;
     for e in sorted {
-        if e.start < pos || e.end < e.start || e.end > text.len() || !text.is_char_boundary(e.start) || !text.is_char_boundary(e.end) {
+        if e.start < pos
+            || e.end < e.start
+            || e.end > text.len()
+            || !text.is_char_boundary(e.start)
+            || !text.is_char_boundary(e.end)
+        {
             continue;
         }
         out.push_str(&text[pos..e.start]);
@@ -113,7 +135,11 @@ mod tests {
     #[test]
     fn edits_apply_in_order_and_skip_overlaps() {
         let t = "hello world";
-        let e = [TextEdit::replace(6, 11, "there"), TextEdit::insert(0, ">"), TextEdit::replace(7, 8, "x")];
+        let e = [
+            TextEdit::replace(6, 11, "there"),
+            TextEdit::insert(0, ">"),
+            TextEdit::replace(7, 8, "x"),
+        ];
         assert_eq!(apply_edits(t, &e), ">hello there");
     }
 

@@ -49,7 +49,10 @@ pub struct Node {
 impl Node {
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
-            Value::Map { entries, .. } => entries.iter().find(|e| e.key.as_str() == Some(key)).map(|e| &e.value),
+            Value::Map { entries, .. } => entries
+                .iter()
+                .find(|e| e.key.as_str() == Some(key))
+                .map(|e| &e.value),
             _ => None,
         }
     }
@@ -87,7 +90,10 @@ impl Node {
         matches!(self.value, Value::Seq { .. })
     }
     pub fn is_flow(&self) -> bool {
-        matches!(self.value, Value::Map { flow: true, .. } | Value::Seq { flow: true, .. })
+        matches!(
+            self.value,
+            Value::Map { flow: true, .. } | Value::Seq { flow: true, .. }
+        )
     }
 
     /// The scalar's text, whatever its YAML type (a plain `3` gives "3").
@@ -100,7 +106,10 @@ impl Node {
 
     pub fn is_null(&self) -> bool {
         match &self.value {
-            Value::Scalar { text, style: Style::Plain } => matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL"),
+            Value::Scalar {
+                text,
+                style: Style::Plain,
+            } => matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL"),
             _ => false,
         }
     }
@@ -109,7 +118,10 @@ impl Node {
     /// that is not a bool, null or number under YAML 1.1 rules, as Kubernetes reads it).
     pub fn is_string(&self) -> bool {
         match &self.value {
-            Value::Scalar { style: Style::Plain, text } => plain_type(text) == PlainType::Str && self.tag.is_none(),
+            Value::Scalar {
+                style: Style::Plain,
+                text,
+            } => plain_type(text) == PlainType::Str && self.tag.is_none(),
             Value::Scalar { .. } => true,
             _ => false,
         }
@@ -118,7 +130,10 @@ impl Node {
     /// Boolean under YAML 1.1 rules (what Kubernetes' YAML reader accepts).
     pub fn as_bool(&self) -> Option<bool> {
         match &self.value {
-            Value::Scalar { text, style: Style::Plain } => match plain_type(text) {
+            Value::Scalar {
+                text,
+                style: Style::Plain,
+            } => match plain_type(text) {
                 PlainType::Bool(b) => Some(b),
                 _ => None,
             },
@@ -129,7 +144,10 @@ impl Node {
     /// Integer (plain scalar only).
     pub fn as_i64(&self) -> Option<i64> {
         match &self.value {
-            Value::Scalar { text, style: Style::Plain } => parse_int(text),
+            Value::Scalar {
+                text,
+                style: Style::Plain,
+            } => parse_int(text),
             _ => None,
         }
     }
@@ -163,6 +181,41 @@ impl Node {
     }
 }
 
+/// The JSON value Kubernetes would read (YAML 1.1 scalar rules; aliases become null,
+/// since they are never expanded; non-string keys become their text).
+pub fn to_json(node: &Node) -> serde_json::Value {
+    use serde_json::Value as J;
+    match &node.value {
+        Value::Scalar {
+            text,
+            style: Style::Plain,
+        } if node.tag.is_none() => match plain_type(text) {
+            PlainType::Null => J::Null,
+            PlainType::Bool(b) => J::Bool(b),
+            PlainType::Int => parse_int(text)
+                .map(J::from)
+                .unwrap_or_else(|| J::String(text.clone())),
+            PlainType::Float => text
+                .replace('_', "")
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64)
+                .map(J::Number)
+                .unwrap_or_else(|| J::String(text.clone())),
+            PlainType::Str => J::String(text.clone()),
+        },
+        Value::Scalar { text, .. } => J::String(text.clone()),
+        Value::Map { entries, .. } => J::Object(
+            entries
+                .iter()
+                .map(|e| (e.key.as_str().unwrap_or("").to_string(), to_json(&e.value)))
+                .collect(),
+        ),
+        Value::Seq { items, .. } => J::Array(items.iter().map(to_json).collect()),
+        Value::Alias => J::Null,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum PlainType {
     Null,
@@ -177,8 +230,12 @@ pub enum PlainType {
 pub fn plain_type(s: &str) -> PlainType {
     match s {
         "" | "~" | "null" | "Null" | "NULL" => return PlainType::Null,
-        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => return PlainType::Bool(true),
-        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => return PlainType::Bool(false),
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
+            return PlainType::Bool(true)
+        }
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => {
+            return PlainType::Bool(false)
+        }
         _ => {}
     }
     if parse_int(s).is_some() {
@@ -283,14 +340,23 @@ struct ByteCursor<'a> {
 
 impl<'a> ByteCursor<'a> {
     fn new(text: &'a str) -> Self {
-        ByteCursor { text, ascii: text.is_ascii(), char_pos: 0, byte_pos: 0 }
+        ByteCursor {
+            text,
+            ascii: text.is_ascii(),
+            char_pos: 0,
+            byte_pos: 0,
+        }
     }
     fn byte(&mut self, char_index: usize) -> usize {
         if self.ascii {
             return char_index.min(self.text.len());
         }
         while self.char_pos < char_index && self.byte_pos < self.text.len() {
-            let c = self.text[self.byte_pos..].chars().next().map(char::len_utf8).unwrap_or(1);
+            let c = self.text[self.byte_pos..]
+                .chars()
+                .next()
+                .map(char::len_utf8)
+                .unwrap_or(1);
             self.byte_pos += c;
             self.char_pos += 1;
         }
@@ -306,13 +372,22 @@ impl<'a> ByteCursor<'a> {
 }
 
 enum Frame {
-    Map { node: Node, pending_key: Option<Node> },
-    Seq { node: Node },
+    Map {
+        node: Node,
+        pending_key: Option<Node>,
+    },
+    Seq {
+        node: Node,
+    },
 }
 
 /// Parses one YAML document (the caller splits streams into documents first). Never
 /// panics; a stream with several documents keeps only the first root.
-pub fn parse_document(text: &str, max_depth: usize, max_aliases: usize) -> Result<Parsed, ParseError> {
+pub fn parse_document(
+    text: &str,
+    max_depth: usize,
+    max_aliases: usize,
+) -> Result<Parsed, ParseError> {
     let mut parser = Parser::new_from_str(text);
     let mut cursor = ByteCursor::new(text);
     let mut stack: Vec<Frame> = Vec::new();
@@ -343,7 +418,15 @@ pub fn parse_document(text: &str, max_depth: usize, max_aliases: usize) -> Resul
         };
         let start = cursor.byte(span.start.index());
         let (line, col) = (span.start.line(), span.start.col() + 1);
-        let new_node = |value, tag: Option<String>, anchored| Node { value, start, end: start, line, col, tag, anchored };
+        let new_node = |value, tag: Option<String>, anchored| Node {
+            value,
+            start,
+            end: start,
+            line,
+            col,
+            tag,
+            anchored,
+        };
         let completed: Option<Node> = match event {
             Event::StreamEnd => break,
             Event::DocumentStart(_) | Event::StreamStart | Event::Nothing => None,
@@ -356,7 +439,11 @@ pub fn parse_document(text: &str, max_depth: usize, max_aliases: usize) -> Resul
             Event::Alias(_) => {
                 aliases += 1;
                 if aliases > max_aliases {
-                    return Err(err_at(&span, format!("more than {max_aliases} aliases in one document"), ParseErrorKind::TooManyAliases));
+                    return Err(err_at(
+                        &span,
+                        format!("more than {max_aliases} aliases in one document"),
+                        ParseErrorKind::TooManyAliases,
+                    ));
                 }
                 let mut n = new_node(Value::Alias, None, false);
                 n.end = cursor.byte(span.end.index());
@@ -380,25 +467,56 @@ pub fn parse_document(text: &str, max_depth: usize, max_aliases: usize) -> Resul
                     }
                 }
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
-                let mut n = new_node(Value::Scalar { text: value.into_owned(), style }, tag, anchor > 0);
+                let mut n = new_node(
+                    Value::Scalar {
+                        text: value.into_owned(),
+                        style,
+                    },
+                    tag,
+                    anchor > 0,
+                );
                 n.end = end.max(start);
                 Some(n)
             }
             ev @ (Event::MappingStart(..) | Event::SequenceStart(..)) => {
                 let is_map = matches!(ev, Event::MappingStart(..));
-                let (Event::MappingStart(anchor, tag) | Event::SequenceStart(anchor, tag)) = ev else { unreachable!() };
+                let (Event::MappingStart(anchor, tag) | Event::SequenceStart(anchor, tag)) = ev
+                else {
+                    unreachable!()
+                };
                 if stack.len() >= max_depth {
-                    return Err(err_at(&span, format!("nesting deeper than {max_depth} levels"), ParseErrorKind::TooDeep));
+                    return Err(err_at(
+                        &span,
+                        format!("nesting deeper than {max_depth} levels"),
+                        ParseErrorKind::TooDeep,
+                    ));
                 }
                 let flow = text[start..].starts_with(['{', '[']);
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
                 let mut node = new_node(
-                    if is_map { Value::Map { entries: Vec::new(), flow } } else { Value::Seq { items: Vec::new(), flow } },
+                    if is_map {
+                        Value::Map {
+                            entries: Vec::new(),
+                            flow,
+                        }
+                    } else {
+                        Value::Seq {
+                            items: Vec::new(),
+                            flow,
+                        }
+                    },
                     tag,
                     anchor > 0,
                 );
                 node.end = start;
-                stack.push(if is_map { Frame::Map { node, pending_key: None } } else { Frame::Seq { node } });
+                stack.push(if is_map {
+                    Frame::Map {
+                        node,
+                        pending_key: None,
+                    }
+                } else {
+                    Frame::Seq { node }
+                });
                 None
             }
             Event::MappingEnd | Event::SequenceEnd => {
@@ -427,14 +545,21 @@ pub fn parse_document(text: &str, max_depth: usize, max_aliases: usize) -> Resul
                         items.push(node);
                     }
                 }
-                Some(Frame::Map { node: parent, pending_key }) => match pending_key.take() {
+                Some(Frame::Map {
+                    node: parent,
+                    pending_key,
+                }) => match pending_key.take() {
                     None => *pending_key = Some(node),
                     Some(key) => {
                         parent.end = parent.end.max(node.end);
                         if let Value::Map { entries, .. } = &mut parent.value {
                             if let Some(k) = key.as_str() {
                                 if entries.iter().any(|e| e.key.as_str() == Some(k)) {
-                                    parsed.duplicates.push(DuplicateKey { key: k.to_string(), line: key.line, col: key.col });
+                                    parsed.duplicates.push(DuplicateKey {
+                                        key: k.to_string(),
+                                        line: key.line,
+                                        col: key.col,
+                                    });
                                 }
                             }
                             entries.push(Entry { key, value: node });
@@ -473,7 +598,14 @@ mod tests {
     #[test]
     fn duplicates_and_aliases() {
         let p = parse_document("a: &x 1\nb: *x\na: 2\n", 64, 10).unwrap();
-        assert_eq!(p.duplicates, vec![DuplicateKey { key: "a".into(), line: 3, col: 1 }]);
+        assert_eq!(
+            p.duplicates,
+            vec![DuplicateKey {
+                key: "a".into(),
+                line: 3,
+                col: 1
+            }]
+        );
         let e = parse_document("a: &x 1\nb: [*x, *x, *x]\n", 64, 2).unwrap_err();
         assert_eq!(e.kind, ParseErrorKind::TooManyAliases);
     }
@@ -481,7 +613,10 @@ mod tests {
     #[test]
     fn depth_limit() {
         let deep = "[".repeat(100) + &"]".repeat(100);
-        assert_eq!(parse_document(&deep, 50, 10).unwrap_err().kind, ParseErrorKind::TooDeep);
+        assert_eq!(
+            parse_document(&deep, 50, 10).unwrap_err().kind,
+            ParseErrorKind::TooDeep
+        );
     }
 
     #[test]

@@ -19,11 +19,27 @@ pub enum RawText {
 /// the node's key; `new_indent` is where block content should start in the output.
 /// `edits` (byte offsets into `doc`, must not add line breaks) are applied first, for
 /// example image-policy markers.
-pub fn copy_node(doc: &str, idx: &LineIndex, node: &Node, parent_indent: usize, new_indent: usize, edits: &[TextEdit]) -> RawText {
+pub fn copy_node(
+    doc: &str,
+    idx: &LineIndex,
+    node: &Node,
+    parent_indent: usize,
+    new_indent: usize,
+    edits: &[TextEdit],
+) -> RawText {
     let first_line = idx.line_of(node.start);
     let first_start = idx.line_start(first_line);
-    let inline = node.is_flow() || node.as_str().is_some() && !matches!(node.style(), Some(super::Style::Literal | super::Style::Folded)) || matches!(node.value, super::Value::Alias);
-    let block_scalar = matches!(node.style(), Some(super::Style::Literal | super::Style::Folded));
+    let inline = node.is_flow()
+        || node.as_str().is_some()
+            && !matches!(
+                node.style(),
+                Some(super::Style::Literal | super::Style::Folded)
+            )
+        || matches!(node.value, super::Value::Alias);
+    let block_scalar = matches!(
+        node.style(),
+        Some(super::Style::Literal | super::Style::Folded)
+    );
     let last_line = idx.line_of(node.end.max(node.start));
 
     if inline || block_scalar {
@@ -40,16 +56,23 @@ pub fn copy_node(doc: &str, idx: &LineIndex, node: &Node, parent_indent: usize, 
         let text = apply_edits(&doc[prefix_start..end], &local);
         let mut out: Vec<String> = lines(&text).map(str::to_string).collect();
         if block_scalar || out.len() > 1 {
-            let base = lines(&doc[idx.line_start(first_line + if block_scalar { 0 } else { 1 }).min(doc.len())..end])
-                .filter(|l| !is_blank(l))
-                .map(indent_of)
-                .min()
-                .unwrap_or(0);
+            let base = lines(
+                &doc[idx
+                    .line_start(first_line + if block_scalar { 0 } else { 1 })
+                    .min(doc.len())..end],
+            )
+            .filter(|l| !is_blank(l))
+            .map(indent_of)
+            .min()
+            .unwrap_or(0);
             for l in out.iter_mut().skip(1) {
                 *l = reindent(l, base, new_indent);
             }
         }
-        let first = out.first().map(|s| s.trim_end().to_string()).unwrap_or_default();
+        let first = out
+            .first()
+            .map(|s| s.trim_end().to_string())
+            .unwrap_or_default();
         if let Some(f) = out.first_mut() {
             *f = first;
         }
@@ -94,8 +117,14 @@ pub fn copy_node(doc: &str, idx: &LineIndex, node: &Node, parent_indent: usize, 
     let end = line_end(doc, idx, end_line);
     let local = shift_edits(edits, start, end);
     let text = apply_edits(&doc[start..end], &local);
-    let base = if node.is_map() { node.col - 1 } else { indent_of(line_text(doc, idx, idx.line_of(node.start))) };
-    let out = lines(&text).map(|l| reindent(l, base, new_indent)).collect::<Vec<_>>();
+    let base = if node.is_map() {
+        node.col - 1
+    } else {
+        indent_of(line_text(doc, idx, idx.line_of(node.start)))
+    };
+    let out = lines(&text)
+        .map(|l| reindent(l, base, new_indent))
+        .collect::<Vec<_>>();
     RawText::Block(out)
 }
 
@@ -105,7 +134,11 @@ fn reindent(line: &str, base: usize, new_indent: usize) -> String {
     }
     let ind = indent_of(line);
     let target = new_indent + ind.saturating_sub(base);
-    format!("{}{}", " ".repeat(target), line[ind..].trim_end_matches('\r'))
+    format!(
+        "{}{}",
+        " ".repeat(target),
+        line[ind..].trim_end_matches('\r')
+    )
 }
 
 fn line_text<'a>(doc: &'a str, idx: &LineIndex, line: usize) -> &'a str {
@@ -128,7 +161,11 @@ fn shift_edits(edits: &[TextEdit], start: usize, end: usize) -> Vec<TextEdit> {
     edits
         .iter()
         .filter(|e| e.start >= start && e.end <= end)
-        .map(|e| TextEdit { start: e.start - start, end: e.end - start, with: e.with.clone() })
+        .map(|e| TextEdit {
+            start: e.start - start,
+            end: e.end - start,
+            with: e.with.clone(),
+        })
         .collect()
 }
 
@@ -153,7 +190,10 @@ fn find_block_indicator(doc: &str, content_line_start: usize) -> usize {
     let mut search_end = head.len();
     // Skip blank lines between the indicator and the content.
     loop {
-        let prev_line_start = head[..search_end.saturating_sub(1)].rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let prev_line_start = head[..search_end.saturating_sub(1)]
+            .rfind('\n')
+            .map(|i| i + 1)
+            .unwrap_or(0);
         let l = &head[prev_line_start..search_end.saturating_sub(1).max(prev_line_start)];
         if let Some(p) = l.rfind(['|', '>']) {
             return prev_line_start + p;
@@ -183,13 +223,26 @@ mod tests {
         let doc = "spec:\n  values:\n    # top\n    a: 1 # one\n    b:\n      - x\n\n    # trailing\nother: 1\n";
         assert_eq!(
             copy(doc, "values", 6),
-            RawText::Block(vec!["      # top".into(), "      a: 1 # one".into(), "      b:".into(), "        - x".into(), "".into(), "      # trailing".into()])
+            RawText::Block(vec![
+                "      # top".into(),
+                "      a: 1 # one".into(),
+                "      b:".into(),
+                "        - x".into(),
+                "".into(),
+                "      # trailing".into()
+            ])
         );
     }
 
     #[test]
     fn flow_and_block_scalars() {
-        assert_eq!(copy("spec:\n  values: {a: 1}\n", "values", 4), RawText::Inline(vec!["{a: 1}".into()]));
-        assert_eq!(copy("spec:\n  v: |-\n    x\n    y\n", "v", 4), RawText::Inline(vec!["|-".into(), "    x".into(), "    y".into()]));
+        assert_eq!(
+            copy("spec:\n  values: {a: 1}\n", "values", 4),
+            RawText::Inline(vec!["{a: 1}".into()])
+        );
+        assert_eq!(
+            copy("spec:\n  v: |-\n    x\n    y\n", "v", 4),
+            RawText::Inline(vec!["|-".into(), "    x".into(), "    y".into()])
+        );
     }
 }

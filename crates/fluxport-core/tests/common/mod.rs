@@ -1,0 +1,168 @@
+//! Shared test support: paths to ../shared, CRD schema validation of every emitted
+//! Flux v2 object, YAML → JSON for semantic comparisons.
+#![allow(dead_code)]
+
+use fluxport_core::load::split_documents;
+use fluxport_core::yaml::{parse_document, to_json};
+use fluxport_core::{Conversion, FileStatus, InputFile, Options};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+pub fn shared() -> PathBuf {
+    repo_root().join("../shared")
+}
+
+/// Every document of a YAML text as JSON (documents that fail to parse are skipped).
+pub fn docs(text: &str) -> Vec<Value> {
+    split_documents(text)
+        .into_iter()
+        .filter_map(|(s, e)| {
+            parse_document(&text[s..e], 1000, 100_000)
+                .ok()?
+                .root
+                .map(|r| to_json(&r))
+        })
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
+/// Loads all files under a directory as inputs with relative paths.
+pub fn read_dir_inputs(dir: &Path) -> Vec<InputFile> {
+    fn walk(base: &Path, d: &Path, out: &mut Vec<InputFile>) {
+        let mut entries: Vec<_> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for p in entries {
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p
+                    .strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push(InputFile::new(rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// The openAPIV3Schema of every served version of every CRD in ../shared/crds, keyed by
+/// (apiVersion, kind).
+pub struct Schemas {
+    validators: BTreeMap<(String, String), jsonschema::Validator>,
+}
+
+impl Schemas {
+    pub fn load() -> Schemas {
+        let mut validators = BTreeMap::new();
+        for e in std::fs::read_dir(shared().join("crds")).expect("../shared/crds") {
+            let p = e.unwrap().path();
+            if p.extension().and_then(|x| x.to_str()) != Some("yaml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            for crd in docs(&text) {
+                let group = crd["spec"]["group"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let kind = crd["spec"]["names"]["kind"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                for v in crd["spec"]["versions"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                {
+                    if v["served"] != Value::Bool(true) {
+                        continue;
+                    }
+                    let schema = v["schema"]["openAPIV3Schema"].clone();
+                    let validator = jsonschema::validator_for(&schema)
+                        .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                    validators.insert(
+                        (
+                            format!("{group}/{}", v["name"].as_str().unwrap()),
+                            kind.clone(),
+                        ),
+                        validator,
+                    );
+                }
+            }
+        }
+        assert!(validators.len() >= 10, "CRD schemas not found");
+        Schemas { validators }
+    }
+
+    /// Errors for one object; objects outside the Flux v2 groups are not checked.
+    pub fn check(&self, obj: &Value) -> Vec<String> {
+        let api = obj["apiVersion"].as_str().unwrap_or_default();
+        let kind = obj["kind"].as_str().unwrap_or_default();
+        if !api.contains(".toolkit.fluxcd.io/") {
+            return vec![];
+        }
+        match self.validators.get(&(api.to_string(), kind.to_string())) {
+            None => vec![format!(
+                "{api} {kind}: no served CRD version (not a GA API?)"
+            )],
+            Some(v) => v
+                .iter_errors(obj)
+                .map(|e| {
+                    format!(
+                        "{api} {kind} {}: {} at {}",
+                        obj["metadata"]["name"],
+                        e,
+                        e.instance_path()
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// Validates every Flux v2 object in the converted and new files of a conversion.
+    pub fn check_conversion(&self, conv: &Conversion) -> Vec<String> {
+        let mut errs = Vec::new();
+        for f in &conv.files {
+            if !matches!(f.status, FileStatus::Converted | FileStatus::New)
+                || !f.path.ends_with(".yaml") && !f.path.ends_with(".yml")
+            {
+                continue;
+            }
+            for d in docs(f.text()) {
+                for e in self.check(&d) {
+                    errs.push(format!("{}: {e}", f.path));
+                }
+            }
+        }
+        errs
+    }
+}
+
+/// Converts one YAML text with default options.
+pub fn convert_text(text: &str, opts: &Options) -> Conversion {
+    fluxport_core::convert(&[InputFile::new("in.yaml", text)], opts)
+}
+
+/// The JSON objects of one output file, by kind and name.
+pub fn object<'a>(objs: &'a [Value], kind: &str, name: &str) -> &'a Value {
+    objs.iter()
+        .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+        .unwrap_or_else(|| {
+            panic!(
+                "no {kind} {name} in {}",
+                serde_json::to_string_pretty(objs).unwrap()
+            )
+        })
+}
