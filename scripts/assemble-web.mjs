@@ -28,6 +28,12 @@ fs.writeFileSync(r(`${dist}/web/boot.js`), boot);
 fs.writeFileSync(r(`${dist}/web/app.css`), css);
 fs.writeFileSync(r(`${dist}/index.html`), index);
 
+// Also into the repo root's pkg/ (gitignored), so the root index.html works when the
+// repository itself is served.
+fs.mkdirSync(r('pkg'), { recursive: true });
+fs.writeFileSync(r('pkg/fluxport_web.js'), glue);
+fs.writeFileSync(r('pkg/fluxport_web_wasm.js'), wasmJs);
+
 // ---- single file: inline scripts and style, pin them in the CSP by hash.
 const sha = (s) => `'sha256-${crypto.createHash('sha256').update(s, 'utf8').digest('base64')}'`;
 for (const [name, s] of [['glue', glue], ['boot', boot], ['css', css]]) {
