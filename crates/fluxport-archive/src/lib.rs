@@ -47,11 +47,30 @@ pub enum Error {
     /// Not a readable zip archive.
     Corrupt(String),
     /// Unsafe entry path (zip-slip).
-    UnsafePath { entry: String, reason: &'static str },
-    TooManyEntries { count: usize, max: usize },
-    EntryTooLarge { entry: String, size: u64, max: u64 },
-    TotalTooLarge { entry: String, total: u64, max: u64 },
-    RatioTooHigh { entry: String, size: u64, compressed: u64, max: u64 },
+    UnsafePath {
+        entry: String,
+        reason: &'static str,
+    },
+    TooManyEntries {
+        count: usize,
+        max: usize,
+    },
+    EntryTooLarge {
+        entry: String,
+        size: u64,
+        max: u64,
+    },
+    TotalTooLarge {
+        entry: String,
+        total: u64,
+        max: u64,
+    },
+    RatioTooHigh {
+        entry: String,
+        size: u64,
+        compressed: u64,
+        max: u64,
+    },
     /// Writing failed (or an entry path given to the writer is unsafe).
     Write(String),
 }
@@ -120,15 +139,23 @@ pub fn read_zip(data: &[u8], limits: &Limits) -> Result<Vec<Entry>, Error> {
         zip::ZipArchive::new(Cursor::new(data)).map_err(|e| Error::Corrupt(e.to_string()))?;
     let count = archive.len();
     if count > limits.max_entries {
-        return Err(Error::TooManyEntries { count, max: limits.max_entries });
+        return Err(Error::TooManyEntries {
+            count,
+            max: limits.max_entries,
+        });
     }
     // Pass 1: names and declared sizes.
     let mut total: u64 = 0;
     let mut wanted = Vec::new();
     for i in 0..count {
-        let f = archive.by_index_raw(i).map_err(|e| Error::Corrupt(e.to_string()))?;
+        let f = archive
+            .by_index_raw(i)
+            .map_err(|e| Error::Corrupt(e.to_string()))?;
         let name = String::from_utf8_lossy(f.name_raw()).into_owned();
-        check_path(&name).map_err(|reason| Error::UnsafePath { entry: name.clone(), reason })?;
+        check_path(&name).map_err(|reason| Error::UnsafePath {
+            entry: name.clone(),
+            reason,
+        })?;
         if f.is_dir() || name.ends_with('/') {
             continue;
         }
@@ -142,7 +169,9 @@ pub fn read_zip(data: &[u8], limits: &Limits) -> Result<Vec<Entry>, Error> {
     let mut out = Vec::with_capacity(wanted.len());
     let mut total: u64 = 0;
     for (i, name) in wanted {
-        let f = archive.by_index(i).map_err(|e| Error::Corrupt(format!("{name}: {e}")))?;
+        let f = archive
+            .by_index(i)
+            .map_err(|e| Error::Corrupt(format!("{name}: {e}")))?;
         let compressed = f.compressed_size();
         let mut bytes = Vec::with_capacity(f.size().min(limits.max_entry_bytes) as usize);
         f.take(limits.max_entry_bytes + 1)
@@ -154,16 +183,35 @@ pub fn read_zip(data: &[u8], limits: &Limits) -> Result<Vec<Entry>, Error> {
     Ok(out)
 }
 
-fn check_sizes(name: &str, size: u64, compressed: u64, total: &mut u64, l: &Limits) -> Result<(), Error> {
+fn check_sizes(
+    name: &str,
+    size: u64,
+    compressed: u64,
+    total: &mut u64,
+    l: &Limits,
+) -> Result<(), Error> {
     if size > l.max_entry_bytes {
-        return Err(Error::EntryTooLarge { entry: name.into(), size, max: l.max_entry_bytes });
+        return Err(Error::EntryTooLarge {
+            entry: name.into(),
+            size,
+            max: l.max_entry_bytes,
+        });
     }
     *total = total.saturating_add(size);
     if *total > l.max_total_bytes {
-        return Err(Error::TotalTooLarge { entry: name.into(), total: *total, max: l.max_total_bytes });
+        return Err(Error::TotalTooLarge {
+            entry: name.into(),
+            total: *total,
+            max: l.max_total_bytes,
+        });
     }
     if size >= l.ratio_exempt_below && size / compressed.max(1) > l.max_ratio {
-        return Err(Error::RatioTooHigh { entry: name.into(), size, compressed, max: l.max_ratio });
+        return Err(Error::RatioTooHigh {
+            entry: name.into(),
+            size,
+            compressed,
+            max: l.max_ratio,
+        });
     }
     Ok(())
 }
@@ -176,10 +224,13 @@ pub fn write_zip(entries: &[Entry]) -> Result<Vec<u8>, Error> {
         .compression_method(zip::CompressionMethod::Deflated)
         .unix_permissions(0o644);
     for e in entries {
-        check_path(&e.path)
-            .map_err(|reason| Error::Write(format!("entry \"{}\": unsafe path ({reason})", e.path)))?;
-        w.start_file(e.path.as_str(), opts).map_err(|err| Error::Write(format!("{}: {err}", e.path)))?;
-        w.write_all(&e.bytes).map_err(|err| Error::Write(format!("{}: {err}", e.path)))?;
+        check_path(&e.path).map_err(|reason| {
+            Error::Write(format!("entry \"{}\": unsafe path ({reason})", e.path))
+        })?;
+        w.start_file(e.path.as_str(), opts)
+            .map_err(|err| Error::Write(format!("{}: {err}", e.path)))?;
+        w.write_all(&e.bytes)
+            .map_err(|err| Error::Write(format!("{}: {err}", e.path)))?;
     }
     let cursor = w.finish().map_err(|e| Error::Write(e.to_string()))?;
     Ok(cursor.into_inner())

@@ -42,25 +42,89 @@ pub const DEPLOYMENTS_PER_CLUSTER: usize = 100;
 pub const DEFAULT_SEED: u64 = 0x5EED_F1A5;
 
 const WORDS: &[&str] = &[
-    "api", "worker", "cache", "ingress", "metrics", "proxy", "gateway", "auth", "search",
-    "billing", "queue", "store", "frontend", "backend", "scheduler", "exporter", "agent",
-    "collector", "relay", "web", "admin", "portal", "notifier", "indexer", "sync",
+    "api",
+    "worker",
+    "cache",
+    "ingress",
+    "metrics",
+    "proxy",
+    "gateway",
+    "auth",
+    "search",
+    "billing",
+    "queue",
+    "store",
+    "frontend",
+    "backend",
+    "scheduler",
+    "exporter",
+    "agent",
+    "collector",
+    "relay",
+    "web",
+    "admin",
+    "portal",
+    "notifier",
+    "indexer",
+    "sync",
 ];
 const KEYS: &[&str] = &[
-    "enabled", "replicas", "port", "host", "path", "timeout", "retries", "level", "mode",
-    "size", "class", "name", "type", "annotations", "labels", "config", "extraArgs",
-    "persistence", "service", "ingress", "resources", "limits", "requests", "cpu",
-    "memory", "nodeSelector", "tolerations", "affinity", "env", "secrets", "storage",
-    "logging", "probe", "interval", "threshold", "schedule", "backup", "database",
+    "enabled",
+    "replicas",
+    "port",
+    "host",
+    "path",
+    "timeout",
+    "retries",
+    "level",
+    "mode",
+    "size",
+    "class",
+    "name",
+    "type",
+    "annotations",
+    "labels",
+    "config",
+    "extraArgs",
+    "persistence",
+    "service",
+    "ingress",
+    "resources",
+    "limits",
+    "requests",
+    "cpu",
+    "memory",
+    "nodeSelector",
+    "tolerations",
+    "affinity",
+    "env",
+    "secrets",
+    "storage",
+    "logging",
+    "probe",
+    "interval",
+    "threshold",
+    "schedule",
+    "backup",
+    "database",
 ];
 const REGISTRIES: &[&str] = &[
-    "docker.io/library", "quay.io/prometheus", "ghcr.io/acme", "gcr.io/acme-prod",
-    "registry.example.com/team", "docker.io/bitnami", "k8s.gcr.io",
+    "docker.io/library",
+    "quay.io/prometheus",
+    "ghcr.io/acme",
+    "gcr.io/acme-prod",
+    "registry.example.com/team",
+    "docker.io/bitnami",
+    "k8s.gcr.io",
     "123456789012.dkr.ecr.eu-west-1.amazonaws.com/apps",
 ];
 const FILTERS: &[&str] = &[
-    "semver:~1.2", "glob:v*", "regexp:^[0-9]+\\.[0-9]+\\.[0-9]+$", "semver:>=2.0.0 <3.0.0",
-    "glob:master-*", "regex:^prod-[a-f0-9]{7}$",
+    "semver:~1.2",
+    "glob:v*",
+    "regexp:^[0-9]+\\.[0-9]+\\.[0-9]+$",
+    "semver:>=2.0.0 <3.0.0",
+    "glob:master-*",
+    "regex:^prod-[a-f0-9]{7}$",
 ];
 
 fn helm_repos() -> Vec<String> {
@@ -103,7 +167,13 @@ fn scalar(r: &mut Rng) -> String {
 }
 
 /// Appends about `budget` lines of block-style values at `indent`; returns lines used.
-fn values_block(r: &mut Rng, out: &mut String, indent: usize, budget: usize, depth: usize) -> usize {
+fn values_block(
+    r: &mut Rng,
+    out: &mut String,
+    indent: usize,
+    budget: usize,
+    depth: usize,
+) -> usize {
     let pad = " ".repeat(indent);
     let mut used = 0;
     let mut seen: Vec<&str> = Vec::new();
@@ -112,15 +182,29 @@ fn values_block(r: &mut Rng, out: &mut String, indent: usize, budget: usize, dep
         k += 1;
         // Keys are unique within a mapping (a duplicate key is an error in fluxport).
         let base = *r.pick(KEYS);
-        let key = if seen.contains(&base) { format!("{base}{k}") } else { base.to_string() };
+        let key = if seen.contains(&base) {
+            format!("{base}{k}")
+        } else {
+            base.to_string()
+        };
         seen.push(base);
         let roll = r.range(0, 99);
         if roll < 8 {
-            let _ = writeln!(out, "{pad}# {} {} for the {} {}", word(r), word(r), word(r), word(r));
+            let _ = writeln!(
+                out,
+                "{pad}# {} {} for the {} {}",
+                word(r),
+                word(r),
+                word(r),
+                word(r)
+            );
             used += 1;
         } else if roll < 18 && budget - used >= 3 {
             let (repo, tag) = image(r);
-            let _ = writeln!(out, "{pad}{key}Image:\n{pad}  repository: {repo}\n{pad}  tag: {tag}");
+            let _ = writeln!(
+                out,
+                "{pad}{key}Image:\n{pad}  repository: {repo}\n{pad}  tag: {tag}"
+            );
             if r.chance(30) {
                 let _ = writeln!(out, "{pad}  pullPolicy: IfNotPresent");
                 used += 1;
@@ -145,7 +229,11 @@ fn values_block(r: &mut Rng, out: &mut String, indent: usize, budget: usize, dep
             let sub = r.range(2, (budget - used - 1).min(30));
             used += 1 + values_block(r, out, indent + 2, sub, depth + 1);
         } else {
-            let c = if r.chance(10) { "  # tuned for prod" } else { "" };
+            let c = if r.chance(10) {
+                "  # tuned for prod"
+            } else {
+                ""
+            };
             let _ = writeln!(out, "{pad}{key}: {}{c}", scalar(r));
             used += 1;
         }
@@ -172,17 +260,41 @@ fn helm_release(r: &mut Rng, out: &mut String, cluster: usize, i: usize, repos: 
     }
     out.push_str("  chart:\n");
     if r.chance(12) {
-        let _ = writeln!(out, "    git: git@github.com:acme/charts-{}\n    ref: {}\n    path: charts/{}", r.range(0, 3), r.pick(&["master", "main", "v1.2.0"]), word(r));
+        let _ = writeln!(
+            out,
+            "    git: git@github.com:acme/charts-{}\n    ref: {}\n    path: charts/{}",
+            r.range(0, 3),
+            r.pick(&["master", "main", "v1.2.0"]),
+            word(r)
+        );
     } else {
-        let _ = writeln!(out, "    repository: {}/\n    name: {}\n    version: {}.{}.{}", r.pick(repos), word(r), r.range(0, 9), r.range(0, 20), r.range(0, 9));
+        let _ = writeln!(
+            out,
+            "    repository: {}/\n    name: {}\n    version: {}.{}.{}",
+            r.pick(repos),
+            word(r),
+            r.range(0, 9),
+            r.range(0, 20),
+            r.range(0, 9)
+        );
     }
     out.push_str("  values:\n");
-    let _ = writeln!(out, "    image:\n      repository: {main_repo}\n      tag: {main_tag}");
+    let _ = writeln!(
+        out,
+        "    image:\n      repository: {main_repo}\n      tag: {main_tag}"
+    );
     if r.chance(40) {
         let (sr, st) = image(r);
-        let _ = writeln!(out, "    sidecar:\n      image:\n        repository: {sr}\n        tag: {st}");
+        let _ = writeln!(
+            out,
+            "    sidecar:\n      image:\n        repository: {sr}\n        tag: {st}"
+        );
     }
-    let budget = if r.chance(10) { r.range(150, 290) } else { r.range(5, 220) };
+    let budget = if r.chance(10) {
+        r.range(150, 290)
+    } else {
+        r.range(5, 220)
+    };
     values_block(r, out, 4, budget, 0);
 }
 
@@ -190,7 +302,10 @@ fn deployment(r: &mut Rng, out: &mut String, i: usize) {
     let name = format!("{}-{}-d{i}", word(r), word(r));
     let ns = *r.pick(&["default", "apps", "web", "jobs"]);
     out.push_str("---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n");
-    let _ = writeln!(out, "  name: {name}\n  namespace: {ns}\n  annotations:\n    fluxcd.io/automated: \"true\"");
+    let _ = writeln!(
+        out,
+        "  name: {name}\n  namespace: {ns}\n  annotations:\n    fluxcd.io/automated: \"true\""
+    );
     let containers = r.range(1, 3);
     let cnames: Vec<String> = (0..containers).map(|c| format!("{}{c}", word(r))).collect();
     for c in &cnames {
@@ -203,7 +318,11 @@ fn deployment(r: &mut Rng, out: &mut String, i: usize) {
         let (repo, tag) = image(r);
         let _ = writeln!(out, "      - name: {c}\n        image: {repo}:{tag}\n        ports:\n        - containerPort: {}\n        resources:\n          requests:\n            cpu: {}m\n            memory: {}Mi", r.range(1000, 9000), r.range(1, 20) * 50, r.range(1, 16) * 64);
         if r.chance(50) {
-            let _ = writeln!(out, "        env:\n        - name: LOG_LEVEL\n          value: {}", r.pick(&["info", "debug", "warn"]));
+            let _ = writeln!(
+                out,
+                "        env:\n        - name: LOG_LEVEL\n          value: {}",
+                r.pick(&["info", "debug", "warn"])
+            );
         }
     }
 }
@@ -274,7 +393,10 @@ mod tests {
         assert_eq!(a, b);
         let bytes: usize = a.iter().map(|(_, t)| t.len()).sum();
         assert!((3_500_000..7_000_000).contains(&bytes), "{bytes}");
-        let hrs = a.iter().filter(|(_, t)| t.contains("kind: HelmRelease")).count();
+        let hrs = a
+            .iter()
+            .filter(|(_, t)| t.contains("kind: HelmRelease"))
+            .count();
         assert_eq!(hrs, 1000);
     }
 }

@@ -11,7 +11,10 @@ fn main() {
     let mut paste: Option<usize> = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        let mut val = || args.next().unwrap_or_else(|| die(&format!("{a} needs a value")));
+        let mut val = || {
+            args.next()
+                .unwrap_or_else(|| die(&format!("{a} needs a value")))
+        };
         match a.as_str() {
             "--scale" => scale = val().parse().unwrap_or_else(|_| die("bad --scale")),
             "--seed" => seed = val().parse().unwrap_or_else(|_| die("bad --seed")),
@@ -41,7 +44,11 @@ fn main() {
         }
         eprintln!("wrote {} files, {} bytes to {dir}", files.len(), total);
     } else {
-        println!("{} files, {} bytes (use --out DIR to write them)", files.len(), total);
+        println!(
+            "{} files, {} bytes (use --out DIR to write them)",
+            files.len(),
+            total
+        );
     }
 }
 

@@ -238,12 +238,20 @@ fn main() {
     }
     let mut scale = 1;
     while scale <= max_scale {
-        rows.push(measure(&format!("synthetic repo, scale {scale}"), &synthetic(scale), quick));
+        rows.push(measure(
+            &format!("synthetic repo, scale {scale}"),
+            &synthetic(scale),
+            quick,
+        ));
         scale *= 2;
     }
     let files = fluxport_bench_gen::generate(1, fluxport_bench_gen::DEFAULT_SEED);
     let paste = fluxport_bench_gen::concatenated(&files, 1_000_000);
-    rows.push(measure("1 MB paste (one file)", &[InputFile::new("-", paste)], quick));
+    rows.push(measure(
+        "1 MB paste (one file)",
+        &[InputFile::new("-", paste)],
+        quick,
+    ));
 
     let ok = |b: bool| if b { "yes" } else { "**NO**" };
     let mut t = String::new();
@@ -261,13 +269,19 @@ fn main() {
         let _ = writeln!(
             t,
             "| native peak heap | {} | {:.1} MB ({:.1}× input) | ≤ 10× input | {} |",
-            r.name, mb(r.peak), mem, ok(mem <= 10.0)
+            r.name,
+            mb(r.peak),
+            mem,
+            ok(mem <= 10.0)
         );
     }
     print!("{t}");
 
     // The scaling curve: cost per MB must stay flat.
-    let syn: Vec<&Row> = rows.iter().filter(|r| r.name.starts_with("synthetic")).collect();
+    let syn: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.name.starts_with("synthetic"))
+        .collect();
     if let Some(base) = syn.first() {
         println!();
         println!("Scaling (synthetic repo; linear ⇒ ms/MB and time/N flat):\n");

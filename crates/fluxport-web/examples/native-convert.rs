@@ -12,14 +12,21 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 fn walk(root: &Path, dir: &Path, out: &mut Vec<InputFile>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).expect("read dir").flatten().collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .flatten()
+        .collect();
     entries.sort_by_key(|e| e.path());
     for e in entries {
         let p = e.path();
         if p.is_dir() {
             walk(root, &p, out);
         } else {
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = p
+                .strip_prefix(root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             out.push(InputFile::new(rel, std::fs::read(&p).expect("read file")));
         }
     }
@@ -33,7 +40,9 @@ fn main() {
             let mut s = String::new();
             std::io::stdin().read_to_string(&mut s).expect("stdin");
             let c = convert_paste(&s, &options);
-            std::io::stdout().write_all(paste_output(&c).as_bytes()).unwrap();
+            std::io::stdout()
+                .write_all(paste_output(&c).as_bytes())
+                .unwrap();
         }
         Some("report") => {
             let mut s = String::new();

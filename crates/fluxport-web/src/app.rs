@@ -6,7 +6,8 @@ use crate::diff::{self, Block, Kind};
 use crate::output::{self, PASTE_PATH};
 use fluxport_archive::Limits as ZipLimits;
 use fluxport_core::{
-    convert, Conversion, FileStatus, Finding, HelmVersion, InputFile, Mode, Options, SourcesPlacement, Target,
+    convert, Conversion, FileStatus, Finding, HelmVersion, InputFile, Mode, Options,
+    SourcesPlacement, Target,
 };
 use gloo_timers::callback::Timeout;
 use std::collections::BTreeSet;
@@ -104,7 +105,10 @@ impl Component for App {
 
     fn create(_ctx: &Context<Self>) -> Self {
         let saved = browser::load_settings();
-        let options = saved.as_deref().and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
+        let options = saved
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default();
         App {
             tab: Tab::Paste,
             options,
@@ -143,7 +147,9 @@ impl Component for App {
             }
             Msg::Input => {
                 let link = ctx.link().clone();
-                self.debounce = Some(Timeout::new(DEBOUNCE_MS, move || link.send_message(Msg::ConvertPaste)));
+                self.debounce = Some(Timeout::new(DEBOUNCE_MS, move || {
+                    link.send_message(Msg::ConvertPaste)
+                }));
                 false
             }
             Msg::ConvertPaste => {
@@ -169,7 +175,8 @@ impl Component for App {
                     let _ = t.focus();
                     let _ = t.set_selection_range(s, e.max(s));
                     let per_line = t.scroll_height() as f64 / total;
-                    let target = per_line * (line.saturating_sub(1)) as f64 - t.client_height() as f64 / 3.0;
+                    let target =
+                        per_line * (line.saturating_sub(1)) as f64 - t.client_height() as f64 / 3.0;
                     t.set_scroll_top(target.max(0.0) as i32);
                 }
                 true
@@ -181,8 +188,15 @@ impl Component for App {
                     let t0 = browser::now();
                     let mut named = Vec::new();
                     for f in files {
-                        let rel = js_sys::Reflect::get(&f, &"webkitRelativePath".into()).ok().and_then(|v| v.as_string()).unwrap_or_default();
-                        let path = if folder && !rel.is_empty() { rel } else { f.name() };
+                        let rel = js_sys::Reflect::get(&f, &"webkitRelativePath".into())
+                            .ok()
+                            .and_then(|v| v.as_string())
+                            .unwrap_or_default();
+                        let path = if folder && !rel.is_empty() {
+                            rel
+                        } else {
+                            f.name()
+                        };
                         named.push((path, f));
                     }
                     let (inputs, notes) = read_all(named, folder).await;
@@ -301,9 +315,17 @@ impl Component for App {
             Msg::DownloadReport(md) => {
                 if let Some(c) = self.report_conv() {
                     if md {
-                        browser::download("fluxport-report.md", c.report.to_markdown().as_bytes(), "text/markdown");
+                        browser::download(
+                            "fluxport-report.md",
+                            c.report.to_markdown().as_bytes(),
+                            "text/markdown",
+                        );
                     } else {
-                        browser::download("fluxport-report.json", c.report.to_json().as_bytes(), "application/json");
+                        browser::download(
+                            "fluxport-report.json",
+                            c.report.to_json().as_bytes(),
+                            "application/json",
+                        );
                     }
                 }
                 false
@@ -376,12 +398,14 @@ impl Component for App {
             </div>
         }
     }
-
 }
 
 /// Reads named files; expands `.zip` archives; strips one top-level folder shared by
 /// every file when `strip_top` (the uploaded folder is the repository root).
-async fn read_all(named: Vec<(String, web_sys::File)>, strip_top: bool) -> (Vec<InputFile>, Vec<String>) {
+async fn read_all(
+    named: Vec<(String, web_sys::File)>,
+    strip_top: bool,
+) -> (Vec<InputFile>, Vec<String>) {
     let mut out = Vec::new();
     let mut notes = Vec::new();
     for (path, f) in named {
@@ -395,8 +419,10 @@ async fn read_all(named: Vec<(String, web_sys::File)>, strip_top: bool) -> (Vec<
         if path.to_ascii_lowercase().ends_with(".zip") {
             match fluxport_archive::read_zip(&bytes, &ZipLimits::default()) {
                 Ok(entries) => {
-                    let mut files: Vec<InputFile> =
-                        entries.into_iter().map(|e| InputFile::new(output::clean_path(&e.path), e.bytes)).collect();
+                    let mut files: Vec<InputFile> = entries
+                        .into_iter()
+                        .map(|e| InputFile::new(output::clean_path(&e.path), e.bytes))
+                        .collect();
                     strip_common_top(&mut files);
                     out.extend(files);
                 }
@@ -414,7 +440,9 @@ async fn read_all(named: Vec<(String, web_sys::File)>, strip_top: bool) -> (Vec<
 
 fn strip_common_top(files: &mut [InputFile]) {
     let Some(first) = files.first() else { return };
-    let Some((top, _)) = first.path.split_once('/') else { return };
+    let Some((top, _)) = first.path.split_once('/') else {
+        return;
+    };
     let prefix = format!("{top}/");
     if files.iter().all(|f| f.path.starts_with(&prefix)) {
         for f in files.iter_mut() {
@@ -425,7 +453,9 @@ fn strip_common_top(files: &mut [InputFile]) {
 
 impl App {
     fn convert_paste(&mut self) {
-        let Some(t) = self.input_ref.cast::<HtmlTextAreaElement>() else { return };
+        let Some(t) = self.input_ref.cast::<HtmlTextAreaElement>() else {
+            return;
+        };
         let text = t.value();
         if browser::window().location().hash().ok().as_deref() == Some("#selftest-panic")
             && text.contains("fluxport-selftest-panic")
@@ -443,7 +473,11 @@ impl App {
         browser::mark("paste-ms", &format!("{ms:.1}"));
         self.paste_count += 1;
         browser::mark("paste-count", &self.paste_count.to_string());
-        self.paste = Some(Rc::new(Paste { conv, output: out, ms }));
+        self.paste = Some(Rc::new(Paste {
+            conv,
+            output: out,
+            ms,
+        }));
     }
 
     fn convert_repo(&mut self) {
@@ -454,7 +488,11 @@ impl App {
         let mut sorted = self.inputs.clone();
         sorted.sort_by(|a, b| a.path.cmp(&b.path));
         let conv = convert(&sorted, &self.options);
-        if self.selected.as_ref().map_or(true, |s| conv.file(s).is_none()) {
+        if self
+            .selected
+            .as_ref()
+            .map_or(true, |s| conv.file(s).is_none())
+        {
             self.selected = conv
                 .files
                 .iter()
@@ -489,8 +527,15 @@ impl App {
 
     fn report_conv(&self) -> Option<&Conversion> {
         match self.report_src {
-            Src::Repo => self.repo.as_deref().or(self.paste.as_ref().map(|p| &p.conv)),
-            Src::Paste => self.paste.as_ref().map(|p| &p.conv).or(self.repo.as_deref()),
+            Src::Repo => self
+                .repo
+                .as_deref()
+                .or(self.paste.as_ref().map(|p| &p.conv)),
+            Src::Paste => self
+                .paste
+                .as_ref()
+                .map(|p| &p.conv)
+                .or(self.repo.as_deref()),
         }
     }
 
@@ -499,7 +544,11 @@ impl App {
             return "Reading files…".into();
         }
         match (self.tab, &self.paste, &self.repo) {
-            (Tab::Repo, _, Some(r)) => format!("{} files converted in {:.0} ms", r.files.len(), self.repo_ms),
+            (Tab::Repo, _, Some(r)) => format!(
+                "{} files converted in {:.0} ms",
+                r.files.len(),
+                self.repo_ms
+            ),
             (Tab::Paste, Some(p), _) => format!("Converted in {:.0} ms", p.ms),
             _ => String::new(),
         }
@@ -539,10 +588,16 @@ impl App {
         }
     }
 
-    fn findings_list(&self, ctx: &Context<Self>, findings: &[Finding], active: bool, jump: bool) -> Html {
+    fn findings_list(
+        &self,
+        ctx: &Context<Self>,
+        findings: &[Finding],
+        active: bool,
+        jump: bool,
+    ) -> Html {
         if findings.is_empty() {
             return html! { <ul class="findings empty" data-testid={if active {"findings"} else {"findings-hidden"}}>
-                <li class="muted">{ if self.paste.is_some() || !jump { "No findings." } else { "Findings appear here after a conversion." } }</li></ul> };
+            <li class="muted">{ if self.paste.is_some() || !jump { "No findings." } else { "Findings appear here after a conversion." } }</li></ul> };
         }
         html! {
             <>
@@ -655,8 +710,12 @@ impl App {
     fn file_tree(&self, ctx: &Context<Self>, r: &Conversion) -> Html {
         let mut files: Vec<_> = r.files.iter().collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let counts: std::collections::HashMap<&str, usize> =
-            r.report.files.iter().map(|f| (f.path.as_str(), f.findings)).collect();
+        let counts: std::collections::HashMap<&str, usize> = r
+            .report
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.findings))
+            .collect();
         let mut last_dir = String::new();
         let mut rows = Vec::new();
         for f in files {
@@ -666,7 +725,9 @@ impl App {
             };
             if dir != last_dir {
                 if !dir.is_empty() {
-                    rows.push(html! { <li class="dir" aria-hidden="true">{ format!("{dir}/") }</li> });
+                    rows.push(
+                        html! { <li class="dir" aria-hidden="true">{ format!("{dir}/") }</li> },
+                    );
                 }
                 last_dir = dir.clone();
             }
@@ -694,16 +755,26 @@ impl App {
         let active = self.tab == Tab::Repo;
         let Some(f) = self.selected_file() else {
             return html! { <div class="placeholder"><h2>{"Convert a whole GitOps repository"}</h2>
-                <p>{"Upload the manifests of a Flux v1 repository: individual files, a folder, or a .zip. Every file is converted together (sources are shared, sync roots honoured), and you can review each change before downloading the result."}</p></div> };
+            <p>{"Upload the manifests of a Flux v1 repository: individual files, a folder, or a .zip. Every file is converted together (sources are shared, sync roots honoured), and you can review each change before downloading the result."}</p></div> };
         };
         let r = self.repo.as_ref().unwrap();
-        let before = self.originals.get(&f.path).map(|&i| &self.inputs[i].bytes[..]).unwrap_or(&[]);
+        let before = self
+            .originals
+            .get(&f.path)
+            .map(|&i| &self.inputs[i].bytes[..])
+            .unwrap_or(&[]);
         let before = std::str::from_utf8(before).unwrap_or("");
         let after = f.text();
-        let findings: Vec<Finding> = r.report.findings.iter().filter(|x| x.file == f.path).cloned().collect();
+        let findings: Vec<Finding> = r
+            .report
+            .findings
+            .iter()
+            .filter(|x| x.file == f.path)
+            .cloned()
+            .collect();
         let vbtn = |v: View, label: &'static str| {
             html! { <button class={classes!("seg", (self.view == v).then_some("active"))} aria-pressed={(self.view == v).to_string()}
-                onclick={link.callback(move |_| Msg::View(v))}>{label}</button> }
+            onclick={link.callback(move |_| Msg::View(v))}>{label}</button> }
         };
         let body = match (self.view, f.status) {
             (View::Output, _) | (_, FileStatus::Unchanged) => html! {
@@ -712,7 +783,9 @@ impl App {
                 <pre class="code output file-output" tabindex="0" data-testid={if active {"output"} else {"repo-output"}}>{ after.to_string() }</pre>
                 </>
             },
-            (_, FileStatus::Deleted) => html! { <p class="muted">{"This file is removed by the migration and left out of the download."}</p> },
+            (_, FileStatus::Deleted) => {
+                html! { <p class="muted">{"This file is removed by the migration and left out of the download."}</p> }
+            }
             (v, _) => diff_view(before, after, v == View::Split),
         };
         html! {
@@ -752,9 +825,28 @@ impl App {
             .filter(|f| self.sev.is_empty() || f.severity.as_str() == self.sev)
             .filter(|f| self.code.is_empty() || f.code.as_str() == self.code)
             .collect();
-        let src = if std::ptr::eq(c, self.repo.as_deref().map_or(std::ptr::null(), |r| r as *const _)) { "uploaded repository" } else { "pasted YAML" };
-        let on_sev = link.callback(|e: Event| Msg::Severity(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()));
-        let on_code = link.callback(|e: Event| Msg::Code(e.target_unchecked_into::<web_sys::HtmlSelectElement>().value()));
+        let src = if std::ptr::eq(
+            c,
+            self.repo
+                .as_deref()
+                .map_or(std::ptr::null(), |r| r as *const _),
+        ) {
+            "uploaded repository"
+        } else {
+            "pasted YAML"
+        };
+        let on_sev = link.callback(|e: Event| {
+            Msg::Severity(
+                e.target_unchecked_into::<web_sys::HtmlSelectElement>()
+                    .value(),
+            )
+        });
+        let on_code = link.callback(|e: Event| {
+            Msg::Code(
+                e.target_unchecked_into::<web_sys::HtmlSelectElement>()
+                    .value(),
+            )
+        });
         let cnt = &rep.counts;
         html! {
             <div class="report">
@@ -833,14 +925,18 @@ impl App {
             link.callback(move |e: Event| {
                 let v = match e.target_dyn_into::<HtmlInputElement>() {
                     Some(i) => i.value(),
-                    None => e.target_unchecked_into::<web_sys::HtmlSelectElement>().value(),
+                    None => e
+                        .target_unchecked_into::<web_sys::HtmlSelectElement>()
+                        .value(),
                 };
                 let mut o = o.clone();
                 f(&mut o, v);
                 Msg::Options(o)
             })
         };
-        let on_remember = link.callback(|e: Event| Msg::Remember(e.target_unchecked_into::<HtmlInputElement>().checked()));
+        let on_remember = link.callback(|e: Event| {
+            Msg::Remember(e.target_unchecked_into::<HtmlInputElement>().checked())
+        });
         html! {
             <form class="settings" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}>
                 <h2>{"Conversion settings"}</h2>
@@ -913,7 +1009,10 @@ impl App {
 }
 
 fn file_list(input: &HtmlInputElement) -> Vec<web_sys::File> {
-    input.files().map(|fl| (0..fl.length()).filter_map(|i| fl.get(i)).collect()).unwrap_or_default()
+    input
+        .files()
+        .map(|fl| (0..fl.length()).filter_map(|i| fl.get(i)).collect())
+        .unwrap_or_default()
 }
 
 fn status_str(s: FileStatus) -> &'static str {

@@ -5,8 +5,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    Blob, BlobPropertyBag, File, FileSystemDirectoryEntry, FileSystemDirectoryReader, FileSystemEntry,
-    FileSystemFileEntry, HtmlAnchorElement, Url,
+    Blob, BlobPropertyBag, File, FileSystemDirectoryEntry, FileSystemDirectoryReader,
+    FileSystemEntry, FileSystemFileEntry, HtmlAnchorElement, Url,
 };
 
 pub fn window() -> web_sys::Window {
@@ -23,7 +23,9 @@ pub fn now() -> f64 {
 }
 
 pub async fn read_file(file: &File) -> Result<Vec<u8>, String> {
-    let buf = JsFuture::from(file.array_buffer()).await.map_err(|e| format!("{}: {:?}", file.name(), e))?;
+    let buf = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|e| format!("{}: {:?}", file.name(), e))?;
     Ok(Uint8Array::new(&buf).to_vec())
 }
 
@@ -51,7 +53,10 @@ pub async fn entry_files(root: FileSystemEntry) -> Result<Vec<(String, File)>, S
             let p = Promise::new(&mut |resolve, reject| {
                 fe.file_with_callback_and_callback(&resolve, &reject);
             });
-            let f: File = JsFuture::from(p).await.map_err(|e| format!("{path}: {e:?}"))?.unchecked_into();
+            let f: File = JsFuture::from(p)
+                .await
+                .map_err(|e| format!("{path}: {e:?}"))?
+                .unchecked_into();
             out.push((path, f));
         }
     }
@@ -62,7 +67,10 @@ async fn read_entries(reader: &FileSystemDirectoryReader) -> Result<Array, Strin
     let p = Promise::new(&mut |resolve: Function, reject: Function| {
         let _ = reader.read_entries_with_callback_and_callback(&resolve, &reject);
     });
-    JsFuture::from(p).await.map(|v| v.unchecked_into()).map_err(|e| format!("reading folder: {e:?}"))
+    JsFuture::from(p)
+        .await
+        .map(|v| v.unchecked_into())
+        .map_err(|e| format!("reading folder: {e:?}"))
 }
 
 /// Offers bytes as a file download (a blob: URL and a temporary link; nothing is sent).
@@ -71,8 +79,12 @@ pub fn download(name: &str, bytes: &[u8], mime: &str) {
     arr.push(&Uint8Array::from(bytes).buffer());
     let bag = BlobPropertyBag::new();
     bag.set_type(mime);
-    let Ok(blob) = Blob::new_with_buffer_source_sequence_and_options(&arr, &bag) else { return };
-    let Ok(url) = Url::create_object_url_with_blob(&blob) else { return };
+    let Ok(blob) = Blob::new_with_buffer_source_sequence_and_options(&arr, &bag) else {
+        return;
+    };
+    let Ok(url) = Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
     let doc = document();
     if let Ok(a) = doc.create_element("a") {
         let a: HtmlAnchorElement = a.unchecked_into();
@@ -94,7 +106,10 @@ pub fn download(name: &str, bytes: &[u8], mime: &str) {
 
 pub async fn copy_text(text: &str) -> Result<(), String> {
     let clip = window().navigator().clipboard();
-    JsFuture::from(clip.write_text(text)).await.map(|_| ()).map_err(|e| format!("{e:?}"))
+    JsFuture::from(clip.write_text(text))
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("{e:?}"))
 }
 
 const SETTINGS_KEY: &str = "fluxport.settings.v1";

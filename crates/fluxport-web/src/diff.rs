@@ -46,7 +46,10 @@ pub fn diff<'a>(a: &'a str, b: &'a str) -> Vec<Line<'a>> {
         pre += 1;
     }
     let mut suf = 0;
-    while suf < ia.len() - pre && suf < ib.len() - pre && ia[ia.len() - 1 - suf] == ib[ib.len() - 1 - suf] {
+    while suf < ia.len() - pre
+        && suf < ib.len() - pre
+        && ia[ia.len() - 1 - suf] == ib[ib.len() - 1 - suf]
+    {
         suf += 1;
     }
     let ops = myers(&ia[pre..ia.len() - suf], &ib[pre..ib.len() - suf]);
@@ -55,16 +58,31 @@ pub fn diff<'a>(a: &'a str, b: &'a str) -> Vec<Line<'a>> {
     let (mut i, mut j) = (0usize, 0usize);
     let mut push = |kind: Kind, i: &mut usize, j: &mut usize| match kind {
         Kind::Same => {
-            out.push(Line { kind, old: Some(*i + 1), new: Some(*j + 1), text: la[*i] });
+            out.push(Line {
+                kind,
+                old: Some(*i + 1),
+                new: Some(*j + 1),
+                text: la[*i],
+            });
             *i += 1;
             *j += 1;
         }
         Kind::Del => {
-            out.push(Line { kind, old: Some(*i + 1), new: None, text: la[*i] });
+            out.push(Line {
+                kind,
+                old: Some(*i + 1),
+                new: None,
+                text: la[*i],
+            });
             *i += 1;
         }
         Kind::Add => {
-            out.push(Line { kind, old: None, new: Some(*j + 1), text: lb[*j] });
+            out.push(Line {
+                kind,
+                old: None,
+                new: Some(*j + 1),
+                text: lb[*j],
+            });
             *j += 1;
         }
     };
@@ -99,7 +117,11 @@ fn myers(a: &[u32], b: &[u32]) -> Vec<Kind> {
         let mut k = -d;
         while k <= d {
             let idx = (k + off) as usize;
-            let mut x = if k == -d || (k != d && v[idx - 1] < v[idx + 1]) { v[idx + 1] } else { v[idx - 1] + 1 };
+            let mut x = if k == -d || (k != d && v[idx - 1] < v[idx + 1]) {
+                v[idx + 1]
+            } else {
+                v[idx - 1] + 1
+            };
             let mut y = x - k;
             while x < n && y < m && a[x as usize] == b[y as usize] {
                 x += 1;
@@ -126,7 +148,11 @@ fn myers(a: &[u32], b: &[u32]) -> Vec<Kind> {
         let vd = &trace[d as usize];
         let k = x - y;
         let idx = |k: isize| (k + off) as usize;
-        let prev_k = if k == -d || (k != d && vd[idx(k - 1)] < vd[idx(k + 1)]) { k + 1 } else { k - 1 };
+        let prev_k = if k == -d || (k != d && vd[idx(k - 1)] < vd[idx(k + 1)]) {
+            k + 1
+        } else {
+            k - 1
+        };
         let prev_x = vd[idx(prev_k)];
         let prev_y = prev_x - prev_k;
         while x > prev_x && y > prev_y {
@@ -196,8 +222,16 @@ pub fn stats(lines: &[Line<'_>]) -> (usize, usize) {
 
 /// Applies a diff (for tests): rebuilds old and new texts from it.
 pub fn rebuild(lines: &[Line<'_>]) -> (Vec<String>, Vec<String>) {
-    let old = lines.iter().filter(|l| l.kind != Kind::Add).map(|l| l.text.to_string()).collect();
-    let new = lines.iter().filter(|l| l.kind != Kind::Del).map(|l| l.text.to_string()).collect();
+    let old = lines
+        .iter()
+        .filter(|l| l.kind != Kind::Add)
+        .map(|l| l.text.to_string())
+        .collect();
+    let new = lines
+        .iter()
+        .filter(|l| l.kind != Kind::Del)
+        .map(|l| l.text.to_string())
+        .collect();
     (old, new)
 }
 
@@ -245,8 +279,24 @@ mod tests {
     #[test]
     fn line_numbers() {
         let d = check("a\nb\n", "a\nc\n");
-        assert_eq!(d[1], Line { kind: Kind::Del, old: Some(2), new: None, text: "b" });
-        assert_eq!(d[2], Line { kind: Kind::Add, old: None, new: Some(2), text: "c" });
+        assert_eq!(
+            d[1],
+            Line {
+                kind: Kind::Del,
+                old: Some(2),
+                new: None,
+                text: "b"
+            }
+        );
+        assert_eq!(
+            d[2],
+            Line {
+                kind: Kind::Add,
+                old: None,
+                new: Some(2),
+                text: "c"
+            }
+        );
     }
 
     #[test]
@@ -274,7 +324,9 @@ mod tests {
     #[test]
     fn big_file_small_edit_is_fast() {
         let a: String = (0..200_000).map(|i| format!("line {i}\n")).collect();
-        let b = a.replace("line 1000\n", "changed\n").replace("line 150000\n", "");
+        let b = a
+            .replace("line 1000\n", "changed\n")
+            .replace("line 150000\n", "");
         let t = std::time::Instant::now();
         let d = check(&a, &b);
         assert_eq!(stats(&d), (1, 2));

@@ -7,8 +7,8 @@ pub mod output;
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
+pub mod bindings;
+#[cfg(target_arch = "wasm32")]
 mod browser;
 #[cfg(target_arch = "wasm32")]
 mod panic;
-#[cfg(target_arch = "wasm32")]
-pub mod bindings;

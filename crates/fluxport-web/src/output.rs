@@ -9,7 +9,10 @@ pub const PASTE_PATH: &str = "input.yaml";
 
 /// Converts pasted text.
 pub fn convert_paste(text: &str, options: &Options) -> Conversion {
-    convert(&[InputFile::new(PASTE_PATH, text.as_bytes().to_vec())], options)
+    convert(
+        &[InputFile::new(PASTE_PATH, text.as_bytes().to_vec())],
+        options,
+    )
 }
 
 /// The YAML shown in the paste output pane: the converted input, then any new files the
@@ -24,7 +27,11 @@ pub fn paste_output(conv: &Conversion) -> String {
             }
         }
     }
-    for f in conv.files.iter().filter(|f| f.path != PASTE_PATH && f.status != FileStatus::Deleted) {
+    for f in conv
+        .files
+        .iter()
+        .filter(|f| f.path != PASTE_PATH && f.status != FileStatus::Deleted)
+    {
         if !out.is_empty() && !out.ends_with('\n') {
             out.push('\n');
         }
@@ -40,7 +47,10 @@ pub fn zip_entries(conv: &Conversion) -> Vec<Entry> {
     conv.files
         .iter()
         .filter(|f| f.status != FileStatus::Deleted)
-        .map(|f| Entry { path: f.path.clone(), bytes: f.bytes.clone() })
+        .map(|f| Entry {
+            path: f.path.clone(),
+            bytes: f.bytes.clone(),
+        })
         .collect()
 }
 

@@ -14,7 +14,9 @@ pub fn install() {
 }
 
 fn show(message: &str) {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
     let Some(body) = doc.body() else { return };
     let input = doc
         .query_selector("[data-testid=input]")
@@ -49,7 +51,8 @@ fn show(message: &str) {
         boxed.append_child(&h).ok()?;
         boxed.append_child(&p).ok()?;
         boxed.append_child(&ta).ok()?;
-        body.insert_before(&boxed, body.first_child().as_ref()).ok()?;
+        body.insert_before(&boxed, body.first_child().as_ref())
+            .ok()?;
         Some(())
     };
     let _ = build();

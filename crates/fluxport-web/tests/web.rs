@@ -33,18 +33,29 @@ fn diff_in_wasm() {
 #[wasm_bindgen_test]
 fn zip_round_trip_in_wasm() {
     let entries = vec![
-        Entry { path: "clusters/prod/podinfo.yaml".into(), bytes: HR.as_bytes().to_vec() },
-        Entry { path: "README.md".into(), bytes: b"# hi\n".to_vec() },
+        Entry {
+            path: "clusters/prod/podinfo.yaml".into(),
+            bytes: HR.as_bytes().to_vec(),
+        },
+        Entry {
+            path: "README.md".into(),
+            bytes: b"# hi\n".to_vec(),
+        },
     ];
     let z = write_zip(&entries).unwrap();
     assert_eq!(read_zip(&z, &Limits::default()).unwrap(), entries);
     // And the download path: conversion -> zip -> read back.
-    let inputs: Vec<InputFile> = entries.iter().map(|e| InputFile::new(e.path.clone(), e.bytes.clone())).collect();
+    let inputs: Vec<InputFile> = entries
+        .iter()
+        .map(|e| InputFile::new(e.path.clone(), e.bytes.clone()))
+        .collect();
     let conv = convert(&inputs, &Options::default());
     let out = zip_entries(&conv);
     let back = read_zip(&write_zip(&out).unwrap(), &Limits::default()).unwrap();
     assert_eq!(back, out);
-    assert!(back.iter().all(|e| conv.file(&e.path).map(|f| f.status) != Some(FileStatus::Deleted)));
+    assert!(back
+        .iter()
+        .all(|e| conv.file(&e.path).map(|f| f.status) != Some(FileStatus::Deleted)));
 }
 
 #[wasm_bindgen_test]
@@ -82,7 +93,10 @@ fn zip_slip_rejected_in_wasm() {
     z.extend_from_slice(&cd_start.to_le_bytes());
     z.extend_from_slice(&0u16.to_le_bytes());
     let err = read_zip(&z, &Limits::default()).unwrap_err().to_string();
-    assert!(err.contains("\"../x\"") && err.contains("unsafe path"), "{err}");
+    assert!(
+        err.contains("\"../x\"") && err.contains("unsafe path"),
+        "{err}"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -100,6 +114,11 @@ fn convert_binding_matches_core() {
 #[wasm_bindgen_test]
 fn invalid_yaml_reports_line() {
     let c = convert_paste("a: 1\nb: [\nc: 2\n", &Options::default());
-    let f = c.report.findings.iter().find(|f| f.code.as_str() == "YAML_PARSE_ERROR").expect("parse error finding");
+    let f = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code.as_str() == "YAML_PARSE_ERROR")
+        .expect("parse error finding");
     assert!(f.line >= 2 && f.line <= 3, "line {}", f.line);
 }
