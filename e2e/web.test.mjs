@@ -379,6 +379,25 @@ test('settings: remember is opt-in; changing a setting reconverts', async (t) =>
   assert.equal(await page.evaluate(() => localStorage.length), 0);
 });
 
+test('keyboard: tabs move with arrow keys; focus is visible', async (t) => {
+  const { page } = await open(t);
+  await page.focus('#tab-paste');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-repo');
+  assert.equal(await page.getAttribute('#tab-repo', 'aria-selected'), 'true');
+  assert.equal(await page.isVisible('[data-testid=download-zip]'), true);
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(outline, 'none');
+  await page.keyboard.press('End');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-settings');
+  // Every form control has an accessible name.
+  const unlabeled = await page.$$eval('input, select, textarea', (els) => els.filter((e) => {
+    if (e.type === 'file') return !e.closest('label');
+    return !(e.labels && e.labels.length) && !e.getAttribute('aria-label');
+  }).map((e) => e.outerHTML.slice(0, 80)));
+  assert.deepEqual(unlabeled, []);
+});
+
 test('screenshots: light/dark at 1280x800 and 400 px wide', async (t) => {
   for (const colorScheme of ['light', 'dark']) {
     for (const [w, h] of [[1280, 800], [400, 860]]) {

@@ -363,7 +363,7 @@ impl Component for App {
         let tab_btn = |t: Tab, label: &'static str, id: &'static str| {
             let sel = self.tab == t;
             html! {
-                <button role="tab" id={format!("tab-{id}")} aria-controls={format!("panel-{id}")}
+                <button role="tab" id={format!("tab-{id}")} tabindex={if sel {"0"} else {"-1"}} aria-controls={format!("panel-{id}")}
                     aria-selected={sel.to_string()} class={classes!("tab", sel.then_some("active"))}
                     onclick={link.callback(move |_| Msg::Tab(t))}>{label}</button>
             }
@@ -380,7 +380,7 @@ impl Component for App {
                         <button class="btn primary" data-testid="load-example" onclick={link.callback(|_| Msg::LoadExample)}>{"Load example"}</button>
                     </div>
                 </header>
-                <nav class="tabs" role="tablist" aria-label="Sections">
+                <nav class="tabs" role="tablist" aria-label="Sections" onkeydown={self.tab_keys(ctx)}>
                     { tab_btn(Tab::Paste, "Paste", "paste") }
                     { tab_btn(Tab::Repo, "Repo", "repo") }
                     { tab_btn(Tab::Report, "Report", "report") }
@@ -537,6 +537,29 @@ impl App {
                 .map(|p| &p.conv)
                 .or(self.repo.as_deref()),
         }
+    }
+
+    /// Arrow keys, Home and End move between tabs (WAI-ARIA tabs pattern).
+    fn tab_keys(&self, ctx: &Context<Self>) -> Callback<KeyboardEvent> {
+        let order = [Tab::Paste, Tab::Repo, Tab::Report, Tab::Settings];
+        let ids = ["tab-paste", "tab-repo", "tab-report", "tab-settings"];
+        let cur = order.iter().position(|t| *t == self.tab).unwrap_or(0);
+        ctx.link().batch_callback(move |e: KeyboardEvent| {
+            let next = match e.key().as_str() {
+                "ArrowRight" => (cur + 1) % 4,
+                "ArrowLeft" => (cur + 3) % 4,
+                "Home" => 0,
+                "End" => 3,
+                _ => return None,
+            };
+            e.prevent_default();
+            if let Some(el) = browser::document().get_element_by_id(ids[next]) {
+                if let Ok(el) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el) {
+                    let _ = el.focus();
+                }
+            }
+            Some(Msg::Tab(order[next]))
+        })
     }
 
     fn status_line(&self) -> String {
