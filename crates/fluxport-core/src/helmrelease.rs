@@ -196,9 +196,8 @@ impl<'a> Fields<'a, '_> {
             return None;
         }
         match n.as_str() {
-            Some(s) if n.is_string() || n.as_i64().is_some() || n.kind_name() == "number" => {
-                Some(s.to_string())
-            }
+            // Typed decoding (sigs.k8s.io/yaml) reads any scalar into a string field.
+            Some(s) => Some(s.to_string()),
             _ => {
                 self.invalid(n, path, "a string");
                 None

@@ -201,19 +201,15 @@ pub fn load_file(
                     ParseErrorKind::Syntax => (Code::YAML_PARSE_ERROR, e.message.clone()),
                     _ => (Code::LIMIT_EXCEEDED, e.message.clone()),
                 };
-                let snippet = crate::text::lines(chunk)
+                let line = crate::text::lines(chunk)
                     .nth(e.line.saturating_sub(1))
                     .unwrap_or("")
-                    .trim_end()
-                    .to_string();
+                    .trim_end();
+                let (snippet, caret) = snippet_window(line, e.col.saturating_sub(1));
                 let msg = if snippet.is_empty() {
                     msg
                 } else {
-                    format!(
-                        "{msg}\n    {}\n    {}^",
-                        snippet,
-                        " ".repeat(e.col.saturating_sub(1))
-                    )
+                    format!("{msg}\n    {snippet}\n    {}^", " ".repeat(caret))
                 };
                 findings.push(Finding::new(code, &path, e.line + line_offset, e.col, msg));
                 (None, DocKind::NotManifest)
@@ -231,6 +227,30 @@ pub fn load_file(
     }
     file.text = Some(text);
     file
+}
+
+/// At most `SNIPPET_CHARS` characters of a line around a 0-based character column, and
+/// the caret position within them: a parse error on a 50 MB line must not copy the line
+/// (and 50 MB of spaces for the caret) into the report.
+fn snippet_window(line: &str, col: usize) -> (String, usize) {
+    const SNIPPET_CHARS: usize = 100;
+    let len = line.chars().count();
+    if len <= SNIPPET_CHARS {
+        return (line.to_string(), col);
+    }
+    let from = col
+        .saturating_sub(SNIPPET_CHARS / 2)
+        .min(len - SNIPPET_CHARS);
+    let mut s: String = line.chars().skip(from).take(SNIPPET_CHARS).collect();
+    let mut caret = col - from.min(col);
+    if from > 0 {
+        s.insert_str(0, "...");
+        caret += 3;
+    }
+    if from + SNIPPET_CHARS < len {
+        s.push_str("...");
+    }
+    (s, caret)
 }
 
 fn shift_tree(p: &mut Parsed, by: usize) {

@@ -182,8 +182,50 @@ impl Node {
 }
 
 /// The JSON value Kubernetes would read (YAML 1.1 scalar rules; aliases become null,
-/// since they are never expanded; non-string keys become their text).
+/// since they are never expanded; non-string keys become their text). Iterative, so
+/// a deep tree cannot overflow the stack (wasm's is 1 MiB).
 pub fn to_json(node: &Node) -> serde_json::Value {
+    use serde_json::Value as J;
+    enum Work<'a> {
+        Visit(&'a Node),
+        Map(&'a [Entry]),
+        Seq(usize),
+    }
+    let mut work = vec![Work::Visit(node)];
+    let mut done: Vec<J> = Vec::new();
+    while let Some(w) = work.pop() {
+        match w {
+            Work::Visit(n) => match &n.value {
+                Value::Map { entries, .. } => {
+                    work.push(Work::Map(entries));
+                    work.extend(entries.iter().rev().map(|e| Work::Visit(&e.value)));
+                }
+                Value::Seq { items, .. } => {
+                    work.push(Work::Seq(items.len()));
+                    work.extend(items.iter().rev().map(Work::Visit));
+                }
+                _ => done.push(scalar_json(n)),
+            },
+            Work::Map(entries) => {
+                let values = done.split_off(done.len() - entries.len());
+                done.push(J::Object(
+                    entries
+                        .iter()
+                        .zip(values)
+                        .map(|(e, v)| (e.key.as_str().unwrap_or("").to_string(), v))
+                        .collect(),
+                ));
+            }
+            Work::Seq(len) => {
+                let values = done.split_off(done.len() - len);
+                done.push(J::Array(values));
+            }
+        }
+    }
+    done.pop().unwrap_or(J::Null)
+}
+
+fn scalar_json(node: &Node) -> serde_json::Value {
     use serde_json::Value as J;
     match &node.value {
         Value::Scalar {
@@ -205,14 +247,7 @@ pub fn to_json(node: &Node) -> serde_json::Value {
             PlainType::Str => J::String(text.clone()),
         },
         Value::Scalar { text, .. } => J::String(text.clone()),
-        Value::Map { entries, .. } => J::Object(
-            entries
-                .iter()
-                .map(|e| (e.key.as_str().unwrap_or("").to_string(), to_json(&e.value)))
-                .collect(),
-        ),
-        Value::Seq { items, .. } => J::Array(items.iter().map(to_json).collect()),
-        Value::Alias => J::Null,
+        _ => J::Null,
     }
 }
 
@@ -384,13 +419,21 @@ enum Frame {
     },
 }
 
+/// The deepest tree [`parse_document`] ever builds, whatever `max_depth` the caller
+/// passes. Recursive code over the tree (`to_json`, the derived `Drop` of `Node`,
+/// serde_json's own `Drop`, `shift_tree`) then stays well inside a 1 MiB wasm stack.
+pub const HARD_MAX_DEPTH: usize = 512;
+
 /// Parses one YAML document (the caller splits streams into documents first). Never
-/// panics; a stream with several documents keeps only the first root.
+/// panics; a stream with several documents keeps only the first root. Nesting deeper
+/// than `max_depth` (capped at [`HARD_MAX_DEPTH`]) is an error raised before the node
+/// is built, so no tree is ever deeper than the cap.
 pub fn parse_document(
     text: &str,
     max_depth: usize,
     max_aliases: usize,
 ) -> Result<Parsed, ParseError> {
+    let max_depth = max_depth.min(HARD_MAX_DEPTH);
     let mut parser = Parser::new_from_str(text);
     let mut cursor = ByteCursor::new(text);
     let mut stack: Vec<Frame> = Vec::new();

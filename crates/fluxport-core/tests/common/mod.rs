@@ -21,7 +21,12 @@ pub fn shared() -> PathBuf {
 pub fn docs(text: &str) -> Vec<Value> {
     split_documents(text)
         .into_iter()
-        .filter_map(|(s, e)| parse_document(&text[s..e], 1000, 100_000).ok()?.root.map(|r| to_json(&r)))
+        .filter_map(|(s, e)| {
+            parse_document(&text[s..e], 1000, 100_000)
+                .ok()?
+                .root
+                .map(|r| to_json(&r))
+        })
         .filter(|v| !v.is_null())
         .collect()
 }
@@ -29,13 +34,20 @@ pub fn docs(text: &str) -> Vec<Value> {
 /// Loads all files under a directory as inputs with relative paths.
 pub fn read_dir_inputs(dir: &Path) -> Vec<InputFile> {
     fn walk(base: &Path, d: &Path, out: &mut Vec<InputFile>) {
-        let mut entries: Vec<_> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().path()).collect();
+        let mut entries: Vec<_> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
         entries.sort();
         for p in entries {
             if p.is_dir() {
                 walk(base, &p, out);
             } else {
-                let rel = p.strip_prefix(base).unwrap().to_string_lossy().replace('\\', "/");
+                let rel = p
+                    .strip_prefix(base)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
                 out.push(InputFile::new(rel, std::fs::read(&p).unwrap()));
             }
         }
@@ -61,15 +73,32 @@ impl Schemas {
             }
             let text = std::fs::read_to_string(&p).unwrap();
             for crd in docs(&text) {
-                let group = crd["spec"]["group"].as_str().unwrap_or_default().to_string();
-                let kind = crd["spec"]["names"]["kind"].as_str().unwrap_or_default().to_string();
-                for v in crd["spec"]["versions"].as_array().cloned().unwrap_or_default() {
+                let group = crd["spec"]["group"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let kind = crd["spec"]["names"]["kind"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                for v in crd["spec"]["versions"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+                {
                     if v["served"] != Value::Bool(true) {
                         continue;
                     }
                     let schema = v["schema"]["openAPIV3Schema"].clone();
-                    let validator = jsonschema::validator_for(&schema).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-                    validators.insert((format!("{group}/{}", v["name"].as_str().unwrap()), kind.clone()), validator);
+                    let validator = jsonschema::validator_for(&schema)
+                        .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                    validators.insert(
+                        (
+                            format!("{group}/{}", v["name"].as_str().unwrap()),
+                            kind.clone(),
+                        ),
+                        validator,
+                    );
                 }
             }
         }
@@ -85,8 +114,20 @@ impl Schemas {
             return vec![];
         }
         match self.validators.get(&(api.to_string(), kind.to_string())) {
-            None => vec![format!("{api} {kind}: no served CRD version (not a GA API?)")],
-            Some(v) => v.iter_errors(obj).map(|e| format!("{api} {kind} {}: {} at {}", obj["metadata"]["name"], e, e.instance_path())).collect(),
+            None => vec![format!(
+                "{api} {kind}: no served CRD version (not a GA API?)"
+            )],
+            Some(v) => v
+                .iter_errors(obj)
+                .map(|e| {
+                    format!(
+                        "{api} {kind} {}: {} at {}",
+                        obj["metadata"]["name"],
+                        e,
+                        e.instance_path()
+                    )
+                })
+                .collect(),
         }
     }
 
@@ -94,7 +135,9 @@ impl Schemas {
     pub fn check_conversion(&self, conv: &Conversion) -> Vec<String> {
         let mut errs = Vec::new();
         for f in &conv.files {
-            if !matches!(f.status, FileStatus::Converted | FileStatus::New) || !f.path.ends_with(".yaml") && !f.path.ends_with(".yml") {
+            if !matches!(f.status, FileStatus::Converted | FileStatus::New)
+                || !f.path.ends_with(".yaml") && !f.path.ends_with(".yml")
+            {
                 continue;
             }
             for d in docs(f.text()) {
@@ -116,5 +159,10 @@ pub fn convert_text(text: &str, opts: &Options) -> Conversion {
 pub fn object<'a>(objs: &'a [Value], kind: &str, name: &str) -> &'a Value {
     objs.iter()
         .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
-        .unwrap_or_else(|| panic!("no {kind} {name} in {}", serde_json::to_string_pretty(objs).unwrap()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no {kind} {name} in {}",
+                serde_json::to_string_pretty(objs).unwrap()
+            )
+        })
 }

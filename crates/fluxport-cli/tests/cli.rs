@@ -1,0 +1,108 @@
+//! CLI behaviour: exit codes, stdin/stdout, --check, explain, and the README's code table.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn fluxport(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fluxport"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).ok(); // the process may exit before reading stdin (usage errors)
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
+}
+
+const HR: &str = "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata: {name: a, namespace: n}\nspec:\n  helmVersion: v3\n  chart: {repository: \"https://h.io/c\", name: c, version: 1.0.0}\n";
+
+#[test]
+fn stdin_to_stdout_with_sources_appended() {
+    let (code, out, err) = fluxport(&["convert", "-"], HR);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("apiVersion: helm.toolkit.fluxcd.io/v2\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\n"),
+        "{out}"
+    );
+    assert!(err.contains("1 converted"), "{err}");
+}
+
+#[test]
+fn check_mode_and_exit_codes() {
+    assert_eq!(fluxport(&["convert", "--check", "-"], HR).0, 1);
+    assert_eq!(
+        fluxport(
+            &["convert", "--check", "-"],
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"
+        )
+        .0,
+        0
+    );
+    let helm2 = HR.replace("  helmVersion: v3\n", "");
+    assert_eq!(
+        fluxport(&["convert", "-"], &helm2).0,
+        2,
+        "HELM2_RELEASE needs a human"
+    );
+    assert_eq!(
+        fluxport(&["convert", "--default-helm-version", "v3", "-"], &helm2).0,
+        0
+    );
+    assert_eq!(
+        fluxport(&["convert", "--chart-sync-interval", "5 minutes", "-"], HR).0,
+        3
+    );
+    assert_eq!(fluxport(&["convert", "/does/not/exist"], "").0, 3);
+}
+
+#[test]
+fn json_report_shape() {
+    let (_, _, err) = fluxport(
+        &["convert", "--format", "json", "-"],
+        &HR.replace("  helmVersion: v3\n", ""),
+    );
+    let v: serde_json::Value = serde_json::from_str(&err).unwrap();
+    assert_eq!(v["schema_version"], 1);
+    let f = &v["findings"][0];
+    for k in [
+        "code", "severity", "file", "line", "column", "message", "fix",
+    ] {
+        assert!(!f[k].is_null(), "{k}");
+    }
+    assert_eq!(f["code"], "HELM2_RELEASE");
+    assert_eq!(v["counts"]["by_code"]["HELM2_RELEASE"], 1);
+    assert_eq!(v["files"][0]["status"], "converted");
+}
+
+#[test]
+fn explain_codes() {
+    let (code, out, _) = fluxport(&["explain", "HELM2_RELEASE"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("helm 2to3 convert"), "{out}");
+    assert_eq!(fluxport(&["explain", "NOPE"], "").0, 3);
+}
+
+#[test]
+fn readme_documents_every_code() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md")).unwrap();
+    let missing: Vec<_> = fluxport_core::Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !readme.contains(&format!("`{c}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README.md lacks {missing:?} (regenerate the table from `fluxport explain --all`)"
+    );
+}

@@ -1,0 +1,589 @@
+//! Hostile and broken input: every case must finish quickly, never panic, keep the
+//! file byte-identical when it is not converted, and name the problem with the exact
+//! finding (code, line, column).
+
+mod common;
+
+use common::{docs, Schemas};
+use fluxport_core::yaml::{parse_document, to_json, ParseErrorKind};
+use fluxport_core::{convert, Code, Conversion, FileStatus, InputFile, Limits, Options};
+use std::time::{Duration, Instant};
+
+fn run_bytes(bytes: &[u8], opts: &Options) -> Conversion {
+    convert(&[InputFile::new("in.yaml", bytes)], opts)
+}
+
+fn run(text: &str) -> Conversion {
+    run_bytes(text.as_bytes(), &Options::default())
+}
+
+/// (code, line, column) of every finding for `in.yaml`.
+fn findings(c: &Conversion) -> Vec<(&'static str, usize, usize)> {
+    c.report
+        .findings
+        .iter()
+        .filter(|f| f.file == "in.yaml")
+        .map(|f| (f.code.as_str(), f.line, f.column))
+        .collect()
+}
+
+fn has(c: &Conversion, code: Code, line: usize, col: usize) -> bool {
+    c.report
+        .findings
+        .iter()
+        .any(|f| f.code == code && f.line == line && f.column == col)
+}
+
+/// Asserts the input file is passed through byte-identical.
+fn unchanged(c: &Conversion, input: &[u8]) {
+    let f = c.file("in.yaml").expect("input file in output");
+    assert_eq!(f.status, FileStatus::Unchanged, "{:?}", findings(c));
+    assert_eq!(f.bytes, input);
+}
+
+/// Runs `f` on a thread with a small stack (wasm's default stack is 1 MiB; debug frames
+/// are larger than release ones, so passing here leaves a margin).
+fn small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .expect("overflowed a 1 MiB stack")
+}
+
+const HR: &str = "apiVersion: helm.fluxcd.io/v1
+kind: HelmRelease
+metadata:
+  name: podinfo
+  namespace: apps
+spec:
+  chart:
+    repository: https://stefanprodan.github.io/podinfo
+    name: podinfo
+    version: 5.0.3
+  values:
+    replicaCount: 2 # two for HA
+";
+
+fn converted_hr(c: &Conversion) -> String {
+    let f = c.file("in.yaml").unwrap();
+    assert_eq!(f.status, FileStatus::Converted, "{:?}", findings(c));
+    f.text().to_string()
+}
+
+// ---------------------------------------------------------------- alias bombs
+
+fn billion_laughs(levels: usize) -> String {
+    let mut s = String::from(
+        "a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for i in 1..levels {
+        let refs = vec![format!("*a{}", i - 1); 9].join(",");
+        s.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    s
+}
+
+#[test]
+fn billion_laughs_is_never_expanded() {
+    let text = billion_laughs(10); // 9^10 ≈ 3.5e9 strings if expanded
+    let t = Instant::now();
+    let p = parse_document(&text, 256, 10_000).unwrap();
+    let root = p.root.unwrap();
+    let json = to_json(&root);
+    // Aliases become null in JSON: the output stays as small as the input.
+    assert_eq!(json["a9"].as_array().unwrap().len(), 9);
+    assert!(json["a9"][0].is_null());
+    assert!(serde_json::to_string(&json).unwrap().len() < 2 * text.len());
+    let c = run(&text);
+    unchanged(&c, text.as_bytes());
+    assert!(t.elapsed() < Duration::from_secs(2));
+}
+
+#[test]
+fn alias_limit_gives_finding_at_the_first_alias_over() {
+    // 3 aliases per line, limit 4: the 5th alias (line 3, column 5) is over.
+    let text = "a: &x 1\nb: [*x, *x, *x]\nc: [*x, *x, *x]\n";
+    let opts = Options {
+        limits: Limits {
+            max_aliases: 4,
+            ..Limits::default()
+        },
+        ..Options::default()
+    };
+    let c = run_bytes(text.as_bytes(), &opts);
+    assert_eq!(findings(&c), vec![("LIMIT_EXCEEDED", 3, 9)]);
+    unchanged(&c, text.as_bytes());
+    let e = parse_document(text, 256, 4).unwrap_err();
+    assert_eq!(
+        (e.kind, e.line, e.col),
+        (ParseErrorKind::TooManyAliases, 3, 9)
+    );
+}
+
+#[test]
+fn default_alias_limit_stops_a_flat_bomb() {
+    let text = format!("a: &x 1\nb: [{}]\n", vec!["*x"; 20_000].join(","));
+    let t = Instant::now();
+    let c = run(&text);
+    // Alias number 10,001 sits at column 5 + 3 * 10,000 on line 2.
+    assert_eq!(findings(&c), vec![("LIMIT_EXCEEDED", 2, 30_005)]);
+    unchanged(&c, text.as_bytes());
+    assert!(t.elapsed() < Duration::from_secs(5));
+}
+
+// ---------------------------------------------------------------- deep nesting
+
+#[test]
+fn flow_nesting_100k_deep() {
+    let text = "[".repeat(100_000) + &"]".repeat(100_000);
+    let bytes = text.clone().into_bytes();
+    let t = Instant::now();
+    let c = small_stack(move || run(&text));
+    // saphyr-parser's own flow-depth guard fires first, at the 256th `[`.
+    assert_eq!(findings(&c), vec![("YAML_PARSE_ERROR", 1, 256)]);
+    unchanged(&c, &bytes);
+    // The message quotes a window of the line, not the whole 200 KB line.
+    let m = &c.report.findings[0].message;
+    assert!(m.len() < 500, "message is {} bytes", m.len());
+    assert!(m.contains("recursion limit exceeded"));
+    assert!(t.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn parse_error_on_a_huge_line_keeps_the_message_small() {
+    // A parse error at column 2,000,001 of a 4 MB line.
+    let mut text = long_line(2_000_000);
+    text.insert_str(text.len() - 1, ": : x ]");
+    let c = run(&text);
+    let f = findings(&c);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "YAML_PARSE_ERROR");
+    let m = &c.report.findings[0].message;
+    assert!(m.len() < 500, "message is {} bytes", m.len());
+    // The caret still points at the reported column inside the window.
+    let lines: Vec<&str> = m.lines().collect();
+    let caret = lines[2].find('^').unwrap();
+    let window_start = f[0].2 - 1 - (caret - 4 - 3);
+    assert_eq!(&text[window_start..f[0].2 - 1].len(), &(caret - 7));
+}
+
+#[test]
+fn block_nesting_100k_deep() {
+    let text = "- ".repeat(100_000) + "x\n";
+    let bytes = text.clone().into_bytes();
+    let c = small_stack(move || run(&text));
+    // The 257th sequence start (column 2*256+1) is over the default depth of 256.
+    assert_eq!(findings(&c), vec![("LIMIT_EXCEEDED", 1, 513)]);
+    unchanged(&c, &bytes);
+}
+
+#[test]
+fn depth_limit_is_capped_even_when_raised() {
+    // A caller may raise max_depth; the tree still never gets deep enough for the
+    // recursive helpers (to_json, Drop, serde_json) to overflow a wasm-sized stack.
+    let text = "- ".repeat(100_000) + "x\n";
+    let e = small_stack(move || parse_document(&text, usize::MAX, 10).unwrap_err());
+    assert_eq!(e.kind, ParseErrorKind::TooDeep);
+    assert_eq!(
+        (e.line, e.col),
+        (1, 2 * fluxport_core::yaml::HARD_MAX_DEPTH + 1)
+    );
+}
+
+#[test]
+fn deepest_allowed_tree_is_safe_on_a_small_stack() {
+    let depth = fluxport_core::yaml::HARD_MAX_DEPTH;
+    let text = "- ".repeat(depth) + "x\n";
+    let n = small_stack(move || {
+        let p = parse_document(&text, usize::MAX, 10).unwrap();
+        let root = p.root.unwrap();
+        let j = to_json(&root);
+        let s = serde_json::to_string(&j).unwrap();
+        drop(root);
+        drop(j);
+        s.len()
+    });
+    assert_eq!(n, 2 * depth + 3);
+    // And through the pipeline with max_depth raised: a HelmRelease whose values
+    // reach the cap (root, spec, values + 509 sequences) converts.
+    let text = format!("{HR}    deep:\n      {}x\n", "- ".repeat(depth - 3));
+    let opts = Options {
+        limits: Limits {
+            max_depth: usize::MAX,
+            ..Limits::default()
+        },
+        ..Options::default()
+    };
+    let c = small_stack(move || run_bytes(text.as_bytes(), &opts));
+    let out = converted_hr(&c);
+    assert!(
+        out.contains("- - - - x"),
+        "{}",
+        &out[out.len().saturating_sub(300)..]
+    );
+}
+
+// ---------------------------------------------------------------- size
+
+fn long_line(n: usize) -> String {
+    let mut s = String::with_capacity(n + 16);
+    s.push_str("a: ");
+    s.extend(std::iter::repeat_n('x', n));
+    s.push('\n');
+    s
+}
+
+#[test]
+fn long_single_line_fast_variant() {
+    let text = long_line(2 << 20);
+    let t = Instant::now();
+    let c = run(&text);
+    unchanged(&c, text.as_bytes());
+    assert!(findings(&c).is_empty());
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+}
+
+/// `cargo test -p fluxport-core --release --test hostile -- --ignored`
+#[test]
+#[ignore]
+fn long_single_line_50mb() {
+    let text = long_line(50 << 20);
+    let t = Instant::now();
+    let c = run(&text);
+    unchanged(&c, text.as_bytes());
+    assert!(findings(&c).is_empty());
+    eprintln!("50 MB line: {:?}", t.elapsed());
+    assert!(t.elapsed() < Duration::from_secs(5));
+}
+
+fn tiny_docs(n: usize) -> String {
+    "---\na: 1\n".repeat(n)
+}
+
+#[test]
+fn many_tiny_documents_fast_variant() {
+    let text = tiny_docs(10_000);
+    let t = Instant::now();
+    let c = run(&text);
+    unchanged(&c, text.as_bytes());
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+}
+
+#[test]
+#[ignore]
+fn many_tiny_documents_100k() {
+    let text = tiny_docs(100_000);
+    let t = Instant::now();
+    let c = run(&text);
+    unchanged(&c, text.as_bytes());
+    eprintln!("100k documents: {:?}", t.elapsed());
+    assert!(t.elapsed() < Duration::from_secs(5));
+}
+
+#[test]
+fn size_limits_give_whole_file_findings() {
+    let text = tiny_docs(11);
+    let opts = Options {
+        limits: Limits {
+            max_documents_per_file: 10,
+            ..Limits::default()
+        },
+        ..Options::default()
+    };
+    let c = run_bytes(text.as_bytes(), &opts);
+    assert_eq!(findings(&c), vec![("LIMIT_EXCEEDED", 0, 0)]);
+    unchanged(&c, text.as_bytes());
+
+    let opts = Options {
+        limits: Limits {
+            max_file_bytes: 100,
+            ..Limits::default()
+        },
+        ..Options::default()
+    };
+    let big = long_line(100);
+    let c = run_bytes(big.as_bytes(), &opts);
+    assert_eq!(findings(&c), vec![("LIMIT_EXCEEDED", 0, 0)]);
+    unchanged(&c, big.as_bytes());
+
+    // Total size: files are read in path order; the one that crosses the limit and
+    // every later one are passed through.
+    let opts = Options {
+        limits: Limits {
+            max_total_bytes: HR.len() + 10,
+            ..Limits::default()
+        },
+        ..Options::default()
+    };
+    let inputs = [InputFile::new("b.yaml", HR), InputFile::new("a.yaml", HR)];
+    let c = convert(&inputs, &opts);
+    assert_eq!(c.file("a.yaml").unwrap().status, FileStatus::Converted);
+    assert_eq!(c.file("b.yaml").unwrap().status, FileStatus::Unchanged);
+    assert!(c
+        .report
+        .findings
+        .iter()
+        .any(|f| f.code == Code::LIMIT_EXCEEDED && f.file == "b.yaml"));
+}
+
+// ---------------------------------------------------------------- encodings
+
+#[test]
+fn invalid_utf8_is_named_at_its_position() {
+    let mut bytes = b"a: 1\nb: caf".to_vec();
+    bytes.push(0xE9); // Latin-1 é
+    bytes.extend_from_slice(b"\n");
+    let c = run_bytes(&bytes, &Options::default());
+    assert_eq!(findings(&c), vec![("NOT_UTF8", 2, 7)]);
+    unchanged(&c, &bytes);
+}
+
+#[test]
+fn utf8_bom_is_kept_and_the_release_converted() {
+    let text = format!("\u{feff}{HR}");
+    let c = run(&text);
+    let out = converted_hr(&c);
+    // KNOWN: the BOM is dropped when the first document is replaced, because
+    // `pipeline::root_region` starts at byte 0 of line 1 (before the BOM). Harmless for
+    // Kubernetes, but a byte outside the converted document changes; reported.
+    assert!(
+        out.starts_with("apiVersion: helm.toolkit.fluxcd.io/v2"),
+        "{out}"
+    );
+    let objs = docs(out.trim_start_matches('\u{feff}'));
+    assert_eq!(objs[0]["spec"]["releaseName"], "apps-podinfo");
+    assert!(Schemas::load().check_conversion(&c).is_empty());
+}
+
+#[test]
+fn nul_bytes() {
+    let bytes = b"a: 1\nb: x\0y\n".to_vec();
+    let c = run_bytes(&bytes, &Options::default());
+    unchanged(&c, &bytes);
+    let f = findings(&c);
+    assert_eq!(f, vec![("YAML_PARSE_ERROR", 2, 5)]);
+    // In a quoted string a NUL is just as invalid YAML (it is not printable).
+    let bytes = b"a: \"x\0\"\n".to_vec();
+    let c = run_bytes(&bytes, &Options::default());
+    unchanged(&c, &bytes);
+}
+
+#[test]
+fn crlf_release_converts_with_crlf() {
+    let text = HR.replace('\n', "\r\n");
+    let c = run(&text);
+    let out = converted_hr(&c);
+    assert!(
+        !out.replace("\r\n", "").contains('\n'),
+        "LF in CRLF output:\n{out:?}"
+    );
+    assert_eq!(docs(&out)[0]["spec"]["releaseName"], "apps-podinfo");
+    assert!(Schemas::load().check_conversion(&c).is_empty());
+}
+
+#[test]
+fn mixed_line_endings() {
+    // Every other line CRLF.
+    let text: String = HR
+        .lines()
+        .enumerate()
+        .map(|(i, l)| format!("{l}{}", if i % 2 == 0 { "\r\n" } else { "\n" }))
+        .collect();
+    let c = run(&text);
+    let out = converted_hr(&c);
+    let objs = docs(&out);
+    assert_eq!(objs[0]["spec"]["values"]["replicaCount"], 2);
+    assert!(Schemas::load().check_conversion(&c).is_empty());
+    // A second conversion changes nothing.
+    let again = run(&out);
+    assert!(!again.changes_anything(), "{:?}", findings(&again));
+}
+
+#[test]
+fn tab_indentation_is_a_parse_error() {
+    let text = "a:\n\tb: 1\n";
+    let c = run(text);
+    // saphyr reports the position after the tab.
+    assert_eq!(findings(&c), vec![("YAML_PARSE_ERROR", 2, 2)]);
+    unchanged(&c, text.as_bytes());
+    // Tabs inside values are fine.
+    let text = HR.replace("# two for HA", "#\ttwo\tfor HA");
+    let c = run(&text);
+    assert!(converted_hr(&c).contains("#\ttwo\tfor HA"));
+}
+
+// ---------------------------------------------------------------- keys, anchors
+
+#[test]
+fn duplicate_keys_block_conversion() {
+    let text = HR.replace("  namespace: apps\n", "  namespace: apps\n  name: other\n");
+    let c = run(&text);
+    assert_eq!(findings(&c), vec![("DUPLICATE_KEY", 6, 3)]);
+    unchanged(&c, text.as_bytes());
+}
+
+#[test]
+fn non_string_keys_are_kept() {
+    let text = format!(
+        "{HR}    1: one\n    ? [a, b]\n    : seq-key\n    {{x: 1}}: map-key\n    null: n\n"
+    );
+    let c = run(&text);
+    let out = converted_hr(&c);
+    assert!(
+        out.contains("    ? [a, b]\n    : seq-key\n    {x: 1}: map-key\n"),
+        "{out}"
+    );
+    let again = run(&out);
+    assert!(!again.changes_anything());
+}
+
+#[test]
+fn anchors_and_merge_keys_in_values_are_copied_as_written() {
+    let text = format!(
+        "{HR}    base: &base\n      cpu: 1\n    web:\n      <<: *base\n      mem: 2\n    list: [*base, &y 3, *y]\n"
+    );
+    let c = run(&text);
+    let out = converted_hr(&c);
+    assert!(
+        out.contains("    base: &base\n      cpu: 1\n    web:\n      <<: *base\n      mem: 2\n    list: [*base, &y 3, *y]\n"),
+        "{out}"
+    );
+}
+
+// ---------------------------------------------------------------- templates, empties
+
+#[test]
+fn helm_template_file() {
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n  labels:\n    {{- include \"x.labels\" . | nindent 4 }}\n";
+    let c = run(text);
+    unchanged(&c, text.as_bytes());
+    let f = findings(&c);
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(f[0].0, "TEMPLATED_FILE");
+}
+
+#[test]
+fn jinja_template_file() {
+    let text =
+        "{% for n in names %}\n---\nkind: Namespace\nmetadata:\n  name: {{ n }}\n{% endfor %}\n";
+    let c = run(text);
+    unchanged(&c, text.as_bytes());
+    assert!(findings(&c).iter().all(|f| f.0 == "TEMPLATED_FILE"));
+    assert!(!findings(&c).is_empty());
+}
+
+#[test]
+fn comment_only_and_empty_files() {
+    for text in [
+        "",
+        "\n",
+        "# only a comment\n# and another\n",
+        "---\n---\n...\n",
+        "\u{feff}",
+        "   \n\t\n",
+    ] {
+        let c = run(text);
+        unchanged(&c, text.as_bytes());
+        assert!(findings(&c).is_empty(), "{text:?}: {:?}", findings(&c));
+    }
+}
+
+// ---------------------------------------------------------------- wrong field types
+
+#[test]
+fn timeout_not_an_integer() {
+    let text = HR.replace("spec:\n", "spec:\n  timeout: \"abc\"\n");
+    let c = run(&text);
+    assert!(has(&c, Code::INVALID_FIELD, 7, 12), "{:?}", findings(&c));
+    unchanged(&c, text.as_bytes());
+}
+
+#[test]
+fn values_as_a_list() {
+    let text = HR.replace(
+        "  values:\n    replicaCount: 2 # two for HA\n",
+        "  values:\n    - a\n    - b\n",
+    );
+    let c = run(&text);
+    assert!(has(&c, Code::INVALID_FIELD, 12, 5), "{:?}", findings(&c));
+    unchanged(&c, text.as_bytes());
+}
+
+#[test]
+fn chart_as_a_string_and_spec_as_a_list() {
+    let text = HR.replace(
+        "  chart:\n    repository: https://stefanprodan.github.io/podinfo\n    name: podinfo\n    version: 5.0.3\n",
+        "  chart: podinfo\n",
+    );
+    let c = run(&text);
+    assert!(has(&c, Code::INVALID_FIELD, 7, 10), "{:?}", findings(&c));
+    unchanged(&c, text.as_bytes());
+    let text =
+        "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata:\n  name: x\nspec: [1]\n";
+    let c = run(text);
+    unchanged(&c, text.as_bytes());
+    assert!(!findings(&c).is_empty());
+}
+
+// ---------------------------------------------------------------- long names
+
+#[test]
+fn release_name_over_53_characters() {
+    // "apps-" + 49 characters = 54.
+    let name = "n".repeat(49);
+    let text = HR.replace(
+        "name: podinfo\n  namespace",
+        &format!("name: {name}\n  namespace"),
+    );
+    let c = run(&text);
+    assert_eq!(findings(&c), vec![("RELEASE_NAME_TOO_LONG", 4, 9)]);
+    unchanged(&c, text.as_bytes());
+    // 53 exactly is fine.
+    let name = "n".repeat(48);
+    let text = HR.replace(
+        "name: podinfo\n  namespace",
+        &format!("name: {name}\n  namespace"),
+    );
+    let c = run(&text);
+    let out = converted_hr(&c);
+    assert_eq!(
+        docs(&out)[0]["spec"]["releaseName"].as_str().unwrap().len(),
+        53
+    );
+}
+
+#[test]
+fn generated_source_names_fit_63_characters() {
+    let url = format!("https://{}.example.com/{}", "h".repeat(80), "p".repeat(80));
+    let text = HR.replace("https://stefanprodan.github.io/podinfo", &url);
+    let c = run(&text);
+    converted_hr(&c);
+    for f in &c.files {
+        for d in docs(f.text()) {
+            if let Some(n) = d["metadata"]["name"].as_str() {
+                assert!(n.len() <= 63, "{n}");
+            }
+        }
+    }
+    assert!(Schemas::load().check_conversion(&c).is_empty());
+}
+
+// ---------------------------------------------------------------- odd paths
+
+#[test]
+fn odd_paths_do_not_panic() {
+    let inputs = [
+        InputFile::new("/abs/hr.yaml", HR),
+        InputFile::new("../up/hr.yaml", HR),
+        InputFile::new("a//b/./hr.yaml", HR),
+        InputFile::new("", HR),
+        InputFile::new("Chart.yaml", "name: x\n"),
+        InputFile::new("é/ü.yaml", HR),
+    ];
+    let c = convert(&inputs, &Options::default());
+    for i in &inputs {
+        assert!(c.file(&i.path).is_some(), "{} missing", i.path);
+    }
+}
