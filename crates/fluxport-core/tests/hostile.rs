@@ -245,6 +245,7 @@ fn long_single_line_fast_variant() {
     assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
 }
 
+/// 26 s in a debug build (saphyr unoptimised), so release only:
 /// `cargo test -p fluxport-core --release --test hostile -- --ignored`
 #[test]
 #[ignore]
@@ -271,15 +272,15 @@ fn many_tiny_documents_fast_variant() {
     assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
 }
 
+/// 2.5 s in a debug build here: runs always (the bound only catches quadratic work).
 #[test]
-#[ignore]
 fn many_tiny_documents_100k() {
     let text = tiny_docs(100_000);
     let t = Instant::now();
     let c = run(&text);
     unchanged(&c, text.as_bytes());
     eprintln!("100k documents: {:?}", t.elapsed());
-    assert!(t.elapsed() < Duration::from_secs(5));
+    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
 }
 
 #[test]
@@ -586,4 +587,14 @@ fn odd_paths_do_not_panic() {
     for i in &inputs {
         assert!(c.file(&i.path).is_some(), "{} missing", i.path);
     }
+}
+
+#[test]
+fn yaml11_line_breaks_are_escaped_when_emitted() {
+    // Found by the quote_round_trips property: go-yaml folds these as line breaks.
+    use fluxport_core::emit::quote;
+    assert_eq!(quote("a\u{85}b"), "\"a\\u0085b\"");
+    assert_eq!(quote("a\u{2028}b"), "\"a\\u2028b\"");
+    assert_eq!(quote("\u{2029}"), "\"\\u2029\"");
+    assert_eq!(quote("\u{feff}x"), "\"\\ufeffx\"");
 }
