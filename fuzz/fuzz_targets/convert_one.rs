@@ -20,7 +20,9 @@ fuzz_target!(|data: &[u8]| {
     let input = [InputFile::new("in.yaml", data)];
     let conv = convert(&input, &opts);
     // The input file is always in the output, and unchanged means byte-identical.
-    let f = conv.file("in.yaml").expect("input file missing from output");
+    let f = conv
+        .file("in.yaml")
+        .expect("input file missing from output");
     if f.status == FileStatus::Unchanged {
         assert_eq!(f.bytes, data, "Unchanged file differs from the input");
     }

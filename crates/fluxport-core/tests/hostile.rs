@@ -598,3 +598,61 @@ fn yaml11_line_breaks_are_escaped_when_emitted() {
     assert_eq!(quote("\u{2029}"), "\"\\u2029\"");
     assert_eq!(quote("\u{feff}x"), "\"\\ufeffx\"");
 }
+
+#[test]
+fn odd_value_layouts_convert_and_round_trip() {
+    let base = HR.replace("  values:\n    replicaCount: 2 # two for HA\n", "");
+    let cases = [
+        "  values: |\n",
+        "  values: {}\n",
+        "  values: {a: 1,\n    b: [2,\n      3]}\n",
+        "  values: &v\n    a: 1\n",
+        "  values: !!map\n    a: 1\n",
+        "  values:\n\n    # lead comment\n\n    a: |\n\n      text\n\n    b: >-\n      folded\n    # trailing\n",
+        "  values:\n    a: |\n",
+        "  values:\n    a: \"multi\n      line\"\n    b: 'x\n\n      y'\n",
+        "  values:\n    ? complex\n    : key\n    ? [x]\n    : y\n",
+        "  values:\n    a: 1\n...\n",
+        "  values:\n    a: 1\r\n    b: 2\n",
+        "  values:\n    é: ü # ñ\n    \u{1F600}: x\n",
+        "  values:\n    a:\n    - 1\n    - - 2\n      - 3\n",
+        "  values: ~\n",
+        "  values:\n",
+    ];
+    for (i, v) in cases.iter().enumerate() {
+        let text = format!("{base}{v}");
+        let c = run(&text);
+        let out = c.file("in.yaml").unwrap();
+        if out.status == FileStatus::Unchanged {
+            assert_eq!(out.bytes, text.as_bytes());
+            assert!(
+                !findings(&c).is_empty(),
+                "case {i}: unchanged without a finding"
+            );
+            continue;
+        }
+        let errs = Schemas::load().check_conversion(&c);
+        assert!(errs.is_empty(), "case {i}: {errs:?}\n{}", out.text());
+        // The values read the same before and after.
+        let before = docs(&text)[0]["spec"]["values"].clone();
+        let after = docs(out.text())
+            .into_iter()
+            .find(|d| d["apiVersion"] == "helm.toolkit.fluxcd.io/v2")
+            .unwrap_or_else(|| panic!("case {i}: no v2 HelmRelease\n{}", out.text()));
+        let after = after["spec"]["values"].clone();
+        let norm = |v: serde_json::Value| {
+            if v.is_null() {
+                serde_json::json!({})
+            } else {
+                v
+            }
+        };
+        assert_eq!(norm(before), norm(after), "case {i}:\n{}", out.text());
+        let again = run(out.text());
+        assert!(
+            !again.changes_anything(),
+            "case {i}: second run changes\n{}",
+            out.text()
+        );
+    }
+}
