@@ -656,3 +656,36 @@ fn odd_value_layouts_convert_and_round_trip() {
         );
     }
 }
+
+#[test]
+fn long_non_ascii_content_stays_linear() {
+    // Byte offsets come from saphyr's character offsets through a moving cursor; a
+    // long non-ASCII value, many non-ASCII keys and a converted release after them.
+    let mut text = format!("a: {}\n", "é".repeat(1 << 20));
+    for i in 0..20_000 {
+        text.push_str(&format!("ü{i}: ñ\n"));
+    }
+    text.push_str("---\n");
+    text.push_str(&HR.replace("# two for HA", "# zwei für HA ✓"));
+    let t = Instant::now();
+    let c = run(&text);
+    let out = converted_hr(&c);
+    assert!(out.contains("replicaCount: 2 # zwei für HA ✓"));
+    assert!(out.starts_with(&text[..text.find("---").unwrap()]));
+    assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
+}
+
+#[test]
+fn many_keys_in_one_mapping_stay_linear() {
+    // Duplicate-key detection was a linear scan per key: 20,000 keys took 30 s (debug).
+    let mut text: String = (0..50_000).map(|i| format!("k{i}: v\n")).collect();
+    text.push_str("k49999: again\n");
+    let t = Instant::now();
+    let c = run(&text);
+    assert_eq!(findings(&c), vec![("DUPLICATE_KEY", 50_001, 1)]);
+    unchanged(&c, text.as_bytes());
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    // And below the small-map threshold, too.
+    let c = run("a: 1\nb: 2\na: 3\n");
+    assert_eq!(findings(&c), vec![("DUPLICATE_KEY", 3, 1)]);
+}

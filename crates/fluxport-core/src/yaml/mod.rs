@@ -410,6 +410,9 @@ enum Frame {
     Map {
         node: Node,
         pending_key: Option<Node>,
+        /// Keys seen so far, built once the mapping is large (duplicate detection
+        /// must not be quadratic: 20,000 keys took 30 s with a linear scan).
+        seen: Option<std::collections::HashSet<String>>,
     },
     Seq {
         node: Node,
@@ -556,6 +559,7 @@ pub fn parse_document(
                     Frame::Map {
                         node,
                         pending_key: None,
+                        seen: None,
                     }
                 } else {
                     Frame::Seq { node }
@@ -591,13 +595,27 @@ pub fn parse_document(
                 Some(Frame::Map {
                     node: parent,
                     pending_key,
+                    seen,
                 }) => match pending_key.take() {
                     None => *pending_key = Some(node),
                     Some(key) => {
                         parent.end = parent.end.max(node.end);
                         if let Value::Map { entries, .. } = &mut parent.value {
                             if let Some(k) = key.as_str() {
-                                if entries.iter().any(|e| e.key.as_str() == Some(k)) {
+                                const SMALL: usize = 16;
+                                let duplicate = if entries.len() < SMALL {
+                                    entries.iter().any(|e| e.key.as_str() == Some(k))
+                                } else {
+                                    let set = seen.get_or_insert_with(|| {
+                                        entries
+                                            .iter()
+                                            .filter_map(|e| e.key.as_str())
+                                            .map(str::to_string)
+                                            .collect()
+                                    });
+                                    !set.insert(k.to_string())
+                                };
+                                if duplicate {
                                     parsed.duplicates.push(DuplicateKey {
                                         key: k.to_string(),
                                         line: key.line,
