@@ -11,12 +11,7 @@ fn fluxport(args: &[&str], stdin: &str) -> (i32, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).ok(); // the process may exit before reading stdin (usage errors)
     let out = child.wait_with_output().unwrap();
     (
         out.status.code().unwrap_or(-1),

@@ -100,6 +100,9 @@ codes! {
     HELM2_SELECTOR_HERITAGE = Warning, "§2.3",
         "A chart template puts `heritage: {{ .Release.Service }}` into a selector. Under Helm 3 the value changes from Tiller to Helm and the first upgrade fails on the immutable selector.",
         "Remove heritage from selectors (keep it as a plain label) before the cut-over.";
+    HELM2_CHART_TEMPLATE = Warning, "§6",
+        "A chart template uses a Helm 2 feature Helm 3 drops: a `crd-install` hook (the manifest is skipped), `.Release.Time` or `.Capabilities.TillerVersion` (template error).",
+        "Move crd-install CRDs into the chart's crds/ directory without the hook annotation; remove the Helm 2-only template objects.";
     PARTIAL_HELMRELEASE = Warning, "§2.4",
         "The v1 HelmRelease has no `spec.chart` at all: it is a kustomize patch (or overlay) of a HelmRelease defined elsewhere. It was passed through unchanged.",
         "Convert the base HelmRelease, then port the patch by hand: apiVersion helm.toolkit.fluxcd.io/v2 and the v2 field names (see the converted base).";
@@ -225,6 +228,12 @@ codes! {
     LATEST_MAY_MATCH = Warning, "§4.4",
         "The translated pattern can match the tag `latest`, which v1 always excluded.",
         "Tighten the pattern so it cannot match `latest`.";
+    AUTOMATION_DISABLED = Warning, "§3.1",
+        "fluxd ran with --git-readonly or --registry-disable-scanning, so v1 never updated images; no image automation objects or markers were written and the v1 automation annotations were removed.",
+        "Nothing to do, or add ImageRepository/ImagePolicy/ImageUpdateAutomation objects by hand if you now want automation.";
+    MARKER_NOT_WRITTEN = Warning, "§4.8",
+        "The image field already carries a line comment, is inside a flow collection or is a block scalar, so no `$imagepolicy` marker could be added on its line without rewriting it; no policy was emitted for that container.",
+        "Move the comment or rewrite the field in block style, then add the marker and policy by hand.";
     REGISTRY_CREDS = Warning, "§4.5",
         "The workload pulls with imagePullSecrets; the ImageRepository needs a Secret in its own namespace.",
         "Copy the pull secret into the automation namespace and keep the written secretRef.";

@@ -1,7 +1,32 @@
 //! The Flux v1 daemon (fluxd) and helm-operator settings (MAPPING.md §2.7, §3):
 //! detection in the input, and the GitRepository/Kustomization they become.
+//!
+//! Forms detected:
+//! * a Deployment (or a kustomize patch of one) whose container runs fluxd (image
+//!   `*/flux:*`, or a container named `flux` with `--git-*` args), with `$(VAR)`
+//!   interpolation from the container's `env:` values;
+//! * a v1 HelmRelease of the `flux` chart (values `git.*`, `sync.*`, `registry.*`,
+//!   `syncGarbageCollection.*`, `additionalArgs`, ...);
+//! * the same two forms for helm-operator (image `*helm-operator*`, chart
+//!   `helm-operator`, values `helm.versions`, `chartsSyncInterval`, `git.*`,
+//!   `allowNamespace`);
+//! * options (`git_url`, `git_branch`, `sync_paths`) when the daemon is not in the input.
+//!
+//! The generated GitRepository + Kustomizations go into `flux-system/fluxport-sync.yaml`
+//! (one file per daemon: `flux-system/fluxport-sync-<path>.yaml` when there are several),
+//! which lies outside the sync paths unless a daemon syncs the repository root: it is
+//! applied once by hand (or replaced by `flux bootstrap`).
 
+use crate::classify::DocKind;
+use crate::emit::{self, Out};
+use crate::naming;
 use crate::pipeline::Context;
+use crate::report::Finding;
+use crate::yaml::Node;
+use crate::{Code, HelmVersion, Options};
+
+/// Directory of the generated sync objects.
+pub const SYNC_DIR: &str = "flux-system/";
 
 /// fluxd settings, with fluxd's defaults (flux `cmd/fluxd/main.go`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +56,12 @@ pub struct Daemon {
     pub registry_insecure_hosts: Vec<String>,
     pub registry_exclude_images: Vec<String>,
     pub registry_include_images: Vec<String>,
+    /// Name of the Deployment (for the runbook's scale-down command).
+    pub deployment: String,
+    /// `--sops`: decrypt SOPS files (→ `Kustomization.spec.decryption`).
+    pub sops: bool,
+    /// `--k8s-secret-name` (SSH deploy key Secret).
+    pub git_secret_name: String,
 }
 
 impl Default for Daemon {
@@ -60,6 +91,9 @@ impl Default for Daemon {
             registry_insecure_hosts: Vec::new(),
             registry_exclude_images: vec!["k8s.gcr.io/*".into()],
             registry_include_images: Vec::new(),
+            deployment: "flux".into(),
+            sops: false,
+            git_secret_name: "flux-git-deploy".into(),
         }
     }
 }
@@ -69,15 +103,783 @@ impl Default for Daemon {
 pub struct HelmOperator {
     pub file: String,
     pub namespace: String,
+    /// Deployment name (runbook).
+    pub deployment: String,
+    /// `--enabled-helm-versions` / `HELM_VERSION` / chart `helm.versions`, as written.
+    pub helm_versions: Option<String>,
+    pub charts_sync_interval: Option<String>,
+    pub git_poll_interval: Option<String>,
+    pub git_timeout: Option<String>,
+    pub git_default_ref: Option<String>,
+    pub allow_namespace: Option<String>,
+    /// Location of the container / values node (file index, doc index), for edits.
+    pub at: Option<(usize, usize)>,
+}
+
+impl HelmOperator {
+    /// The default Helm version: the first of the enabled versions (§2.7).
+    pub fn default_helm_version(&self) -> Option<HelmVersion> {
+        self.helm_versions
+            .as_deref()
+            .and_then(|v| v.split(',').next())
+            .and_then(HelmVersion::parse)
+    }
+}
+
+/// The options the HelmRelease conversion uses: the user's options, where a value left
+/// at its built-in default is replaced by the detected helm-operator's setting.
+/// (An option equal to the default counts as "not set by the user".)
+pub fn effective_options(ctx: &Context) -> Options {
+    let mut o = ctx.opts.clone();
+    let d = Options::default();
+    if let Some(op) = &ctx.helm_operator {
+        if o.default_helm_version == d.default_helm_version {
+            if let Some(v) = op.default_helm_version() {
+                o.default_helm_version = v;
+            }
+        }
+        let set = |cur: &mut String, def: &str, v: &Option<String>| {
+            if cur == def {
+                if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+                    *cur = v.clone();
+                }
+            }
+        };
+        set(
+            &mut o.chart_sync_interval,
+            &d.chart_sync_interval,
+            &op.charts_sync_interval,
+        );
+        set(
+            &mut o.git_poll_interval,
+            &d.git_poll_interval,
+            &op.git_poll_interval,
+        );
+        set(&mut o.git_timeout, &d.git_timeout, &op.git_timeout);
+        set(
+            &mut o.git_default_ref,
+            &d.git_default_ref,
+            &op.git_default_ref,
+        );
+    }
+    if o.git_url.is_none() {
+        if let Some(url) = ctx.daemons.iter().find_map(|d| d.git_url.clone()) {
+            o.git_url = Some(url);
+        }
+    }
+    if o.default_namespace == d.default_namespace {
+        if let Some(ns) = ctx
+            .daemons
+            .iter()
+            .find_map(|d| d.k8s_default_namespace.clone())
+        {
+            o.default_namespace = ns;
+        }
+    }
+    o
+}
+
+/// One argument: flag name (without `--`), value, and the node it came from.
+struct Arg<'a> {
+    flag: String,
+    value: Option<String>,
+    node: &'a Node,
+}
+
+/// Replaces `$(VAR)` with the container's `env` value (Kubernetes semantics: an
+/// unknown variable is left as written).
+fn interpolate(s: &str, env: &[(String, String)]) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("$(") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        match after.find(')') {
+            Some(j) => {
+                let name = &after[..j];
+                match env.iter().find(|(k, _)| k == name) {
+                    Some((_, v)) => out.push_str(v),
+                    None => out.push_str(&rest[i..i + 3 + j]),
+                }
+                rest = &after[j + 1..];
+            }
+            None => {
+                out.push_str(&rest[i..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn parse_args<'a>(items: &'a [Node], env: &[(String, String)]) -> Vec<Arg<'a>> {
+    let mut out: Vec<Arg<'a>> = Vec::new();
+    let mut i = 0;
+    while i < items.len() {
+        let node = &items[i];
+        i += 1;
+        let Some(raw) = node.as_str() else { continue };
+        let raw = interpolate(raw.trim(), env);
+        let Some(body) = raw.strip_prefix("--").or_else(|| raw.strip_prefix('-')) else {
+            continue;
+        };
+        match body.split_once('=') {
+            Some((k, v)) => out.push(Arg {
+                flag: k.to_string(),
+                value: Some(v.to_string()),
+                node,
+            }),
+            None => {
+                // `--flag value` as two items.
+                let next = items.get(i).and_then(Node::as_str);
+                let value = match next {
+                    Some(n) if !n.starts_with('-') => {
+                        i += 1;
+                        Some(interpolate(n, env))
+                    }
+                    _ => None,
+                };
+                out.push(Arg {
+                    flag: body.to_string(),
+                    value,
+                    node,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn truthy(v: &Option<String>) -> bool {
+    match v.as_deref() {
+        None => true,
+        Some(s) => matches!(s.trim(), "" | "true" | "1" | "t" | "T" | "TRUE" | "True"),
+    }
+}
+
+fn split_list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Applies fluxd flags to `d`; flags with no v2 equivalent give findings.
+fn apply_fluxd_args(
+    d: &mut Daemon,
+    args: &[Arg],
+    ctx_file: &crate::helmrelease::DocRef,
+    findings: &mut Vec<Finding>,
+) {
+    let mut paths_set = false;
+    let mut exclude_set = false;
+    for a in args {
+        let v = a.value.clone().unwrap_or_default();
+        let f = |code: Code, msg: String| ctx_file.finding(code, Some(a.node), msg);
+        match a.flag.as_str() {
+            "git-url" => d.git_url = Some(v).filter(|s| !s.is_empty()),
+            "git-branch" => d.git_branch = v,
+            "git-path" => {
+                if !paths_set {
+                    d.git_paths.clear();
+                    paths_set = true;
+                }
+                let mut p = split_list(&v);
+                if p.is_empty() {
+                    p.push(String::new());
+                }
+                d.git_paths.extend(p);
+            }
+            "git-poll-interval" => d.git_poll_interval = v,
+            "git-timeout" => d.git_timeout = v,
+            "git-user" => d.git_user = v,
+            "git-email" => d.git_email = v,
+            "git-ci-skip" => d.git_ci_skip = truthy(&a.value),
+            "git-ci-skip-message" => d.git_ci_skip_message = v,
+            "git-readonly" => d.git_readonly = truthy(&a.value),
+            "git-signing-key" => d.git_signing_key = Some(v).filter(|s| !s.is_empty()),
+            "sync-interval" => d.sync_interval = v,
+            "sync-timeout" => d.sync_timeout = v,
+            "sync-garbage-collection" => d.sync_garbage_collection = truthy(&a.value),
+            "k8s-default-namespace" => {
+                d.k8s_default_namespace = Some(v).filter(|s| !s.is_empty())
+            }
+            "manifest-generation" => d.manifest_generation = truthy(&a.value),
+            "automation-interval" => d.automation_interval = v,
+            "registry-poll-interval" => d.registry_poll_interval = v,
+            "registry-disable-scanning" => d.registry_disable_scanning = truthy(&a.value),
+            "registry-insecure-host" => d.registry_insecure_hosts.extend(split_list(&v)),
+            "registry-exclude-image" => {
+                if !exclude_set {
+                    d.registry_exclude_images.clear();
+                    exclude_set = true;
+                }
+                d.registry_exclude_images.extend(split_list(&v));
+            }
+            "registry-include-image" => d.registry_include_images.extend(split_list(&v)),
+            "sops" => d.sops = truthy(&a.value),
+            "k8s-secret-name" => d.git_secret_name = v,
+            "git-label" | "git-sync-tag" | "git-notes-ref" | "sync-state" => findings.push(f(
+                Code::SYNC_TAG_GONE,
+                format!("--{}: v2 keeps sync state in object status and writes no tag or notes; use notification-controller commit-status Providers", a.flag),
+            )),
+            "git-secret" => findings.push(f(
+                Code::GIT_SECRET,
+                "--git-secret (git-secret encrypted files) has no v2 equivalent; re-encrypt them with SOPS".into(),
+            )),
+            "connect" | "token" => findings.push(f(
+                Code::NOTIFICATIONS,
+                format!("--{}: Weave Cloud / fluxcloud connection has no v2 equivalent; use notification-controller Providers and Alerts", a.flag),
+            )),
+            "sync-garbage-collection-dry"
+            | "git-verify-signatures"
+            | "git-verify-signatures-mode"
+            | "git-set-author"
+            | "k8s-allow-namespace"
+            | "k8s-namespace-whitelist"
+            | "k8s-unsafe-exclude-resource"
+            | "registry-use-labels" => findings.push(f(
+                Code::FLAG_NO_EQUIVALENT,
+                format!("--{}={} has no Flux v2 equivalent (MAPPING.md §3.1)", a.flag, v),
+            )),
+            _ => {}
+        }
+    }
+}
+
+fn env_of(container: &Node) -> Vec<(String, String)> {
+    container
+        .get("env")
+        .map(|e| {
+            e.items()
+                .iter()
+                .filter_map(|i| {
+                    Some((
+                        i.get("name")?.as_str()?.to_string(),
+                        i.get("value").and_then(Node::as_str)?.to_string(),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn is_fluxd_container(c: &Node) -> bool {
+    let image = c.get("image").and_then(Node::as_str).unwrap_or("");
+    let name = c.get("name").and_then(Node::as_str).unwrap_or("");
+    let repo = image.split([':', '@']).next().unwrap_or("");
+    let last = repo.rsplit('/').next().unwrap_or("");
+    if !image.is_empty() {
+        return last == "flux" || last == "fluxd";
+    }
+    let has_git_args = c
+        .get("args")
+        .map(|a| {
+            a.items()
+                .iter()
+                .any(|i| i.as_str().is_some_and(|s| s.contains("--git-url")))
+        })
+        .unwrap_or(false);
+    name == "flux" || has_git_args
+}
+
+fn is_operator_container(c: &Node) -> bool {
+    let image = c.get("image").and_then(Node::as_str).unwrap_or("");
+    let name = c.get("name").and_then(Node::as_str).unwrap_or("");
+    image.contains("helm-operator") || (image.is_empty() && name.contains("helm-operator"))
+}
+
+fn s(n: Option<&Node>) -> Option<String> {
+    n.and_then(Node::as_str).map(str::to_string)
 }
 
 /// Finds fluxd and helm-operator in the input and fills `ctx.daemons`,
-/// `ctx.helm_operator` (and from them the sync roots). No-op until implemented.
+/// `ctx.helm_operator` (and from them the sync roots).
 pub fn detect(ctx: &mut Context) {
-    let _ = ctx;
+    let mut daemons: Vec<Daemon> = Vec::new();
+    let mut operator: Option<HelmOperator> = None;
+    let mut findings = Vec::new();
+    for (fi, f) in ctx.files.iter().enumerate() {
+        if f.untouchable {
+            continue;
+        }
+        for (di, d) in f.docs.iter().enumerate() {
+            let Some(root) = d.root() else { continue };
+            let Some(doc) = crate::pipeline::doc_ref(&ctx.files, fi, di) else {
+                continue;
+            };
+            let ns = s(root.path(&["metadata", "namespace"]));
+            let name = s(root.path(&["metadata", "name"])).unwrap_or_default();
+            match &d.kind {
+                DocKind::Object { kind, .. } if kind == "Deployment" => {
+                    let Some(containers) = root.path(&["spec", "template", "spec", "containers"])
+                    else {
+                        continue;
+                    };
+                    for c in containers.items() {
+                        let env = env_of(c);
+                        let args = c.get("args").map(|a| parse_args(a.items(), &env));
+                        if is_fluxd_container(c) {
+                            let Some(args) = args else { continue };
+                            let mut dm = Daemon {
+                                file: f.path.clone(),
+                                namespace: ns.clone().unwrap_or_else(|| "flux".into()),
+                                deployment: name.clone(),
+                                ..Daemon::default()
+                            };
+                            apply_fluxd_args(&mut dm, &args, &doc, &mut findings);
+                            daemons.push(dm);
+                        } else if is_operator_container(c) {
+                            let mut op = HelmOperator {
+                                file: f.path.clone(),
+                                namespace: ns.clone().unwrap_or_else(|| "flux".into()),
+                                deployment: name.clone(),
+                                at: Some((fi, di)),
+                                ..HelmOperator::default()
+                            };
+                            if let Some((_, v)) = env.iter().find(|(k, _)| k == "HELM_VERSION") {
+                                op.helm_versions = Some(v.clone());
+                            }
+                            for a in args.unwrap_or_default() {
+                                apply_operator_flag(
+                                    &mut op,
+                                    &a.flag,
+                                    a.value,
+                                    &doc,
+                                    a.node,
+                                    &mut findings,
+                                );
+                            }
+                            merge_operator(&mut operator, op);
+                        }
+                    }
+                }
+                DocKind::HelmReleaseV1(_) => {
+                    let chart = root
+                        .path(&["spec", "chart", "name"])
+                        .and_then(Node::as_str)
+                        .or_else(|| {
+                            root.path(&["spec", "chart", "path"])
+                                .and_then(Node::as_str)
+                                .map(|p| p.trim_end_matches('/').rsplit('/').next().unwrap_or(""))
+                        })
+                        .unwrap_or("");
+                    let values = root.path(&["spec", "values"]);
+                    let target = s(root.path(&["spec", "targetNamespace"]))
+                        .or(ns.clone())
+                        .unwrap_or_else(|| "default".into());
+                    let release = s(root.path(&["spec", "releaseName"])).unwrap_or_else(|| {
+                        if ns.is_none() || ns.as_deref() == Some("default") {
+                            name.clone()
+                        } else {
+                            format!("{target}-{name}")
+                        }
+                    });
+                    let fullname = |chart: &str| {
+                        if release.contains(chart) {
+                            release.clone()
+                        } else {
+                            format!("{release}-{chart}")
+                        }
+                    };
+                    if chart == "flux" {
+                        let mut dm = Daemon {
+                            file: f.path.clone(),
+                            namespace: target.clone(),
+                            deployment: fullname("flux"),
+                            ..Daemon::default()
+                        };
+                        if let Some(v) = values {
+                            flux_chart_values(&mut dm, v, &doc, &mut findings);
+                        }
+                        daemons.push(dm);
+                    } else if chart == "helm-operator" {
+                        let mut op = HelmOperator {
+                            file: f.path.clone(),
+                            namespace: target.clone(),
+                            deployment: fullname("helm-operator"),
+                            at: Some((fi, di)),
+                            helm_versions: Some("v2,v3".into()),
+                            ..HelmOperator::default()
+                        };
+                        if let Some(v) = values {
+                            op.helm_versions =
+                                s(v.path(&["helm", "versions"])).or(op.helm_versions);
+                            op.charts_sync_interval = s(v.get("chartsSyncInterval"));
+                            op.git_poll_interval = s(v.path(&["git", "pollInterval"]));
+                            op.git_timeout = s(v.path(&["git", "timeout"]));
+                            op.git_default_ref = s(v.path(&["git", "defaultRef"]));
+                            if let Some(a) = v
+                                .get("allowNamespace")
+                                .filter(|n| n.as_str().is_some_and(|x| !x.is_empty()))
+                            {
+                                op.allow_namespace = s(Some(a));
+                                findings.push(doc.finding(Code::ALLOW_NAMESPACE, Some(a), "allowNamespace has no direct v2 equivalent (helm-controller --watch-all-namespaces=false watches only its own namespace)"));
+                            }
+                        }
+                        merge_operator(&mut operator, op);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    // Options: the daemon lives elsewhere.
+    if daemons.iter().all(|d| d.git_url.is_none()) {
+        if let Some(url) = &ctx.opts.git_url {
+            let paths: Vec<Vec<String>> = if ctx.opts.sync_paths.is_empty() {
+                vec![vec![String::new()]]
+            } else {
+                ctx.opts.sync_paths.iter().map(|p| split_list(p)).collect()
+            };
+            for p in paths {
+                daemons.push(Daemon {
+                    git_url: Some(url.clone()),
+                    git_branch: ctx.opts.git_branch.clone(),
+                    git_paths: if p.is_empty() { vec![String::new()] } else { p },
+                    k8s_default_namespace: Some(ctx.opts.default_namespace.clone())
+                        .filter(|n| n != "default"),
+                    ..Daemon::default()
+                });
+            }
+        }
+    }
+    // A kustomize patch and its base describe the same Deployment: keep one per
+    // (namespace, deployment, url, branch, paths).
+    let mut seen = std::collections::BTreeSet::new();
+    daemons.retain(|d| seen.insert((d.git_url.clone(), d.git_branch.clone(), d.git_paths.clone())));
+    for d in &mut daemons {
+        if d.git_paths.is_empty() {
+            d.git_paths.push(String::new());
+        }
+    }
+    ctx.daemons = daemons;
+    ctx.helm_operator = operator;
+    ctx.findings.append(&mut findings);
 }
 
-/// Emits the GitRepository + Kustomizations for each daemon. No-op until implemented.
+fn merge_operator(slot: &mut Option<HelmOperator>, op: HelmOperator) {
+    match slot {
+        None => *slot = Some(op),
+        Some(cur) => {
+            // A patch (later in path order) overrides what it sets.
+            macro_rules! m {
+                ($f:ident) => {
+                    if op.$f.is_some() {
+                        cur.$f = op.$f.clone();
+                    }
+                };
+            }
+            m!(helm_versions);
+            m!(charts_sync_interval);
+            m!(git_poll_interval);
+            m!(git_timeout);
+            m!(git_default_ref);
+            m!(allow_namespace);
+        }
+    }
+}
+
+fn apply_operator_flag(
+    op: &mut HelmOperator,
+    flag: &str,
+    value: Option<String>,
+    doc: &crate::helmrelease::DocRef,
+    node: &Node,
+    findings: &mut Vec<Finding>,
+) {
+    match flag {
+        "enabled-helm-versions" => op.helm_versions = value,
+        "charts-sync-interval" => op.charts_sync_interval = value,
+        "git-poll-interval" => op.git_poll_interval = value,
+        "git-timeout" => op.git_timeout = value,
+        "git-default-ref" => op.git_default_ref = value,
+        "allow-namespace" => {
+            findings.push(doc.finding(
+                Code::ALLOW_NAMESPACE,
+                Some(node),
+                "--allow-namespace has no direct v2 equivalent (helm-controller --watch-all-namespaces=false watches only its own namespace)",
+            ));
+            op.allow_namespace = value;
+        }
+        "helm-repository-import" => findings.push(doc.finding(
+            Code::HELMREPO_AUTH_UNKNOWN,
+            Some(node),
+            "--helm-repository-import: repository credentials must become HelmRepository secretRef/certSecretRef Secrets (§2.4.1)",
+        )),
+        _ => {}
+    }
+}
+
+/// Reads the flux chart's values into `d` (chart `templates/deployment.yaml`).
+fn flux_chart_values(
+    d: &mut Daemon,
+    v: &Node,
+    doc: &crate::helmrelease::DocRef,
+    findings: &mut Vec<Finding>,
+) {
+    let g = |p: &[&str]| {
+        v.path(p).and_then(|n| {
+            n.as_str()
+                .map(str::to_string)
+                .or_else(|| n.as_i64().map(|i| i.to_string()))
+        })
+    };
+    let b = |p: &[&str]| v.path(p).and_then(Node::as_bool);
+    if let Some(u) = g(&["git", "url"]) {
+        d.git_url = Some(u).filter(|s| !s.is_empty());
+    }
+    if let Some(x) = g(&["git", "branch"]) {
+        d.git_branch = x;
+    }
+    if let Some(x) = g(&["git", "path"]) {
+        d.git_paths = split_list(&x);
+    }
+    if let Some(x) = g(&["git", "pollInterval"]) {
+        d.git_poll_interval = x.clone();
+        // The chart: --sync-interval={{ .Values.sync.interval | default .Values.git.pollInterval }}
+        d.sync_interval = x;
+    }
+    if let Some(x) = g(&["git", "timeout"]) {
+        d.git_timeout = x;
+    }
+    if let Some(x) = g(&["git", "user"]) {
+        d.git_user = x;
+    }
+    if let Some(x) = g(&["git", "email"]) {
+        d.git_email = x;
+    }
+    if let Some(x) = b(&["git", "ciSkip"]) {
+        d.git_ci_skip = x;
+    }
+    if let Some(x) = b(&["git", "readonly"]) {
+        d.git_readonly = x;
+    }
+    if let Some(x) = g(&["git", "secretName"]) {
+        d.git_secret_name = x;
+    }
+    if let Some(x) = g(&["sync", "interval"]) {
+        d.sync_interval = x;
+    }
+    if let Some(x) = g(&["sync", "timeout"]) {
+        d.sync_timeout = x;
+    }
+    if let Some(x) = b(&["syncGarbageCollection", "enabled"]) {
+        d.sync_garbage_collection = x;
+    }
+    if let Some(x) = b(&["manifestGeneration"]) {
+        d.manifest_generation = x;
+    }
+    if let Some(x) = g(&["registry", "pollInterval"]) {
+        d.registry_poll_interval = x.clone();
+        d.automation_interval = x;
+    }
+    if let Some(x) = g(&["registry", "automationInterval"]) {
+        d.automation_interval = x;
+    }
+    if let Some(x) = b(&["registry", "disableScanning"]) {
+        d.registry_disable_scanning = x;
+    }
+    if let Some(x) = g(&["registry", "insecureHosts"]) {
+        d.registry_insecure_hosts = split_list(&x);
+    }
+    if let Some(x) = g(&["registry", "excludeImage"]) {
+        d.registry_exclude_images = split_list(&x);
+    }
+    if let Some(x) = g(&["registry", "includeImage"]) {
+        d.registry_include_images = split_list(&x);
+    }
+    if let Some(n) = v.path(&["git", "label"]) {
+        findings.push(doc.finding(
+            Code::SYNC_TAG_GONE,
+            Some(n),
+            "git.label: v2 writes no sync tag",
+        ));
+    }
+    if let Some(a) = v.get("additionalArgs") {
+        let args = parse_args(a.items(), &[]);
+        apply_fluxd_args(d, &args, doc, findings);
+    }
+}
+
+/// `./path` for a Kustomization.
+fn k_path(p: &str) -> String {
+    let n = crate::plan::normalize_dir(p);
+    format!("./{}", n.trim_end_matches('/'))
+}
+
+/// The GitRepository name for a daemon URL: `dns1123(last path segment minus .git)`.
+pub fn repo_name(url: &str) -> String {
+    let u = url.trim_end_matches('/');
+    let last = u.rsplit(['/', ':']).next().unwrap_or(u);
+    naming::dns1123(last.strip_suffix(".git").unwrap_or(last))
+}
+
+/// Emits the GitRepository + Kustomizations for each daemon.
 pub fn emit(ctx: &mut Context) {
-    let _ = ctx;
+    let several = ctx.daemons.iter().filter(|d| d.git_url.is_some()).count() > 1;
+    let mut findings = Vec::new();
+    let mut files: Vec<(String, Vec<String>)> = Vec::new();
+    for d in &ctx.daemons {
+        let Some(raw) = &d.git_url else { continue };
+        let at = |code: Code, msg: String| Finding::new(code, &d.file, 0, 0, msg);
+        let Some(url) = naming::normalize_git_url(raw) else {
+            findings.push(at(
+                Code::INVALID_FIELD,
+                format!("--git-url `{raw}` is not a URL Flux v2 accepts"),
+            ));
+            continue;
+        };
+        let name = repo_name(&url.url);
+        let mut docs = Vec::new();
+        let mut spec = Out::map()
+            .s("interval", &d.git_poll_interval)
+            .s("timeout", &d.git_timeout)
+            .s("url", &url.url)
+            .kv("ref", Out::map().s("branch", &d.git_branch).build());
+        if url.ssh || url.had_credentials {
+            spec = spec.kv(
+                "secretRef",
+                Out::map().s("name", format!("{name}-auth")).build(),
+            );
+        }
+        if url.ssh {
+            findings.push(at(Code::SSH_SECRET_REQUIRED, format!(
+                "Secret flux-system/{name}-auth needs `identity` (the deploy key from Secret {}/{}) plus `known_hosts`{}",
+                d.namespace, d.git_secret_name,
+                if d.git_readonly { "" } else { "; the key needs write access for image automation" }
+            )));
+        } else if url.had_credentials {
+            findings.push(at(Code::GIT_CREDENTIALS_IN_URL, format!(
+                "credentials removed from the URL: Secret flux-system/{name}-auth needs `username` and `password`"
+            )));
+        }
+        if !d.git_readonly {
+            findings.push(at(
+                Code::SYNC_TAG_GONE,
+                "the flux-sync tag is no longer written".into(),
+            ));
+        }
+        docs.push(emit::render(
+            &Out::map()
+                .s("apiVersion", "source.toolkit.fluxcd.io/v1")
+                .s("kind", "GitRepository")
+                .kv(
+                    "metadata",
+                    Out::map()
+                        .s("name", &name)
+                        .s("namespace", "flux-system")
+                        .build(),
+                )
+                .kv("spec", spec.build())
+                .build(),
+            "\n",
+        ));
+        for p in &d.git_paths {
+            let kname = if d.git_paths.len() == 1 {
+                name.clone()
+            } else {
+                let n = crate::plan::normalize_dir(p);
+                naming::dns1123(&format!(
+                    "{name}-{}",
+                    if n.is_empty() {
+                        "root"
+                    } else {
+                        n.trim_end_matches('/')
+                    }
+                ))
+            };
+            let mut spec = Out::map()
+                .s("interval", &d.sync_interval)
+                .s("timeout", &d.sync_timeout)
+                .s("path", k_path(p))
+                .kv("prune", Out::Bool(d.sync_garbage_collection))
+                .kv(
+                    "sourceRef",
+                    Out::map()
+                        .s("kind", "GitRepository")
+                        .s("name", &name)
+                        .build(),
+                );
+            if d.sops {
+                spec = spec.kv(
+                    "decryption",
+                    Out::map()
+                        .s("provider", "sops")
+                        .kv("secretRef", Out::map().s("name", "sops-gpg").build())
+                        .build(),
+                );
+            }
+            docs.push(emit::render(
+                &Out::map()
+                    .s("apiVersion", "kustomize.toolkit.fluxcd.io/v1")
+                    .s("kind", "Kustomization")
+                    .kv(
+                        "metadata",
+                        Out::map()
+                            .s("name", kname)
+                            .s("namespace", "flux-system")
+                            .build(),
+                    )
+                    .kv("spec", spec.build())
+                    .build(),
+                "\n",
+            ));
+        }
+        let path = if several {
+            let first =
+                crate::plan::normalize_dir(d.git_paths.first().map(String::as_str).unwrap_or(""));
+            format!(
+                "{SYNC_DIR}fluxport-sync-{}.yaml",
+                naming::dns1123(if first.is_empty() {
+                    "root"
+                } else {
+                    first.trim_end_matches('/')
+                })
+            )
+        } else {
+            format!("{SYNC_DIR}fluxport-sync.yaml")
+        };
+        let from = if d.file.is_empty() {
+            "options".to_string()
+        } else {
+            format!("{} (namespace {})", d.file, d.namespace)
+        };
+        let header = format!(
+            "# Generated by fluxport from the Flux v1 daemon in {from}.\n# Apply once (kubectl apply -f {path}) after `flux install`; it is outside the synced paths.\n"
+        );
+        let mut all = vec![header];
+        all.extend(docs);
+        files.push((path, all));
+    }
+    for (path, docs) in files {
+        // Already generated by an earlier run (idempotence): keep the input file.
+        if ctx.files.iter().any(|f| f.path == path) {
+            continue;
+        }
+        ctx.new_files.insert(path, docs);
+    }
+    ctx.findings.append(&mut findings);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interpolation() {
+        let env = vec![("U".to_string(), "bob".to_string())];
+        assert_eq!(
+            interpolate("https://$(U):$(P)@h/r", &env),
+            "https://bob:$(P)@h/r"
+        );
+        assert_eq!(interpolate("$(", &env), "$(");
+    }
+
+    #[test]
+    fn repo_names() {
+        assert_eq!(repo_name("ssh://git@github.com/acme/fleet"), "fleet");
+        assert_eq!(repo_name("https://github.com/acme/Fleet.git/"), "fleet");
+    }
 }

@@ -7,13 +7,16 @@
 //! document is) → `plan` (repo-wide: sync roots, source dedup and naming) → `convert`
 //! (per document) → `emit` (YAML text) → `report` (findings, runbook).
 
+pub mod charts;
 pub mod classify;
 pub mod codes;
 pub mod daemon;
 pub mod emit;
+pub mod helm3_on_v1;
 pub mod helmrelease;
 pub mod image;
 pub mod load;
+pub mod namespaces;
 pub mod naming;
 pub mod options;
 pub mod pipeline;

@@ -127,8 +127,17 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
         .collect();
     ctx.roots = plan::sync_roots(&options.sync_paths, &detected);
     crate::image::plan(&mut ctx);
-    convert_helm_releases(&mut ctx);
-    crate::daemon::emit(&mut ctx);
+    // daemon stage wiring: the HelmRelease conversion uses the detected helm-operator
+    // settings (daemon::effective_options); Helm3OnFluxV1 keeps helm.fluxcd.io/v1.
+    let effective = crate::daemon::effective_options(&ctx);
+    crate::namespaces::apply(&mut ctx, &effective);
+    crate::charts::migrate(&mut ctx);
+    if options.target == crate::Target::Helm3OnFluxV1 {
+        crate::helm3_on_v1::apply(&mut ctx, &effective);
+    } else {
+        convert_helm_releases(&mut ctx, &effective);
+        crate::daemon::emit(&mut ctx);
+    }
     emit(ctx)
 }
 
@@ -238,15 +247,14 @@ fn existing_sources(files: &[LoadedFile], opts: &Options) -> Vec<ExistingSource>
     out
 }
 
-fn convert_helm_releases(ctx: &mut Context) {
+fn convert_helm_releases(ctx: &mut Context, opts: &Options) {
     // The files are borrowed by every V1Release while the context collects output.
     let files = std::mem::take(&mut ctx.files);
-    convert_helm_releases_in(ctx, &files);
+    convert_helm_releases_in(ctx, &files, opts);
     ctx.files = files;
 }
 
-fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile]) {
-    let opts = ctx.opts;
+fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Options) {
     let hr_docs = docs_where(files, |k| matches!(k, DocKind::HelmReleaseV1(_)));
     let mut findings = Vec::new();
     // Read every v1 HelmRelease first: the planner needs all of their sources.
@@ -265,7 +273,7 @@ fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile]) {
             releases.push((fi, di, r));
         }
     }
-    let existing = existing_sources(files, ctx.opts);
+    let existing = existing_sources(files, opts);
     let specs: BTreeSet<SourceSpec> = releases.iter().map(|(_, _, r)| r.source.clone()).collect();
     let names = sources::assign_names(&specs, &existing);
     for spec in &specs {
@@ -507,7 +515,13 @@ fn emit(ctx: Context) -> Conversion {
         releases: ctx.releases,
         ..Report::default()
     };
-    report.runbook = crate::runbook::render(&report.releases, ctx.opts);
+    report.runbook = crate::runbook::render_full(
+        &report.releases,
+        &ctx.daemons,
+        ctx.helm_operator.as_ref(),
+        &ctx.new_files,
+        ctx.opts,
+    );
     report.finish(&outputs);
     Conversion {
         files: outputs,

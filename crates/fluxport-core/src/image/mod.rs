@@ -1,11 +1,601 @@
 //! Image update automation (MAPPING.md §4): v1 policy annotations → ImageRepository,
 //! ImagePolicy, ImageUpdateAutomation and `$imagepolicy` markers.
+//!
+//! Modules: [`policy`] (annotations), [`workload`] (pod-template kinds), [`helm`]
+//! (HelmRelease values shapes), [`filter`] (tag filters), [`refs`] (image names,
+//! providers), [`render`] (the generated objects).
 
-use crate::pipeline::Context;
+pub mod filter;
+pub mod helm;
+pub mod policy;
+pub mod refs;
+pub mod render;
+pub mod workload;
+
+use crate::classify::DocKind;
+use crate::codes::Code;
+use crate::daemon::Daemon;
+use crate::helmrelease::DocRef;
+use crate::load::LoadedFile;
+use crate::naming::{dns1123, sha256_hex};
+use crate::pipeline::{doc_ref, Context};
+use crate::plan::{roots_of, sources_dir, SyncRoot};
+use crate::report::Finding;
+use crate::text::TextEdit;
+use crate::yaml::Node;
+use filter::{go_glob, regex_may_match_latest, semver_parts, Filter};
+use render::{Automation, Policy, Repo};
+use std::collections::BTreeMap;
+
+/// Name of the generated file placed in each sync root's sources directory.
+pub const AUTOMATION_FILE: &str = "fluxport-image-automation.yaml";
+
+/// One automated container, ready to render.
+struct Found {
+    roots: Vec<usize>,
+    repo: Repo,
+    policy: Policy,
+}
 
 /// Reads annotations on workloads and v1 HelmReleases, writes marker edits
 /// (`ctx.edits` for workloads, `ctx.value_edits` for HelmRelease values) and the new
-/// objects. Runs before the HelmRelease conversion. No-op until implemented.
+/// objects. Runs before the HelmRelease conversion.
 pub fn plan(ctx: &mut Context) {
-    let _ = ctx;
+    let files = std::mem::take(&mut ctx.files);
+    plan_in(ctx, &files);
+    ctx.files = files;
+}
+
+/// The daemon settings for a root (the daemon whose git paths make that root, else
+/// the first daemon), or fluxd's defaults.
+fn daemon_for<'a>(daemons: &'a [Daemon], root: Option<&SyncRoot>) -> Option<&'a Daemon> {
+    root.and_then(|r| {
+        daemons
+            .iter()
+            .find(|d| !d.git_paths.is_empty() && SyncRoot::new(&d.git_paths) == *r)
+    })
+    .or(daemons.first())
+}
+
+fn marker(ns: &str, policy: &str, suffix: &str) -> String {
+    format!(" # {{\"$imagepolicy\": \"{ns}:{policy}{suffix}\"}}")
+}
+
+/// Where a marker goes after `node` on its line; `Err` when the line cannot carry one.
+fn marker_at(text: &str, node: &Node) -> Result<usize, ()> {
+    if matches!(
+        node.style(),
+        Some(crate::yaml::Style::Literal | crate::yaml::Style::Folded)
+    ) || node.end > text.len()
+    {
+        return Err(());
+    }
+    let end = scalar_end(text, node).ok_or(())?;
+    let rest = &text[end..];
+    let line_rest = rest.split('\n').next().unwrap_or("");
+    if line_rest.trim().is_empty() {
+        Ok(end)
+    } else {
+        Err(())
+    }
+}
+
+/// The byte after a scalar's last character (the parser's span of a quoted scalar can
+/// run past the closing quote), found from the scalar's start.
+pub(crate) fn scalar_end(text: &str, node: &Node) -> Option<usize> {
+    let b = text.as_bytes();
+    let start = node.start.min(b.len());
+    match node.style()? {
+        crate::yaml::Style::DoubleQuoted | crate::yaml::Style::SingleQuoted => {
+            let q = *b.get(start)?;
+            if q != b'"' && q != b'\'' {
+                return None;
+            }
+            let mut i = start + 1;
+            while i < b.len() {
+                match b[i] {
+                    b'\\' if q == b'"' => i += 2,
+                    c if c == q => {
+                        if q == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                            i += 2;
+                        } else {
+                            return Some(i + 1);
+                        }
+                    }
+                    _ => i += 1,
+                }
+            }
+            None
+        }
+        crate::yaml::Style::Plain => {
+            let end = node.end.min(b.len());
+            Some(start + text[start..end].trim_end().len())
+        }
+        _ => None,
+    }
+}
+
+struct Env<'c> {
+    ns: String,
+    disabled: Option<&'static str>,
+    exclude: Vec<String>,
+    include: Vec<String>,
+    interval: String,
+    insecure: Vec<String>,
+    default_ns: String,
+    ctx_roots: &'c [SyncRoot],
+}
+
+fn plan_in(ctx: &mut Context, files: &[LoadedFile]) {
+    let first = ctx.daemons.first();
+    let defaults = Daemon::default();
+    let d = first.unwrap_or(&defaults);
+    let env = Env {
+        ns: ctx.opts.automation_namespace.clone(),
+        disabled: if ctx.daemons.iter().any(|d| d.git_readonly) {
+            Some("--git-readonly")
+        } else if ctx.daemons.iter().any(|d| d.registry_disable_scanning) {
+            Some("--registry-disable-scanning")
+        } else {
+            None
+        },
+        exclude: d.registry_exclude_images.clone(),
+        include: d.registry_include_images.clone(),
+        interval: d.registry_poll_interval.clone(),
+        insecure: d.registry_insecure_hosts.clone(),
+        default_ns: first
+            .and_then(|d| d.k8s_default_namespace.clone())
+            .unwrap_or_else(|| ctx.opts.default_namespace.clone()),
+        ctx_roots: &ctx.roots,
+    };
+    let mut found: Vec<Found> = Vec::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut edits: Vec<(usize, TextEdit)> = Vec::new();
+    let mut value_edits: Vec<((usize, usize), TextEdit)> = Vec::new();
+    let mut disabled_reported = false;
+
+    for (fi, f) in files.iter().enumerate() {
+        if f.untouchable {
+            continue;
+        }
+        for (di, d) in f.docs.iter().enumerate() {
+            let (Some(root), Some(doc)) = (d.root(), doc_ref(files, fi, di)) else {
+                continue;
+            };
+            let mut roots = roots_of(env.ctx_roots, &f.path);
+            if roots.is_empty() {
+                roots.push(usize::MAX);
+            }
+            match &d.kind {
+                DocKind::Object { .. } => {
+                    for obj in workload::objects(root) {
+                        let Some(ann) = workload::annotations_entry(obj) else {
+                            continue;
+                        };
+                        let mut p = policy::read(&doc, Some(&ann.value), &mut findings);
+                        let wl = workload::workload(obj);
+                        if wl.is_none() {
+                            p.converted = p.ignore_entries.clone();
+                        }
+                        for e in policy::edits(&doc, ann, &p) {
+                            edits.push((fi, shift(e, d.start)));
+                        }
+                        let Some(wl) = wl else { continue };
+                        if !p.is_automated() {
+                            continue;
+                        }
+                        if let Some(flag) = env.disabled {
+                            report_disabled(
+                                &doc,
+                                &ann.key,
+                                flag,
+                                &mut findings,
+                                &mut disabled_reported,
+                            );
+                            continue;
+                        }
+                        let ns = wl
+                            .namespace
+                            .clone()
+                            .unwrap_or_else(|| env.default_ns.clone());
+                        for (cname, image) in &wl.containers {
+                            let Some(text) = image.as_str() else { continue };
+                            let r = refs::parse(text);
+                            let Some(filter) = container_filter(
+                                &env,
+                                &doc,
+                                image,
+                                cname,
+                                &p,
+                                &r.name,
+                                &mut findings,
+                            ) else {
+                                continue;
+                            };
+                            let Ok(at) = marker_at(doc.text, image) else {
+                                findings.push(doc.finding(Code::MARKER_NOT_WRITTEN, Some(image), format!("container `{cname}`: no marker could be added to this `image:` line")));
+                                continue;
+                            };
+                            let pname =
+                                dns1123(&format!("{ns}-{}-{}-{cname}", wl.name, wl.kind_short));
+                            edits.push((
+                                fi,
+                                TextEdit::insert(d.start + at, marker(&env.ns, &pname, "")),
+                            ));
+                            if let Some(s) = wl.pull_secrets.first() {
+                                findings.push(doc.finding(Code::REGISTRY_CREDS, Some(image), format!("container `{cname}` pulls with imagePullSecrets `{}`; copy the Secret `{s}` into namespace `{}` for ImageRepository `{}`", wl.pull_secrets.join(", "), env.ns, r.name)));
+                            }
+                            found.push(new_found(
+                                &env,
+                                &roots,
+                                &r.name,
+                                wl.pull_secrets.first().cloned(),
+                                pname,
+                                filter,
+                                &p,
+                                &doc,
+                                image,
+                                r.tag.as_deref(),
+                                cname,
+                                &mut findings,
+                            ));
+                        }
+                    }
+                }
+                DocKind::HelmReleaseV1(flavor) => {
+                    // Only releases the HelmRelease stage converts get markers (a
+                    // release it rejects is left as it is, so no policy may name it).
+                    let mut scratch = Vec::new();
+                    if crate::helmrelease::read(doc, root, *flavor, ctx.opts, &mut scratch)
+                        .is_none()
+                    {
+                        continue;
+                    }
+                    let meta = root.get("metadata");
+                    let ann = meta.and_then(|m| m.entry("annotations"));
+                    let p = policy::read(&doc, ann.map(|e| &e.value), &mut findings);
+                    if !p.is_automated() {
+                        continue;
+                    }
+                    if let Some(flag) = env.disabled {
+                        if let Some(a) = ann {
+                            report_disabled(
+                                &doc,
+                                &a.key,
+                                flag,
+                                &mut findings,
+                                &mut disabled_reported,
+                            );
+                        }
+                        continue;
+                    }
+                    let Some(values) = root.path(&["spec", "values"]).filter(|v| v.is_map()) else {
+                        continue;
+                    };
+                    let name = meta
+                        .and_then(|m| m.get("name"))
+                        .and_then(Node::as_str)
+                        .unwrap_or("");
+                    let ns = meta
+                        .and_then(|m| m.get("namespace"))
+                        .and_then(Node::as_str)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .unwrap_or_else(|| env.default_ns.clone());
+                    let maps = helm::mappings(ann.map(|e| &e.value));
+                    for c in helm::containers(values, &maps) {
+                        let (node, suffix) = match c.marker {
+                            helm::Marker::Unsupported(n) => {
+                                findings.push(doc.finding(Code::UNSUPPORTED_IMAGE_SPLIT, Some(n), format!("container `{}`: registry + `name:tag` (`{}`); no v2 setter writes this shape, no marker or policy written", c.name, n.as_str().unwrap_or(""))));
+                                continue;
+                            }
+                            helm::Marker::Full(n) => (n, ""),
+                            helm::Marker::Tag(n) => (n, ":tag"),
+                        };
+                        let Some(filter) = container_filter(
+                            &env,
+                            &doc,
+                            node,
+                            &c.name,
+                            &p,
+                            &c.image,
+                            &mut findings,
+                        ) else {
+                            continue;
+                        };
+                        let Ok(at) = marker_at(doc.text, node) else {
+                            findings.push(doc.finding(
+                                Code::MARKER_NOT_WRITTEN,
+                                Some(node),
+                                format!(
+                                    "container `{}`: no marker could be added to this values line",
+                                    c.name
+                                ),
+                            ));
+                            continue;
+                        };
+                        let pname = dns1123(&format!("{ns}-{name}-hr-{}", c.name));
+                        let m = marker(&env.ns, &pname, suffix);
+                        if suffix == ":tag" && !node.is_string() {
+                            let t = node.as_str().unwrap_or("");
+                            findings.push(doc.finding(Code::NONSTRING_TAG, Some(node), format!("container `{}`: tag `{t}` is not a YAML string; quoted as \"{t}\"", c.name)));
+                            value_edits.push((
+                                (fi, di),
+                                TextEdit::replace(node.start, at, format!("\"{t}\"{m}")),
+                            ));
+                        } else {
+                            value_edits.push(((fi, di), TextEdit::insert(at, m)));
+                        }
+                        found.push(new_found(
+                            &env,
+                            &roots,
+                            &c.image,
+                            None,
+                            pname,
+                            filter,
+                            &p,
+                            &doc,
+                            node,
+                            c.tag.as_deref(),
+                            &c.name,
+                            &mut findings,
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    ctx.findings.append(&mut findings);
+    for (fi, e) in edits {
+        ctx.edits.entry(fi).or_default().push(e);
+    }
+    for (k, e) in value_edits {
+        ctx.value_edits.entry(k).or_default().push(e);
+    }
+    place(ctx, files, found);
+}
+
+fn shift(mut e: TextEdit, by: usize) -> TextEdit {
+    e.start += by;
+    e.end += by;
+    e
+}
+
+fn report_disabled(
+    doc: &DocRef,
+    at: &Node,
+    flag: &str,
+    findings: &mut Vec<Finding>,
+    done: &mut bool,
+) {
+    if !*done {
+        *done = true;
+        findings.push(doc.finding(Code::AUTOMATION_DISABLED, Some(at), format!("fluxd runs with {flag}: automation annotations removed, no image automation objects written")));
+    }
+}
+
+/// The container's filter, or `None` (with findings) when no policy is written.
+#[allow(clippy::too_many_arguments)]
+fn container_filter(
+    env: &Env,
+    doc: &DocRef,
+    node: &Node,
+    cname: &str,
+    p: &policy::Policies,
+    image: &str,
+    findings: &mut Vec<Finding>,
+) -> Option<Filter> {
+    if env.exclude.iter().any(|g| go_glob(g, image))
+        || !env.include.is_empty() && !env.include.iter().any(|g| go_glob(g, image))
+    {
+        return None;
+    }
+    let filter = Filter::parse(p.tags.get(cname).map(String::as_str).unwrap_or("glob:*"));
+    if filter == Filter::Glob("latest".into()) {
+        findings.push(doc.finding(
+            Code::LATEST_NOOP,
+            Some(node),
+            format!("container `{cname}`: filter `latest` never moved in v1; no policy written"),
+        ));
+        return None;
+    }
+    Some(filter)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn new_found(
+    env: &Env,
+    roots: &[usize],
+    image: &str,
+    secret: Option<String>,
+    pname: String,
+    filter: Filter,
+    p: &policy::Policies,
+    doc: &DocRef,
+    node: &Node,
+    tag: Option<&str>,
+    cname: &str,
+    findings: &mut Vec<Finding>,
+) -> Found {
+    match &filter {
+        Filter::Semver(_) => {
+            if let Some(t) = tag.filter(|t| semver_parts(t) < 3) {
+                findings.push(doc.finding(Code::SEMVER_TWO_PART, Some(node), format!("container `{cname}`: current tag `{t}` has fewer than three parts; v2 semver ignores such tags")));
+            }
+        }
+        Filter::Glob(g) if render::needs_ordering(&filter) => {
+            findings.push(doc.finding(Code::BUILD_TIME_ORDERING_LOST, Some(node), format!("container `{cname}` (`glob:{g}`): v1 picked the newest-built tag; policy `{pname}` emitted suspended with alphabetical order. Publish sortable tags (e.g. `<branch>-<sha>-<unix-ts>`), set filterTags.extract + numerical order, then remove suspend")));
+            if go_glob(g, "latest") {
+                findings.push(doc.finding(Code::LATEST_MAY_MATCH, Some(node), format!("container `{cname}`: the pattern for `glob:{g}` matches `latest`, which v1 always excluded")));
+            }
+        }
+        Filter::Regex(re) => {
+            findings.push(doc.finding(Code::BUILD_TIME_ORDERING_LOST, Some(node), format!("container `{cname}` (`regex:{re}`): v1 picked the newest-built tag; policy `{pname}` emitted suspended with alphabetical order. Publish sortable tags, set filterTags.extract (a named group such as `$ts`) + numerical order, then remove suspend")));
+            if regex_may_match_latest(re) {
+                findings.push(doc.finding(
+                    Code::LATEST_MAY_MATCH,
+                    Some(node),
+                    format!(
+                        "container `{cname}`: `{re}` may match `latest`, which v1 always excluded"
+                    ),
+                ));
+            }
+        }
+        Filter::Glob(_) => {}
+    }
+    let host = refs::host(image);
+    let note = p.locked.then(|| {
+        let mut s = "locked in v1".to_string();
+        if let Some(u) = &p.locked_user {
+            s.push_str(&format!(" by {u}"));
+        }
+        if let Some(m) = &p.locked_msg {
+            s.push_str(&format!(": {m}"));
+        }
+        s
+    });
+    Found {
+        roots: roots.to_vec(),
+        repo: Repo {
+            name: String::new(),
+            image: image.to_string(),
+            interval: env.interval.clone(),
+            secret,
+            provider: refs::provider(image),
+            insecure: env.insecure.iter().any(|h| h == host),
+        },
+        policy: Policy {
+            name: pname,
+            repo: String::new(),
+            filter,
+            locked: p.locked,
+            locked_note: note,
+        },
+    }
+}
+
+/// `./` + the common parent directory of a root's paths.
+fn common_parent(root: Option<&SyncRoot>) -> String {
+    let Some(r) = root else { return "./".into() };
+    let mut parts: Option<Vec<&str>> = None;
+    for p in &r.paths {
+        let segs: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
+        parts = Some(match parts {
+            None => segs,
+            Some(prev) => prev
+                .iter()
+                .zip(&segs)
+                .take_while(|(a, b)| a == b)
+                .map(|(a, _)| *a)
+                .collect(),
+        });
+    }
+    format!("./{}", parts.unwrap_or_default().join("/"))
+}
+
+fn place(ctx: &mut Context, files: &[LoadedFile], found: Vec<Found>) {
+    if found.is_empty() {
+        return;
+    }
+    // Repository names: dns1123 of the name as written; distinct names that collide get a hash.
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut taken: BTreeMap<String, String> = BTreeMap::new();
+    let mut images: Vec<&str> = found.iter().map(|f| f.repo.image.as_str()).collect();
+    images.sort();
+    images.dedup();
+    for img in images {
+        let mut n = dns1123(img);
+        if taken.get(&n).is_some_and(|o| o != img) {
+            n = dns1123(&format!("{n}-{}", &sha256_hex(img.as_bytes())[..8]));
+        }
+        taken.insert(n.clone(), img.to_string());
+        names.insert(img.to_string(), n);
+    }
+    type Bucket = (
+        BTreeMap<String, Repo>,
+        BTreeMap<String, Policy>,
+        BTreeMap<String, Automation>,
+    );
+    let mut by_dir: BTreeMap<String, Bucket> = BTreeMap::new();
+    let ns = ctx.opts.automation_namespace.clone();
+    for f in found {
+        let rname = names.get(&f.repo.image).cloned().unwrap_or_default();
+        for &root in &f.roots {
+            let sroot = ctx.roots.get(root);
+            let dir = if sroot.is_some() {
+                sources_dir(&ctx.roots, root)
+            } else {
+                String::new()
+            };
+            let b = by_dir.entry(dir).or_default();
+            let mut repo = f.repo.clone();
+            repo.name = rname.clone();
+            // Several workloads with one image: the first pull secret (by path) wins.
+            b.0.entry(rname.clone()).or_insert(repo);
+            let mut pol = f.policy.clone();
+            pol.repo = rname.clone();
+            b.1.insert(pol.name.clone(), pol);
+            let a = automation(ctx, sroot);
+            b.2.entry(a.name.clone()).or_insert(a);
+        }
+    }
+    for (dir, (repos, pols, autos)) in by_dir {
+        let path = free_path(files, &ctx.new_files, &dir, AUTOMATION_FILE);
+        let mut docs = vec![format!(
+            "# Generated by fluxport: Flux v2 image automation for the workloads synced from `{}`.\n# Markers `# {{\"$imagepolicy\": ...}}` in the manifests name the ImagePolicies below.",
+            if dir.is_empty() { "." } else { dir.trim_end_matches('/') }
+        )];
+        docs.extend(repos.values().map(|r| render::repository(r, &ns)));
+        docs.extend(pols.values().map(|p| render::policy(p, &ns)));
+        docs.extend(autos.values().map(|a| render::automation(a, &ns)));
+        ctx.new_files.insert(path, docs);
+    }
+}
+
+fn automation(ctx: &Context, root: Option<&SyncRoot>) -> Automation {
+    let defaults = Daemon::default();
+    let d = daemon_for(&ctx.daemons, root);
+    let src = d
+        .and_then(|d| d.git_url.as_deref())
+        .and_then(crate::naming::normalize_git_url)
+        .map(|u| crate::daemon::repo_name(&u.url))
+        .unwrap_or_else(|| "flux-system".into());
+    let dd = d.unwrap_or(&defaults);
+    let mut message =
+        "Auto-release{{ range .Changed.Changes }} {{ .NewValue }}{{ end }}".to_string();
+    if dd.git_ci_skip {
+        message.push_str(&dd.git_ci_skip_message);
+    }
+    Automation {
+        name: src.clone(),
+        source: src,
+        interval: dd.automation_interval.clone(),
+        branch: d
+            .map(|d| d.git_branch.clone())
+            .unwrap_or_else(|| ctx.opts.git_branch.clone()),
+        author: dd.git_user.clone(),
+        email: dd.git_email.clone(),
+        message,
+        signing_key: dd.git_signing_key.clone(),
+        path: common_parent(root),
+    }
+}
+
+fn free_path(
+    files: &[LoadedFile],
+    new_files: &BTreeMap<String, Vec<String>>,
+    dir: &str,
+    name: &str,
+) -> String {
+    let exists = |p: &str| files.iter().any(|f| f.path == p) || new_files.contains_key(p);
+    let first = format!("{dir}{name}");
+    if !exists(&first) {
+        return first;
+    }
+    let stem = name.trim_end_matches(".yaml");
+    (2..)
+        .map(|n| format!("{dir}{stem}-{n}.yaml"))
+        .find(|p| !exists(p))
+        .unwrap_or(first)
 }

@@ -1,0 +1,205 @@
+// End-to-end browser benchmark of the fluxport web build, in headless Chromium.
+//
+//   node bench/browser.mjs [--rows] [--dist DIR]      (needs `npm install` in bench/)
+//
+// Serves DIST (default: $FLUXPORT_DIST or ./dist) on 127.0.0.1 and measures:
+// - navigation → interactive (the editor and the "Load example" button are there) and
+//   navigation → first convert possible (the app's `data-first-convert-at`, else a
+//   one-line paste converted);
+// - the synthetic repo (fluxport-bench-gen, scale 1, ~5 MB) uploaded through
+//   `data-testid=file-input`: time until the file tree is shown (and the app's own
+//   `data-repo-ms`);
+// - a 1 MB paste (a prefix of the synthetic repo) and then one keystroke at a time:
+//   time per keystroke-triggered reconvert (the app's `data-paste-ms` when it sets
+//   it, else input event → output changed, minus the debounce);
+// - the JS heap (performance.memory / CDP) after all of that.
+// Prints markdown rows | Measure | Input | Result | Budget | Within |. Skips with a
+// message when the web build is missing.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import { execFileSync } from 'node:child_process';
+
+const here = path.dirname(new URL(import.meta.url).pathname);
+const root = path.resolve(here, '..');
+const argv = process.argv.slice(2);
+const rowsOnly = argv.includes('--rows');
+const di = argv.indexOf('--dist');
+const dist = path.resolve(di >= 0 ? argv[di + 1] : process.env.FLUXPORT_DIST || path.join(root, 'dist'));
+const header = '| Measure | Input | Result | Budget | Within |\n|---|---|---|---|---|';
+const rows = [];
+const row = (m, input, result, budget = '', within = '') => rows.push(`| ${m} | ${input} | ${result} | ${budget} | ${within} |`);
+const ok = (b) => (b ? 'yes' : '**NO**');
+const done = () => {
+  if (!rowsOnly) console.log(header);
+  console.log(rows.join('\n'));
+};
+
+if (!fs.existsSync(path.join(dist, 'index.html'))) {
+  row('browser', dist, 'web build not present (run scripts/build-web): skipped');
+  done();
+  process.exit(0);
+}
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch {
+  row('browser', 'playwright-core', 'not installed (cd bench && npm install): skipped');
+  done();
+  process.exit(0);
+}
+const exe = process.env.CHROMIUM || '/usr/bin/chromium';
+if (!fs.existsSync(exe)) {
+  row('browser', exe, 'Chromium not found: skipped');
+  done();
+  process.exit(0);
+}
+
+// The synthetic repo, written by the generator (built in release for speed).
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fluxport-bench-'));
+const repo = path.join(tmp, 'repo');
+const gen = (args) => execFileSync('cargo', ['run', '-q', '--release', '-p', 'fluxport-bench-gen', '--', ...args],
+  { cwd: root, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] }).toString('utf8');
+gen(['--out', repo]);
+const paste = gen(['--paste', '1000000']);
+const repoFiles = [];
+(function walk(d) {
+  for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = path.join(d, e.name);
+    if (e.isDirectory()) walk(p); else repoFiles.push(p);
+  }
+})(repo);
+const repoBytes = repoFiles.reduce((n, f) => n + fs.statSync(f).size, 0);
+// `<input type=file multiple>` only gives base names (hr-000.yaml of every cluster
+// would collide), so the repo goes through the same input as a zip, paths kept.
+const zip = path.join(tmp, 'repo.zip');
+execFileSync('python3', ['-c', `
+import os, sys, zipfile
+src, out = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
+    for dp, dn, fn in os.walk(src):
+        dn.sort()
+        for f in sorted(fn):
+            p = os.path.join(dp, f)
+            z.write(p, os.path.relpath(p, src))
+`, repo, zip]);
+
+const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
+const server = http.createServer((req, res) => {
+  const rel = decodeURIComponent(new URL(req.url, 'http://x').pathname).replace(/^\/+/, '') || 'index.html';
+  const file = path.join(dist, rel);
+  if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404); return res.end(); }
+  res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' });
+  res.end(fs.readFileSync(file));
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const url = `http://127.0.0.1:${server.address().port}/`;
+
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fluxport-chromium-'));
+const context = await chromium.launchPersistentContext(userDataDir, {
+  executablePath: exe,
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--enable-precise-memory-info'],
+  viewport: { width: 1280, height: 800 },
+});
+const errors = [];
+const attr = (page, name) => page.getAttribute('html', name);
+
+async function fresh() {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => errors.push(e.message));
+  const t0 = Date.now();
+  await page.goto(url);
+  await page.waitForSelector('[data-testid=input]', { timeout: 30000 });
+  return { page, interactive: Date.now() - t0, t0 };
+}
+
+try {
+  // 1. Navigation → interactive → first convert.
+  {
+    const { page, interactive, t0 } = await fresh();
+    await page.fill('[data-testid=input]', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n');
+    await page.waitForFunction(() => (document.querySelector('[data-testid=output]')?.textContent || '').includes('ConfigMap'), null, { timeout: 30000 });
+    const firstWall = Date.now() - t0;
+    const own = await attr(page, 'data-first-convert-at');
+    const first = own ? Number(own) : firstWall;
+    row('browser: navigation → interactive', 'index.html', `${interactive} ms`);
+    row('browser: navigation → first convert', 'one-document paste right after load', `${first.toFixed(0)} ms${own ? ` (app's data-first-convert-at; wall ${firstWall} ms incl. CDP typing)` : ''}`, '≤ 500 ms', ok(first <= 500));
+    await page.close();
+  }
+  // 2. Synthetic repo upload through the file input.
+  {
+    const { page } = await fresh();
+    if (await page.$('#tab-repo')) await page.click('#tab-repo');
+    const t0 = Date.now();
+    await page.setInputFiles('[data-testid=file-input]', zip);
+    // The app sets data-repo-ms / data-repo-files (input file count) when done.
+    await page.waitForFunction(() => document.documentElement.dataset.repoMs !== undefined
+      || document.querySelectorAll('[data-testid=file-tree] [data-path]').length > 0, null, { timeout: 120000 });
+    const got = Number((await attr(page, 'data-repo-files')) || 0);
+    if (got && got !== repoFiles.length) row('browser: repo upload', 'file count', `the app read ${got} of ${repoFiles.length} files`);
+    const wall = Date.now() - t0;
+    const own = await attr(page, 'data-repo-ms');
+    const t = own ? Number(own) : wall;
+    row('browser: convert synthetic repo (upload)', `${repoFiles.length} files, ${(repoBytes / 1e6).toFixed(2)} MB (as a zip)`, `${t.toFixed(0)} ms${own ? ` (app's read + convert; ${wall} ms upload → tree shown)` : ' (upload → tree shown)'}`, '< 1000 ms', ok(t < 1000));
+    await page.close();
+  }
+  // 3. 1 MB paste, then keystrokes.
+  {
+    const { page } = await fresh();
+    await page.$eval('[data-testid=input]', (e, v) => { e.value = v; e.dispatchEvent(new Event('input', { bubbles: true })); }, paste);
+    await page.waitForFunction(() => (document.querySelector('[data-testid=output]')?.textContent || '').length > 100000, null, { timeout: 120000 });
+    const pasteMs = await attr(page, 'data-paste-ms');
+    const times = [];
+    const walls = [];
+    for (let i = 0; i < 5; i++) {
+      const count = await attr(page, 'data-paste-count');
+      const before = await page.$eval('[data-testid=output]', (e) => e.textContent.length);
+      const k0 = Date.now();
+      // One keystroke at the end: a comment line grows by one character.
+      await page.$eval('[data-testid=input]', (e, i) => {
+        e.setRangeText(i === 0 ? '\n#k' : 'k', e.value.length, e.value.length, 'end');
+        e.dispatchEvent(new Event('input', { bubbles: true }));
+      }, i);
+      await page.waitForFunction(([c, b]) => {
+        const d = document.documentElement.dataset;
+        if (c !== null && d.pasteCount !== undefined) return d.pasteCount !== c;
+        return document.querySelector('[data-testid=output]').textContent.length !== b;
+      }, [count, before], { timeout: 60000 });
+      walls.push(Date.now() - k0);
+      const own = await attr(page, 'data-paste-ms');
+      if (own) times.push(Number(own));
+    }
+    const med = (v) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
+    const t = times.length ? med(times) : med(walls);
+    row('browser: 1 MB paste, first convert', `${(paste.length / 1e6).toFixed(2)} MB, one file`, pasteMs ? `${Number(pasteMs).toFixed(0)} ms (app's data-paste-ms)` : 'n/a');
+    row('browser: reconvert per keystroke', '1 MB paste', `${t.toFixed(0)} ms median of ${walls.length}${times.length ? ` (app's data-paste-ms); keystroke → output shown ${med(walls)} ms incl. debounce + render` : ' (keystroke → output changed, incl. debounce)'}`, '< 100 ms', ok(t < 100));
+    // 4. JS heap, after the 1 MB paste.
+    let heap = await page.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize : null));
+    const cdp = await context.newCDPSession(page);
+    const m = await cdp.send('Performance.enable').then(() => cdp.send('Performance.getMetrics')).catch(() => null);
+    const used = m?.metrics.find((x) => x.name === 'JSHeapUsedSize')?.value;
+    if (used) heap = used;
+    const wasmMem = await page.evaluate(() => {
+      for (const k of Object.keys(self)) {
+        const v = self[k];
+        if (v && v.memory instanceof WebAssembly.Memory) return v.memory.buffer.byteLength;
+      }
+      return null;
+    }).catch(() => null);
+    row('browser: JS heap after 1 MB paste', 'usedJSHeapSize', `${heap ? (heap / 1e6).toFixed(1) + ' MB' : 'n/a'}${wasmMem ? `; wasm linear memory ${(wasmMem / 1e6).toFixed(1)} MB` : ''}`);
+    await page.close();
+  }
+  if (errors.length) row('browser: page errors', '', errors.slice(0, 3).join('; ').replaceAll('|', '\\|'));
+} catch (e) {
+  row('browser', 'error', String(e.message || e).split('\n')[0].replaceAll('|', '\\|'));
+} finally {
+  await context.close();
+  server.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+done();

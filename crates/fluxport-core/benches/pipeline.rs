@@ -1,0 +1,306 @@
+//! Native pipeline benchmark: a plain `harness = false` binary that prints markdown.
+//!
+//! `cargo bench -p fluxport-core [-- --rows] [-- --quick]`
+//!
+//! For each input (the real corpus in `../shared/corpus/v1`, the synthetic repo of
+//! `fluxport-bench-gen` at scale 1, 2, 4, 8, and a 1 MB single-file paste) it measures:
+//! - `convert`: the full pipeline (`fluxport_core::convert`), median wall time;
+//! - `floor`: the same bytes through saphyr-parser alone — every event of every
+//!   document — re-serialised by the minimal flow-style emitter below (a lower bound for
+//!   any YAML round trip with this parser);
+//! - the ratio convert / floor (budget ≤ 3×);
+//! - peak heap during `convert` above what was live before it (a counting global
+//!   allocator), against the input size (budget ≤ 10×).
+//!
+//! `--rows` prints only the rows of the combined table used by `bench/run`.
+
+use fluxport_core::{convert, InputFile, Options};
+use saphyr_parser::{Event, Parser, ScalarStyle};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(l) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(l.size(), Relaxed) + l.size();
+            PEAK.fetch_max(now, Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) };
+        LIVE.fetch_sub(l.size(), Relaxed);
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        let q = unsafe { System.realloc(p, l, new) };
+        if !q.is_null() {
+            if new >= l.size() {
+                let now = LIVE.fetch_add(new - l.size(), Relaxed) + (new - l.size());
+                PEAK.fetch_max(now, Relaxed);
+            } else {
+                LIVE.fetch_sub(l.size() - new, Relaxed);
+            }
+        }
+        q
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// The floor: saphyr-parser events of every document, written back out as flow YAML.
+fn floor_round_trip(text: &str, out: &mut String) {
+    out.clear();
+    let mut parser = Parser::new_from_str(text);
+    // Per open collection: (is_map, items so far).
+    let mut stack: Vec<(bool, usize)> = Vec::new();
+    let sep = |stack: &mut Vec<(bool, usize)>, out: &mut String| {
+        if let Some((is_map, n)) = stack.last_mut() {
+            if *n > 0 {
+                out.push_str(if *is_map && *n % 2 == 1 { ": " } else { ", " });
+            }
+            *n += 1;
+        }
+    };
+    while let Some(Ok((ev, _span))) = parser.next_event() {
+        match ev {
+            Event::StreamEnd => break,
+            Event::DocumentStart(_) => out.push_str("---\n"),
+            Event::DocumentEnd => out.push('\n'),
+            Event::Scalar(v, style, _, _) => {
+                sep(&mut stack, out);
+                if style == ScalarStyle::Plain && !v.contains([',', ':', '{', '}', '[', ']']) {
+                    out.push_str(&v);
+                } else {
+                    out.push('"');
+                    for c in v.chars() {
+                        match c {
+                            '"' => out.push_str("\\\""),
+                            '\\' => out.push_str("\\\\"),
+                            '\n' => out.push_str("\\n"),
+                            c => out.push(c),
+                        }
+                    }
+                    out.push('"');
+                }
+            }
+            Event::Alias(id) => {
+                sep(&mut stack, out);
+                let _ = write!(out, "*a{id}");
+            }
+            Event::MappingStart(..) => {
+                sep(&mut stack, out);
+                out.push('{');
+                stack.push((true, 0));
+            }
+            Event::SequenceStart(..) => {
+                sep(&mut stack, out);
+                out.push('[');
+                stack.push((false, 0));
+            }
+            Event::MappingEnd => {
+                stack.pop();
+                out.push('}');
+            }
+            Event::SequenceEnd => {
+                stack.pop();
+                out.push(']');
+            }
+            Event::StreamStart | Event::Nothing => {}
+        }
+    }
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Runs `f` at least `min_runs` times and for at least `min_time`; median.
+fn time(min_runs: usize, min_time: Duration, mut f: impl FnMut()) -> Duration {
+    let mut v = Vec::new();
+    let start = Instant::now();
+    while v.len() < min_runs || (start.elapsed() < min_time && v.len() < 50) {
+        let t = Instant::now();
+        f();
+        v.push(t.elapsed());
+    }
+    median(v)
+}
+
+struct Row {
+    name: String,
+    bytes: usize,
+    files: usize,
+    convert: Duration,
+    floor: Duration,
+    peak: usize,
+}
+
+fn measure(name: &str, inputs: &[InputFile], quick: bool) -> Row {
+    let opts = Options::default();
+    let bytes: usize = inputs.iter().map(|f| f.bytes.len()).sum();
+    let (runs, min) = if quick {
+        (1, Duration::ZERO)
+    } else {
+        (3, Duration::from_secs(2))
+    };
+    // Warm up, and check that the conversion keeps every file.
+    let c = convert(inputs, &opts);
+    assert!(c.files.len() >= inputs.len());
+    drop(c);
+    let convert_t = time(runs, min, || {
+        std::hint::black_box(convert(std::hint::black_box(inputs), &opts));
+    });
+    let texts: Vec<&str> = inputs
+        .iter()
+        .filter_map(|f| std::str::from_utf8(&f.bytes).ok())
+        .collect();
+    let mut buf = String::new();
+    let floor_t = time(runs, min, || {
+        for t in &texts {
+            floor_round_trip(t, &mut buf);
+            std::hint::black_box(&buf);
+        }
+    });
+    let before = LIVE.load(Relaxed);
+    PEAK.store(before, Relaxed);
+    let c = convert(inputs, &opts);
+    let peak = PEAK.load(Relaxed) - before;
+    drop(c);
+    Row {
+        name: name.to_string(),
+        bytes,
+        files: inputs.len(),
+        convert: convert_t,
+        floor: floor_t,
+        peak,
+    }
+}
+
+fn corpus() -> Option<Vec<InputFile>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/v1");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect();
+    files.sort();
+    Some(
+        files
+            .iter()
+            .filter_map(|p| {
+                let bytes = std::fs::read(p).ok()?;
+                let name = p.file_name()?.to_string_lossy().into_owned();
+                Some(InputFile::new(name, bytes))
+            })
+            .collect(),
+    )
+}
+
+fn synthetic(scale: usize) -> Vec<InputFile> {
+    fluxport_bench_gen::generate(scale, fluxport_bench_gen::DEFAULT_SEED)
+        .into_iter()
+        .map(|(p, t)| InputFile::new(p, t))
+        .collect()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn mb(b: usize) -> f64 {
+    b as f64 / 1_000_000.0
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let rows_only = args.iter().any(|a| a == "--rows");
+    let quick = args.iter().any(|a| a == "--quick");
+    let max_scale: usize = std::env::var("FLUXPORT_BENCH_MAX_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8);
+
+    let mut rows = Vec::new();
+    match corpus() {
+        Some(c) if !c.is_empty() => rows.push(measure("real corpus (shared/corpus/v1)", &c, quick)),
+        _ => eprintln!("corpus not found: skipped"),
+    }
+    let mut scale = 1;
+    while scale <= max_scale {
+        rows.push(measure(
+            &format!("synthetic repo, scale {scale}"),
+            &synthetic(scale),
+            quick,
+        ));
+        scale *= 2;
+    }
+    let files = fluxport_bench_gen::generate(1, fluxport_bench_gen::DEFAULT_SEED);
+    let paste = fluxport_bench_gen::concatenated(&files, 1_000_000);
+    rows.push(measure(
+        "1 MB paste (one file)",
+        &[InputFile::new("-", paste)],
+        quick,
+    ));
+
+    let ok = |b: bool| if b { "yes" } else { "**NO**" };
+    let mut t = String::new();
+    if !rows_only {
+        t.push_str("| Measure | Input | Result | Budget | Within |\n|---|---|---|---|---|\n");
+    }
+    for r in &rows {
+        let ratio = r.convert.as_secs_f64() / r.floor.as_secs_f64();
+        let mem = r.peak as f64 / r.bytes as f64;
+        let _ = writeln!(
+            t,
+            "| native convert | {} ({} files, {:.2} MB) | {:.1} ms ({:.1} ms/MB); YAML floor {:.1} ms; ratio {:.2}× | ≤ 3× floor | {} |",
+            r.name, r.files, mb(r.bytes), ms(r.convert), ms(r.convert) / mb(r.bytes), ms(r.floor), ratio, ok(ratio <= 3.0)
+        );
+        let _ = writeln!(
+            t,
+            "| native peak heap | {} | {:.1} MB ({:.1}× input) | ≤ 10× input | {} |",
+            r.name,
+            mb(r.peak),
+            mem,
+            ok(mem <= 10.0)
+        );
+    }
+    print!("{t}");
+
+    // The scaling curve: cost per MB must stay flat.
+    let syn: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.name.starts_with("synthetic"))
+        .collect();
+    if let Some(base) = syn.first() {
+        println!();
+        println!("Scaling (synthetic repo; linear ⇒ ms/MB and time/N flat):\n");
+        println!("| N | MB | convert ms | ms/MB | time ÷ (N × time at N=1) | floor ms | ratio | peak MB |\n|---|---|---|---|---|---|---|---|");
+        for (i, r) in syn.iter().enumerate() {
+            let n = 1usize << i;
+            println!(
+                "| {n} | {:.2} | {:.1} | {:.1} | {:.2} | {:.1} | {:.2}× | {:.1} |",
+                mb(r.bytes),
+                ms(r.convert),
+                ms(r.convert) / mb(r.bytes),
+                r.convert.as_secs_f64() / (n as f64 * base.convert.as_secs_f64()),
+                ms(r.floor),
+                r.convert.as_secs_f64() / r.floor.as_secs_f64(),
+                mb(r.peak)
+            );
+        }
+    }
+    if !rows_only {
+        println!("\nFloor: saphyr-parser 0.3.3 events over every document, re-serialised by a minimal flow-style emitter (benches/pipeline.rs).");
+    }
+}

@@ -1,0 +1,14 @@
+//! fluxport web app. The pure helpers (`diff`, `output`) build natively too; the Yew
+//! app and the browser glue only for wasm32.
+
+pub mod diff;
+pub mod output;
+
+#[cfg(target_arch = "wasm32")]
+mod app;
+#[cfg(target_arch = "wasm32")]
+pub mod bindings;
+#[cfg(target_arch = "wasm32")]
+mod browser;
+#[cfg(target_arch = "wasm32")]
+mod panic;

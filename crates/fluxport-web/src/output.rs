@@ -1,0 +1,119 @@
+//! What the app shows and downloads, as pure functions of a [`Conversion`], so the e2e
+//! harness computes the exact expected output natively (`examples/native-convert.rs`).
+
+use fluxport_archive::Entry;
+use fluxport_core::{convert, Conversion, FileStatus, InputFile, Options};
+
+/// Path given to the pasted text.
+pub const PASTE_PATH: &str = "input.yaml";
+
+/// Converts pasted text.
+pub fn convert_paste(text: &str, options: &Options) -> Conversion {
+    convert(
+        &[InputFile::new(PASTE_PATH, text.as_bytes().to_vec())],
+        options,
+    )
+}
+
+/// The YAML shown in the paste output pane: the converted input, then any new files the
+/// conversion generated (for example sources), each as extra documents after a comment
+/// naming the file.
+pub fn paste_output(conv: &Conversion) -> String {
+    let mut out = String::new();
+    for f in &conv.files {
+        if f.path == PASTE_PATH {
+            if f.status != FileStatus::Deleted {
+                out.push_str(f.text());
+            }
+        }
+    }
+    for f in conv
+        .files
+        .iter()
+        .filter(|f| f.path != PASTE_PATH && f.status != FileStatus::Deleted)
+    {
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push('\n');
+        }
+        out.push_str(&format!("---\n# fluxport: new file {}\n", f.path));
+        out.push_str(f.text());
+    }
+    out
+}
+
+/// The entries of the "download all" zip: every output file except deleted ones, in
+/// output order, with their original relative paths.
+pub fn zip_entries(conv: &Conversion) -> Vec<Entry> {
+    conv.files
+        .iter()
+        .filter(|f| f.status != FileStatus::Deleted)
+        .map(|f| Entry {
+            path: f.path.clone(),
+            bytes: f.bytes.clone(),
+        })
+        .collect()
+}
+
+/// Normalises an uploaded path: `/`-separated, no leading `./` or `/`.
+pub fn clean_path(p: &str) -> String {
+    let p = p.replace('\\', "/");
+    let mut s = p.as_str();
+    loop {
+        if let Some(r) = s.strip_prefix("./") {
+            s = r;
+        } else if let Some(r) = s.strip_prefix('/') {
+            s = r;
+        } else {
+            break;
+        }
+    }
+    s.to_string()
+}
+
+/// Byte offsets `[start, end)` of 1-based `line` in `text` (end excludes the newline).
+/// Offsets are in UTF-16 code units, as the DOM's selection APIs use.
+pub fn line_range_utf16(text: &str, line: usize) -> (u32, u32) {
+    let mut pos: u32 = 0;
+    let mut cur = 1usize;
+    let mut start = None;
+    for ch in text.chars() {
+        if cur == line && start.is_none() {
+            start = Some(pos);
+        }
+        if ch == '\n' {
+            if cur == line {
+                return (start.unwrap_or(pos), pos);
+            }
+            cur += 1;
+        }
+        pos += ch.len_utf16() as u32;
+    }
+    (start.unwrap_or(pos), pos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_ranges() {
+        let t = "ab\ncdé\n\nx";
+        assert_eq!(line_range_utf16(t, 1), (0, 2));
+        assert_eq!(line_range_utf16(t, 2), (3, 6));
+        assert_eq!(line_range_utf16(t, 3), (7, 7));
+        assert_eq!(line_range_utf16(t, 4), (8, 9));
+        assert_eq!(line_range_utf16(t, 9), (9, 9));
+    }
+
+    #[test]
+    fn clean_paths() {
+        assert_eq!(clean_path("./a/b.yaml"), "a/b.yaml");
+        assert_eq!(clean_path("/a\\b.yaml"), "a/b.yaml");
+    }
+
+    #[test]
+    fn paste_output_is_input_when_unchanged() {
+        let c = convert_paste("a: 1\n", &Options::default());
+        assert!(paste_output(&c).starts_with("a: 1\n") || !paste_output(&c).is_empty());
+    }
+}

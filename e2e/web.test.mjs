@@ -1,0 +1,426 @@
+// End-to-end tests of the fluxport web app: node --test + playwright-core + /usr/bin/chromium.
+// Expected conversions are computed by the native core (crates/fluxport-web/examples/native-convert.rs)
+// so the checks stay exact while the converter evolves.
+//
+// Env: FLUXPORT_E2E_NO_BUILD=1 uses the existing dist/ instead of running scripts/build-web.
+//      CHROMIUM=/path/to/chromium (default /usr/bin/chromium).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import http from 'node:http';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const dist = path.join(root, 'dist');
+const corpus = path.resolve(root, '../shared/corpus/v1');
+const shots = path.join(root, 'artifacts/screenshots');
+const BASE_PATH = '/some/sub/path/'; // proves the site works from any sub-path
+const metrics = {};
+
+let server, port, browser, helper, tmp;
+
+function native(args, input) {
+  return execFileSync(helper, args, { input, maxBuffer: 256 << 20 }).toString('utf8');
+}
+
+function pyZip(args) {
+  return execFileSync('python3', ['-c', `
+import zipfile, json, sys, os, base64
+cmd = sys.argv[1]
+if cmd == 'read':
+    z = zipfile.ZipFile(sys.argv[2])
+    print(json.dumps({n: base64.b64encode(z.read(n)).decode() for n in z.namelist()}))
+elif cmd == 'make':
+    out, src, prefix = sys.argv[2], sys.argv[3], sys.argv[4]
+    with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
+        for dp, dn, fn in os.walk(src):
+            dn.sort()
+            for f in sorted(fn):
+                p = os.path.join(dp, f)
+                z.write(p, prefix + os.path.relpath(p, src))
+elif cmd == 'evil':
+    with zipfile.ZipFile(sys.argv[2], 'w') as z:
+        z.writestr('ok.yaml', 'a: 1\\n')
+        z.writestr('../../etc/evil.yaml', 'b: 2\\n')
+`, ...args], { maxBuffer: 256 << 20 }).toString('utf8');
+}
+
+const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
+
+before(async () => {
+  if (!fs.existsSync(corpus)) throw new Error(`corpus not found at ${corpus}`);
+  if (process.env.FLUXPORT_E2E_NO_BUILD !== '1' || !fs.existsSync(path.join(dist, 'index.html'))) {
+    execFileSync(path.join(root, 'scripts/build-web'), { stdio: 'inherit', cwd: root });
+  }
+  execFileSync('cargo', ['build', '-q', '-p', 'fluxport-web', '--example', 'native-convert'], { stdio: 'inherit', cwd: root });
+  helper = path.join(root, 'target/debug/examples/native-convert');
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fluxport-e2e-'));
+  fs.mkdirSync(shots, { recursive: true });
+
+  server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://x');
+    if (!url.pathname.startsWith(BASE_PATH)) { res.writeHead(404); return res.end(); }
+    let rel = decodeURIComponent(url.pathname.slice(BASE_PATH.length)) || 'index.html';
+    const file = path.join(dist, rel);
+    if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404); return res.end(); }
+    res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' });
+    res.end(fs.readFileSync(file));
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  port = server.address().port;
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+    // launch() always starts Chromium with a fresh temporary --user-data-dir.
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  console.log('\n=== fluxport web metrics ===');
+  const sizes = JSON.parse(fs.readFileSync(path.join(dist, 'sizes.json'), 'utf8'));
+  for (const [k, v] of Object.entries(sizes)) console.log(`size   ${k}: ${(v.raw / 1024).toFixed(1)} KiB raw, ${(v.gzip / 1024).toFixed(1)} KiB gzip`);
+  for (const [k, v] of Object.entries(metrics)) console.log(`metric ${k}: ${v}`);
+  fs.mkdirSync(path.join(root, 'artifacts'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'artifacts/metrics.json'), JSON.stringify({ sizes, metrics }, null, 2));
+});
+
+/** A fresh context + page with guards: every request must stay on 127.0.0.1 (or, for
+ * file:// pages, no request at all besides the page itself); no console errors. */
+async function open(t, { url = `http://127.0.0.1:${port}${BASE_PATH}`, colorScheme = 'light', viewport = { width: 1280, height: 800 }, allowErrors = false } = {}) {
+  const context = await browser.newContext({ colorScheme, viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  const problems = [];
+  const fileMode = url.startsWith('file:');
+  context.on('request', (req) => {
+    const u = req.url();
+    if (fileMode) {
+      if (u !== url && !u.startsWith('data:') && !u.startsWith('blob:')) problems.push(`request from file:// page: ${u}`);
+    } else {
+      const ok = u.startsWith(`http://127.0.0.1:${port}/`) || u.startsWith('data:') || u.startsWith(`blob:http://127.0.0.1:${port}/`);
+      if (!ok) problems.push(`request left 127.0.0.1: ${u}`);
+    }
+  });
+  page.on('console', (m) => { if (m.type() === 'error' && !allowErrors) problems.push(`console error: ${m.text()}`); });
+  page.on('pageerror', (e) => { if (!allowErrors) problems.push(`page error: ${e.message}`); });
+  const t0 = Date.now();
+  await page.goto(url);
+  await page.waitForSelector('[data-testid=load-example]');
+  const ready = Date.now() - t0;
+  t.after(async () => {
+    await context.close();
+    assert.deepEqual(problems, [], 'no outside requests and no console errors');
+  });
+  return { page, problems, ready };
+}
+
+const outputText = (page) => page.$eval('[data-testid=output]', (e) => e.textContent);
+
+async function waitOutput(page, expected) {
+  await page.waitForFunction((exp) => {
+    const e = document.querySelector('[data-testid=output]');
+    return e && e.textContent === exp;
+  }, expected, { timeout: 20000 }).catch(() => {});
+  return outputText(page);
+}
+
+const HELMRELEASE = `---
+apiVersion: helm.fluxcd.io/v1
+kind: HelmRelease
+metadata:
+  name: grafana
+  namespace: monitoring
+  annotations:
+    fluxcd.io/automated: "false"
+spec:
+  releaseName: grafana
+  chart:
+    repository: https://grafana.github.io/helm-charts
+    name: grafana
+    version: 6.1.17
+  rollback:
+    enable: true
+  values:
+    # persistence for dashboards
+    persistence:
+      enabled: true
+      size: 10Gi
+    adminUser: admin
+`;
+
+test('paste: live conversion matches the native core exactly', async (t) => {
+  const { page } = await open(t);
+  const expected = native(['paste'], HELMRELEASE);
+  assert.ok(expected.length > 0);
+  await page.fill('[data-testid=input]', HELMRELEASE);
+  assert.equal(await waitOutput(page, expected), expected);
+  // Findings list matches the native report.
+  const report = JSON.parse(native(['report'], HELMRELEASE));
+  const codes = await page.$$eval('[data-testid=findings] [data-code]', (els) => els.map((e) => e.dataset.code));
+  assert.deepEqual(codes, report.findings.map((f) => f.code));
+  // Report downloads are the core's own to_json()/to_markdown().
+  await page.click('#tab-report');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('text=Download JSON')]);
+  assert.equal(dl.suggestedFilename(), 'fluxport-report.json');
+  const p = path.join(tmp, 'report.json');
+  await dl.saveAs(p);
+  assert.equal(fs.readFileSync(p, 'utf8'), native(['report'], HELMRELEASE).replace(/\n$/, ''));
+  const [md] = await Promise.all([page.waitForEvent('download'), page.click('text=Download Markdown')]);
+  await md.saveAs(p + '.md');
+  assert.match(fs.readFileSync(p + '.md', 'utf8'), /^# fluxport migration report/);
+});
+
+test('load example: time from navigation to first convert', async (t) => {
+  const { page } = await open(t);
+  await page.click('[data-testid=load-example]');
+  const example = fs.readFileSync(path.join(root, 'crates/fluxport-web/src/example.yaml'), 'utf8');
+  const expected = native(['paste'], example);
+  assert.equal(await waitOutput(page, expected), expected);
+  assert.equal(await page.$eval('[data-testid=input]', (e) => e.value), example);
+  const at = Number(await page.getAttribute('html', 'data-first-convert-at'));
+  metrics['navigation to first convert (load example click right after load)'] = `${at.toFixed(0)} ms`;
+  assert.ok(at > 0);
+});
+
+test('invalid YAML: error shown at the right line, click selects it', async (t) => {
+  const { page } = await open(t);
+  const bad = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: [1, 2\n  b: 3\n';
+  const native_ = JSON.parse(native(['report'], bad)).findings.find((f) => f.code === 'YAML_PARSE_ERROR');
+  assert.ok(native_, 'native core reports YAML_PARSE_ERROR');
+  await page.fill('[data-testid=input]', bad);
+  const row = page.locator('[data-testid=findings] [data-code=YAML_PARSE_ERROR]');
+  await row.waitFor();
+  const line = Number(await row.locator('.loc').getAttribute('data-line'));
+  assert.equal(line, native_.line);
+  assert.ok(line >= 6 && line <= 8, `error line ${line} is at the broken flow sequence`);
+  assert.match(await row.locator('.loc').textContent(), new RegExp(`^input\\.yaml:${line}:`));
+  await row.locator('button').click();
+  const sel = await page.$eval('[data-testid=input]', (e) => [e.selectionStart, e.selectionEnd, document.activeElement === e]);
+  const lines = bad.split('\n');
+  const start = lines.slice(0, line - 1).join('\n').length + (line > 1 ? 1 : 0);
+  assert.deepEqual(sel, [start, start + lines[line - 1].length, true]);
+});
+
+test('paste: 1 MB input stays responsive (debounced)', async (t) => {
+  const { page } = await open(t);
+  let big = '';
+  for (let i = 0; big.length < 1 << 20; i++) big += HELMRELEASE.replaceAll('grafana', `grafana-${i}`);
+  // A paste: set the value and fire one input event (page.fill types through CDP, which
+  // is far slower than a real paste for 1 MB).
+  const t0 = Date.now();
+  await page.$eval('[data-testid=input]', (e, v) => { e.value = v; e.dispatchEvent(new Event('input', { bubbles: true })); }, big);
+  await page.waitForFunction(() => document.documentElement.dataset.pasteMs !== undefined, null, { timeout: 60000 });
+  await page.waitForFunction(() => document.querySelector('[data-testid=output]').textContent.length > 1000000, null, { timeout: 60000 });
+  const total = Date.now() - t0;
+  const ms = await page.getAttribute('html', 'data-paste-ms');
+  // Typing into the 1 MB editor: each keystroke only restarts the debounce timer; the
+  // textarea's own cost (Chromium relayouts 1 MB of text) is measured, not asserted.
+  await page.focus('[data-testid=input]');
+  await page.$eval('[data-testid=input]', (e) => e.setSelectionRange(e.value.length, e.value.length));
+  const lat = [];
+  for (const ch of '# hi') {
+    const k0 = Date.now();
+    await page.keyboard.type(ch);
+    lat.push(Date.now() - k0);
+  }
+  const maxKey = Math.max(...lat);
+  await page.waitForFunction(() => document.querySelector('[data-testid=output]').textContent.includes('# hi'), null, { timeout: 60000 });
+  metrics['1 MB paste: convert time in wasm'] = `${Number(ms).toFixed(0)} ms (${(big.length / 1024).toFixed(0)} KiB)`;
+  metrics['1 MB paste: paste to output shown (incl. 250 ms debounce, render)'] = `${total} ms`;
+  metrics['1 MB editor: keystroke latency (max of 4)'] = `${maxKey} ms`;
+});
+
+test('paste: typing bursts convert once (250 ms debounce)', async (t) => {
+  const { page } = await open(t);
+  await page.fill('[data-testid=input]', HELMRELEASE);
+  await page.waitForFunction(() => document.documentElement.dataset.pasteCount === '1');
+  // 20 keystrokes, 30 ms apart: one conversion after the burst.
+  await page.evaluate(async () => {
+    const e = document.querySelector('[data-testid=input]');
+    for (let i = 0; i < 20; i++) {
+      e.setRangeText('x', e.value.length, e.value.length, 'end');
+      e.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  });
+  await page.waitForFunction(() => document.documentElement.dataset.pasteCount === '2');
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(await page.getAttribute('html', 'data-paste-count'), '2');
+  assert.ok((await outputText(page)).length > 0);
+});
+
+async function repoChecks(page, label) {
+  const nativeFiles = JSON.parse(native(['dir', corpus]));
+  const inputCount = fs.readdirSync(corpus, { recursive: true }).filter((f) => fs.statSync(path.join(corpus, f)).isFile()).length;
+  await page.waitForFunction((n) => document.documentElement.dataset.repoFiles === String(n), inputCount, { timeout: 60000 });
+  const rows = await page.$$eval('[data-testid=file-tree] [data-path]', (els) => els.map((e) => [e.dataset.path, e.dataset.status]));
+  const want = nativeFiles.map((f) => [f.path, f.status]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  assert.deepEqual(rows, want, 'file tree matches native statuses');
+  metrics[`${label}: convert ${inputCount} corpus files in browser`] = `${await page.getAttribute('html', 'data-repo-ms')} ms (read + convert)`;
+
+  // Selected-file output equals the native output of that file.
+  const first = nativeFiles.find((f) => f.status !== 'deleted');
+  await page.click(`[data-testid=file-tree] [data-path="${first.path}"]`);
+  await page.click('.segmented >> text=Output');
+  assert.equal(await outputText(page), first.text);
+
+  // Download everything and compare the entries.
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-zip]')]);
+  assert.equal(dl.suggestedFilename(), 'fluxport-v2.zip');
+  const zipPath = path.join(tmp, `${label}.zip`);
+  await dl.saveAs(zipPath);
+  const got = JSON.parse(pyZip(['read', zipPath]));
+  const expected = Object.fromEntries(nativeFiles.filter((f) => f.status !== 'deleted').map((f) => [f.path, Buffer.from(f.text, 'utf8').toString('base64')]));
+  assert.deepEqual(Object.keys(got).sort(), Object.keys(expected).sort());
+  for (const k of Object.keys(expected)) assert.equal(got[k], expected[k], `zip entry ${k}`);
+}
+
+test('repo: folder upload of the corpus, statuses, download zip', async (t) => {
+  const { page } = await open(t);
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', corpus);
+  await repoChecks(page, 'folder upload');
+});
+
+test('repo: many files via the file input', async (t) => {
+  const { page } = await open(t);
+  await page.click('#tab-repo');
+  const files = fs.readdirSync(corpus).sort().map((f) => path.join(corpus, f));
+  await page.setInputFiles('[data-testid=file-input]', files);
+  await repoChecks(page, 'multi-file upload');
+});
+
+test('repo: zip upload (GitHub-style top folder), download zip', async (t) => {
+  const { page } = await open(t);
+  const zipPath = path.join(tmp, 'corpus.zip');
+  pyZip(['make', zipPath, corpus, 'repo-main/']);
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=file-input]', zipPath);
+  await repoChecks(page, 'zip upload');
+  // Diff view renders for a converted file, if any.
+  await page.click('.segmented >> text=Side by side');
+});
+
+test('repo: zip-slip archive is rejected with a message naming the entry', async (t) => {
+  const { page } = await open(t);
+  const zipPath = path.join(tmp, 'evil.zip');
+  pyZip(['evil', zipPath]);
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=file-input]', zipPath);
+  const notice = page.locator('.notice');
+  await notice.waitFor();
+  assert.match(await notice.textContent(), /\.\.\/\.\.\/etc\/evil\.yaml.*unsafe path/);
+});
+
+test('repo: drag and drop of files and a zip', async (t) => {
+  const { page } = await open(t);
+  const zipPath = path.join(tmp, 'drop.zip');
+  pyZip(['make', zipPath, corpus, '']);
+  const names = fs.readdirSync(corpus).sort().slice(0, 3);
+  const payload = [
+    ...names.map((n) => ({ name: n, b64: fs.readFileSync(path.join(corpus, n)).toString('base64') })),
+    { name: 'more.zip', b64: fs.readFileSync(zipPath).toString('base64') },
+  ];
+  await page.click('#tab-repo');
+  // Synthetic DataTransfer: webkitGetAsEntry() yields no entries for script-made files, so
+  // this exercises the DataTransfer.files path; real folder drops use webkitGetAsEntry.
+  const dt = await page.evaluateHandle((files) => {
+    const dt = new DataTransfer();
+    for (const f of files) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+    return dt;
+  }, payload);
+  await page.dispatchEvent('.drop', 'dragover', { dataTransfer: dt });
+  await page.dispatchEvent('.drop', 'drop', { dataTransfer: dt });
+  const inputCount = fs.readdirSync(corpus).length; // the zip holds the whole corpus; the 3 files are the same paths
+  await page.waitForFunction((n) => document.documentElement.dataset.repoFiles === String(n), inputCount, { timeout: 60000 });
+  const nativeFiles = JSON.parse(native(['dir', corpus]));
+  const rows = await page.$$eval('[data-testid=file-tree] [data-path]', (els) => els.map((e) => [e.dataset.path, e.dataset.status]));
+  assert.deepEqual(rows, nativeFiles.map((f) => [f.path, f.status]).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+});
+
+test('single-file build works from file:// with no requests', async (t) => {
+  const url = 'file://' + path.join(dist, 'fluxport.html');
+  const { page } = await open(t, { url });
+  await page.click('[data-testid=load-example]');
+  const example = fs.readFileSync(path.join(root, 'crates/fluxport-web/src/example.yaml'), 'utf8');
+  const expected = native(['paste'], example);
+  assert.equal(await waitOutput(page, expected), expected);
+  await page.fill('[data-testid=input]', HELMRELEASE);
+  const expected2 = native(['paste'], HELMRELEASE);
+  assert.equal(await waitOutput(page, expected2), expected2);
+});
+
+test('a panic shows a bug report with the input kept', async (t) => {
+  const { page } = await open(t, { url: `http://127.0.0.1:${port}${BASE_PATH}#selftest-panic`, allowErrors: true });
+  await page.fill('[data-testid=input]', 'kind: X # fluxport-selftest-panic\n');
+  const box = page.locator('[data-testid=fatal-error]');
+  await box.waitFor({ timeout: 10000 });
+  assert.match(await box.locator('textarea').inputValue(), /self-test panic[\s\S]*fluxport-selftest-panic/);
+  assert.equal(await page.$eval('[data-testid=input]', (e) => e.value), 'kind: X # fluxport-selftest-panic\n');
+});
+
+test('settings: remember is opt-in; changing a setting reconverts', async (t) => {
+  const { page } = await open(t);
+  await page.fill('[data-testid=input]', HELMRELEASE);
+  await waitOutput(page, native(['paste'], HELMRELEASE));
+  await page.click('#tab-settings');
+  await page.selectOption('#s-mode', 'idiomatic');
+  assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing stored without opt-in');
+  await page.check('.settings input[type=checkbox]');
+  assert.match(await page.evaluate(() => localStorage.getItem('fluxport.settings.v1')), /"mode":"idiomatic"/);
+  await page.uncheck('.settings input[type=checkbox]');
+  assert.equal(await page.evaluate(() => localStorage.length), 0);
+});
+
+test('keyboard: tabs move with arrow keys; focus is visible', async (t) => {
+  const { page } = await open(t);
+  await page.focus('#tab-paste');
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-repo');
+  assert.equal(await page.getAttribute('#tab-repo', 'aria-selected'), 'true');
+  assert.equal(await page.isVisible('[data-testid=download-zip]'), true);
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(outline, 'none');
+  await page.keyboard.press('End');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'tab-settings');
+  // Every form control has an accessible name.
+  const unlabeled = await page.$$eval('input, select, textarea', (els) => els.filter((e) => {
+    if (e.type === 'file') return !e.closest('label');
+    return !(e.labels && e.labels.length) && !e.getAttribute('aria-label');
+  }).map((e) => e.outerHTML.slice(0, 80)));
+  assert.deepEqual(unlabeled, []);
+});
+
+test('screenshots: light/dark at 1280x800 and 400 px wide', async (t) => {
+  for (const colorScheme of ['light', 'dark']) {
+    for (const [w, h] of [[1280, 800], [400, 860]]) {
+      const context = await browser.newContext({ colorScheme, viewport: { width: w, height: h } });
+      const page = await context.newPage();
+      const errors = [];
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      await page.goto(`http://127.0.0.1:${port}${BASE_PATH}`);
+      await page.click('[data-testid=load-example]');
+      await page.waitForFunction(() => document.querySelector('[data-testid=output]').textContent.length > 0);
+      await page.screenshot({ path: path.join(shots, `paste-${colorScheme}-${w}.png`) });
+      await page.click('#tab-repo');
+      await page.setInputFiles('[data-testid=folder-input]', corpus);
+      await page.waitForSelector('[data-testid=file-tree]');
+      await page.screenshot({ path: path.join(shots, `repo-${colorScheme}-${w}.png`) });
+      await page.click('#tab-report');
+      await page.screenshot({ path: path.join(shots, `report-${colorScheme}-${w}.png`) });
+      await page.click('#tab-settings');
+      await page.screenshot({ path: path.join(shots, `settings-${colorScheme}-${w}.png`) });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 0, `${colorScheme} ${w}px: no horizontal page overflow (${overflow}px)`);
+      assert.deepEqual(errors, []);
+      await context.close();
+    }
+  }
+});

@@ -1,0 +1,75 @@
+// Assembles the static site and the single-file build from wasm-pack's output.
+//   dist/index.html, dist/web/*, dist/pkg/fluxport_web.js, dist/pkg/fluxport_web_wasm.js
+//   dist/fluxport.html  (everything inlined; works from file://)
+// Usage: node scripts/assemble-web.mjs <wasm-pack out dir> <dist dir>
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import crypto from 'node:crypto';
+
+const [pkgDir = 'target/web-pkg', dist = 'dist'] = process.argv.slice(2);
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const r = (p) => path.resolve(root, p);
+
+fs.rmSync(r(dist), { recursive: true, force: true });
+fs.mkdirSync(r(`${dist}/pkg`), { recursive: true });
+fs.mkdirSync(r(`${dist}/web`), { recursive: true });
+
+const glue = fs.readFileSync(r(`${pkgDir}/fluxport_web.js`), 'utf8');
+const wasm = fs.readFileSync(r(`${pkgDir}/fluxport_web_bg.wasm`));
+const wasmJs = `self.FLUXPORT_WASM_B64="${wasm.toString('base64')}";\n`;
+const boot = fs.readFileSync(r('web/boot.js'), 'utf8');
+const css = fs.readFileSync(r('web/app.css'), 'utf8');
+const index = fs.readFileSync(r('index.html'), 'utf8');
+
+fs.writeFileSync(r(`${dist}/pkg/fluxport_web.js`), glue);
+fs.writeFileSync(r(`${dist}/pkg/fluxport_web_wasm.js`), wasmJs);
+fs.writeFileSync(r(`${dist}/web/boot.js`), boot);
+fs.writeFileSync(r(`${dist}/web/app.css`), css);
+fs.writeFileSync(r(`${dist}/index.html`), index);
+
+// Also into the repo root's pkg/ (gitignored), so the root index.html works when the
+// repository itself is served.
+fs.mkdirSync(r('pkg'), { recursive: true });
+fs.writeFileSync(r('pkg/fluxport_web.js'), glue);
+fs.writeFileSync(r('pkg/fluxport_web_wasm.js'), wasmJs);
+
+// ---- single file: inline scripts and style, pin them in the CSP by hash.
+const sha = (s) => `'sha256-${crypto.createHash('sha256').update(s, 'utf8').digest('base64')}'`;
+for (const [name, s] of [['glue', glue], ['boot', boot], ['css', css]]) {
+  if (/<\/(script|style)/i.test(s)) throw new Error(`${name} contains a closing tag; cannot inline`);
+}
+const scripts = [glue, wasmJs, boot];
+const csp = [
+  "default-src 'none'",
+  // Only these exact inline scripts (by hash) may run, plus wasm compilation.
+  `script-src ${scripts.map(sha).join(' ')} 'wasm-unsafe-eval'`,
+  `style-src ${sha(css)}`,
+  "img-src data: blob:",
+  "connect-src 'none'", "font-src 'none'", "media-src 'none'", "object-src 'none'", "frame-src 'none'",
+  "worker-src 'none'", "manifest-src 'none'", "base-uri 'none'", "form-action 'none'",
+].join('; ');
+let single = index
+  .replace(/<meta http-equiv="Content-Security-Policy" content="[^"]*">/, `<meta http-equiv="Content-Security-Policy" content="${csp}">`)
+  .replace('<link rel="stylesheet" href="web/app.css">', () => `<style>${css}</style>`)
+  .replace('<script src="pkg/fluxport_web.js"></script>', () => `<script>${glue}</script>`)
+  .replace('<script src="pkg/fluxport_web_wasm.js"></script>', () => `<script>${wasmJs}</script>`)
+  .replace('<script src="web/boot.js"></script>', () => `<script>${boot}</script>`);
+if (/(src|href)="(web|pkg)\//.test(single)) throw new Error('single-file build still references an external file');
+fs.writeFileSync(r(`${dist}/fluxport.html`), single);
+
+// ---- sizes
+const gz = (b) => zlib.gzipSync(b, { level: 9 }).length;
+const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+const rows = [];
+const add = (label, buf) => rows.push([label, buf.length, gz(buf)]);
+add('wasm (raw .wasm)', wasm);
+add('pkg/fluxport_web.js (glue)', Buffer.from(glue));
+add('pkg/fluxport_web_wasm.js (wasm, base64)', Buffer.from(wasmJs));
+const siteFiles = ['index.html', 'web/app.css', 'web/boot.js', 'pkg/fluxport_web.js', 'pkg/fluxport_web_wasm.js'];
+const site = siteFiles.map((f) => fs.readFileSync(r(`${dist}/${f}`)));
+rows.push(['site total (dist/ without fluxport.html)', site.reduce((a, b) => a + b.length, 0), site.reduce((a, b) => a + gz(b), 0)]);
+add('dist/fluxport.html (single file)', Buffer.from(single));
+console.log('\nfluxport web build sizes (raw / gzip -9):');
+for (const [l, raw, g] of rows) console.log(`  ${l.padEnd(44)} ${kib(raw).padStart(11)} / ${kib(g).padStart(10)}`);
+fs.writeFileSync(r(`${dist}/sizes.json`), JSON.stringify(Object.fromEntries(rows.map(([l, raw, g]) => [l, { raw, gzip: g }])), null, 2));
