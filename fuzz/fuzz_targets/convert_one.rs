@@ -2,6 +2,8 @@
 //! hang", checks the cheap invariants that hold for any input.
 #![no_main]
 
+use fluxport_core::load::split_documents;
+use fluxport_core::yaml::parse_document;
 use fluxport_core::{convert, FileStatus, InputFile, Limits, Options};
 use libfuzzer_sys::fuzz_target;
 
@@ -20,9 +22,42 @@ fuzz_target!(|data: &[u8]| {
     let input = [InputFile::new("in.yaml", data)];
     let conv = convert(&input, &opts);
     // The input file is always in the output, and unchanged means byte-identical.
-    let f = conv.file("in.yaml").expect("input file missing from output");
+    let f = conv
+        .file("in.yaml")
+        .expect("input file missing from output");
     if f.status == FileStatus::Unchanged {
         assert_eq!(f.bytes, data, "Unchanged file differs from the input");
+    }
+    // What fluxport writes is valid YAML, and converting it again changes nothing.
+    if f.status == FileStatus::Converted {
+        for (s, e) in split_documents(f.text()) {
+            let chunk = &f.text()[s..e];
+            let chunk = chunk.strip_prefix('\u{feff}').unwrap_or(chunk);
+            // Documents passed through as written may be broken already.
+            let input = std::str::from_utf8(data).unwrap_or("");
+            if input.contains(chunk.strip_prefix("---").unwrap_or(chunk)) {
+                continue;
+            }
+            assert!(
+                parse_document(chunk, 1_000, 100_000).is_ok(),
+                "fluxport wrote invalid YAML:\n{chunk}"
+            );
+        }
+        let outputs: Vec<InputFile> = conv
+            .files
+            .iter()
+            .filter(|f| f.status != FileStatus::Deleted)
+            .map(|f| InputFile::new(f.path.clone(), f.bytes.clone()))
+            .collect();
+        let second = convert(&outputs, &opts);
+        for g in &second.files {
+            assert_eq!(
+                g.status,
+                FileStatus::Unchanged,
+                "second run changed {}",
+                g.path
+            );
+        }
     }
     // Deterministic.
     let again = convert(&input, &opts);

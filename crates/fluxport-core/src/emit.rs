@@ -218,6 +218,12 @@ pub fn quote(s: &str) -> String {
                 c if (c as u32) < 0x20 || c == '\u{7f}' => {
                     q.push_str(&format!("\\x{:02x}", c as u32))
                 }
+                // YAML 1.1 readers (go-yaml, so Kubernetes) fold U+0085, U+2028 and
+                // U+2029 as line breaks even inside quotes; a raw BOM or C1 control is
+                // not printable. Escape them all.
+                c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+                    q.push_str(&format!("\\u{:04x}", c as u32))
+                }
                 c => q.push(c),
             }
         }
@@ -248,7 +254,8 @@ fn needs_quotes(s: &str) -> bool {
     if s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.contains('\t') {
         return true;
     }
-    s.chars().any(|c| c.is_control() || c == '\u{feff}')
+    s.chars()
+        .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}'))
 }
 
 #[cfg(test)]

@@ -455,3 +455,59 @@ proptest! {
         prop_assert_eq!(&c.report.findings, &r.report.findings);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+    /// Any string the emitter writes reads back as the same string (never as a number,
+    /// bool, null, or a different text).
+    #[test]
+    fn quote_round_trips(s in tricky_string()) {
+        let text = format!("k: {}\n", fluxport_core::emit::quote(&s));
+        let p = fluxport_core::yaml::parse_document(&text, 8, 8);
+        prop_assert!(p.is_ok(), "{text:?}: {:?}", p.err());
+        let root = p.unwrap().root.unwrap();
+        let v = root.get("k").unwrap();
+        prop_assert!(v.is_string(), "{text:?} is not a string");
+        prop_assert_eq!(v.as_str(), Some(s.as_str()), "{:?}", text);
+        // YAML 1.1 readers (go-yaml, Kubernetes) also treat U+0085, U+2028 and U+2029
+        // as line breaks: they must never be written raw.
+        prop_assert!(!text.contains(['\u{85}', '\u{2028}', '\u{2029}', '\u{feff}']), "{:?}", text);
+    }
+}
+
+fn tricky_string() -> impl Strategy<Value = String> {
+    let special = prop::sample::select(vec![
+        '\u{85}', '\u{2028}', '\u{2029}', '\u{feff}', '\u{0}', '\u{7f}', '\u{a0}', '\t', '\n',
+        '\r', ' ', '#', ':', '-', '?', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`', '{', '}',
+        '[', ']', ',', '.', '0', '1', 'x', 'e', 'y', 'n', '~', '_', '+', '\\',
+    ]);
+    let c = prop_oneof![3 => special, 1 => any::<char>()];
+    prop_oneof![
+        prop::collection::vec(c, 0..10).prop_map(|v| v.into_iter().collect::<String>()),
+        prop::sample::select(vec![
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "~",
+            "null",
+            "0x1F",
+            "0o17",
+            "1_000",
+            "1e3",
+            ".inf",
+            "-.INF",
+            ".NaN",
+            "+1",
+            "0b101",
+            "1:20",
+            "2001-12-14",
+            "<<",
+            "=",
+            "- a",
+            "--- x",
+        ])
+        .prop_map(String::from),
+    ]
+}

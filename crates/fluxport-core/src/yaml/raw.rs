@@ -81,6 +81,24 @@ pub fn copy_node(
 
     // Block collection: whole lines, extended over trailing comments that still belong
     // to the value (indented deeper than its key).
+    //
+    // An anchor or tag before a block collection (`values: &v` / `values: !!map`) is
+    // where saphyr starts the node, on the key's line. Keep that text on the key's line
+    // and copy the content from its first entry's line.
+    let first_child = match &node.value {
+        super::Value::Map { entries, .. } => entries.first().map(|e| &e.key),
+        super::Value::Seq { items, .. } => items.first(),
+        _ => None,
+    };
+    let (first_line, header, base_col) = match first_child {
+        Some(c) if idx.line_of(c.start) > first_line => {
+            let header = doc[node.start.min(doc.len())..line_end(doc, idx, first_line)]
+                .trim()
+                .to_string();
+            (idx.line_of(c.start), Some(header), c.col)
+        }
+        _ => (first_line, None, node.col),
+    };
     let mut end_line = last_line;
     let total = idx.line_count();
     let mut probe = end_line + 1;
@@ -118,14 +136,25 @@ pub fn copy_node(
     let local = shift_edits(edits, start, end);
     let text = apply_edits(&doc[start..end], &local);
     let base = if node.is_map() {
-        node.col - 1
+        base_col.saturating_sub(1)
     } else {
-        indent_of(line_text(doc, idx, idx.line_of(node.start)))
+        indent_of(line_text(doc, idx, first_child_line(idx, node)))
     };
     let out = lines(&text)
         .map(|l| reindent(l, base, new_indent))
         .collect::<Vec<_>>();
-    RawText::Block(out)
+    match header {
+        Some(h) if !h.is_empty() => RawText::Inline(std::iter::once(h).chain(out).collect()),
+        _ => RawText::Block(out),
+    }
+}
+
+/// The line of a sequence's first item (where its `- ` indicators are), else its start.
+fn first_child_line(idx: &LineIndex, node: &Node) -> usize {
+    match node.items().first() {
+        Some(i) => idx.line_of(i.start),
+        None => idx.line_of(node.start),
+    }
 }
 
 fn reindent(line: &str, base: usize, new_indent: usize) -> String {
