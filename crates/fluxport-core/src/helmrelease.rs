@@ -430,7 +430,6 @@ pub fn read<'a>(
     if !f.ok {
         return None;
     }
-    drop(f);
 
     if release_name.len() > 53 {
         findings.push(doc.finding(

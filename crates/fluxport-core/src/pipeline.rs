@@ -430,7 +430,7 @@ fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Opti
 }
 
 /// `dir/name`, or `dir/<stem>-2.yaml`... if the input already has a file there.
-fn free_path(
+pub fn free_path(
     files: &[LoadedFile],
     new_files: &BTreeMap<String, Vec<String>>,
     dir: &str,

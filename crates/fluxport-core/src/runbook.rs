@@ -85,20 +85,12 @@ pub fn render_full(
     md.push_str("   ```\n\n");
     md.push_str("5. **Verify that every release is adopted by an upgrade, not a fresh install:**\n\n   ```sh\n   flux get all -A\n   flux get helmreleases -A\n   ```\n\n");
     if !releases.is_empty() {
-        md.push_str("   | Namespace | HelmRelease | Helm release name | Storage namespace |\n   |---|---|---|---|\n");
-        for r in releases {
-            let _ = writeln!(
-                md,
-                "   | {} | {} | {} | {} |",
-                r.namespace, r.name, r.release_name, r.storage_namespace
-            );
-        }
+        release_table(&mut md, releases, "Storage namespace");
         md.push('\n');
         md.push_str("   `helm history <release> -n <storage namespace>` must show a new revision made by helm-controller, not revision 1.\n\n");
     }
     md.push_str("6. **Remove Flux v1 last**, once every HelmRelease above is Ready:\n\n   ```sh\n   kubectl delete crd helmreleases.helm.fluxcd.io   # the OLD v1 CRD\n   ```\n\n");
     md.push_str("   Do **not** delete `helmreleases.helm.toolkit.fluxcd.io`: that is Flux v2's CRD, and deleting it uninstalls every release.\n");
-    let _ = opts;
     md
 }
 
@@ -113,16 +105,24 @@ fn render_helm3_on_v1(releases: &[ReleaseEntry], operator: Option<&HelmOperator>
     md.push_str("2. **Dry run first**: set `helm.fluxcd.io/migrate: dry-run` on one release and check the operator log for the planned conversion; then commit `\"true\"` (this output) and push.\n\n");
     md.push_str("3. **Roll out release by release** (or namespace by namespace): on success the operator logs that the release was migrated from Helm 2 to Helm 3 and continues with a Helm 3 upgrade; on a resource conflict (a Helm 3 release of that name already exists) it logs an error and leaves the Helm 2 release untouched — remove the conflicting Helm 3 release or rename before retrying.\n\n");
     if !releases.is_empty() {
-        md.push_str("   | Namespace | HelmRelease | Helm release name | Namespace |\n   |---|---|---|---|\n");
-        for r in releases {
-            let _ = writeln!(
-                md,
-                "   | {} | {} | {} | {} |",
-                r.namespace, r.name, r.release_name, r.storage_namespace
-            );
-        }
+        release_table(&mut md, releases, "Namespace");
         md.push('\n');
     }
     md.push_str("4. **Verify** with `helm list -A` (Helm 3) that every release above is listed, then `kubectl get helmreleases.helm.fluxcd.io -A` shows them deployed; only then clean up Tiller (`helm 2to3 cleanup`).\n");
     md
+}
+
+/// The table of releases every runbook lists; `last` names the namespace column.
+fn release_table(md: &mut String, releases: &[ReleaseEntry], last: &str) {
+    let _ = writeln!(
+        md,
+        "   | Namespace | HelmRelease | Helm release name | {last} |\n   |---|---|---|---|"
+    );
+    for r in releases {
+        let _ = writeln!(
+            md,
+            "   | {} | {} | {} | {} |",
+            r.namespace, r.name, r.release_name, r.storage_namespace
+        );
+    }
 }

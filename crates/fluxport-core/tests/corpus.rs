@@ -157,19 +157,7 @@ fn check_invariants(inputs: &[InputFile], conv: &Conversion, schemas: &Schemas) 
     }
 
     // Idempotent: converting the output again changes nothing.
-    let again: Vec<InputFile> = conv
-        .files
-        .iter()
-        .filter(|f| f.status != FileStatus::Deleted)
-        .map(|f| InputFile::new(f.path.clone(), f.bytes.clone()))
-        .collect();
-    let second = convert(&again, &opts);
-    let changed: Vec<_> = second
-        .files
-        .iter()
-        .filter(|f| f.status != FileStatus::Unchanged)
-        .map(|f| &f.path)
-        .collect();
+    let changed = common::changed_on_reconversion(conv, &opts);
     assert!(changed.is_empty(), "second conversion changed {changed:?}");
 }
 
