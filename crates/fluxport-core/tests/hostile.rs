@@ -346,11 +346,9 @@ fn utf8_bom_is_kept_and_the_release_converted() {
     let text = format!("\u{feff}{HR}");
     let c = run(&text);
     let out = converted_hr(&c);
-    // KNOWN: the BOM is dropped when the first document is replaced, because
-    // `pipeline::root_region` starts at byte 0 of line 1 (before the BOM). Harmless for
-    // Kubernetes, but a byte outside the converted document changes; reported.
+    // The BOM belongs to the file: it stays in front of the converted document.
     assert!(
-        out.starts_with("apiVersion: helm.toolkit.fluxcd.io/v2"),
+        out.starts_with("\u{feff}apiVersion: helm.toolkit.fluxcd.io/v2"),
         "{out}"
     );
     let objs = docs(out.trim_start_matches('\u{feff}'));
