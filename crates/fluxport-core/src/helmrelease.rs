@@ -291,6 +291,13 @@ pub fn read<'a>(
         V1Flavor::FluxHelmRelease => V1ALPHA2_SPEC_FIELDS,
     };
     f.unknown(spec, known, "spec");
+    // Annotation values must be strings; a collection here would be copied into the
+    // v2 object as invalid YAML.
+    let annotations = f.map(metadata, "annotations", "metadata.annotations");
+    for e in annotations.map(Node::entries).unwrap_or(&[]) {
+        let k = e.key.as_str().unwrap_or("").to_string();
+        f.string(annotations, &k, &format!("metadata.annotations.{k}"));
+    }
     if let Some(m) = metadata {
         for e in m.entries() {
             let k = e.key.as_str().unwrap_or("");

@@ -688,13 +688,10 @@ fn many_keys_in_one_mapping_stay_linear() {
     assert_eq!(findings(&c), vec![("DUPLICATE_KEY", 3, 1)]);
 }
 
-/// Found by fuzzing (convert_one): a non-string annotation value in block style is
-/// copied inline by `helmrelease.rs` (`RawText::Inline` of the node text), so the v2
-/// HelmRelease is invalid YAML. Annotations must be strings (the API server rejects
-/// anything else): expected INVALID_FIELD and no conversion. Not my file to fix;
-/// ignored until the owner fixes it.
+/// Found by fuzzing (convert_one): a non-string annotation value in block style was
+/// copied inline, so the v2 HelmRelease was invalid YAML. Annotations must be strings
+/// (the API server rejects anything else): INVALID_FIELD and no conversion.
 #[test]
-#[ignore]
 fn block_annotation_value_is_rejected_not_copied_inline() {
     let text = HR.replace(
         "  namespace: apps\n",
