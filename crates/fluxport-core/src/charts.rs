@@ -205,8 +205,8 @@ fn rewrite_repos(path: &str, text: &str, root: &Node, findings: &mut Vec<Finding
             findings.push(Finding::new(
                 Code::DEP_REPO_ALIAS,
                 path,
-                r.line,
-                r.col,
+                r.line(),
+                r.col(),
                 format!("dependency repository `{raw}` is an alias"),
             ));
         }
@@ -214,11 +214,11 @@ fn rewrite_repos(path: &str, text: &str, root: &Node, findings: &mut Vec<Finding
             findings.push(Finding::new(
                 Code::DEPRECATED_STABLE_REPO,
                 path,
-                r.line,
-                r.col,
+                r.line(),
+                r.col(),
                 format!("`{raw}` replaced by {fixed}"),
             ));
-            edits.push(TextEdit::replace(r.start, r.end, fixed));
+            edits.push(TextEdit::replace(r.start(), r.end(), fixed));
         }
     }
     crate::text::apply_edits(text, &edits)
@@ -265,7 +265,7 @@ pub fn migrate(ctx: &mut Context) {
         let find = |name: &str| paths.iter().position(|p| *p == format!("{dir}{name}"));
         let mut edits = Vec::new();
         match root.get("apiVersion") {
-            Some(n) => edits.push(TextEdit::replace(n.start, n.end, "v2")),
+            Some(n) => edits.push(TextEdit::replace(n.start(), n.end(), "v2")),
             None => edits.push(TextEdit::insert(
                 0,
                 format!("apiVersion: v2{}", ctx.files[ci].nl),
@@ -319,7 +319,7 @@ pub fn migrate(ctx: &mut Context) {
                     let digest = lock_digest(&req_deps, &lock_deps);
                     if let Some(froot) = parse(&fixed) {
                         if let Some(dn) = froot.get("digest") {
-                            fixed.replace_range(dn.start..dn.end, &digest);
+                            fixed.replace_range(dn.start()..dn.end(), &digest);
                         }
                     }
                     let lock_path = format!("{dir}Chart.lock");

@@ -11,7 +11,9 @@ use crate::yaml::Node;
 use crate::{HelmVersion, Options};
 
 fn line_after(d: &crate::load::Doc, node: &Node) -> usize {
-    let line = d.index.line_of(node.end.saturating_sub(1).max(node.start));
+    let line = d
+        .index
+        .line_of(node.end().saturating_sub(1).max(node.start()));
     let next = d.index.line_start(line + 1);
     if next == usize::MAX {
         d.end - d.start
@@ -47,17 +49,17 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
                 continue;
             }
             let nl = f.nl;
-            let indent = |n: &Node| " ".repeat(n.col.saturating_sub(1));
+            let indent = |n: &Node| " ".repeat(n.col().saturating_sub(1));
             match hv {
                 Some(n) => edits.push((
                     fi,
-                    TextEdit::replace(d.start + n.start, d.start + n.end, "v3"),
+                    TextEdit::replace(d.start + n.start(), d.start + n.end(), "v3"),
                 )),
                 None => {
                     let Some(first) = spec.entries().first() else {
                         continue;
                     };
-                    let at = d.start + d.index.line_start(first.key.line.max(1));
+                    let at = d.start + d.index.line_start(first.key.line().max(1));
                     edits.push((
                         fi,
                         TextEdit::insert(at, format!("{}helmVersion: v3{nl}", indent(&first.key))),
@@ -74,7 +76,7 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
             {
                 Some(a) => {
                     let k = &a.entries()[0].key;
-                    let at = d.start + d.index.line_start(k.line);
+                    let at = d.start + d.index.line_start(k.line());
                     edits.push((
                         fi,
                         TextEdit::insert(
@@ -144,7 +146,7 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
 /// The span of the helm-versions setting and its new text.
 fn find_versions_node(root: &Node, current: &str) -> Option<(usize, usize, String)> {
     if let Some(n) = root.path(&["spec", "values", "helm", "versions"]) {
-        return Some((n.start, n.end, "\"v2,v3\"".into()));
+        return Some((n.start(), n.end(), "\"v2,v3\"".into()));
     }
     for c in root
         .path(&["spec", "template", "spec", "containers"])?
@@ -153,7 +155,7 @@ fn find_versions_node(root: &Node, current: &str) -> Option<(usize, usize, Strin
         for a in c.get("args").map(|a| a.items()).unwrap_or(&[]) {
             if let Some(s) = a.as_str() {
                 if s.starts_with("--enabled-helm-versions") {
-                    return Some((a.start, a.end, "--enabled-helm-versions=v2,v3".into()));
+                    return Some((a.start(), a.end(), "--enabled-helm-versions=v2,v3".into()));
                 }
             }
         }
@@ -161,7 +163,7 @@ fn find_versions_node(root: &Node, current: &str) -> Option<(usize, usize, Strin
             if e.get("name").and_then(Node::as_str) == Some("HELM_VERSION") {
                 let v = e.get("value")?;
                 let _ = current;
-                return Some((v.start, v.end, "\"v2,v3\"".into()));
+                return Some((v.start(), v.end(), "\"v2,v3\"".into()));
             }
         }
     }

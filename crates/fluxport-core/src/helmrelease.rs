@@ -29,7 +29,7 @@ pub struct DocRef<'a> {
 impl DocRef<'_> {
     pub fn finding(&self, code: Code, node: Option<&Node>, message: impl Into<String>) -> Finding {
         let (line, col) = node
-            .map(|n| (n.line + self.line_offset, n.col))
+            .map(|n| (n.line() + self.line_offset, n.col()))
             .unwrap_or((self.line_offset + 1, 1));
         Finding::new(code, self.file, line, col, message)
     }
@@ -740,7 +740,7 @@ pub fn render(
     let mut metadata = Out::map().s("name", &r.name).s("namespace", &r.namespace);
     if let Some(labels) = metadata_node.and_then(|m| m.entry("labels")) {
         if !labels.value.is_null() {
-            let parent = crate::text::indent_of(line_of(doc, labels.key.line));
+            let parent = crate::text::indent_of(line_of(doc, labels.key.line()));
             metadata.push(
                 "labels",
                 Out::Raw(copy_node(
@@ -784,7 +784,7 @@ pub fn render(
                 .as_str()
                 .map(Out::str)
                 .unwrap_or(Out::Raw(crate::yaml::raw::RawText::Inline(vec![doc.text
-                    [e.value.start..e.value.end]
+                    [e.value.start()..e.value.end()]
                     .to_string()]))),
         );
     }
@@ -1114,7 +1114,7 @@ pub fn render(
         .filter(|v| !v.is_null())
         .and_then(|_| spec.and_then(|s| s.entry("values")))
         .map(|e| {
-            let parent = crate::text::indent_of(line_of(doc, e.key.line));
+            let parent = crate::text::indent_of(line_of(doc, e.key.line()));
             Out::Raw(copy_node(
                 doc.text,
                 doc.index,
@@ -1182,10 +1182,10 @@ fn line_of<'a>(doc: DocRef<'a>, line: usize) -> &'a str {
 /// cannot be placed in the restructured output: say so once per document.
 fn report_dropped_comments(r: &V1Release, findings: &mut Vec<Finding>) {
     let doc = r.doc;
-    let first = r.root.line;
+    let first = r.root.line();
     let last = doc
         .index
-        .line_of(r.root.end.saturating_sub(1).max(r.root.start));
+        .line_of(r.root.end().saturating_sub(1).max(r.root.start()));
     // A kept block runs from its key to the line before the next sibling key.
     let mut kept: Vec<(usize, usize)> = Vec::new();
     let mut keep = |parent: Option<&Node>, key: &str| {
@@ -1193,9 +1193,9 @@ fn report_dropped_comments(r: &V1Release, findings: &mut Vec<Finding>) {
         if let Some(pos) = entries.iter().position(|e| e.key.as_str() == Some(key)) {
             let end = entries
                 .get(pos + 1)
-                .map(|n| n.key.line - 1)
+                .map(|n| n.key.line() - 1)
                 .unwrap_or(usize::MAX);
-            kept.push((entries[pos].key.line, end));
+            kept.push((entries[pos].key.line(), end));
         }
     };
     keep(r.spec, "values");

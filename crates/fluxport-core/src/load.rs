@@ -46,6 +46,8 @@ pub enum FileKind {
 #[derive(Debug)]
 pub struct LoadedFile {
     pub path: String,
+    /// The file's bytes when they are not held by `text` (one copy in memory, not two):
+    /// read them with [`LoadedFile::raw`].
     pub bytes: Vec<u8>,
     /// `None` when the file is not UTF-8 (or not parsed at all).
     pub text: Option<String>,
@@ -55,6 +57,16 @@ pub struct LoadedFile {
     pub nl: &'static str,
     /// True when a load problem means nothing in this file may be rewritten.
     pub untouchable: bool,
+}
+
+impl LoadedFile {
+    /// The file's bytes as read.
+    pub fn raw(&self) -> &[u8] {
+        match &self.text {
+            Some(t) => t.as_bytes(),
+            None => &self.bytes,
+        }
+    }
 }
 
 pub fn is_yaml_path(path: &str) -> bool {
@@ -121,9 +133,14 @@ pub fn load_file(
         file.untouchable = true;
         return file;
     }
-    let text = match std::str::from_utf8(&input.bytes) {
-        Ok(t) => t.to_string(),
+    let text = match String::from_utf8(std::mem::take(&mut file.bytes)) {
+        Ok(t) => t,
         Err(e) => {
+            let e = {
+                let utf8 = e.utf8_error();
+                file.bytes = e.into_bytes();
+                utf8
+            };
             let upto = &input.bytes[..e.valid_up_to()];
             let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
             let col = upto.iter().rev().take_while(|b| **b != b'\n').count() + 1;
@@ -254,22 +271,8 @@ fn snippet_window(line: &str, col: usize) -> (String, usize) {
 }
 
 fn shift_tree(p: &mut Parsed, by: usize) {
-    fn shift(n: &mut crate::yaml::Node, by: usize) {
-        n.start += by;
-        n.end += by;
-        match &mut n.value {
-            crate::yaml::Value::Map { entries, .. } => {
-                for e in entries {
-                    shift(&mut e.key, by);
-                    shift(&mut e.value, by);
-                }
-            }
-            crate::yaml::Value::Seq { items, .. } => items.iter_mut().for_each(|i| shift(i, by)),
-            _ => {}
-        }
-    }
     if let Some(r) = &mut p.root {
-        shift(r, by);
+        r.shift(by);
     }
 }
 

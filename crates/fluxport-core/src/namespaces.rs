@@ -142,8 +142,8 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
                 findings.push(Finding::new(
                     Code::UNKNOWN_SCOPE,
                     &f.path,
-                    name.key.line + d.line_offset,
-                    name.key.col,
+                    name.key.line() + d.line_offset,
+                    name.key.col(),
                     format!("kind {kind} has no namespace and fluxport does not know its scope; add `namespace: {fallback}` if it is namespaced"),
                 ));
                 continue;
@@ -152,7 +152,7 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
             let chunk_start = d.start;
             let line = d
                 .index
-                .line_of(name.value.end.saturating_sub(1).max(name.key.start));
+                .line_of(name.value.end().saturating_sub(1).max(name.key.start()));
             let next = d.index.line_start(line + 1);
             let text = f.text.as_deref().unwrap_or("");
             let at = if next == usize::MAX || chunk_start + next > d.end {
@@ -164,7 +164,7 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
             if at == text.len() && !text.ends_with('\n') {
                 ins.push_str(f.nl);
             }
-            ins.push_str(&" ".repeat(name.key.col.saturating_sub(1)));
+            ins.push_str(&" ".repeat(name.key.col().saturating_sub(1)));
             ins.push_str("namespace: ");
             ins.push_str(&crate::emit::quote(&fallback));
             ins.push_str(f.nl);

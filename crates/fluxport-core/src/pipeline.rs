@@ -63,9 +63,9 @@ pub fn root_region(files: &[LoadedFile], file: usize, doc: usize) -> Option<(usi
     // document, so it is never part of what a conversion replaces.
     let start = d
         .index
-        .line_start(root.line)
+        .line_start(root.line())
         .max(usize::from(chunk.starts_with('\u{feff}')) * 3);
-    let last_line = d.index.line_of(root.end.max(root.start + 1) - 1);
+    let last_line = d.index.line_of(root.end().max(root.start() + 1) - 1);
     let next = d.index.line_start(last_line + 1);
     let mut end = if next == usize::MAX || next > chunk.len() {
         chunk.len()
@@ -453,45 +453,62 @@ pub fn free_path(
         .unwrap_or(first)
 }
 
-fn emit(ctx: Context) -> Conversion {
+fn emit(mut ctx: Context) -> Conversion {
     let mut outputs = Vec::with_capacity(ctx.files.len() + ctx.new_files.len());
-    for (fi, f) in ctx.files.iter().enumerate() {
+    // Each file (its text and parsed documents) is dropped, and its edits freed, as
+    // soon as its output exists: the input trees and the output never peak together.
+    let files = std::mem::take(&mut ctx.files);
+    for (fi, f) in files.into_iter().enumerate() {
+        let LoadedFile {
+            path,
+            bytes,
+            text,
+            nl,
+            docs,
+            ..
+        } = f;
+        drop(docs);
         if ctx.deleted.contains(&fi) {
             outputs.push(OutputFile {
-                path: f.path.clone(),
+                path,
                 bytes: Vec::new(),
                 status: FileStatus::Deleted,
             });
             continue;
         }
-        let edits = ctx.edits.get(&fi);
+        let edits = ctx.edits.remove(&fi);
         let appended = ctx.appended.get(&fi);
-        let (Some(text), true) = (f.text.as_deref(), edits.is_some() || appended.is_some()) else {
-            outputs.push(OutputFile {
-                path: f.path.clone(),
-                bytes: f.bytes.clone(),
-                status: FileStatus::Unchanged,
-            });
-            continue;
+        let text = match (text, edits.is_some() || appended.is_some()) {
+            (Some(text), true) => text,
+            // Unchanged: the input bytes move to the output.
+            (text, _) => {
+                outputs.push(OutputFile {
+                    path,
+                    bytes: text.map(String::into_bytes).unwrap_or(bytes),
+                    status: FileStatus::Unchanged,
+                });
+                continue;
+            }
         };
-        let mut out = apply_edits(text, edits.map(Vec::as_slice).unwrap_or(&[]));
+        let mut out = apply_edits(&text, edits.as_deref().unwrap_or(&[]));
+        drop(edits);
         if let Some(docs) = appended {
             for d in docs {
                 if !out.is_empty() && !out.ends_with('\n') {
-                    out.push_str(f.nl);
+                    out.push_str(nl);
                 }
                 out.push_str("---");
-                out.push_str(f.nl);
+                out.push_str(nl);
                 out.push_str(d);
             }
         }
-        let status = if out.as_bytes() == f.bytes.as_slice() {
+        let status = if out == text {
             FileStatus::Unchanged
         } else {
             FileStatus::Converted
         };
         outputs.push(OutputFile {
-            path: f.path.clone(),
+            path,
             bytes: out.into_bytes(),
             status,
         });

@@ -66,7 +66,7 @@ fn marker_at(text: &str, node: &Node) -> Result<usize, ()> {
     if matches!(
         node.style(),
         Some(crate::yaml::Style::Literal | crate::yaml::Style::Folded)
-    ) || node.end > text.len()
+    ) || node.end() > text.len()
     {
         return Err(());
     }
@@ -84,7 +84,7 @@ fn marker_at(text: &str, node: &Node) -> Result<usize, ()> {
 /// run past the closing quote), found from the scalar's start.
 pub(crate) fn scalar_end(text: &str, node: &Node) -> Option<usize> {
     let b = text.as_bytes();
-    let start = node.start.min(b.len());
+    let start = node.start().min(b.len());
     match node.style()? {
         crate::yaml::Style::DoubleQuoted | crate::yaml::Style::SingleQuoted => {
             let q = *b.get(start)?;
@@ -108,7 +108,7 @@ pub(crate) fn scalar_end(text: &str, node: &Node) -> Option<usize> {
             None
         }
         crate::yaml::Style::Plain => {
-            let end = node.end.min(b.len());
+            let end = node.end().min(b.len());
             Some(start + text[start..end].trim_end().len())
         }
         _ => None,
@@ -321,7 +321,7 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile]) {
                             findings.push(doc.finding(Code::NONSTRING_TAG, Some(node), format!("container `{}`: tag `{t}` is not a YAML string; quoted as \"{t}\"", c.name)));
                             value_edits.push((
                                 (fi, di),
-                                TextEdit::replace(node.start, at, format!("\"{t}\"{m}")),
+                                TextEdit::replace(node.start(), at, format!("\"{t}\"{m}")),
                             ));
                         } else {
                             value_edits.push(((fi, di), TextEdit::insert(at, m)));

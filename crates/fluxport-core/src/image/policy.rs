@@ -71,7 +71,7 @@ fn is_converted(policy: &str) -> bool {
 fn value_text<'a>(doc: &DocRef<'a>, v: &Node) -> String {
     v.as_str()
         .map(str::to_string)
-        .unwrap_or_else(|| doc.text[v.start..v.end].to_string())
+        .unwrap_or_else(|| doc.text[v.start()..v.end()].to_string())
 }
 
 /// Reads the policies of an `annotations` map. Conflicts between prefixes →
@@ -155,26 +155,26 @@ pub fn edits(doc: &DocRef, ann_entry: &Entry, p: &Policies) -> Vec<TextEdit> {
     for &i in &p.converted {
         let e = &entries[i];
         if replacement.is_some() && p.ignore_entry == Some(i) {
-            let end = super::scalar_end(doc.text, &e.value).unwrap_or(e.value.end);
+            let end = super::scalar_end(doc.text, &e.value).unwrap_or(e.value.end());
             out.push(TextEdit::replace(
-                e.key.start,
-                end.max(e.key.end),
+                e.key.start(),
+                end.max(e.key.end()),
                 replacement.unwrap_or_default(),
             ));
             continue;
         }
-        let line = doc.index.line_of(e.key.start);
+        let line = doc.index.line_of(e.key.start());
         let start = doc.index.line_start(line);
-        if !text[start..e.key.start].trim().is_empty() {
+        if !text[start..e.key.start()].trim().is_empty() {
             // Not alone on its line (first entry after `- ` or similar): keep it.
             continue;
         }
         let last = doc.index.line_of(
             e.value
-                .end
-                .max(e.key.end)
+                .end()
+                .max(e.key.end())
                 .saturating_sub(1)
-                .max(e.key.start),
+                .max(e.key.start()),
         );
         let next = doc.index.line_start(last + 1);
         let end = if next == usize::MAX || next > text.len() {
@@ -187,9 +187,9 @@ pub fn edits(doc: &DocRef, ann_entry: &Entry, p: &Policies) -> Vec<TextEdit> {
     }
     if removed == entries.len() {
         // `annotations:` → `annotations: {}`
-        let after_key = &text[ann_entry.key.end..];
+        let after_key = &text[ann_entry.key.end()..];
         if let Some(colon) = after_key.find(':') {
-            let at = ann_entry.key.end + colon + 1;
+            let at = ann_entry.key.end() + colon + 1;
             out.push(TextEdit::insert(at, " {}"));
         }
     }

@@ -20,11 +20,51 @@ pub enum Style {
     Folded,
 }
 
+/// Flags kept next to a node's value (one byte, so a [`Node`] stays 40 bytes: the
+/// tree of a 5 MB repository is built for every document at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Meta(u8);
+
+impl Meta {
+    const FLOW: u8 = 1;
+    const TAGGED: u8 = 2;
+    const ANCHORED: u8 = 4;
+    fn new(flow: bool, tagged: bool, anchored: bool) -> Meta {
+        Meta(
+            u8::from(flow) * Self::FLOW
+                | u8::from(tagged) * Self::TAGGED
+                | u8::from(anchored) * Self::ANCHORED,
+        )
+    }
+    pub fn flow(self) -> bool {
+        self.0 & Self::FLOW != 0
+    }
+    /// The node has an explicit tag (`!!str`, `!foo`); its text is not resolved.
+    pub fn tagged(self) -> bool {
+        self.0 & Self::TAGGED != 0
+    }
+    pub fn anchored(self) -> bool {
+        self.0 & Self::ANCHORED != 0
+    }
+}
+
+/// A node's content. Boxed slices, not `Vec`s: a finished tree never grows, and growth
+/// slack was a third of the tree's memory.
 #[derive(Debug, Clone)]
 pub enum Value {
-    Scalar { text: String, style: Style },
-    Map { entries: Vec<Entry>, flow: bool },
-    Seq { items: Vec<Node>, flow: bool },
+    Scalar {
+        text: Box<str>,
+        style: Style,
+        meta: Meta,
+    },
+    Map {
+        entries: Box<[Entry]>,
+        meta: Meta,
+    },
+    Seq {
+        items: Box<[Node]>,
+        meta: Meta,
+    },
     Alias,
 }
 
@@ -34,19 +74,66 @@ pub struct Entry {
     pub value: Node,
 }
 
-/// A node with its byte span in the document text. `line` and `col` are 1-based.
+/// A node with its byte span in the document text. Positions are stored as `u32`
+/// (documents are far below 4 GiB: `Limits::max_file_bytes`) and read through
+/// [`Node::start`], [`Node::end`], [`Node::line`] and [`Node::col`] (1-based).
 #[derive(Debug, Clone)]
 pub struct Node {
     pub value: Value,
-    pub start: usize,
-    pub end: usize,
-    pub line: usize,
-    pub col: usize,
-    pub tag: Option<String>,
-    pub anchored: bool,
+    start: u32,
+    end: u32,
+    line: u32,
+    col: u32,
+}
+
+fn to_u32(v: usize) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
 }
 
 impl Node {
+    /// Byte offset where the node starts in the document text.
+    pub fn start(&self) -> usize {
+        self.start as usize
+    }
+    /// Byte offset just past the node's last byte.
+    pub fn end(&self) -> usize {
+        self.end as usize
+    }
+    /// 1-based line of the node's first character.
+    pub fn line(&self) -> usize {
+        self.line as usize
+    }
+    /// 1-based column (in characters) of the node's first character.
+    pub fn col(&self) -> usize {
+        self.col as usize
+    }
+
+    pub fn meta(&self) -> Meta {
+        match &self.value {
+            Value::Scalar { meta, .. } | Value::Map { meta, .. } | Value::Seq { meta, .. } => *meta,
+            Value::Alias => Meta::default(),
+        }
+    }
+
+    /// Moves the node and everything under it `by` bytes later in the text.
+    pub fn shift(&mut self, by: usize) {
+        let mut work: Vec<&mut Node> = vec![self];
+        while let Some(n) = work.pop() {
+            n.start = to_u32(n.start() + by);
+            n.end = to_u32(n.end() + by);
+            match &mut n.value {
+                Value::Map { entries, .. } => {
+                    for e in entries.iter_mut() {
+                        work.push(&mut e.key);
+                        work.push(&mut e.value);
+                    }
+                }
+                Value::Seq { items, .. } => work.extend(items.iter_mut()),
+                _ => {}
+            }
+        }
+    }
+
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
             Value::Map { entries, .. } => entries
@@ -90,10 +177,7 @@ impl Node {
         matches!(self.value, Value::Seq { .. })
     }
     pub fn is_flow(&self) -> bool {
-        matches!(
-            self.value,
-            Value::Map { flow: true, .. } | Value::Seq { flow: true, .. }
-        )
+        matches!(self.value, Value::Map { .. } | Value::Seq { .. }) && self.meta().flow()
     }
 
     /// The scalar's text, whatever its YAML type (a plain `3` gives "3").
@@ -109,7 +193,8 @@ impl Node {
             Value::Scalar {
                 text,
                 style: Style::Plain,
-            } => matches!(text.as_str(), "" | "~" | "null" | "Null" | "NULL"),
+                ..
+            } => matches!(&**text, "" | "~" | "null" | "Null" | "NULL"),
             _ => false,
         }
     }
@@ -121,7 +206,8 @@ impl Node {
             Value::Scalar {
                 style: Style::Plain,
                 text,
-            } => plain_type(text) == PlainType::Str && self.tag.is_none(),
+                meta,
+            } => plain_type(text) == PlainType::Str && !meta.tagged(),
             Value::Scalar { .. } => true,
             _ => false,
         }
@@ -133,6 +219,7 @@ impl Node {
             Value::Scalar {
                 text,
                 style: Style::Plain,
+                ..
             } => match plain_type(text) {
                 PlainType::Bool(b) => Some(b),
                 _ => None,
@@ -147,6 +234,7 @@ impl Node {
             Value::Scalar {
                 text,
                 style: Style::Plain,
+                ..
             } => parse_int(text),
             _ => None,
         }
@@ -231,22 +319,23 @@ fn scalar_json(node: &Node) -> serde_json::Value {
         Value::Scalar {
             text,
             style: Style::Plain,
-        } if node.tag.is_none() => match plain_type(text) {
+            meta,
+        } if !meta.tagged() => match plain_type(text) {
             PlainType::Null => J::Null,
             PlainType::Bool(b) => J::Bool(b),
             PlainType::Int => parse_int(text)
                 .map(J::from)
-                .unwrap_or_else(|| J::String(text.clone())),
+                .unwrap_or_else(|| J::String(text.to_string())),
             PlainType::Float => text
                 .replace('_', "")
                 .parse::<f64>()
                 .ok()
                 .and_then(serde_json::Number::from_f64)
                 .map(J::Number)
-                .unwrap_or_else(|| J::String(text.clone())),
-            PlainType::Str => J::String(text.clone()),
+                .unwrap_or_else(|| J::String(text.to_string())),
+            PlainType::Str => J::String(text.to_string()),
         },
-        Value::Scalar { text, .. } => J::String(text.clone()),
+        Value::Scalar { text, .. } => J::String(text.to_string()),
         _ => J::Null,
     }
 }
@@ -406,16 +495,27 @@ impl<'a> ByteCursor<'a> {
     }
 }
 
+/// A collection being built: its position so far and its children.
+struct Open {
+    start: usize,
+    end: usize,
+    line: usize,
+    col: usize,
+    meta: Meta,
+}
+
 enum Frame {
     Map {
-        node: Node,
+        open: Open,
+        entries: Vec<Entry>,
         pending_key: Option<Node>,
         /// Keys seen so far, built once the mapping is large (duplicate detection
         /// must not be quadratic: 20,000 keys took 30 s with a linear scan).
-        seen: Option<std::collections::HashSet<String>>,
+        seen: Option<std::collections::HashSet<Box<str>>>,
     },
     Seq {
-        node: Node,
+        open: Open,
+        items: Vec<Node>,
     },
 }
 
@@ -464,15 +564,14 @@ pub fn parse_document(
         };
         let start = cursor.byte(span.start.index());
         let (line, col) = (span.start.line(), span.start.col() + 1);
-        let new_node = |value, tag: Option<String>, anchored| Node {
+        let node = |value, end: usize| Node {
             value,
-            start,
-            end: start,
-            line,
-            col,
-            tag,
-            anchored,
+            start: to_u32(start),
+            end: to_u32(end.max(start)),
+            line: to_u32(line),
+            col: to_u32(col),
         };
+        let is_map = matches!(event, Event::MappingStart(..));
         let completed: Option<Node> = match event {
             Event::StreamEnd => break,
             Event::DocumentStart(_) | Event::StreamStart | Event::Nothing => None,
@@ -491,9 +590,7 @@ pub fn parse_document(
                         ParseErrorKind::TooManyAliases,
                     ));
                 }
-                let mut n = new_node(Value::Alias, None, false);
-                n.end = cursor.byte(span.end.index());
-                Some(n)
+                Some(node(Value::Alias, cursor.byte(span.end.index())))
             }
             Event::Scalar(value, style, anchor, tag) => {
                 let style = match style {
@@ -512,68 +609,86 @@ pub fn parse_document(
                         end -= 1;
                     }
                 }
-                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
-                let mut n = new_node(
+                Some(node(
                     Value::Scalar {
-                        text: value.into_owned(),
+                        text: value.into_owned().into_boxed_str(),
                         style,
+                        meta: Meta::new(false, tag.is_some(), anchor > 0),
                     },
-                    tag,
-                    anchor > 0,
-                );
-                n.end = end.max(start);
-                Some(n)
+                    end,
+                ))
             }
-            ev @ (Event::MappingStart(..) | Event::SequenceStart(..)) => {
-                let is_map = matches!(ev, Event::MappingStart(..));
-                let (Event::MappingStart(anchor, tag) | Event::SequenceStart(anchor, tag)) = ev
-                else {
-                    unreachable!()
+            Event::MappingStart(..) | Event::SequenceStart(..) if stack.len() >= max_depth => {
+                return Err(err_at(
+                    &span,
+                    format!("nesting deeper than {max_depth} levels"),
+                    ParseErrorKind::TooDeep,
+                ));
+            }
+            Event::MappingStart(anchor, tag) | Event::SequenceStart(anchor, tag) => {
+                let open = Open {
+                    start,
+                    end: start,
+                    line,
+                    col,
+                    meta: Meta::new(
+                        text[start..].starts_with(['{', '[']),
+                        tag.is_some(),
+                        anchor > 0,
+                    ),
                 };
-                if stack.len() >= max_depth {
-                    return Err(err_at(
-                        &span,
-                        format!("nesting deeper than {max_depth} levels"),
-                        ParseErrorKind::TooDeep,
-                    ));
-                }
-                let flow = text[start..].starts_with(['{', '[']);
-                let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
-                let mut node = new_node(
-                    if is_map {
-                        Value::Map {
-                            entries: Vec::new(),
-                            flow,
-                        }
-                    } else {
-                        Value::Seq {
-                            items: Vec::new(),
-                            flow,
-                        }
-                    },
-                    tag,
-                    anchor > 0,
-                );
-                node.end = start;
                 stack.push(if is_map {
                     Frame::Map {
-                        node,
+                        open,
+                        entries: Vec::new(),
                         pending_key: None,
                         seen: None,
                     }
                 } else {
-                    Frame::Seq { node }
+                    Frame::Seq {
+                        open,
+                        items: Vec::new(),
+                    }
                 });
                 None
             }
             Event::MappingEnd | Event::SequenceEnd => {
                 let end = cursor.byte(span.end.index());
+                let finish = |open: Open, value: Value| {
+                    // Block collections end at their last child; flow ones at `}`/`]`.
+                    let end = if open.meta.flow() {
+                        end.max(open.end)
+                    } else {
+                        open.end
+                    };
+                    Node {
+                        value,
+                        start: to_u32(open.start),
+                        end: to_u32(end),
+                        line: to_u32(open.line),
+                        col: to_u32(open.col),
+                    }
+                };
                 match stack.pop() {
-                    Some(Frame::Map { mut node, .. }) | Some(Frame::Seq { mut node }) => {
-                        if node.is_flow() {
-                            node.end = end.max(node.end);
-                        }
-                        Some(node)
+                    Some(Frame::Map { open, entries, .. }) => {
+                        let meta = open.meta;
+                        Some(finish(
+                            open,
+                            Value::Map {
+                                entries: entries.into_boxed_slice(),
+                                meta,
+                            },
+                        ))
+                    }
+                    Some(Frame::Seq { open, items }) => {
+                        let meta = open.meta;
+                        Some(finish(
+                            open,
+                            Value::Seq {
+                                items: items.into_boxed_slice(),
+                                meta,
+                            },
+                        ))
                     }
                     None => None,
                 }
@@ -586,45 +701,42 @@ pub fn parse_document(
                         parsed.root = Some(node);
                     }
                 }
-                Some(Frame::Seq { node: parent }) => {
-                    parent.end = parent.end.max(node.end);
-                    if let Value::Seq { items, .. } = &mut parent.value {
-                        items.push(node);
-                    }
+                Some(Frame::Seq { open, items }) => {
+                    open.end = open.end.max(node.end());
+                    items.push(node);
                 }
                 Some(Frame::Map {
-                    node: parent,
+                    open,
+                    entries,
                     pending_key,
                     seen,
                 }) => match pending_key.take() {
                     None => *pending_key = Some(node),
                     Some(key) => {
-                        parent.end = parent.end.max(node.end);
-                        if let Value::Map { entries, .. } = &mut parent.value {
-                            if let Some(k) = key.as_str() {
-                                const SMALL: usize = 16;
-                                let duplicate = if entries.len() < SMALL {
-                                    entries.iter().any(|e| e.key.as_str() == Some(k))
-                                } else {
-                                    let set = seen.get_or_insert_with(|| {
-                                        entries
-                                            .iter()
-                                            .filter_map(|e| e.key.as_str())
-                                            .map(str::to_string)
-                                            .collect()
-                                    });
-                                    !set.insert(k.to_string())
-                                };
-                                if duplicate {
-                                    parsed.duplicates.push(DuplicateKey {
-                                        key: k.to_string(),
-                                        line: key.line,
-                                        col: key.col,
-                                    });
-                                }
+                        open.end = open.end.max(node.end());
+                        if let Some(k) = key.as_str() {
+                            const SMALL: usize = 16;
+                            let duplicate = if entries.len() < SMALL {
+                                entries.iter().any(|e| e.key.as_str() == Some(k))
+                            } else {
+                                let set = seen.get_or_insert_with(|| {
+                                    entries
+                                        .iter()
+                                        .filter_map(|e| e.key.as_str())
+                                        .map(Box::from)
+                                        .collect()
+                                });
+                                !set.insert(Box::from(k))
+                            };
+                            if duplicate {
+                                parsed.duplicates.push(DuplicateKey {
+                                    key: k.to_string(),
+                                    line: key.line(),
+                                    col: key.col(),
+                                });
                             }
-                            entries.push(Entry { key, value: node });
                         }
+                        entries.push(Entry { key, value: node });
                     }
                 },
             }
@@ -663,14 +775,14 @@ mod tests {
         let p = parse_document(t, 64, 10).unwrap();
         let root = p.root.unwrap();
         let a = root.get("a").unwrap();
-        assert_eq!(&t[a.start..a.end], "é");
+        assert_eq!(&t[a.start()..a.end()], "é");
         let b = root.get("b").unwrap();
-        assert_eq!(b.line, 3);
+        assert_eq!(b.line(), 3);
         let c = b.get("c").unwrap();
-        assert_eq!(&t[c.start..c.end], "[1, 2]");
+        assert_eq!(&t[c.start()..c.end()], "[1, 2]");
         let d = b.get("d").unwrap();
-        assert_eq!(&t[d.start..d.end], "x");
-        assert_eq!(&t[b.start..b.end], "c: [1, 2]\n  d: |\n    x");
+        assert_eq!(&t[d.start()..d.end()], "x");
+        assert_eq!(&t[b.start()..b.end()], "c: [1, 2]\n  d: |\n    x");
     }
 
     #[test]
@@ -686,6 +798,25 @@ mod tests {
         );
         let e = parse_document("a: &x 1\nb: [*x, *x, *x]\n", 64, 2).unwrap_err();
         assert_eq!(e.kind, ParseErrorKind::TooManyAliases);
+    }
+
+    /// Every document's tree is alive at once; peak heap (budget ≤ 10× the input)
+    /// follows the size of a node directly.
+    #[test]
+    fn nodes_stay_compact() {
+        assert!(std::mem::size_of::<Node>() <= 40);
+        assert!(std::mem::size_of::<Entry>() <= 80);
+    }
+
+    #[test]
+    fn shift_moves_every_span() {
+        let t = "a: [1, {b: 2}]\n";
+        let mut root = parse_document(t, 64, 10).unwrap().root.unwrap();
+        root.shift(3);
+        let inner = &root.get("a").unwrap().items()[1];
+        assert_eq!(inner.get("b").unwrap().start(), 11 + 3);
+        assert_eq!(root.start(), 3);
+        assert!(inner.is_flow() && root.get("a").unwrap().is_flow() && !root.is_flow());
     }
 
     #[test]

@@ -27,7 +27,7 @@ pub fn copy_node(
     new_indent: usize,
     edits: &[TextEdit],
 ) -> RawText {
-    let first_line = idx.line_of(node.start);
+    let first_line = idx.line_of(node.start());
     let first_start = idx.line_start(first_line);
     let inline = node.is_flow()
         || node.as_str().is_some()
@@ -40,7 +40,7 @@ pub fn copy_node(
         node.style(),
         Some(super::Style::Literal | super::Style::Folded)
     );
-    let last_line = idx.line_of(node.end.max(node.start));
+    let last_line = idx.line_of(node.end().max(node.start()));
 
     if inline || block_scalar {
         // From the node start (including tag/anchor text before it on the line, if any)
@@ -49,7 +49,7 @@ pub fn copy_node(
             // The indicator (`|`, `>-`...) sits on the key's line, before the content.
             find_block_indicator(doc, first_start)
         } else {
-            node_prefix_start(doc, first_start, node.start)
+            node_prefix_start(doc, first_start, node.start())
         };
         let end = line_end(doc, idx, last_line);
         let local: Vec<TextEdit> = shift_edits(edits, prefix_start, end);
@@ -91,13 +91,13 @@ pub fn copy_node(
         _ => None,
     };
     let (first_line, header, base_col) = match first_child {
-        Some(c) if idx.line_of(c.start) > first_line => {
-            let header = doc[node.start.min(doc.len())..line_end(doc, idx, first_line)]
+        Some(c) if idx.line_of(c.start()) > first_line => {
+            let header = doc[node.start().min(doc.len())..line_end(doc, idx, first_line)]
                 .trim()
                 .to_string();
-            (idx.line_of(c.start), Some(header), c.col)
+            (idx.line_of(c.start()), Some(header), c.col())
         }
-        _ => (first_line, None, node.col),
+        _ => (first_line, None, node.col()),
     };
     let mut end_line = last_line;
     let total = idx.line_count();
@@ -152,8 +152,8 @@ pub fn copy_node(
 /// The line of a sequence's first item (where its `- ` indicators are), else its start.
 fn first_child_line(idx: &LineIndex, node: &Node) -> usize {
     match node.items().first() {
-        Some(i) => idx.line_of(i.start),
-        None => idx.line_of(node.start),
+        Some(i) => idx.line_of(i.start()),
+        None => idx.line_of(node.start()),
     }
 }
 
