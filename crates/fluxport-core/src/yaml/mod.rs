@@ -57,6 +57,15 @@ pub enum Value {
         style: Style,
         meta: Meta,
     },
+    /// A scalar of at most [`SHORT_SCALAR`] bytes, stored in the node itself: most keys
+    /// and values are short, and a heap string for each cost time to allocate and free.
+    /// Read scalars with [`Node::as_str`].
+    ShortScalar {
+        len: u8,
+        bytes: [u8; SHORT_SCALAR],
+        style: Style,
+        meta: Meta,
+    },
     Map {
         entries: Box<[Entry]>,
         meta: Meta,
@@ -86,6 +95,30 @@ pub struct Node {
     col: u32,
 }
 
+/// The longest scalar stored inline in a [`Value`] (which stays 24 bytes).
+pub const SHORT_SCALAR: usize = 20;
+
+impl Value {
+    fn scalar(text: &str, style: Style, meta: Meta) -> Value {
+        if text.len() <= SHORT_SCALAR {
+            let mut bytes = [0u8; SHORT_SCALAR];
+            bytes[..text.len()].copy_from_slice(text.as_bytes());
+            Value::ShortScalar {
+                len: text.len() as u8,
+                bytes,
+                style,
+                meta,
+            }
+        } else {
+            Value::Scalar {
+                text: Box::from(text),
+                style,
+                meta,
+            }
+        }
+    }
+}
+
 fn to_u32(v: usize) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }
@@ -110,7 +143,10 @@ impl Node {
 
     pub fn meta(&self) -> Meta {
         match &self.value {
-            Value::Scalar { meta, .. } | Value::Map { meta, .. } | Value::Seq { meta, .. } => *meta,
+            Value::Scalar { meta, .. }
+            | Value::ShortScalar { meta, .. }
+            | Value::Map { meta, .. }
+            | Value::Seq { meta, .. } => *meta,
             Value::Alias => Meta::default(),
         }
     }
@@ -180,21 +216,40 @@ impl Node {
         matches!(self.value, Value::Map { .. } | Value::Seq { .. }) && self.meta().flow()
     }
 
-    /// The scalar's text, whatever its YAML type (a plain `3` gives "3").
-    pub fn as_str(&self) -> Option<&str> {
+    /// A scalar's text, style and flags (whichever way the text is stored).
+    fn scalar(&self) -> Option<(&str, Style, Meta)> {
         match &self.value {
-            Value::Scalar { text, .. } => Some(text),
+            Value::Scalar { text, style, meta } => Some((text, *style, *meta)),
+            Value::ShortScalar {
+                len,
+                bytes,
+                style,
+                meta,
+            } => Some((
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or(""),
+                *style,
+                *meta,
+            )),
             _ => None,
         }
     }
 
+    /// The text of a plain scalar without a tag (the ones YAML 1.1 resolves by content).
+    fn plain_text(&self) -> Option<&str> {
+        match self.scalar() {
+            Some((text, Style::Plain, meta)) if !meta.tagged() => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The scalar's text, whatever its YAML type (a plain `3` gives "3").
+    pub fn as_str(&self) -> Option<&str> {
+        self.scalar().map(|(text, _, _)| text)
+    }
+
     pub fn is_null(&self) -> bool {
-        match &self.value {
-            Value::Scalar {
-                text,
-                style: Style::Plain,
-                ..
-            } => matches!(&**text, "" | "~" | "null" | "Null" | "NULL"),
+        match self.scalar() {
+            Some((text, Style::Plain, _)) => matches!(text, "" | "~" | "null" | "Null" | "NULL"),
             _ => false,
         }
     }
@@ -202,25 +257,19 @@ impl Node {
     /// True if the scalar resolves to a YAML string (quoted, block, or a plain scalar
     /// that is not a bool, null or number under YAML 1.1 rules, as Kubernetes reads it).
     pub fn is_string(&self) -> bool {
-        match &self.value {
-            Value::Scalar {
-                style: Style::Plain,
-                text,
-                meta,
-            } => plain_type(text) == PlainType::Str && !meta.tagged(),
-            Value::Scalar { .. } => true,
-            _ => false,
+        match self.scalar() {
+            Some((text, Style::Plain, meta)) => {
+                plain_type(text) == PlainType::Str && !meta.tagged()
+            }
+            Some(_) => true,
+            None => false,
         }
     }
 
     /// Boolean under YAML 1.1 rules (what Kubernetes' YAML reader accepts).
     pub fn as_bool(&self) -> Option<bool> {
-        match &self.value {
-            Value::Scalar {
-                text,
-                style: Style::Plain,
-                ..
-            } => match plain_type(text) {
+        match self.scalar() {
+            Some((text, Style::Plain, _)) => match plain_type(text) {
                 PlainType::Bool(b) => Some(b),
                 _ => None,
             },
@@ -230,26 +279,19 @@ impl Node {
 
     /// Integer (plain scalar only).
     pub fn as_i64(&self) -> Option<i64> {
-        match &self.value {
-            Value::Scalar {
-                text,
-                style: Style::Plain,
-                ..
-            } => parse_int(text),
+        match self.scalar() {
+            Some((text, Style::Plain, _)) => parse_int(text),
             _ => None,
         }
     }
 
     pub fn style(&self) -> Option<Style> {
-        match &self.value {
-            Value::Scalar { style, .. } => Some(*style),
-            _ => None,
-        }
+        self.scalar().map(|(_, style, _)| style)
     }
 
     pub fn kind_name(&self) -> &'static str {
         match &self.value {
-            Value::Scalar { .. } => {
+            Value::Scalar { .. } | Value::ShortScalar { .. } => {
                 if self.is_null() {
                     "null"
                 } else if self.as_bool().is_some() {
@@ -315,28 +357,26 @@ pub fn to_json(node: &Node) -> serde_json::Value {
 
 fn scalar_json(node: &Node) -> serde_json::Value {
     use serde_json::Value as J;
-    match &node.value {
-        Value::Scalar {
-            text,
-            style: Style::Plain,
-            meta,
-        } if !meta.tagged() => match plain_type(text) {
-            PlainType::Null => J::Null,
-            PlainType::Bool(b) => J::Bool(b),
-            PlainType::Int => parse_int(text)
-                .map(J::from)
-                .unwrap_or_else(|| J::String(text.to_string())),
-            PlainType::Float => text
-                .replace('_', "")
-                .parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64)
-                .map(J::Number)
-                .unwrap_or_else(|| J::String(text.to_string())),
-            PlainType::Str => J::String(text.to_string()),
-        },
-        Value::Scalar { text, .. } => J::String(text.to_string()),
-        _ => J::Null,
+    let Some(text) = node.as_str() else {
+        return J::Null;
+    };
+    let Some(plain) = node.plain_text() else {
+        return J::String(text.to_string());
+    };
+    match plain_type(plain) {
+        PlainType::Null => J::Null,
+        PlainType::Bool(b) => J::Bool(b),
+        PlainType::Int => parse_int(plain)
+            .map(J::from)
+            .unwrap_or_else(|| J::String(plain.to_string())),
+        PlainType::Float => plain
+            .replace('_', "")
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(J::Number)
+            .unwrap_or_else(|| J::String(plain.to_string())),
+        PlainType::Str => J::String(plain.to_string()),
     }
 }
 
@@ -372,7 +412,14 @@ pub fn plain_type(s: &str) -> PlainType {
 }
 
 fn parse_int(s: &str) -> Option<i64> {
-    let t = s.replace('_', "");
+    if !s.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+') {
+        return None;
+    }
+    let t = if s.contains('_') {
+        std::borrow::Cow::Owned(s.replace('_', ""))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    };
     let (neg, body) = match t.strip_prefix('-') {
         Some(b) => (true, b),
         None => (false, t.strip_prefix('+').unwrap_or(&t)),
@@ -395,8 +442,10 @@ fn parse_int(s: &str) -> Option<i64> {
 }
 
 fn is_float(s: &str) -> bool {
-    let lower = s.to_ascii_lowercase();
-    if matches!(lower.as_str(), ".inf" | "+.inf" | "-.inf" | ".nan") {
+    if [".inf", "+.inf", "-.inf", ".nan"]
+        .iter()
+        .any(|x| s.eq_ignore_ascii_case(x))
+    {
         return true;
     }
     let b = s.strip_prefix(['-', '+']).unwrap_or(s);
@@ -504,10 +553,13 @@ struct Open {
     meta: Meta,
 }
 
+/// Children of the open collections live in two shared stacks (`first` is where a
+/// collection's children start), so each finished collection is one exact-size
+/// allocation: no `Vec` growth, no shrinking copy.
 enum Frame {
     Map {
         open: Open,
-        entries: Vec<Entry>,
+        first: usize,
         pending_key: Option<Node>,
         /// Keys seen so far, built once the mapping is large (duplicate detection
         /// must not be quadratic: 20,000 keys took 30 s with a linear scan).
@@ -515,7 +567,7 @@ enum Frame {
     },
     Seq {
         open: Open,
-        items: Vec<Node>,
+        first: usize,
     },
 }
 
@@ -537,6 +589,8 @@ pub fn parse_document(
     let mut parser = Parser::new_from_str(text);
     let mut cursor = ByteCursor::new(text);
     let mut stack: Vec<Frame> = Vec::new();
+    let mut entry_stack: Vec<Entry> = Vec::new();
+    let mut item_stack: Vec<Node> = Vec::new();
     let mut parsed = Parsed::default();
     let mut aliases = 0usize;
     let mut done = false;
@@ -610,11 +664,7 @@ pub fn parse_document(
                     }
                 }
                 Some(node(
-                    Value::Scalar {
-                        text: value.into_owned().into_boxed_str(),
-                        style,
-                        meta: Meta::new(false, tag.is_some(), anchor > 0),
-                    },
+                    Value::scalar(&value, style, Meta::new(false, tag.is_some(), anchor > 0)),
                     end,
                 ))
             }
@@ -640,14 +690,14 @@ pub fn parse_document(
                 stack.push(if is_map {
                     Frame::Map {
                         open,
-                        entries: Vec::new(),
+                        first: entry_stack.len(),
                         pending_key: None,
                         seen: None,
                     }
                 } else {
                     Frame::Seq {
                         open,
-                        items: Vec::new(),
+                        first: item_stack.len(),
                     }
                 });
                 None
@@ -670,22 +720,22 @@ pub fn parse_document(
                     }
                 };
                 match stack.pop() {
-                    Some(Frame::Map { open, entries, .. }) => {
+                    Some(Frame::Map { open, first, .. }) => {
                         let meta = open.meta;
                         Some(finish(
                             open,
                             Value::Map {
-                                entries: entries.into_boxed_slice(),
+                                entries: entry_stack.drain(first..).collect(),
                                 meta,
                             },
                         ))
                     }
-                    Some(Frame::Seq { open, items }) => {
+                    Some(Frame::Seq { open, first }) => {
                         let meta = open.meta;
                         Some(finish(
                             open,
                             Value::Seq {
-                                items: items.into_boxed_slice(),
+                                items: item_stack.drain(first..).collect(),
                                 meta,
                             },
                         ))
@@ -701,19 +751,20 @@ pub fn parse_document(
                         parsed.root = Some(node);
                     }
                 }
-                Some(Frame::Seq { open, items }) => {
+                Some(Frame::Seq { open, .. }) => {
                     open.end = open.end.max(node.end());
-                    items.push(node);
+                    item_stack.push(node);
                 }
                 Some(Frame::Map {
                     open,
-                    entries,
+                    first,
                     pending_key,
                     seen,
                 }) => match pending_key.take() {
                     None => *pending_key = Some(node),
                     Some(key) => {
                         open.end = open.end.max(node.end());
+                        let entries = &entry_stack[*first..];
                         if let Some(k) = key.as_str() {
                             const SMALL: usize = 16;
                             let duplicate = if entries.len() < SMALL {
@@ -736,7 +787,7 @@ pub fn parse_document(
                                 });
                             }
                         }
-                        entries.push(Entry { key, value: node });
+                        entry_stack.push(Entry { key, value: node });
                     }
                 },
             }
@@ -806,6 +857,33 @@ mod tests {
     fn nodes_stay_compact() {
         assert!(std::mem::size_of::<Node>() <= 40);
         assert!(std::mem::size_of::<Entry>() <= 80);
+    }
+
+    #[test]
+    fn short_and_long_scalars_read_the_same() {
+        let short = "a".repeat(SHORT_SCALAR);
+        let long = "b".repeat(SHORT_SCALAR + 1);
+        let t = format!("{short}: {long}\nk: \"é€😀\"\nn: 0x1F\nu: _1\ns: !!str 3\n");
+        let root = parse_document(&t, 64, 10).unwrap().root.unwrap();
+        assert_eq!(root.get(&short).and_then(Node::as_str), Some(long.as_str()));
+        assert!(matches!(
+            root.entries()[0].key.value,
+            Value::ShortScalar { .. }
+        ));
+        assert!(matches!(
+            root.entries()[0].value.value,
+            Value::Scalar { .. }
+        ));
+        let k = root.get("k").unwrap();
+        assert_eq!(
+            (k.as_str(), k.style()),
+            (Some("é€😀"), Some(Style::DoubleQuoted))
+        );
+        assert_eq!(root.get("n").unwrap().as_i64(), Some(31));
+        assert!(root.get("u").unwrap().is_string());
+        let s = root.get("s").unwrap();
+        assert!(!s.is_string() && s.meta().tagged());
+        assert_eq!(to_json(s), serde_json::json!("3"));
     }
 
     #[test]
