@@ -744,6 +744,12 @@ pub fn emit(ctx: &mut Context) {
                 Out::map().s("name", format!("{name}-auth")).build(),
             );
         }
+        // §3.2: what fluxd skipped or ignored under these paths (with the defaults).
+        if let Some(lines) = ctx.discovery.ignore_lines(&d.git_paths) {
+            let mut block = vec!["|".to_string()];
+            block.extend(lines.iter().map(|l| format!("    {l}")));
+            spec = spec.kv("ignore", Out::Raw(crate::yaml::raw::RawText::Inline(block)));
+        }
         if url.ssh {
             findings.push(at(Code::SSH_SECRET_REQUIRED, format!(
                 "Secret flux-system/{name}-auth needs `identity` (the deploy key from Secret {}/{}) plus `known_hosts`{}",

@@ -11,6 +11,7 @@ pub mod charts;
 pub mod classify;
 pub mod codes;
 pub mod daemon;
+pub mod discovery;
 pub mod emit;
 pub mod helm3_on_v1;
 pub mod helmrelease;

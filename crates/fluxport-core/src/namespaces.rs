@@ -4,6 +4,7 @@
 //! sync root, and only when the fallback is not `default` (where v2 lands them anyway).
 
 use crate::classify::DocKind;
+use crate::load::LoadedFile;
 use crate::pipeline::Context;
 use crate::report::Finding;
 use crate::text::TextEdit;
@@ -90,15 +91,12 @@ pub const NAMESPACED: &[&str] = &[
     "FluxHelmRelease",
 ];
 
-pub fn apply(ctx: &mut Context, opts: &Options) {
-    let fallback = opts.default_namespace.clone();
-    if fallback.is_empty() || fallback == "default" {
-        return;
-    }
-    // CRDs in the input: kind → namespaced?
+/// The kinds defined by CustomResourceDefinitions in the input: (cluster-scoped,
+/// namespaced), from `spec.scope` (absent = namespaced, the CRD default).
+pub fn crd_scopes(files: &[LoadedFile]) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut crd_cluster = BTreeSet::new();
     let mut crd_ns = BTreeSet::new();
-    for f in &ctx.files {
+    for f in files {
         for d in &f.docs {
             let Some(root) = d.root() else { continue };
             if !matches!(&d.kind, DocKind::Object { kind, .. } if kind == "CustomResourceDefinition")
@@ -115,6 +113,15 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
             };
         }
     }
+    (crd_cluster, crd_ns)
+}
+
+pub fn apply(ctx: &mut Context, opts: &Options) {
+    let fallback = opts.default_namespace.clone();
+    if fallback.is_empty() || fallback == "default" {
+        return;
+    }
+    let (crd_cluster, crd_ns) = crd_scopes(&ctx.files);
     let mut findings = Vec::new();
     for (fi, f) in ctx.files.iter().enumerate() {
         if f.untouchable || !ctx.roots.iter().any(|r| r.covers(&f.path)) {

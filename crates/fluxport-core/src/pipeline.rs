@@ -1,5 +1,6 @@
 //! Runs the stages in order over a shared [`Context`]:
-//! load → classify → plan (roots, sources) → convert (HelmReleases) → emit → report.
+//! load → classify → plan (roots, sources) → discovery (what each path applies) →
+//! convert (HelmReleases) → emit → report.
 
 use crate::classify::DocKind;
 use crate::helmrelease::{self, DocRef, V1Release};
@@ -37,6 +38,8 @@ pub struct Context<'o> {
     /// Flux v1 daemons found in the input (or given as options).
     pub daemons: Vec<crate::daemon::Daemon>,
     pub helm_operator: Option<crate::daemon::HelmOperator>,
+    /// What manifest discovery found (chart dirs, non-manifest YAML, generator dirs).
+    pub discovery: crate::discovery::Discovery,
 }
 
 /// A document's location, for findings and copies.
@@ -140,8 +143,12 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     if options.target == crate::Target::Helm3OnFluxV1 {
         crate::helm3_on_v1::apply(&mut ctx, &effective);
     } else {
+        // Stages that fill `ctx.discovery.generator_dirs` (.flux.yaml) run before this.
+        crate::discovery::scan(&mut ctx, &effective);
         convert_helm_releases(&mut ctx, &effective);
         crate::daemon::emit(&mut ctx);
+        // Last: every generated file exists now.
+        crate::discovery::link_new_files(&mut ctx);
     }
     emit(ctx)
 }
@@ -202,6 +209,7 @@ fn load_all<'o>(inputs: &[InputFile], options: &'o Options) -> Context<'o> {
         releases: Vec::new(),
         daemons: Vec::new(),
         helm_operator: None,
+        discovery: Default::default(),
     }
 }
 

@@ -248,3 +248,151 @@ fn corpus_example_repos() {
         }
     }
 }
+
+fn discovery_fixture() -> Vec<InputFile> {
+    read_dir_inputs(&repo_root().join("tests/fixtures/repo-discovery"))
+}
+
+fn findings_of<'a>(
+    conv: &'a fluxport_core::Conversion,
+    code: &str,
+) -> Vec<&'a fluxport_core::Finding> {
+    conv.report
+        .findings
+        .iter()
+        .filter(|f| f.code.as_str() == code)
+        .collect()
+}
+
+/// MAPPING.md §3.1, §3.2, §3.5: chart dirs and non-manifest YAML ignored (with the
+/// source-controller defaults kept), stray kustomizations, generated files listed in
+/// the kustomization, SOPS-encrypted documents, duplicates across sync paths.
+#[test]
+fn repo_discovery_fixups() {
+    let inputs = discovery_fixture();
+    let conv = convert(&inputs, &Options::default());
+    let errs = Schemas::load().check_conversion(&conv);
+    assert!(errs.is_empty(), "{errs:#?}");
+
+    // spec.ignore: every default, then the chart dir and the values file.
+    let sync = out(&conv, "flux-system/fluxport-sync.yaml");
+    let objs = docs(sync.text());
+    let repo = object(&objs, "GitRepository", "shop");
+    let ignore: Vec<&str> = repo["spec"]["ignore"].as_str().unwrap().lines().collect();
+    for d in [
+        "*.jpg",
+        "*.tar.gz",
+        "*.zip",
+        ".github/",
+        ".circleci/",
+        ".travis.yml",
+        ".gitlab-ci.yml",
+        "cloudbuild.yaml",
+        "**/.goreleaser.yml",
+        "**/.sops.yaml",
+        "**/.flux.yaml",
+    ] {
+        assert!(ignore.contains(&d), "default {d} missing: {ignore:?}");
+    }
+    assert!(ignore.contains(&"/apps/charts/shop/"), "{ignore:?}");
+    assert!(
+        ignore.contains(&"/apps/values/prod-values.yaml"),
+        "{ignore:?}"
+    );
+    assert!(!ignore
+        .iter()
+        .any(|l| l.contains("gitlab-ci") && l.starts_with('/')));
+
+    let chart = findings_of(&conv, "CHART_DIR_IN_PATH");
+    assert_eq!(chart.len(), 1, "{chart:?}");
+    assert_eq!(chart[0].file, "apps/charts/shop/Chart.yaml");
+
+    // Only the values file is non-manifest (CI file: default-ignored; chart: ignored).
+    let nm: Vec<&str> = findings_of(&conv, "NON_MANIFEST_YAML")
+        .iter()
+        .map(|f| f.file.as_str())
+        .collect();
+    assert_eq!(nm, vec!["apps/values/prod-values.yaml"]);
+
+    // Stray kustomizations: the objects that would stop being applied are named.
+    let stray = findings_of(&conv, "STRAY_KUSTOMIZATION");
+    assert_eq!(stray.len(), 2, "{stray:?}");
+    let apps = stray
+        .iter()
+        .find(|f| f.file == "apps/kustomization.yaml")
+        .unwrap();
+    assert!(
+        apps.message.contains("`apps/backend.yaml`"),
+        "{}",
+        apps.message
+    );
+    assert!(
+        apps.message.contains("`apps/namespace.yaml`"),
+        "{}",
+        apps.message
+    );
+    assert!(!apps.message.contains("frontend"), "{}", apps.message);
+    assert!(!apps.message.contains("charts/shop"), "{}", apps.message);
+    let sub = stray
+        .iter()
+        .find(|f| f.file == "infra/sub/kustomization.yaml")
+        .unwrap();
+    assert!(sub.message.contains("transformers"), "{}", sub.message);
+
+    // Generated files added to the kustomization of their directory: one line each.
+    assert!(conv.file("apps/fluxport-sources.yaml").is_some());
+    assert!(conv.file("apps/fluxport-image-automation.yaml").is_some());
+    assert_eq!(
+        out(&conv, "apps/kustomization.yaml").text(),
+        "# Left over from an experiment; fluxd never used it (no .flux.yaml).\napiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - frontend.yaml # the web tier\n  - redis.yaml\n  - fluxport-image-automation.yaml\n  - fluxport-sources.yaml\n"
+    );
+
+    // SOPS: an error at the encrypted kind, the file untouched.
+    let sops = findings_of(&conv, "SOPS_FULLY_ENCRYPTED");
+    assert_eq!(sops.len(), 1);
+    assert_eq!(
+        (sops[0].file.as_str(), sops[0].line),
+        ("infra/db-secret.yaml", 2)
+    );
+    assert_eq!(
+        out(&conv, "infra/db-secret.yaml").status,
+        FileStatus::Unchanged
+    );
+
+    // The Namespace in both git paths of the daemon.
+    let dup = findings_of(&conv, "DUPLICATE_ACROSS_PATHS");
+    assert_eq!(dup.len(), 1, "{dup:?}");
+    assert!(
+        dup[0].message.contains("apps/namespace.yaml")
+            && dup[0].message.contains("infra/namespace.yaml"),
+        "{}",
+        dup[0].message
+    );
+
+    let changed = changed_on_reconversion(&conv, &Options::default());
+    assert!(changed.is_empty(), "changed on the second run: {changed:?}");
+}
+
+/// Without a daemon no GitRepository is written: the ignore lines are in the fix.
+#[test]
+fn repo_discovery_without_daemon_reports_ignore_lines() {
+    let inputs: Vec<InputFile> = discovery_fixture()
+        .into_iter()
+        .filter(|f| !f.path.starts_with("flux/"))
+        .collect();
+    let conv = convert(&inputs, &Options::default());
+    assert!(!conv
+        .files
+        .iter()
+        .any(|f| f.path.starts_with("flux-system/")));
+    let chart = findings_of(&conv, "CHART_DIR_IN_PATH");
+    assert_eq!(chart.len(), 1);
+    assert!(
+        chart[0].fix.contains("`/apps/charts/shop/`"),
+        "{}",
+        chart[0].fix
+    );
+    assert!(chart[0].fix.contains("`**/.flux.yaml`"), "{}", chart[0].fix);
+    // One root (the whole input): nothing is duplicated across paths.
+    assert!(findings_of(&conv, "DUPLICATE_ACROSS_PATHS").is_empty());
+}
