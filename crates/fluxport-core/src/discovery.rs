@@ -5,7 +5,10 @@
 //!   under a sync path: fluxd skipped them, v2 would apply their templates → an ignore
 //!   pattern in the daemon GitRepository's `spec.ignore` (CHART_DIR_IN_PATH).
 //! * YAML files that are not Kubernetes objects: v2 fails on them → an ignore pattern
-//!   (NON_MANIFEST_YAML).
+//!   (NON_MANIFEST_YAML; not for a one-file input such as a paste).
+//! * Neither is needed below a directory with a kustomization: kustomize-controller
+//!   does not scan it (`fluxcd/pkg:kustomize/kustomize_generator.go#generateKustomization`
+//!   adds such a directory as one resource), and the kustomization may read those files.
 //! * Whenever `spec.ignore` is written it repeats source-controller's default list,
 //!   which setting `spec.ignore` drops ([`DEFAULT_IGNORE`]).
 //! * `kustomization.yaml` files no `.flux.yaml` generator used: v2 applies only what they
@@ -313,16 +316,43 @@ pub fn scan(ctx: &mut Context, opts: &Options) {
         .collect();
     let has_repo = |file: &str| repo_paths.iter().any(|p| file.starts_with(p.as_str()));
 
+    // A one-file input (paste, stdin) is a snippet, not a repository: a values file
+    // pasted alone is not reported as a file to ignore.
+    let repo_mode = ctx.files.len() > 1;
     // §3.2 rule 1: chart directories.
     let charts = chart_dirs(&ctx.files);
     let in_chart = |file: &str| {
         let i = charts.partition_point(|c| c.as_str() <= file);
         i > 0 && file.starts_with(charts[i - 1].as_str())
     };
+    // Directories (at or below a sync path) with a kustomization: kustomize-controller
+    // reads what is below them only when the kustomization names it, so nothing there
+    // needs ignoring, and ignoring could break a reference (helmCharts values, patches).
+    let kustomization_dirs: BTreeSet<&str> = ctx
+        .files
+        .iter()
+        .filter(|f| is_kustomization_file(&f.path))
+        .map(|f| dir_of(&f.path))
+        .filter(|d| in_sync_path(d))
+        .collect();
+    let kustomized = |path: &str| {
+        let mut p = path.trim_end_matches('/');
+        while !p.is_empty() {
+            let d = dir_of(p);
+            if kustomization_dirs.contains(d) {
+                return true;
+            }
+            p = d.trim_end_matches('/');
+        }
+        false
+    };
     for c in &charts {
         let Some(p) = paths.iter().find(|p| c.starts_with(**p)) else {
             continue;
         };
+        if kustomized(c) {
+            continue;
+        }
         let pattern = ignore_pattern(c).unwrap_or_default();
         let chart_file = format!("{c}Chart.yaml");
         let mut f = Finding::new(
@@ -371,7 +401,11 @@ pub fn scan(ctx: &mut Context, opts: &Options) {
             continue;
         }
         // §3.2 rule 3: YAML that is not a manifest.
-        if f.kind == crate::load::FileKind::Yaml
+        if repo_mode
+            && !kustomized(&f.path)
+            && f.kind == crate::load::FileKind::Yaml
+            // The generator scans `.yaml`/`.yml` (case-sensitive `filepath.Ext`).
+            && (f.path.ends_with(".yaml") || f.path.ends_with(".yml"))
             && !is_kustomization_file(&f.path)
             && !default_ignored(&f.path)
         {
