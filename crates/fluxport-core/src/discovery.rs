@@ -311,7 +311,12 @@ pub fn scan(ctx: &mut Context, opts: &Options) {
     let repo_paths: Vec<String> = ctx
         .daemons
         .iter()
-        .filter(|d| d.git_url.is_some())
+        .filter(|d| {
+            d.git_url
+                .as_deref()
+                .and_then(crate::naming::normalize_git_url)
+                .is_some()
+        })
         .flat_map(|d| d.git_paths.iter().map(|p| normalize_dir(p)))
         .collect();
     let has_repo = |file: &str| repo_paths.iter().any(|p| file.starts_with(p.as_str()));
@@ -630,11 +635,15 @@ pub fn link_new_files(ctx: &mut Context) {
             .iter()
             .find_map(|n| by_path.get(format!("{dir}{n}").as_str()).copied())
     };
-    let paths: BTreeSet<&str> = ctx
-        .roots
-        .iter()
-        .flat_map(|r| r.paths.iter().map(String::as_str))
-        .collect();
+    // Generated directory → the sync paths of the roots whose files go there (each
+    // generated file serves the roots it was placed for, not every root covering it).
+    let mut owners: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for (ri, r) in ctx.roots.iter().enumerate() {
+        owners
+            .entry(crate::plan::sources_dir(&ctx.roots, ri))
+            .or_default()
+            .extend(r.paths.iter().map(String::as_str));
+    }
     // kustomization file → names to add (in order).
     let mut add: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let mut findings = Vec::new();
@@ -644,6 +653,9 @@ pub fn link_new_files(ctx: &mut Context) {
         }
         let new_dir = dir_of(new);
         let mut reported = BTreeSet::new();
+        let Some(paths) = owners.get(new_dir) else {
+            continue;
+        };
         for p in paths.iter().filter(|p| new.starts_with(**p)) {
             // Each kustomization from the sync path down to the file's directory must
             // name the next step towards the file.
@@ -734,7 +746,7 @@ pub fn resources_edit(f: &LoadedFile, names: &[String]) -> Option<TextEdit> {
             if chunk.as_bytes().get(close) != Some(&b']') {
                 return None;
             }
-            let before = chunk[seq.start + 1..close].trim_end();
+            let before = chunk.get(seq.start + 1..close)?.trim_end();
             let sep = if seq.items().is_empty() {
                 ""
             } else if before.ends_with(',') {
@@ -873,5 +885,162 @@ mod tests {
         assert!(l.contains(&"/apps/chart/".to_string()));
         assert!(l.contains(&"/apps/values.yaml".to_string()));
         assert!(!l.contains(&"/other/chart/".to_string()));
+    }
+
+    fn run(files: &[(&str, &str)], sync_paths: &[&str]) -> crate::Conversion {
+        let inputs: Vec<InputFile> = files.iter().map(|(p, t)| InputFile::new(*p, *t)).collect();
+        let opts = crate::Options {
+            sync_paths: sync_paths.iter().map(|s| s.to_string()).collect(),
+            ..crate::Options::default()
+        };
+        crate::convert(&inputs, &opts)
+    }
+
+    fn codes(c: &crate::Conversion, code: Code) -> Vec<(String, usize)> {
+        c.report
+            .findings
+            .iter()
+            .filter(|f| f.code == code)
+            .map(|f| (f.file.clone(), f.line))
+            .collect()
+    }
+
+    const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: a\n";
+    const HR: &str = "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata:\n  name: r\n  namespace: a\nspec:\n  helmVersion: v3\n  chart:\n    repository: https://charts.example.com\n    name: r\n    version: 1.0.0\n";
+
+    #[test]
+    fn duplicates_only_within_one_daemon() {
+        // Two daemons (clusters) with the same object: fine.
+        let c = run(&[("a/cm.yaml", CM), ("b/cm.yaml", CM)], &["a", "b"]);
+        assert!(codes(&c, Code::DUPLICATE_ACROSS_PATHS).is_empty());
+        // One daemon, two paths: an error at the second file.
+        let c = run(&[("a/cm.yaml", CM), ("b/cm.yaml", CM)], &["a,b"]);
+        assert_eq!(
+            codes(&c, Code::DUPLICATE_ACROSS_PATHS),
+            vec![("b/cm.yaml".to_string(), 4)]
+        );
+        // Overlapping paths: one file applied by two Kustomizations.
+        let c = run(&[("a/sub/cm.yaml", CM)], &["a,a/sub"]);
+        assert_eq!(codes(&c, Code::DUPLICATE_ACROSS_PATHS).len(), 1);
+        // Same name, other namespace or kind: different objects.
+        let other = CM.replace("namespace: a", "namespace: b");
+        let c = run(&[("a/cm.yaml", CM), ("b/cm.yaml", &other)], &["a,b"]);
+        assert!(codes(&c, Code::DUPLICATE_ACROSS_PATHS).is_empty());
+    }
+
+    #[test]
+    fn sops_document_is_untouched_and_reported() {
+        let t = "apiVersion: ENC[AES256_GCM,data:x]\nkind: ENC[AES256_GCM,data:y]\nmetadata:\n    name: ENC[AES256_GCM,data:z]\n";
+        let inputs = vec![InputFile::new("s.yaml", t), InputFile::new("cm.yaml", CM)];
+        let opts = crate::Options {
+            default_namespace: "apps".into(),
+            ..crate::Options::default()
+        };
+        let c = crate::convert(&inputs, &opts);
+        assert_eq!(
+            codes(&c, Code::SOPS_FULLY_ENCRYPTED),
+            vec![("s.yaml".to_string(), 2)]
+        );
+        assert!(codes(&c, Code::UNKNOWN_SCOPE).is_empty());
+        assert_eq!(
+            c.file("s.yaml").unwrap().status,
+            crate::FileStatus::Unchanged
+        );
+    }
+
+    #[test]
+    fn non_manifest_needs_a_repository() {
+        let values = "replicas: 2\n";
+        let c = run(&[("values.yaml", values)], &[]);
+        assert!(
+            codes(&c, Code::NON_MANIFEST_YAML).is_empty(),
+            "a paste is a snippet"
+        );
+        let c = run(&[("values.yaml", values), ("cm.yaml", CM)], &[]);
+        assert_eq!(
+            codes(&c, Code::NON_MANIFEST_YAML),
+            vec![("values.yaml".to_string(), 1)]
+        );
+        // Outside every sync path, or below a kustomization: not scanned by v2.
+        let c = run(&[("x/values.yaml", values), ("a/cm.yaml", CM)], &["a"]);
+        assert!(codes(&c, Code::NON_MANIFEST_YAML).is_empty());
+        let k = "resources: [cm.yaml]\n";
+        let c = run(
+            &[
+                ("a/k/values.yaml", values),
+                ("a/k/kustomization.yaml", k),
+                ("a/k/cm.yaml", CM),
+            ],
+            &["a"],
+        );
+        assert!(codes(&c, Code::NON_MANIFEST_YAML).is_empty());
+    }
+
+    #[test]
+    fn generated_file_listed_only_for_its_own_root() {
+        // Root "." has a kustomization that does not list apps/; root "apps" owns
+        // apps/fluxport-sources.yaml and has no kustomization: nothing reported about
+        // it. Root "." gets its own sources file, listed in its kustomization.
+        let k = "resources:\n- other.yaml\n";
+        let c = run(
+            &[
+                ("kustomization.yaml", k),
+                ("other.yaml", CM),
+                ("apps/hr.yaml", HR),
+            ],
+            &[".", "apps"],
+        );
+        assert!(c.file("apps/fluxport-sources.yaml").is_some());
+        assert!(c.file("fluxport-sources.yaml").is_some());
+        assert_eq!(
+            c.file("kustomization.yaml").unwrap().text(),
+            "resources:\n- other.yaml\n- fluxport-sources.yaml\n"
+        );
+        assert!(!c
+            .report
+            .findings
+            .iter()
+            .any(|f| f.message.contains("generated")));
+        // Flow style list at the owning path: one entry added.
+        let c = run(
+            &[
+                ("apps/kustomization.yaml", "resources: [hr.yaml]\n"),
+                ("apps/hr.yaml", HR),
+            ],
+            &["apps"],
+        );
+        assert_eq!(
+            c.file("apps/kustomization.yaml").unwrap().text(),
+            "resources: [hr.yaml, fluxport-sources.yaml]\n"
+        );
+    }
+
+    #[test]
+    fn unusual_kustomization_is_reported_not_edited() {
+        let k = "resources:\n";
+        let c = run(
+            &[("apps/kustomization.yaml", k), ("apps/hr.yaml", HR)],
+            &["apps"],
+        );
+        assert_eq!(c.file("apps/kustomization.yaml").unwrap().text(), k);
+        assert!(c
+            .report
+            .findings
+            .iter()
+            .any(|f| f.code == Code::STRAY_KUSTOMIZATION
+                && f.message.contains("could not add `fluxport-sources.yaml`")));
+    }
+
+    #[test]
+    fn chart_dirs_outermost_with_values() {
+        let f = |p: &str| load(p, "a: 1\n");
+        let files = vec![
+            f("a/Chart.yaml"),
+            f("a/values.yaml"),
+            f("a/charts/b/Chart.yaml"),
+            f("a/charts/b/values.yaml"),
+            f("c/Chart.yaml"),
+        ];
+        assert_eq!(chart_dirs(&files), vec!["a/".to_string()]);
     }
 }
