@@ -1,7 +1,9 @@
-//! Namespace fallback (MAPPING.md §3.3): fluxd put namespaced objects without
-//! `metadata.namespace` into `--k8s-default-namespace`; v2 does not, so the fallback is
-//! written into the files (one inserted line after `metadata.name`). Only for files in a
-//! sync root, and only when the fallback is not `default` (where v2 lands them anyway).
+//! Namespace fallback (MAPPING.md §3.3, EXAMPLES.md E14): fluxd put namespaced objects
+//! without `metadata.namespace` into `--k8s-default-namespace` (else `default`); v2
+//! applies with server-side apply and fails the whole Kustomization on such an object
+//! ("namespace not specified", `fluxcd/pkg:ssa/errors/errors.go#DryRunErr.Error`), so
+//! the fallback is written into the files (one inserted line after `metadata.name`),
+//! `default` included. Only for files in a sync root.
 
 use crate::classify::DocKind;
 use crate::load::LoadedFile;
@@ -118,7 +120,7 @@ pub fn crd_scopes(files: &[LoadedFile]) -> (BTreeSet<String>, BTreeSet<String>) 
 
 pub fn apply(ctx: &mut Context, opts: &Options) {
     let fallback = opts.default_namespace.clone();
-    if fallback.is_empty() || fallback == "default" {
+    if fallback.is_empty() {
         return;
     }
     let (crd_cluster, crd_ns) = crd_scopes(&ctx.files);
