@@ -203,22 +203,34 @@ fn resolve(dir: &str, rel: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-/// Every path a kustomization names (resources, bases, components, crds, patch
-/// files), resolved against its directory.
-fn kustomization_refs(root: &Node, dir: &str) -> BTreeSet<String> {
+/// Which paths of a kustomization to collect.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Refs {
+    /// Everything it names (resources, bases, components, crds and patch files).
+    All,
+    /// Only patch files (their content is a patch, not an object to apply).
+    Patches,
+}
+
+/// The paths a kustomization names, resolved against its directory.
+fn kustomization_refs(root: &Node, dir: &str, which: Refs) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     let mut add = |n: &Node| {
         if let Some(r) = n.as_str().and_then(|s| resolve(dir, s)) {
             out.insert(r);
         }
     };
-    for key in [
-        "resources",
-        "bases",
-        "components",
-        "crds",
-        "patchesStrategicMerge",
-    ] {
+    let lists: &[&str] = match which {
+        Refs::All => &[
+            "resources",
+            "bases",
+            "components",
+            "crds",
+            "patchesStrategicMerge",
+        ],
+        Refs::Patches => &["patchesStrategicMerge"],
+    };
+    for key in lists {
         if let Some(seq) = root.get(key) {
             seq.items().iter().for_each(&mut add);
         }
@@ -229,6 +241,39 @@ fn kustomization_refs(root: &Node, dir: &str) -> BTreeSet<String> {
                 if let Some(p) = item.get("path") {
                     add(p);
                 }
+            }
+        }
+    }
+    out
+}
+
+/// Files fluxd never applied as they are, so no per-object fix-up (such as the §3.3
+/// fallback namespace) may be written into them: files under a sync path that a
+/// `.flux.yaml` at that path or above governs (its generators produced what was applied,
+/// §3.6; only when manifest generation was on, or no daemon is known), and files a
+/// kustomization names as patches (a namespace would retarget the patch).
+pub fn not_applied_as_is(ctx: &Context) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let generation = ctx.daemons.is_empty() || ctx.daemons.iter().any(|d| d.manifest_generation);
+    let flux_dirs: BTreeSet<&str> = ctx
+        .files
+        .iter()
+        .filter(|f| base_of(&f.path) == ".flux.yaml")
+        .map(|f| dir_of(&f.path))
+        .collect();
+    let governed: Vec<&str> = ctx
+        .roots
+        .iter()
+        .flat_map(|r| r.paths.iter().map(String::as_str))
+        .filter(|p| generation && flux_dirs.iter().any(|d| p.starts_with(d)))
+        .collect();
+    for f in &ctx.files {
+        if governed.iter().any(|p| f.path.starts_with(p)) {
+            out.insert(f.path.clone());
+        }
+        if is_kustomization_file(&f.path) {
+            if let Some((_, r)) = first_root(f).filter(|(_, r)| r.is_map()) {
+                out.extend(kustomization_refs(r, dir_of(&f.path), Refs::Patches));
             }
         }
     }
@@ -463,7 +508,10 @@ fn stray_finding(files: &[LoadedFile], fi: usize, in_chart: &dyn Fn(&str) -> boo
     let dir = dir_of(&f.path);
     let parsed = first_root(f).filter(|(_, r)| r.is_map());
     let (line, refs) = match parsed {
-        Some((di, r)) => (r.line + f.docs[di].line_offset, kustomization_refs(r, dir)),
+        Some((di, r)) => (
+            r.line + f.docs[di].line_offset,
+            kustomization_refs(r, dir, Refs::All),
+        ),
         None => (0, BTreeSet::new()),
     };
     // The files under the directory (contiguous in path order) holding objects.
@@ -677,7 +725,7 @@ pub fn link_new_files(ctx: &mut Context) {
                 let kf = &ctx.files[ki];
                 let refs = first_root(kf)
                     .filter(|(_, r)| r.is_map())
-                    .map(|(_, r)| kustomization_refs(r, dir));
+                    .map(|(_, r)| kustomization_refs(r, dir, Refs::All));
                 if refs.as_ref().is_some_and(|r| r.contains(next)) {
                     continue;
                 }
@@ -1029,6 +1077,35 @@ mod tests {
             .iter()
             .any(|f| f.code == Code::STRAY_KUSTOMIZATION
                 && f.message.contains("could not add `fluxport-sources.yaml`")));
+    }
+
+    #[test]
+    fn fallback_namespace_only_where_fluxd_applied_files_as_they_are() {
+        let no_ns = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n";
+        let with_ns =
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: default\n";
+        // A kustomize patch keeps its target; the resource gets the namespace.
+        let k = "resources:\n- cm.yaml\npatchesStrategicMerge:\n- patch.yaml\n";
+        let c = run(
+            &[
+                ("k/kustomization.yaml", k),
+                ("k/cm.yaml", no_ns),
+                ("k/patch.yaml", no_ns),
+            ],
+            &[],
+        );
+        assert_eq!(c.file("k/cm.yaml").unwrap().text(), with_ns);
+        assert_eq!(c.file("k/patch.yaml").unwrap().text(), no_ns);
+        // A .flux.yaml at the sync path (or above) generated what fluxd applied.
+        let flux = "version: 1\ncommandUpdated:\n  generators:\n  - command: kustomize build .\n";
+        let c = run(&[(".flux.yaml", flux), ("apps/cm.yaml", no_ns)], &["apps"]);
+        assert_eq!(c.file("apps/cm.yaml").unwrap().text(), no_ns);
+        // ... but not one below the sync path (fluxd looks at the path and its parents).
+        let c = run(
+            &[("apps/x/.flux.yaml", flux), ("apps/cm.yaml", no_ns)],
+            &["apps"],
+        );
+        assert_eq!(c.file("apps/cm.yaml").unwrap().text(), with_ns);
     }
 
     #[test]

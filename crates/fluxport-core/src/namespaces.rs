@@ -3,7 +3,8 @@
 //! applies with server-side apply and fails the whole Kustomization on such an object
 //! ("namespace not specified", `fluxcd/pkg:ssa/errors/errors.go#DryRunErr.Error`), so
 //! the fallback is written into the files (one inserted line after `metadata.name`),
-//! `default` included. Only for files in a sync root.
+//! `default` included. Only for files in a sync root that fluxd applied as they are
+//! (not generator inputs or kustomize patches: `discovery::not_applied_as_is`).
 
 use crate::classify::DocKind;
 use crate::load::LoadedFile;
@@ -124,9 +125,10 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
         return;
     }
     let (crd_cluster, crd_ns) = crd_scopes(&ctx.files);
+    let skip = crate::discovery::not_applied_as_is(ctx);
     let mut findings = Vec::new();
     for (fi, f) in ctx.files.iter().enumerate() {
-        if f.untouchable || !ctx.roots.iter().any(|r| r.covers(&f.path)) {
+        if f.untouchable || !ctx.roots.iter().any(|r| r.covers(&f.path)) || skip.contains(&f.path) {
             continue;
         }
         for d in &f.docs {
