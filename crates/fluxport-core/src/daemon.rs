@@ -126,48 +126,45 @@ impl HelmOperator {
     }
 }
 
-/// The options the HelmRelease conversion uses: the user's options, where a value left
-/// at its built-in default is replaced by the detected helm-operator's setting.
-/// (An option equal to the default counts as "not set by the user".)
+/// The options the HelmRelease conversion uses: the user's options, where a value the
+/// user did not set explicitly (`Options::explicit`) is replaced by the detected
+/// helm-operator's (or fluxd's) setting. Explicit CLI/web options always win.
 pub fn effective_options(ctx: &Context) -> Options {
     let mut o = ctx.opts.clone();
-    let d = Options::default();
     if let Some(op) = &ctx.helm_operator {
-        if o.default_helm_version == d.default_helm_version {
+        if !o.is_explicit("default-helm-version") {
             if let Some(v) = op.default_helm_version() {
                 o.default_helm_version = v;
             }
         }
-        let set = |cur: &mut String, def: &str, v: &Option<String>| {
-            if cur == def {
-                if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
-                    *cur = v.clone();
-                }
+        let detected = [
+            ("chart-sync-interval", &op.charts_sync_interval),
+            ("git-poll-interval", &op.git_poll_interval),
+            ("git-timeout", &op.git_timeout),
+            ("git-default-ref", &op.git_default_ref),
+        ];
+        for (name, v) in detected {
+            let Some(v) = v.as_ref().filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            if o.is_explicit(name) {
+                continue;
             }
-        };
-        set(
-            &mut o.chart_sync_interval,
-            &d.chart_sync_interval,
-            &op.charts_sync_interval,
-        );
-        set(
-            &mut o.git_poll_interval,
-            &d.git_poll_interval,
-            &op.git_poll_interval,
-        );
-        set(&mut o.git_timeout, &d.git_timeout, &op.git_timeout);
-        set(
-            &mut o.git_default_ref,
-            &d.git_default_ref,
-            &op.git_default_ref,
-        );
+            let slot = match name {
+                "chart-sync-interval" => &mut o.chart_sync_interval,
+                "git-poll-interval" => &mut o.git_poll_interval,
+                "git-timeout" => &mut o.git_timeout,
+                _ => &mut o.git_default_ref,
+            };
+            *slot = v.clone();
+        }
     }
     if o.git_url.is_none() {
         if let Some(url) = ctx.daemons.iter().find_map(|d| d.git_url.clone()) {
             o.git_url = Some(url);
         }
     }
-    if o.default_namespace == d.default_namespace {
+    if !o.is_explicit("default-namespace") {
         if let Some(ns) = ctx
             .daemons
             .iter()
