@@ -203,6 +203,30 @@ codes! {
     UPDATER_UNSUPPORTED = Warning, "§3.6",
         "A .flux.yaml commandUpdated updater has no v2 equivalent; image updates use markers.",
         "Mark the image fields with `$imagepolicy` markers.";
+    FLUX_YAML = Info, "§3.6",
+        "A .flux.yaml (fluxd manifest generation) was converted: the message says what its generators became for each git path. The file itself stays; source-controller's default ignore list excludes it.",
+        "Nothing to do; delete the .flux.yaml after the cut-over, or list **/.flux.yaml in spec.ignore/.sourceignore if you add either.";
+    FLUX_YAML_INVALID = Error, "§3.6",
+        "fluxd would have rejected this .flux.yaml (not `version: 1`, or not exactly one of commandUpdated/patchUpdated/scanForFiles). No Kustomization was written for the git paths it governs.",
+        "Fix or delete the file, then convert again.";
+    MANIFEST_GENERATION_OFF = Info, "§3.6",
+        "A .flux.yaml governs a git path, but fluxd ran without --manifest-generation=true, so v1 ignored it and applied the plain YAML files. Nothing was converted from it.",
+        "Nothing to do; the file is ignored by source-controller's default ignore list. Delete it if unused.";
+    MANIFEST_GENERATION_UNKNOWN = Warning, "§3.6",
+        "A .flux.yaml governs a git path, but no fluxd manifest in the input says whether --manifest-generation was on. It was converted as if it was on.",
+        "Check the fluxd flags. If manifest generation was off, the Kustomization must cover the plain files of the git path instead (and any kustomization.yaml there becomes active).";
+    FLUX_PATCH_MOVED = Info, "§3.6",
+        "A document of a patchUpdated patchFile was moved into the generator directory's kustomization: remaining fields as a `patches:` entry with an explicit target, image pins as `images:` entries with `$imagepolicy` markers. The message lists every dropped line ($setElementOrder directives, v1 policy annotations). The patch file was deleted.",
+        "Review the kustomization diff.";
+    FLUX_PATCH_NOT_MOVED = Warning, "§3.6",
+        "A patchUpdated patchFile could not be moved into a kustomization (no kustomization file in the input, unreadable, or a flow-style `patches:`/`images:`). v2 does not apply the patch file.",
+        "Add each document as a `patches:` entry with a target (kind/name/namespace) and each image pin as an `images:` entry with a `$imagepolicy` marker by hand.";
+    FLUX_PATCH_AUTOMATION = Warning, "§3.6",
+        "A patchFile document that is not a workload (for example a HelmRelease) carried automation annotations or fields that need a human: no ImagePolicy or marker was written for it.",
+        "Add the ImagePolicy and a `$imagepolicy` marker on the image line of the base object by hand (§4.3), and check the moved patch against the v2 field names.";
+    SOPS_KEY_SECRET = Warning, "§3.5",
+        "The Kustomization decrypts with SOPS: `spec.decryption.secretRef` names a Secret in flux-system that must hold the private key (`*.asc` for PGP, `*.agekey` for age), or the controller must use cloud KMS through workload identity.",
+        "Create the Secret before applying the Kustomization (e.g. `gpg --export-secret-keys --armor <id> | kubectl -n flux-system create secret generic sops-gpg --from-file=sops.asc=/dev/stdin`).";
     NOTIFICATIONS = Info, "§5",
         "fluxd `--connect` (FluxCloud/Weave Cloud events) has no automatic mapping.",
         "Create notification-controller Provider and Alert objects.";

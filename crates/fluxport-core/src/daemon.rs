@@ -718,7 +718,7 @@ pub fn emit(ctx: &mut Context) {
     let several = ctx.daemons.iter().filter(|d| d.git_url.is_some()).count() > 1;
     let mut findings = Vec::new();
     let mut files: Vec<(String, Vec<String>)> = Vec::new();
-    for d in &ctx.daemons {
+    for (di, d) in ctx.daemons.iter().enumerate() {
         let Some(raw) = &d.git_url else { continue };
         let at = |code: Code, msg: String| Finding::new(code, &d.file, 0, 0, msg);
         let Some(url) = naming::normalize_git_url(raw) else {
@@ -774,6 +774,19 @@ pub fn emit(ctx: &mut Context) {
             "\n",
         ));
         for p in &d.git_paths {
+            // `.flux.yaml` (§3.6): the generator decides the path, decryption, or that
+            // no Kustomization can be written.
+            let generated = ctx
+                .flux_yaml
+                .iter()
+                .find(|x| x.daemon == di && x.git_path == crate::plan::normalize_dir(p))
+                .map(|x| &x.outcome);
+            let kpath = match generated {
+                Some(crate::fluxyaml::Outcome::Unsupported) => continue,
+                Some(crate::fluxyaml::Outcome::Kustomize { dir, .. }) => k_path(dir),
+                _ => k_path(p),
+            };
+            let decrypt = d.sops || generated == Some(&crate::fluxyaml::Outcome::Sops);
             let kname = if d.git_paths.len() == 1 {
                 name.clone()
             } else {
@@ -790,7 +803,7 @@ pub fn emit(ctx: &mut Context) {
             let mut spec = Out::map()
                 .s("interval", &d.sync_interval)
                 .s("timeout", &d.sync_timeout)
-                .s("path", k_path(p))
+                .s("path", &kpath)
                 .kv("prune", Out::Bool(d.sync_garbage_collection))
                 .kv(
                     "sourceRef",
@@ -799,7 +812,10 @@ pub fn emit(ctx: &mut Context) {
                         .s("name", &name)
                         .build(),
                 );
-            if d.sops {
+            if decrypt {
+                findings.push(at(Code::SOPS_KEY_SECRET, format!(
+                    "Kustomization flux-system/{kname} decrypts with SOPS: create Secret flux-system/sops-gpg with the private key (`*.asc` PGP / `*.agekey` age) before applying it, or configure KMS workload identity"
+                )));
                 spec = spec.kv(
                     "decryption",
                     Out::map()

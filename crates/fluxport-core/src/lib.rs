@@ -12,6 +12,7 @@ pub mod classify;
 pub mod codes;
 pub mod daemon;
 pub mod emit;
+pub mod fluxyaml;
 pub mod helm3_on_v1;
 pub mod helmrelease;
 pub mod image;

@@ -37,6 +37,11 @@ pub struct Context<'o> {
     /// Flux v1 daemons found in the input (or given as options).
     pub daemons: Vec<crate::daemon::Daemon>,
     pub helm_operator: Option<crate::daemon::HelmOperator>,
+    /// `.flux.yaml` decisions per daemon git path (`fluxyaml::plan`).
+    pub flux_yaml: Vec<crate::fluxyaml::PathPlan>,
+    /// ImagePolicy written for a workload container: (file, doc, container) → policy
+    /// name (filled by `image::plan`; `fluxyaml` writes markers for moved image pins).
+    pub image_policies: BTreeMap<(usize, usize, String), String>,
 }
 
 /// A document's location, for findings and copies.
@@ -131,7 +136,9 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
         .map(|d| d.git_paths.clone())
         .collect();
     ctx.roots = plan::sync_roots(&options.sync_paths, &detected);
+    crate::fluxyaml::apply_plan(&mut ctx);
     crate::image::plan(&mut ctx);
+    crate::fluxyaml::move_patches(&mut ctx);
     // daemon stage wiring: the HelmRelease conversion uses the detected helm-operator
     // settings (daemon::effective_options); Helm3OnFluxV1 keeps helm.fluxcd.io/v1.
     let effective = crate::daemon::effective_options(&ctx);
@@ -202,6 +209,8 @@ fn load_all<'o>(inputs: &[InputFile], options: &'o Options) -> Context<'o> {
         releases: Vec::new(),
         daemons: Vec::new(),
         helm_operator: None,
+        flux_yaml: Vec::new(),
+        image_policies: BTreeMap::new(),
     }
 }
 
