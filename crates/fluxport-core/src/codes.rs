@@ -169,6 +169,9 @@ codes! {
     ALLOW_NAMESPACE = Warning, "§2.7",
         "helm-operator `--allow-namespace` has no direct v2 equivalent.",
         "Restrict helm-controller with `--watch-all-namespaces=false` or use RBAC with serviceAccountName impersonation.";
+    HELM_OPERATOR_UPGRADED = Warning, "§2.3",
+        "Helm 3 on Flux v1: helm-operator was older than 1.2.0, the first release with the `helm.fluxcd.io/migrate` Helm 2to3 conversion; its version was bumped.",
+        "Re-apply the HelmRelease CRD of the new version (helm-operator 1.2.0 changed it) together with the operator, before the migrate annotations reach the cluster.";
     // ---- §3 daemon ----
     DUPLICATE_ACROSS_PATHS = Error, "§3.1",
         "The same object is defined under two git paths; separate Kustomizations would fight over it.",
