@@ -201,8 +201,8 @@ codes! {
         "The file's kind/apiVersion/metadata are SOPS-encrypted; kustomize-controller cannot parse it.",
         "Re-encrypt with `encrypted_regex: ^(data|stringData)$`.";
     GENERATOR_UNSUPPORTED = Error, "§3.6",
-        "A .flux.yaml generator runs a command other than `kustomize build`; v2 runs no shell commands.",
-        "Render the manifests in CI and commit the output, or publish an OCI artifact.";
+        "A .flux.yaml generator runs something other than one `kustomize build <dir>` or only `sops -d` (several generators, helm template, jsonnet, scripts, pipelines, kustomize plugin flags); v2 runs no shell commands, so no Kustomization was written for that git path.",
+        "Render the manifests in CI and commit the output (then point a Kustomization at that directory), or publish them as an OCI artifact (`flux push artifact`) and use an OCIRepository.";
     UPDATER_UNSUPPORTED = Warning, "§3.6",
         "A .flux.yaml commandUpdated updater has no v2 equivalent; image updates use markers.",
         "Mark the image fields with `$imagepolicy` markers.";

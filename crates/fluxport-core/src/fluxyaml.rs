@@ -557,7 +557,7 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
             pf_path,
             1,
             1,
-            format!("{why}; the patch file was left as it is and v2 does not apply it: add its documents as `patches:` entries of the kustomization by hand"),
+            format!("{why}; the patch file stays where it is (its image lines got `$imagepolicy` markers like any workload), but v2 does not apply it: add its documents as `patches:` entries with a target to the kustomization by hand"),
         ));
     };
     if ctx.files[pf].untouchable || ctx.files[pf].text.is_none() {
