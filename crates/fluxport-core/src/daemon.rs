@@ -62,6 +62,9 @@ pub struct Daemon {
     pub sops: bool,
     /// `--k8s-secret-name` (SSH deploy key Secret).
     pub git_secret_name: String,
+    /// True when the manifest set `metadata.namespace` (a kustomize patch usually does
+    /// not: it takes the namespace of the Deployment it patches).
+    pub namespace_set: bool,
 }
 
 impl Default for Daemon {
@@ -94,6 +97,7 @@ impl Default for Daemon {
             deployment: "flux".into(),
             sops: false,
             git_secret_name: "flux-git-deploy".into(),
+            namespace_set: false,
         }
     }
 }
@@ -422,6 +426,7 @@ pub fn detect(ctx: &mut Context) {
                             let mut dm = Daemon {
                                 file: f.path.clone(),
                                 namespace: ns.clone().unwrap_or_else(|| "flux".into()),
+                                namespace_set: ns.is_some(),
                                 deployment: name.clone(),
                                 ..Daemon::default()
                             };
@@ -542,6 +547,7 @@ pub fn detect(ctx: &mut Context) {
             }
         }
     }
+    resolve_overlays(&ctx.files, &mut daemons);
     // A kustomize patch and its base describe the same Deployment: keep one per
     // (namespace, deployment, url, branch, paths).
     let mut seen = std::collections::BTreeSet::new();
@@ -554,6 +560,69 @@ pub fn detect(ctx: &mut Context) {
     ctx.daemons = daemons;
     ctx.helm_operator = operator;
     ctx.findings.append(&mut findings);
+}
+
+/// kustomize overlays of the fluxd Deployment (multi-tenancy layout): a kustomization
+/// that lists a daemon's file as a patch (`patchesStrategicMerge`, `patches[].path`) and,
+/// among its `resources`/`bases`, the file or a directory holding a fluxd Deployment of
+/// the same name, runs the patched daemon. The patch's args replace the base's (a list of
+/// strings is replaced whole by a strategic-merge patch), the namespace comes from the
+/// base when the patch sets none, and a base used through an overlay is not a daemon of
+/// its own.
+fn resolve_overlays(files: &[crate::load::LoadedFile], daemons: &mut Vec<Daemon>) {
+    let mut drop = std::collections::BTreeSet::new();
+    for f in files {
+        let (dir, name) = match f.path.rfind('/') {
+            Some(i) => (&f.path[..=i], &f.path[i + 1..]),
+            None => ("", f.path.as_str()),
+        };
+        if !crate::fluxyaml::KUSTOMIZATION_FILES.contains(&name) {
+            continue;
+        }
+        let Some(root) = f.docs.first().and_then(|d| d.root()) else {
+            continue;
+        };
+        let strings = |key: &str| -> Vec<String> {
+            root.get(key)
+                .map(Node::items)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|n| n.as_str().or_else(|| n.get("path").and_then(Node::as_str)))
+                .filter_map(|p| crate::fluxyaml::join(dir, p))
+                .collect()
+        };
+        let mut patches = strings("patchesStrategicMerge");
+        patches.extend(strings("patches"));
+        let mut resources = strings("resources");
+        resources.extend(strings("bases"));
+        for pi in 0..daemons.len() {
+            if !patches.contains(&daemons[pi].file) {
+                continue;
+            }
+            for bi in 0..daemons.len() {
+                let (p, b) = (&daemons[pi], &daemons[bi]);
+                if bi == pi || b.file == p.file || b.deployment != p.deployment {
+                    continue;
+                }
+                let included = resources
+                    .iter()
+                    .any(|r| b.file == *r || b.file.starts_with(&format!("{r}/")));
+                if !included {
+                    continue;
+                }
+                drop.insert(bi);
+                if !daemons[pi].namespace_set {
+                    daemons[pi].namespace = daemons[bi].namespace.clone();
+                }
+            }
+        }
+    }
+    let mut i = 0;
+    daemons.retain(|_| {
+        let keep = !drop.contains(&i);
+        i += 1;
+        keep
+    });
 }
 
 fn merge_operator(slot: &mut Option<HelmOperator>, op: HelmOperator) {

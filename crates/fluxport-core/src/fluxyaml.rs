@@ -588,6 +588,7 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
             }
         }
     }
+    let kust_namespace = kroot.get("namespace").is_some();
     let existing_images: BTreeSet<String> = kroot
         .get("images")
         .map(Node::items)
@@ -742,8 +743,18 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
                 emit::quote(&kind),
                 emit::quote(&name)
             );
-            if let Some(ns) = &ns {
-                e.push_str(&format!("      namespace: {}\n", emit::quote(ns)));
+            // kustomize applies `patches` before its namespace transformer: with a
+            // `namespace:` field the base objects have no namespace yet when the target
+            // is matched, so the target names kind and name only.
+            match (&ns, kust_namespace) {
+                (Some(ns), false) => {
+                    e.push_str(&format!("      namespace: {}\n", emit::quote(ns)));
+                }
+                (Some(_), true) => moved.push(format!(
+                    "target without namespace ({} sets `namespace:`, applied after patches)",
+                    ctx.files[ki].path
+                )),
+                _ => {}
             }
             e.push_str("    patch: |-\n");
             for l in emit::render(&json_out(&j), "\n").lines() {
@@ -758,7 +769,7 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
             ));
         }
         moved.extend(images_here);
-        if !dropped.is_empty() && automation {
+        if automation && pins.iter().any(|p| p.doc == di && p.policy.is_some()) {
             dropped.push("(the automation annotations became ImagePolicies in the image automation file)".into());
         }
         findings.push(doc.finding(

@@ -269,7 +269,13 @@ fn convert_helm_releases(ctx: &mut Context, opts: &Options) {
 }
 
 fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Options) {
-    let hr_docs = docs_where(files, |k| matches!(k, DocKind::HelmReleaseV1(_)));
+    // Documents of a file the migration removes (a moved `.flux.yaml` patch file) are
+    // not converted on their own.
+    let hr_docs: Vec<(usize, usize)> =
+        docs_where(files, |k| matches!(k, DocKind::HelmReleaseV1(_)))
+            .into_iter()
+            .filter(|(fi, _)| !ctx.deleted.contains(fi))
+            .collect();
     let mut findings = Vec::new();
     // Read every v1 HelmRelease first: the planner needs all of their sources.
     let mut releases: Vec<(usize, usize, V1Release)> = Vec::new();
