@@ -206,6 +206,9 @@ codes! {
     UPDATER_UNSUPPORTED = Warning, "§3.6",
         "A .flux.yaml commandUpdated updater has no v2 equivalent; image updates use markers.",
         "Mark the image fields with `$imagepolicy` markers.";
+    FLUX_V1_COMPONENT = Warning, "§2.10",
+        "A v1 HelmRelease installs Flux v1 itself (the `flux` or `helm-operator` chart). It was not converted: as a v2 HelmRelease, helm-controller would bring the stopped daemon back. The file was removed from the repository (when it held nothing else).",
+        "After the cut-over, uninstall the release with the command in the message (the runbook lists it).";
     FLUX_YAML = Info, "§3.6",
         "A .flux.yaml (fluxd manifest generation) was converted: the message says what its generators became for each git path. The file itself stays; source-controller's default ignore list excludes it.",
         "Nothing to do; delete the .flux.yaml after the cut-over, or list **/.flux.yaml in spec.ignore/.sourceignore if you add either.";

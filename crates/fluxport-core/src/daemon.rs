@@ -102,6 +102,19 @@ impl Default for Daemon {
     }
 }
 
+/// A v1 HelmRelease that installs Flux v1 itself (the `flux` or `helm-operator` chart).
+/// It is not converted: a v2 HelmRelease of it would bring the stopped daemon back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct V1Component {
+    pub file: usize,
+    pub doc: usize,
+    pub chart: String,
+    pub release: String,
+    pub namespace: String,
+    /// `spec.helmVersion` as written (`v2` releases need `helm delete --purge`).
+    pub helm_version: Option<String>,
+}
+
 /// helm-operator settings found in the input.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct HelmOperator {
@@ -401,6 +414,7 @@ pub fn detect(ctx: &mut Context) {
     let mut daemons: Vec<Daemon> = Vec::new();
     let mut operator: Option<HelmOperator> = None;
     let mut findings = Vec::new();
+    let mut components: Vec<V1Component> = Vec::new();
     for (fi, f) in ctx.files.iter().enumerate() {
         if f.untouchable {
             continue;
@@ -485,6 +499,16 @@ pub fn detect(ctx: &mut Context) {
                             format!("{release}-{chart}")
                         }
                     };
+                    if chart == "flux" || chart == "helm-operator" {
+                        components.push(V1Component {
+                            file: fi,
+                            doc: di,
+                            chart: chart.to_string(),
+                            release: release.clone(),
+                            namespace: target.clone(),
+                            helm_version: s(root.path(&["spec", "helmVersion"])),
+                        });
+                    }
                     if chart == "flux" {
                         let mut dm = Daemon {
                             file: f.path.clone(),
@@ -557,9 +581,49 @@ pub fn detect(ctx: &mut Context) {
             d.git_paths.push(String::new());
         }
     }
+    // Flux v1's own HelmReleases leave the tree (the whole file when it holds nothing
+    // else); the runbook uninstalls the releases after the cut-over.
+    let to_v2 = ctx.opts.target == crate::Target::FluxV2;
+    for c in components.iter().filter(|_| to_v2) {
+        let f = &ctx.files[c.file];
+        let only = f.docs.iter().enumerate().all(|(i, d)| {
+            i == c.doc
+                || d.kind == DocKind::Empty
+                || components.iter().any(|o| o.file == c.file && o.doc == i)
+        });
+        if let Some(doc) = crate::pipeline::doc_ref(&ctx.files, c.file, c.doc) {
+            findings.push(doc.finding(
+                Code::FLUX_V1_COMPONENT,
+                None,
+                format!(
+                    "HelmRelease of the `{}` chart installs Flux v1 itself: not converted{}; after the cut-over run `{}`",
+                    c.chart,
+                    if only { ", file removed from the repository" } else { " — remove this document from the file before the cut-over (Flux v2 cannot apply helm.fluxcd.io/v1 once the old CRD is deleted)" },
+                    uninstall_command(c)
+                ),
+            ));
+        }
+        if only {
+            ctx.deleted.insert(c.file);
+        }
+    }
+    if to_v2 {
+        ctx.v1_components = components;
+    }
     ctx.daemons = daemons;
     ctx.helm_operator = operator;
     ctx.findings.append(&mut findings);
+}
+
+/// The command that removes a Flux v1 component release after the cut-over.
+pub fn uninstall_command(c: &V1Component) -> String {
+    match c.helm_version.as_deref() {
+        Some("v3") => format!("helm uninstall {} -n {}", c.release, c.namespace),
+        _ => format!(
+            "helm delete --purge {}   # Helm 2 (Tiller); with Helm 3: helm uninstall {} -n {}",
+            c.release, c.release, c.namespace
+        ),
+    }
 }
 
 /// kustomize overlays of the fluxd Deployment (multi-tenancy layout): a kustomization

@@ -39,6 +39,8 @@ pub struct Context<'o> {
     pub helm_operator: Option<crate::daemon::HelmOperator>,
     /// `.flux.yaml` decisions per daemon git path (`fluxyaml::plan`).
     pub flux_yaml: Vec<crate::fluxyaml::PathPlan>,
+    /// Flux v1's own HelmReleases (`flux` / `helm-operator` charts): never converted.
+    pub v1_components: Vec<crate::daemon::V1Component>,
     /// ImagePolicy written for a workload container: (file, doc, container) → policy
     /// name (filled by `image::plan`; `fluxyaml` writes markers for moved image pins).
     pub image_policies: BTreeMap<(usize, usize, String), String>,
@@ -210,6 +212,7 @@ fn load_all<'o>(inputs: &[InputFile], options: &'o Options) -> Context<'o> {
         daemons: Vec::new(),
         helm_operator: None,
         flux_yaml: Vec::new(),
+        v1_components: Vec::new(),
         image_policies: BTreeMap::new(),
     }
 }
@@ -274,7 +277,10 @@ fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Opti
     let hr_docs: Vec<(usize, usize)> =
         docs_where(files, |k| matches!(k, DocKind::HelmReleaseV1(_)))
             .into_iter()
-            .filter(|(fi, _)| !ctx.deleted.contains(fi))
+            .filter(|(fi, di)| {
+                !ctx.deleted.contains(fi)
+                    && !ctx.v1_components.iter().any(|c| c.file == *fi && c.doc == *di)
+            })
             .collect();
     let mut findings = Vec::new();
     // Read every v1 HelmRelease first: the planner needs all of their sources.
@@ -537,6 +543,7 @@ fn emit(ctx: Context) -> Conversion {
     };
     report.runbook = crate::runbook::render_full(
         &report.releases,
+        &ctx.v1_components,
         &ctx.daemons,
         ctx.helm_operator.as_ref(),
         &ctx.new_files,

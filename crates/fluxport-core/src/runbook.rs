@@ -8,13 +8,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 pub fn render(releases: &[ReleaseEntry], opts: &Options) -> String {
-    render_full(releases, &[], None, &BTreeMap::new(), opts)
+    render_full(releases, &[], &[], None, &BTreeMap::new(), opts)
 }
 
 /// The runbook with the detected daemon / helm-operator names and the generated sync
 /// files (`daemon::emit`).
 pub fn render_full(
     releases: &[ReleaseEntry],
+    components: &[crate::daemon::V1Component],
     daemons: &[Daemon],
     operator: Option<&HelmOperator>,
     new_files: &BTreeMap<String, Vec<String>>,
@@ -89,7 +90,11 @@ pub fn render_full(
         md.push('\n');
         md.push_str("   `helm history <release> -n <storage namespace>` must show a new revision made by helm-controller, not revision 1.\n\n");
     }
-    md.push_str("6. **Remove Flux v1 last**, once every HelmRelease above is Ready:\n\n   ```sh\n   kubectl delete crd helmreleases.helm.fluxcd.io   # the OLD v1 CRD\n   ```\n\n");
+    md.push_str("6. **Remove Flux v1 last**, once every HelmRelease above is Ready:\n\n   ```sh\n");
+    for c in components {
+        let _ = writeln!(md, "   {}   # Flux v1 `{}` chart", crate::daemon::uninstall_command(c), c.chart);
+    }
+    md.push_str("   kubectl delete crd helmreleases.helm.fluxcd.io   # the OLD v1 CRD\n   ```\n\n");
     md.push_str("   Do **not** delete `helmreleases.helm.toolkit.fluxcd.io`: that is Flux v2's CRD, and deleting it uninstalls every release.\n");
     md
 }
