@@ -143,11 +143,19 @@ impl OptionArgs {
         let d = Options::default();
         let mut o = Options {
             default_helm_version: match &self.default_helm_version {
-                Some(v) => HelmVersion::parse(v).ok_or("--default-helm-version must be v2 or v3")?,
+                Some(v) => {
+                    HelmVersion::parse(v).ok_or("--default-helm-version must be v2 or v3")?
+                }
                 None => d.default_helm_version,
             },
-            chart_sync_interval: self.chart_sync_interval.clone().unwrap_or(d.chart_sync_interval),
-            git_poll_interval: self.git_poll_interval.clone().unwrap_or(d.git_poll_interval),
+            chart_sync_interval: self
+                .chart_sync_interval
+                .clone()
+                .unwrap_or(d.chart_sync_interval),
+            git_poll_interval: self
+                .git_poll_interval
+                .clone()
+                .unwrap_or(d.git_poll_interval),
             git_timeout: self.git_timeout.clone().unwrap_or(d.git_timeout),
             git_default_ref: self.git_default_ref.clone().unwrap_or(d.git_default_ref),
             helm_repository_interval: self.helm_repository_interval.clone(),
@@ -167,7 +175,10 @@ impl OptionArgs {
                 Target::FluxV2
             },
             sync_paths: self.sync_paths.clone(),
-            default_namespace: self.default_namespace.clone().unwrap_or(d.default_namespace),
+            default_namespace: self
+                .default_namespace
+                .clone()
+                .unwrap_or(d.default_namespace),
             automation_namespace: self.automation_namespace.clone(),
             git_url: self.git_url.clone(),
             git_branch: self.git_branch.clone(),

@@ -38,7 +38,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const CONFIG_FILE: &str = ".flux.yaml";
 
 /// Kustomization file names kustomize recognises, in its lookup order.
-pub const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+pub const KUSTOMIZATION_FILES: [&str; 3] =
+    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
 /// What a git path's `.flux.yaml` becomes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,7 +148,9 @@ fn parse_config(root: &Node) -> Result<Config<'_>, String> {
     if version != Some("1") {
         return Err(format!(
             "`version` is {}, fluxd only accepts 1",
-            version.map(|v| format!("`{v}`")).unwrap_or_else(|| "missing".into())
+            version
+                .map(|v| format!("`{v}`"))
+                .unwrap_or_else(|| "missing".into())
         ));
     }
     let present: Vec<&str> = ["commandUpdated", "patchUpdated", "scanForFiles"]
@@ -157,7 +160,11 @@ fn parse_config(root: &Node) -> Result<Config<'_>, String> {
     if present.len() != 1 {
         return Err(format!(
             "needs exactly one of commandUpdated, patchUpdated, scanForFiles (found {})",
-            if present.is_empty() { "none".to_string() } else { present.join(", ") }
+            if present.is_empty() {
+                "none".to_string()
+            } else {
+                present.join(", ")
+            }
         ));
     }
     Ok(match present[0] {
@@ -192,7 +199,10 @@ fn parse_config(root: &Node) -> Result<Config<'_>, String> {
 #[derive(Debug, PartialEq, Eq)]
 enum Generators {
     /// `kustomize build <dir>` (dir relative to the git path) and notes on its flags.
-    Kustomize { dir: String, notes: Vec<String> },
+    Kustomize {
+        dir: String,
+        notes: Vec<String>,
+    },
     Sops,
     Unsupported(String),
 }
@@ -270,7 +280,11 @@ fn kustomize_build(w: &[String]) -> Option<Result<(String, Vec<String>), String>
                 }
                 "reorder" => {
                     notes.push(format!("`{a}`: kustomize-controller applies in its own order (CRDs and Namespaces first), the output order no longer matters"));
-                    if inline.is_none() && rest.get(i).is_some_and(|v| !v.starts_with('-') && matches!(v.as_str(), "legacy" | "none")) {
+                    if inline.is_none()
+                        && rest.get(i).is_some_and(|v| {
+                            !v.starts_with('-') && matches!(v.as_str(), "legacy" | "none")
+                        })
+                    {
                         i += 1;
                     }
                 }
@@ -279,7 +293,9 @@ fn kustomize_build(w: &[String]) -> Option<Result<(String, Vec<String>), String>
                 }
             }
         } else if a.starts_with('-') {
-            return Some(Err(format!("flag `{a}` has no kustomize-controller equivalent")));
+            return Some(Err(format!(
+                "flag `{a}` has no kustomize-controller equivalent"
+            )));
         } else if dir.is_some() {
             return Some(Err("more than one directory".into()));
         } else if a.contains("://") || a.starts_with("github.com/") || a.starts_with("git@") {
@@ -294,7 +310,9 @@ fn kustomize_build(w: &[String]) -> Option<Result<(String, Vec<String>), String>
 fn is_sops_decrypt(w: &[String]) -> bool {
     w.first().is_some_and(|c| c == "sops")
         && w.iter().any(|a| a == "-d" || a == "--decrypt")
-        && w.iter().skip(1).all(|a| a.starts_with('-') || !a.contains('='))
+        && w.iter()
+            .skip(1)
+            .all(|a| a.starts_with('-') || !a.contains('='))
 }
 
 fn classify_generators(gens: &[(String, &Node)]) -> Generators {
@@ -315,15 +333,15 @@ fn classify_generators(gens: &[(String, &Node)]) -> Generators {
         ));
     }
     let Some(w) = &parsed[0] else {
-        return Generators::Unsupported(format!("`{}` is a shell pipeline or uses expansions", gens[0].0));
+        return Generators::Unsupported(format!(
+            "`{}` is a shell pipeline or uses expansions",
+            gens[0].0
+        ));
     };
     match kustomize_build(w) {
         Some(Ok((dir, notes))) => Generators::Kustomize { dir, notes },
         Some(Err(why)) => Generators::Unsupported(format!("`{}`: {why}", gens[0].0)),
-        None => Generators::Unsupported(format!(
-            "`{}` is not `kustomize build <dir>`",
-            gens[0].0
-        )),
+        None => Generators::Unsupported(format!("`{}` is not `kustomize build <dir>`", gens[0].0)),
     }
 }
 
@@ -398,11 +416,17 @@ pub fn plan(
             continue;
         };
         let f = &files[ci];
-        let shown = if git_path.is_empty() { ".".to_string() } else { git_path.trim_end_matches('/').to_string() };
+        let shown = if git_path.is_empty() {
+            ".".to_string()
+        } else {
+            git_path.trim_end_matches('/').to_string()
+        };
         let Some((doc_i, root)) = first_root(f) else {
             continue;
         };
-        let Some(doc) = doc_ref(files, ci, doc_i) else { continue };
+        let Some(doc) = doc_ref(files, ci, doc_i) else {
+            continue;
+        };
         let first_use = reported.insert((ci, "cfg"));
         let mut push = |outcome: Outcome| {
             plans.push(PathPlan {
@@ -439,11 +463,21 @@ pub fn plan(
         };
         let (generators, patch_file) = match &config {
             Config::Scan => {
-                findings.push(doc.finding(Code::FLUX_YAML, Some(root), format!("git path `{shown}`: scanForFiles → plain Kustomization over ./{shown}. {}", KEEP_NOTE)));
+                findings.push(doc.finding(
+                    Code::FLUX_YAML,
+                    Some(root),
+                    format!(
+                        "git path `{shown}`: scanForFiles → plain Kustomization over ./{shown}. {}",
+                        KEEP_NOTE
+                    ),
+                ));
                 push(Outcome::Scan);
                 continue;
             }
-            Config::Command { generators, updaters } => {
+            Config::Command {
+                generators,
+                updaters,
+            } => {
                 for u in updaters {
                     let mut cmds = Vec::new();
                     for k in ["containerImage", "policy"] {
@@ -457,7 +491,10 @@ pub fn plan(
                 }
                 (generators, None)
             }
-            Config::Patch { generators, patch_file } => (generators, patch_file.clone()),
+            Config::Patch {
+                generators,
+                patch_file,
+            } => (generators, patch_file.clone()),
         };
         let g = classify_generators(generators);
         let at = generators.first().map(|(_, n)| *n).unwrap_or(root);
@@ -476,7 +513,10 @@ pub fn plan(
                     kdir.trim_end_matches('/')
                 );
                 if let Some(p) = &patch {
-                    msg.push_str(&format!("; patchFile {p} → `patches:`/`images:` of the kustomization in ./{}", kdir.trim_end_matches('/')));
+                    msg.push_str(&format!(
+                        "; patchFile {p} → `patches:`/`images:` of the kustomization in ./{}",
+                        kdir.trim_end_matches('/')
+                    ));
                 }
                 for n in &notes {
                     msg.push_str("; ");
@@ -569,14 +609,23 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
     else {
         return not_moved(
             ctx,
-            format!("no kustomization file in ./{} in the input", dir.trim_end_matches('/')),
+            format!(
+                "no kustomization file in ./{} in the input",
+                dir.trim_end_matches('/')
+            ),
         );
     };
     if ctx.files[ki].untouchable || ctx.files[ki].text.is_none() || ctx.files[ki].docs.len() != 1 {
         return not_moved(ctx, format!("{} cannot be edited", ctx.files[ki].path));
     }
-    let Some(kroot) = ctx.files[ki].docs[0].root().filter(|r| r.is_map() && !r.is_flow()) else {
-        return not_moved(ctx, format!("{} is not a block mapping", ctx.files[ki].path));
+    let Some(kroot) = ctx.files[ki].docs[0]
+        .root()
+        .filter(|r| r.is_map() && !r.is_flow())
+    else {
+        return not_moved(
+            ctx,
+            format!("{} is not a block mapping", ctx.files[ki].path),
+        );
     };
     for key in ["patches", "images"] {
         if let Some(n) = kroot.get(key) {
@@ -658,7 +707,10 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
         strip_set_element_order(&mut j, "", &mut dropped);
         let mut automation = false;
         let mut unpinned: Vec<String> = Vec::new();
-        if let Some(ann) = j["metadata"].get_mut("annotations").and_then(J::as_object_mut) {
+        if let Some(ann) = j["metadata"]
+            .get_mut("annotations")
+            .and_then(J::as_object_mut)
+        {
             let keys: Vec<String> = ann.keys().cloned().collect();
             for k in keys {
                 if !POLICY_PREFIXES.iter().any(|p| k.starts_with(p)) {
@@ -722,9 +774,16 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
         if is_hr && automation {
             findings.push(doc.finding(Code::FLUX_PATCH_AUTOMATION, root, format!("HelmRelease {}: automation annotations in a patch were dropped; no ImagePolicy was written for its values — add the policy and a `$imagepolicy` marker on the image line of the base HelmRelease by hand (§4.3)", name)));
         }
-        if is_hr && j["apiVersion"].as_str().is_some_and(|a| a.starts_with("helm.fluxcd.io/") || a.starts_with("flux.weave.works/")) {
+        if is_hr
+            && j["apiVersion"].as_str().is_some_and(|a| {
+                a.starts_with("helm.fluxcd.io/") || a.starts_with("flux.weave.works/")
+            })
+        {
             j["apiVersion"] = J::String("helm.toolkit.fluxcd.io/v2".into());
-            if j["spec"].as_object().is_some_and(|s| s.keys().any(|k| k != "values")) {
+            if j["spec"]
+                .as_object()
+                .is_some_and(|s| s.keys().any(|k| k != "values"))
+            {
                 findings.push(doc.finding(Code::FLUX_PATCH_AUTOMATION, root, format!("HelmRelease {name}: the patch sets spec fields other than `values`; their v2 names differ (§2.1) — check the moved patch")));
             }
         }
@@ -770,7 +829,10 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
         }
         moved.extend(images_here);
         if automation && pins.iter().any(|p| p.doc == di && p.policy.is_some()) {
-            dropped.push("(the automation annotations became ImagePolicies in the image automation file)".into());
+            dropped.push(
+                "(the automation annotations became ImagePolicies in the image automation file)"
+                    .into(),
+            );
         }
         findings.push(doc.finding(
             Code::FLUX_PATCH_MOVED,
@@ -779,8 +841,16 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
                 "{kind} {}{name} → {}: {}{}",
                 ns.as_ref().map(|n| format!("{n}/")).unwrap_or_default(),
                 ctx.files[ki].path,
-                if moved.is_empty() { "nothing left to move".to_string() } else { moved.join("; ") },
-                if dropped.is_empty() { String::new() } else { format!("; dropped: {}", dropped.join(", ")) }
+                if moved.is_empty() {
+                    "nothing left to move".to_string()
+                } else {
+                    moved.join("; ")
+                },
+                if dropped.is_empty() {
+                    String::new()
+                } else {
+                    format!("; dropped: {}", dropped.join(", "))
+                }
             ),
         ));
     }
@@ -851,7 +921,11 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
                         add.push_str(&reindent(e, 2, nl));
                     }
                     let add = add.trim_end_matches(['\n', '\r']).to_string();
-                    edits.push(TextEdit::replace(kd.start + n.start, kd.start + n.end.max(n.start), add));
+                    edits.push(TextEdit::replace(
+                        kd.start + n.start,
+                        kd.start + n.end.max(n.start),
+                        add,
+                    ));
                 } else {
                     at_end.push_str(&format!("{key}:{nl}"));
                     for e in entries.iter() {
@@ -896,7 +970,9 @@ fn strip_set_element_order(j: &mut J, at: &str, dropped: &mut Vec<String>) {
             for k in keys {
                 if k.starts_with("$setElementOrder/") {
                     m.remove(&k);
-                    dropped.push(format!("`{at}{k}` (kubectl strategic-merge ordering metadata)"));
+                    dropped.push(format!(
+                        "`{at}{k}` (kubectl strategic-merge ordering metadata)"
+                    ));
                 } else if let Some(v) = m.get_mut(&k) {
                     strip_set_element_order(v, &format!("{at}{k}."), dropped);
                 }
@@ -956,7 +1032,11 @@ fn prune_empty(j: &mut J) {
 
 fn json_out(j: &J) -> Out {
     match j {
-        J::Object(m) => Out::Map(m.iter().map(|(k, v)| (k.clone(), json_out(v))).collect::<Vec<_>>()),
+        J::Object(m) => Out::Map(
+            m.iter()
+                .map(|(k, v)| (k.clone(), json_out(v)))
+                .collect::<Vec<_>>(),
+        ),
         J::Array(a) => Out::Seq(a.iter().map(json_out).collect()),
         J::String(s) => Out::Str(s.clone()),
         J::Bool(b) => Out::Bool(*b),
@@ -973,20 +1053,48 @@ mod tests {
     use super::*;
 
     fn g(cmd: &str) -> Generators {
-        let n = crate::yaml::parse_document("x", 8, 8).unwrap().root.unwrap();
+        let n = crate::yaml::parse_document("x", 8, 8)
+            .unwrap()
+            .root
+            .unwrap();
         classify_generators(&[(cmd.to_string(), &n)])
     }
 
     #[test]
     fn generators() {
-        assert_eq!(g("kustomize build ."), Generators::Kustomize { dir: ".".into(), notes: vec![] });
-        assert_eq!(g("kustomize build"), Generators::Kustomize { dir: ".".into(), notes: vec![] });
-        assert!(matches!(g("kustomize build --load_restrictor none ."), Generators::Kustomize { ref dir, ref notes } if dir == "." && notes.len() == 1));
-        assert!(matches!(g("kustomize build --load-restrictor=LoadRestrictionsNone ../base"), Generators::Kustomize { ref dir, .. } if dir == "../base"));
-        assert!(matches!(g("kustomize build --enable_alpha_plugins ."), Generators::Unsupported(_)));
-        assert!(matches!(g("kustomize build . | kubeval"), Generators::Unsupported(_)));
+        assert_eq!(
+            g("kustomize build ."),
+            Generators::Kustomize {
+                dir: ".".into(),
+                notes: vec![]
+            }
+        );
+        assert_eq!(
+            g("kustomize build"),
+            Generators::Kustomize {
+                dir: ".".into(),
+                notes: vec![]
+            }
+        );
+        assert!(
+            matches!(g("kustomize build --load_restrictor none ."), Generators::Kustomize { ref dir, ref notes } if dir == "." && notes.len() == 1)
+        );
+        assert!(
+            matches!(g("kustomize build --load-restrictor=LoadRestrictionsNone ../base"), Generators::Kustomize { ref dir, .. } if dir == "../base")
+        );
+        assert!(matches!(
+            g("kustomize build --enable_alpha_plugins ."),
+            Generators::Unsupported(_)
+        ));
+        assert!(matches!(
+            g("kustomize build . | kubeval"),
+            Generators::Unsupported(_)
+        ));
         assert!(matches!(g("helm template ."), Generators::Unsupported(_)));
-        assert!(matches!(g("jsonnet main.jsonnet"), Generators::Unsupported(_)));
+        assert!(matches!(
+            g("jsonnet main.jsonnet"),
+            Generators::Unsupported(_)
+        ));
         assert_eq!(g("sops -d secrets.enc.yaml"), Generators::Sops);
     }
 

@@ -133,9 +133,10 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
                 if let Some(n) = find_versions_node(root, current) {
                     edits.push((fi, TextEdit::replace(d.start + n.0, d.start + n.1, n.2)));
                 }
-                if let (Some((start, end, text, msg)), Some(doc)) =
-                    (operator_version_edit(root, d.text(f.text.as_deref().unwrap_or(""))), doc)
-                {
+                if let (Some((start, end, text, msg)), Some(doc)) = (
+                    operator_version_edit(root, d.text(f.text.as_deref().unwrap_or(""))),
+                    doc,
+                ) {
                     edits.push((fi, TextEdit::replace(d.start + start, d.start + end, text)));
                     findings.push(doc.finding(Code::HELM_OPERATOR_UPGRADED, None, msg));
                 }
@@ -157,7 +158,10 @@ pub fn both_versions(current: &str) -> Option<String> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .collect();
-    let has = |v: &str| list.iter().any(|x| HelmVersion::parse(x) == HelmVersion::parse(v));
+    let has = |v: &str| {
+        list.iter()
+            .any(|x| HelmVersion::parse(x) == HelmVersion::parse(v))
+    };
     if has("v2") && has("v3") {
         return None;
     }
@@ -210,7 +214,12 @@ fn version(s: &str) -> Option<(u64, u64, u64, bool)> {
         None => (s, false),
     };
     let mut it = core.split('.').map(|x| x.parse::<u64>().ok());
-    Some((it.next()??, it.next().flatten().unwrap_or(0), it.next().flatten().unwrap_or(0), pre))
+    Some((
+        it.next()??,
+        it.next().flatten().unwrap_or(0),
+        it.next().flatten().unwrap_or(0),
+        pre,
+    ))
 }
 
 fn too_old(tag: &str) -> bool {
@@ -243,7 +252,10 @@ fn operator_version_edit(root: &Node, text: &str) -> Option<(usize, usize, Strin
         .path(&["spec", "template", "spec", "containers"])?
         .items()
     {
-        let Some(img) = c.get("image").filter(|i| i.as_str().is_some_and(|s| s.contains("helm-operator"))) else {
+        let Some(img) = c
+            .get("image")
+            .filter(|i| i.as_str().is_some_and(|s| s.contains("helm-operator")))
+        else {
             continue;
         };
         let full = img.as_str()?;

@@ -279,7 +279,10 @@ fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Opti
             .into_iter()
             .filter(|(fi, di)| {
                 !ctx.deleted.contains(fi)
-                    && !ctx.v1_components.iter().any(|c| c.file == *fi && c.doc == *di)
+                    && !ctx
+                        .v1_components
+                        .iter()
+                        .any(|c| c.file == *fi && c.doc == *di)
             })
             .collect();
     let mut findings = Vec::new();

@@ -92,7 +92,12 @@ pub fn render_full(
     }
     md.push_str("6. **Remove Flux v1 last**, once every HelmRelease above is Ready:\n\n   ```sh\n");
     for c in components {
-        let _ = writeln!(md, "   {}   # Flux v1 `{}` chart", crate::daemon::uninstall_command(c), c.chart);
+        let _ = writeln!(
+            md,
+            "   {}   # Flux v1 `{}` chart",
+            crate::daemon::uninstall_command(c),
+            c.chart
+        );
     }
     md.push_str("   kubectl delete crd helmreleases.helm.fluxcd.io   # the OLD v1 CRD\n   ```\n\n");
     md.push_str("   Do **not** delete `helmreleases.helm.toolkit.fluxcd.io`: that is Flux v2's CRD, and deleting it uninstalls every release.\n");
@@ -109,9 +114,15 @@ fn render_helm3_on_v1(releases: &[ReleaseEntry], operator: Option<&HelmOperator>
         .unwrap_or(("flux", "helm-operator"));
     let _ = writeln!(md, "Releases to migrate: {}.\n", releases.len());
     let _ = writeln!(md, "1. **Upgrade helm-operator first** (`{ns}/{dep}`): version ≥ {}.{}.{} (the first with the `helm.fluxcd.io/migrate` annotation; this output bumps older tags to {}) with both Helm versions enabled (`--enabled-helm-versions=v2,v3`, env `HELM_VERSION`, or chart value `helm.versions`). Re-apply the HelmRelease CRD of that version with it. The conversion is built into the operator (helm-2to3 library, no plugin); it reads the Helm 2 release from Tiller's storage, so keep Tiller running until the end.\n", crate::helm3_on_v1::MIN_MIGRATE_VERSION.0, crate::helm3_on_v1::MIN_MIGRATE_VERSION.1, crate::helm3_on_v1::MIN_MIGRATE_VERSION.2, crate::helm3_on_v1::UPGRADE_TO);
-    let _ = writeln!(md, "   ```sh\n   kubectl -n {ns} rollout status deployment/{dep}\n   ```\n");
+    let _ = writeln!(
+        md,
+        "   ```sh\n   kubectl -n {ns} rollout status deployment/{dep}\n   ```\n"
+    );
     md.push_str("2. **Dry run on one release**: set `helm.fluxcd.io/migrate: dry-run` (with `helmVersion: v3`) on one HelmRelease. The operator logs `running 2to3 migration` and then `running helm 2to3 conversion in dry-run mode`, changes nothing and skips the upgrade. A failure shows up as `failed to convert helm chart from v2 to v3: installation failed: <cause>` and the HelmRelease phase `Failed`.\n\n");
-    let _ = writeln!(md, "   ```sh\n   kubectl -n {ns} logs deployment/{dep} | grep -E '2to3|convert'\n   ```\n");
+    let _ = writeln!(
+        md,
+        "   ```sh\n   kubectl -n {ns} logs deployment/{dep} | grep -E '2to3|convert'\n   ```\n"
+    );
     md.push_str("3. **Roll out release by release** (or namespace by namespace): commit this output (`helmVersion: v3` + `helm.fluxcd.io/migrate: \"true\"`) in batches and push; fluxd applies it. On success the operator logs `running 2to3 migration`, then `running upgrade` and `upgrade succeeded`; the HelmRelease phase goes Migrating → Succeeded → Upgrading → Deployed. The Helm 2 release versions are deleted from Tiller's storage after the copy (there is no way back to Helm 2 through the operator).\n\n");
     md.push_str("   Conflicts: if a Helm 3 release of the same name already exists, the operator skips the migration and upgrades that Helm 3 release (the Helm 2 release stays in Tiller: delete it with Helm 2's `helm delete --purge` only after checking). A release managed by another HelmRelease is skipped with `release appears to be managed by '<other HelmRelease>'`. Without the annotation, a `helmVersion: v3` HelmRelease over an existing Helm 2 release tries a fresh install, which fails on the existing resources (\"unable to resolve conflicts\").\n\n");
     if !releases.is_empty() {
