@@ -102,12 +102,17 @@ impl Default for Daemon {
     }
 }
 
-/// A v1 HelmRelease that installs Flux v1 itself (the `flux` or `helm-operator` chart).
-/// It is not converted: a v2 HelmRelease of it would bring the stopped daemon back.
+/// A manifest that installs Flux v1 itself: a HelmRelease of the `flux` or
+/// `helm-operator` chart, or the fluxd / helm-operator Deployment. Never converted; when
+/// a sync root covers it, Flux v2 would apply it and bring the stopped daemon back, so it
+/// leaves the tree ([`retire_components`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct V1Component {
     pub file: usize,
     pub doc: usize,
+    /// True for a Deployment manifest, false for a HelmRelease of the chart.
+    pub deployment: bool,
+    /// `flux` or `helm-operator`.
     pub chart: String,
     pub release: String,
     pub namespace: String,
@@ -445,6 +450,15 @@ pub fn detect(ctx: &mut Context) {
                                 ..Daemon::default()
                             };
                             apply_fluxd_args(&mut dm, &args, &doc, &mut findings);
+                            components.push(V1Component {
+                                file: fi,
+                                doc: di,
+                                deployment: true,
+                                chart: "flux".into(),
+                                release: name.clone(),
+                                namespace: dm.namespace.clone(),
+                                helm_version: None,
+                            });
                             daemons.push(dm);
                         } else if is_operator_container(c) {
                             let mut op = HelmOperator {
@@ -467,6 +481,15 @@ pub fn detect(ctx: &mut Context) {
                                     &mut findings,
                                 );
                             }
+                            components.push(V1Component {
+                                file: fi,
+                                doc: di,
+                                deployment: true,
+                                chart: "helm-operator".into(),
+                                release: name.clone(),
+                                namespace: op.namespace.clone(),
+                                helm_version: None,
+                            });
                             merge_operator(&mut operator, op);
                         }
                     }
@@ -503,6 +526,7 @@ pub fn detect(ctx: &mut Context) {
                         components.push(V1Component {
                             file: fi,
                             doc: di,
+                            deployment: false,
                             chart: chart.to_string(),
                             release: release.clone(),
                             namespace: target.clone(),
@@ -581,33 +605,7 @@ pub fn detect(ctx: &mut Context) {
             d.git_paths.push(String::new());
         }
     }
-    // Flux v1's own HelmReleases leave the tree (the whole file when it holds nothing
-    // else); the runbook uninstalls the releases after the cut-over.
-    let to_v2 = ctx.opts.target == crate::Target::FluxV2;
-    for c in components.iter().filter(|_| to_v2) {
-        let f = &ctx.files[c.file];
-        let only = f.docs.iter().enumerate().all(|(i, d)| {
-            i == c.doc
-                || d.kind == DocKind::Empty
-                || components.iter().any(|o| o.file == c.file && o.doc == i)
-        });
-        if let Some(doc) = crate::pipeline::doc_ref(&ctx.files, c.file, c.doc) {
-            findings.push(doc.finding(
-                Code::FLUX_V1_COMPONENT,
-                None,
-                format!(
-                    "HelmRelease of the `{}` chart installs Flux v1 itself: not converted{}; after the cut-over run `{}`",
-                    c.chart,
-                    if only { ", file removed from the repository" } else { " — remove this document from the file before the cut-over (Flux v2 cannot apply helm.fluxcd.io/v1 once the old CRD is deleted)" },
-                    uninstall_command(c)
-                ),
-            ));
-        }
-        if only {
-            ctx.deleted.insert(c.file);
-        }
-    }
-    if to_v2 {
+    if ctx.opts.target == crate::Target::FluxV2 {
         ctx.v1_components = components;
     }
     ctx.daemons = daemons;
@@ -615,8 +613,59 @@ pub fn detect(ctx: &mut Context) {
     ctx.findings.append(&mut findings);
 }
 
-/// The command that removes a Flux v1 component release after the cut-over.
+/// Flux v1's own manifests inside a sync root leave the tree (the whole file when it
+/// holds nothing else); the runbook removes them from the cluster after the cut-over.
+/// Run after the sync roots are known.
+pub fn retire_components(ctx: &mut Context) {
+    let mut findings = Vec::new();
+    for c in &ctx.v1_components {
+        let f = &ctx.files[c.file];
+        let synced =
+            ctx.roots.is_empty() || !crate::plan::roots_of(&ctx.roots, &f.path).is_empty();
+        let only = f
+            .docs
+            .iter()
+            .enumerate()
+            .all(|(i, d)| i == c.doc || d.kind == DocKind::Empty);
+        let what = if c.deployment {
+            format!(
+                "the {} Deployment `{}`",
+                if c.chart == "flux" { "fluxd" } else { "helm-operator" },
+                c.release
+            )
+        } else {
+            format!("the HelmRelease of the `{}` chart", c.chart)
+        };
+        let action = match (synced, only) {
+            (true, true) => "synced, so the file was removed from the repository (Flux v2 would re-apply it and restart the stopped daemon)",
+            (true, false) => "synced: remove this document from the file before the cut-over (Flux v2 would re-apply it and restart the stopped daemon)",
+            (false, _) => "not under a synced path, left as it is",
+        };
+        if c.deployment && !synced {
+            continue; // installed out of band: only the runbook's removal step applies
+        }
+        if let Some(doc) = crate::pipeline::doc_ref(&ctx.files, c.file, c.doc) {
+            findings.push(doc.finding(
+                Code::FLUX_V1_COMPONENT,
+                None,
+                format!(
+                    "{what} installs Flux v1 itself, not converted; {action}; after the cut-over run `{}`",
+                    uninstall_command(c)
+                ),
+            ));
+        }
+        if synced && only {
+            ctx.deleted.insert(c.file);
+        }
+    }
+    ctx.findings.append(&mut findings);
+}
+
+/// The command that removes a Flux v1 component after the cut-over.
 pub fn uninstall_command(c: &V1Component) -> String {
+    if c.deployment {
+        return format!("kubectl -n {} delete deployment/{}", c.namespace, c.release);
+    }
     match c.helm_version.as_deref() {
         Some("v3") => format!("helm uninstall {} -n {}", c.release, c.namespace),
         _ => format!(
@@ -992,15 +1041,31 @@ pub fn emit(ctx: &mut Context) {
         } else {
             format!("{} (namespace {})", d.file, d.namespace)
         };
+        let synced = d
+            .git_paths
+            .iter()
+            .any(|p| path.starts_with(&crate::plan::normalize_dir(p)));
         let header = format!(
-            "# Generated by fluxport from the Flux v1 daemon in {from}.\n# Apply once (kubectl apply -f {path}) after `flux install`; it is outside the synced paths.\n"
+            "# Generated by fluxport from the Flux v1 daemon in {from}.\n# Apply once (kubectl apply -f {path}) after `flux install`; {}\n",
+            if synced {
+                "it lies in a synced path, so Flux v2 keeps managing it afterwards."
+            } else {
+                "it is outside the synced paths."
+            }
         );
         let mut all = vec![header];
         all.extend(docs);
         files.push((path, all));
     }
+    // Already generated by an earlier run (idempotence): a run over converted output
+    // keeps the sync files it finds and writes none (the daemon manifests that produced
+    // them may have left the tree, see `retire_components`).
+    let prefix = format!("{SYNC_DIR}fluxport-sync");
+    if ctx.files.iter().any(|f| f.path.starts_with(&prefix)) {
+        ctx.findings.append(&mut findings);
+        return;
+    }
     for (path, docs) in files {
-        // Already generated by an earlier run (idempotence): keep the input file.
         if ctx.files.iter().any(|f| f.path == path) {
             continue;
         }

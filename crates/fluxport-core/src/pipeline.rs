@@ -138,6 +138,7 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
         .map(|d| d.git_paths.clone())
         .collect();
     ctx.roots = plan::sync_roots(&options.sync_paths, &detected);
+    crate::daemon::retire_components(&mut ctx);
     crate::fluxyaml::apply_plan(&mut ctx);
     crate::image::plan(&mut ctx);
     crate::fluxyaml::move_patches(&mut ctx);
@@ -546,6 +547,7 @@ fn emit(ctx: Context) -> Conversion {
     };
     report.runbook = crate::runbook::render_full(
         &report.releases,
+        &report.findings,
         &ctx.v1_components,
         &ctx.daemons,
         ctx.helm_operator.as_ref(),

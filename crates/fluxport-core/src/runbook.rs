@@ -8,13 +8,23 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 pub fn render(releases: &[ReleaseEntry], opts: &Options) -> String {
-    render_full(releases, &[], &[], None, &BTreeMap::new(), opts)
+    render_full(releases, &[], &[], &[], None, &BTreeMap::new(), opts)
 }
+
+/// Findings that name a Secret the new objects need before they can reconcile.
+const SECRET_CODES: [crate::Code; 5] = [
+    crate::Code::SSH_SECRET_REQUIRED,
+    crate::Code::GIT_CREDENTIALS_IN_URL,
+    crate::Code::SOPS_KEY_SECRET,
+    crate::Code::REGISTRY_CREDS,
+    crate::Code::HELMREPO_AUTH_UNKNOWN,
+];
 
 /// The runbook with the detected daemon / helm-operator names and the generated sync
 /// files (`daemon::emit`).
 pub fn render_full(
     releases: &[ReleaseEntry],
+    findings: &[crate::report::Finding],
     components: &[crate::daemon::V1Component],
     daemons: &[Daemon],
     operator: Option<&HelmOperator>,
@@ -72,6 +82,28 @@ pub fn render_full(
         }
         md.push_str("   ```\n\n");
     }
+    let secrets: BTreeSet<String> = findings
+        .iter()
+        .filter(|f| SECRET_CODES.contains(&f.code))
+        .map(|f| {
+            let at = if f.file.is_empty() {
+                String::new()
+            } else if f.line == 0 {
+                format!(" ({})", f.file)
+            } else {
+                format!(" ({}:{})", f.file, f.line)
+            };
+            format!("   - {}{at}", f.message)
+        })
+        .collect();
+    if !secrets.is_empty() {
+        md.push_str("   Then **create the Secrets** the new objects reference, before step 4 (`flux create secret git|helm ...`, `kubectl create secret generic ...`):\n\n");
+        for s in &secrets {
+            md.push_str(s);
+            md.push('\n');
+        }
+        md.push('\n');
+    }
     md.push_str("4. **Commit and push the converted manifests**, then apply the generated GitRepository/Kustomization (or `flux bootstrap`) so that Flux v2 syncs the same paths:\n\n   ```sh\n   git add -A && git commit -m \"Migrate to Flux v2\" && git push\n");
     let sync: Vec<&String> = new_files
         .keys()
@@ -94,9 +126,9 @@ pub fn render_full(
     for c in components {
         let _ = writeln!(
             md,
-            "   {}   # Flux v1 `{}` chart",
+            "   {}   # Flux v1 {}",
             crate::daemon::uninstall_command(c),
-            c.chart
+            if c.deployment { "Deployment" } else { "chart release" }
         );
     }
     md.push_str("   kubectl delete crd helmreleases.helm.fluxcd.io   # the OLD v1 CRD\n   ```\n\n");
