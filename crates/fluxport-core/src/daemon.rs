@@ -620,8 +620,7 @@ pub fn retire_components(ctx: &mut Context) {
     let mut findings = Vec::new();
     for c in &ctx.v1_components {
         let f = &ctx.files[c.file];
-        let synced =
-            ctx.roots.is_empty() || !crate::plan::roots_of(&ctx.roots, &f.path).is_empty();
+        let synced = ctx.roots.is_empty() || !crate::plan::roots_of(&ctx.roots, &f.path).is_empty();
         let only = f
             .docs
             .iter()
@@ -630,7 +629,11 @@ pub fn retire_components(ctx: &mut Context) {
         let what = if c.deployment {
             format!(
                 "the {} Deployment `{}`",
-                if c.chart == "flux" { "fluxd" } else { "helm-operator" },
+                if c.chart == "flux" {
+                    "fluxd"
+                } else {
+                    "helm-operator"
+                },
                 c.release
             )
         } else {

@@ -439,7 +439,7 @@ pub fn plan(
         match gen {
             Some(false) => {
                 if reported.insert((ci, "off")) {
-                    findings.push(doc.finding(Code::MANIFEST_GENERATION_OFF, Some(root), format!("git path `{shown}` ({who}): fluxd runs without --manifest-generation=true, so v1 ignored this file and applied the plain YAML files; nothing converted from it")));
+                    findings.push(doc.finding(Code::MANIFEST_GENERATION_OFF, Some(root), format!("git path `{shown}` ({who}): fluxd runs without --manifest-generation=true, so v1 ignored this file and applied the plain YAML files; nothing converted from it (with manifest generation on it would have meant: {})", describe(root, &git_path))));
                 }
                 push(Outcome::Inactive);
                 continue;
@@ -544,6 +544,24 @@ pub fn plan(
         }
     }
     (plans, findings)
+}
+
+/// One line on what a `.flux.yaml` would become for a git path (for reports only).
+fn describe(root: &Node, git_path: &str) -> String {
+    let gens = match parse_config(root) {
+        Err(why) => return format!("invalid: {why}"),
+        Ok(Config::Scan) => return "scanForFiles, a plain Kustomization".into(),
+        Ok(Config::Command { generators, .. }) => generators,
+        Ok(Config::Patch { generators, .. }) => generators,
+    };
+    match classify_generators(&gens) {
+        Generators::Kustomize { dir, .. } => match join(git_path, &dir) {
+            Some(d) => format!("a Kustomization over ./{d}"),
+            None => "a kustomize build outside the repository".into(),
+        },
+        Generators::Sops => "a Kustomization with SOPS decryption".into(),
+        Generators::Unsupported(why) => format!("GENERATOR_UNSUPPORTED: {why}"),
+    }
 }
 
 const KEEP_NOTE: &str = "The .flux.yaml stays: source-controller's default ignore list excludes **/.flux.yaml, which holds only while the GitRepository has no spec.ignore and the repository no .sourceignore (then list **/.flux.yaml explicitly); delete it after the cut-over";

@@ -128,7 +128,11 @@ pub fn render_full(
             md,
             "   {}   # Flux v1 {}",
             crate::daemon::uninstall_command(c),
-            if c.deployment { "Deployment" } else { "chart release" }
+            if c.deployment {
+                "Deployment"
+            } else {
+                "chart release"
+            }
         );
     }
     md.push_str("   kubectl delete crd helmreleases.helm.fluxcd.io   # the OLD v1 CRD\n   ```\n\n");
