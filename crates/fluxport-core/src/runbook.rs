@@ -162,7 +162,7 @@ fn render_helm3_on_v1(releases: &[ReleaseEntry], operator: Option<&HelmOperator>
     md.push_str("3. **Roll out release by release** (or namespace by namespace): commit this output (`helmVersion: v3` + `helm.fluxcd.io/migrate: \"true\"`) in batches and push; fluxd applies it. On success the operator logs `running 2to3 migration`, then `running upgrade` and `upgrade succeeded`; the HelmRelease phase goes Migrating → Succeeded → Upgrading → Deployed. The Helm 2 release versions are deleted from Tiller's storage after the copy (there is no way back to Helm 2 through the operator).\n\n");
     md.push_str("   Conflicts: if a Helm 3 release of the same name already exists, the operator skips the migration and upgrades that Helm 3 release (the Helm 2 release stays in Tiller: delete it with Helm 2's `helm delete --purge` only after checking). A release managed by another HelmRelease is skipped with `release appears to be managed by '<other HelmRelease>'`. Without the annotation, a `helmVersion: v3` HelmRelease over an existing Helm 2 release tries a fresh install, which fails on the existing resources (\"unable to resolve conflicts\").\n\n");
     if !releases.is_empty() {
-        release_table(&mut md, releases, "Namespace");
+        release_table(&mut md, releases, "Release namespace");
         md.push('\n');
     }
     md.push_str("4. **Verify** with Helm 3 that every release above is listed (`helm list -A`) and `kubectl get helmreleases.helm.fluxcd.io -A` shows them `deployed`; `helm 2to3 cleanup` / removing Tiller comes only after every release is migrated. The annotation may stay (with a Helm 3 release present the migration is skipped).\n");
