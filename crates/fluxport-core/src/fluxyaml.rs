@@ -422,6 +422,25 @@ pub fn plan(
             git_path.trim_end_matches('/').to_string()
         };
         let Some((doc_i, root)) = first_root(f) else {
+            if gen != Some(false) && reported.insert((ci, "empty")) {
+                findings.push(Finding::new(
+                    Code::FLUX_YAML_INVALID,
+                    &f.path,
+                    1,
+                    1,
+                    format!("fluxd would reject this file: it is empty or not YAML; no Kustomization for git path `{shown}`"),
+                ));
+            }
+            plans.push(PathPlan {
+                daemon: di,
+                git_path: git_path.clone(),
+                config: f.path.clone(),
+                outcome: if gen == Some(false) {
+                    Outcome::Inactive
+                } else {
+                    Outcome::Unsupported
+                },
+            });
             continue;
         };
         let Some(doc) = doc_ref(files, ci, doc_i) else {

@@ -664,3 +664,53 @@ fn helm3_on_flux_v1_operator_bump() {
         "no Flux v2 objects"
     );
 }
+
+/// Odd `.flux.yaml` / patch / kustomization shapes: findings, never a panic, and the
+/// reconversion is stable.
+#[test]
+fn flux_yaml_odd_shapes() {
+    let patch = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: a\n  namespace: n\nspec:\n  replicas: 2\n";
+    let cases: Vec<(&str, &str, Option<&str>, &str)> = vec![
+        ("", "resources: []\n", None, "FLUX_YAML_INVALID"),
+        ("version: 2\nscanForFiles: {}\n", "resources: []\n", None, "FLUX_YAML_INVALID"),
+        ("version: 1\nscanForFiles: {}\ncommandUpdated: {}\n", "resources: []\n", None, "FLUX_YAML_INVALID"),
+        ("version: 1\nscanForFiles: {}\n", "resources: []\n", None, "FLUX_YAML"),
+        ("version: 1\ncommandUpdated:\n  generators: {command: 3}\n", "resources: []\n", None, "GENERATOR_UNSUPPORTED"),
+        ("version: 1\ncommandUpdated:\n  generators:\n  - command: kustomize build ../../..\n", "resources: []\n", None, "GENERATOR_UNSUPPORTED"),
+        ("version: 1\ncommandUpdated:\n  generators:\n  - command: helm template chart\n", "resources: []\n", None, "GENERATOR_UNSUPPORTED"),
+        ("version: 1\ncommandUpdated:\n  generators:\n  - command: kustomize build .\n  - command: kustomize build ../other\n", "resources: []\n", None, "GENERATOR_UNSUPPORTED"),
+        ("version: 1\npatchUpdated:\n  generators:\n  - command: kustomize build .\n  patchFile: p.yaml\n", "patches: []\n", Some(patch), "FLUX_PATCH_NOT_MOVED"),
+        ("version: 1\npatchUpdated:\n  generators:\n  - command: kustomize build .\n  patchFile: p.yaml\n", "", Some(patch), "FLUX_PATCH_NOT_MOVED"),
+        ("version: 1\npatchUpdated:\n  generators:\n  - command: kustomize build .\n  patchFile: p.yaml\n", "resources: []\n", Some("- just\n- a list\n"), "FLUX_PATCH_NOT_MOVED"),
+        ("version: 1\npatchUpdated:\n  generators:\n  - command: kustomize build .\n  patchFile: p.yaml\n", "resources:\r\n- a.yaml\r\npatches:\r\n- path: x.yaml\r\n", Some(patch), "FLUX_PATCH_MOVED"),
+    ];
+    for (i, (cfg, kust, p, code)) in cases.into_iter().enumerate() {
+        let mut inputs = vec![
+            InputFile::new("app/.flux.yaml", cfg),
+            InputFile::new("app/kustomization.yaml", kust),
+            fluxd("app"),
+        ];
+        if let Some(p) = p {
+            inputs.push(InputFile::new("app/p.yaml", p));
+        }
+        let conv = convert(&inputs, &Options::default());
+        assert!(
+            has_code(&conv, code),
+            "case {i}: no {code}: {:#?}",
+            codes_of(&conv)
+        );
+        check_valid_and_stable(&conv, &format!("case {i}"));
+        if code == "GENERATOR_UNSUPPORTED" || code == "FLUX_YAML_INVALID" {
+            let sync = out(&conv, "flux-system/fluxport-sync.yaml").text();
+            assert!(
+                !sync.contains("kind: Kustomization"),
+                "case {i}: no Kustomization for the path\n{sync}"
+            );
+        }
+        if code == "FLUX_PATCH_MOVED" {
+            let k = out(&conv, "app/kustomization.yaml").text();
+            assert!(k.starts_with("resources:\r\n- a.yaml\r\npatches:\r\n- path: x.yaml\r\n- target:\r\n    kind: Deployment\r\n"), "case {i}: {k:?}");
+            assert!(!k.replace("\r\n", "").contains('\n'), "CRLF kept: {k:?}");
+        }
+    }
+}
