@@ -133,12 +133,12 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
                 if let Some(n) = find_versions_node(root, current) {
                     edits.push((fi, TextEdit::replace(d.start + n.0, d.start + n.1, n.2)));
                 }
-                if let (Some((start, end, text, msg)), Some(doc)) = (
+                if let (Some((start, end, text, msg, node)), Some(doc)) = (
                     operator_version_edit(root, d.text(f.text.as_deref().unwrap_or(""))),
                     doc,
                 ) {
                     edits.push((fi, TextEdit::replace(d.start + start, d.start + end, text)));
-                    findings.push(doc.finding(Code::HELM_OPERATOR_UPGRADED, None, msg));
+                    findings.push(doc.finding(Code::HELM_OPERATOR_UPGRADED, Some(node), msg));
                 }
             }
         }
@@ -234,18 +234,21 @@ fn too_old(tag: &str) -> bool {
 
 /// The edit that bumps the helm-operator version (container image tag, chart values
 /// `image.tag`, or the chart version when the values set no tag), and its message.
-fn operator_version_edit(root: &Node, text: &str) -> Option<(usize, usize, String, String)> {
+fn operator_version_edit<'a>(
+    root: &'a Node,
+    text: &str,
+) -> Option<(usize, usize, String, String, &'a Node)> {
     if let Some(tag) = root.path(&["spec", "values", "image", "tag"]) {
         let t = tag.as_str()?;
         return too_old(t).then(|| {
-            (tag.start, tag.end, UPGRADE_TO.to_string(), format!("helm-operator chart values image.tag {t} → {UPGRADE_TO}: the migrate annotation needs helm-operator ≥ 1.2.0; re-apply the HelmRelease CRD of that version"))
+            (tag.start, tag.end, UPGRADE_TO.to_string(), format!("helm-operator chart values image.tag {t} → {UPGRADE_TO}: the migrate annotation needs helm-operator ≥ 1.2.0; re-apply the HelmRelease CRD of that version"), tag)
         });
     }
     if root.path(&["spec", "chart", "name"]).is_some() {
         let v = root.path(&["spec", "chart", "version"])?;
         let t = v.as_str()?;
         return too_old(t).then(|| {
-            (v.start, v.end, UPGRADE_TO.to_string(), format!("helm-operator chart version {t} → {UPGRADE_TO} (the chart version is the operator version): the migrate annotation needs helm-operator ≥ 1.2.0; re-apply the HelmRelease CRD of that version"))
+            (v.start, v.end, UPGRADE_TO.to_string(), format!("helm-operator chart version {t} → {UPGRADE_TO} (the chart version is the operator version): the migrate annotation needs helm-operator ≥ 1.2.0; re-apply the HelmRelease CRD of that version"), v)
         });
     }
     for c in root
@@ -267,7 +270,7 @@ fn operator_version_edit(root: &Node, text: &str) -> Option<(usize, usize, Strin
         let raw = text.get(img.start..img.end)?;
         let at = raw.rfind(&format!(":{tag}"))?;
         let start = img.start + at + 1;
-        return Some((start, start + tag.len(), UPGRADE_TO.to_string(), format!("helm-operator image {full} → tag {UPGRADE_TO}: the migrate annotation needs helm-operator ≥ 1.2.0; re-apply the HelmRelease CRD of that version")));
+        return Some((start, start + tag.len(), UPGRADE_TO.to_string(), format!("helm-operator image {full} → tag {UPGRADE_TO}: the migrate annotation needs helm-operator ≥ 1.2.0; re-apply the HelmRelease CRD of that version"), img));
     }
     None
 }

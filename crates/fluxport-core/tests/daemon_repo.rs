@@ -230,9 +230,16 @@ fn corpus_example_repos() {
         // Done means: every v1 HelmRelease left in the tree is named by a finding (Flux
         // v1's own, or not convertible), the runbook asks for every Secret the findings
         // name, and a second run changes nothing.
-        for f in conv.files.iter().filter(|f| f.status != FileStatus::Deleted) {
+        for f in conv
+            .files
+            .iter()
+            .filter(|f| f.status != FileStatus::Deleted)
+        {
             for d in docs(f.text()) {
-                if d["apiVersion"].as_str().is_some_and(|a| a.starts_with("helm.fluxcd.io/")) {
+                if d["apiVersion"]
+                    .as_str()
+                    .is_some_and(|a| a.starts_with("helm.fluxcd.io/"))
+                {
                     assert!(
                         conv.report.findings.iter().any(|x| x.file == f.path),
                         "{prefix}: v1 HelmRelease left in {} without a finding",
@@ -241,11 +248,22 @@ fn corpus_example_repos() {
                 }
             }
         }
-        if conv.report.findings.iter().any(|f| f.code.as_str() == "SSH_SECRET_REQUIRED") {
-            assert!(conv.report.runbook.contains("create the Secrets"), "{prefix}");
+        if conv
+            .report
+            .findings
+            .iter()
+            .any(|f| f.code.as_str() == "SSH_SECRET_REQUIRED")
+        {
+            assert!(
+                conv.report.runbook.contains("create the Secrets"),
+                "{prefix}"
+            );
         }
         let changed = changed_on_reconversion(&conv, &opts);
-        assert!(changed.is_empty(), "{prefix}: changed on the second run: {changed:?}");
+        assert!(
+            changed.is_empty(),
+            "{prefix}: changed on the second run: {changed:?}"
+        );
         if prefix.contains("flux-get-started") {
             assert!(conv
                 .files
