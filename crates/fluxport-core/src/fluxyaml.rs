@@ -804,7 +804,7 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
             ));
         }
         for p in pins.iter().filter(|p| p.doc == di && !movable(p)) {
-            findings.push(doc.finding(Code::MARKER_NOT_WRITTEN, root, format!("container `{}`: image `{}` is pinned to several tags or already listed in `images:`; the pin stays inside the patch, where no `$imagepolicy` marker can work", p.container, p.name)));
+            findings.push(doc.finding(Code::MARKER_NOT_WRITTEN, root, format!("container `{}`: image `{}` is pinned to several tags in the patch file, or already listed in `images:` (which kustomize applies after patches, so it wins over the pin); the pin stays inside the patch, where no `$imagepolicy` marker can work — reconcile the tags by hand", p.container, p.name)));
         }
         prune_empty(&mut j);
         let is_hr = kind == "HelmRelease";
