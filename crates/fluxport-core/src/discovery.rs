@@ -253,19 +253,15 @@ fn kustomization_refs(root: &Node, dir: &str, which: Refs) -> BTreeSet<String> {
 /// §3.6; only when manifest generation was on, or no daemon is known), and files a
 /// kustomization names as patches (a namespace would retarget the patch).
 pub fn not_applied_as_is(ctx: &Context) -> BTreeSet<String> {
+    use crate::fluxyaml::Outcome;
     let mut out = BTreeSet::new();
-    let generation = ctx.daemons.is_empty() || ctx.daemons.iter().any(|d| d.manifest_generation);
-    let flux_dirs: BTreeSet<&str> = ctx
-        .files
-        .iter()
-        .filter(|f| base_of(&f.path) == ".flux.yaml")
-        .map(|f| dir_of(&f.path))
-        .collect();
+    // Git paths whose manifests a `.flux.yaml` generator produced (`fluxyaml::plan`):
+    // `scanForFiles` and inactive files leave the path applied as it is.
     let governed: Vec<&str> = ctx
-        .roots
+        .flux_yaml
         .iter()
-        .flat_map(|r| r.paths.iter().map(String::as_str))
-        .filter(|p| generation && flux_dirs.iter().any(|d| p.starts_with(d)))
+        .filter(|p| !matches!(p.outcome, Outcome::Scan | Outcome::Inactive))
+        .map(|p| p.git_path.as_str())
         .collect();
     for f in &ctx.files {
         if governed.iter().any(|p| f.path.starts_with(p)) {
@@ -277,6 +273,7 @@ pub fn not_applied_as_is(ctx: &Context) -> BTreeSet<String> {
             }
         }
     }
+    out.extend(crate::fluxyaml::patch_files(&ctx.flux_yaml));
     out
 }
 
@@ -485,8 +482,14 @@ pub fn scan(ctx: &mut Context, opts: &Options) {
                 ctx.discovery.non_manifest.insert(f.path.clone());
             }
         }
-        // §3.2 rule 2: stray kustomizations.
-        if is_kustomization_file(&f.path) && !ctx.discovery.generator_dirs.contains(dir_of(&f.path))
+        // §3.2 rule 2: stray kustomizations. A generator's `kustomize build <dir>` used
+        // every kustomization it reaches below `dir` too.
+        if is_kustomization_file(&f.path)
+            && !ctx
+                .discovery
+                .generator_dirs
+                .iter()
+                .any(|g| f.path.starts_with(g.as_str()))
         {
             findings.push(stray_finding(&ctx.files, fi, &in_chart));
         }
@@ -566,8 +569,10 @@ fn duplicates_across_paths(ctx: &Context, opts: &Options, findings: &mut Vec<Fin
     };
     // (root, identity) → (path, file, line) of the first definition.
     let mut first: HashMap<(usize, Identity), (&str, &str, usize)> = HashMap::new();
+    // Generator inputs and kustomize patches are not applied as written.
+    let not_applied = not_applied_as_is(ctx);
     for f in &ctx.files {
-        if f.untouchable {
+        if f.untouchable || not_applied.contains(&f.path) {
             continue;
         }
         let covering: Vec<(usize, &str)> = ctx
@@ -753,7 +758,17 @@ pub fn link_new_files(ctx: &mut Context) {
     }
     for (ki, names) in add {
         match resources_edit(&ctx.files[ki], &names) {
-            Some(e) => ctx.edits.entry(ki).or_default().push(e),
+            Some(e) => {
+                // The new item belongs right after the list's last item: ahead of
+                // anything an earlier stage appended at the same offset (fluxyaml
+                // appends `patches:`/`images:` at the end of the file).
+                let edits = ctx.edits.entry(ki).or_default();
+                let at = edits
+                    .iter()
+                    .position(|x| x.start == e.start && x.end == e.start)
+                    .unwrap_or(edits.len());
+                edits.insert(at, e);
+            }
             None => {
                 let kf = &ctx.files[ki];
                 findings.push(Finding::new(

@@ -13,6 +13,7 @@ pub mod codes;
 pub mod daemon;
 pub mod discovery;
 pub mod emit;
+pub mod fluxyaml;
 pub mod helm3_on_v1;
 pub mod helmrelease;
 pub mod image;

@@ -40,6 +40,13 @@ pub struct Context<'o> {
     pub helm_operator: Option<crate::daemon::HelmOperator>,
     /// What manifest discovery found (chart dirs, non-manifest YAML, generator dirs).
     pub discovery: crate::discovery::Discovery,
+    /// `.flux.yaml` decisions per daemon git path (`fluxyaml::plan`).
+    pub flux_yaml: Vec<crate::fluxyaml::PathPlan>,
+    /// Flux v1's own HelmReleases (`flux` / `helm-operator` charts): never converted.
+    pub v1_components: Vec<crate::daemon::V1Component>,
+    /// ImagePolicy written for a workload container: (file, doc, container) → policy
+    /// name (filled by `image::plan`; `fluxyaml` writes markers for moved image pins).
+    pub image_policies: BTreeMap<(usize, usize, String), String>,
 }
 
 /// A document's location, for findings and copies.
@@ -134,7 +141,11 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
         .map(|d| d.git_paths.clone())
         .collect();
     ctx.roots = plan::sync_roots(&options.sync_paths, &detected);
+    crate::daemon::retire_components(&mut ctx);
+    crate::fluxyaml::apply_plan(&mut ctx);
+    ctx.discovery.generator_dirs = crate::fluxyaml::generator_dirs(&ctx.flux_yaml);
     crate::image::plan(&mut ctx);
+    crate::fluxyaml::move_patches(&mut ctx);
     // daemon stage wiring: the HelmRelease conversion uses the detected helm-operator
     // settings (daemon::effective_options); Helm3OnFluxV1 keeps helm.fluxcd.io/v1.
     let effective = crate::daemon::effective_options(&ctx);
@@ -143,7 +154,6 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     if options.target == crate::Target::Helm3OnFluxV1 {
         crate::helm3_on_v1::apply(&mut ctx, &effective);
     } else {
-        // Stages that fill `ctx.discovery.generator_dirs` (.flux.yaml) run before this.
         crate::discovery::scan(&mut ctx, &effective);
         convert_helm_releases(&mut ctx, &effective);
         crate::daemon::emit(&mut ctx);
@@ -210,6 +220,9 @@ fn load_all<'o>(inputs: &[InputFile], options: &'o Options) -> Context<'o> {
         daemons: Vec::new(),
         helm_operator: None,
         discovery: Default::default(),
+        flux_yaml: Vec::new(),
+        v1_components: Vec::new(),
+        image_policies: BTreeMap::new(),
     }
 }
 
@@ -268,7 +281,19 @@ fn convert_helm_releases(ctx: &mut Context, opts: &Options) {
 }
 
 fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Options) {
-    let hr_docs = docs_where(files, |k| matches!(k, DocKind::HelmReleaseV1(_)));
+    // Documents of a file the migration removes (a moved `.flux.yaml` patch file) are
+    // not converted on their own.
+    let hr_docs: Vec<(usize, usize)> =
+        docs_where(files, |k| matches!(k, DocKind::HelmReleaseV1(_)))
+            .into_iter()
+            .filter(|(fi, di)| {
+                !ctx.deleted.contains(fi)
+                    && !ctx
+                        .v1_components
+                        .iter()
+                        .any(|c| c.file == *fi && c.doc == *di)
+            })
+            .collect();
     let mut findings = Vec::new();
     // Read every v1 HelmRelease first: the planner needs all of their sources.
     let mut releases: Vec<(usize, usize, V1Release)> = Vec::new();
@@ -530,6 +555,8 @@ fn emit(ctx: Context) -> Conversion {
     };
     report.runbook = crate::runbook::render_full(
         &report.releases,
+        &report.findings,
+        &ctx.v1_components,
         &ctx.daemons,
         ctx.helm_operator.as_ref(),
         &ctx.new_files,

@@ -966,18 +966,18 @@ impl App {
                 <p class="muted">{"These mirror the flags of your Flux v1 daemons (fluxd and helm-operator). Changing one converts again."}</p>
                 <div class="grid">
                     <label for="s-helm">{"Default Helm version"}</label>
-                    <select id="s-helm" onchange={set(|o, v| o.default_helm_version = HelmVersion::parse(&v).unwrap_or(HelmVersion::V2))}>
+                    <select id="s-helm" onchange={set(|o, v| { o.default_helm_version = HelmVersion::parse(&v).unwrap_or(HelmVersion::V2); o.mark_explicit("default-helm-version") })}>
                         <option value="v2" selected={o.default_helm_version == HelmVersion::V2}>{"v2"}</option>
                         <option value="v3" selected={o.default_helm_version == HelmVersion::V3}>{"v3"}</option>
                     </select>
                     <p class="help">{"helm-operator's first --enabled-helm-versions: used for HelmReleases without spec.helmVersion."}</p>
 
                     <label for="s-chart">{"Chart sync interval"}</label>
-                    <input id="s-chart" type="text" value={o.chart_sync_interval.clone()} onchange={set(|o, v| o.chart_sync_interval = v.trim().to_string())} />
+                    <input id="s-chart" type="text" value={o.chart_sync_interval.clone()} onchange={set(|o, v| { o.chart_sync_interval = v.trim().to_string(); o.mark_explicit("chart-sync-interval") })} />
                     <p class="help">{"helm-operator --charts-sync-interval; becomes HelmRelease spec.interval."}</p>
 
                     <label for="s-git">{"Git poll interval"}</label>
-                    <input id="s-git" type="text" value={o.git_poll_interval.clone()} onchange={set(|o, v| o.git_poll_interval = v.trim().to_string())} />
+                    <input id="s-git" type="text" value={o.git_poll_interval.clone()} onchange={set(|o, v| { o.git_poll_interval = v.trim().to_string(); o.mark_explicit("git-poll-interval") })} />
                     <p class="help">{"helm-operator --git-poll-interval; becomes the chart GitRepository spec.interval."}</p>
 
                     <label for="s-mode">{"Mode"}</label>
@@ -1007,7 +1007,7 @@ impl App {
                     <p class="help">{"fluxd --git-path values, comma separated. Empty: read from a fluxd Deployment in the input, else the whole input is one root."}</p>
 
                     <label for="s-ns">{"Default namespace"}</label>
-                    <input id="s-ns" type="text" value={o.default_namespace.clone()} onchange={set(|o, v| o.default_namespace = v.trim().to_string())} />
+                    <input id="s-ns" type="text" value={o.default_namespace.clone()} onchange={set(|o, v| { o.default_namespace = v.trim().to_string(); o.mark_explicit("default-namespace") })} />
                     <p class="help">{"fluxd --k8s-default-namespace: used for objects without a namespace."}</p>
                 </div>
                 <div class="settings-foot">
