@@ -345,6 +345,93 @@ test('repo: drag and drop of files and a zip', async (t) => {
   assert.deepEqual(rows, nativeFiles.map((f) => [f.path, f.status]).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
 });
 
+/** A small repo whose two HelmReleases share a base name in different directories
+ * (clusters/prod/apps/release.yaml and clusters/staging/apps/release.yaml), plus a
+ * top-level file: a base-name-only upload would lose one of them. */
+function nestedRepo(name) {
+  const dir = path.join(tmp, name);
+  const top = path.join(dir, 'my-gitops');
+  for (const env of ['prod', 'staging']) {
+    fs.mkdirSync(path.join(top, 'clusters', env, 'apps'), { recursive: true });
+    fs.writeFileSync(path.join(top, 'clusters', env, 'apps', 'release.yaml'),
+      HELMRELEASE.replaceAll('grafana', `grafana-${env}`).replace('namespace: monitoring', `namespace: ${env}`));
+  }
+  fs.writeFileSync(path.join(top, 'README.md'), '# my gitops repo\n');
+  return top;
+}
+
+/** Downloads the repo zip and checks it holds exactly the native conversion of `dir`. */
+async function checkRepoZip(page, dir, label) {
+  const nativeFiles = JSON.parse(native(['dir', dir]));
+  const inputCount = fs.readdirSync(dir, { recursive: true }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).length;
+  await page.waitForFunction((n) => document.documentElement.dataset.repoFiles === String(n), inputCount, { timeout: 60000 });
+  const rows = await page.$$eval('[data-testid=file-tree] [data-path]', (els) => els.map((e) => [e.dataset.path, e.dataset.status]));
+  assert.deepEqual(rows, nativeFiles.map((f) => [f.path, f.status]).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-zip]')]);
+  const zipPath = path.join(tmp, `${label}.zip`);
+  await dl.saveAs(zipPath);
+  const got = JSON.parse(pyZip(['read', zipPath]));
+  for (const env of ['prod', 'staging']) {
+    const entry = got[`clusters/${env}/apps/release.yaml`];
+    assert.ok(entry, `zip keeps clusters/${env}/apps/release.yaml (got ${Object.keys(got).join(', ')})`);
+    assert.match(Buffer.from(entry, 'base64').toString('utf8'), new RegExp(`name: grafana-${env}\\b`));
+  }
+  const expected = Object.fromEntries(nativeFiles.filter((f) => f.status !== 'deleted').map((f) => [f.path, Buffer.from(f.text, 'utf8').toString('base64')]));
+  assert.deepEqual(Object.keys(got).sort(), Object.keys(expected).sort());
+  for (const k of Object.keys(expected)) assert.equal(got[k], expected[k], `zip entry ${k}`);
+}
+
+test('repo: folder upload keeps relative paths (same base name in two directories)', async (t) => {
+  const { page } = await open(t);
+  const top = nestedRepo('folder-pick');
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', top);
+  await checkRepoZip(page, top, 'nested-folder-pick');
+});
+
+test('repo: dropping a folder keeps relative paths (directory entries)', async (t) => {
+  const { page } = await open(t);
+  const top = nestedRepo('folder-drop');
+  // A tree of {name, dir?: [...], b64?} the page turns into FileSystemEntry look-alikes.
+  const tree = (p) => fs.statSync(p).isDirectory()
+    ? { name: path.basename(p), dir: fs.readdirSync(p).sort().map((n) => tree(path.join(p, n))) }
+    : { name: path.basename(p), b64: fs.readFileSync(p).toString('base64') };
+  await page.click('#tab-repo');
+  // Chromium gives real FileSystemEntry objects only for OS drops; a script-made
+  // DataTransfer has none. So this stubs webkitGetAsEntry with objects that follow the
+  // FileSystem API (isFile/isDirectory/name, createReader().readEntries in batches,
+  // file()) — the app reads them exactly as it reads a real dropped folder.
+  const dt = await page.evaluateHandle((root) => {
+    const entry = (n) => n.dir
+      ? { name: n.name, isFile: false, isDirectory: true,
+        createReader() {
+          let left = n.dir.map(entry);
+          // Like Chromium: entries come in batches; an empty batch ends the listing.
+          return { readEntries(ok) { const batch = left.slice(0, 2); left = left.slice(2); setTimeout(() => ok(batch)); } };
+        } }
+      : { name: n.name, isFile: true, isDirectory: false,
+        file(ok) { setTimeout(() => ok(new File([Uint8Array.from(atob(n.b64), (c) => c.charCodeAt(0))], n.name))); } };
+    const dt = new DataTransfer();
+    dt.items.add(new File(['x'], root.name));
+    const rootEntry = entry(root);
+    DataTransferItem.prototype.webkitGetAsEntry = function () { return rootEntry; };
+    return dt;
+  }, tree(top));
+  await page.dispatchEvent('.drop', 'dragover', { dataTransfer: dt });
+  await page.dispatchEvent('.drop', 'drop', { dataTransfer: dt });
+  await checkRepoZip(page, top, 'nested-folder-drop');
+});
+
+test('repo: a multi-file pick with two equal base names names the one left out', async (t) => {
+  const { page } = await open(t);
+  const top = nestedRepo('same-names');
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=file-input]', ['prod', 'staging'].map((e) => path.join(top, 'clusters', e, 'apps', 'release.yaml')));
+  const notice = page.locator('.notice');
+  await notice.waitFor();
+  assert.match(await notice.textContent(), /1 file\(s\) had the same path as another file in this upload and were left out: release\.yaml/);
+});
+
 test('single-file build works from file:// with no requests', async (t) => {
   const url = 'file://' + path.join(dist, 'fluxport.html');
   const { page } = await open(t, { url });

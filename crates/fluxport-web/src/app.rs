@@ -186,20 +186,21 @@ impl Component for App {
                 let link = ctx.link().clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     let t0 = browser::now();
-                    let mut named = Vec::new();
-                    for f in files {
-                        let rel = js_sys::Reflect::get(&f, &"webkitRelativePath".into())
-                            .ok()
-                            .and_then(|v| v.as_string())
-                            .unwrap_or_default();
-                        let path = if folder && !rel.is_empty() {
-                            rel
-                        } else {
-                            f.name()
-                        };
-                        named.push((path, f));
-                    }
-                    let (inputs, notes) = read_all(named, folder).await;
+                    // A folder picker (webkitdirectory) gives each file its path
+                    // relative to the picked folder; a plain multi-file pick gives ""
+                    // and the base name is all there is.
+                    let named: Vec<(String, web_sys::File)> = files
+                        .into_iter()
+                        .map(|f| {
+                            let rel = js_sys::Reflect::get(&f, &"webkitRelativePath".into())
+                                .ok()
+                                .and_then(|v| v.as_string())
+                                .unwrap_or_default();
+                            (if rel.is_empty() { f.name() } else { rel }, f)
+                        })
+                        .collect();
+                    let any_rel = named.iter().any(|(p, _)| p.contains('/'));
+                    let (inputs, notes) = read_all(named, folder || any_rel).await;
                     link.send_message(Msg::Loaded(inputs, notes, t0));
                 });
                 true
@@ -434,6 +435,27 @@ async fn read_all(
     }
     if strip_top {
         strip_common_top(&mut out);
+    }
+    // Two files with one path (a multi-file pick from several folders gives base names
+    // only): keep the first, name the others, never drop one silently.
+    let mut seen = std::collections::HashSet::new();
+    let mut dups = Vec::new();
+    out.retain(|f| {
+        let fresh = seen.insert(f.path.clone());
+        if !fresh {
+            dups.push(f.path.clone());
+        }
+        fresh
+    });
+    if !dups.is_empty() {
+        let shown: Vec<&str> = dups.iter().take(10).map(|s| s.as_str()).collect();
+        notes.push(format!(
+            "{} file(s) had the same path as another file in this upload and were left out: {}{}. \
+             Upload the folder (Choose folder, or drop it) or a .zip to keep each file's directory.",
+            dups.len(),
+            shown.join(", "),
+            if dups.len() > shown.len() { ", …" } else { "" }
+        ));
     }
     (out, notes)
 }
