@@ -232,7 +232,9 @@ test('paste: 1 MB input stays responsive (debounced)', async (t) => {
   }
   const maxKey = Math.max(...lat);
   await page.waitForFunction(() => document.querySelector('[data-testid=output]').textContent.includes('# hi'), null, { timeout: 60000 });
-  metrics['1 MB paste: convert time in wasm'] = `${Number(ms).toFixed(0)} ms (${(big.length / 1024).toFixed(0)} KiB)`;
+  assert.equal(await page.getAttribute('html', 'data-paste-in'), 'worker', 'the paste is converted in the worker');
+  metrics['1 MB paste: convert time in wasm (worker)'] = `${Number(ms).toFixed(0)} ms (${(big.length / 1024).toFixed(0)} KiB)`;
+  metrics['1 MB paste: main-thread time to take the answer (decode)'] = `${Number(await page.getAttribute('html', 'data-paste-page-ms')).toFixed(0)} ms`;
   metrics['1 MB paste: paste to output shown (incl. 250 ms debounce, render)'] = `${total} ms`;
   metrics['1 MB editor: keystroke latency (max of 4)'] = `${maxKey} ms`;
 });
@@ -442,6 +444,7 @@ test('single-file build works from file:// with no requests', async (t) => {
   await page.fill('[data-testid=input]', HELMRELEASE);
   const expected2 = native(['paste'], HELMRELEASE);
   assert.equal(await waitOutput(page, expected2), expected2);
+  assert.equal(await page.getAttribute('html', 'data-paste-in'), 'worker', 'the worker runs from file:// too');
 });
 
 test('a panic shows a bug report with the input kept', async (t) => {

@@ -15,9 +15,15 @@ fs.rmSync(r(dist), { recursive: true, force: true });
 fs.mkdirSync(r(`${dist}/pkg`), { recursive: true });
 fs.mkdirSync(r(`${dist}/web`), { recursive: true });
 
-const glue = fs.readFileSync(r(`${pkgDir}/fluxport_web.js`), 'utf8');
+// The glue is wrapped in a named function so web/boot.js can also start the conversion
+// worker from it (fluxportGlue.toString()), without shipping the glue twice.
+const glue = `function fluxportGlue() {\n${fs.readFileSync(r(`${pkgDir}/fluxport_web.js`), 'utf8')}\nreturn wasm_bindgen;\n}\nvar wasm_bindgen = fluxportGlue();\n`;
 const wasm = fs.readFileSync(r(`${pkgDir}/fluxport_web_bg.wasm`));
-const wasmJs = `self.FLUXPORT_WASM_B64="${wasm.toString('base64')}";\n`;
+// The wasm travels gzip-compressed inside a script (base64): no fetch (CSP connect-src
+// 'none'; file:// cannot fetch), and base64 costs a third of the compressed size, not
+// of the raw module. web/boot.js inflates it with the browser's DecompressionStream.
+const wasmGz = zlib.gzipSync(wasm, { level: 9 });
+const wasmJs = `self.FLUXPORT_WASM_GZ="${wasmGz.toString('base64')}";\n`;
 const boot = fs.readFileSync(r('web/boot.js'), 'utf8');
 const css = fs.readFileSync(r('web/app.css'), 'utf8');
 const index = fs.readFileSync(r('index.html'), 'utf8');
@@ -47,7 +53,8 @@ const csp = [
   `style-src ${sha(css)}`,
   "img-src data: blob:",
   "connect-src 'none'", "font-src 'none'", "media-src 'none'", "object-src 'none'", "frame-src 'none'",
-  "worker-src 'none'", "manifest-src 'none'", "base-uri 'none'", "form-action 'none'",
+  // The conversion worker is made from a blob: URL (web/boot.js).
+  "worker-src blob:", "manifest-src 'none'", "base-uri 'none'", "form-action 'none'",
 ].join('; ');
 let single = index
   .replace(/<meta http-equiv="Content-Security-Policy" content="[^"]*">/, `<meta http-equiv="Content-Security-Policy" content="${csp}">`)
@@ -65,7 +72,7 @@ const rows = [];
 const add = (label, buf) => rows.push([label, buf.length, gz(buf)]);
 add('wasm (raw .wasm)', wasm);
 add('pkg/fluxport_web.js (glue)', Buffer.from(glue));
-add('pkg/fluxport_web_wasm.js (wasm, base64)', Buffer.from(wasmJs));
+add('pkg/fluxport_web_wasm.js (wasm, gzip + base64)', Buffer.from(wasmJs));
 const siteFiles = ['index.html', 'web/app.css', 'web/boot.js', 'pkg/fluxport_web.js', 'pkg/fluxport_web_wasm.js'];
 const site = siteFiles.map((f) => fs.readFileSync(r(`${dist}/${f}`)));
 rows.push(['site total (dist/ without fluxport.html)', site.reduce((a, b) => a + b.length, 0), site.reduce((a, b) => a + gz(b), 0)]);

@@ -47,6 +47,13 @@ pub enum Msg {
     Tab(Tab),
     Input,
     ConvertPaste,
+    /// The worker's answer to paste request `id` (see [`worker_done`]).
+    PasteDone {
+        id: u32,
+        json: Option<String>,
+        panic: Option<String>,
+        ms: f64,
+    },
     LoadExample,
     Jump(usize),
     Files(Vec<web_sys::File>, bool),
@@ -84,6 +91,10 @@ pub struct App {
     paste: Option<Rc<Paste>>,
     first_convert_done: bool,
     paste_count: u32,
+    /// Id of the latest paste conversion asked of the worker; older answers are stale.
+    paste_seq: u32,
+    /// The text sent with request `paste_seq`.
+    paste_text: String,
     inputs: Vec<InputFile>,
     originals: std::collections::HashMap<String, usize>,
     repo: Option<Rc<Conversion>>,
@@ -103,7 +114,9 @@ impl Component for App {
     type Message = Msg;
     type Properties = ();
 
-    fn create(_ctx: &Context<Self>) -> Self {
+    fn create(ctx: &Context<Self>) -> Self {
+        let link = ctx.link().clone();
+        WORKER_SINK.with(|s| *s.borrow_mut() = Some(Callback::from(move |m| link.send_message(m))));
         let saved = browser::load_settings();
         let options = saved
             .as_deref()
@@ -118,6 +131,8 @@ impl Component for App {
             paste: None,
             first_convert_done: false,
             paste_count: 0,
+            paste_seq: 0,
+            paste_text: String::new(),
             inputs: Vec::new(),
             originals: Default::default(),
             repo: None,
@@ -155,6 +170,34 @@ impl Component for App {
             Msg::ConvertPaste => {
                 self.debounce = None;
                 self.convert_paste();
+                true
+            }
+            Msg::PasteDone {
+                id,
+                json,
+                panic,
+                ms,
+            } => {
+                if id != self.paste_seq {
+                    return false; // a newer request is on its way
+                }
+                match (json, panic) {
+                    (Some(json), _) => {
+                        let t0 = browser::now();
+                        match crate::wire::decode(&json) {
+                            Ok(conv) => {
+                                browser::mark("paste-in", "worker");
+                                self.show_paste(conv, ms, browser::now() - t0)
+                            }
+                            Err(e) => crate::panic::show(&format!("worker answer unreadable: {e}")),
+                        }
+                    }
+                    (None, Some(msg)) => crate::panic::show(&msg),
+                    (None, None) => {
+                        let text = std::mem::take(&mut self.paste_text);
+                        self.convert_paste_here(&text);
+                    }
+                }
                 true
             }
             Msg::LoadExample => {
@@ -401,6 +444,24 @@ impl Component for App {
     }
 }
 
+thread_local! {
+    /// Where [`worker_done`] delivers the worker's answers: the app's message queue.
+    static WORKER_SINK: std::cell::RefCell<Option<Callback<Msg>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The conversion worker answered paste request `id` (called from web/boot.js).
+pub fn worker_done(id: u32, json: Option<String>, panic: Option<String>, ms: f64) {
+    let sink = WORKER_SINK.with(|s| s.borrow().clone());
+    if let Some(cb) = sink {
+        cb.emit(Msg::PasteDone {
+            id,
+            json,
+            panic,
+            ms,
+        });
+    }
+}
+
 /// Reads named files; expands `.zip` archives; strips one top-level folder shared by
 /// every file when `strip_top` (the uploaded folder is the repository root).
 async fn read_all(
@@ -474,25 +535,46 @@ fn strip_common_top(files: &mut [InputFile]) {
 }
 
 impl App {
+    /// Converts the editor's text: in the conversion worker when there is one (the
+    /// page stays responsive; the answer comes back as `Msg::PasteDone`), else here.
     fn convert_paste(&mut self) {
         let Some(t) = self.input_ref.cast::<HtmlTextAreaElement>() else {
             return;
         };
         let text = t.value();
-        if browser::window().location().hash().ok().as_deref() == Some("#selftest-panic")
-            && text.contains("fluxport-selftest-panic")
-        {
-            panic!("self-test panic requested (#selftest-panic)");
+        let selftest =
+            browser::window().location().hash().ok().as_deref() == Some("#selftest-panic");
+        let options = serde_json::to_string(&self.options).unwrap_or_default();
+        self.paste_seq += 1;
+        if browser::worker_post(self.paste_seq, &text, &options, selftest) {
+            self.paste_text = text;
+        } else {
+            if selftest && text.contains("fluxport-selftest-panic") {
+                panic!("self-test panic requested (#selftest-panic)");
+            }
+            self.convert_paste_here(&text);
         }
+    }
+
+    /// Converts on the page (no worker).
+    fn convert_paste_here(&mut self, text: &str) {
         let t0 = browser::now();
-        let conv = output::convert_paste(&text, &self.options);
-        let out = output::paste_output(&conv);
+        let conv = output::convert_paste(text, &self.options);
         let ms = browser::now() - t0;
+        browser::mark("paste-in", "page");
+        self.show_paste(conv, ms, ms);
+    }
+
+    /// Shows a paste conversion. `ms`: conversion time; `page_ms`: main-thread time it
+    /// cost the page before rendering (decoding the worker's answer, or converting here).
+    fn show_paste(&mut self, conv: Conversion, ms: f64, page_ms: f64) {
+        let out = output::paste_output(&conv);
         if !self.first_convert_done {
             self.first_convert_done = true;
             browser::mark("first-convert-at", &format!("{:.1}", browser::now()));
         }
         browser::mark("paste-ms", &format!("{ms:.1}"));
+        browser::mark("paste-page-ms", &format!("{page_ms:.1}"));
         self.paste_count += 1;
         browser::mark("paste-count", &self.paste_count.to_string());
         self.paste = Some(Rc::new(Paste {

@@ -1,11 +1,13 @@
-//! JavaScript entry points: `start` mounts the app; `convert_yaml` is a plain binding
-//! (used by the wasm tests and handy from the DevTools console).
+//! JavaScript entry points. On the page: `start` mounts the app (web/boot.js calls it),
+//! `worker_done` takes a conversion back from the worker. In the conversion worker
+//! (web/boot.js builds it from the same glue and module): `worker_convert`.
+//! `convert_yaml` is a plain binding (used by the wasm tests, handy from DevTools).
 
 use crate::output::{convert_paste, paste_output};
 use fluxport_core::Options;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(start)]
+#[wasm_bindgen]
 pub fn start() {
     crate::panic::install();
     let doc = crate::browser::document();
@@ -33,4 +35,35 @@ pub fn convert_yaml(text: &str, options_json: &str) -> Result<String, JsError> {
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// In the worker: converts pasted text (options as JSON, as the page serialises them)
+/// and returns the conversion as [`crate::wire`] JSON. A panic aborts the worker's
+/// instance; its message is left in `self.FLUXPORT_PANIC` for web/boot.js to send to
+/// the page, which shows the bug report. `selftest_panic` is the page's
+/// `#selftest-panic` switch (panics on the marker, to test that path).
+#[wasm_bindgen]
+pub fn worker_convert(text: &str, options_json: &str, selftest_panic: bool) -> String {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let _ = js_sys::Reflect::set(
+                &js_sys::global(),
+                &"FLUXPORT_PANIC".into(),
+                &info.to_string().into(),
+            );
+        }))
+    });
+    if selftest_panic && text.contains("fluxport-selftest-panic") {
+        panic!("self-test panic requested (#selftest-panic)");
+    }
+    let options: Options = serde_json::from_str(options_json).unwrap_or_default();
+    crate::wire::encode(&convert_paste(text, &options))
+}
+
+/// On the page: the worker finished request `id`. `json`: the conversion; `panic`: the
+/// worker crashed with this message; neither: no worker (convert on the page instead).
+#[wasm_bindgen]
+pub fn worker_done(id: u32, json: Option<String>, panic: Option<String>, ms: f64) {
+    crate::app::worker_done(id, json, panic, ms);
 }

@@ -142,4 +142,20 @@ pub fn mark(name: &str, value: &str) {
 extern "C" {
     #[wasm_bindgen(js_namespace = console, js_name = log)]
     pub fn console_log(s: &str);
+
+    /// Defined by web/boot.js: hands a paste conversion to the worker; false when
+    /// there is no worker.
+    #[wasm_bindgen(catch, js_name = fluxportWorkerPost)]
+    fn fluxport_worker_post(
+        id: u32,
+        text: &str,
+        options: &str,
+        selftest: bool,
+    ) -> Result<bool, JsValue>;
+}
+
+/// Asks the conversion worker to convert `text`; the answer arrives through
+/// `bindings::worker_done`. False when there is no worker (convert on the page).
+pub fn worker_post(id: u32, text: &str, options: &str, selftest: bool) -> bool {
+    fluxport_worker_post(id, text, options, selftest).unwrap_or(false)
 }
