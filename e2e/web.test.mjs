@@ -186,6 +186,9 @@ test('load example: time from navigation to first convert', async (t) => {
   assert.equal(await page.$eval('[data-testid=input]', (e) => e.value), example);
   const at = Number(await page.getAttribute('html', 'data-first-convert-at'));
   metrics['navigation to first convert (load example click right after load)'] = `${at.toFixed(0)} ms`;
+  const boot = await page.evaluate(() => ({ ...document.documentElement.dataset }));
+  metrics['boot (ms since navigation): script run / inflated / compiled / instantiated / app mounted'] =
+    ['bootStart', 'bootInflated', 'bootCompiled', 'bootInstantiated', 'bootStarted'].map((k) => Number(boot[k]).toFixed(0)).join(' / ');
   assert.ok(at > 0);
 });
 

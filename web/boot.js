@@ -1,4 +1,4 @@
-// Starts fluxport: inflates the wasm module embedded in pkg/fluxport_web_wasm.js (gzip,
+// Starts fluxport: inflates the wasm module embedded in pkg/fluxport.js (gzip,
 // base64: no fetch() is needed, the page's CSP has connect-src 'none' and file:// pages
 // cannot fetch at all), compiles it once, mounts the app on the page, and starts a
 // conversion worker from the same glue and module, so converting a large paste never
@@ -34,7 +34,7 @@
       var m = e.data;
       if (m.module) {
         ready = wasm_bindgen({ module_or_path: m.module });
-        ready.catch(function () {});
+        ready.then(function () { wasm_bindgen.worker_warm(); }, function () {});
         return;
       }
       ready.then(function () {

@@ -15,7 +15,7 @@ use std::rc::Rc;
 use web_sys::{DragEvent, HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-const EXAMPLE: &str = include_str!("example.yaml");
+pub(crate) const EXAMPLE: &str = include_str!("example.yaml");
 const DEBOUNCE_MS: u32 = 250;
 /// Most diff lines rendered at once (the rest is summarised) to keep the DOM small.
 const MAX_DIFF_ROWS: usize = 4000;

@@ -61,6 +61,13 @@ pub fn worker_convert(text: &str, options_json: &str, selftest_panic: bool) -> S
     crate::wire::encode(&convert_paste(text, &options))
 }
 
+/// In the worker, once at start: converts the built-in example so the code a
+/// conversion runs is compiled before the user's first one arrives.
+#[wasm_bindgen]
+pub fn worker_warm() {
+    let _ = convert_paste(crate::app::EXAMPLE, &Options::default());
+}
+
 /// On the page: the worker finished request `id`. `json`: the conversion; `panic`: the
 /// worker crashed with this message; neither: no worker (convert on the page instead).
 #[wasm_bindgen]
