@@ -706,7 +706,7 @@ impl App {
                         <button class="btn small" disabled={self.paste.is_none()} onclick={link.callback(|_| Msg::DownloadZip)}>{"Download .zip"}</button>
                     </div>
                     <pre class="code output" aria-labelledby="out-title" tabindex="0"
-                        data-testid={if active {"output"} else {"paste-output"}}>{ out }</pre>
+                        data-testid={if active {"output"} else {"paste-output"}}>{ text_chunks(&out) }</pre>
                 </div>
             </div>
             <h2 class="section-title">{ format!("Findings ({})", findings.len()) }</h2>
@@ -907,7 +907,7 @@ impl App {
             (View::Output, _) | (_, FileStatus::Unchanged) => html! {
                 <>
                 if f.status == FileStatus::Unchanged && self.view != View::Output { <p class="muted">{"No changes: this file is passed through byte for byte."}</p> }
-                <pre class="code output file-output" tabindex="0" data-testid={if active {"output"} else {"repo-output"}}>{ after.to_string() }</pre>
+                <pre class="code output file-output" tabindex="0" data-testid={if active {"output"} else {"repo-output"}}>{ text_chunks(after) }</pre>
                 </>
             },
             (_, FileStatus::Deleted) => {
@@ -941,6 +941,11 @@ impl App {
     fn view_report(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let active = self.tab == Tab::Report;
+        if !active {
+            // Hidden: not built at all (a large report is hundreds of rows; it is made
+            // when the tab opens, not on every conversion).
+            return html! {};
+        }
         let Some(c) = self.report_conv() else {
             return html! { <div class="placeholder"><h2>{"No report yet"}</h2><p>{"Paste YAML or upload a repository first."}</p></div> };
         };
@@ -1140,6 +1145,39 @@ fn file_list(input: &HtmlInputElement) -> Vec<web_sys::File> {
         .files()
         .map(|fl| (0..fl.length()).filter_map(|i| fl.get(i)).collect())
         .unwrap_or_default()
+}
+
+/// Lines per block of a long output (see [`text_chunks`]).
+const CHUNK_LINES: usize = 400;
+
+/// `text` as consecutive blocks of [`CHUNK_LINES`] lines (their text content, joined, is
+/// exactly `text`). The stylesheet gives each block `content-visibility: auto`, so the
+/// browser lays out only the blocks on screen, and an edit re-sets only the blocks
+/// whose text changed: a 1 MB output costs little to show again.
+fn text_chunks(text: &str) -> Html {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let mut lines = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'\n' {
+            lines += 1;
+            if lines == CHUNK_LINES {
+                chunks.push(&text[start..=i]);
+                start = i + 1;
+                lines = 0;
+            }
+        }
+    }
+    if start < text.len() {
+        chunks.push(&text[start..]);
+    }
+    if chunks.len() <= 1 {
+        return html! { { text.to_string() } };
+    }
+    chunks
+        .into_iter()
+        .map(|c| html! { <span class="chunk">{ c.to_string() }</span> })
+        .collect::<Html>()
 }
 
 fn status_str(s: FileStatus) -> &'static str {
