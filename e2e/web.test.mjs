@@ -66,7 +66,10 @@ before(async () => {
     let rel = decodeURIComponent(url.pathname.slice(BASE_PATH.length)) || 'index.html';
     const file = path.join(dist, rel);
     if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404); return res.end(); }
-    res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' });
+    const headers = { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' };
+    // ?noworker: a policy that forbids workers, to test the on-page fallback.
+    if (url.searchParams.has('noworker')) headers['content-security-policy'] = "worker-src 'none'";
+    res.writeHead(200, headers);
     res.end(fs.readFileSync(file));
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
@@ -450,6 +453,18 @@ test('single-file build works from file:// with no requests', async (t) => {
   assert.equal(await page.getAttribute('html', 'data-paste-in'), 'worker', 'the worker runs from file:// too');
 });
 
+test('without a worker (CSP forbids it) the page converts by itself', async (t) => {
+  // The blocked worker is reported on the console by Chromium (allowed here).
+  const { page } = await open(t, { url: `http://127.0.0.1:${port}${BASE_PATH}?noworker`, allowErrors: true });
+  const expected = native(['paste'], HELMRELEASE);
+  await page.fill('[data-testid=input]', HELMRELEASE);
+  assert.equal(await waitOutput(page, expected), expected);
+  assert.equal(await page.getAttribute('html', 'data-paste-in'), 'page');
+  await page.fill('[data-testid=input]', HELMRELEASE + '# more\n');
+  const expected2 = native(['paste'], HELMRELEASE + '# more\n');
+  assert.equal(await waitOutput(page, expected2), expected2);
+});
+
 test('a panic shows a bug report with the input kept', async (t) => {
   const { page } = await open(t, { url: `http://127.0.0.1:${port}${BASE_PATH}#selftest-panic`, allowErrors: true });
   await page.fill('[data-testid=input]', 'kind: X # fluxport-selftest-panic\n');
@@ -457,6 +472,11 @@ test('a panic shows a bug report with the input kept', async (t) => {
   await box.waitFor({ timeout: 10000 });
   assert.match(await box.locator('textarea').inputValue(), /self-test panic[\s\S]*fluxport-selftest-panic/);
   assert.equal(await page.$eval('[data-testid=input]', (e) => e.value), 'kind: X # fluxport-selftest-panic\n');
+  // The panic was in the conversion worker: the page lives on with a new worker.
+  const expected = native(['paste'], HELMRELEASE);
+  await page.fill('[data-testid=input]', HELMRELEASE);
+  assert.equal(await waitOutput(page, expected), expected);
+  assert.equal(await page.getAttribute('html', 'data-paste-in'), 'worker');
 });
 
 test('settings: remember is opt-in; changing a setting reconverts', async (t) => {
