@@ -271,7 +271,8 @@ async function repoChecks(page, label) {
   const rows = await page.$$eval('[data-testid=file-tree] [data-path]', (els) => els.map((e) => [e.dataset.path, e.dataset.status]));
   const want = nativeFiles.map((f) => [f.path, f.status]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
   assert.deepEqual(rows, want, 'file tree matches native statuses');
-  metrics[`${label}: convert ${inputCount} corpus files in browser`] = `${await page.getAttribute('html', 'data-repo-ms')} ms (read + convert)`;
+  assert.equal(await page.getAttribute('html', 'data-repo-in'), 'worker', 'the repo is converted in the worker');
+  metrics[`${label}: convert ${inputCount} corpus files in browser`] = `${await page.getAttribute('html', 'data-repo-ms')} ms (read + convert; ${await page.getAttribute('html', 'data-repo-convert-ms')} ms converting in the worker)`;
 
   // Selected-file output equals the native output of that file.
   const first = nativeFiles.find((f) => f.status !== 'deleted');
@@ -463,6 +464,11 @@ test('without a worker (CSP forbids it) the page converts by itself', async (t) 
   await page.fill('[data-testid=input]', HELMRELEASE + '# more\n');
   const expected2 = native(['paste'], HELMRELEASE + '# more\n');
   assert.equal(await waitOutput(page, expected2), expected2);
+  const top = nestedRepo('no-worker');
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', top);
+  await checkRepoZip(page, top, 'no-worker');
+  assert.equal(await page.getAttribute('html', 'data-repo-in'), 'page');
 });
 
 test('a panic shows a bug report with the input kept', async (t) => {

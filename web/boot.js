@@ -1,8 +1,8 @@
 // Starts fluxport: inflates the wasm module embedded in pkg/fluxport.js (gzip,
 // base64: no fetch() is needed, the page's CSP has connect-src 'none' and file:// pages
 // cannot fetch at all), compiles it once, mounts the app on the page, and starts a
-// conversion worker from the same glue and module, so converting a large paste never
-// blocks typing. The worker is made from a blob: URL (allowed by worker-src blob:), so
+// conversion worker from the same glue and module, so converting a large paste (or an
+// uploaded repository) never blocks typing. The worker is made from a blob: URL (allowed by worker-src blob:), so
 // it works from a static host and from the single file opened from disk alike. Without
 // a worker the app converts on the page.
 // Timings (ms since navigation) go to data-boot-* attributes on <html>.
@@ -41,7 +41,9 @@
         var t0 = performance.now();
         var json;
         try {
-          json = wasm_bindgen.worker_convert(m.text, m.options, m.selftest);
+          json = m.kind === 'repo'
+            ? wasm_bindgen.worker_convert_repo(m.text, m.bytes, m.lens, m.options)
+            : wasm_bindgen.worker_convert(m.text, m.options, m.selftest);
         } catch (err) {
           // A panic aborts this instance: report it; the page starts a new worker.
           self.postMessage({ id: m.id, panic: self.FLUXPORT_PANIC || String(err) });
@@ -58,7 +60,9 @@
   var module = null;
   var worker = null;
   var inflight = null; // the request the worker is converting
-  var pending = null;  // the newest request waiting for it (older ones are dropped)
+  // The newest waiting request of each kind (older ones are dropped: only the latest
+  // paste or upload matters).
+  var pending = { paste: null, repo: null };
   var workerSource = 'var wasm_bindgen = (' + fluxportGlue.toString() + ')();\n(' + workerMain.toString() + ')();\n';
 
   function spawn() {
@@ -81,9 +85,10 @@
       }
       if (m.unavailable !== undefined) {
         console.warn('fluxport: ' + m.unavailable + '; converting on the page');
-        wasm_bindgen.worker_done(req.id, undefined, undefined, 0);
+        giveBack();
+        wasm_bindgen.worker_done(req.kind, req.id, undefined, undefined, 0);
       } else {
-        wasm_bindgen.worker_done(m.id, m.json, m.panic, m.ms || 0);
+        wasm_bindgen.worker_done(req.kind, m.id, m.json, m.panic, m.ms || 0);
       }
       next();
     };
@@ -92,23 +97,39 @@
       e.preventDefault();
       worker.terminate();
       worker = null;
-      var req = inflight || pending;
-      inflight = pending = null;
+      var req = inflight;
+      inflight = null;
       console.warn('fluxport: conversion worker failed (' + (e.message || 'error') + '); converting on the page');
-      if (req) wasm_bindgen.worker_done(req.id, undefined, undefined, 0);
+      if (req) wasm_bindgen.worker_done(req.kind, req.id, undefined, undefined, 0);
+      giveBack();
     };
     worker.postMessage({ module: module });
   }
-  function next() {
-    if (worker && !inflight && pending) {
-      inflight = pending;
-      pending = null;
-      worker.postMessage(inflight);
-    }
+  // No worker any more: the waiting requests go back to the page, which converts them.
+  function giveBack() {
+    ['paste', 'repo'].forEach(function (k) {
+      var req = pending[k];
+      pending[k] = null;
+      if (req) wasm_bindgen.worker_done(req.kind, req.id, undefined, undefined, 0);
+    });
   }
-  self.fluxportWorkerPost = function (id, text, options, selftest) {
+  function next() {
+    if (!worker || inflight) return;
+    var k = pending.paste ? 'paste' : pending.repo ? 'repo' : null;
+    if (!k) return;
+    inflight = pending[k];
+    pending[k] = null;
+    worker.postMessage(inflight, inflight.bytes ? [inflight.bytes.buffer] : []);
+  }
+  // Called by the app (browser::worker_post*). `bytes` and `lens` are views into the
+  // wasm memory: copied before they are posted.
+  self.fluxportWorkerPost = function (kind, id, text, bytes, lens, options, selftest) {
     if (!worker) return false;
-    pending = { id: id, text: text, options: options, selftest: selftest };
+    pending[kind] = { kind: kind, id: id, text: text, options: options, selftest: selftest };
+    if (kind === 'repo') {
+      pending[kind].bytes = bytes.slice();
+      pending[kind].lens = lens.slice();
+    }
     next();
     return true;
   };

@@ -47,6 +47,13 @@ pub enum Msg {
     Tab(Tab),
     Input,
     ConvertPaste,
+    /// The worker's answer to repo request `id` (see [`worker_done`]).
+    RepoDone {
+        id: u32,
+        json: Option<String>,
+        panic: Option<String>,
+        ms: f64,
+    },
     /// The worker's answer to paste request `id` (see [`worker_done`]).
     PasteDone {
         id: u32,
@@ -95,6 +102,12 @@ pub struct App {
     paste_seq: u32,
     /// The text sent with request `paste_seq`.
     paste_text: String,
+    /// Id of the latest repo conversion asked of the worker; older answers are stale.
+    repo_seq: u32,
+    /// The sorted inputs sent with request `repo_seq`, while it runs.
+    repo_sent: Option<Vec<InputFile>>,
+    /// When reading the files of the current upload started (for `data-repo-ms`).
+    repo_t0: f64,
     inputs: Vec<InputFile>,
     originals: std::collections::HashMap<String, usize>,
     repo: Option<Rc<Conversion>>,
@@ -133,6 +146,9 @@ impl Component for App {
             paste_count: 0,
             paste_seq: 0,
             paste_text: String::new(),
+            repo_seq: 0,
+            repo_sent: None,
+            repo_t0: 0.0,
             inputs: Vec::new(),
             originals: Default::default(),
             repo: None,
@@ -184,7 +200,9 @@ impl Component for App {
                 match (json, panic) {
                     (Some(json), _) => {
                         let t0 = browser::now();
-                        match crate::wire::decode(&json) {
+                        let text = std::mem::take(&mut self.paste_text);
+                        let input = |p: &str| (p == PASTE_PATH).then(|| text.as_bytes().to_vec());
+                        match crate::wire::decode(&json, input) {
                             Ok(conv) => {
                                 browser::mark("paste-in", "worker");
                                 self.show_paste(conv, ms, browser::now() - t0)
@@ -197,6 +215,36 @@ impl Component for App {
                         let text = std::mem::take(&mut self.paste_text);
                         self.convert_paste_here(&text);
                     }
+                }
+                true
+            }
+            Msg::RepoDone {
+                id,
+                json,
+                panic,
+                ms,
+            } => {
+                if id != self.repo_seq {
+                    return false; // a newer request is on its way, or the repo was cleared
+                }
+                let Some(sent) = self.repo_sent.take() else {
+                    return false;
+                };
+                match (json, panic) {
+                    (Some(json), _) => {
+                        let input =
+                            |p: &str| self.originals.get(p).map(|&i| self.inputs[i].bytes.clone());
+                        match crate::wire::decode(&json, input) {
+                            Ok(conv) => {
+                                browser::mark("repo-in", "worker");
+                                browser::mark("repo-convert-ms", &format!("{ms:.1}"));
+                                self.show_repo(conv);
+                            }
+                            Err(e) => crate::panic::show(&format!("worker answer unreadable: {e}")),
+                        }
+                    }
+                    (None, Some(msg)) => crate::panic::show(&msg),
+                    (None, None) => self.convert_repo_here(&sent),
                 }
                 true
             }
@@ -283,10 +331,8 @@ impl Component for App {
                         self.inputs.push(f);
                     }
                 }
+                self.repo_t0 = t0;
                 self.convert_repo();
-                self.repo_ms = browser::now() - t0;
-                browser::mark("repo-ms", &format!("{:.1}", self.repo_ms));
-                browser::mark("repo-files", &self.inputs.len().to_string());
                 self.tab = Tab::Repo;
                 self.report_src = Src::Repo;
                 true
@@ -305,6 +351,8 @@ impl Component for App {
                 true
             }
             Msg::ClearRepo => {
+                self.repo_seq += 1; // an answer still on its way is stale
+                self.repo_sent = None;
                 self.inputs.clear();
                 self.originals.clear();
                 self.repo = None;
@@ -449,15 +497,24 @@ thread_local! {
     static WORKER_SINK: std::cell::RefCell<Option<Callback<Msg>>> = const { std::cell::RefCell::new(None) };
 }
 
-/// The conversion worker answered paste request `id` (called from web/boot.js).
-pub fn worker_done(id: u32, json: Option<String>, panic: Option<String>, ms: f64) {
+/// The conversion worker answered request `id` (called from web/boot.js).
+pub fn worker_done(repo: bool, id: u32, json: Option<String>, panic: Option<String>, ms: f64) {
     let sink = WORKER_SINK.with(|s| s.borrow().clone());
     if let Some(cb) = sink {
-        cb.emit(Msg::PasteDone {
-            id,
-            json,
-            panic,
-            ms,
+        cb.emit(if repo {
+            Msg::RepoDone {
+                id,
+                json,
+                panic,
+                ms,
+            }
+        } else {
+            Msg::PasteDone {
+                id,
+                json,
+                panic,
+                ms,
+            }
         });
     }
 }
@@ -584,6 +641,8 @@ impl App {
         }));
     }
 
+    /// Converts the uploaded files: in the conversion worker when there is one (the
+    /// answer comes back as `Msg::RepoDone`), else here.
     fn convert_repo(&mut self) {
         if self.inputs.is_empty() {
             self.repo = None;
@@ -591,7 +650,25 @@ impl App {
         }
         let mut sorted = self.inputs.clone();
         sorted.sort_by(|a, b| a.path.cmp(&b.path));
-        let conv = convert(&sorted, &self.options);
+        let options = serde_json::to_string(&self.options).unwrap_or_default();
+        self.repo_seq += 1;
+        if browser::worker_post_repo(self.repo_seq, &sorted, &options) {
+            self.repo_sent = Some(sorted);
+        } else {
+            self.convert_repo_here(&sorted);
+        }
+    }
+
+    /// Converts the (sorted) uploaded files on the page (no worker).
+    fn convert_repo_here(&mut self, sorted: &[InputFile]) {
+        let t0 = browser::now();
+        let conv = convert(sorted, &self.options);
+        browser::mark("repo-in", "page");
+        browser::mark("repo-convert-ms", &format!("{:.1}", browser::now() - t0));
+        self.show_repo(conv);
+    }
+
+    fn show_repo(&mut self, conv: Conversion) {
         if self
             .selected
             .as_ref()
@@ -605,6 +682,9 @@ impl App {
                 .map(|f| f.path.clone());
         }
         self.repo = Some(Rc::new(conv));
+        self.repo_ms = browser::now() - self.repo_t0;
+        browser::mark("repo-ms", &format!("{:.1}", self.repo_ms));
+        browser::mark("repo-files", &self.inputs.len().to_string());
     }
 
     fn reconvert_all(&mut self) {
@@ -669,6 +749,9 @@ impl App {
     fn status_line(&self) -> String {
         if self.loading {
             return "Reading files…".into();
+        }
+        if self.repo_sent.is_some() && self.tab == Tab::Repo {
+            return format!("Converting {} files…", self.inputs.len());
         }
         match (self.tab, &self.paste, &self.repo) {
             (Tab::Repo, _, Some(r)) => format!(

@@ -37,13 +37,9 @@ pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
 }
 
-/// In the worker: converts pasted text (options as JSON, as the page serialises them)
-/// and returns the conversion as [`crate::wire`] JSON. A panic aborts the worker's
-/// instance; its message is left in `self.FLUXPORT_PANIC` for web/boot.js to send to
-/// the page, which shows the bug report. `selftest_panic` is the page's
-/// `#selftest-panic` switch (panics on the marker, to test that path).
-#[wasm_bindgen]
-pub fn worker_convert(text: &str, options_json: &str, selftest_panic: bool) -> String {
+/// In the worker: a panic aborts the instance; its message is left in
+/// `self.FLUXPORT_PANIC` for web/boot.js to send to the page (which shows the bug report).
+fn worker_panic_hook() {
     static HOOK: std::sync::Once = std::sync::Once::new();
     HOOK.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
@@ -54,11 +50,35 @@ pub fn worker_convert(text: &str, options_json: &str, selftest_panic: bool) -> S
             );
         }))
     });
+}
+
+/// In the worker: converts pasted text (options as JSON, as the page serialises them)
+/// and returns the conversion as [`crate::wire`] JSON. `selftest_panic` is the page's
+/// `#selftest-panic` switch (panics on the marker, to test that path).
+#[wasm_bindgen]
+pub fn worker_convert(text: &str, options_json: &str, selftest_panic: bool) -> String {
+    worker_panic_hook();
     if selftest_panic && text.contains("fluxport-selftest-panic") {
         panic!("self-test panic requested (#selftest-panic)");
     }
     let options: Options = serde_json::from_str(options_json).unwrap_or_default();
     crate::wire::encode(&convert_paste(text, &options))
+}
+
+/// In the worker: converts a repository given as `paths` (joined by NUL) and the files'
+/// bytes, concatenated, `lens[i]` bytes each; returns [`crate::wire`] JSON.
+#[wasm_bindgen]
+pub fn worker_convert_repo(paths: &str, bytes: &[u8], lens: &[u32], options_json: &str) -> String {
+    worker_panic_hook();
+    let options: Options = serde_json::from_str(options_json).unwrap_or_default();
+    let mut inputs = Vec::with_capacity(lens.len());
+    let mut rest = bytes;
+    for (path, &n) in paths.split('\0').zip(lens) {
+        let (head, tail) = rest.split_at((n as usize).min(rest.len()));
+        inputs.push(fluxport_core::InputFile::new(path, head.to_vec()));
+        rest = tail;
+    }
+    crate::wire::encode(&fluxport_core::convert(&inputs, &options))
 }
 
 /// In the worker, once at start: converts the built-in example so the code a
@@ -68,9 +88,10 @@ pub fn worker_warm() {
     let _ = convert_paste(crate::app::EXAMPLE, &Options::default());
 }
 
-/// On the page: the worker finished request `id`. `json`: the conversion; `panic`: the
-/// worker crashed with this message; neither: no worker (convert on the page instead).
+/// On the page: the worker finished request `id` of `kind` ("paste" or "repo"). `json`:
+/// the conversion; `panic`: the worker crashed with this message; neither: no worker
+/// (convert on the page instead).
 #[wasm_bindgen]
-pub fn worker_done(id: u32, json: Option<String>, panic: Option<String>, ms: f64) {
-    crate::app::worker_done(id, json, panic, ms);
+pub fn worker_done(kind: &str, id: u32, json: Option<String>, panic: Option<String>, ms: f64) {
+    crate::app::worker_done(kind == "repo", id, json, panic, ms);
 }

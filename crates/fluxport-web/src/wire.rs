@@ -1,8 +1,9 @@
-//! A paste conversion crosses from the conversion worker to the page as JSON: the
-//! worker runs the core and [`encode`]s the [`Conversion`]; the page [`decode`]s it back
-//! into the very same value (files, statuses, and the full report), so everything the
-//! page shows or downloads is computed as if the core had run on the page.
-//! Paste files are text, so each file travels as a string.
+//! A conversion crosses from the conversion worker to the page as JSON: the worker runs
+//! the core and [`encode`]s the [`Conversion`]; the page [`decode`]s it back into the
+//! very same value (files, statuses, and the full report), so everything the page shows
+//! or downloads is computed as if the core had run on the page.
+//! An unchanged file carries no content (it is byte-identical to the input, which the
+//! page has); other files travel as text, or as bytes if they are not UTF-8.
 
 use fluxport_core::report::{Counts, FileEntry, ReleaseEntry};
 use fluxport_core::{Code, Conversion, FileStatus, Finding, OutputFile, Report};
@@ -19,7 +20,10 @@ struct Out<'a> {
 struct FileOut<'a> {
     path: &'a str,
     status: FileStatus,
-    text: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes: Option<&'a [u8]>,
 }
 
 /// The conversion as JSON (see [`decode`]).
@@ -28,10 +32,19 @@ pub fn encode(c: &Conversion) -> String {
         files: c
             .files
             .iter()
-            .map(|f| FileOut {
-                path: &f.path,
-                status: f.status,
-                text: f.text(),
+            .map(|f| {
+                let text = std::str::from_utf8(&f.bytes).ok();
+                let unchanged = f.status == FileStatus::Unchanged;
+                FileOut {
+                    path: &f.path,
+                    status: f.status,
+                    text: if unchanged { None } else { text },
+                    bytes: if unchanged || text.is_some() {
+                        None
+                    } else {
+                        Some(&f.bytes)
+                    },
+                }
             })
             .collect(),
         report: &c.report,
@@ -49,7 +62,8 @@ struct In {
 struct FileIn {
     path: String,
     status: String,
-    text: String,
+    text: Option<String>,
+    bytes: Option<Vec<u8>>,
 }
 
 #[derive(Deserialize)]
@@ -121,18 +135,27 @@ fn code(s: &str) -> Result<Code, String> {
         .ok_or_else(|| format!("unknown finding code {s:?}"))
 }
 
-/// Rebuilds the [`Conversion`] that [`encode`] wrote.
-pub fn decode(json: &str) -> Result<Conversion, String> {
+/// Rebuilds the [`Conversion`] that [`encode`] wrote. `input(path)` gives the input
+/// bytes of an unchanged file.
+pub fn decode(json: &str, input: impl Fn(&str) -> Option<Vec<u8>>) -> Result<Conversion, String> {
     let w: In = serde_json::from_str(json).map_err(|e| e.to_string())?;
     let r = w.report;
     let files = w
         .files
         .into_iter()
         .map(|f| {
+            let status = status(&f.status)?;
+            let bytes = match (f.text, f.bytes) {
+                (Some(t), _) => t.into_bytes(),
+                (None, Some(b)) => b,
+                (None, None) if status == FileStatus::Unchanged => input(&f.path)
+                    .ok_or_else(|| format!("unchanged file {} is not an input", f.path))?,
+                (None, None) => Vec::new(),
+            };
             Ok(OutputFile {
-                status: status(&f.status)?,
+                status,
                 path: f.path,
-                bytes: f.text.into_bytes(),
+                bytes,
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -203,7 +226,7 @@ pub fn decode(json: &str) -> Result<Conversion, String> {
 mod tests {
     use super::*;
     use crate::output::{convert_paste, paste_output};
-    use fluxport_core::Options;
+    use fluxport_core::{convert, InputFile, Options};
 
     #[test]
     fn round_trip_is_exact() {
@@ -215,7 +238,10 @@ mod tests {
         ];
         for text in inputs {
             let c = convert_paste(text, &Options::default());
-            let back = decode(&encode(&c)).expect("decodes");
+            let back = decode(&encode(&c), |p| {
+                (p == crate::output::PASTE_PATH).then(|| text.as_bytes().to_vec())
+            })
+            .expect("decodes");
             assert_eq!(back.report.to_json(), c.report.to_json());
             assert_eq!(back.report.to_markdown(), c.report.to_markdown());
             assert_eq!(paste_output(&back), paste_output(&c));
@@ -227,8 +253,50 @@ mod tests {
     }
 
     #[test]
+    fn repo_round_trip_keeps_bytes() {
+        let inputs = vec![
+            InputFile::new("a/logo.png", vec![0x89, b'P', b'N', b'G', 0xff, 0x00]),
+            InputFile::new(
+                "a/hr.yaml",
+                include_str!("example.yaml").as_bytes().to_vec(),
+            ),
+            InputFile::new(
+                "b/cm.yaml",
+                b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unchanged-marker\n".to_vec(),
+            ),
+        ];
+        let c = convert(&inputs, &Options::default());
+        let json = encode(&c);
+        assert!(
+            !json.contains("unchanged-marker"),
+            "unchanged files carry no content"
+        );
+        let back = decode(&json, |p| {
+            inputs.iter().find(|f| f.path == p).map(|f| f.bytes.clone())
+        })
+        .expect("decodes");
+        assert_eq!(back.report.to_json(), c.report.to_json());
+        for (a, b) in back.files.iter().zip(&c.files) {
+            assert_eq!((&a.path, a.status, &a.bytes), (&b.path, b.status, &b.bytes));
+        }
+        // Lossless for a non-UTF-8 file that is not unchanged, too.
+        let mut odd = c.clone();
+        let png = odd
+            .files
+            .iter()
+            .position(|f| f.path == "a/logo.png")
+            .unwrap();
+        odd.files[png].status = FileStatus::Converted;
+        let back = decode(&encode(&odd), |p| {
+            inputs.iter().find(|f| f.path == p).map(|f| f.bytes.clone())
+        })
+        .expect("decodes");
+        assert_eq!(back.files[png].bytes, inputs[0].bytes);
+    }
+
+    #[test]
     fn garbage_is_an_error_not_a_panic() {
-        assert!(decode("{}").is_err());
-        assert!(decode("not json").is_err());
+        assert!(decode("{}", |_| None).is_err());
+        assert!(decode("not json", |_| None).is_err());
     }
 }
