@@ -672,7 +672,7 @@ impl App {
         if self
             .selected
             .as_ref()
-            .map_or(true, |s| conv.file(s).is_none())
+            .is_none_or(|s| conv.file(s).is_none())
         {
             self.selected = conv
                 .files
@@ -1282,7 +1282,7 @@ fn diff_view(before: &str, after: &str, split: bool) -> Html {
     'outer: for b in &blocks {
         match b {
             Block::Skipped(n) => rows.push(html! {
-                <tr class="skip"><td colspan={if split {"4"} else {"4"}}>{ format!("⋯ {n} unchanged line{}", if *n == 1 {""} else {"s"}) }</td></tr>
+                <tr class="skip"><td colspan="4">{ format!("⋯ {n} unchanged line{}", if *n == 1 {""} else {"s"}) }</td></tr>
             }),
             Block::Lines(ls) if !split => {
                 for l in ls {
