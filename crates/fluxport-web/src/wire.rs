@@ -262,7 +262,7 @@ mod tests {
             ),
             InputFile::new(
                 "b/cm.yaml",
-                b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unchanged-marker\n".to_vec(),
+                b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: unchanged-marker\n  namespace: apps\n".to_vec(),
             ),
         ];
         let c = convert(&inputs, &Options::default());
