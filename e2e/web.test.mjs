@@ -66,7 +66,10 @@ before(async () => {
     let rel = decodeURIComponent(url.pathname.slice(BASE_PATH.length)) || 'index.html';
     const file = path.join(dist, rel);
     if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404); return res.end(); }
-    res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' });
+    const headers = { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' };
+    // ?noworker: a policy that forbids workers, to test the on-page fallback.
+    if (url.searchParams.has('noworker')) headers['content-security-policy'] = "worker-src 'none'";
+    res.writeHead(200, headers);
     res.end(fs.readFileSync(file));
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
@@ -186,6 +189,9 @@ test('load example: time from navigation to first convert', async (t) => {
   assert.equal(await page.$eval('[data-testid=input]', (e) => e.value), example);
   const at = Number(await page.getAttribute('html', 'data-first-convert-at'));
   metrics['navigation to first convert (load example click right after load)'] = `${at.toFixed(0)} ms`;
+  const boot = await page.evaluate(() => ({ ...document.documentElement.dataset }));
+  metrics['boot (ms since navigation): script run / inflated / compiled / instantiated / app mounted'] =
+    ['bootStart', 'bootInflated', 'bootCompiled', 'bootInstantiated', 'bootStarted'].map((k) => Number(boot[k]).toFixed(0)).join(' / ');
   assert.ok(at > 0);
 });
 
@@ -232,7 +238,9 @@ test('paste: 1 MB input stays responsive (debounced)', async (t) => {
   }
   const maxKey = Math.max(...lat);
   await page.waitForFunction(() => document.querySelector('[data-testid=output]').textContent.includes('# hi'), null, { timeout: 60000 });
-  metrics['1 MB paste: convert time in wasm'] = `${Number(ms).toFixed(0)} ms (${(big.length / 1024).toFixed(0)} KiB)`;
+  assert.equal(await page.getAttribute('html', 'data-paste-in'), 'worker', 'the paste is converted in the worker');
+  metrics['1 MB paste: convert time in wasm (worker)'] = `${Number(ms).toFixed(0)} ms (${(big.length / 1024).toFixed(0)} KiB)`;
+  metrics['1 MB paste: main-thread time to take the answer (decode)'] = `${Number(await page.getAttribute('html', 'data-paste-page-ms')).toFixed(0)} ms`;
   metrics['1 MB paste: paste to output shown (incl. 250 ms debounce, render)'] = `${total} ms`;
   metrics['1 MB editor: keystroke latency (max of 4)'] = `${maxKey} ms`;
 });
@@ -263,7 +271,8 @@ async function repoChecks(page, label) {
   const rows = await page.$$eval('[data-testid=file-tree] [data-path]', (els) => els.map((e) => [e.dataset.path, e.dataset.status]));
   const want = nativeFiles.map((f) => [f.path, f.status]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
   assert.deepEqual(rows, want, 'file tree matches native statuses');
-  metrics[`${label}: convert ${inputCount} corpus files in browser`] = `${await page.getAttribute('html', 'data-repo-ms')} ms (read + convert)`;
+  assert.equal(await page.getAttribute('html', 'data-repo-in'), 'worker', 'the repo is converted in the worker');
+  metrics[`${label}: convert ${inputCount} corpus files in browser`] = `${await page.getAttribute('html', 'data-repo-ms')} ms (read + convert; ${await page.getAttribute('html', 'data-repo-convert-ms')} ms converting in the worker)`;
 
   // Selected-file output equals the native output of that file.
   const first = nativeFiles.find((f) => f.status !== 'deleted');
@@ -345,6 +354,93 @@ test('repo: drag and drop of files and a zip', async (t) => {
   assert.deepEqual(rows, nativeFiles.map((f) => [f.path, f.status]).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
 });
 
+/** A small repo whose two HelmReleases share a base name in different directories
+ * (clusters/prod/apps/release.yaml and clusters/staging/apps/release.yaml), plus a
+ * top-level file: a base-name-only upload would lose one of them. */
+function nestedRepo(name) {
+  const dir = path.join(tmp, name);
+  const top = path.join(dir, 'my-gitops');
+  for (const env of ['prod', 'staging']) {
+    fs.mkdirSync(path.join(top, 'clusters', env, 'apps'), { recursive: true });
+    fs.writeFileSync(path.join(top, 'clusters', env, 'apps', 'release.yaml'),
+      HELMRELEASE.replaceAll('grafana', `grafana-${env}`).replace('namespace: monitoring', `namespace: ${env}`));
+  }
+  fs.writeFileSync(path.join(top, 'README.md'), '# my gitops repo\n');
+  return top;
+}
+
+/** Downloads the repo zip and checks it holds exactly the native conversion of `dir`. */
+async function checkRepoZip(page, dir, label) {
+  const nativeFiles = JSON.parse(native(['dir', dir]));
+  const inputCount = fs.readdirSync(dir, { recursive: true }).filter((f) => fs.statSync(path.join(dir, f)).isFile()).length;
+  await page.waitForFunction((n) => document.documentElement.dataset.repoFiles === String(n), inputCount, { timeout: 60000 });
+  const rows = await page.$$eval('[data-testid=file-tree] [data-path]', (els) => els.map((e) => [e.dataset.path, e.dataset.status]));
+  assert.deepEqual(rows, nativeFiles.map((f) => [f.path, f.status]).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-zip]')]);
+  const zipPath = path.join(tmp, `${label}.zip`);
+  await dl.saveAs(zipPath);
+  const got = JSON.parse(pyZip(['read', zipPath]));
+  for (const env of ['prod', 'staging']) {
+    const entry = got[`clusters/${env}/apps/release.yaml`];
+    assert.ok(entry, `zip keeps clusters/${env}/apps/release.yaml (got ${Object.keys(got).join(', ')})`);
+    assert.match(Buffer.from(entry, 'base64').toString('utf8'), new RegExp(`name: grafana-${env}\\b`));
+  }
+  const expected = Object.fromEntries(nativeFiles.filter((f) => f.status !== 'deleted').map((f) => [f.path, Buffer.from(f.text, 'utf8').toString('base64')]));
+  assert.deepEqual(Object.keys(got).sort(), Object.keys(expected).sort());
+  for (const k of Object.keys(expected)) assert.equal(got[k], expected[k], `zip entry ${k}`);
+}
+
+test('repo: folder upload keeps relative paths (same base name in two directories)', async (t) => {
+  const { page } = await open(t);
+  const top = nestedRepo('folder-pick');
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', top);
+  await checkRepoZip(page, top, 'nested-folder-pick');
+});
+
+test('repo: dropping a folder keeps relative paths (directory entries)', async (t) => {
+  const { page } = await open(t);
+  const top = nestedRepo('folder-drop');
+  // A tree of {name, dir?: [...], b64?} the page turns into FileSystemEntry look-alikes.
+  const tree = (p) => fs.statSync(p).isDirectory()
+    ? { name: path.basename(p), dir: fs.readdirSync(p).sort().map((n) => tree(path.join(p, n))) }
+    : { name: path.basename(p), b64: fs.readFileSync(p).toString('base64') };
+  await page.click('#tab-repo');
+  // Chromium gives real FileSystemEntry objects only for OS drops; a script-made
+  // DataTransfer has none. So this stubs webkitGetAsEntry with objects that follow the
+  // FileSystem API (isFile/isDirectory/name, createReader().readEntries in batches,
+  // file()) — the app reads them exactly as it reads a real dropped folder.
+  const dt = await page.evaluateHandle((root) => {
+    const entry = (n) => n.dir
+      ? { name: n.name, isFile: false, isDirectory: true,
+        createReader() {
+          let left = n.dir.map(entry);
+          // Like Chromium: entries come in batches; an empty batch ends the listing.
+          return { readEntries(ok) { const batch = left.slice(0, 2); left = left.slice(2); setTimeout(() => ok(batch)); } };
+        } }
+      : { name: n.name, isFile: true, isDirectory: false,
+        file(ok) { setTimeout(() => ok(new File([Uint8Array.from(atob(n.b64), (c) => c.charCodeAt(0))], n.name))); } };
+    const dt = new DataTransfer();
+    dt.items.add(new File(['x'], root.name));
+    const rootEntry = entry(root);
+    DataTransferItem.prototype.webkitGetAsEntry = function () { return rootEntry; };
+    return dt;
+  }, tree(top));
+  await page.dispatchEvent('.drop', 'dragover', { dataTransfer: dt });
+  await page.dispatchEvent('.drop', 'drop', { dataTransfer: dt });
+  await checkRepoZip(page, top, 'nested-folder-drop');
+});
+
+test('repo: a multi-file pick with two equal base names names the one left out', async (t) => {
+  const { page } = await open(t);
+  const top = nestedRepo('same-names');
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=file-input]', ['prod', 'staging'].map((e) => path.join(top, 'clusters', e, 'apps', 'release.yaml')));
+  const notice = page.locator('.notice');
+  await notice.waitFor();
+  assert.match(await notice.textContent(), /1 file\(s\) had the same path as another file in this upload and were left out: release\.yaml/);
+});
+
 test('single-file build works from file:// with no requests', async (t) => {
   const url = 'file://' + path.join(dist, 'fluxport.html');
   const { page } = await open(t, { url });
@@ -355,6 +451,24 @@ test('single-file build works from file:// with no requests', async (t) => {
   await page.fill('[data-testid=input]', HELMRELEASE);
   const expected2 = native(['paste'], HELMRELEASE);
   assert.equal(await waitOutput(page, expected2), expected2);
+  assert.equal(await page.getAttribute('html', 'data-paste-in'), 'worker', 'the worker runs from file:// too');
+});
+
+test('without a worker (CSP forbids it) the page converts by itself', async (t) => {
+  // The blocked worker is reported on the console by Chromium (allowed here).
+  const { page } = await open(t, { url: `http://127.0.0.1:${port}${BASE_PATH}?noworker`, allowErrors: true });
+  const expected = native(['paste'], HELMRELEASE);
+  await page.fill('[data-testid=input]', HELMRELEASE);
+  assert.equal(await waitOutput(page, expected), expected);
+  assert.equal(await page.getAttribute('html', 'data-paste-in'), 'page');
+  await page.fill('[data-testid=input]', HELMRELEASE + '# more\n');
+  const expected2 = native(['paste'], HELMRELEASE + '# more\n');
+  assert.equal(await waitOutput(page, expected2), expected2);
+  const top = nestedRepo('no-worker');
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', top);
+  await checkRepoZip(page, top, 'no-worker');
+  assert.equal(await page.getAttribute('html', 'data-repo-in'), 'page');
 });
 
 test('a panic shows a bug report with the input kept', async (t) => {
@@ -364,6 +478,11 @@ test('a panic shows a bug report with the input kept', async (t) => {
   await box.waitFor({ timeout: 10000 });
   assert.match(await box.locator('textarea').inputValue(), /self-test panic[\s\S]*fluxport-selftest-panic/);
   assert.equal(await page.$eval('[data-testid=input]', (e) => e.value), 'kind: X # fluxport-selftest-panic\n');
+  // The panic was in the conversion worker: the page lives on with a new worker.
+  const expected = native(['paste'], HELMRELEASE);
+  await page.fill('[data-testid=input]', HELMRELEASE);
+  assert.equal(await waitOutput(page, expected), expected);
+  assert.equal(await page.getAttribute('html', 'data-paste-in'), 'worker');
 });
 
 test('settings: remember is opt-in; changing a setting reconverts', async (t) => {

@@ -76,20 +76,25 @@ struct ConvertArgs {
 #[derive(Args)]
 struct OptionArgs {
     /// helm-operator's default Helm version (first of --enabled-helm-versions).
-    #[arg(long, default_value = "v2")]
-    default_helm_version: String,
+    /// (default v2; a detected helm-operator/fluxd setting wins unless this flag is given)
+    #[arg(long)]
+    default_helm_version: Option<String>,
     /// helm-operator --charts-sync-interval → HelmRelease spec.interval.
-    #[arg(long, default_value = "3m")]
-    chart_sync_interval: String,
+    /// (default 3m; a detected helm-operator/fluxd setting wins unless this flag is given)
+    #[arg(long)]
+    chart_sync_interval: Option<String>,
     /// helm-operator --git-poll-interval → chart GitRepository interval.
-    #[arg(long, default_value = "5m")]
-    git_poll_interval: String,
+    /// (default 5m; a detected helm-operator/fluxd setting wins unless this flag is given)
+    #[arg(long)]
+    git_poll_interval: Option<String>,
     /// helm-operator --git-timeout → chart GitRepository timeout.
-    #[arg(long, default_value = "20s")]
-    git_timeout: String,
+    /// (default 20s; a detected helm-operator/fluxd setting wins unless this flag is given)
+    #[arg(long)]
+    git_timeout: Option<String>,
     /// helm-operator --git-default-ref → ref when chart.ref is empty.
-    #[arg(long, default_value = "master")]
-    git_default_ref: String,
+    /// (default master; a detected helm-operator/fluxd setting wins unless this flag is given)
+    #[arg(long)]
+    git_default_ref: Option<String>,
     /// HelmRepository spec.interval.
     #[arg(long, default_value = "1h")]
     helm_repository_interval: String,
@@ -108,8 +113,9 @@ struct OptionArgs {
     #[arg(long = "sync-path")]
     sync_paths: Vec<String>,
     /// fluxd --k8s-default-namespace.
-    #[arg(long, default_value = "default")]
-    default_namespace: String,
+    /// (default default; a detected helm-operator/fluxd setting wins unless this flag is given)
+    #[arg(long)]
+    default_namespace: Option<String>,
     /// Namespace of image automation objects.
     #[arg(long, default_value = "flux-system")]
     automation_namespace: String,
@@ -134,13 +140,24 @@ struct OptionArgs {
 
 impl OptionArgs {
     fn to_options(&self) -> Result<Options, String> {
+        let d = Options::default();
         let mut o = Options {
-            default_helm_version: HelmVersion::parse(&self.default_helm_version)
-                .ok_or("--default-helm-version must be v2 or v3")?,
-            chart_sync_interval: self.chart_sync_interval.clone(),
-            git_poll_interval: self.git_poll_interval.clone(),
-            git_timeout: self.git_timeout.clone(),
-            git_default_ref: self.git_default_ref.clone(),
+            default_helm_version: match &self.default_helm_version {
+                Some(v) => {
+                    HelmVersion::parse(v).ok_or("--default-helm-version must be v2 or v3")?
+                }
+                None => d.default_helm_version,
+            },
+            chart_sync_interval: self
+                .chart_sync_interval
+                .clone()
+                .unwrap_or(d.chart_sync_interval),
+            git_poll_interval: self
+                .git_poll_interval
+                .clone()
+                .unwrap_or(d.git_poll_interval),
+            git_timeout: self.git_timeout.clone().unwrap_or(d.git_timeout),
+            git_default_ref: self.git_default_ref.clone().unwrap_or(d.git_default_ref),
             helm_repository_interval: self.helm_repository_interval.clone(),
             mode: if self.mode == "idiomatic" {
                 Mode::Idiomatic
@@ -158,13 +175,28 @@ impl OptionArgs {
                 Target::FluxV2
             },
             sync_paths: self.sync_paths.clone(),
-            default_namespace: self.default_namespace.clone(),
+            default_namespace: self
+                .default_namespace
+                .clone()
+                .unwrap_or(d.default_namespace),
             automation_namespace: self.automation_namespace.clone(),
             git_url: self.git_url.clone(),
             git_branch: self.git_branch.clone(),
             git_charts_path: self.git_charts_path.clone(),
             ..Options::default()
         };
+        for (name, given) in [
+            ("default-helm-version", self.default_helm_version.is_some()),
+            ("chart-sync-interval", self.chart_sync_interval.is_some()),
+            ("git-poll-interval", self.git_poll_interval.is_some()),
+            ("git-timeout", self.git_timeout.is_some()),
+            ("git-default-ref", self.git_default_ref.is_some()),
+            ("default-namespace", self.default_namespace.is_some()),
+        ] {
+            if given {
+                o.mark_explicit(name);
+            }
+        }
         for d in [
             &o.chart_sync_interval,
             &o.git_poll_interval,

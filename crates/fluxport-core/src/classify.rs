@@ -20,6 +20,9 @@ pub enum DocKind {
     /// Parsed, but not a Kubernetes object (no apiVersion/kind, or not a mapping).
     NotManifest,
     HelmReleaseV1(V1Flavor),
+    /// A SOPS file whose `apiVersion`, `kind` or `metadata.name` were encrypted too
+    /// (`ENC[...]`): nothing can read it before decryption (MAPPING.md §3.5).
+    SopsEncrypted,
     /// Any `*.toolkit.fluxcd.io` object: already Flux v2, passes through.
     FluxV2 {
         api_version: String,
@@ -41,6 +44,17 @@ pub fn classify(root: Option<&Node>) -> DocKind {
     }
     let api = root.get("apiVersion").and_then(Node::as_str).unwrap_or("");
     let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
+    let name = root
+        .path(&["metadata", "name"])
+        .and_then(Node::as_str)
+        .unwrap_or("");
+    if root.is_map()
+        && [api, kind, name]
+            .iter()
+            .any(|s| crate::discovery::is_sops_value(s))
+    {
+        return DocKind::SopsEncrypted;
+    }
     if !root.is_map() || api.is_empty() || kind.is_empty() {
         return DocKind::NotManifest;
     }
@@ -52,6 +66,9 @@ pub fn classify(root: Option<&Node>) -> DocKind {
         ("helm.integrations.flux.weave.works/v1alpha2", "FluxHelmRelease") => {
             DocKind::HelmReleaseV1(V1Flavor::FluxHelmRelease)
         }
+        // kustomize's own configuration (kustomization.yaml, Component) is never
+        // applied to a cluster.
+        _ if api.starts_with("kustomize.config.k8s.io/") => DocKind::NotManifest,
         _ if api.contains(".toolkit.fluxcd.io/") => DocKind::FluxV2 {
             api_version: api.into(),
             kind: kind.into(),

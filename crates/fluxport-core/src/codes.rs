@@ -169,6 +169,9 @@ codes! {
     ALLOW_NAMESPACE = Warning, "§2.7",
         "helm-operator `--allow-namespace` has no direct v2 equivalent.",
         "Restrict helm-controller with `--watch-all-namespaces=false` or use RBAC with serviceAccountName impersonation.";
+    HELM_OPERATOR_UPGRADED = Warning, "§2.3",
+        "Helm 3 on Flux v1: helm-operator was older than 1.2.0, the first release with the `helm.fluxcd.io/migrate` Helm 2to3 conversion; its version was bumped.",
+        "Re-apply the HelmRelease CRD of the new version (helm-operator 1.2.0 changed it) together with the operator, before the migrate annotations reach the cluster.";
     // ---- §3 daemon ----
     DUPLICATE_ACROSS_PATHS = Error, "§3.1",
         "The same object is defined under two git paths; separate Kustomizations would fight over it.",
@@ -198,11 +201,38 @@ codes! {
         "The file's kind/apiVersion/metadata are SOPS-encrypted; kustomize-controller cannot parse it.",
         "Re-encrypt with `encrypted_regex: ^(data|stringData)$`.";
     GENERATOR_UNSUPPORTED = Error, "§3.6",
-        "A .flux.yaml generator runs a command other than `kustomize build`; v2 runs no shell commands.",
-        "Render the manifests in CI and commit the output, or publish an OCI artifact.";
+        "A .flux.yaml generator runs something other than one `kustomize build <dir>` or only `sops -d` (several generators, helm template, jsonnet, scripts, pipelines, kustomize plugin flags); v2 runs no shell commands, so no Kustomization was written for that git path.",
+        "Render the manifests in CI and commit the output (then point a Kustomization at that directory), or publish them as an OCI artifact (`flux push artifact`) and use an OCIRepository.";
     UPDATER_UNSUPPORTED = Warning, "§3.6",
         "A .flux.yaml commandUpdated updater has no v2 equivalent; image updates use markers.",
         "Mark the image fields with `$imagepolicy` markers.";
+    FLUX_V1_COMPONENT = Warning, "§2.10",
+        "A v1 HelmRelease installs Flux v1 itself (the `flux` or `helm-operator` chart). It was not converted: as a v2 HelmRelease, helm-controller would bring the stopped daemon back. The file was removed from the repository (when it held nothing else).",
+        "After the cut-over, uninstall the release with the command in the message (the runbook lists it).";
+    FLUX_YAML = Info, "§3.6",
+        "A .flux.yaml (fluxd manifest generation) was converted: the message says what its generators became for each git path. The file itself stays; source-controller's default ignore list excludes it.",
+        "Nothing to do; delete the .flux.yaml after the cut-over, or list **/.flux.yaml in spec.ignore/.sourceignore if you add either.";
+    FLUX_YAML_INVALID = Error, "§3.6",
+        "fluxd would have rejected this .flux.yaml (not `version: 1`, or not exactly one of commandUpdated/patchUpdated/scanForFiles). No Kustomization was written for the git paths it governs.",
+        "Fix or delete the file, then convert again.";
+    MANIFEST_GENERATION_OFF = Info, "§3.6",
+        "A .flux.yaml governs a git path, but fluxd ran without --manifest-generation=true, so v1 ignored it and applied the plain YAML files. Nothing was converted from it.",
+        "Nothing to do; the file is ignored by source-controller's default ignore list. Delete it if unused.";
+    MANIFEST_GENERATION_UNKNOWN = Warning, "§3.6",
+        "A .flux.yaml governs a git path, but no fluxd manifest in the input says whether --manifest-generation was on. It was converted as if it was on.",
+        "Check the fluxd flags. If manifest generation was off, the Kustomization must cover the plain files of the git path instead (and any kustomization.yaml there becomes active).";
+    FLUX_PATCH_MOVED = Info, "§3.6",
+        "A document of a patchUpdated patchFile was moved into the generator directory's kustomization: remaining fields as a `patches:` entry with an explicit target, image pins as `images:` entries with `$imagepolicy` markers. The message lists every dropped line ($setElementOrder directives, v1 policy annotations). The patch file was deleted.",
+        "Review the kustomization diff.";
+    FLUX_PATCH_NOT_MOVED = Warning, "§3.6",
+        "A patchUpdated patchFile could not be moved into a kustomization (no kustomization file in the input, unreadable, or a flow-style `patches:`/`images:`). v2 does not apply the patch file.",
+        "Add each document as a `patches:` entry with a target (kind/name/namespace) and each image pin as an `images:` entry with a `$imagepolicy` marker by hand.";
+    FLUX_PATCH_AUTOMATION = Warning, "§3.6",
+        "A patchFile document that is not a workload (for example a HelmRelease) carried automation annotations or fields that need a human: no ImagePolicy or marker was written for it.",
+        "Add the ImagePolicy and a `$imagepolicy` marker on the image line of the base object by hand (§4.3), and check the moved patch against the v2 field names.";
+    SOPS_KEY_SECRET = Warning, "§3.5",
+        "The Kustomization decrypts with SOPS: `spec.decryption.secretRef` names a Secret in flux-system that must hold the private key (`*.asc` for PGP, `*.agekey` for age), or the controller must use cloud KMS through workload identity.",
+        "Create the Secret before applying the Kustomization (e.g. `gpg --export-secret-keys --armor <id> | kubectl -n flux-system create secret generic sops-gpg --from-file=sops.asc=/dev/stdin`).";
     NOTIFICATIONS = Info, "§5",
         "fluxd `--connect` (FluxCloud/Weave Cloud events) has no automatic mapping.",
         "Create notification-controller Provider and Alert objects.";

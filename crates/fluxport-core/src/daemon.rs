@@ -62,6 +62,9 @@ pub struct Daemon {
     pub sops: bool,
     /// `--k8s-secret-name` (SSH deploy key Secret).
     pub git_secret_name: String,
+    /// True when the manifest set `metadata.namespace` (a kustomize patch usually does
+    /// not: it takes the namespace of the Deployment it patches).
+    pub namespace_set: bool,
 }
 
 impl Default for Daemon {
@@ -94,8 +97,27 @@ impl Default for Daemon {
             deployment: "flux".into(),
             sops: false,
             git_secret_name: "flux-git-deploy".into(),
+            namespace_set: false,
         }
     }
+}
+
+/// A manifest that installs Flux v1 itself: a HelmRelease of the `flux` or
+/// `helm-operator` chart, or the fluxd / helm-operator Deployment. Never converted; when
+/// a sync root covers it, Flux v2 would apply it and bring the stopped daemon back, so it
+/// leaves the tree ([`retire_components`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct V1Component {
+    pub file: usize,
+    pub doc: usize,
+    /// True for a Deployment manifest, false for a HelmRelease of the chart.
+    pub deployment: bool,
+    /// `flux` or `helm-operator`.
+    pub chart: String,
+    pub release: String,
+    pub namespace: String,
+    /// `spec.helmVersion` as written (`v2` releases need `helm delete --purge`).
+    pub helm_version: Option<String>,
 }
 
 /// helm-operator settings found in the input.
@@ -126,48 +148,45 @@ impl HelmOperator {
     }
 }
 
-/// The options the HelmRelease conversion uses: the user's options, where a value left
-/// at its built-in default is replaced by the detected helm-operator's setting.
-/// (An option equal to the default counts as "not set by the user".)
+/// The options the HelmRelease conversion uses: the user's options, where a value the
+/// user did not set explicitly (`Options::explicit`) is replaced by the detected
+/// helm-operator's (or fluxd's) setting. Explicit CLI/web options always win.
 pub fn effective_options(ctx: &Context) -> Options {
     let mut o = ctx.opts.clone();
-    let d = Options::default();
     if let Some(op) = &ctx.helm_operator {
-        if o.default_helm_version == d.default_helm_version {
+        if !o.is_explicit("default-helm-version") {
             if let Some(v) = op.default_helm_version() {
                 o.default_helm_version = v;
             }
         }
-        let set = |cur: &mut String, def: &str, v: &Option<String>| {
-            if cur == def {
-                if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
-                    *cur = v.clone();
-                }
+        let detected = [
+            ("chart-sync-interval", &op.charts_sync_interval),
+            ("git-poll-interval", &op.git_poll_interval),
+            ("git-timeout", &op.git_timeout),
+            ("git-default-ref", &op.git_default_ref),
+        ];
+        for (name, v) in detected {
+            let Some(v) = v.as_ref().filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            if o.is_explicit(name) {
+                continue;
             }
-        };
-        set(
-            &mut o.chart_sync_interval,
-            &d.chart_sync_interval,
-            &op.charts_sync_interval,
-        );
-        set(
-            &mut o.git_poll_interval,
-            &d.git_poll_interval,
-            &op.git_poll_interval,
-        );
-        set(&mut o.git_timeout, &d.git_timeout, &op.git_timeout);
-        set(
-            &mut o.git_default_ref,
-            &d.git_default_ref,
-            &op.git_default_ref,
-        );
+            let slot = match name {
+                "chart-sync-interval" => &mut o.chart_sync_interval,
+                "git-poll-interval" => &mut o.git_poll_interval,
+                "git-timeout" => &mut o.git_timeout,
+                _ => &mut o.git_default_ref,
+            };
+            *slot = v.clone();
+        }
     }
     if o.git_url.is_none() {
         if let Some(url) = ctx.daemons.iter().find_map(|d| d.git_url.clone()) {
             o.git_url = Some(url);
         }
     }
-    if o.default_namespace == d.default_namespace {
+    if !o.is_explicit("default-namespace") {
         if let Some(ns) = ctx
             .daemons
             .iter()
@@ -400,6 +419,7 @@ pub fn detect(ctx: &mut Context) {
     let mut daemons: Vec<Daemon> = Vec::new();
     let mut operator: Option<HelmOperator> = None;
     let mut findings = Vec::new();
+    let mut components: Vec<V1Component> = Vec::new();
     for (fi, f) in ctx.files.iter().enumerate() {
         if f.untouchable {
             continue;
@@ -425,10 +445,20 @@ pub fn detect(ctx: &mut Context) {
                             let mut dm = Daemon {
                                 file: f.path.clone(),
                                 namespace: ns.clone().unwrap_or_else(|| "flux".into()),
+                                namespace_set: ns.is_some(),
                                 deployment: name.clone(),
                                 ..Daemon::default()
                             };
                             apply_fluxd_args(&mut dm, &args, &doc, &mut findings);
+                            components.push(V1Component {
+                                file: fi,
+                                doc: di,
+                                deployment: true,
+                                chart: "flux".into(),
+                                release: name.clone(),
+                                namespace: dm.namespace.clone(),
+                                helm_version: None,
+                            });
                             daemons.push(dm);
                         } else if is_operator_container(c) {
                             let mut op = HelmOperator {
@@ -451,6 +481,15 @@ pub fn detect(ctx: &mut Context) {
                                     &mut findings,
                                 );
                             }
+                            components.push(V1Component {
+                                file: fi,
+                                doc: di,
+                                deployment: true,
+                                chart: "helm-operator".into(),
+                                release: name.clone(),
+                                namespace: op.namespace.clone(),
+                                helm_version: None,
+                            });
                             merge_operator(&mut operator, op);
                         }
                     }
@@ -483,6 +522,17 @@ pub fn detect(ctx: &mut Context) {
                             format!("{release}-{chart}")
                         }
                     };
+                    if chart == "flux" || chart == "helm-operator" {
+                        components.push(V1Component {
+                            file: fi,
+                            doc: di,
+                            deployment: false,
+                            chart: chart.to_string(),
+                            release: release.clone(),
+                            namespace: target.clone(),
+                            helm_version: s(root.path(&["spec", "helmVersion"])),
+                        });
+                    }
                     if chart == "flux" {
                         let mut dm = Daemon {
                             file: f.path.clone(),
@@ -545,6 +595,7 @@ pub fn detect(ctx: &mut Context) {
             }
         }
     }
+    resolve_overlays(&ctx.files, &mut daemons);
     // A kustomize patch and its base describe the same Deployment: keep one per
     // (namespace, deployment, url, branch, paths).
     let mut seen = std::collections::BTreeSet::new();
@@ -554,9 +605,140 @@ pub fn detect(ctx: &mut Context) {
             d.git_paths.push(String::new());
         }
     }
+    if ctx.opts.target == crate::Target::FluxV2 {
+        ctx.v1_components = components;
+    }
     ctx.daemons = daemons;
     ctx.helm_operator = operator;
     ctx.findings.append(&mut findings);
+}
+
+/// Flux v1's own manifests inside a sync root leave the tree (the whole file when it
+/// holds nothing else); the runbook removes them from the cluster after the cut-over.
+/// Run after the sync roots are known.
+pub fn retire_components(ctx: &mut Context) {
+    let mut findings = Vec::new();
+    for c in &ctx.v1_components {
+        let f = &ctx.files[c.file];
+        let synced = ctx.roots.is_empty() || !crate::plan::roots_of(&ctx.roots, &f.path).is_empty();
+        let only = f
+            .docs
+            .iter()
+            .enumerate()
+            .all(|(i, d)| i == c.doc || d.kind == DocKind::Empty);
+        let what = if c.deployment {
+            format!(
+                "the {} Deployment `{}`",
+                if c.chart == "flux" {
+                    "fluxd"
+                } else {
+                    "helm-operator"
+                },
+                c.release
+            )
+        } else {
+            format!("the HelmRelease of the `{}` chart", c.chart)
+        };
+        let action = match (synced, only) {
+            (true, true) => "synced, so the file was removed from the repository (Flux v2 would re-apply it and restart the stopped daemon)",
+            (true, false) => "synced: remove this document from the file before the cut-over (Flux v2 would re-apply it and restart the stopped daemon)",
+            (false, _) => "not under a synced path, left as it is",
+        };
+        if c.deployment && !synced {
+            continue; // installed out of band: only the runbook's removal step applies
+        }
+        if let Some(doc) = crate::pipeline::doc_ref(&ctx.files, c.file, c.doc) {
+            findings.push(doc.finding(
+                Code::FLUX_V1_COMPONENT,
+                None,
+                format!(
+                    "{what} installs Flux v1 itself, not converted; {action}; after the cut-over run `{}`",
+                    uninstall_command(c)
+                ),
+            ));
+        }
+        if synced && only {
+            ctx.deleted.insert(c.file);
+        }
+    }
+    ctx.findings.append(&mut findings);
+}
+
+/// The command that removes a Flux v1 component after the cut-over.
+pub fn uninstall_command(c: &V1Component) -> String {
+    if c.deployment {
+        return format!("kubectl -n {} delete deployment/{}", c.namespace, c.release);
+    }
+    match c.helm_version.as_deref() {
+        Some("v3") => format!("helm uninstall {} -n {}", c.release, c.namespace),
+        _ => format!(
+            "helm delete --purge {}   # Helm 2 (Tiller); with Helm 3: helm uninstall {} -n {}",
+            c.release, c.release, c.namespace
+        ),
+    }
+}
+
+/// kustomize overlays of the fluxd Deployment (multi-tenancy layout): a kustomization
+/// that lists a daemon's file as a patch (`patchesStrategicMerge`, `patches[].path`) and,
+/// among its `resources`/`bases`, the file or a directory holding a fluxd Deployment of
+/// the same name, runs the patched daemon. The patch's args replace the base's (a list of
+/// strings is replaced whole by a strategic-merge patch), the namespace comes from the
+/// base when the patch sets none, and a base used through an overlay is not a daemon of
+/// its own.
+fn resolve_overlays(files: &[crate::load::LoadedFile], daemons: &mut Vec<Daemon>) {
+    let mut drop = std::collections::BTreeSet::new();
+    for f in files {
+        let (dir, name) = match f.path.rfind('/') {
+            Some(i) => (&f.path[..=i], &f.path[i + 1..]),
+            None => ("", f.path.as_str()),
+        };
+        if !crate::fluxyaml::KUSTOMIZATION_FILES.contains(&name) {
+            continue;
+        }
+        let Some(root) = f.docs.first().and_then(|d| d.root()) else {
+            continue;
+        };
+        let strings = |key: &str| -> Vec<String> {
+            root.get(key)
+                .map(Node::items)
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|n| n.as_str().or_else(|| n.get("path").and_then(Node::as_str)))
+                .filter_map(|p| crate::fluxyaml::join(dir, p))
+                .collect()
+        };
+        let mut patches = strings("patchesStrategicMerge");
+        patches.extend(strings("patches"));
+        let mut resources = strings("resources");
+        resources.extend(strings("bases"));
+        for pi in 0..daemons.len() {
+            if !patches.contains(&daemons[pi].file) {
+                continue;
+            }
+            for bi in 0..daemons.len() {
+                let (p, b) = (&daemons[pi], &daemons[bi]);
+                if bi == pi || b.file == p.file || b.deployment != p.deployment {
+                    continue;
+                }
+                let included = resources
+                    .iter()
+                    .any(|r| b.file == *r || b.file.starts_with(&format!("{r}/")));
+                if !included {
+                    continue;
+                }
+                drop.insert(bi);
+                if !daemons[pi].namespace_set {
+                    daemons[pi].namespace = daemons[bi].namespace.clone();
+                }
+            }
+        }
+    }
+    let mut i = 0;
+    daemons.retain(|_| {
+        let keep = !drop.contains(&i);
+        i += 1;
+        keep
+    });
 }
 
 fn merge_operator(slot: &mut Option<HelmOperator>, op: HelmOperator) {
@@ -721,7 +903,7 @@ pub fn emit(ctx: &mut Context) {
     let several = ctx.daemons.iter().filter(|d| d.git_url.is_some()).count() > 1;
     let mut findings = Vec::new();
     let mut files: Vec<(String, Vec<String>)> = Vec::new();
-    for d in &ctx.daemons {
+    for (di, d) in ctx.daemons.iter().enumerate() {
         let Some(raw) = &d.git_url else { continue };
         let at = |code: Code, msg: String| Finding::new(code, &d.file, 0, 0, msg);
         let Some(url) = naming::normalize_git_url(raw) else {
@@ -743,6 +925,12 @@ pub fn emit(ctx: &mut Context) {
                 "secretRef",
                 Out::map().s("name", format!("{name}-auth")).build(),
             );
+        }
+        // §3.2: what fluxd skipped or ignored under these paths (with the defaults).
+        if let Some(lines) = ctx.discovery.ignore_lines(&d.git_paths) {
+            let mut block = vec!["|".to_string()];
+            block.extend(lines.iter().map(|l| format!("    {l}")));
+            spec = spec.kv("ignore", Out::Raw(crate::yaml::raw::RawText::Inline(block)));
         }
         if url.ssh {
             findings.push(at(Code::SSH_SECRET_REQUIRED, format!(
@@ -777,6 +965,19 @@ pub fn emit(ctx: &mut Context) {
             "\n",
         ));
         for p in &d.git_paths {
+            // `.flux.yaml` (§3.6): the generator decides the path, decryption, or that
+            // no Kustomization can be written.
+            let generated = ctx
+                .flux_yaml
+                .iter()
+                .find(|x| x.daemon == di && x.git_path == crate::plan::normalize_dir(p))
+                .map(|x| &x.outcome);
+            let kpath = match generated {
+                Some(crate::fluxyaml::Outcome::Unsupported) => continue,
+                Some(crate::fluxyaml::Outcome::Kustomize { dir, .. }) => k_path(dir),
+                _ => k_path(p),
+            };
+            let decrypt = d.sops || generated == Some(&crate::fluxyaml::Outcome::Sops);
             let kname = if d.git_paths.len() == 1 {
                 name.clone()
             } else {
@@ -793,7 +994,7 @@ pub fn emit(ctx: &mut Context) {
             let mut spec = Out::map()
                 .s("interval", &d.sync_interval)
                 .s("timeout", &d.sync_timeout)
-                .s("path", k_path(p))
+                .s("path", &kpath)
                 .kv("prune", Out::Bool(d.sync_garbage_collection))
                 .kv(
                     "sourceRef",
@@ -802,7 +1003,10 @@ pub fn emit(ctx: &mut Context) {
                         .s("name", &name)
                         .build(),
                 );
-            if d.sops {
+            if decrypt {
+                findings.push(at(Code::SOPS_KEY_SECRET, format!(
+                    "Kustomization flux-system/{kname} decrypts with SOPS: create Secret flux-system/sops-gpg with the private key (`*.asc` PGP / `*.agekey` age) before applying it, or configure KMS workload identity"
+                )));
                 spec = spec.kv(
                     "decryption",
                     Out::map()
@@ -846,15 +1050,31 @@ pub fn emit(ctx: &mut Context) {
         } else {
             format!("{} (namespace {})", d.file, d.namespace)
         };
+        let synced = d
+            .git_paths
+            .iter()
+            .any(|p| path.starts_with(&crate::plan::normalize_dir(p)));
         let header = format!(
-            "# Generated by fluxport from the Flux v1 daemon in {from}.\n# Apply once (kubectl apply -f {path}) after `flux install`; it is outside the synced paths.\n"
+            "# Generated by fluxport from the Flux v1 daemon in {from}.\n# Apply once (kubectl apply -f {path}) after `flux install`; {}\n",
+            if synced {
+                "it lies in a synced path, so Flux v2 keeps managing it afterwards."
+            } else {
+                "it is outside the synced paths."
+            }
         );
         let mut all = vec![header];
         all.extend(docs);
         files.push((path, all));
     }
+    // Already generated by an earlier run (idempotence): a run over converted output
+    // keeps the sync files it finds and writes none (the daemon manifests that produced
+    // them may have left the tree, see `retire_components`).
+    let prefix = format!("{SYNC_DIR}fluxport-sync");
+    if ctx.files.iter().any(|f| f.path.starts_with(&prefix)) {
+        ctx.findings.append(&mut findings);
+        return;
+    }
     for (path, docs) in files {
-        // Already generated by an earlier run (idempotence): keep the input file.
         if ctx.files.iter().any(|f| f.path == path) {
             continue;
         }

@@ -71,7 +71,13 @@ impl LoadedFile {
 
 pub fn is_yaml_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
-    lower.ends_with(".yaml") || lower.ends_with(".yml") || path == "-" || path.is_empty()
+    lower.ends_with(".yaml")
+        || lower.ends_with(".yml")
+        || path == "-"
+        || path.is_empty()
+        // kustomize's extension-less kustomization file name.
+        || path == "Kustomization"
+        || path.ends_with("/Kustomization")
 }
 
 /// Directories (with trailing `/`, `""` for the root) that hold a `Chart.yaml`.

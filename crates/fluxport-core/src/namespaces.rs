@@ -1,9 +1,13 @@
-//! Namespace fallback (MAPPING.md §3.3): fluxd put namespaced objects without
-//! `metadata.namespace` into `--k8s-default-namespace`; v2 does not, so the fallback is
-//! written into the files (one inserted line after `metadata.name`). Only for files in a
-//! sync root, and only when the fallback is not `default` (where v2 lands them anyway).
+//! Namespace fallback (MAPPING.md §3.3, EXAMPLES.md E14): fluxd put namespaced objects
+//! without `metadata.namespace` into `--k8s-default-namespace` (else `default`); v2
+//! applies with server-side apply and fails the whole Kustomization on such an object
+//! ("namespace not specified", `fluxcd/pkg:ssa/errors/errors.go#DryRunErr.Error`), so
+//! the fallback is written into the files (one inserted line after `metadata.name`),
+//! `default` included. Only for files in a sync root that fluxd applied as they are
+//! (not generator inputs or kustomize patches: `discovery::not_applied_as_is`).
 
 use crate::classify::DocKind;
+use crate::load::LoadedFile;
 use crate::pipeline::Context;
 use crate::report::Finding;
 use crate::text::TextEdit;
@@ -90,15 +94,12 @@ pub const NAMESPACED: &[&str] = &[
     "FluxHelmRelease",
 ];
 
-pub fn apply(ctx: &mut Context, opts: &Options) {
-    let fallback = opts.default_namespace.clone();
-    if fallback.is_empty() || fallback == "default" {
-        return;
-    }
-    // CRDs in the input: kind → namespaced?
+/// The kinds defined by CustomResourceDefinitions in the input: (cluster-scoped,
+/// namespaced), from `spec.scope` (absent = namespaced, the CRD default).
+pub fn crd_scopes(files: &[LoadedFile]) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut crd_cluster = BTreeSet::new();
     let mut crd_ns = BTreeSet::new();
-    for f in &ctx.files {
+    for f in files {
         for d in &f.docs {
             let Some(root) = d.root() else { continue };
             if !matches!(&d.kind, DocKind::Object { kind, .. } if kind == "CustomResourceDefinition")
@@ -115,9 +116,19 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
             };
         }
     }
+    (crd_cluster, crd_ns)
+}
+
+pub fn apply(ctx: &mut Context, opts: &Options) {
+    let fallback = opts.default_namespace.clone();
+    if fallback.is_empty() {
+        return;
+    }
+    let (crd_cluster, crd_ns) = crd_scopes(&ctx.files);
+    let skip = crate::discovery::not_applied_as_is(ctx);
     let mut findings = Vec::new();
     for (fi, f) in ctx.files.iter().enumerate() {
-        if f.untouchable || !ctx.roots.iter().any(|r| r.covers(&f.path)) {
+        if f.untouchable || !ctx.roots.iter().any(|r| r.covers(&f.path)) || skip.contains(&f.path) {
             continue;
         }
         for d in &f.docs {

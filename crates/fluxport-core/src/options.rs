@@ -116,6 +116,11 @@ pub struct Options {
     /// helm-operator `--git-charts-path` (v1alpha2 FluxHelmRelease charts).
     pub git_charts_path: String,
     pub limits: Limits,
+    /// Names (CLI flag spelling, e.g. `chart-sync-interval`) of the options the user set
+    /// explicitly. An option not listed here may be replaced by the setting detected on
+    /// a helm-operator or fluxd in the input (`daemon::effective_options`); an explicit
+    /// one always wins over detection.
+    pub explicit: std::collections::BTreeSet<String>,
 }
 
 impl Default for Options {
@@ -137,6 +142,7 @@ impl Default for Options {
             git_branch: "master".into(),
             git_charts_path: "charts".into(),
             limits: Limits::default(),
+            explicit: Default::default(),
         }
     }
 }
@@ -144,5 +150,16 @@ impl Default for Options {
 impl Options {
     pub fn strict(&self) -> bool {
         self.mode == Mode::Strict
+    }
+
+    /// True when the user set option `name` (flag spelling) explicitly.
+    pub fn is_explicit(&self, name: &str) -> bool {
+        self.explicit.contains(name)
+    }
+
+    /// Records that the user set option `name` explicitly (CLI flag given, web setting
+    /// changed).
+    pub fn mark_explicit(&mut self, name: &str) {
+        self.explicit.insert(name.to_string());
     }
 }

@@ -1,5 +1,6 @@
 //! Runs the stages in order over a shared [`Context`]:
-//! load → classify → plan (roots, sources) → convert (HelmReleases) → emit → report.
+//! load → classify → plan (roots, sources) → discovery (what each path applies) →
+//! convert (HelmReleases) → emit → report.
 
 use crate::classify::DocKind;
 use crate::helmrelease::{self, DocRef, V1Release};
@@ -37,6 +38,15 @@ pub struct Context<'o> {
     /// Flux v1 daemons found in the input (or given as options).
     pub daemons: Vec<crate::daemon::Daemon>,
     pub helm_operator: Option<crate::daemon::HelmOperator>,
+    /// What manifest discovery found (chart dirs, non-manifest YAML, generator dirs).
+    pub discovery: crate::discovery::Discovery,
+    /// `.flux.yaml` decisions per daemon git path (`fluxyaml::plan`).
+    pub flux_yaml: Vec<crate::fluxyaml::PathPlan>,
+    /// Flux v1's own HelmReleases (`flux` / `helm-operator` charts): never converted.
+    pub v1_components: Vec<crate::daemon::V1Component>,
+    /// ImagePolicy written for a workload container: (file, doc, container) → policy
+    /// name (filled by `image::plan`; `fluxyaml` writes markers for moved image pins).
+    pub image_policies: BTreeMap<(usize, usize, String), String>,
 }
 
 /// A document's location, for findings and copies.
@@ -131,7 +141,11 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
         .map(|d| d.git_paths.clone())
         .collect();
     ctx.roots = plan::sync_roots(&options.sync_paths, &detected);
+    crate::daemon::retire_components(&mut ctx);
+    crate::fluxyaml::apply_plan(&mut ctx);
+    ctx.discovery.generator_dirs = crate::fluxyaml::generator_dirs(&ctx.flux_yaml);
     crate::image::plan(&mut ctx);
+    crate::fluxyaml::move_patches(&mut ctx);
     // daemon stage wiring: the HelmRelease conversion uses the detected helm-operator
     // settings (daemon::effective_options); Helm3OnFluxV1 keeps helm.fluxcd.io/v1.
     let effective = crate::daemon::effective_options(&ctx);
@@ -140,8 +154,11 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     if options.target == crate::Target::Helm3OnFluxV1 {
         crate::helm3_on_v1::apply(&mut ctx, &effective);
     } else {
+        crate::discovery::scan(&mut ctx, &effective);
         convert_helm_releases(&mut ctx, &effective);
         crate::daemon::emit(&mut ctx);
+        // Last: every generated file exists now.
+        crate::discovery::link_new_files(&mut ctx);
     }
     emit(ctx)
 }
@@ -202,6 +219,10 @@ fn load_all<'o>(inputs: &[InputFile], options: &'o Options) -> Context<'o> {
         releases: Vec::new(),
         daemons: Vec::new(),
         helm_operator: None,
+        discovery: Default::default(),
+        flux_yaml: Vec::new(),
+        v1_components: Vec::new(),
+        image_policies: BTreeMap::new(),
     }
 }
 
@@ -260,7 +281,19 @@ fn convert_helm_releases(ctx: &mut Context, opts: &Options) {
 }
 
 fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Options) {
-    let hr_docs = docs_where(files, |k| matches!(k, DocKind::HelmReleaseV1(_)));
+    // Documents of a file the migration removes (a moved `.flux.yaml` patch file) are
+    // not converted on their own.
+    let hr_docs: Vec<(usize, usize)> =
+        docs_where(files, |k| matches!(k, DocKind::HelmReleaseV1(_)))
+            .into_iter()
+            .filter(|(fi, di)| {
+                !ctx.deleted.contains(fi)
+                    && !ctx
+                        .v1_components
+                        .iter()
+                        .any(|c| c.file == *fi && c.doc == *di)
+            })
+            .collect();
     let mut findings = Vec::new();
     // Read every v1 HelmRelease first: the planner needs all of their sources.
     let mut releases: Vec<(usize, usize, V1Release)> = Vec::new();
@@ -539,6 +572,8 @@ fn emit(mut ctx: Context) -> Conversion {
     };
     report.runbook = crate::runbook::render_full(
         &report.releases,
+        &report.findings,
+        &ctx.v1_components,
         &ctx.daemons,
         ctx.helm_operator.as_ref(),
         &ctx.new_files,

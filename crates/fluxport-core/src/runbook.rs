@@ -8,13 +8,24 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 pub fn render(releases: &[ReleaseEntry], opts: &Options) -> String {
-    render_full(releases, &[], None, &BTreeMap::new(), opts)
+    render_full(releases, &[], &[], &[], None, &BTreeMap::new(), opts)
 }
+
+/// Findings that name a Secret the new objects need before they can reconcile.
+const SECRET_CODES: [crate::Code; 5] = [
+    crate::Code::SSH_SECRET_REQUIRED,
+    crate::Code::GIT_CREDENTIALS_IN_URL,
+    crate::Code::SOPS_KEY_SECRET,
+    crate::Code::REGISTRY_CREDS,
+    crate::Code::HELMREPO_AUTH_UNKNOWN,
+];
 
 /// The runbook with the detected daemon / helm-operator names and the generated sync
 /// files (`daemon::emit`).
 pub fn render_full(
     releases: &[ReleaseEntry],
+    findings: &[crate::report::Finding],
+    components: &[crate::daemon::V1Component],
     daemons: &[Daemon],
     operator: Option<&HelmOperator>,
     new_files: &BTreeMap<String, Vec<String>>,
@@ -71,6 +82,28 @@ pub fn render_full(
         }
         md.push_str("   ```\n\n");
     }
+    let secrets: BTreeSet<String> = findings
+        .iter()
+        .filter(|f| SECRET_CODES.contains(&f.code))
+        .map(|f| {
+            let at = if f.file.is_empty() {
+                String::new()
+            } else if f.line == 0 {
+                format!(" ({})", f.file)
+            } else {
+                format!(" ({}:{})", f.file, f.line)
+            };
+            format!("   - {}{at}", f.message)
+        })
+        .collect();
+    if !secrets.is_empty() {
+        md.push_str("   Then **create the Secrets** the new objects reference, before step 4 (`flux create secret git|helm ...`, `kubectl create secret generic ...`):\n\n");
+        for s in &secrets {
+            md.push_str(s);
+            md.push('\n');
+        }
+        md.push('\n');
+    }
     md.push_str("4. **Commit and push the converted manifests**, then apply the generated GitRepository/Kustomization (or `flux bootstrap`) so that Flux v2 syncs the same paths:\n\n   ```sh\n   git add -A && git commit -m \"Migrate to Flux v2\" && git push\n");
     let sync: Vec<&String> = new_files
         .keys()
@@ -89,26 +122,50 @@ pub fn render_full(
         md.push('\n');
         md.push_str("   `helm history <release> -n <storage namespace>` must show a new revision made by helm-controller, not revision 1.\n\n");
     }
-    md.push_str("6. **Remove Flux v1 last**, once every HelmRelease above is Ready:\n\n   ```sh\n   kubectl delete crd helmreleases.helm.fluxcd.io   # the OLD v1 CRD\n   ```\n\n");
+    md.push_str("6. **Remove Flux v1 last**, once every HelmRelease above is Ready:\n\n   ```sh\n");
+    for c in components {
+        let _ = writeln!(
+            md,
+            "   {}   # Flux v1 {}",
+            crate::daemon::uninstall_command(c),
+            if c.deployment {
+                "Deployment"
+            } else {
+                "chart release"
+            }
+        );
+    }
+    md.push_str("   kubectl delete crd helmreleases.helm.fluxcd.io   # the OLD v1 CRD\n   ```\n\n");
     md.push_str("   Do **not** delete `helmreleases.helm.toolkit.fluxcd.io`: that is Flux v2's CRD, and deleting it uninstalls every release.\n");
     md
 }
 
 /// Helm 2 → Helm 3 on Flux v1 (helm-operator's `helm.fluxcd.io/migrate` annotation).
+/// The log lines quoted are helm-operator's (`pkg/release/release.go#Release.run`,
+/// `#Release.determineSyncAction`; `pkg/helm/v3/converter.go#Converter.Convert`).
 fn render_helm3_on_v1(releases: &[ReleaseEntry], operator: Option<&HelmOperator>) -> String {
     let mut md = String::from("## Runbook: Helm 2 → Helm 3 on Flux v1\n\n");
     let (ns, dep) = operator
         .map(|o| (o.namespace.as_str(), o.deployment.as_str()))
         .unwrap_or(("flux", "helm-operator"));
     let _ = writeln!(md, "Releases to migrate: {}.\n", releases.len());
-    let _ = writeln!(md, "1. **Upgrade helm-operator** (`{ns}/{dep}`) to ≥ 1.0.0-rc5 with both Helm versions enabled (`--enabled-helm-versions=v2,v3`), and install the `helm-2to3` plugin support it uses. Keep Tiller running until the end.\n");
-    md.push_str("2. **Dry run first**: set `helm.fluxcd.io/migrate: dry-run` on one release and check the operator log for the planned conversion; then commit `\"true\"` (this output) and push.\n\n");
-    md.push_str("3. **Roll out release by release** (or namespace by namespace): on success the operator logs that the release was migrated from Helm 2 to Helm 3 and continues with a Helm 3 upgrade; on a resource conflict (a Helm 3 release of that name already exists) it logs an error and leaves the Helm 2 release untouched — remove the conflicting Helm 3 release or rename before retrying.\n\n");
+    let _ = writeln!(md, "1. **Upgrade helm-operator first** (`{ns}/{dep}`): version ≥ {}.{}.{} (the first with the `helm.fluxcd.io/migrate` annotation; this output bumps older tags to {}) with both Helm versions enabled (`--enabled-helm-versions=v2,v3`, env `HELM_VERSION`, or chart value `helm.versions`). Re-apply the HelmRelease CRD of that version with it. The conversion is built into the operator (helm-2to3 library, no plugin); it reads the Helm 2 release from Tiller's storage, so keep Tiller running until the end.\n", crate::helm3_on_v1::MIN_MIGRATE_VERSION.0, crate::helm3_on_v1::MIN_MIGRATE_VERSION.1, crate::helm3_on_v1::MIN_MIGRATE_VERSION.2, crate::helm3_on_v1::UPGRADE_TO);
+    let _ = writeln!(
+        md,
+        "   ```sh\n   kubectl -n {ns} rollout status deployment/{dep}\n   ```\n"
+    );
+    md.push_str("2. **Dry run on one release**: set `helm.fluxcd.io/migrate: dry-run` (with `helmVersion: v3`) on one HelmRelease. The operator logs `running 2to3 migration` and then `running helm 2to3 conversion in dry-run mode`, changes nothing and skips the upgrade. A failure shows up as `failed to convert helm chart from v2 to v3: installation failed: <cause>` and the HelmRelease phase `Failed`.\n\n");
+    let _ = writeln!(
+        md,
+        "   ```sh\n   kubectl -n {ns} logs deployment/{dep} | grep -E '2to3|convert'\n   ```\n"
+    );
+    md.push_str("3. **Roll out release by release** (or namespace by namespace): commit this output (`helmVersion: v3` + `helm.fluxcd.io/migrate: \"true\"`) in batches and push; fluxd applies it. On success the operator logs `running 2to3 migration`, then `running upgrade` and `upgrade succeeded`; the HelmRelease phase goes Migrating → Succeeded → Upgrading → Deployed. The Helm 2 release versions are deleted from Tiller's storage after the copy (there is no way back to Helm 2 through the operator).\n\n");
+    md.push_str("   Conflicts: if a Helm 3 release of the same name already exists, the operator skips the migration and upgrades that Helm 3 release (the Helm 2 release stays in Tiller: delete it with Helm 2's `helm delete --purge` only after checking). A release managed by another HelmRelease is skipped with `release appears to be managed by '<other HelmRelease>'`. Without the annotation, a `helmVersion: v3` HelmRelease over an existing Helm 2 release tries a fresh install, which fails on the existing resources (\"unable to resolve conflicts\").\n\n");
     if !releases.is_empty() {
-        release_table(&mut md, releases, "Namespace");
+        release_table(&mut md, releases, "Release namespace");
         md.push('\n');
     }
-    md.push_str("4. **Verify** with `helm list -A` (Helm 3) that every release above is listed, then `kubectl get helmreleases.helm.fluxcd.io -A` shows them deployed; only then clean up Tiller (`helm 2to3 cleanup`).\n");
+    md.push_str("4. **Verify** with Helm 3 that every release above is listed (`helm list -A`) and `kubectl get helmreleases.helm.fluxcd.io -A` shows them `deployed`; `helm 2to3 cleanup` / removing Tiller comes only after every release is migrated. The annotation may stay (with a Helm 3 release present the migration is skipped).\n");
     md
 }
 

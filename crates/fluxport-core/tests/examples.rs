@@ -393,7 +393,7 @@ fn e16_rejections_keep_the_document() {
 
 #[test]
 fn passthrough_is_byte_identical_crlf_and_comments() {
-    let other = "# a comment\r\napiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: x   # trailing\r\ndata: {a: b}\r\n---\r\n\r\n# only comments\r\n";
+    let other = "# a comment\r\napiVersion: v1\r\nkind: ConfigMap\r\nmetadata:\r\n  name: x   # trailing\r\n  namespace: default\r\ndata: {a: b}\r\n---\r\n\r\n# only comments\r\n";
     let v2 = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: x}\nspec: {interval: 1m}\n";
     let conv = convert(
         &[
@@ -630,4 +630,78 @@ fn parse_errors_and_duplicates_are_located() {
     );
     assert!(f.contains(&(Code::DUPLICATE_KEY, 6)), "{f:?}");
     assert_eq!(conv.files[0].status, FileStatus::Unchanged);
+}
+
+/// E14: plain-manifest directory pitfalls (MAPPING.md §3.2, §3.3).
+#[test]
+fn e14_plain_manifest_directory_pitfalls() {
+    let dep = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: nginx\n";
+    let job =
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: job\n  namespace: tools\nspec: {}\n";
+    let inputs = vec![
+        InputFile::new("deploy/app.yaml", dep),
+        InputFile::new(
+            "deploy/charts/mychart/Chart.yaml",
+            "apiVersion: v2\nname: mychart\nversion: 1.0.0\n",
+        ),
+        InputFile::new("deploy/charts/mychart/values.yaml", "replicas: 1\n"),
+        InputFile::new(
+            "deploy/charts/mychart/templates/dep.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n",
+        ),
+        InputFile::new("deploy/tools/kustomization.yaml", "resources: []\n"),
+        InputFile::new("deploy/tools/job.yaml", job),
+    ];
+    let opts = Options {
+        sync_paths: vec!["deploy".into()],
+        git_url: Some("https://github.com/acme/app".into()),
+        ..Options::default()
+    };
+    let conv = convert(&inputs, &opts);
+    check_schema(&conv);
+    assert_eq!(
+        conv.file("deploy/app.yaml").unwrap().text(),
+        dep.replace("  name: app\n", "  name: app\n  namespace: default\n")
+    );
+    let sync = conv.file("flux-system/fluxport-sync.yaml").unwrap().text();
+    let repo = docs(sync)
+        .into_iter()
+        .find(|d| d["kind"] == "GitRepository")
+        .unwrap();
+    let ignore: Vec<String> = repo["spec"]["ignore"]
+        .as_str()
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    for l in [
+        "/deploy/charts/mychart/",
+        "**/.flux.yaml",
+        "**/.sops.yaml",
+        ".github/",
+        ".gitlab-ci.yml",
+    ] {
+        assert!(ignore.iter().any(|x| x == l), "{l} not in {ignore:?}");
+    }
+    let c = codes(&conv);
+    assert!(c.contains(&"CHART_DIR_IN_PATH"), "{c:?}");
+    let stray = conv
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code.as_str() == "STRAY_KUSTOMIZATION")
+        .unwrap();
+    assert_eq!(stray.file, "deploy/tools/kustomization.yaml");
+    assert!(
+        stray.message.contains("`deploy/tools/job.yaml`"),
+        "{}",
+        stray.message
+    );
+    // The chart's template is neither reported nor rewritten.
+    assert_eq!(
+        conv.file("deploy/charts/mychart/templates/dep.yaml")
+            .unwrap()
+            .status,
+        FileStatus::Unchanged
+    );
 }

@@ -404,8 +404,13 @@ fn mixed_line_endings() {
 fn tab_indentation_is_a_parse_error() {
     let text = "a:\n\tb: 1\n";
     let c = run(text);
-    // saphyr reports the position after the tab.
-    assert_eq!(findings(&c), vec![("YAML_PARSE_ERROR", 2, 2)]);
+    // The finding points at the tab itself (saphyr reports the column after it).
+    assert_eq!(findings(&c), vec![("YAML_PARSE_ERROR", 2, 1)]);
+    unchanged(&c, text.as_bytes());
+    // A tab after spaces, in a later document of the stream.
+    let text = "a: 1\n---\nb:\n  c:\n  \t\td: 1\n";
+    let c = run(text);
+    assert_eq!(findings(&c), vec![("YAML_PARSE_ERROR", 5, 3)]);
     unchanged(&c, text.as_bytes());
     // Tabs inside values are fine.
     let text = HR.replace("# two for HA", "#\ttwo\tfor HA");

@@ -302,7 +302,8 @@ fn e13_ignore_every_kind() {
     let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    fluxcd.io/ignore: \"true\"\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: b\n  annotations:\n    flux.weave.works/ignore: 'true'\n    other: x\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: c\n  annotations:\n    fluxcd.io/ignore: sync_only\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: d\n  annotations:\n    fluxcd.io/ignore: \"false\"\n";
     let c = conv(&[("i.yaml", text)]);
     let out = file(&c, "i.yaml");
-    let want = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    kustomize.toolkit.fluxcd.io/reconcile: disabled\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: b\n  annotations:\n    kustomize.toolkit.fluxcd.io/reconcile: disabled\n    other: x\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: c\n  annotations:\n    kustomize.toolkit.fluxcd.io/prune: disabled\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: d\n  annotations: {}\n";
+    // Each object also gets the fallback namespace written in (§3.3).
+    let want = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\n  annotations:\n    kustomize.toolkit.fluxcd.io/reconcile: disabled\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: b\n  namespace: default\n  annotations:\n    kustomize.toolkit.fluxcd.io/reconcile: disabled\n    other: x\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: c\n  namespace: default\n  annotations:\n    kustomize.toolkit.fluxcd.io/prune: disabled\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: d\n  namespace: default\n  annotations: {}\n";
     assert_eq!(out, want);
 }
 
@@ -458,6 +459,8 @@ fn corpus_consistency_schema_diff_idempotence() {
                 && (old[i].contains("fluxcd.io/") || old[i].contains("flux.weave.works/"))
             {
                 i += 1; // removed annotation line
+            } else if j < new.len() && new[j].trim_start().starts_with("namespace: ") {
+                j += 1; // fallback namespace written in (§3.3)
             } else {
                 panic!(
                     "{}: unexpected change at old line {} / new line {}:\n{:?}\n{:?}",

@@ -15,7 +15,7 @@ use std::rc::Rc;
 use web_sys::{DragEvent, HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-const EXAMPLE: &str = include_str!("example.yaml");
+pub(crate) const EXAMPLE: &str = include_str!("example.yaml");
 const DEBOUNCE_MS: u32 = 250;
 /// Most diff lines rendered at once (the rest is summarised) to keep the DOM small.
 const MAX_DIFF_ROWS: usize = 4000;
@@ -47,6 +47,20 @@ pub enum Msg {
     Tab(Tab),
     Input,
     ConvertPaste,
+    /// The worker's answer to repo request `id` (see [`worker_done`]).
+    RepoDone {
+        id: u32,
+        json: Option<String>,
+        panic: Option<String>,
+        ms: f64,
+    },
+    /// The worker's answer to paste request `id` (see [`worker_done`]).
+    PasteDone {
+        id: u32,
+        json: Option<String>,
+        panic: Option<String>,
+        ms: f64,
+    },
     LoadExample,
     Jump(usize),
     Files(Vec<web_sys::File>, bool),
@@ -84,6 +98,16 @@ pub struct App {
     paste: Option<Rc<Paste>>,
     first_convert_done: bool,
     paste_count: u32,
+    /// Id of the latest paste conversion asked of the worker; older answers are stale.
+    paste_seq: u32,
+    /// The text sent with request `paste_seq`.
+    paste_text: String,
+    /// Id of the latest repo conversion asked of the worker; older answers are stale.
+    repo_seq: u32,
+    /// The sorted inputs sent with request `repo_seq`, while it runs.
+    repo_sent: Option<Vec<InputFile>>,
+    /// When reading the files of the current upload started (for `data-repo-ms`).
+    repo_t0: f64,
     inputs: Vec<InputFile>,
     originals: std::collections::HashMap<String, usize>,
     repo: Option<Rc<Conversion>>,
@@ -103,7 +127,9 @@ impl Component for App {
     type Message = Msg;
     type Properties = ();
 
-    fn create(_ctx: &Context<Self>) -> Self {
+    fn create(ctx: &Context<Self>) -> Self {
+        let link = ctx.link().clone();
+        WORKER_SINK.with(|s| *s.borrow_mut() = Some(Callback::from(move |m| link.send_message(m))));
         let saved = browser::load_settings();
         let options = saved
             .as_deref()
@@ -118,6 +144,11 @@ impl Component for App {
             paste: None,
             first_convert_done: false,
             paste_count: 0,
+            paste_seq: 0,
+            paste_text: String::new(),
+            repo_seq: 0,
+            repo_sent: None,
+            repo_t0: 0.0,
             inputs: Vec::new(),
             originals: Default::default(),
             repo: None,
@@ -157,6 +188,66 @@ impl Component for App {
                 self.convert_paste();
                 true
             }
+            Msg::PasteDone {
+                id,
+                json,
+                panic,
+                ms,
+            } => {
+                if id != self.paste_seq {
+                    return false; // a newer request is on its way
+                }
+                match (json, panic) {
+                    (Some(json), _) => {
+                        let t0 = browser::now();
+                        let text = std::mem::take(&mut self.paste_text);
+                        let input = |p: &str| (p == PASTE_PATH).then(|| text.as_bytes().to_vec());
+                        match crate::wire::decode(&json, input) {
+                            Ok(conv) => {
+                                browser::mark("paste-in", "worker");
+                                self.show_paste(conv, ms, browser::now() - t0)
+                            }
+                            Err(e) => crate::panic::show(&format!("worker answer unreadable: {e}")),
+                        }
+                    }
+                    (None, Some(msg)) => crate::panic::show(&msg),
+                    (None, None) => {
+                        let text = std::mem::take(&mut self.paste_text);
+                        self.convert_paste_here(&text);
+                    }
+                }
+                true
+            }
+            Msg::RepoDone {
+                id,
+                json,
+                panic,
+                ms,
+            } => {
+                if id != self.repo_seq {
+                    return false; // a newer request is on its way, or the repo was cleared
+                }
+                let Some(sent) = self.repo_sent.take() else {
+                    return false;
+                };
+                match (json, panic) {
+                    (Some(json), _) => {
+                        let input =
+                            |p: &str| self.originals.get(p).map(|&i| self.inputs[i].bytes.clone());
+                        match crate::wire::decode(&json, input) {
+                            Ok(conv) => {
+                                browser::mark("repo-in", "worker");
+                                browser::mark("repo-convert-ms", &format!("{ms:.1}"));
+                                self.show_repo(conv);
+                            }
+                            Err(e) => crate::panic::show(&format!("worker answer unreadable: {e}")),
+                        }
+                    }
+                    (None, Some(msg)) => crate::panic::show(&msg),
+                    (None, None) => self.convert_repo_here(&sent),
+                }
+                true
+            }
             Msg::LoadExample => {
                 if let Some(t) = self.input_ref.cast::<HtmlTextAreaElement>() {
                     t.set_value(EXAMPLE);
@@ -186,20 +277,21 @@ impl Component for App {
                 let link = ctx.link().clone();
                 wasm_bindgen_futures::spawn_local(async move {
                     let t0 = browser::now();
-                    let mut named = Vec::new();
-                    for f in files {
-                        let rel = js_sys::Reflect::get(&f, &"webkitRelativePath".into())
-                            .ok()
-                            .and_then(|v| v.as_string())
-                            .unwrap_or_default();
-                        let path = if folder && !rel.is_empty() {
-                            rel
-                        } else {
-                            f.name()
-                        };
-                        named.push((path, f));
-                    }
-                    let (inputs, notes) = read_all(named, folder).await;
+                    // A folder picker (webkitdirectory) gives each file its path
+                    // relative to the picked folder; a plain multi-file pick gives ""
+                    // and the base name is all there is.
+                    let named: Vec<(String, web_sys::File)> = files
+                        .into_iter()
+                        .map(|f| {
+                            let rel = js_sys::Reflect::get(&f, &"webkitRelativePath".into())
+                                .ok()
+                                .and_then(|v| v.as_string())
+                                .unwrap_or_default();
+                            (if rel.is_empty() { f.name() } else { rel }, f)
+                        })
+                        .collect();
+                    let any_rel = named.iter().any(|(p, _)| p.contains('/'));
+                    let (inputs, notes) = read_all(named, folder || any_rel).await;
                     link.send_message(Msg::Loaded(inputs, notes, t0));
                 });
                 true
@@ -239,10 +331,8 @@ impl Component for App {
                         self.inputs.push(f);
                     }
                 }
+                self.repo_t0 = t0;
                 self.convert_repo();
-                self.repo_ms = browser::now() - t0;
-                browser::mark("repo-ms", &format!("{:.1}", self.repo_ms));
-                browser::mark("repo-files", &self.inputs.len().to_string());
                 self.tab = Tab::Repo;
                 self.report_src = Src::Repo;
                 true
@@ -261,6 +351,8 @@ impl Component for App {
                 true
             }
             Msg::ClearRepo => {
+                self.repo_seq += 1; // an answer still on its way is stale
+                self.repo_sent = None;
                 self.inputs.clear();
                 self.originals.clear();
                 self.repo = None;
@@ -400,6 +492,33 @@ impl Component for App {
     }
 }
 
+thread_local! {
+    /// Where [`worker_done`] delivers the worker's answers: the app's message queue.
+    static WORKER_SINK: std::cell::RefCell<Option<Callback<Msg>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The conversion worker answered request `id` (called from web/boot.js).
+pub fn worker_done(repo: bool, id: u32, json: Option<String>, panic: Option<String>, ms: f64) {
+    let sink = WORKER_SINK.with(|s| s.borrow().clone());
+    if let Some(cb) = sink {
+        cb.emit(if repo {
+            Msg::RepoDone {
+                id,
+                json,
+                panic,
+                ms,
+            }
+        } else {
+            Msg::PasteDone {
+                id,
+                json,
+                panic,
+                ms,
+            }
+        });
+    }
+}
+
 /// Reads named files; expands `.zip` archives; strips one top-level folder shared by
 /// every file when `strip_top` (the uploaded folder is the repository root).
 async fn read_all(
@@ -435,6 +554,27 @@ async fn read_all(
     if strip_top {
         strip_common_top(&mut out);
     }
+    // Two files with one path (a multi-file pick from several folders gives base names
+    // only): keep the first, name the others, never drop one silently.
+    let mut seen = std::collections::HashSet::new();
+    let mut dups = Vec::new();
+    out.retain(|f| {
+        let fresh = seen.insert(f.path.clone());
+        if !fresh {
+            dups.push(f.path.clone());
+        }
+        fresh
+    });
+    if !dups.is_empty() {
+        let shown: Vec<&str> = dups.iter().take(10).map(|s| s.as_str()).collect();
+        notes.push(format!(
+            "{} file(s) had the same path as another file in this upload and were left out: {}{}. \
+             Upload the folder (Choose folder, or drop it) or a .zip to keep each file's directory.",
+            dups.len(),
+            shown.join(", "),
+            if dups.len() > shown.len() { ", …" } else { "" }
+        ));
+    }
     (out, notes)
 }
 
@@ -452,25 +592,46 @@ fn strip_common_top(files: &mut [InputFile]) {
 }
 
 impl App {
+    /// Converts the editor's text: in the conversion worker when there is one (the
+    /// page stays responsive; the answer comes back as `Msg::PasteDone`), else here.
     fn convert_paste(&mut self) {
         let Some(t) = self.input_ref.cast::<HtmlTextAreaElement>() else {
             return;
         };
         let text = t.value();
-        if browser::window().location().hash().ok().as_deref() == Some("#selftest-panic")
-            && text.contains("fluxport-selftest-panic")
-        {
-            panic!("self-test panic requested (#selftest-panic)");
+        let selftest =
+            browser::window().location().hash().ok().as_deref() == Some("#selftest-panic");
+        let options = serde_json::to_string(&self.options).unwrap_or_default();
+        self.paste_seq += 1;
+        if browser::worker_post(self.paste_seq, &text, &options, selftest) {
+            self.paste_text = text;
+        } else {
+            if selftest && text.contains("fluxport-selftest-panic") {
+                panic!("self-test panic requested (#selftest-panic)");
+            }
+            self.convert_paste_here(&text);
         }
+    }
+
+    /// Converts on the page (no worker).
+    fn convert_paste_here(&mut self, text: &str) {
         let t0 = browser::now();
-        let conv = output::convert_paste(&text, &self.options);
-        let out = output::paste_output(&conv);
+        let conv = output::convert_paste(text, &self.options);
         let ms = browser::now() - t0;
+        browser::mark("paste-in", "page");
+        self.show_paste(conv, ms, ms);
+    }
+
+    /// Shows a paste conversion. `ms`: conversion time; `page_ms`: main-thread time it
+    /// cost the page before rendering (decoding the worker's answer, or converting here).
+    fn show_paste(&mut self, conv: Conversion, ms: f64, page_ms: f64) {
+        let out = output::paste_output(&conv);
         if !self.first_convert_done {
             self.first_convert_done = true;
             browser::mark("first-convert-at", &format!("{:.1}", browser::now()));
         }
         browser::mark("paste-ms", &format!("{ms:.1}"));
+        browser::mark("paste-page-ms", &format!("{page_ms:.1}"));
         self.paste_count += 1;
         browser::mark("paste-count", &self.paste_count.to_string());
         self.paste = Some(Rc::new(Paste {
@@ -480,6 +641,8 @@ impl App {
         }));
     }
 
+    /// Converts the uploaded files: in the conversion worker when there is one (the
+    /// answer comes back as `Msg::RepoDone`), else here.
     fn convert_repo(&mut self) {
         if self.inputs.is_empty() {
             self.repo = None;
@@ -487,11 +650,29 @@ impl App {
         }
         let mut sorted = self.inputs.clone();
         sorted.sort_by(|a, b| a.path.cmp(&b.path));
-        let conv = convert(&sorted, &self.options);
+        let options = serde_json::to_string(&self.options).unwrap_or_default();
+        self.repo_seq += 1;
+        if browser::worker_post_repo(self.repo_seq, &sorted, &options) {
+            self.repo_sent = Some(sorted);
+        } else {
+            self.convert_repo_here(&sorted);
+        }
+    }
+
+    /// Converts the (sorted) uploaded files on the page (no worker).
+    fn convert_repo_here(&mut self, sorted: &[InputFile]) {
+        let t0 = browser::now();
+        let conv = convert(sorted, &self.options);
+        browser::mark("repo-in", "page");
+        browser::mark("repo-convert-ms", &format!("{:.1}", browser::now() - t0));
+        self.show_repo(conv);
+    }
+
+    fn show_repo(&mut self, conv: Conversion) {
         if self
             .selected
             .as_ref()
-            .map_or(true, |s| conv.file(s).is_none())
+            .is_none_or(|s| conv.file(s).is_none())
         {
             self.selected = conv
                 .files
@@ -501,6 +682,9 @@ impl App {
                 .map(|f| f.path.clone());
         }
         self.repo = Some(Rc::new(conv));
+        self.repo_ms = browser::now() - self.repo_t0;
+        browser::mark("repo-ms", &format!("{:.1}", self.repo_ms));
+        browser::mark("repo-files", &self.inputs.len().to_string());
     }
 
     fn reconvert_all(&mut self) {
@@ -566,6 +750,9 @@ impl App {
         if self.loading {
             return "Reading files…".into();
         }
+        if self.repo_sent.is_some() && self.tab == Tab::Repo {
+            return format!("Converting {} files…", self.inputs.len());
+        }
         match (self.tab, &self.paste, &self.repo) {
             (Tab::Repo, _, Some(r)) => format!(
                 "{} files converted in {:.0} ms",
@@ -602,7 +789,7 @@ impl App {
                         <button class="btn small" disabled={self.paste.is_none()} onclick={link.callback(|_| Msg::DownloadZip)}>{"Download .zip"}</button>
                     </div>
                     <pre class="code output" aria-labelledby="out-title" tabindex="0"
-                        data-testid={if active {"output"} else {"paste-output"}}>{ out }</pre>
+                        data-testid={if active {"output"} else {"paste-output"}}>{ text_chunks(&out) }</pre>
                 </div>
             </div>
             <h2 class="section-title">{ format!("Findings ({})", findings.len()) }</h2>
@@ -803,7 +990,7 @@ impl App {
             (View::Output, _) | (_, FileStatus::Unchanged) => html! {
                 <>
                 if f.status == FileStatus::Unchanged && self.view != View::Output { <p class="muted">{"No changes: this file is passed through byte for byte."}</p> }
-                <pre class="code output file-output" tabindex="0" data-testid={if active {"output"} else {"repo-output"}}>{ after.to_string() }</pre>
+                <pre class="code output file-output" tabindex="0" data-testid={if active {"output"} else {"repo-output"}}>{ text_chunks(after) }</pre>
                 </>
             },
             (_, FileStatus::Deleted) => {
@@ -837,6 +1024,11 @@ impl App {
     fn view_report(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let active = self.tab == Tab::Report;
+        if !active {
+            // Hidden: not built at all (a large report is hundreds of rows; it is made
+            // when the tab opens, not on every conversion).
+            return html! {};
+        }
         let Some(c) = self.report_conv() else {
             return html! { <div class="placeholder"><h2>{"No report yet"}</h2><p>{"Paste YAML or upload a repository first."}</p></div> };
         };
@@ -966,18 +1158,18 @@ impl App {
                 <p class="muted">{"These mirror the flags of your Flux v1 daemons (fluxd and helm-operator). Changing one converts again."}</p>
                 <div class="grid">
                     <label for="s-helm">{"Default Helm version"}</label>
-                    <select id="s-helm" onchange={set(|o, v| o.default_helm_version = HelmVersion::parse(&v).unwrap_or(HelmVersion::V2))}>
+                    <select id="s-helm" onchange={set(|o, v| { o.default_helm_version = HelmVersion::parse(&v).unwrap_or(HelmVersion::V2); o.mark_explicit("default-helm-version") })}>
                         <option value="v2" selected={o.default_helm_version == HelmVersion::V2}>{"v2"}</option>
                         <option value="v3" selected={o.default_helm_version == HelmVersion::V3}>{"v3"}</option>
                     </select>
                     <p class="help">{"helm-operator's first --enabled-helm-versions: used for HelmReleases without spec.helmVersion."}</p>
 
                     <label for="s-chart">{"Chart sync interval"}</label>
-                    <input id="s-chart" type="text" value={o.chart_sync_interval.clone()} onchange={set(|o, v| o.chart_sync_interval = v.trim().to_string())} />
+                    <input id="s-chart" type="text" value={o.chart_sync_interval.clone()} onchange={set(|o, v| { o.chart_sync_interval = v.trim().to_string(); o.mark_explicit("chart-sync-interval") })} />
                     <p class="help">{"helm-operator --charts-sync-interval; becomes HelmRelease spec.interval."}</p>
 
                     <label for="s-git">{"Git poll interval"}</label>
-                    <input id="s-git" type="text" value={o.git_poll_interval.clone()} onchange={set(|o, v| o.git_poll_interval = v.trim().to_string())} />
+                    <input id="s-git" type="text" value={o.git_poll_interval.clone()} onchange={set(|o, v| { o.git_poll_interval = v.trim().to_string(); o.mark_explicit("git-poll-interval") })} />
                     <p class="help">{"helm-operator --git-poll-interval; becomes the chart GitRepository spec.interval."}</p>
 
                     <label for="s-mode">{"Mode"}</label>
@@ -1007,7 +1199,7 @@ impl App {
                     <p class="help">{"fluxd --git-path values, comma separated. Empty: read from a fluxd Deployment in the input, else the whole input is one root."}</p>
 
                     <label for="s-ns">{"Default namespace"}</label>
-                    <input id="s-ns" type="text" value={o.default_namespace.clone()} onchange={set(|o, v| o.default_namespace = v.trim().to_string())} />
+                    <input id="s-ns" type="text" value={o.default_namespace.clone()} onchange={set(|o, v| { o.default_namespace = v.trim().to_string(); o.mark_explicit("default-namespace") })} />
                     <p class="help">{"fluxd --k8s-default-namespace: used for objects without a namespace."}</p>
                 </div>
                 <div class="settings-foot">
@@ -1038,6 +1230,39 @@ fn file_list(input: &HtmlInputElement) -> Vec<web_sys::File> {
         .unwrap_or_default()
 }
 
+/// Lines per block of a long output (see [`text_chunks`]).
+const CHUNK_LINES: usize = 400;
+
+/// `text` as consecutive blocks of [`CHUNK_LINES`] lines (their text content, joined, is
+/// exactly `text`). The stylesheet gives each block `content-visibility: auto`, so the
+/// browser lays out only the blocks on screen, and an edit re-sets only the blocks
+/// whose text changed: a 1 MB output costs little to show again.
+fn text_chunks(text: &str) -> Html {
+    let mut chunks = Vec::new();
+    let mut start = 0;
+    let mut lines = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b == b'\n' {
+            lines += 1;
+            if lines == CHUNK_LINES {
+                chunks.push(&text[start..=i]);
+                start = i + 1;
+                lines = 0;
+            }
+        }
+    }
+    if start < text.len() {
+        chunks.push(&text[start..]);
+    }
+    if chunks.len() <= 1 {
+        return html! { { text.to_string() } };
+    }
+    chunks
+        .into_iter()
+        .map(|c| html! { <span class="chunk">{ c.to_string() }</span> })
+        .collect::<Html>()
+}
+
 fn status_str(s: FileStatus) -> &'static str {
     match s {
         FileStatus::Unchanged => "unchanged",
@@ -1057,7 +1282,7 @@ fn diff_view(before: &str, after: &str, split: bool) -> Html {
     'outer: for b in &blocks {
         match b {
             Block::Skipped(n) => rows.push(html! {
-                <tr class="skip"><td colspan={if split {"4"} else {"4"}}>{ format!("⋯ {n} unchanged line{}", if *n == 1 {""} else {"s"}) }</td></tr>
+                <tr class="skip"><td colspan="4">{ format!("⋯ {n} unchanged line{}", if *n == 1 {""} else {"s"}) }</td></tr>
             }),
             Block::Lines(ls) if !split => {
                 for l in ls {

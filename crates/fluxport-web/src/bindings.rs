@@ -1,11 +1,13 @@
-//! JavaScript entry points: `start` mounts the app; `convert_yaml` is a plain binding
-//! (used by the wasm tests and handy from the DevTools console).
+//! JavaScript entry points. On the page: `start` mounts the app (web/boot.js calls it),
+//! `worker_done` takes a conversion back from the worker. In the conversion worker
+//! (web/boot.js builds it from the same glue and module): `worker_convert`.
+//! `convert_yaml` is a plain binding (used by the wasm tests, handy from DevTools).
 
 use crate::output::{convert_paste, paste_output};
 use fluxport_core::Options;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen(start)]
+#[wasm_bindgen]
 pub fn start() {
     crate::panic::install();
     let doc = crate::browser::document();
@@ -33,4 +35,63 @@ pub fn convert_yaml(text: &str, options_json: &str) -> Result<String, JsError> {
 #[wasm_bindgen]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// In the worker: a panic aborts the instance; its message is left in
+/// `self.FLUXPORT_PANIC` for web/boot.js to send to the page (which shows the bug report).
+fn worker_panic_hook() {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let _ = js_sys::Reflect::set(
+                &js_sys::global(),
+                &"FLUXPORT_PANIC".into(),
+                &info.to_string().into(),
+            );
+        }))
+    });
+}
+
+/// In the worker: converts pasted text (options as JSON, as the page serialises them)
+/// and returns the conversion as [`crate::wire`] JSON. `selftest_panic` is the page's
+/// `#selftest-panic` switch (panics on the marker, to test that path).
+#[wasm_bindgen]
+pub fn worker_convert(text: &str, options_json: &str, selftest_panic: bool) -> String {
+    worker_panic_hook();
+    if selftest_panic && text.contains("fluxport-selftest-panic") {
+        panic!("self-test panic requested (#selftest-panic)");
+    }
+    let options: Options = serde_json::from_str(options_json).unwrap_or_default();
+    crate::wire::encode(&convert_paste(text, &options))
+}
+
+/// In the worker: converts a repository given as `paths` (joined by NUL) and the files'
+/// bytes, concatenated, `lens[i]` bytes each; returns [`crate::wire`] JSON.
+#[wasm_bindgen]
+pub fn worker_convert_repo(paths: &str, bytes: &[u8], lens: &[u32], options_json: &str) -> String {
+    worker_panic_hook();
+    let options: Options = serde_json::from_str(options_json).unwrap_or_default();
+    let mut inputs = Vec::with_capacity(lens.len());
+    let mut rest = bytes;
+    for (path, &n) in paths.split('\0').zip(lens) {
+        let (head, tail) = rest.split_at((n as usize).min(rest.len()));
+        inputs.push(fluxport_core::InputFile::new(path, head.to_vec()));
+        rest = tail;
+    }
+    crate::wire::encode(&fluxport_core::convert(&inputs, &options))
+}
+
+/// In the worker, once at start: converts the built-in example so the code a
+/// conversion runs is compiled before the user's first one arrives.
+#[wasm_bindgen]
+pub fn worker_warm() {
+    let _ = convert_paste(crate::app::EXAMPLE, &Options::default());
+}
+
+/// On the page: the worker finished request `id` of `kind` ("paste" or "repo"). `json`:
+/// the conversion; `panic`: the worker crashed with this message; neither: no worker
+/// (convert on the page instead).
+#[wasm_bindgen]
+pub fn worker_done(kind: &str, id: u32, json: Option<String>, panic: Option<String>, ms: f64) {
+    crate::app::worker_done(kind == "repo", id, json, panic, ms);
 }

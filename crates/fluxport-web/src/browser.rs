@@ -142,4 +142,35 @@ pub fn mark(name: &str, value: &str) {
 extern "C" {
     #[wasm_bindgen(js_namespace = console, js_name = log)]
     pub fn console_log(s: &str);
+
+    /// Defined by web/boot.js: hands a conversion to the worker; false when there is
+    /// no worker. Paste: `text`; repo: `text` = paths joined by NUL, `bytes`/`lens`.
+    #[wasm_bindgen(catch, js_name = fluxportWorkerPost)]
+    fn fluxport_worker_post(
+        kind: &str,
+        id: u32,
+        text: &str,
+        bytes: &[u8],
+        lens: &[u32],
+        options: &str,
+        selftest: bool,
+    ) -> Result<bool, JsValue>;
+}
+
+/// Asks the conversion worker to convert pasted `text`; the answer arrives through
+/// `bindings::worker_done`. False when there is no worker (convert on the page).
+pub fn worker_post(id: u32, text: &str, options: &str, selftest: bool) -> bool {
+    fluxport_worker_post("paste", id, text, &[], &[], options, selftest).unwrap_or(false)
+}
+
+/// Asks the conversion worker to convert a repository (see [`worker_post`]).
+pub fn worker_post_repo(id: u32, files: &[fluxport_core::InputFile], options: &str) -> bool {
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let lens: Vec<u32> = files.iter().map(|f| f.bytes.len() as u32).collect();
+    let bytes = files
+        .iter()
+        .flat_map(|f| f.bytes.iter().copied())
+        .collect::<Vec<u8>>();
+    fluxport_worker_post("repo", id, &paths.join("\0"), &bytes, &lens, options, false)
+        .unwrap_or(false)
 }

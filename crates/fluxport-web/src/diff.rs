@@ -103,7 +103,7 @@ fn myers(a: &[u32], b: &[u32]) -> Vec<Kind> {
     let (n, m) = (a.len() as isize, b.len() as isize);
     if n == 0 || m == 0 {
         let mut v = vec![Kind::Del; n as usize];
-        v.extend(std::iter::repeat(Kind::Add).take(m as usize));
+        v.extend(std::iter::repeat_n(Kind::Add, m as usize));
         return v;
     }
     let max = (n + m) as usize;
@@ -138,7 +138,7 @@ fn myers(a: &[u32], b: &[u32]) -> Vec<Kind> {
     let Some(dend) = found else {
         // Too different: one replaced block.
         let mut v = vec![Kind::Del; n as usize];
-        v.extend(std::iter::repeat(Kind::Add).take(m as usize));
+        v.extend(std::iter::repeat_n(Kind::Add, m as usize));
         return v;
     };
     // Backtrack.

@@ -3,6 +3,7 @@
 
 pub mod diff;
 pub mod output;
+pub mod wire;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

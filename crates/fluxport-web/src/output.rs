@@ -21,10 +21,8 @@ pub fn convert_paste(text: &str, options: &Options) -> Conversion {
 pub fn paste_output(conv: &Conversion) -> String {
     let mut out = String::new();
     for f in &conv.files {
-        if f.path == PASTE_PATH {
-            if f.status != FileStatus::Deleted {
-                out.push_str(f.text());
-            }
+        if f.path == PASTE_PATH && f.status != FileStatus::Deleted {
+            out.push_str(f.text());
         }
     }
     for f in conv

@@ -13,11 +13,15 @@ pub fn install() {
     }));
 }
 
-fn show(message: &str) {
+/// Shows the bug report box (also used for a panic in the conversion worker).
+pub fn show(message: &str) {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
     let Some(body) = doc.body() else { return };
+    if doc.get_element_by_id("fatal-error").is_some() {
+        return;
+    }
     let input = doc
         .query_selector("[data-testid=input]")
         .ok()

@@ -153,6 +153,7 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile]) {
     let mut edits: Vec<(usize, TextEdit)> = Vec::new();
     let mut value_edits: Vec<((usize, usize), TextEdit)> = Vec::new();
     let mut disabled_reported = false;
+    let mut policies: Vec<((usize, usize, String), String)> = Vec::new();
 
     for (fi, f) in files.iter().enumerate() {
         if f.untouchable {
@@ -222,6 +223,7 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile]) {
                                 fi,
                                 TextEdit::insert(d.start + at, marker(&env.ns, &pname, "")),
                             ));
+                            policies.push(((fi, di, cname.clone()), pname.clone()));
                             if let Some(s) = wl.pull_secrets.first() {
                                 findings.push(doc.finding(Code::REGISTRY_CREDS, Some(image), format!("container `{cname}` pulls with imagePullSecrets `{}`; copy the Secret `{s}` into namespace `{}` for ImageRepository `{}`", wl.pull_secrets.join(", "), env.ns, r.name)));
                             }
@@ -353,6 +355,7 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile]) {
     for (k, e) in value_edits {
         ctx.value_edits.entry(k).or_default().push(e);
     }
+    ctx.image_policies.extend(policies);
     place(ctx, files, found);
 }
 

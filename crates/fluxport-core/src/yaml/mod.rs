@@ -502,6 +502,19 @@ pub struct Parsed {
     pub duplicates: Vec<DuplicateKey>,
 }
 
+/// saphyr reports tab errors at the position *after* the tab(s). Point at the tab
+/// itself: the first tab of the run that ends at `at` on the same line (1-based column,
+/// counted in characters like saphyr's).
+fn tab_column(text: &str, at: usize) -> Option<usize> {
+    let at = at.min(text.len());
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..at];
+    let trimmed = before.trim_end_matches([' ', '\t']);
+    let run = &before[trimmed.len()..];
+    let tab = run.find('\t')?;
+    Some(trimmed.chars().count() + run[..tab].chars().count() + 1)
+}
+
 /// Converts saphyr's character-based markers to byte offsets. Markers arrive nearly in
 /// order, so a moving cursor keeps this linear.
 struct ByteCursor<'a> {
@@ -608,10 +621,16 @@ pub fn parse_document(
             Some(Ok(e)) => e,
             Some(Err(e)) => {
                 let m = e.marker();
+                let message = e.info().to_string();
+                let mut col = m.col() + 1;
+                if message.contains("tab") {
+                    let at = cursor.byte(m.index());
+                    col = tab_column(text, at).unwrap_or(col);
+                }
                 return Err(ParseError {
                     line: m.line(),
-                    col: m.col() + 1,
-                    message: e.info().to_string(),
+                    col,
+                    message,
                     kind: ParseErrorKind::Syntax,
                 });
             }

@@ -1,0 +1,1138 @@
+//! Manifest discovery (MAPPING.md §3.1, §3.2, §3.5): what fluxd applied from each git
+//! path versus what kustomize-controller will apply, and the per-path fix-ups.
+//!
+//! * Helm chart directories (fluxd's `looksLikeChart`: `Chart.yaml` and `values.yaml`)
+//!   under a sync path: fluxd skipped them, v2 would apply their templates → an ignore
+//!   pattern in the daemon GitRepository's `spec.ignore` (CHART_DIR_IN_PATH).
+//! * YAML files that are not Kubernetes objects: v2 fails on them → an ignore pattern
+//!   (NON_MANIFEST_YAML; not for a one-file input such as a paste).
+//! * Neither is needed below a directory with a kustomization: kustomize-controller
+//!   does not scan it (`fluxcd/pkg:kustomize/kustomize_generator.go#generateKustomization`
+//!   adds such a directory as one resource), and the kustomization may read those files.
+//! * Whenever `spec.ignore` is written it repeats source-controller's default list,
+//!   which setting `spec.ignore` drops ([`DEFAULT_IGNORE`]).
+//! * `kustomization.yaml` files no `.flux.yaml` generator used: v2 applies only what they
+//!   list (STRAY_KUSTOMIZATION).
+//! * Fully SOPS-encrypted documents (SOPS_FULLY_ENCRYPTED) and objects applied from two
+//!   sync paths of one daemon (DUPLICATE_ACROSS_PATHS).
+//! * Generated files placed in a directory with a kustomization are added to its
+//!   `resources:` list ([`link_new_files`]).
+
+use crate::classify::DocKind;
+use crate::load::LoadedFile;
+use crate::pipeline::Context;
+use crate::plan::normalize_dir;
+use crate::report::Finding;
+use crate::text::TextEdit;
+use crate::yaml::{Node, Value};
+use crate::{Code, Options};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The file names kustomize (and kustomize-controller) recognise as a kustomization.
+pub const KUSTOMIZATION_FILES: &[&str] =
+    &["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+/// source-controller's default ignore patterns other than the VCS ones, in its order:
+/// `fluxcd/pkg:sourceignore/sourceignore.go` `ExcludeExt`, `ExcludeCI`, `ExcludeExtra`.
+/// They stop applying as soon as `spec.ignore` is set (only `ExcludeVCS` survives:
+/// `fluxcd/pkg:artifact/storage/archive.go#SourceIgnoreFilter`), so a written
+/// `spec.ignore` lists them again.
+pub const DEFAULT_IGNORE: &[&str] = &[
+    // ExcludeExt
+    "*.jpg",
+    "*.jpeg",
+    "*.gif",
+    "*.png",
+    "*.wmv",
+    "*.flv",
+    "*.tar.gz",
+    "*.zip",
+    // ExcludeCI
+    ".github/",
+    ".circleci/",
+    ".travis.yml",
+    ".gitlab-ci.yml",
+    "appveyor.yml",
+    ".drone.yml",
+    "cloudbuild.yaml",
+    "codeship-services.yml",
+    "codeship-steps.yml",
+    // ExcludeExtra
+    "**/.goreleaser.yml",
+    "**/.sops.yaml",
+    "**/.flux.yaml",
+];
+
+/// What discovery found, for the stages that write the fix-ups.
+#[derive(Debug, Default, Clone)]
+pub struct Discovery {
+    /// Hook for the `.flux.yaml` stage: directories (normalised `dir/`, `""` for the
+    /// root) whose kustomization a generator (`kustomize build <dir>`) used, so v1
+    /// already applied only what it lists. Must be filled before [`scan`] runs.
+    pub generator_dirs: BTreeSet<String>,
+    /// Outermost Helm chart directories under a sync path (`dir/`).
+    pub chart_dirs: BTreeSet<String>,
+    /// YAML files under a sync path that hold no Kubernetes object.
+    pub non_manifest: BTreeSet<String>,
+}
+
+impl Discovery {
+    /// The `spec.ignore` lines for a GitRepository that syncs `paths`, or `None` when
+    /// nothing under them needs ignoring (then the defaults stay active by themselves).
+    pub fn ignore_lines(&self, paths: &[String]) -> Option<Vec<String>> {
+        let dirs: Vec<String> = paths.iter().map(|p| normalize_dir(p)).collect();
+        let under = |p: &String| dirs.iter().any(|d| p.starts_with(d.as_str()));
+        let charts: Vec<&String> = self.chart_dirs.iter().filter(|p| under(p)).collect();
+        let files: Vec<&String> = self.non_manifest.iter().filter(|p| under(p)).collect();
+        if charts.is_empty() && files.is_empty() {
+            return None;
+        }
+        let mut out =
+            vec!["# source-controller defaults (setting spec.ignore replaces them)".to_string()];
+        out.extend(DEFAULT_IGNORE.iter().map(|s| s.to_string()));
+        if !charts.is_empty() {
+            out.push("# Helm chart directories (fluxd skipped them)".into());
+            out.extend(charts.iter().filter_map(|d| ignore_pattern(d)));
+        }
+        if !files.is_empty() {
+            out.push("# YAML files that are not Kubernetes manifests".into());
+            out.extend(files.iter().filter_map(|f| ignore_pattern(f)));
+        }
+        Some(out)
+    }
+}
+
+/// An anchored gitignore pattern for a repository path (`dir/` or a file), with the
+/// gitignore special characters escaped; `None` for a path no pattern can name.
+pub fn ignore_pattern(path: &str) -> Option<String> {
+    if path.is_empty() || path.contains(['\n', '\r']) {
+        return None;
+    }
+    let mut out = String::with_capacity(path.len() + 2);
+    out.push('/');
+    for c in path.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\' | '!' | '#') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    // Trailing spaces are trimmed by gitignore unless escaped.
+    if out.ends_with(' ') {
+        out.pop();
+        out.push_str("\\ ");
+    }
+    Some(out)
+}
+
+/// True if source-controller's default list already ignores the file.
+pub fn default_ignored(path: &str) -> bool {
+    let parts: Vec<&str> = path.split('/').collect();
+    let base = parts.last().copied().unwrap_or("");
+    let dirs = &parts[..parts.len().saturating_sub(1)];
+    DEFAULT_IGNORE.iter().any(|p| {
+        if let Some(d) = p.strip_suffix('/') {
+            dirs.contains(&d)
+        } else if let Some(n) = p.strip_prefix("**/") {
+            base == n
+        } else if let Some(ext) = p.strip_prefix('*') {
+            base.ends_with(ext)
+        } else {
+            base == *p
+        }
+    })
+}
+
+fn dir_of(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(i) => &path[..=i],
+        None => "",
+    }
+}
+
+fn base_of(path: &str) -> &str {
+    &path[dir_of(path).len()..]
+}
+
+pub fn is_kustomization_file(path: &str) -> bool {
+    KUSTOMIZATION_FILES.contains(&base_of(path))
+}
+
+/// Outermost directories holding both `Chart.yaml` and `values.yaml` (fluxd's
+/// `looksLikeChart`; it does not descend into them).
+pub fn chart_dirs(files: &[LoadedFile]) -> Vec<String> {
+    let paths: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let mut dirs: Vec<String> = files
+        .iter()
+        .filter(|f| base_of(&f.path) == "Chart.yaml")
+        .map(|f| dir_of(&f.path).to_string())
+        .filter(|d| !d.is_empty() && paths.contains(format!("{d}values.yaml").as_str()))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    let mut out: Vec<String> = Vec::new();
+    for d in dirs {
+        if out.last().is_some_and(|p| d.starts_with(p.as_str())) {
+            continue;
+        }
+        out.push(d);
+    }
+    out
+}
+
+/// Normalises a relative path against a directory (`dir/`): resolves `.` and `..`;
+/// `None` for remote references or a path leaving the repository.
+fn resolve(dir: &str, rel: &str) -> Option<String> {
+    let rel = rel.trim();
+    if rel.is_empty()
+        || rel.contains("://")
+        || rel.starts_with('/')
+        || rel.starts_with("github.com/")
+    {
+        return None;
+    }
+    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Which paths of a kustomization to collect.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Refs {
+    /// Everything it names (resources, bases, components, crds and patch files).
+    All,
+    /// Only patch files (their content is a patch, not an object to apply).
+    Patches,
+}
+
+/// The paths a kustomization names, resolved against its directory.
+fn kustomization_refs(root: &Node, dir: &str, which: Refs) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let mut add = |n: &Node| {
+        if let Some(r) = n.as_str().and_then(|s| resolve(dir, s)) {
+            out.insert(r);
+        }
+    };
+    let lists: &[&str] = match which {
+        Refs::All => &[
+            "resources",
+            "bases",
+            "components",
+            "crds",
+            "patchesStrategicMerge",
+        ],
+        Refs::Patches => &["patchesStrategicMerge"],
+    };
+    for key in lists {
+        if let Some(seq) = root.get(key) {
+            seq.items().iter().for_each(&mut add);
+        }
+    }
+    for key in ["patches", "patchesJson6902"] {
+        if let Some(seq) = root.get(key) {
+            for item in seq.items() {
+                if let Some(p) = item.get("path") {
+                    add(p);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Files fluxd never applied as they are, so no per-object fix-up (such as the §3.3
+/// fallback namespace) may be written into them: files under a sync path that a
+/// `.flux.yaml` at that path or above governs (its generators produced what was applied,
+/// §3.6; only when manifest generation was on, or no daemon is known), and files a
+/// kustomization names as patches (a namespace would retarget the patch).
+pub fn not_applied_as_is(ctx: &Context) -> BTreeSet<String> {
+    use crate::fluxyaml::Outcome;
+    let mut out = BTreeSet::new();
+    // Git paths whose manifests a `.flux.yaml` generator produced (`fluxyaml::plan`):
+    // `scanForFiles` and inactive files leave the path applied as it is.
+    let governed: Vec<&str> = ctx
+        .flux_yaml
+        .iter()
+        .filter(|p| !matches!(p.outcome, Outcome::Scan | Outcome::Inactive))
+        .map(|p| p.git_path.as_str())
+        .collect();
+    for f in &ctx.files {
+        if governed.iter().any(|p| f.path.starts_with(p)) {
+            out.insert(f.path.clone());
+        }
+        if is_kustomization_file(&f.path) {
+            if let Some((_, r)) = first_root(f).filter(|(_, r)| r.is_map()) {
+                out.extend(kustomization_refs(r, dir_of(&f.path), Refs::Patches));
+            }
+        }
+    }
+    out.extend(crate::fluxyaml::patch_files(&ctx.flux_yaml));
+    out
+}
+
+/// True if `path` is a named reference or lies under one.
+fn covered(refs: &BTreeSet<String>, path: &str) -> bool {
+    if refs.contains(path) {
+        return true;
+    }
+    let mut p = path;
+    while let Some(i) = p.rfind('/') {
+        p = &p[..i];
+        if refs.contains(p) {
+            return true;
+        }
+    }
+    false
+}
+
+fn first_root(f: &LoadedFile) -> Option<(usize, &Node)> {
+    f.docs
+        .iter()
+        .enumerate()
+        .find_map(|(i, d)| d.root().filter(|r| !r.is_null()).map(|r| (i, r)))
+}
+
+/// True when a document holds (or is) a Kubernetes object.
+fn is_object(kind: &DocKind) -> bool {
+    matches!(
+        kind,
+        DocKind::Object { .. }
+            | DocKind::FluxV2 { .. }
+            | DocKind::HelmReleaseV1(_)
+            | DocKind::SopsEncrypted
+    )
+}
+
+const MAX_LISTED: usize = 20;
+
+fn list_paths(paths: &[&str]) -> String {
+    let mut s = paths
+        .iter()
+        .take(MAX_LISTED)
+        .map(|p| format!("`{p}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if paths.len() > MAX_LISTED {
+        s.push_str(&format!(" and {} more", paths.len() - MAX_LISTED));
+    }
+    s
+}
+
+/// The fix text when no GitRepository is generated for the path: the lines to write.
+fn manual_ignore_fix(pattern: &str) -> String {
+    format!(
+        "No GitRepository was generated for this path (no fluxd in the input and no --git-url): add `{pattern}` to the spec.ignore of the GitRepository that syncs it. Setting spec.ignore drops source-controller's defaults, so list them too: {}",
+        DEFAULT_IGNORE
+            .iter()
+            .map(|p| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    )
+}
+
+/// Finds chart directories, non-manifest YAML, stray kustomizations, SOPS-encrypted
+/// documents and objects duplicated across sync paths; records what the daemon
+/// GitRepository must ignore in `ctx.discovery`. `opts` are the effective options (for
+/// the fallback namespace). Read-only on the files.
+pub fn scan(ctx: &mut Context, opts: &Options) {
+    let mut findings = Vec::new();
+    let paths: BTreeSet<&str> = ctx
+        .roots
+        .iter()
+        .flat_map(|r| r.paths.iter().map(String::as_str))
+        .collect();
+    let in_sync_path = |file: &str| paths.iter().any(|p| file.starts_with(p));
+    // A path whose GitRepository fluxport writes (a daemon with a URL applies it).
+    let repo_paths: Vec<String> = ctx
+        .daemons
+        .iter()
+        .filter(|d| {
+            d.git_url
+                .as_deref()
+                .and_then(crate::naming::normalize_git_url)
+                .is_some()
+        })
+        .flat_map(|d| d.git_paths.iter().map(|p| normalize_dir(p)))
+        .collect();
+    let has_repo = |file: &str| repo_paths.iter().any(|p| file.starts_with(p.as_str()));
+
+    // A one-file input (paste, stdin) is a snippet, not a repository: a values file
+    // pasted alone is not reported as a file to ignore.
+    let repo_mode = ctx.files.len() > 1;
+    // §3.2 rule 1: chart directories.
+    let charts = chart_dirs(&ctx.files);
+    let in_chart = |file: &str| {
+        let i = charts.partition_point(|c| c.as_str() <= file);
+        i > 0 && file.starts_with(charts[i - 1].as_str())
+    };
+    // Directories (at or below a sync path) with a kustomization: kustomize-controller
+    // reads what is below them only when the kustomization names it, so nothing there
+    // needs ignoring, and ignoring could break a reference (helmCharts values, patches).
+    let kustomization_dirs: BTreeSet<&str> = ctx
+        .files
+        .iter()
+        .filter(|f| is_kustomization_file(&f.path))
+        .map(|f| dir_of(&f.path))
+        .filter(|d| in_sync_path(d))
+        .collect();
+    let kustomized = |path: &str| {
+        let mut p = path.trim_end_matches('/');
+        while !p.is_empty() {
+            let d = dir_of(p);
+            if kustomization_dirs.contains(d) {
+                return true;
+            }
+            p = d.trim_end_matches('/');
+        }
+        false
+    };
+    for c in &charts {
+        let Some(p) = paths.iter().find(|p| c.starts_with(**p)) else {
+            continue;
+        };
+        if kustomized(c) {
+            continue;
+        }
+        let pattern = ignore_pattern(c).unwrap_or_default();
+        let chart_file = format!("{c}Chart.yaml");
+        let mut f = Finding::new(
+            Code::CHART_DIR_IN_PATH,
+            &chart_file,
+            0,
+            0,
+            format!(
+                "Helm chart directory `{c}` is under the sync path `{}`: fluxd skipped it, kustomize-controller would apply its files as manifests",
+                if p.is_empty() { "." } else { p.trim_end_matches('/') }
+            ),
+        );
+        if has_repo(c) {
+            f = f.with_fix(format!(
+                "Nothing to do: `{pattern}` was written into the GitRepository's spec.ignore (with source-controller's defaults)."
+            ));
+        } else {
+            f = f.with_fix(manual_ignore_fix(&pattern));
+        }
+        findings.push(f);
+        ctx.discovery.chart_dirs.insert(c.clone());
+    }
+
+    for (fi, f) in ctx.files.iter().enumerate() {
+        // §3.5: fully encrypted documents, wherever they are.
+        for (di, d) in f.docs.iter().enumerate() {
+            if d.kind != DocKind::SopsEncrypted {
+                continue;
+            }
+            let (Some(root), Some(doc)) = (d.root(), crate::pipeline::doc_ref(&ctx.files, fi, di))
+            else {
+                continue;
+            };
+            let node = ["kind", "apiVersion"]
+                .iter()
+                .filter_map(|k| root.get(k))
+                .chain(root.path(&["metadata", "name"]))
+                .find(|n| n.as_str().is_some_and(is_sops_value));
+            findings.push(doc.finding(
+                Code::SOPS_FULLY_ENCRYPTED,
+                node,
+                "the document's kind/apiVersion/metadata are SOPS-encrypted: kustomize-controller decrypts per resource after parsing and cannot read it; passed through unchanged",
+            ));
+        }
+        if f.untouchable || f.text.is_none() || !in_sync_path(&f.path) || in_chart(&f.path) {
+            continue;
+        }
+        // §3.2 rule 3: YAML that is not a manifest.
+        if repo_mode
+            && !kustomized(&f.path)
+            && f.kind == crate::load::FileKind::Yaml
+            // The generator scans `.yaml`/`.yml` (case-sensitive `filepath.Ext`).
+            && (f.path.ends_with(".yaml") || f.path.ends_with(".yml"))
+            && !is_kustomization_file(&f.path)
+            && !default_ignored(&f.path)
+        {
+            let clean = f.docs.iter().all(|d| {
+                d.parsed.as_ref().is_some_and(|p| p.duplicates.is_empty())
+                    && matches!(d.kind, DocKind::Empty | DocKind::NotManifest)
+            });
+            let first = f.docs.iter().find(|d| d.kind == DocKind::NotManifest);
+            if let (true, Some(d)) = (clean, first) {
+                let line = d.root().map(|r| r.line()).unwrap_or(1) + d.line_offset;
+                let mut finding = Finding::new(
+                    Code::NON_MANIFEST_YAML,
+                    &f.path,
+                    line,
+                    1,
+                    "YAML file without apiVersion/kind (values, CI or tool configuration): fluxd ignored it, kustomize-controller fails on it",
+                );
+                let pattern = ignore_pattern(&f.path).unwrap_or_default();
+                finding = if has_repo(&f.path) {
+                    finding.with_fix(format!(
+                        "Nothing to do: `{pattern}` was written into the GitRepository's spec.ignore; move the file out of the synced path if you prefer."
+                    ))
+                } else {
+                    finding.with_fix(manual_ignore_fix(&pattern))
+                };
+                findings.push(finding);
+                ctx.discovery.non_manifest.insert(f.path.clone());
+            }
+        }
+        // §3.2 rule 2: stray kustomizations. A generator's `kustomize build <dir>` used
+        // every kustomization it reaches below `dir` too.
+        if is_kustomization_file(&f.path)
+            && !ctx
+                .discovery
+                .generator_dirs
+                .iter()
+                .any(|g| f.path.starts_with(g.as_str()))
+        {
+            findings.push(stray_finding(&ctx.files, fi, &in_chart));
+        }
+    }
+
+    duplicates_across_paths(ctx, opts, &mut findings);
+    let mut seen = BTreeSet::new();
+    findings.retain(|f| seen.insert((f.file.clone(), f.line, f.column, f.code, f.message.clone())));
+    ctx.findings.append(&mut findings);
+}
+
+/// True for a SOPS-encrypted scalar (`ENC[AES256_GCM,data:...]`).
+pub fn is_sops_value(s: &str) -> bool {
+    s.trim_start().starts_with("ENC[")
+}
+
+fn stray_finding(files: &[LoadedFile], fi: usize, in_chart: &dyn Fn(&str) -> bool) -> Finding {
+    let f = &files[fi];
+    let dir = dir_of(&f.path);
+    let parsed = first_root(f).filter(|(_, r)| r.is_map());
+    let (line, refs) = match parsed {
+        Some((di, r)) => (
+            r.line() + f.docs[di].line_offset,
+            kustomization_refs(r, dir, Refs::All),
+        ),
+        None => (0, BTreeSet::new()),
+    };
+    // The files under the directory (contiguous in path order) holding objects.
+    let from = files.partition_point(|x| x.path.as_str() < dir);
+    let lost: Vec<&str> = files[from..]
+        .iter()
+        .take_while(|x| x.path.starts_with(dir))
+        .filter(|x| {
+            x.docs.iter().any(|d| is_object(&d.kind))
+                && !in_chart(&x.path)
+                && !covered(&refs, &x.path)
+        })
+        .map(|x| x.path.as_str())
+        .collect();
+    let message = if parsed.is_none() {
+        format!(
+            "`{}` is not a valid kustomization; kustomize-controller will fail to build `{}`",
+            f.path,
+            if dir.is_empty() { "." } else { dir }
+        )
+    } else if lost.is_empty() {
+        format!(
+            "`{}` was not used by fluxd (no .flux.yaml generator builds it) but kustomize-controller will build it: it lists every manifest of its directory, but its transformers (namespace, name prefixes, labels, patches) now apply too",
+            f.path
+        )
+    } else {
+        format!(
+            "`{}` was not used by fluxd (no .flux.yaml generator builds it) but kustomize-controller will build it and apply only what it lists; {} file(s) would stop being applied: {}",
+            f.path,
+            lost.len(),
+            list_paths(&lost)
+        )
+    };
+    Finding::new(
+        Code::STRAY_KUSTOMIZATION,
+        &f.path,
+        line,
+        if line > 0 { 1 } else { 0 },
+        message,
+    )
+}
+
+/// (API group, kind, namespace, name) of an object.
+type Identity = (String, String, String, String);
+
+/// §3.1: the same object applied by two Kustomizations of one daemon (two of its git
+/// paths, or one file under two overlapping paths). One pass with a hash map.
+fn duplicates_across_paths(ctx: &Context, opts: &Options, findings: &mut Vec<Finding>) {
+    let cluster_crds = crate::namespaces::crd_scopes(&ctx.files).0;
+    let cluster_scoped = |kind: &str| {
+        crate::namespaces::CLUSTER_SCOPED.contains(&kind) || cluster_crds.contains(kind)
+    };
+    // (root, identity) → (path, file, line) of the first definition.
+    let mut first: HashMap<(usize, Identity), (&str, &str, usize)> = HashMap::new();
+    // Generator inputs and kustomize patches are not applied as written.
+    let not_applied = not_applied_as_is(ctx);
+    for f in &ctx.files {
+        if f.untouchable || not_applied.contains(&f.path) {
+            continue;
+        }
+        let covering: Vec<(usize, &str)> = ctx
+            .roots
+            .iter()
+            .enumerate()
+            .flat_map(|(ri, r)| {
+                r.paths
+                    .iter()
+                    .filter(|p| f.path.starts_with(p.as_str()))
+                    .map(move |p| (ri, p.as_str()))
+            })
+            .collect();
+        if covering.is_empty() {
+            continue;
+        }
+        for d in &f.docs {
+            if !matches!(
+                d.kind,
+                DocKind::Object { .. } | DocKind::FluxV2 { .. } | DocKind::HelmReleaseV1(_)
+            ) {
+                continue;
+            }
+            let Some(root) = d.root() else { continue };
+            let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
+            let objs: Vec<&Node> = if kind.ends_with("List") && root.get("items").is_some() {
+                root.get("items")
+                    .map(|i| i.items().iter().collect())
+                    .unwrap_or_default()
+            } else {
+                vec![root]
+            };
+            for o in objs {
+                let Some(id) = identity(o, &opts.default_namespace, &cluster_scoped) else {
+                    continue;
+                };
+                let line = o
+                    .path(&["metadata", "name"])
+                    .map(|n| n.line())
+                    .unwrap_or(o.line())
+                    + d.line_offset;
+                for &(ri, p) in &covering {
+                    let key = (ri, id.clone());
+                    match first.get(&key) {
+                        None => {
+                            first.insert(key, (p, f.path.as_str(), line));
+                        }
+                        Some(&(p0, f0, l0)) if p0 != p => {
+                            let (_, kind, ns, name) = &id;
+                            let obj = if ns.is_empty() {
+                                format!("{kind} {name}")
+                            } else {
+                                format!("{kind} {ns}/{name}")
+                            };
+                            let shown = |p: &str| {
+                                if p.is_empty() {
+                                    ".".to_string()
+                                } else {
+                                    p.trim_end_matches('/').to_string()
+                                }
+                            };
+                            findings.push(Finding::new(
+                                Code::DUPLICATE_ACROSS_PATHS,
+                                &f.path,
+                                line,
+                                1,
+                                format!(
+                                    "{obj} is applied from two sync paths of one daemon: `{}` (path `{}`, line {l0}) and `{}` (path `{}`); their Kustomizations would fight over it (fluxd rejected the duplicate)",
+                                    f0,
+                                    shown(p0),
+                                    f.path,
+                                    shown(p)
+                                ),
+                            ));
+                        }
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn identity(
+    o: &Node,
+    fallback_ns: &str,
+    cluster_scoped: &dyn Fn(&str) -> bool,
+) -> Option<Identity> {
+    let api = o.get("apiVersion").and_then(Node::as_str)?;
+    let kind = o.get("kind").and_then(Node::as_str)?;
+    let name = o.path(&["metadata", "name"]).and_then(Node::as_str)?;
+    let group = api.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+    let ns = match o.path(&["metadata", "namespace"]).and_then(Node::as_str) {
+        Some(ns) if !ns.is_empty() => ns.to_string(),
+        _ if cluster_scoped(kind) => String::new(),
+        _ => fallback_ns.to_string(),
+    };
+    Some((group.into(), kind.into(), ns, name.into()))
+}
+
+/// Adds generated files to the `resources:` of the kustomizations that would otherwise
+/// not apply them (one inserted line per file; idempotent), or reports the ones it
+/// cannot edit. Run after every stage that creates files.
+pub fn link_new_files(ctx: &mut Context) {
+    let by_path: BTreeMap<&str, usize> = ctx
+        .files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.path.as_str(), i))
+        .collect();
+    let kustomization_in = |dir: &str| {
+        KUSTOMIZATION_FILES
+            .iter()
+            .find_map(|n| by_path.get(format!("{dir}{n}").as_str()).copied())
+    };
+    // Generated directory → the sync paths of the roots whose files go there (each
+    // generated file serves the roots it was placed for, not every root covering it).
+    let mut owners: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for (ri, r) in ctx.roots.iter().enumerate() {
+        owners
+            .entry(crate::plan::sources_dir(&ctx.roots, ri))
+            .or_default()
+            .extend(r.paths.iter().map(String::as_str));
+    }
+    // kustomization file → names to add (in order).
+    let mut add: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let mut findings = Vec::new();
+    for new in ctx.new_files.keys() {
+        if !new.ends_with(".yaml") || new.starts_with(crate::daemon::SYNC_DIR) {
+            continue;
+        }
+        let new_dir = dir_of(new);
+        let mut reported = BTreeSet::new();
+        let Some(paths) = owners.get(new_dir) else {
+            continue;
+        };
+        for p in paths.iter().filter(|p| new.starts_with(**p)) {
+            // Each kustomization from the sync path down to the file's directory must
+            // name the next step towards the file.
+            let mut chain = vec![p.to_string()];
+            let mut acc = p.to_string();
+            for seg in new_dir[p.len()..].split('/').filter(|s| !s.is_empty()) {
+                acc.push_str(seg);
+                acc.push('/');
+                chain.push(acc.clone());
+            }
+            for (i, dir) in chain.iter().enumerate() {
+                let Some(ki) = kustomization_in(dir) else {
+                    continue;
+                };
+                let next = chain
+                    .get(i + 1)
+                    .map(|d| d.trim_end_matches('/'))
+                    .unwrap_or(new.as_str());
+                let kf = &ctx.files[ki];
+                let refs = first_root(kf)
+                    .filter(|(_, r)| r.is_map())
+                    .map(|(_, r)| kustomization_refs(r, dir, Refs::All));
+                if refs.as_ref().is_some_and(|r| r.contains(next)) {
+                    continue;
+                }
+                if i + 1 == chain.len() && refs.is_some() {
+                    let list = add.entry(ki).or_default();
+                    let name = base_of(new).to_string();
+                    if !list.contains(&name) {
+                        list.push(name);
+                    }
+                } else if reported.insert(kf.path.clone()) {
+                    findings.push(Finding::new(
+                        Code::STRAY_KUSTOMIZATION,
+                        &kf.path,
+                        0,
+                        0,
+                        format!(
+                            "the generated `{new}` is not applied: `{}` does not list `{}`; add it to its resources",
+                            kf.path,
+                            &next[dir.len().min(next.len())..]
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for (ki, names) in add {
+        match resources_edit(&ctx.files[ki], &names) {
+            Some(e) => {
+                // The new item belongs right after the list's last item: ahead of
+                // anything an earlier stage appended at the same offset (fluxyaml
+                // appends `patches:`/`images:` at the end of the file).
+                let edits = ctx.edits.entry(ki).or_default();
+                let at = edits
+                    .iter()
+                    .position(|x| x.start == e.start && x.end == e.start)
+                    .unwrap_or(edits.len());
+                edits.insert(at, e);
+            }
+            None => {
+                let kf = &ctx.files[ki];
+                findings.push(Finding::new(
+                    Code::STRAY_KUSTOMIZATION,
+                    &kf.path,
+                    0,
+                    0,
+                    format!(
+                        "fluxport could not add {} to the resources of `{}` (unusual layout); add them by hand or kustomize-controller will not apply them",
+                        list_paths(&names.iter().map(String::as_str).collect::<Vec<_>>()),
+                        kf.path
+                    ),
+                ));
+            }
+        }
+    }
+    ctx.findings.append(&mut findings);
+}
+
+/// One edit adding `names` to the kustomization's `resources:` list with the list's
+/// own style (block item lines or flow entries); `None` when the layout is unusual.
+pub fn resources_edit(f: &LoadedFile, names: &[String]) -> Option<TextEdit> {
+    if f.untouchable || names.is_empty() {
+        return None;
+    }
+    let text = f.text.as_deref()?;
+    let (di, root) = first_root(f)?;
+    if !root.is_map() || root.is_flow() {
+        return None;
+    }
+    let d = &f.docs[di];
+    let chunk = d.text(text);
+    let nl = f.nl;
+    let quoted: Vec<String> = names.iter().map(|n| crate::emit::quote(n)).collect();
+    match root.get("resources") {
+        Some(seq) if seq.is_flow() => {
+            let close = seq.end().checked_sub(1)?;
+            if chunk.as_bytes().get(close) != Some(&b']') {
+                return None;
+            }
+            let before = chunk.get(seq.start() + 1..close)?.trim_end();
+            let sep = if seq.items().is_empty() {
+                ""
+            } else if before.ends_with(',') {
+                " "
+            } else {
+                ", "
+            };
+            Some(TextEdit::insert(
+                d.start + close,
+                format!("{sep}{}", quoted.join(", ")),
+            ))
+        }
+        Some(seq) if matches!(seq.value, Value::Seq { .. }) && !seq.items().is_empty() => {
+            let last = seq.items().last()?;
+            let line_start = d.index.line_start(d.index.line_of(last.start()));
+            let prefix = chunk.get(line_start..last.start())?;
+            if prefix.trim() != "-" {
+                return None;
+            }
+            let end_line = d.index.line_of(last.end().max(last.start() + 1) - 1);
+            let next = d.index.line_start(end_line + 1);
+            let (at, lead) = if next == usize::MAX || next > chunk.len() {
+                (chunk.len(), if chunk.ends_with('\n') { "" } else { nl })
+            } else {
+                (next, "")
+            };
+            let mut ins = lead.to_string();
+            for q in &quoted {
+                ins.push_str(prefix);
+                ins.push_str(q);
+                ins.push_str(nl);
+            }
+            Some(TextEdit::insert(d.start + at, ins))
+        }
+        Some(_) => None,
+        None => {
+            let (_, end) = crate::pipeline::root_region(std::slice::from_ref(f), 0, di)?;
+            let indent = " ".repeat(root.col().saturating_sub(1));
+            let mut ins = format!("{nl}{indent}resources:");
+            for q in &quoted {
+                ins.push_str(&format!("{nl}{indent}- {q}"));
+            }
+            Some(TextEdit::insert(end, ins))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{InputFile, Limits};
+
+    fn load(path: &str, text: &str) -> LoadedFile {
+        let mut findings = Vec::new();
+        crate::load::load_file(
+            &InputFile::new(path, text),
+            &[],
+            &Limits::default(),
+            &mut findings,
+        )
+    }
+
+    fn add(text: &str, names: &[&str]) -> Option<String> {
+        let f = load("k/kustomization.yaml", text);
+        let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+        resources_edit(&f, &names).map(|e| crate::text::apply_edits(text, &[e]))
+    }
+
+    #[test]
+    fn resources_block_list_keeps_style_and_comments() {
+        let t = "# top\nresources:\n  - a.yaml # first\n  - b.yaml\n# tail\nnamespace: x\n";
+        assert_eq!(
+            add(t, &["fluxport-sources.yaml"]).unwrap(),
+            "# top\nresources:\n  - a.yaml # first\n  - b.yaml\n  - fluxport-sources.yaml\n# tail\nnamespace: x\n"
+        );
+        let t = "resources:\n- a.yaml";
+        assert_eq!(
+            add(t, &["x.yaml", "y.yaml"]).unwrap(),
+            "resources:\n- a.yaml\n- x.yaml\n- y.yaml\n"
+        );
+        let t = "resources:\r\n- a.yaml\r\n";
+        assert_eq!(
+            add(t, &["x.yaml"]).unwrap(),
+            "resources:\r\n- a.yaml\r\n- x.yaml\r\n"
+        );
+    }
+
+    #[test]
+    fn resources_flow_and_missing() {
+        assert_eq!(
+            add("resources: [a.yaml, b.yaml]\n", &["x.yaml"]).unwrap(),
+            "resources: [a.yaml, b.yaml, x.yaml]\n"
+        );
+        assert_eq!(
+            add("resources: []\n", &["x.yaml"]).unwrap(),
+            "resources: [x.yaml]\n"
+        );
+        assert_eq!(
+            add("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n", &["x.yaml"]).unwrap(),
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- x.yaml\n"
+        );
+        assert_eq!(add("resources:\n", &["x.yaml"]), None);
+        assert_eq!(add("- a\n", &["x.yaml"]), None);
+    }
+
+    #[test]
+    fn patterns_and_defaults() {
+        assert_eq!(ignore_pattern("charts/web/").unwrap(), "/charts/web/");
+        assert_eq!(ignore_pattern("a/[x]*.yaml").unwrap(), "/a/\\[x\\]\\*.yaml");
+        assert_eq!(ignore_pattern("a\nb"), None);
+        assert!(default_ignored("x/.gitlab-ci.yml"));
+        assert!(default_ignored(".github/workflows/ci.yaml"));
+        assert!(default_ignored("deep/.flux.yaml"));
+        assert!(default_ignored("cloudbuild.yaml"));
+        assert!(!default_ignored("apps/values.yaml"));
+        assert_eq!(resolve("a/b/", "../c/./d.yaml").unwrap(), "a/c/d.yaml");
+        assert_eq!(resolve("", "../x"), None);
+        assert_eq!(resolve("a/", "https://x/y"), None);
+    }
+
+    #[test]
+    fn ignore_lines_keep_defaults_first() {
+        let mut d = Discovery::default();
+        assert_eq!(d.ignore_lines(&["apps".into()]), None);
+        d.chart_dirs.insert("apps/chart/".into());
+        d.chart_dirs.insert("other/chart/".into());
+        d.non_manifest.insert("apps/values.yaml".into());
+        let l = d.ignore_lines(&["apps".into()]).unwrap();
+        assert_eq!(
+            l[1..1 + DEFAULT_IGNORE.len()],
+            DEFAULT_IGNORE
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>()[..]
+        );
+        assert!(l.contains(&"/apps/chart/".to_string()));
+        assert!(l.contains(&"/apps/values.yaml".to_string()));
+        assert!(!l.contains(&"/other/chart/".to_string()));
+    }
+
+    fn run(files: &[(&str, &str)], sync_paths: &[&str]) -> crate::Conversion {
+        let inputs: Vec<InputFile> = files.iter().map(|(p, t)| InputFile::new(*p, *t)).collect();
+        let opts = crate::Options {
+            sync_paths: sync_paths.iter().map(|s| s.to_string()).collect(),
+            ..crate::Options::default()
+        };
+        crate::convert(&inputs, &opts)
+    }
+
+    fn codes(c: &crate::Conversion, code: Code) -> Vec<(String, usize)> {
+        c.report
+            .findings
+            .iter()
+            .filter(|f| f.code == code)
+            .map(|f| (f.file.clone(), f.line))
+            .collect()
+    }
+
+    const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: a\n";
+    const HR: &str = "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata:\n  name: r\n  namespace: a\nspec:\n  helmVersion: v3\n  chart:\n    repository: https://charts.example.com\n    name: r\n    version: 1.0.0\n";
+
+    #[test]
+    fn duplicates_only_within_one_daemon() {
+        // Two daemons (clusters) with the same object: fine.
+        let c = run(&[("a/cm.yaml", CM), ("b/cm.yaml", CM)], &["a", "b"]);
+        assert!(codes(&c, Code::DUPLICATE_ACROSS_PATHS).is_empty());
+        // One daemon, two paths: an error at the second file.
+        let c = run(&[("a/cm.yaml", CM), ("b/cm.yaml", CM)], &["a,b"]);
+        assert_eq!(
+            codes(&c, Code::DUPLICATE_ACROSS_PATHS),
+            vec![("b/cm.yaml".to_string(), 4)]
+        );
+        // Overlapping paths: one file applied by two Kustomizations.
+        let c = run(&[("a/sub/cm.yaml", CM)], &["a,a/sub"]);
+        assert_eq!(codes(&c, Code::DUPLICATE_ACROSS_PATHS).len(), 1);
+        // Same name, other namespace or kind: different objects.
+        let other = CM.replace("namespace: a", "namespace: b");
+        let c = run(&[("a/cm.yaml", CM), ("b/cm.yaml", &other)], &["a,b"]);
+        assert!(codes(&c, Code::DUPLICATE_ACROSS_PATHS).is_empty());
+    }
+
+    #[test]
+    fn sops_document_is_untouched_and_reported() {
+        let t = "apiVersion: ENC[AES256_GCM,data:x]\nkind: ENC[AES256_GCM,data:y]\nmetadata:\n    name: ENC[AES256_GCM,data:z]\n";
+        let inputs = vec![InputFile::new("s.yaml", t), InputFile::new("cm.yaml", CM)];
+        let opts = crate::Options {
+            default_namespace: "apps".into(),
+            ..crate::Options::default()
+        };
+        let c = crate::convert(&inputs, &opts);
+        assert_eq!(
+            codes(&c, Code::SOPS_FULLY_ENCRYPTED),
+            vec![("s.yaml".to_string(), 2)]
+        );
+        assert!(codes(&c, Code::UNKNOWN_SCOPE).is_empty());
+        assert_eq!(
+            c.file("s.yaml").unwrap().status,
+            crate::FileStatus::Unchanged
+        );
+    }
+
+    #[test]
+    fn non_manifest_needs_a_repository() {
+        let values = "replicas: 2\n";
+        let c = run(&[("values.yaml", values)], &[]);
+        assert!(
+            codes(&c, Code::NON_MANIFEST_YAML).is_empty(),
+            "a paste is a snippet"
+        );
+        let c = run(&[("values.yaml", values), ("cm.yaml", CM)], &[]);
+        assert_eq!(
+            codes(&c, Code::NON_MANIFEST_YAML),
+            vec![("values.yaml".to_string(), 1)]
+        );
+        // Outside every sync path, or below a kustomization: not scanned by v2.
+        let c = run(&[("x/values.yaml", values), ("a/cm.yaml", CM)], &["a"]);
+        assert!(codes(&c, Code::NON_MANIFEST_YAML).is_empty());
+        let k = "resources: [cm.yaml]\n";
+        let c = run(
+            &[
+                ("a/k/values.yaml", values),
+                ("a/k/kustomization.yaml", k),
+                ("a/k/cm.yaml", CM),
+            ],
+            &["a"],
+        );
+        assert!(codes(&c, Code::NON_MANIFEST_YAML).is_empty());
+    }
+
+    #[test]
+    fn generated_file_listed_only_for_its_own_root() {
+        // Root "." has a kustomization that does not list apps/; root "apps" owns
+        // apps/fluxport-sources.yaml and has no kustomization: nothing reported about
+        // it. Root "." gets its own sources file, listed in its kustomization.
+        let k = "resources:\n- other.yaml\n";
+        let c = run(
+            &[
+                ("kustomization.yaml", k),
+                ("other.yaml", CM),
+                ("apps/hr.yaml", HR),
+            ],
+            &[".", "apps"],
+        );
+        assert!(c.file("apps/fluxport-sources.yaml").is_some());
+        assert!(c.file("fluxport-sources.yaml").is_some());
+        assert_eq!(
+            c.file("kustomization.yaml").unwrap().text(),
+            "resources:\n- other.yaml\n- fluxport-sources.yaml\n"
+        );
+        assert!(!c
+            .report
+            .findings
+            .iter()
+            .any(|f| f.message.contains("generated")));
+        // Flow style list at the owning path: one entry added.
+        let c = run(
+            &[
+                ("apps/kustomization.yaml", "resources: [hr.yaml]\n"),
+                ("apps/hr.yaml", HR),
+            ],
+            &["apps"],
+        );
+        assert_eq!(
+            c.file("apps/kustomization.yaml").unwrap().text(),
+            "resources: [hr.yaml, fluxport-sources.yaml]\n"
+        );
+    }
+
+    #[test]
+    fn unusual_kustomization_is_reported_not_edited() {
+        let k = "resources:\n";
+        let c = run(
+            &[("apps/kustomization.yaml", k), ("apps/hr.yaml", HR)],
+            &["apps"],
+        );
+        assert_eq!(c.file("apps/kustomization.yaml").unwrap().text(), k);
+        assert!(c
+            .report
+            .findings
+            .iter()
+            .any(|f| f.code == Code::STRAY_KUSTOMIZATION
+                && f.message.contains("could not add `fluxport-sources.yaml`")));
+    }
+
+    #[test]
+    fn fallback_namespace_only_where_fluxd_applied_files_as_they_are() {
+        let no_ns = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n";
+        let with_ns =
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n  namespace: default\n";
+        // A kustomize patch keeps its target; the resource gets the namespace.
+        let k = "resources:\n- cm.yaml\npatchesStrategicMerge:\n- patch.yaml\n";
+        let c = run(
+            &[
+                ("k/kustomization.yaml", k),
+                ("k/cm.yaml", no_ns),
+                ("k/patch.yaml", no_ns),
+            ],
+            &[],
+        );
+        assert_eq!(c.file("k/cm.yaml").unwrap().text(), with_ns);
+        assert_eq!(c.file("k/patch.yaml").unwrap().text(), no_ns);
+        // A .flux.yaml at the sync path (or above) generated what fluxd applied.
+        let flux = "version: 1\ncommandUpdated:\n  generators:\n  - command: kustomize build .\n";
+        let c = run(&[(".flux.yaml", flux), ("apps/cm.yaml", no_ns)], &["apps"]);
+        assert_eq!(c.file("apps/cm.yaml").unwrap().text(), no_ns);
+        // ... but not one below the sync path (fluxd looks at the path and its parents).
+        let c = run(
+            &[("apps/x/.flux.yaml", flux), ("apps/cm.yaml", no_ns)],
+            &["apps"],
+        );
+        assert_eq!(c.file("apps/cm.yaml").unwrap().text(), with_ns);
+    }
+
+    #[test]
+    fn chart_dirs_outermost_with_values() {
+        let f = |p: &str| load(p, "a: 1\n");
+        let files = vec![
+            f("a/Chart.yaml"),
+            f("a/values.yaml"),
+            f("a/charts/b/Chart.yaml"),
+            f("a/charts/b/values.yaml"),
+            f("c/Chart.yaml"),
+        ];
+        assert_eq!(chart_dirs(&files), vec!["a/".to_string()]);
+    }
+}
