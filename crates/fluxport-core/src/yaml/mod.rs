@@ -9,6 +9,7 @@
 pub mod raw;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use std::hash::BuildHasher;
 
 /// Scalar quoting style as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,6 +231,15 @@ impl Node {
                 *style,
                 *meta,
             )),
+            _ => None,
+        }
+    }
+
+    /// A scalar's bytes without the UTF-8 check of [`Node::as_str`] (key comparisons).
+    fn scalar_bytes(&self) -> Option<&[u8]> {
+        match &self.value {
+            Value::Scalar { text, .. } => Some(text.as_bytes()),
+            Value::ShortScalar { len, bytes, .. } => bytes.get(..usize::from(*len)),
             _ => None,
         }
     }
@@ -576,7 +586,10 @@ enum Frame {
         pending_key: Option<Node>,
         /// Keys seen so far, built once the mapping is large (duplicate detection
         /// must not be quadratic: 20,000 keys took 30 s with a linear scan).
-        seen: Option<std::collections::HashSet<Box<str>>>,
+        seen: Option<(
+            std::collections::hash_map::RandomState,
+            std::collections::HashMap<u64, usize>,
+        )>,
     },
     Seq {
         open: Open,
@@ -786,17 +799,32 @@ pub fn parse_document(
                         let entries = &entry_stack[*first..];
                         if let Some(k) = key.as_str() {
                             const SMALL: usize = 16;
+                            let same = |e: &Entry| e.key.scalar_bytes() == Some(k.as_bytes());
                             let duplicate = if entries.len() < SMALL {
-                                entries.iter().any(|e| e.key.as_str() == Some(k))
+                                entries.iter().any(same)
                             } else {
-                                let set = seen.get_or_insert_with(|| {
-                                    entries
-                                        .iter()
-                                        .filter_map(|e| e.key.as_str())
-                                        .map(Box::from)
-                                        .collect()
+                                // Key hash → index of the first entry with that hash. A
+                                // hit is confirmed by comparing keys (a scan only on a
+                                // real 64-bit collision, which a random key rules out).
+                                let (state, index) = seen.get_or_insert_with(|| {
+                                    let state = std::collections::hash_map::RandomState::new();
+                                    let mut index = std::collections::HashMap::new();
+                                    for (i, e) in entries.iter().enumerate() {
+                                        if let Some(k) = e.key.as_str() {
+                                            index.entry(state.hash_one(k)).or_insert(i);
+                                        }
+                                    }
+                                    (state, index)
                                 });
-                                !set.insert(Box::from(k))
+                                match index.entry(state.hash_one(k)) {
+                                    std::collections::hash_map::Entry::Vacant(v) => {
+                                        v.insert(entries.len());
+                                        false
+                                    }
+                                    std::collections::hash_map::Entry::Occupied(o) => {
+                                        same(&entries[*o.get()]) || entries.iter().any(same)
+                                    }
+                                }
                             };
                             if duplicate {
                                 parsed.duplicates.push(DuplicateKey {
