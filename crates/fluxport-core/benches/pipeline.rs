@@ -319,6 +319,18 @@ fn main() {
         }
         return;
     }
+    if let Some(n) = only.strip_prefix("scale=").and_then(|n| n.parse().ok()) {
+        // One synthetic scale alone (for a profiler).
+        let r = measure("synthetic", &synthetic(n), quick);
+        println!(
+            "scale {n}: {:.1} ms CPU ({:.1} ms/MB), floor {:.1} ms, peak {:.1}x",
+            ms(r.convert),
+            ms(r.convert) / mb(r.bytes),
+            ms(r.floor),
+            r.peak as f64 / r.bytes as f64
+        );
+        return;
+    }
     let only_wide = only == "wide";
     let mut rows = Vec::new();
     // One ConfigMap with many keys: per-key work inside one mapping must be linear too.

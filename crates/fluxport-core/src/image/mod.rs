@@ -522,15 +522,24 @@ fn place(ctx: &mut Context, files: &[LoadedFile], found: Vec<Found>) {
     );
     let mut by_dir: BTreeMap<String, Bucket> = BTreeMap::new();
     let ns = ctx.opts.automation_namespace.clone();
+    // Per root, once: its directory and automation (each scans every root or daemon,
+    // so computing them per image was quadratic in the size of the repository).
+    let mut per_root: BTreeMap<usize, (String, Automation)> = BTreeMap::new();
     for f in found {
         let rname = names.get(&f.repo.image).cloned().unwrap_or_default();
         for &root in &f.roots {
-            let sroot = ctx.roots.get(root);
-            let dir = if sroot.is_some() {
-                sources_dir(&ctx.roots, root)
-            } else {
-                String::new()
-            };
+            let (dir, a) = per_root
+                .entry(root)
+                .or_insert_with(|| {
+                    let sroot = ctx.roots.get(root);
+                    let dir = if sroot.is_some() {
+                        sources_dir(&ctx.roots, root)
+                    } else {
+                        String::new()
+                    };
+                    (dir, automation(ctx, sroot))
+                })
+                .clone();
             let b = by_dir.entry(dir).or_default();
             let mut repo = f.repo.clone();
             repo.name = rname.clone();
@@ -539,7 +548,6 @@ fn place(ctx: &mut Context, files: &[LoadedFile], found: Vec<Found>) {
             let mut pol = f.policy.clone();
             pol.repo = rname.clone();
             b.1.insert(pol.name.clone(), pol);
-            let a = automation(ctx, sroot);
             b.2.entry(a.name.clone()).or_insert(a);
         }
     }

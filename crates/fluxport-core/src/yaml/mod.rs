@@ -597,6 +597,22 @@ enum Frame {
     },
 }
 
+/// Moves `stack[first..]` (a finished collection's children) out as an exact-size
+/// slice. Usually a copy; when the collection is most of a large stack (a mapping with
+/// 40,000 keys), the stack's own buffer is shrunk into the slice instead, so the
+/// children never exist twice (peak heap).
+fn take_children<T>(stack: &mut Vec<T>, first: usize) -> Box<[T]> {
+    let first = first.min(stack.len());
+    let len = stack.len() - first;
+    if len >= 1024 && first <= len {
+        let mut all = std::mem::take(stack);
+        stack.extend(all.drain(..first));
+        all.into_boxed_slice()
+    } else {
+        stack.drain(first..).collect()
+    }
+}
+
 /// The deepest tree [`parse_document`] ever builds, whatever `max_depth` the caller
 /// passes. Recursive code over the tree (`to_json`, the derived `Drop` of `Node`,
 /// serde_json's own `Drop`, `shift_tree`) then stays well inside a 1 MiB wasm stack.
@@ -757,7 +773,7 @@ pub fn parse_document(
                         Some(finish(
                             open,
                             Value::Map {
-                                entries: entry_stack.drain(first..).collect(),
+                                entries: take_children(&mut entry_stack, first),
                                 meta,
                             },
                         ))
@@ -767,7 +783,7 @@ pub fn parse_document(
                         Some(finish(
                             open,
                             Value::Seq {
-                                items: item_stack.drain(first..).collect(),
+                                items: take_children(&mut item_stack, first),
                                 meta,
                             },
                         ))
@@ -931,6 +947,31 @@ mod tests {
         let s = root.get("s").unwrap();
         assert!(!s.is_string() && s.meta().tagged());
         assert_eq!(to_json(s), serde_json::json!("3"));
+    }
+
+    #[test]
+    fn wide_collections_keep_order_and_context() {
+        let mut t = String::from("a: 1\nwide:\n");
+        for i in 0..3000 {
+            t.push_str(&format!("  k{i}: {i}\n"));
+        }
+        t.push_str("list:\n");
+        for i in 0..3000 {
+            t.push_str(&format!("- {i}\n"));
+        }
+        t.push_str("z: end\n");
+        let root = parse_document(&t, 64, 10).unwrap().root.unwrap();
+        let keys: Vec<&str> = root
+            .entries()
+            .iter()
+            .filter_map(|e| e.key.as_str())
+            .collect();
+        assert_eq!(keys, ["a", "wide", "list", "z"]);
+        let wide = root.get("wide").unwrap().entries();
+        assert_eq!(wide.len(), 3000);
+        assert_eq!(wide[2999].key.as_str(), Some("k2999"));
+        let list = root.get("list").unwrap().items();
+        assert_eq!((list.len(), list[1234].as_i64()), (3000, Some(1234)));
     }
 
     #[test]
