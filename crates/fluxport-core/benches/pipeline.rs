@@ -4,7 +4,8 @@
 //!
 //! For each input (the real corpus in `../shared/corpus/v1`, the synthetic repo of
 //! `fluxport-bench-gen` at scale 1, 2, 4, 8, and a 1 MB single-file paste) it measures:
-//! - `convert`: the full pipeline (`fluxport_core::convert`), median wall time;
+//! - `convert`: the full pipeline (`fluxport_core::convert`), median thread CPU time
+//!   (and wall time), run alternately with the floor;
 //! - `floor`: the same bytes through saphyr-parser alone — every event of every
 //!   document — re-serialised by the minimal flow-style emitter below (a lower bound for
 //!   any YAML round trip with this parser);
@@ -13,6 +14,8 @@
 //!   allocator), against the input size (budget ≤ 10×).
 //!
 //! `--rows` prints only the rows of the combined table used by `bench/run`.
+//! `FLUXPORT_BENCH_ONLY=wide|paste|scale=N` measures one family alone (linearity checks,
+//! profiling with `perf`: the bench profile keeps symbols).
 
 use fluxport_core::{convert, InputFile, Options};
 use saphyr_parser::{Event, Parser, ScalarStyle};

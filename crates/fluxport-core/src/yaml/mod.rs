@@ -32,9 +32,9 @@ impl Meta {
     const ANCHORED: u8 = 4;
     fn new(flow: bool, tagged: bool, anchored: bool) -> Meta {
         Meta(
-            u8::from(flow) * Self::FLOW
-                | u8::from(tagged) * Self::TAGGED
-                | u8::from(anchored) * Self::ANCHORED,
+            (u8::from(flow) * Self::FLOW)
+                | (u8::from(tagged) * Self::TAGGED)
+                | (u8::from(anchored) * Self::ANCHORED),
         )
     }
     pub fn flow(self) -> bool {
