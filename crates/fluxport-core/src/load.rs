@@ -124,7 +124,10 @@ pub fn load_file(
         return file;
     }
     file.kind = FileKind::Yaml;
-    if input.bytes.len() > limits.max_file_bytes {
+    // Node spans are `u32` (crate::yaml::Node): whatever the configured limit, a file
+    // over 4 GiB is not parsed.
+    let max_file_bytes = limits.max_file_bytes.min(u32::MAX as usize);
+    if input.bytes.len() > max_file_bytes {
         findings.push(Finding::new(
             Code::LIMIT_EXCEEDED,
             &path,
@@ -133,7 +136,7 @@ pub fn load_file(
             format!(
                 "file is {} bytes, over the limit of {} bytes",
                 input.bytes.len(),
-                limits.max_file_bytes
+                max_file_bytes
             ),
         ));
         file.untouchable = true;
