@@ -31,7 +31,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Convert files or directories (`-` or nothing: stdin to stdout).
-    Convert(ConvertArgs),
+    Convert(Box<ConvertArgs>),
     /// Explain a finding code (or list all codes with `fluxport explain --all`).
     Explain {
         code: Option<String>,
@@ -263,7 +263,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Explain { code, all } => explain(code.as_deref(), all),
-        Command::Convert(args) => match run_convert(args) {
+        Command::Convert(args) => match run_convert(*args) {
             Ok(code) => ExitCode::from(code),
             Err(e) => {
                 eprintln!("fluxport: error: {e}");

@@ -667,7 +667,7 @@ fn git_source(
         findings.push(doc.finding(
             Code::SSH_SECRET_REQUIRED,
             node,
-            format!("`{}` needs a Secret with `identity` and `known_hosts` in namespace `{namespace}` (name: see the GitRepository's secretRef)", url.url),
+            format!("`{}` needs a Secret with `identity` and `known_hosts` in namespace `{namespace}`{SECRET_NAME_PENDING}", url.url),
         ));
     }
     if url.had_credentials {
@@ -683,6 +683,10 @@ fn git_source(
         ref_suffix,
     })
 }
+
+/// Ends an SSH_SECRET_REQUIRED message until the source has its final name (the
+/// pipeline names the Secret once `sources::assign_names` has run).
+pub const SECRET_NAME_PENDING: &str = " (name: see the GitRepository's secretRef)";
 
 fn looks_like_short_sha(r: &str) -> bool {
     (7..40).contains(&r.len())

@@ -314,6 +314,7 @@ fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Opti
     let existing = existing_sources(files, opts);
     let specs: BTreeSet<SourceSpec> = releases.iter().map(|(_, _, r)| r.source.clone()).collect();
     let names = sources::assign_names(&specs, &existing);
+    name_pending_secrets(files, &releases, &names, &mut findings);
     for spec in &specs {
         let key = spec.key();
         if let Some(res) = names.get(&key) {
@@ -583,5 +584,46 @@ fn emit(mut ctx: Context) -> Conversion {
     Conversion {
         files: outputs,
         report,
+    }
+}
+
+/// Names the placeholder Secret in each SSH_SECRET_REQUIRED finding of a release whose
+/// new git source got its final name (reused sources keep their own secretRef).
+fn name_pending_secrets(
+    files: &[LoadedFile],
+    releases: &[(usize, usize, V1Release)],
+    names: &BTreeMap<sources::SourceKey, sources::ResolvedSource>,
+    findings: &mut [Finding],
+) {
+    use crate::helmrelease::SECRET_NAME_PENDING;
+    for (fi, di, r) in releases {
+        let SourceSpec::Git {
+            needs_auth_placeholder: true,
+            ..
+        } = &r.source
+        else {
+            continue;
+        };
+        let Some(res) = names.get(&r.source.key()).filter(|res| !res.existing) else {
+            continue;
+        };
+        let secret = format!(
+            " named `{}`",
+            sources::auth_secret_name(&res.name)
+        );
+        // The finding lies within this release's document.
+        let docs = &files[*fi].docs;
+        let first = docs[*di].line_offset;
+        let end = docs.get(di + 1).map_or(usize::MAX, |d| d.line_offset);
+        for f in findings.iter_mut().filter(|f| {
+            f.code == Code::SSH_SECRET_REQUIRED
+                && f.file == files[*fi].path
+                && first < f.line
+                && f.line <= end
+        }) {
+            if let Some(head) = f.message.strip_suffix(SECRET_NAME_PENDING) {
+                f.message = format!("{head}{secret}");
+            }
+        }
     }
 }

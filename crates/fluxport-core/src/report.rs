@@ -19,6 +19,16 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// `file:line:col` for people; a finding about the options (a daemon given on the
+    /// command line or in the web settings) has no file and reads `(options)`.
+    pub fn location(&self) -> String {
+        if self.file.is_empty() {
+            "(options)".to_string()
+        } else {
+            format!("{}:{}:{}", self.file, self.line, self.column)
+        }
+    }
+
     pub fn new(
         code: Code,
         file: &str,
@@ -154,10 +164,8 @@ impl Report {
         let mut out = String::new();
         for f in &self.findings {
             out.push_str(&format!(
-                "{}:{}:{}: {}[{}] {}\n    fix: {}\n",
-                f.file,
-                f.line,
-                f.column,
+                "{}: {}[{}] {}\n    fix: {}\n",
+                f.location(),
                 f.severity.as_str(),
                 f.code.as_str(),
                 f.message,
@@ -187,12 +195,10 @@ impl Report {
             out.push_str("| Severity | Code | Location | Message | Fix |\n|---|---|---|---|---|\n");
             for f in &self.findings {
                 out.push_str(&format!(
-                    "| {} | `{}` | `{}:{}:{}` | {} | {} |\n",
+                    "| {} | `{}` | `{}` | {} | {} |\n",
                     f.severity.as_str(),
                     f.code.as_str(),
-                    f.file,
-                    f.line,
-                    f.column,
+                    f.location(),
                     md_cell(&f.message),
                     md_cell(&f.fix)
                 ));
