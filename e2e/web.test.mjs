@@ -286,10 +286,13 @@ test('1 MB editor: a keystroke costs what a bare textarea costs, and touches no 
   const big = bigYaml();
   const setText = (page, v) => page.$eval('[data-testid=input]', (e, v) => { e.value = v; e.dispatchEvent(new Event('input', { bubbles: true })); }, v);
   const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
-  // (a) a bare <textarea spellcheck=false wrap=off> (served by this harness) and (b) the
-  // fluxport editor after its 1 MB paste was converted, in the same browser.
+  // (a) a bare <textarea spellcheck=false wrap=off> (served by this harness), (a') the same
+  // with the app's stylesheet (its editor's size, font, line height: the styling's share)
+  // and (b) the fluxport editor after its 1 MB paste was converted, in the same browser.
+  const bareUrl = `http://127.0.0.1:${port}${BASE_PATH}__bare-textarea.html`;
   const variants = [
-    ['bare textarea', { url: `http://127.0.0.1:${port}${BASE_PATH}__bare-textarea.html`, ready: '[data-testid=input]' }],
+    ['bare textarea', { url: bareUrl, ready: '[data-testid=input]' }],
+    ['bare textarea + app.css', { url: `${bareUrl}?css`, ready: '[data-testid=input]' }],
     ['fluxport editor', {}],
   ];
   const got = variants.map(() => ({ frame: [], wall: [] }));
@@ -327,9 +330,10 @@ test('1 MB editor: a keystroke costs what a bare textarea costs, and touches no 
       await page.context().close();
     }
   }
-  const [bare, app] = got.map((g) => ({ frame: med(g.frame), wall: med(g.wall), max: Math.max(...g.frame), n: g.frame.length }));
+  const stats = got.map((g) => ({ frame: med(g.frame), wall: med(g.wall), max: Math.max(...g.frame), n: g.frame.length }));
+  const [bare, , app] = stats;
   for (const [j, [name]] of variants.entries()) {
-    const g = j ? app : bare;
+    const g = stats[j];
     metrics[`1 MB editor keystroke, ${name}`] = `median ${g.frame.toFixed(0)} ms keydown→next frame (max ${g.max.toFixed(0)}), keyboard.press ${g.wall.toFixed(0)} ms (n=${g.n})`;
   }
   metrics['1 MB paste: main-thread time per conversion answer (decode + render)'] = `${renders.map((x) => x.toFixed(0)).join(' / ')} ms`;
