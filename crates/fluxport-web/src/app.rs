@@ -1250,9 +1250,10 @@ fn file_list(input: &HtmlInputElement) -> Vec<web_sys::File> {
 const CHUNK_LINES: usize = 400;
 
 /// `text` as consecutive blocks of [`CHUNK_LINES`] lines (their text content, joined, is
-/// exactly `text`). The stylesheet gives each block `content-visibility: auto`, so the
-/// browser lays out only the blocks on screen, and an edit re-sets only the blocks
-/// whose text changed: a 1 MB output costs little to show again.
+/// exactly `text`). An edit re-sets only the blocks whose text changed: a 1 MB output
+/// costs little to show again. In a repo file's output the stylesheet also gives each
+/// block `content-visibility: auto` (only blocks on screen are laid out); not in the
+/// paste output, where that slowed typing in the editor beside it (web/app.css).
 fn text_chunks(text: &str) -> Html {
     let mut chunks = Vec::new();
     let mut start = 0;
