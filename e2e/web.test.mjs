@@ -307,6 +307,9 @@ test('1 MB editor: a keystroke costs what a bare textarea costs, and touches no 
       const app = name.startsWith('fluxport');
       if (app) {
         await page.waitForFunction(() => document.querySelector('[data-testid=output]').textContent.length > 1000000, null, { timeout: 60000 });
+        // content-visibility:auto blocks in the output beside the editor made Chromium's
+        // own per-keystroke work 3-5x slower (traces; too noisy to catch by timing here).
+        assert.deepEqual(await page.$$eval('[data-testid=output] .chunk', (els) => [...new Set(els.map((e) => getComputedStyle(e).contentVisibility))]), ['visible']);
         // Until the debounce fires, a keystroke changes nothing outside the editor: the
         // app does not render (it marks each render in data-renders) nor touch the DOM.
         await page.evaluate(() => {
