@@ -11,7 +11,9 @@
 //   `data-repo-ms`);
 // - a 1 MB paste (a prefix of the synthetic repo) and then one keystroke at a time:
 //   time per keystroke-triggered reconvert (the app's `data-paste-ms` when it sets
-//   it, else input event → output changed, minus the debounce);
+//   it, else input event → output changed, minus the debounce), and the main-thread
+//   stalls of those real keystrokes (page.keyboard) next to the same keystrokes in a
+//   bare <textarea> holding the same text (Chromium's own editing cost);
 // - the JS heap (performance.memory / CDP) after all of that.
 // Prints markdown rows | Measure | Input | Result | Budget | Within |. Skips with a
 // message when the web build is missing.
@@ -170,6 +172,15 @@ try {
       setInterval(() => { const n = performance.now(); if (n - last > 20) self.__gaps.push([last, n]); last = n; }, 4);
       new MutationObserver(() => { self.__answerAt = performance.now(); }).observe(document.documentElement, { attributeFilter: ['data-paste-count'] });
     });
+    // Real keystrokes (page.keyboard), typed at the end of the text: first a new comment
+    // line, converted before the measured keys.
+    await page.focus('[data-testid=input]');
+    await page.$eval('[data-testid=input]', (e) => e.setSelectionRange(e.value.length, e.value.length));
+    const count0 = await attr(page, 'data-paste-count');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('#');
+    await page.waitForFunction((c) => document.documentElement.dataset.pasteCount !== c, count0, { timeout: 60000 });
+    await page.waitForTimeout(600);
     const gaps = [];
     const typingGaps = [];
     const pageMs = [];
@@ -180,11 +191,8 @@ try {
       const before = await page.$eval('[data-testid=output]', (e) => e.textContent.length);
       await page.evaluate(() => { self.__gaps = []; });
       const k0 = Date.now();
-      // One keystroke at the end: a comment line grows by one character.
-      await page.$eval('[data-testid=input]', (e, i) => {
-        e.setRangeText(i === 0 ? '\n#k' : 'k', e.value.length, e.value.length, 'end');
-        e.dispatchEvent(new Event('input', { bubbles: true }));
-      }, i);
+      // One keystroke at the end: the comment line grows by one character.
+      await page.keyboard.press('k');
       await page.waitForFunction(([c, b]) => {
         const d = document.documentElement.dataset;
         if (c !== null && d.pasteCount !== undefined) return d.pasteCount !== c;
@@ -212,6 +220,26 @@ try {
     row('browser: reconvert per keystroke', '1 MB paste', `${t.toFixed(0)} ms median of ${walls.length}${times.length ? ` (app's data-paste-ms, in the ${where || 'page'})` : ''}; keystroke → output shown ${med(walls)} ms incl. 250 ms debounce + render`, '< 100 ms or off the main thread', ok(t < 100 || where === 'worker'));
     row('browser: main-thread stall from the reconvert', '1 MB paste, per keystroke', `longest gap of a 4 ms page timer while the answer is taken and shown: median ${med(gaps).toFixed(0)} ms, max ${Math.max(...gaps).toFixed(0)} ms${pageMs.length ? ` (decoding the worker's answer: ${med(pageMs).toFixed(0)} ms)` : ''}`);
     row('browser: main-thread stall from the editor itself', '1 MB paste, per keystroke', `longest gap before the answer (Chromium editing a 1 MB <textarea>; no fluxport code runs but a 250 ms debounce timer): median ${med(typingGaps).toFixed(0)} ms, max ${Math.max(...typingGaps).toFixed(0)} ms`);
+    // The same keystrokes in a bare <textarea> holding the same text: Chromium's own cost.
+    {
+      const bare = await context.newPage();
+      await bare.setContent('<textarea spellcheck="false" wrap="off" style="width:600px;height:450px"></textarea>');
+      await bare.$eval('textarea', (e, v) => { e.value = v; e.focus(); e.setSelectionRange(v.length, v.length); }, paste + '\n#');
+      await bare.evaluate(() => {
+        self.__gaps = [];
+        let last = performance.now();
+        setInterval(() => { const n = performance.now(); if (n - last > 20) self.__gaps.push(n - last); last = n; }, 4);
+      });
+      const bareGaps = [];
+      for (let i = 0; i < 5; i++) {
+        await bare.evaluate(() => { self.__gaps = []; });
+        await bare.keyboard.press('k');
+        await bare.waitForTimeout(400);
+        bareGaps.push(await bare.evaluate(() => Math.max(0, ...self.__gaps)));
+      }
+      row('browser: bare <textarea> keystroke (baseline)', '1 MB text, per keystroke', `longest gap of the same 4 ms timer: median ${med(bareGaps).toFixed(0)} ms, max ${Math.max(...bareGaps).toFixed(0)} ms`);
+      await bare.close();
+    }
     // 4. JS heap, after the 1 MB paste.
     let heap = await page.evaluate(() => (performance.memory ? performance.memory.usedJSHeapSize : null));
     const cdp = await context.newCDPSession(page);

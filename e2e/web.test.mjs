@@ -41,6 +41,10 @@ elif cmd == 'make':
             for f in sorted(fn):
                 p = os.path.join(dp, f)
                 z.write(p, prefix + os.path.relpath(p, src))
+elif cmd == 'entries':
+    with zipfile.ZipFile(sys.argv[2], 'w') as z:
+        for name, text in json.loads(sys.argv[3]).items():
+            z.writestr(name, text)
 elif cmd == 'evil':
     with zipfile.ZipFile(sys.argv[2], 'w') as z:
         z.writestr('ok.yaml', 'a: 1\\n')
@@ -64,6 +68,13 @@ before(async () => {
     const url = new URL(req.url, 'http://x');
     if (!url.pathname.startsWith(BASE_PATH)) { res.writeHead(404); return res.end(); }
     let rel = decodeURIComponent(url.pathname.slice(BASE_PATH.length)) || 'index.html';
+    // A bare textarea, the baseline for the editor's keystroke cost (see the 1 MB test).
+    if (rel === '__bare-textarea.html') {
+      res.writeHead(200, { 'content-type': MIME['.html'] });
+      const css = url.searchParams.has('css') ? '<link rel="stylesheet" href="web/app.css">' : '';
+      const cls = url.searchParams.has('css') ? ' class="code editor"' : ' style="width:600px;height:450px"';
+      return res.end(`<!doctype html><meta charset="utf-8"><title>bare</title><link rel="icon" href="data:,">${css}<textarea data-testid="input" spellcheck="false" wrap="off"${cls}></textarea>`);
+    }
     const file = path.join(dist, rel);
     if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404); return res.end(); }
     const headers = { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' };
@@ -97,7 +108,7 @@ after(async () => {
 
 /** A fresh context + page with guards: every request must stay on 127.0.0.1 (or, for
  * file:// pages, no request at all besides the page itself); no console errors. */
-async function open(t, { url = `http://127.0.0.1:${port}${BASE_PATH}`, colorScheme = 'light', viewport = { width: 1280, height: 800 }, allowErrors = false } = {}) {
+async function open(t, { url = `http://127.0.0.1:${port}${BASE_PATH}`, colorScheme = 'light', viewport = { width: 1280, height: 800 }, allowErrors = false, ready = '[data-testid=load-example]' } = {}) {
   const context = await browser.newContext({ colorScheme, viewport, acceptDownloads: true });
   const page = await context.newPage();
   const problems = [];
@@ -115,13 +126,13 @@ async function open(t, { url = `http://127.0.0.1:${port}${BASE_PATH}`, colorSche
   page.on('pageerror', (e) => { if (!allowErrors) problems.push(`page error: ${e.message}`); });
   const t0 = Date.now();
   await page.goto(url);
-  await page.waitForSelector('[data-testid=load-example]');
-  const ready = Date.now() - t0;
+  await page.waitForSelector(ready);
+  const readyMs = Date.now() - t0;
   t.after(async () => {
     await context.close();
     assert.deepEqual(problems, [], 'no outside requests and no console errors');
   });
-  return { page, problems, ready };
+  return { page, problems, ready: readyMs };
 }
 
 const outputText = (page) => page.$eval('[data-testid=output]', (e) => e.textContent);
@@ -216,8 +227,7 @@ test('invalid YAML: error shown at the right line, click selects it', async (t) 
 
 test('paste: 1 MB input stays responsive (debounced)', async (t) => {
   const { page } = await open(t);
-  let big = '';
-  for (let i = 0; big.length < 1 << 20; i++) big += HELMRELEASE.replaceAll('grafana', `grafana-${i}`);
+  const big = bigYaml();
   // A paste: set the value and fire one input event (page.fill types through CDP, which
   // is far slower than a real paste for 1 MB).
   const t0 = Date.now();
@@ -226,23 +236,113 @@ test('paste: 1 MB input stays responsive (debounced)', async (t) => {
   await page.waitForFunction(() => document.querySelector('[data-testid=output]').textContent.length > 1000000, null, { timeout: 60000 });
   const total = Date.now() - t0;
   const ms = await page.getAttribute('html', 'data-paste-ms');
-  // Typing into the 1 MB editor: each keystroke only restarts the debounce timer; the
-  // textarea's own cost (Chromium relayouts 1 MB of text) is measured, not asserted.
+  // A keystroke at the end of the 1 MB text lands in the output within a debounce.
   await page.focus('[data-testid=input]');
   await page.$eval('[data-testid=input]', (e) => e.setSelectionRange(e.value.length, e.value.length));
-  const lat = [];
-  for (const ch of '# hi') {
-    const k0 = Date.now();
-    await page.keyboard.type(ch);
-    lat.push(Date.now() - k0);
-  }
-  const maxKey = Math.max(...lat);
+  await page.keyboard.type('# hi');
   await page.waitForFunction(() => document.querySelector('[data-testid=output]').textContent.includes('# hi'), null, { timeout: 60000 });
   assert.equal(await page.getAttribute('html', 'data-paste-in'), 'worker', 'the paste is converted in the worker');
   metrics['1 MB paste: convert time in wasm (worker)'] = `${Number(ms).toFixed(0)} ms (${(big.length / 1024).toFixed(0)} KiB)`;
   metrics['1 MB paste: main-thread time to take the answer (decode)'] = `${Number(await page.getAttribute('html', 'data-paste-page-ms')).toFixed(0)} ms`;
   metrics['1 MB paste: paste to output shown (incl. 250 ms debounce, render)'] = `${total} ms`;
-  metrics['1 MB editor: keystroke latency (max of 4)'] = `${maxKey} ms`;
+});
+
+/** Per-keystroke cost in the editor `[data-testid=input]` of `page` (its text already
+ * in place): `n` keys typed at the end, each measured alone: the time from the keydown
+ * event to the end of the next rendered frame (requestAnimationFrame, then a task after
+ * it), measured in the page, and the wall time of page.keyboard.press seen from here. */
+async function keystrokeCost(page, n) {
+  const sel = '[data-testid=input]';
+  await page.focus(sel);
+  await page.$eval(sel, (e) => {
+    e.setSelectionRange(e.value.length, e.value.length);
+    window.__keyMs = [];
+    e.addEventListener('keydown', () => {
+      const t0 = performance.now();
+      requestAnimationFrame(() => {
+        const ch = new MessageChannel();
+        ch.port1.onmessage = () => window.__keyMs.push(performance.now() - t0);
+        ch.port2.postMessage(0);
+      });
+    });
+  });
+  const wall = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await page.keyboard.press('x');
+    wall.push(performance.now() - t0);
+    await page.waitForFunction((k) => window.__keyMs.length > k, i, { timeout: 60000, polling: 10 });
+  }
+  return { frame: await page.evaluate(() => window.__keyMs), wall };
+}
+
+function bigYaml() {
+  let big = '';
+  for (let i = 0; big.length < 1 << 20; i++) big += HELMRELEASE.replaceAll('grafana', `grafana-${i}`);
+  return big;
+}
+
+test('1 MB editor: a keystroke costs what a bare textarea costs, and touches no other DOM', async (t) => {
+  const big = bigYaml();
+  const setText = (page, v) => page.$eval('[data-testid=input]', (e, v) => { e.value = v; e.dispatchEvent(new Event('input', { bubbles: true })); }, v);
+  const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+  // (a) a bare <textarea spellcheck=false wrap=off> (served by this harness), (a') the same
+  // with the app's stylesheet (its editor's size, font, line height: the styling's share)
+  // and (b) the fluxport editor after its 1 MB paste was converted, in the same browser.
+  const bareUrl = `http://127.0.0.1:${port}${BASE_PATH}__bare-textarea.html`;
+  const variants = [
+    ['bare textarea', { url: bareUrl, ready: '[data-testid=input]' }],
+    ['bare textarea + app.css', { url: `${bareUrl}?css`, ready: '[data-testid=input]' }],
+    ['fluxport editor', {}],
+  ];
+  const got = variants.map(() => ({ frame: [], wall: [] }));
+  const renders = [];
+  // One page at a time (no page's work slows another), the two interleaved over rounds
+  // (a busy machine slows both alike).
+  const rounds = Number(process.env.FLUXPORT_E2E_KEY_ROUNDS || 2);
+  for (let r = 0; r < rounds; r++) {
+    for (const [j, [name, o]] of variants.entries()) {
+      const { page } = await open(t, o);
+      await setText(page, big);
+      const app = name.startsWith('fluxport');
+      if (app) {
+        await page.waitForFunction(() => document.querySelector('[data-testid=output]').textContent.length > 1000000, null, { timeout: 60000 });
+        // content-visibility:auto blocks in the output beside the editor made Chromium's
+        // own per-keystroke work 3-5x slower (traces; too noisy to catch by timing here).
+        assert.deepEqual(await page.$$eval('[data-testid=output] .chunk', (els) => [...new Set(els.map((e) => getComputedStyle(e).contentVisibility))]), ['visible']);
+        // Until the debounce fires, a keystroke changes nothing outside the editor: the
+        // app does not render (it marks each render in data-renders) nor touch the DOM.
+        await page.evaluate(() => {
+          window.__early = [];
+          let last = 0;
+          document.addEventListener('input', () => { last = performance.now(); }, true);
+          new MutationObserver((ms) => {
+            const dt = performance.now() - last;
+            if (dt < 200) window.__early.push(...ms.map((m) => `${m.type} ${m.target.nodeName} after ${dt.toFixed(0)} ms`));
+          }).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+        });
+      }
+      const k = await keystrokeCost(page, 10);
+      got[j].frame.push(...k.frame);
+      got[j].wall.push(...k.wall);
+      if (app) {
+        assert.deepEqual(await page.evaluate(() => window.__early), [], 'a keystroke changes no DOM before the debounce');
+        await page.waitForFunction(() => document.querySelector('[data-testid=output]').textContent.includes('xxxxxxxxxx'), null, { timeout: 60000 });
+        renders.push(Number(await page.getAttribute('html', 'data-paste-render-ms')));
+      }
+      await page.context().close();
+    }
+  }
+  const stats = got.map((g) => ({ frame: med(g.frame), wall: med(g.wall), max: Math.max(...g.frame), n: g.frame.length }));
+  const [bare, , app] = stats;
+  for (const [j, [name]] of variants.entries()) {
+    const g = stats[j];
+    metrics[`1 MB editor keystroke, ${name}`] = `median ${g.frame.toFixed(0)} ms keydown→next frame (max ${g.max.toFixed(0)}), keyboard.press ${g.wall.toFixed(0)} ms (n=${g.n})`;
+  }
+  metrics['1 MB paste: conversion answer → app rendered (wall, may include browser work between the two)'] = `${renders.map((x) => x.toFixed(0)).join(' / ')} ms`;
+  // Chromium's own editing of a 1 MB textarea is the cost; the app must not add to it
+  // materially (generous bound: the machine may be busy).
+  assert.ok(app.frame <= bare.frame * 1.5 + 50, `fluxport ${app.frame.toFixed(0)} ms vs bare ${bare.frame.toFixed(0)} ms per keystroke`);
 });
 
 test('paste: typing bursts convert once (250 ms debounce)', async (t) => {
@@ -542,4 +642,233 @@ test('screenshots: light/dark at 1280x800 and 400 px wide', async (t) => {
       await context.close();
     }
   }
+});
+
+// ---------------------------------------------------------------- page safety (issue 6)
+
+/** Markup that would run script (setting window.__pwned) if any of it were ever parsed
+ * as HTML instead of shown as text. */
+const XSS = {
+  script: '<script>window.__pwned=1</script>',
+  img: '<img src=x onerror="window.__pwned=2">',
+  closeTextarea: '</textarea>',
+  fileName: '<img src=x onerror=window.__pwned=3>.yaml',
+  dirName: '<svg onload=window.__pwned=5>',
+  releaseName: '</textarea><script>window.__pwned=1</script>',
+  name: '<img src=x onerror=window.__pwned=4>',
+};
+
+/** A v1 HelmRelease with markup in comments, values, its name and its release name (the
+ * last is quoted by the HELM2_RELEASE finding). */
+const HOSTILE = `# ${XSS.script} a comment ${XSS.closeTextarea}
+apiVersion: helm.fluxcd.io/v1
+kind: HelmRelease
+metadata:
+  name: "${XSS.name}"
+  namespace: monitoring
+  annotations:
+    note: '${XSS.img}'
+spec:
+  releaseName: "${XSS.releaseName}"
+  chart:
+    repository: https://grafana.github.io/helm-charts
+    name: grafana
+    version: 6.1.17
+  values:
+    banner: "${XSS.script}"  # ${XSS.img}
+    close: "${XSS.closeTextarea}<img src=x onerror=window.__pwned=2>"
+`;
+
+/** Nothing ran and no element was made from user markup. */
+async function assertNoInjection(page, where) {
+  const got = await page.evaluate(() => ({
+    pwned: window.__pwned,
+    made: [...document.querySelectorAll('img, svg, iframe, object, embed, script:not([src])')].map((e) => e.outerHTML.slice(0, 80)),
+    scripts: [...document.scripts].filter((e) => /__pwned/.test(e.textContent)).length,
+    handlers: [...document.querySelectorAll('[onerror], [onload]')].map((e) => e.outerHTML.slice(0, 80)),
+  }));
+  assert.equal(got.pwned, undefined, `${where}: injected script ran`);
+  assert.deepEqual(got.made, [], `${where}: no element made from user markup`);
+  assert.equal(got.scripts, 0, `${where}: no script element holds user text`);
+  assert.deepEqual(got.handlers, [], `${where}: no event-handler attribute from user markup`);
+}
+
+const texts = (page, sel) => page.$$eval(sel, (els) => els.map((e) => e.textContent));
+
+test('safety: pasted markup in values, comments and names is shown as text, never run', async (t) => {
+  const { page } = await open(t);
+  await page.fill('[data-testid=input]', HOSTILE);
+  const expected = native(['paste'], HOSTILE);
+  for (const m of [XSS.script, XSS.img, XSS.closeTextarea, XSS.name, XSS.releaseName]) assert.ok(expected.includes(m), `native output keeps ${m}`);
+  assert.equal(await waitOutput(page, expected), expected, 'the output pane shows the markup literally');
+  assert.equal(await page.$eval('[data-testid=input]', (e) => e.value), HOSTILE, 'the editor keeps the text');
+  // The HELM2_RELEASE finding quotes the release name.
+  const report = JSON.parse(native(['report'], HOSTILE));
+  const quoting = report.findings.filter((f) => f.message.includes(XSS.releaseName));
+  assert.ok(quoting.length > 0, 'some finding quotes the release name');
+  const msgs = await texts(page, '[data-testid=findings] .msg');
+  for (const f of quoting) assert.ok(msgs.includes(f.message), `finding ${f.code} shown literally: ${msgs.join(' | ')}`);
+  await assertNoInjection(page, 'paste');
+  // Report tab: the table and the Markdown download carry the message as text.
+  await page.click('#tab-report');
+  const cells = await texts(page, '[data-testid=findings] td');
+  for (const f of quoting) assert.ok(cells.includes(f.message), `report table shows ${f.code} literally`);
+  const [md] = await Promise.all([page.waitForEvent('download'), page.click('text=Download Markdown')]);
+  const mdPath = path.join(tmp, 'hostile-report.md');
+  await md.saveAs(mdPath);
+  assert.ok(fs.readFileSync(mdPath, 'utf8').includes(XSS.releaseName), 'the Markdown report quotes the name as written');
+  await assertNoInjection(page, 'report tab');
+});
+
+test('safety: an invalid-YAML error quoting markup is shown as text', async (t) => {
+  const { page } = await open(t);
+  for (const bad of [`a: b: ${XSS.script}\n`, `key: "${XSS.img}\n`]) {
+    const f = JSON.parse(native(['report'], bad)).findings.find((x) => x.code === 'YAML_PARSE_ERROR');
+    assert.ok(f, 'native core reports YAML_PARSE_ERROR');
+    assert.ok(f.message.includes(bad.split('\n')[0]), `the error quotes the line: ${f.message}`);
+    await page.fill('[data-testid=input]', bad);
+    const sel = '[data-testid=findings] [data-code=YAML_PARSE_ERROR] .msg';
+    await page.waitForFunction(([s, m]) => [...document.querySelectorAll(s)].some((e) => e.textContent === m), [sel, f.message], { timeout: 20000 }).catch(() => {});
+    assert.deepEqual(await texts(page, sel), [f.message], 'the error is shown literally');
+    await assertNoInjection(page, `invalid YAML ${JSON.stringify(bad)}`);
+  }
+});
+
+test('safety: markup in uploaded file and folder names is shown as text', async (t) => {
+  const { page } = await open(t);
+  const top = path.join(tmp, 'hostile-names', 'repo');
+  const dir = path.join(top, XSS.dirName);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, XSS.fileName), HOSTILE);
+  fs.writeFileSync(path.join(top, 'README.md'), `# ${XSS.script}\n`);
+  const rel = `${XSS.dirName}/${XSS.fileName}`;
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', top);
+  const nativeFiles = JSON.parse(native(['dir', top]));
+  assert.ok(nativeFiles.some((f) => f.path === rel));
+  await page.waitForFunction((n) => document.documentElement.dataset.repoFiles === String(n), 2, { timeout: 60000 });
+  const rows = await page.$$eval('[data-testid=file-tree] [data-path]', (els) => els.map((e) => [e.dataset.path, e.dataset.status, e.querySelector('.fname').textContent]));
+  assert.deepEqual(rows, nativeFiles.map((f) => [f.path, f.status, f.path.split('/').pop()]).sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+  assert.ok((await texts(page, '[data-testid=file-tree] .dir')).includes(`${XSS.dirName}/`), 'the folder row shows the name literally');
+  // The file view: its path, both diffs and the output show the markup as text.
+  await page.click(`[data-testid=file-tree] [data-path="${rel}"]`);
+  assert.equal(await page.$eval('.file-head .path', (e) => e.textContent), rel);
+  for (const v of ['Unified', 'Side by side']) {
+    await page.click(`.segmented >> text=${v}`);
+    const diff = await page.$eval('table.diff', (e) => e.textContent);
+    for (const m of [XSS.name, XSS.releaseName]) assert.ok(diff.includes(m), `${v} diff shows ${m}`);
+    await assertNoInjection(page, `${v} diff`);
+  }
+  await page.click('.segmented >> text=Output');
+  assert.equal(await outputText(page), nativeFiles.find((f) => f.path === rel).text);
+  const locs = await texts(page, '.repo-main .findings .loc');
+  assert.ok(locs.some((l) => l.startsWith(`${rel}:`)), `file findings name the path literally: ${locs.join(', ')}`);
+  await page.click('#tab-report');
+  const cells = await texts(page, '[data-testid=findings] td');
+  assert.ok(cells.some((c) => c.startsWith(`${rel}:`)), 'the report table names the path literally');
+  await assertNoInjection(page, 'repo upload');
+});
+
+test('safety: markup in zip entry names (and a rejected entry in the notice) is text', async (t) => {
+  const { page } = await open(t);
+  const zipPath = path.join(tmp, 'hostile.zip');
+  pyZip(['entries', zipPath, JSON.stringify({ [`${XSS.dirName}/${XSS.fileName}`]: HOSTILE, [`../${XSS.fileName}`]: 'a: 1\n' })]);
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=file-input]', zipPath);
+  const notice = page.locator('.notice');
+  await notice.waitFor();
+  assert.ok((await notice.textContent()).includes(`../${XSS.fileName}`), 'the notice names the entry literally');
+  await assertNoInjection(page, 'zip notice');
+});
+
+test('safety: a panic report with markup in the input is text', async (t) => {
+  const { page } = await open(t, { url: `http://127.0.0.1:${port}${BASE_PATH}#selftest-panic`, allowErrors: true });
+  const input = `kind: X # fluxport-selftest-panic ${XSS.img} ${XSS.closeTextarea}${XSS.script}\n`;
+  await page.fill('[data-testid=input]', input);
+  const box = page.locator('[data-testid=fatal-error]');
+  await box.waitFor({ timeout: 10000 });
+  assert.ok((await box.locator('textarea').inputValue()).includes(input), 'the bug report holds the input as text');
+  await assertNoInjection(page, 'panic report');
+});
+
+/** The Content-Security-Policy of a page, from its <meta>, as { directive: [tokens] }. */
+async function cspOf(page) {
+  const metas = await page.$$eval('meta[http-equiv="Content-Security-Policy" i]', (els) => els.map((e) => e.content));
+  assert.equal(metas.length, 1, 'exactly one CSP meta');
+  return Object.fromEntries(metas[0].split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([k, ...v]) => [k, v]));
+}
+
+test('safety: the CSP of both builds forbids network, inline script and eval', async (t) => {
+  for (const [label, url] of [['site', `http://127.0.0.1:${port}${BASE_PATH}`], ['single file', 'file://' + path.join(dist, 'fluxport.html')]]) {
+    // allowErrors: Chromium logs each blocked attempt below as a console error.
+    const { page } = await open(t, { url, allowErrors: true });
+    const csp = await cspOf(page);
+    assert.deepEqual(csp['default-src'], ["'none'"], `${label}: default-src`);
+    assert.deepEqual(csp['connect-src'], ["'none'"], `${label}: connect-src`);
+    assert.deepEqual(csp['worker-src'], ['blob:'], `${label}: worker-src`);
+    for (const d of ['object-src', 'base-uri', 'form-action', 'frame-src', 'font-src']) assert.deepEqual(csp[d], ["'none'"], `${label}: ${d}`);
+    const script = csp['script-src'];
+    assert.ok(script && script.length > 0, `${label}: script-src is set`);
+    for (const tok of script) {
+      assert.ok(tok === "'self'" || tok === "'wasm-unsafe-eval'" || /^'sha256-[A-Za-z0-9+/]+=*'$/.test(tok),
+        `${label}: script-src allows only the site's own scripts and wasm compilation, not ${tok}`);
+    }
+    if (label === 'single file') assert.ok(!script.includes("'self'"), 'the single file pins its script by hash');
+    for (const tok of (csp['style-src'] || [])) assert.notEqual(tok, "'unsafe-inline'", `${label}: style-src`);
+    // The browser enforces it: no network, no eval, no inline script added later.
+    const enforced = await page.evaluate(async () => {
+      const out = {};
+      try { await fetch(location.href); out.fetch = 'allowed'; } catch { out.fetch = 'blocked'; }
+      // (eval() called from here would bypass the CSP: DevTools evaluation is exempt.
+      // A string timer runs later as the page's own code.)
+      setTimeout('window.__pwned = 8', 0);
+      await new Promise((r) => setTimeout(r, 100));
+      out.eval = window.__pwned === 8 ? 'allowed' : 'blocked';
+      const s = document.createElement('script');
+      s.textContent = 'window.__pwned = 9';
+      document.body.append(s);
+      s.remove();
+      out.inline = window.__pwned === 9 ? 'allowed' : 'blocked';
+      return out;
+    });
+    assert.deepEqual(enforced, { fetch: 'blocked', eval: 'blocked', inline: 'blocked' }, `${label}: CSP enforced`);
+    // ...and the app still converts under it.
+    await page.fill('[data-testid=input]', HELMRELEASE);
+    const expected = native(['paste'], HELMRELEASE);
+    assert.equal(await waitOutput(page, expected), expected, `${label}: converts under its CSP`);
+  }
+});
+
+test('safety: a full session (paste, upload, convert, downloads) stores nothing', async (t) => {
+  const { page } = await open(t);
+  const context = page.context();
+  await page.fill('[data-testid=input]', HELMRELEASE);
+  await waitOutput(page, native(['paste'], HELMRELEASE));
+  await page.click('#tab-settings');
+  await page.selectOption('#s-mode', 'idiomatic'); // a setting changed, but "remember" not ticked
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', corpus);
+  await page.waitForSelector('[data-testid=file-tree]');
+  const downloads = [];
+  const save = async (click) => {
+    const [dl] = await Promise.all([page.waitForEvent('download'), click()]);
+    downloads.push(dl.suggestedFilename());
+    await dl.saveAs(path.join(tmp, `session-${downloads.length}`));
+  };
+  await save(() => page.click('[data-testid=download-zip]'));
+  await save(() => page.click('.file-head >> text=Download'));
+  await page.click('#tab-report');
+  await save(() => page.click('text=Download JSON'));
+  await save(() => page.click('text=Download Markdown'));
+  assert.equal(downloads.length, 4);
+  const stored = await page.evaluate(async () => ({
+    local: localStorage.length,
+    session: sessionStorage.length,
+    cookie: document.cookie,
+    idb: (await indexedDB.databases()).map((d) => d.name),
+    caches: self.caches ? await caches.keys() : [],
+  }));
+  assert.deepEqual(stored, { local: 0, session: 0, cookie: '', idb: [], caches: [] });
+  const state = await context.storageState({ indexedDB: true });
+  assert.deepEqual(state, { cookies: [], origins: [] }, 'the browser holds no cookies, storage or databases for the site');
 });

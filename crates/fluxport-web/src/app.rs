@@ -102,6 +102,11 @@ pub struct App {
     paste_seq: u32,
     /// The text sent with request `paste_seq`.
     paste_text: String,
+    /// When the latest paste answer reached the page, until it is rendered (for
+    /// `data-paste-render-ms`: the main-thread time an answer costs).
+    paste_shown_t0: Option<f64>,
+    /// Renders so far (`data-renders`: lets tests check a keystroke renders nothing).
+    renders: u32,
     /// Id of the latest repo conversion asked of the worker; older answers are stale.
     repo_seq: u32,
     /// The sorted inputs sent with request `repo_seq`, while it runs.
@@ -146,6 +151,8 @@ impl Component for App {
             paste_count: 0,
             paste_seq: 0,
             paste_text: String::new(),
+            paste_shown_t0: None,
+            renders: 0,
             repo_seq: 0,
             repo_sent: None,
             repo_t0: 0.0,
@@ -197,6 +204,7 @@ impl Component for App {
                 if id != self.paste_seq {
                     return false; // a newer request is on its way
                 }
+                self.paste_shown_t0 = Some(browser::now());
                 match (json, panic) {
                     (Some(json), _) => {
                         let t0 = browser::now();
@@ -447,6 +455,14 @@ impl Component for App {
                 self.reconvert_all();
                 true
             }
+        }
+    }
+
+    fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
+        self.renders += 1;
+        browser::mark("renders", &self.renders.to_string());
+        if let Some(t0) = self.paste_shown_t0.take() {
+            browser::mark("paste-render-ms", &format!("{:.1}", browser::now() - t0));
         }
     }
 
@@ -769,9 +785,9 @@ impl App {
     fn view_paste(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let active = self.tab == Tab::Paste;
-        let (out, findings): (String, Vec<Finding>) = match &self.paste {
-            Some(p) => (p.output.clone(), p.conv.report.findings.clone()),
-            None => (String::new(), Vec::new()),
+        let (out, findings): (&str, &[Finding]) = match &self.paste {
+            Some(p) => (&p.output, &p.conv.report.findings),
+            None => ("", &[]),
         };
         html! {
             <>
@@ -789,11 +805,11 @@ impl App {
                         <button class="btn small" disabled={self.paste.is_none()} onclick={link.callback(|_| Msg::DownloadZip)}>{"Download .zip"}</button>
                     </div>
                     <pre class="code output" aria-labelledby="out-title" tabindex="0"
-                        data-testid={if active {"output"} else {"paste-output"}}>{ text_chunks(&out) }</pre>
+                        data-testid={if active {"output"} else {"paste-output"}}>{ text_chunks(out) }</pre>
                 </div>
             </div>
             <h2 class="section-title">{ format!("Findings ({})", findings.len()) }</h2>
-            { self.findings_list(ctx, &findings, active, true) }
+            { self.findings_list(ctx, findings, active, true) }
             </>
         }
     }
@@ -1234,9 +1250,10 @@ fn file_list(input: &HtmlInputElement) -> Vec<web_sys::File> {
 const CHUNK_LINES: usize = 400;
 
 /// `text` as consecutive blocks of [`CHUNK_LINES`] lines (their text content, joined, is
-/// exactly `text`). The stylesheet gives each block `content-visibility: auto`, so the
-/// browser lays out only the blocks on screen, and an edit re-sets only the blocks
-/// whose text changed: a 1 MB output costs little to show again.
+/// exactly `text`). An edit re-sets only the blocks whose text changed: a 1 MB output
+/// costs little to show again. In a repo file's output the stylesheet also gives each
+/// block `content-visibility: auto` (only blocks on screen are laid out); not in the
+/// paste output, where that slowed typing in the editor beside it (web/app.css).
 fn text_chunks(text: &str) -> Html {
     let mut chunks = Vec::new();
     let mut start = 0;
