@@ -666,14 +666,18 @@ pub fn retire_components(ctx: &mut Context) {
 
 /// The command that removes a Flux v1 component after the cut-over.
 pub fn uninstall_command(c: &V1Component) -> String {
+    use crate::markdown::shell_word as w;
+    let (ns, release) = (w(&c.namespace), w(&c.release));
     if c.deployment {
-        return format!("kubectl -n {} delete deployment/{}", c.namespace, c.release);
+        return format!(
+            "kubectl -n {ns} delete {}",
+            w(&format!("deployment/{}", c.release))
+        );
     }
     match c.helm_version.as_deref() {
-        Some("v3") => format!("helm uninstall {} -n {}", c.release, c.namespace),
+        Some("v3") => format!("helm uninstall {release} -n {ns}"),
         _ => format!(
-            "helm delete --purge {}   # Helm 2 (Tiller); with Helm 3: helm uninstall {} -n {}",
-            c.release, c.release, c.namespace
+            "helm delete --purge {release}   # Helm 2 (Tiller); with Helm 3: helm uninstall {release} -n {ns}"
         ),
     }
 }

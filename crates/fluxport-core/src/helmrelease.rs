@@ -1108,7 +1108,7 @@ pub fn render(
             )
             .with_fix(format!(
                 "Before applying: `helm 2to3 convert {}` (or, still on helm-operator: spec.helmVersion: v3 + annotation helm.fluxcd.io/migrate: \"true\").",
-                r.release_name
+                crate::markdown::shell_word(&r.release_name)
             )),
         );
     }

@@ -18,6 +18,7 @@ pub mod helm3_on_v1;
 pub mod helmrelease;
 pub mod image;
 pub mod load;
+pub mod markdown;
 pub mod namespaces;
 pub mod naming;
 pub mod options;

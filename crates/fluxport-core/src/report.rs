@@ -195,12 +195,12 @@ impl Report {
             out.push_str("| Severity | Code | Location | Message | Fix |\n|---|---|---|---|---|\n");
             for f in &self.findings {
                 out.push_str(&format!(
-                    "| {} | `{}` | `{}` | {} | {} |\n",
+                    "| {} | `{}` | {} | {} | {} |\n",
                     f.severity.as_str(),
                     f.code.as_str(),
-                    f.location(),
-                    md_cell(&f.message),
-                    md_cell(&f.fix)
+                    crate::markdown::code(&f.location()),
+                    crate::markdown::cell(&f.message),
+                    crate::markdown::cell(&f.fix)
                 ));
             }
             out.push('\n');
@@ -208,8 +208,8 @@ impl Report {
         out.push_str("## Files\n\n| File | Status | Findings |\n|---|---|---|\n");
         for f in &self.files {
             out.push_str(&format!(
-                "| `{}` | {} | {} |\n",
-                f.path,
+                "| {} | {} | {} |\n",
+                crate::markdown::code(&f.path),
                 serde_json::to_value(f.status)
                     .ok()
                     .and_then(|v| v.as_str().map(String::from))
@@ -223,6 +223,3 @@ impl Report {
     }
 }
 
-fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', "<br>")
-}

@@ -2,6 +2,7 @@
 //! names, part of the report.
 
 use crate::daemon::{Daemon, HelmOperator};
+use crate::markdown::{self, shell_comment, shell_word};
 use crate::report::ReleaseEntry;
 use crate::{Options, Target};
 use std::collections::{BTreeMap, BTreeSet};
@@ -49,8 +50,10 @@ pub fn render_full(
         if scaled.insert((d.namespace.clone(), d.deployment.clone())) {
             let _ = writeln!(
                 md,
-                "   kubectl -n {} scale deployment/{} --replicas=0   # fluxd from {}",
-                d.namespace, d.deployment, d.file
+                "   kubectl -n {} scale {} --replicas=0   # fluxd from {}",
+                shell_word(&d.namespace),
+                shell_word(&format!("deployment/{}", d.deployment)),
+                shell_comment(&d.file)
             );
         }
     }
@@ -61,8 +64,10 @@ pub fn render_full(
         Some(op) => {
             let _ = writeln!(
                 md,
-                "   kubectl -n {} scale deployment/{} --replicas=0   # from {}",
-                op.namespace, op.deployment, op.file
+                "   kubectl -n {} scale {} --replicas=0   # from {}",
+                shell_word(&op.namespace),
+                shell_word(&format!("deployment/{}", op.deployment)),
+                shell_comment(&op.file)
             );
         }
         None => md.push_str("   kubectl -n flux scale deployment/helm-operator --replicas=0\n"),
@@ -76,8 +81,12 @@ pub fn render_full(
         for r in &helm2 {
             let _ = writeln!(
                 md,
-                "   helm 2to3 convert {}   # {}/{} → stored in namespace {}",
-                r.release_name, r.namespace, r.name, r.storage_namespace
+                "   helm 2to3 convert {}   # {}",
+                shell_word(&r.release_name),
+                shell_comment(&format!(
+                    "{}/{} → stored in namespace {}",
+                    r.namespace, r.name, r.storage_namespace
+                ))
             );
         }
         md.push_str("   ```\n\n");
@@ -89,11 +98,11 @@ pub fn render_full(
             let at = if f.file.is_empty() {
                 String::new()
             } else if f.line == 0 {
-                format!(" ({})", f.file)
+                format!(" ({})", markdown::cell(&f.file))
             } else {
-                format!(" ({}:{})", f.file, f.line)
+                format!(" ({}:{})", markdown::cell(&f.file), f.line)
             };
-            format!("   - {}{at}", f.message)
+            format!("   - {}{at}", markdown::cell(&f.message))
         })
         .collect();
     if !secrets.is_empty() {
@@ -110,7 +119,7 @@ pub fn render_full(
         .filter(|p| p.starts_with(crate::daemon::SYNC_DIR) && p.contains("fluxport-sync"))
         .collect();
     for p in &sync {
-        let _ = writeln!(md, "   kubectl apply -f {p}");
+        let _ = writeln!(md, "   kubectl apply -f {}", shell_word(p));
     }
     if sync.is_empty() {
         md.push_str("   # no Flux v1 daemon found: create a GitRepository + Kustomization for each synced path\n");
@@ -145,19 +154,22 @@ pub fn render_full(
 /// `#Release.determineSyncAction`; `pkg/helm/v3/converter.go#Converter.Convert`).
 fn render_helm3_on_v1(releases: &[ReleaseEntry], operator: Option<&HelmOperator>) -> String {
     let mut md = String::from("## Runbook: Helm 2 → Helm 3 on Flux v1\n\n");
-    let (ns, dep) = operator
+    let (ns_raw, dep_raw) = operator
         .map(|o| (o.namespace.as_str(), o.deployment.as_str()))
         .unwrap_or(("flux", "helm-operator"));
+    let target = markdown::code(&format!("{ns_raw}/{dep_raw}"));
+    let ns = shell_word(ns_raw);
+    let dep = shell_word(&format!("deployment/{dep_raw}"));
     let _ = writeln!(md, "Releases to migrate: {}.\n", releases.len());
-    let _ = writeln!(md, "1. **Upgrade helm-operator first** (`{ns}/{dep}`): version ≥ {}.{}.{} (the first with the `helm.fluxcd.io/migrate` annotation; this output bumps older tags to {}) with both Helm versions enabled (`--enabled-helm-versions=v2,v3`, env `HELM_VERSION`, or chart value `helm.versions`). Re-apply the HelmRelease CRD of that version with it. The conversion is built into the operator (helm-2to3 library, no plugin); it reads the Helm 2 release from Tiller's storage, so keep Tiller running until the end.\n", crate::helm3_on_v1::MIN_MIGRATE_VERSION.0, crate::helm3_on_v1::MIN_MIGRATE_VERSION.1, crate::helm3_on_v1::MIN_MIGRATE_VERSION.2, crate::helm3_on_v1::UPGRADE_TO);
+    let _ = writeln!(md, "1. **Upgrade helm-operator first** ({target}): version ≥ {}.{}.{} (the first with the `helm.fluxcd.io/migrate` annotation; this output bumps older tags to {}) with both Helm versions enabled (`--enabled-helm-versions=v2,v3`, env `HELM_VERSION`, or chart value `helm.versions`). Re-apply the HelmRelease CRD of that version with it. The conversion is built into the operator (helm-2to3 library, no plugin); it reads the Helm 2 release from Tiller's storage, so keep Tiller running until the end.\n", crate::helm3_on_v1::MIN_MIGRATE_VERSION.0, crate::helm3_on_v1::MIN_MIGRATE_VERSION.1, crate::helm3_on_v1::MIN_MIGRATE_VERSION.2, crate::helm3_on_v1::UPGRADE_TO);
     let _ = writeln!(
         md,
-        "   ```sh\n   kubectl -n {ns} rollout status deployment/{dep}\n   ```\n"
+        "   ```sh\n   kubectl -n {ns} rollout status {dep}\n   ```\n"
     );
     md.push_str("2. **Dry run on one release**: set `helm.fluxcd.io/migrate: dry-run` (with `helmVersion: v3`) on one HelmRelease. The operator logs `running 2to3 migration` and then `running helm 2to3 conversion in dry-run mode`, changes nothing and skips the upgrade. A failure shows up as `failed to convert helm chart from v2 to v3: installation failed: <cause>` and the HelmRelease phase `Failed`.\n\n");
     let _ = writeln!(
         md,
-        "   ```sh\n   kubectl -n {ns} logs deployment/{dep} | grep -E '2to3|convert'\n   ```\n"
+        "   ```sh\n   kubectl -n {ns} logs {dep} | grep -E '2to3|convert'\n   ```\n"
     );
     md.push_str("3. **Roll out release by release** (or namespace by namespace): commit this output (`helmVersion: v3` + `helm.fluxcd.io/migrate: \"true\"`) in batches and push; fluxd applies it. On success the operator logs `running 2to3 migration`, then `running upgrade` and `upgrade succeeded`; the HelmRelease phase goes Migrating → Succeeded → Upgrading → Deployed. The Helm 2 release versions are deleted from Tiller's storage after the copy (there is no way back to Helm 2 through the operator).\n\n");
     md.push_str("   Conflicts: if a Helm 3 release of the same name already exists, the operator skips the migration and upgrades that Helm 3 release (the Helm 2 release stays in Tiller: delete it with Helm 2's `helm delete --purge` only after checking). A release managed by another HelmRelease is skipped with `release appears to be managed by '<other HelmRelease>'`. Without the annotation, a `helmVersion: v3` HelmRelease over an existing Helm 2 release tries a fresh install, which fails on the existing resources (\"unable to resolve conflicts\").\n\n");
@@ -179,7 +191,10 @@ fn release_table(md: &mut String, releases: &[ReleaseEntry], last: &str) {
         let _ = writeln!(
             md,
             "   | {} | {} | {} | {} |",
-            r.namespace, r.name, r.release_name, r.storage_namespace
+            markdown::cell(&r.namespace),
+            markdown::cell(&r.name),
+            markdown::cell(&r.release_name),
+            markdown::cell(&r.storage_namespace)
         );
     }
 }

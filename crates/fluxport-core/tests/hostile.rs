@@ -713,3 +713,59 @@ fn block_annotation_value_is_rejected_not_copied_inline() {
     }
     assert!(has(&c, Code::INVALID_FIELD, 8, 7), "{:?}", findings(&c));
 }
+
+// ---------------------------------------------------------------- report output
+
+/// Input-derived names never become markup in the Markdown report (viewers that allow
+/// inline HTML would run it) nor shell syntax in the runbook's commands.
+#[test]
+fn hostile_names_stay_text_in_markdown_and_shell() {
+    let evil = "$(id)<img src=x onerror=alert(1)>";
+    let text = HR.replace(
+        "spec:\n",
+        &format!("spec:\n  releaseName: \"{evil}\"\n"),
+    );
+    let c = convert(
+        &[InputFile::new("a`<svg onload=alert(2)>`.yaml", text.as_bytes())],
+        &Options::default(),
+    );
+    let md = c.report.to_markdown();
+    assert!(md.contains("$(id)"), "the release is in the report:\n{md}");
+    // Outside code spans (and fenced blocks) no tag may remain.
+    let mut in_fence = false;
+    for line in md.lines() {
+        if line.trim_start().starts_with("```") {
+            in_fence = !in_fence;
+            continue;
+        }
+        if in_fence {
+            // Shell blocks: the name is one single-quoted word.
+            if line.contains("2to3 convert") {
+                assert!(
+                    line.contains("convert '$(id)<img src=x onerror=alert(1)>'"),
+                    "{line}"
+                );
+            }
+            continue;
+        }
+        let mut outside = String::new();
+        let mut rest = line;
+        while let Some(open) = rest.find('`') {
+            let run = rest[open..].len() - rest[open..].trim_start_matches('`').len();
+            outside.push_str(&rest[..open]);
+            let fence = &rest[open..open + run];
+            let after = &rest[open + run..];
+            match after.find(fence) {
+                Some(close) => rest = &after[close + run..],
+                None => {
+                    rest = after;
+                }
+            }
+        }
+        outside.push_str(rest);
+        assert!(
+            !outside.contains("<img") && !outside.contains("<svg"),
+            "markup outside code spans: {line}"
+        );
+    }
+}
