@@ -160,7 +160,10 @@ pub fn is_kustomization_file(path: &str) -> bool {
 /// Outermost directories holding both `Chart.yaml` and `values.yaml` (fluxd's
 /// `looksLikeChart`; it does not descend into them).
 pub fn chart_dirs(files: &[LoadedFile]) -> Vec<String> {
-    let paths: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let mut paths: BTreeSet<&str> = BTreeSet::new();
+    for f in files {
+        paths.insert(f.path.as_str());
+    }
     let mut dirs: Vec<String> = files
         .iter()
         .filter(|f| base_of(&f.path) == "Chart.yaml")
