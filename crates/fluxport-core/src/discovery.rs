@@ -680,12 +680,13 @@ fn identity(
 /// not apply them (one inserted line per file; idempotent), or reports the ones it
 /// cannot edit. Run after every stage that creates files.
 pub fn link_new_files(ctx: &mut Context) {
-    let by_path: BTreeMap<&str, usize> = ctx
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.path.as_str(), i))
-        .collect();
+    let mut by_path: BTreeMap<&str, usize> = BTreeMap::new();
+    by_path.extend(
+        ctx.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.as_str(), i)),
+    );
     let kustomization_in = |dir: &str| {
         KUSTOMIZATION_FILES
             .iter()

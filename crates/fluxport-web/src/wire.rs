@@ -178,10 +178,10 @@ fn finding(f: &mut Obj) -> Result<Finding, String> {
 }
 
 fn counts(c: &mut Obj) -> Result<Counts, String> {
-    let by_code = obj(take(c, "by_code")?, "by_code")?
-        .into_iter()
-        .map(|(k, v)| Ok((k, uint(&v, "by_code")?)))
-        .collect::<Result<BTreeMap<String, usize>, String>>()?;
+    let mut by_code = BTreeMap::new();
+    for (k, v) in obj(take(c, "by_code")?, "by_code")? {
+        by_code.insert(k, uint(&v, "by_code")?);
+    }
     Ok(Counts {
         files: int(c, "files")?,
         unchanged: int(c, "unchanged")?,
