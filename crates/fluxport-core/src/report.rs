@@ -204,10 +204,7 @@ impl Report {
             out.push_str(&format!(
                 "| `{}` | {} | {} |\n",
                 f.path,
-                serde_json::to_value(f.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default(),
+                f.status.as_str(),
                 f.findings
             ));
         }

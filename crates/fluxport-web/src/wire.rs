@@ -111,13 +111,15 @@ fn each<T>(
 }
 
 fn status(s: &str) -> Result<FileStatus, String> {
-    Ok(match s {
-        "unchanged" => FileStatus::Unchanged,
-        "converted" => FileStatus::Converted,
-        "new" => FileStatus::New,
-        "deleted" => FileStatus::Deleted,
-        _ => return Err(format!("unknown file status {s:?}")),
-    })
+    [
+        FileStatus::Unchanged,
+        FileStatus::Converted,
+        FileStatus::New,
+        FileStatus::Deleted,
+    ]
+    .into_iter()
+    .find(|x| x.as_str() == s)
+    .ok_or_else(|| format!("unknown file status {s:?}"))
 }
 
 fn code(s: &str) -> Result<Code, String> {
