@@ -160,7 +160,10 @@ pub fn is_kustomization_file(path: &str) -> bool {
 /// Outermost directories holding both `Chart.yaml` and `values.yaml` (fluxd's
 /// `looksLikeChart`; it does not descend into them).
 pub fn chart_dirs(files: &[LoadedFile]) -> Vec<String> {
-    let paths: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    let mut paths: BTreeSet<&str> = BTreeSet::new();
+    for f in files {
+        paths.insert(f.path.as_str());
+    }
     let mut dirs: Vec<String> = files
         .iter()
         .filter(|f| base_of(&f.path) == "Chart.yaml")
@@ -677,12 +680,13 @@ fn identity(
 /// not apply them (one inserted line per file; idempotent), or reports the ones it
 /// cannot edit. Run after every stage that creates files.
 pub fn link_new_files(ctx: &mut Context) {
-    let by_path: BTreeMap<&str, usize> = ctx
-        .files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.path.as_str(), i))
-        .collect();
+    let mut by_path: BTreeMap<&str, usize> = BTreeMap::new();
+    by_path.extend(
+        ctx.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.as_str(), i)),
+    );
     let kustomization_in = |dir: &str| {
         KUSTOMIZATION_FILES
             .iter()

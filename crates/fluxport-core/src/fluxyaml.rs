@@ -76,27 +76,26 @@ pub struct PathPlan {
 /// Directories a `kustomize build` generator builds (repo-relative, trailing `/`):
 /// kustomize roots for manifest discovery (§3.2 rule 2 does not apply to them).
 pub fn generator_dirs(plans: &[PathPlan]) -> BTreeSet<String> {
-    plans
-        .iter()
-        .filter_map(|p| match &p.outcome {
-            Outcome::Kustomize { dir, .. } => Some(dir.clone()),
-            _ => None,
-        })
-        .collect()
+    // extend, not collect: collect into a BTreeSet brings a stable sort per item type.
+    let mut out = BTreeSet::new();
+    out.extend(plans.iter().filter_map(|p| match &p.outcome {
+        Outcome::Kustomize { dir, .. } => Some(dir.clone()),
+        _ => None,
+    }));
+    out
 }
 
 /// `patchUpdated` patch files (repo-relative): not manifests; fluxyaml moves them.
 pub fn patch_files(plans: &[PathPlan]) -> BTreeSet<String> {
-    plans
-        .iter()
-        .filter_map(|p| match &p.outcome {
-            Outcome::Kustomize {
-                patch_file: Some(f),
-                ..
-            } => Some(f.clone()),
-            _ => None,
-        })
-        .collect()
+    let mut out = BTreeSet::new();
+    out.extend(plans.iter().filter_map(|p| match &p.outcome {
+        Outcome::Kustomize {
+            patch_file: Some(f),
+            ..
+        } => Some(f.clone()),
+        _ => None,
+    }));
+    out
 }
 
 /// Joins `rel` onto directory `base` (both `/`-separated; `base` normalised with a
@@ -675,13 +674,15 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
         }
     }
     let kust_namespace = kroot.get("namespace").is_some();
-    let existing_images: BTreeSet<String> = kroot
-        .get("images")
-        .map(Node::items)
-        .unwrap_or(&[])
-        .iter()
-        .filter_map(|i| i.get("name").and_then(Node::as_str).map(str::to_string))
-        .collect();
+    let mut existing_images: BTreeSet<String> = BTreeSet::new();
+    existing_images.extend(
+        kroot
+            .get("images")
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|i| i.get("name").and_then(Node::as_str).map(str::to_string)),
+    );
 
     // Pass 1: every patch document and its image pins.
     let f = &ctx.files[pf];

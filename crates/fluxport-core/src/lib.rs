@@ -67,6 +67,18 @@ pub enum FileStatus {
     Deleted,
 }
 
+impl FileStatus {
+    /// The name used in the report (the serde name).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Unchanged => "unchanged",
+            FileStatus::Converted => "converted",
+            FileStatus::New => "new",
+            FileStatus::Deleted => "deleted",
+        }
+    }
+}
+
 /// One output file. For [`FileStatus::Deleted`] the bytes are empty.
 #[derive(Debug, Clone, Serialize)]
 pub struct OutputFile {
@@ -105,4 +117,24 @@ impl Conversion {
 /// page in wasm); every problem becomes a finding in the report.
 pub fn convert(inputs: &[InputFile], options: &Options) -> Conversion {
     pipeline::run(inputs, options)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FileStatus;
+
+    #[test]
+    fn file_status_names_are_the_serde_names() {
+        for s in [
+            FileStatus::Unchanged,
+            FileStatus::Converted,
+            FileStatus::New,
+            FileStatus::Deleted,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&s).unwrap(),
+                format!("\"{}\"", s.as_str())
+            );
+        }
+    }
 }

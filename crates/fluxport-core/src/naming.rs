@@ -13,7 +13,20 @@ pub fn sha256_hex(s: &[u8]) -> String {
 pub fn dns1123(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut last_dash = false;
-    for c in s.chars().flat_map(char::to_lowercase) {
+    for c in s.chars() {
+        // Unicode lowercasing, without its tables in the wasm: the only non-ASCII chars
+        // whose lowercase holds `[a-z0-9]` are KELVIN SIGN (`k`) and U+0130 (`i` +
+        // U+0307, which becomes a `-`); every other non-ASCII char lowercases to
+        // non-ASCII chars only, which become one `-` either way.
+        let c = match c {
+            '\u{212A}' => 'k',
+            '\u{130}' => {
+                out.push('i');
+                last_dash = false;
+                '\u{307}'
+            }
+            _ => c.to_ascii_lowercase(),
+        };
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
             out.push(c);
             last_dash = false;
@@ -207,6 +220,57 @@ mod tests {
         let n = dns1123(&long);
         assert_eq!(n.len(), 63);
         assert!(n.starts_with(&"a".repeat(52)));
+    }
+
+    /// `dns1123` as MAPPING.md states it, with full Unicode lowercasing.
+    fn dns1123_unicode(s: &str) -> String {
+        let mut out = String::new();
+        let mut last_dash = false;
+        for c in s.chars().flat_map(char::to_lowercase) {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() {
+                out.push(c);
+                last_dash = false;
+            } else if !last_dash {
+                out.push('-');
+                last_dash = true;
+            }
+        }
+        let t = out.trim_matches('-');
+        if t.is_empty() {
+            "x".to_string()
+        } else {
+            t.to_string()
+        }
+    }
+
+    #[test]
+    fn dns1123_lowercases_like_unicode() {
+        // Every char, alone and between letters, and a few mixed strings (short enough
+        // that no hash suffix is involved).
+        let mut inputs: Vec<String> = [
+            "\u{212A}ube",
+            "\u{130}stanbul",
+            "A\u{130}\u{307}B",
+            "Ä-ö_ß",
+            "ǅemal",
+            "ΣΑΣ",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for u in (0..0x3000u32)
+            .chain(0x1E00..0x2200)
+            .chain([0x212A, 0xFF21, 0x10400])
+        {
+            if let Some(c) = char::from_u32(u) {
+                inputs.push(c.to_string());
+                inputs.push(format!("a{c}b"));
+                inputs.push(format!("-{c}{c}-"));
+            }
+        }
+        for s in &inputs {
+            assert_eq!(dns1123(s), dns1123_unicode(s), "{s:?}");
+        }
     }
 
     #[test]

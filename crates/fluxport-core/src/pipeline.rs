@@ -312,7 +312,10 @@ fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Opti
         }
     }
     let existing = existing_sources(files, opts);
-    let specs: BTreeSet<SourceSpec> = releases.iter().map(|(_, _, r)| r.source.clone()).collect();
+    let mut specs: BTreeSet<SourceSpec> = BTreeSet::new();
+    for (_, _, r) in &releases {
+        specs.insert(r.source.clone());
+    }
     let names = sources::assign_names(&specs, &existing);
     name_pending_secrets(files, &releases, &names, &mut findings);
     for spec in &specs {
@@ -390,7 +393,10 @@ fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Opti
     }
 
     // Place the new sources.
-    let by_key: BTreeMap<SourceKey, &SourceSpec> = specs.iter().map(|s| (s.key(), s)).collect();
+    let mut by_key: BTreeMap<SourceKey, &SourceSpec> = BTreeMap::new();
+    for s in &specs {
+        by_key.insert(s.key(), s);
+    }
     let settings = SourceSettings {
         helm_interval: &opts.helm_repository_interval,
         git_interval: &opts.git_poll_interval,

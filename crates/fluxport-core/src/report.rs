@@ -210,10 +210,7 @@ impl Report {
             out.push_str(&format!(
                 "| {} | {} | {} |\n",
                 crate::markdown::code(&f.path),
-                serde_json::to_value(f.status)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default(),
+                f.status.as_str(),
                 f.findings
             ));
         }

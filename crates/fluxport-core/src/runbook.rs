@@ -91,20 +91,22 @@ pub fn render_full(
         }
         md.push_str("   ```\n\n");
     }
-    let secrets: BTreeSet<String> = findings
-        .iter()
-        .filter(|f| SECRET_CODES.contains(&f.code))
-        .map(|f| {
-            let at = if f.file.is_empty() {
-                String::new()
-            } else if f.line == 0 {
-                format!(" ({})", markdown::cell(&f.file))
-            } else {
-                format!(" ({}:{})", markdown::cell(&f.file), f.line)
-            };
-            format!("   - {}{at}", markdown::cell(&f.message))
-        })
-        .collect();
+    let mut secrets: BTreeSet<String> = BTreeSet::new();
+    secrets.extend(
+        findings
+            .iter()
+            .filter(|f| SECRET_CODES.contains(&f.code))
+            .map(|f| {
+                let at = if f.file.is_empty() {
+                    String::new()
+                } else if f.line == 0 {
+                    format!(" ({})", markdown::cell(&f.file))
+                } else {
+                    format!(" ({}:{})", markdown::cell(&f.file), f.line)
+                };
+                format!("   - {}{at}", markdown::cell(&f.message))
+            }),
+    );
     if !secrets.is_empty() {
         md.push_str("   Then **create the Secrets** the new objects reference, before step 4 (`flux create secret git|helm ...`, `kubectl create secret generic ...`):\n\n");
         for s in &secrets {

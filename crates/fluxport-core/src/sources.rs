@@ -156,10 +156,12 @@ pub fn assign_names(
     specs: &BTreeSet<SourceSpec>,
     existing: &[ExistingSource],
 ) -> BTreeMap<SourceKey, ResolvedSource> {
-    let mut taken: BTreeSet<(String, String, String)> = existing
-        .iter()
-        .map(|e| (e.kind.clone(), e.namespace.clone(), e.name.clone()))
-        .collect();
+    let mut taken: BTreeSet<(String, String, String)> = BTreeSet::new();
+    taken.extend(
+        existing
+            .iter()
+            .map(|e| (e.kind.clone(), e.namespace.clone(), e.name.clone())),
+    );
     let mut out = BTreeMap::new();
     let mut by_key: BTreeMap<SourceKey, &SourceSpec> = BTreeMap::new();
     for s in specs {

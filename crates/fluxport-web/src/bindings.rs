@@ -27,8 +27,11 @@ pub fn convert_yaml(text: &str, options_json: &str) -> Result<String, JsError> {
         serde_json::from_str(options_json).map_err(|e| JsError::new(&format!("options: {e}")))?
     };
     let c = convert_paste(text, &options);
-    let v = serde_json::json!({ "output": paste_output(&c), "report": c.report });
-    Ok(v.to_string())
+    // Written directly, not through `json!` (a serde_json::Value of the report would bring
+    // the Value serializer for every report type into the wasm). Fields in struct order.
+    let output = serde_json::to_string(&paste_output(&c)).unwrap_or_default();
+    let report = serde_json::to_string(&c.report).unwrap_or_default();
+    Ok(format!("{{\"output\":{output},\"report\":{report}}}"))
 }
 
 /// Version of the app (the workspace version).

@@ -7,7 +7,8 @@
 
 use fluxport_core::report::{Counts, FileEntry, ReleaseEntry};
 use fluxport_core::{Code, Conversion, FileStatus, Finding, OutputFile, Report};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 
 #[derive(Serialize)]
@@ -52,79 +53,73 @@ pub fn encode(c: &Conversion) -> String {
     serde_json::to_string(&out).unwrap_or_default()
 }
 
-#[derive(Deserialize)]
-struct In {
-    files: Vec<FileIn>,
-    report: ReportIn,
+// The page reads the wire JSON as a `serde_json::Value` and takes fields out by hand:
+// derived `Deserialize` for the seven wire structs cost ~20 KB of wasm (one
+// serde_json visitor per struct), more than the whole of this reader.
+type Obj = serde_json::Map<String, Value>;
+
+fn obj(v: Value, what: &str) -> Result<Obj, String> {
+    match v {
+        Value::Object(o) => Ok(o),
+        _ => Err(format!("{what}: expected an object")),
+    }
 }
 
-#[derive(Deserialize)]
-struct FileIn {
-    path: String,
-    status: String,
-    text: Option<String>,
-    bytes: Option<Vec<u8>>,
+fn take(o: &mut Obj, k: &str) -> Result<Value, String> {
+    o.remove(k).ok_or_else(|| format!("missing field `{k}`"))
 }
 
-#[derive(Deserialize)]
-struct ReportIn {
-    schema_version: u32,
-    findings: Vec<FindingIn>,
-    files: Vec<FileEntryIn>,
-    releases: Vec<ReleaseIn>,
-    counts: CountsIn,
-    runbook: String,
+fn string(o: &mut Obj, k: &str) -> Result<String, String> {
+    match take(o, k)? {
+        Value::String(s) => Ok(s),
+        _ => Err(format!("`{k}`: expected a string")),
+    }
 }
 
-#[derive(Deserialize)]
-struct FindingIn {
-    code: String,
-    severity: String,
-    file: String,
-    line: usize,
-    column: usize,
-    message: String,
-    fix: String,
+/// An optional field: absent or null is `None`.
+fn opt(o: &mut Obj, k: &str) -> Option<Value> {
+    o.remove(k).filter(|v| !v.is_null())
 }
 
-#[derive(Deserialize)]
-struct FileEntryIn {
-    path: String,
-    status: String,
-    findings: usize,
+fn uint(v: &Value, k: &str) -> Result<usize, String> {
+    v.as_u64()
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| format!("`{k}`: expected an unsigned integer"))
 }
 
-#[derive(Deserialize)]
-struct ReleaseIn {
-    file: String,
-    namespace: String,
-    name: String,
-    release_name: String,
-    storage_namespace: String,
-    helm2: bool,
+fn int(o: &mut Obj, k: &str) -> Result<usize, String> {
+    uint(&take(o, k)?, k)
 }
 
-#[derive(Deserialize)]
-struct CountsIn {
-    files: usize,
-    unchanged: usize,
-    converted: usize,
-    new: usize,
-    deleted: usize,
-    errors: usize,
-    warnings: usize,
-    infos: usize,
-    by_code: BTreeMap<String, usize>,
+fn array(o: &mut Obj, k: &str) -> Result<Vec<Value>, String> {
+    match take(o, k)? {
+        Value::Array(a) => Ok(a),
+        _ => Err(format!("`{k}`: expected an array")),
+    }
+}
+
+/// Each element of array `k`, as an object, through `f`.
+fn each<T>(
+    o: &mut Obj,
+    k: &str,
+    mut f: impl FnMut(&mut Obj) -> Result<T, String>,
+) -> Result<Vec<T>, String> {
+    array(o, k)?
+        .into_iter()
+        .map(|v| f(&mut obj(v, k)?))
+        .collect()
 }
 
 fn status(s: &str) -> Result<FileStatus, String> {
-    Ok(match s {
-        "unchanged" => FileStatus::Unchanged,
-        "converted" => FileStatus::Converted,
-        "new" => FileStatus::New,
-        "deleted" => FileStatus::Deleted,
-        _ => return Err(format!("unknown file status {s:?}")),
-    })
+    [
+        FileStatus::Unchanged,
+        FileStatus::Converted,
+        FileStatus::New,
+        FileStatus::Deleted,
+    ]
+    .into_iter()
+    .find(|x| x.as_str() == s)
+    .ok_or_else(|| format!("unknown file status {s:?}"))
 }
 
 fn code(s: &str) -> Result<Code, String> {
@@ -135,89 +130,106 @@ fn code(s: &str) -> Result<Code, String> {
         .ok_or_else(|| format!("unknown finding code {s:?}"))
 }
 
+fn file(f: &mut Obj, input: &impl Fn(&str) -> Option<Vec<u8>>) -> Result<OutputFile, String> {
+    let path = string(f, "path")?;
+    let status = status(&string(f, "status")?)?;
+    let text = match opt(f, "text") {
+        Some(Value::String(t)) => Some(t),
+        Some(_) => return Err("`text`: expected a string".to_string()),
+        None => None,
+    };
+    let bytes = match (text, opt(f, "bytes")) {
+        (Some(t), _) => t.into_bytes(),
+        (None, Some(Value::Array(b))) => b
+            .iter()
+            .map(|x| {
+                x.as_u64()
+                    .and_then(|n| u8::try_from(n).ok())
+                    .ok_or_else(|| "`bytes`: expected bytes".to_string())
+            })
+            .collect::<Result<Vec<u8>, String>>()?,
+        (None, Some(_)) => return Err("`bytes`: expected an array".to_string()),
+        (None, None) if status == FileStatus::Unchanged => {
+            input(&path).ok_or_else(|| format!("unchanged file {path} is not an input"))?
+        }
+        (None, None) => Vec::new(),
+    };
+    Ok(OutputFile {
+        path,
+        bytes,
+        status,
+    })
+}
+
+fn finding(f: &mut Obj) -> Result<Finding, String> {
+    let code_s = string(f, "code")?;
+    let c = code(&code_s)?;
+    let severity = string(f, "severity")?;
+    if c.severity().as_str() != severity {
+        return Err(format!("severity {severity:?} of {code_s}"));
+    }
+    Ok(Finding {
+        code: c,
+        severity: c.severity(),
+        file: string(f, "file")?,
+        line: int(f, "line")?,
+        column: int(f, "column")?,
+        message: string(f, "message")?,
+        fix: string(f, "fix")?,
+    })
+}
+
+fn counts(c: &mut Obj) -> Result<Counts, String> {
+    let mut by_code = BTreeMap::new();
+    for (k, v) in obj(take(c, "by_code")?, "by_code")? {
+        by_code.insert(k, uint(&v, "by_code")?);
+    }
+    Ok(Counts {
+        files: int(c, "files")?,
+        unchanged: int(c, "unchanged")?,
+        converted: int(c, "converted")?,
+        new: int(c, "new")?,
+        deleted: int(c, "deleted")?,
+        errors: int(c, "errors")?,
+        warnings: int(c, "warnings")?,
+        infos: int(c, "infos")?,
+        by_code,
+    })
+}
+
 /// Rebuilds the [`Conversion`] that [`encode`] wrote. `input(path)` gives the input
 /// bytes of an unchanged file.
 pub fn decode(json: &str, input: impl Fn(&str) -> Option<Vec<u8>>) -> Result<Conversion, String> {
-    let w: In = serde_json::from_str(json).map_err(|e| e.to_string())?;
-    let r = w.report;
-    let files = w
-        .files
-        .into_iter()
-        .map(|f| {
-            let status = status(&f.status)?;
-            let bytes = match (f.text, f.bytes) {
-                (Some(t), _) => t.into_bytes(),
-                (None, Some(b)) => b,
-                (None, None) if status == FileStatus::Unchanged => input(&f.path)
-                    .ok_or_else(|| format!("unchanged file {} is not an input", f.path))?,
-                (None, None) => Vec::new(),
-            };
-            Ok(OutputFile {
-                status,
-                path: f.path,
-                bytes,
-            })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let findings = r
-        .findings
-        .into_iter()
-        .map(|f| {
-            let c = code(&f.code)?;
-            if c.severity().as_str() != f.severity {
-                return Err(format!("severity {:?} of {}", f.severity, f.code));
-            }
-            Ok(Finding {
-                code: c,
-                severity: c.severity(),
-                file: f.file,
-                line: f.line,
-                column: f.column,
-                message: f.message,
-                fix: f.fix,
-            })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let report_files = r
-        .files
-        .into_iter()
-        .map(|f| {
-            Ok(FileEntry {
-                status: status(&f.status)?,
-                path: f.path,
-                findings: f.findings,
-            })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let c = r.counts;
+    let v: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    let mut w = obj(v, "conversion")?;
+    let files = each(&mut w, "files", |f| file(f, &input))?;
+    let mut r = obj(take(&mut w, "report")?, "report")?;
+    let schema_version = int(&mut r, "schema_version")?;
     let report = Report {
-        schema_version: r.schema_version,
-        findings,
-        files: report_files,
-        releases: r
-            .releases
-            .into_iter()
-            .map(|x| ReleaseEntry {
-                file: x.file,
-                namespace: x.namespace,
-                name: x.name,
-                release_name: x.release_name,
-                storage_namespace: x.storage_namespace,
-                helm2: x.helm2,
+        schema_version: u32::try_from(schema_version).map_err(|e| e.to_string())?,
+        findings: each(&mut r, "findings", finding)?,
+        files: each(&mut r, "files", |f| {
+            Ok(FileEntry {
+                path: string(f, "path")?,
+                status: status(&string(f, "status")?)?,
+                findings: int(f, "findings")?,
             })
-            .collect(),
-        counts: Counts {
-            files: c.files,
-            unchanged: c.unchanged,
-            converted: c.converted,
-            new: c.new,
-            deleted: c.deleted,
-            errors: c.errors,
-            warnings: c.warnings,
-            infos: c.infos,
-            by_code: c.by_code,
-        },
-        runbook: r.runbook,
+        })?,
+        releases: each(&mut r, "releases", |x| {
+            Ok(ReleaseEntry {
+                file: string(x, "file")?,
+                namespace: string(x, "namespace")?,
+                name: string(x, "name")?,
+                release_name: string(x, "release_name")?,
+                storage_namespace: string(x, "storage_namespace")?,
+                helm2: match take(x, "helm2")? {
+                    Value::Bool(b) => b,
+                    _ => return Err("`helm2`: expected a boolean".to_string()),
+                },
+            })
+        })?,
+        counts: counts(&mut obj(take(&mut r, "counts")?, "counts")?)?,
+        runbook: string(&mut r, "runbook")?,
     };
     Ok(Conversion { files, report })
 }
