@@ -708,7 +708,7 @@ fn resolve_overlays(files: &[crate::load::LoadedFile], daemons: &mut Vec<Daemon>
                 .unwrap_or(&[])
                 .iter()
                 .filter_map(|n| n.as_str().or_else(|| n.get("path").and_then(Node::as_str)))
-                .filter_map(|p| crate::fluxyaml::join(dir, p))
+                .filter_map(|p| crate::plan::join_path(dir, p))
                 .collect()
         };
         let mut patches = strings("patchesStrategicMerge");

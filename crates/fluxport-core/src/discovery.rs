@@ -186,24 +186,10 @@ pub fn chart_dirs(files: &[LoadedFile]) -> Vec<String> {
 /// `None` for remote references or a path leaving the repository.
 fn resolve(dir: &str, rel: &str) -> Option<String> {
     let rel = rel.trim();
-    if rel.is_empty()
-        || rel.contains("://")
-        || rel.starts_with('/')
-        || rel.starts_with("github.com/")
-    {
+    if rel.is_empty() || rel.contains("://") || rel.starts_with("github.com/") {
         return None;
     }
-    let mut parts: Vec<&str> = dir.split('/').filter(|s| !s.is_empty()).collect();
-    for seg in rel.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    Some(parts.join("/"))
+    crate::plan::join_path(dir, rel)
 }
 
 /// Which paths of a kustomization to collect.

@@ -27,7 +27,7 @@ use crate::helmrelease::DocRef;
 use crate::image::{refs, workload};
 use crate::load::LoadedFile;
 use crate::pipeline::{doc_ref, Context};
-use crate::plan::normalize_dir;
+use crate::plan::{join_path as join, normalize_dir};
 use crate::report::Finding;
 use crate::text::{indent_of, TextEdit};
 use crate::yaml::Node;
@@ -96,25 +96,6 @@ pub fn patch_files(plans: &[PathPlan]) -> BTreeSet<String> {
         _ => None,
     }));
     out
-}
-
-/// Joins `rel` onto directory `base` (both `/`-separated; `base` normalised with a
-/// trailing `/` or empty). `None` when `..` leaves the repository or `rel` is absolute.
-pub fn join(base: &str, rel: &str) -> Option<String> {
-    if rel.starts_with('/') {
-        return None;
-    }
-    let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
-    for seg in rel.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    Some(parts.join("/"))
 }
 
 /// The parsed `.flux.yaml` (`flux:pkg/manifests/configfile.go#ConfigFile`).

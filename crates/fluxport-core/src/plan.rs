@@ -9,6 +9,26 @@ pub struct SyncRoot {
     pub paths: Vec<String>,
 }
 
+/// Joins `rel` onto directory `base` (both `/`-separated; `base` normalised with a
+/// trailing `/` or empty), resolving `.` and `..`. `None` when `..` leaves the
+/// repository or `rel` is absolute.
+pub fn join_path(base: &str, rel: &str) -> Option<String> {
+    if rel.starts_with('/') {
+        return None;
+    }
+    let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
+    for seg in rel.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    Some(parts.join("/"))
+}
+
 pub fn normalize_dir(p: &str) -> String {
     let t = p.trim().trim_start_matches("./").trim_matches('/');
     if t.is_empty() || t == "." {
