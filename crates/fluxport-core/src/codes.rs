@@ -69,6 +69,9 @@ codes! {
     NOT_UTF8 = Error, "fluxport",
         "The file is not valid UTF-8 text. It was passed through unchanged.",
         "Re-encode the file as UTF-8 if it is a manifest.";
+    BARE_CR = Error, "fluxport",
+        "The file uses a carriage return without a line feed (old Mac line ending) as a line break. YAML reads it as a new line, editors and fluxport's edits do not, so the file was passed through unchanged.",
+        "Convert the file to LF (or CRLF) line endings (e.g. `dos2unix -c mac FILE`), then convert again.";
     LIMIT_EXCEEDED = Error, "fluxport",
         "The input is over one of fluxport's safety limits (size, documents, nesting depth or aliases). The file was passed through unchanged.",
         "Split the file, or raise the limit (CLI: --max-file-bytes, --max-documents, --max-depth, --max-aliases) if the input is trusted.";

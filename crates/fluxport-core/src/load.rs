@@ -165,6 +165,28 @@ pub fn load_file(
         }
     };
     file.nl = crate::text::line_ending(&text);
+    // YAML reads a lone CR as a line break; fluxport's line index, edits and every
+    // editor's view of the file do not, so positions would disagree. Such a file is
+    // reported and passed through untouched.
+    if let Some(at) = text
+        .bytes()
+        .enumerate()
+        .position(|(i, b)| b == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n'))
+    {
+        let before = &text[..at];
+        let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        findings.push(Finding::new(
+            Code::BARE_CR,
+            &path,
+            line,
+            col,
+            "carriage return (CR) without a line feed: YAML reads it as a line break, but fluxport's positions and edits would not match it",
+        ));
+        file.untouchable = true;
+        file.text = Some(text);
+        return file;
+    }
     let chunks = split_documents(&text);
     if chunks.len() > limits.max_documents_per_file {
         findings.push(Finding::new(

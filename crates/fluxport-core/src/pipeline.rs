@@ -71,10 +71,11 @@ pub fn root_region(files: &[LoadedFile], file: usize, doc: usize) -> Option<(usi
     let chunk = d.text(f.text.as_deref()?);
     // A leading BOM sits before the root on line 1; it belongs to the file, not the
     // document, so it is never part of what a conversion replaces.
-    let start = d
-        .index
-        .line_start(root.line())
-        .max(usize::from(chunk.starts_with('\u{feff}')) * 3);
+    let start = d.index.line_start(root.line());
+    if start > chunk.len() {
+        return None; // a line the index does not know (load rejects lone CRs)
+    }
+    let start = start.max(usize::from(chunk.starts_with('\u{feff}')) * 3);
     let last_line = d.index.line_of(root.end().max(root.start() + 1) - 1);
     let next = d.index.line_start(last_line + 1);
     let mut end = if next == usize::MAX || next > chunk.len() {

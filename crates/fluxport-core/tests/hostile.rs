@@ -769,3 +769,29 @@ fn hostile_names_stay_text_in_markdown_and_shell() {
         );
     }
 }
+
+/// Fuzz finding (convert_multi, final code of 2026-11-22): a kustomization with lone CRs
+/// made saphyr's line numbers run ahead of fluxport's line index, and adding a generated
+/// file to its `resources:` overflowed. A lone CR is now reported and the file kept.
+#[test]
+fn bare_carriage_returns_are_reported_not_converted() {
+    let text = "resources:\r\r\r  - a.yaml\napiVersion: v1\n";
+    let c = run(text);
+    assert_eq!(findings(&c), vec![("BARE_CR", 1, 11)]);
+    unchanged(&c, text.as_bytes());
+    // CRLF stays fine.
+    let crlf = HR.replace('\n', "\r\n");
+    assert!(converted_hr(&run(&crlf)).contains("\r\n"));
+    // The fuzz input's shape: a generated sources file next to a kustomization whose
+    // first document has lone CRs inside a block scalar.
+    let kust = "apiVersion: source.toolkit.fluxcd.io/v1\nkind: GitRepository\nmetadata:\n  name: x\n  namespace: flux-system\nspec:\n  ignore: |\n    \r\r\r\r# exclude all\n    /*\n---\nresources:\n  - x.yaml\n";
+    let c = convert(
+        &[
+            InputFile::new("kustomization.yaml", kust.as_bytes()),
+            InputFile::new("apps/hr.yaml", HR.as_bytes()),
+        ],
+        &Options::default(),
+    );
+    assert!(has(&c, Code::BARE_CR, 8, 5), "{:?}", c.report.findings);
+    assert_eq!(c.file("kustomization.yaml").unwrap().bytes, kust.as_bytes());
+}
