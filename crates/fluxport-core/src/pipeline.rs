@@ -614,10 +614,7 @@ fn name_pending_secrets(
         let Some(res) = names.get(&r.source.key()).filter(|res| !res.existing) else {
             continue;
         };
-        let secret = format!(
-            " named `{}`",
-            sources::auth_secret_name(&res.name)
-        );
+        let secret = format!(" named `{}`", sources::auth_secret_name(&res.name));
         // The finding lies within this release's document.
         let docs = &files[*fi].docs;
         let first = docs[*di].line_offset;

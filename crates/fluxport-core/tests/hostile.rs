@@ -721,12 +721,12 @@ fn block_annotation_value_is_rejected_not_copied_inline() {
 #[test]
 fn hostile_names_stay_text_in_markdown_and_shell() {
     let evil = "$(id)<img src=x onerror=alert(1)>";
-    let text = HR.replace(
-        "spec:\n",
-        &format!("spec:\n  releaseName: \"{evil}\"\n"),
-    );
+    let text = HR.replace("spec:\n", &format!("spec:\n  releaseName: \"{evil}\"\n"));
     let c = convert(
-        &[InputFile::new("a`<svg onload=alert(2)>`.yaml", text.as_bytes())],
+        &[InputFile::new(
+            "a`<svg onload=alert(2)>`.yaml",
+            text.as_bytes(),
+        )],
         &Options::default(),
     );
     let md = c.report.to_markdown();
