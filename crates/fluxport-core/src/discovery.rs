@@ -74,6 +74,9 @@ pub struct Discovery {
     pub chart_dirs: BTreeSet<String>,
     /// YAML files under a sync path that hold no Kubernetes object.
     pub non_manifest: BTreeSet<String>,
+    /// Files fluxd did not apply as written ([`not_applied_as_is`]), computed once after
+    /// the `.flux.yaml` plan.
+    pub not_applied: BTreeSet<String>,
 }
 
 impl Discovery {
@@ -559,9 +562,8 @@ fn duplicates_across_paths(ctx: &Context, opts: &Options, findings: &mut Vec<Fin
     // (root, identity) → (path, file, line) of the first definition.
     let mut first: HashMap<(usize, Identity), (&str, &str, usize)> = HashMap::new();
     // Generator inputs and kustomize patches are not applied as written.
-    let not_applied = not_applied_as_is(ctx);
     for f in &ctx.files {
-        if f.untouchable || not_applied.contains(&f.path) {
+        if f.untouchable || ctx.discovery.not_applied.contains(&f.path) {
             continue;
         }
         let covering: Vec<(usize, &str)> = ctx

@@ -125,7 +125,7 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
         return;
     }
     let (crd_cluster, crd_ns) = crd_scopes(&ctx.files);
-    let skip = crate::discovery::not_applied_as_is(ctx);
+    let skip = &ctx.discovery.not_applied;
     let mut findings = Vec::new();
     for (fi, f) in ctx.files.iter().enumerate() {
         if f.untouchable || !ctx.roots.iter().any(|r| r.covers(&f.path)) || skip.contains(&f.path) {

@@ -145,6 +145,7 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     crate::daemon::retire_components(&mut ctx);
     crate::fluxyaml::apply_plan(&mut ctx);
     ctx.discovery.generator_dirs = crate::fluxyaml::generator_dirs(&ctx.flux_yaml);
+    ctx.discovery.not_applied = crate::discovery::not_applied_as_is(&ctx);
     crate::image::plan(&mut ctx);
     crate::fluxyaml::move_patches(&mut ctx);
     // daemon stage wiring: the HelmRelease conversion uses the detected helm-operator
