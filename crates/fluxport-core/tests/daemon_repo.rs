@@ -898,3 +898,34 @@ fn repo_discovery_without_daemon_reports_ignore_lines() {
     // One root (the whole input): nothing is duplicated across paths.
     assert!(findings_of(&conv, "DUPLICATE_ACROSS_PATHS").is_empty());
 }
+
+/// §3.6: without `--manifest-generation=true` fluxd ignored `.flux.yaml` and applied the
+/// plain files, so the file is reported (MANIFEST_GENERATION_OFF) and the Kustomization
+/// keeps the git path itself.
+#[test]
+fn flux_yaml_without_manifest_generation_is_inactive() {
+    let mut daemon = fluxd("cluster");
+    let text = String::from_utf8(daemon.bytes.clone()).unwrap();
+    daemon.bytes = text
+        .replace("        - --manifest-generation=true\n", "")
+        .into_bytes();
+    let inputs = vec![
+        InputFile::new(
+            ".flux.yaml",
+            "version: 1\ncommandUpdated:\n  generators:\n    - command: kustomize build ./overlay\n",
+        ),
+        InputFile::new(
+            "cluster/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: apps\n",
+        ),
+        daemon,
+    ];
+    let conv = convert(&inputs, &Options::default());
+    check_valid_and_stable(&conv, "manifest generation off");
+    let off = findings_of(&conv, "MANIFEST_GENERATION_OFF");
+    assert_eq!(off.len(), 1, "{:?}", conv.report.findings);
+    assert_eq!(off[0].file, ".flux.yaml");
+    assert!(findings_of(&conv, "FLUX_YAML").is_empty());
+    let sync = out(&conv, "flux-system/fluxport-sync.yaml");
+    assert!(sync.text().contains("path: ./cluster\n"), "{}", sync.text());
+}
