@@ -2,7 +2,7 @@
 //! hang", checks the cheap invariants that hold for any input.
 #![no_main]
 
-use fluxport_core::load::split_documents;
+use fluxport_core::repo::load::split_documents;
 use fluxport_core::yaml::parse_document;
 use fluxport_core::{convert, FileStatus, InputFile, Limits, Options};
 use libfuzzer_sys::fuzz_target;

@@ -201,11 +201,11 @@ struct Row {
 /// alive from load to emit. Peak heap minus this is the conversion's working set.
 fn loaded_heap(inputs: &[InputFile], opts: &Options) -> usize {
     let before = LIVE.load(Relaxed);
-    let charts = fluxport_core::load::chart_dirs(inputs);
+    let charts = fluxport_core::repo::load::chart_dirs(inputs);
     let mut findings = Vec::new();
     let loaded: Vec<_> = inputs
         .iter()
-        .map(|f| fluxport_core::load::load_file(f, &charts, &opts.limits, &mut findings))
+        .map(|f| fluxport_core::repo::load::load_file(f, &charts, &opts.limits, &mut findings))
         .collect();
     let held = LIVE.load(Relaxed) - before;
     drop(loaded);

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{docs, read_dir_inputs, shared, Schemas};
-use fluxport_core::load::split_documents;
+use fluxport_core::repo::load::split_documents;
 use fluxport_core::{convert, Conversion, FileStatus, InputFile, Options};
 use serde_json::Value;
 use std::collections::BTreeMap;

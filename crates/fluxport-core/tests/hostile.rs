@@ -595,7 +595,7 @@ fn odd_paths_do_not_panic() {
 #[test]
 fn yaml11_line_breaks_are_escaped_when_emitted() {
     // Found by the quote_round_trips property: go-yaml folds these as line breaks.
-    use fluxport_core::emit::quote;
+    use fluxport_core::yaml::emit::quote;
     assert_eq!(quote("a\u{85}b"), "\"a\\u0085b\"");
     assert_eq!(quote("a\u{2028}b"), "\"a\\u2028b\"");
     assert_eq!(quote("\u{2029}"), "\"\\u2029\"");
@@ -704,7 +704,7 @@ fn block_annotation_value_is_rejected_not_copied_inline() {
     );
     let c = run(&text);
     let out = c.file("in.yaml").unwrap();
-    for (s, e) in fluxport_core::load::split_documents(out.text()) {
+    for (s, e) in fluxport_core::repo::load::split_documents(out.text()) {
         assert!(
             parse_document(&out.text()[s..e], 64, 100).is_ok(),
             "invalid YAML written:\n{}",

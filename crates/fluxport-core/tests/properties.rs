@@ -5,7 +5,7 @@
 mod common;
 
 use common::{docs, Schemas};
-use fluxport_core::load::split_documents;
+use fluxport_core::repo::load::split_documents;
 use fluxport_core::{convert, Code, Conversion, FileStatus, InputFile, Options};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -463,7 +463,7 @@ proptest! {
     /// bool, null, or a different text).
     #[test]
     fn quote_round_trips(s in tricky_string()) {
-        let text = format!("k: {}\n", fluxport_core::emit::quote(&s));
+        let text = format!("k: {}\n", fluxport_core::yaml::emit::quote(&s));
         let p = fluxport_core::yaml::parse_document(&text, 8, 8);
         prop_assert!(p.is_ok(), "{text:?}: {:?}", p.err());
         let root = p.unwrap().root.unwrap();

@@ -1,7 +1,7 @@
 //! HelmRelease `spec.values` image detection (MAPPING.md §4.3, shapes A–H and the
 //! `repository.fluxcd.io/` / `tag.fluxcd.io/` / `registry.fluxcd.io/` mappings).
 
-use super::refs;
+use crate::model::image_ref as refs;
 use crate::yaml::Node;
 use std::collections::BTreeMap;
 

@@ -7,9 +7,9 @@
 //! in git (`flux:pkg/cluster/kubernetes/resource/resource.go#baseObject`). `True`, `yes`
 //! and `"TRUE"` were not `"true"` and did not count.
 
-use crate::codes::Code;
-use crate::helmrelease::DocRef;
-use crate::report::Finding;
+use crate::model::codes::Code;
+use crate::model::document::DocRef;
+use crate::model::finding::Finding;
 use crate::text::TextEdit;
 use crate::yaml::{Entry, Node};
 use std::collections::BTreeMap;

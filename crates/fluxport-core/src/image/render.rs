@@ -2,7 +2,7 @@
 //! (MAPPING.md §4.5–§4.7).
 
 use super::filter::{glob_to_regex, Filter};
-use crate::emit::{render, Out};
+use crate::yaml::emit::{render, Out};
 
 pub const API: &str = "image.toolkit.fluxcd.io/v1";
 

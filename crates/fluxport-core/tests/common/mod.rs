@@ -2,7 +2,7 @@
 //! Flux v2 object, YAML → JSON for semantic comparisons.
 #![allow(dead_code)]
 
-use fluxport_core::load::split_documents;
+use fluxport_core::repo::load::split_documents;
 use fluxport_core::yaml::{parse_document, to_json};
 use fluxport_core::{Conversion, FileStatus, InputFile, Options};
 use serde_json::Value;

@@ -2,40 +2,13 @@
 //! generated sources go, so that each generated object is applied exactly once per
 //! sync root and every HelmRelease's source lives inside its root.
 
+use super::paths::normalize_dir;
+
 /// One sync root: what one fluxd daemon applied (its `--git-path` values). Paths are
 /// normalised to `dir/` (or `""` for the repository root).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct SyncRoot {
     pub paths: Vec<String>,
-}
-
-/// Joins `rel` onto directory `base` (both `/`-separated; `base` normalised with a
-/// trailing `/` or empty), resolving `.` and `..`. `None` when `..` leaves the
-/// repository or `rel` is absolute.
-pub fn join_path(base: &str, rel: &str) -> Option<String> {
-    if rel.starts_with('/') {
-        return None;
-    }
-    let mut parts: Vec<&str> = base.split('/').filter(|s| !s.is_empty()).collect();
-    for seg in rel.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    Some(parts.join("/"))
-}
-
-pub fn normalize_dir(p: &str) -> String {
-    let t = p.trim().trim_start_matches("./").trim_matches('/');
-    if t.is_empty() || t == "." {
-        String::new()
-    } else {
-        format!("{t}/")
-    }
 }
 
 impl SyncRoot {

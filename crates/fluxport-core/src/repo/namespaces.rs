@@ -6,12 +6,13 @@
 //! `default` included. Only for files in a sync root that fluxd applied as they are
 //! (not generator inputs or kustomize patches: `discovery::not_applied_as_is`).
 
-use crate::classify::DocKind;
-use crate::load::LoadedFile;
-use crate::pipeline::Context;
-use crate::report::Finding;
+use crate::model::codes::Code;
+use crate::model::context::Context;
+use crate::model::document::DocKind;
+use crate::model::document::LoadedFile;
+use crate::model::finding::Finding;
+use crate::model::options::Options;
 use crate::text::TextEdit;
-use crate::{Code, Options};
 use std::collections::BTreeSet;
 
 /// Built-in cluster-scoped kinds.
@@ -177,7 +178,7 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
             }
             ins.push_str(&" ".repeat(name.key.col().saturating_sub(1)));
             ins.push_str("namespace: ");
-            ins.push_str(&crate::emit::quote(&fallback));
+            ins.push_str(&crate::yaml::emit::quote(&fallback));
             ins.push_str(f.nl);
             ctx.edits
                 .entry(fi)

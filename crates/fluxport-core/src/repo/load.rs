@@ -1,73 +1,18 @@
 //! Load: split each input file into YAML documents and parse them with spans.
 //! Problems become findings; a file that cannot be read is passed through unchanged.
 
-use crate::classify::{classify, DocKind};
-use crate::codes::Code;
-use crate::options::Limits;
-use crate::report::Finding;
+use crate::model::codes::Code;
+use crate::model::context::Context;
+use crate::model::document::DocKind;
+use crate::model::document::{Doc, FileKind, LoadedFile};
+use crate::model::files::InputFile;
+use crate::model::finding::Finding;
+use crate::model::options::Limits;
+use crate::model::options::Options;
+use crate::repo::classify::classify;
 use crate::text::LineIndex;
 use crate::yaml::{parse_document, ParseErrorKind, Parsed};
-use crate::InputFile;
-
-/// One YAML document of a file: a byte range of the file text (from its `---` line, if
-/// any, to the next one) and its parse.
-#[derive(Debug)]
-pub struct Doc {
-    /// Byte range of the chunk in the file text.
-    pub start: usize,
-    pub end: usize,
-    /// Number of lines before the chunk (add to a node's line for a file line).
-    pub line_offset: usize,
-    pub parsed: Option<Parsed>,
-    pub kind: DocKind,
-    /// Line index of the chunk text (node spans are relative to the chunk).
-    pub index: LineIndex,
-}
-
-impl Doc {
-    pub fn text<'a>(&self, file_text: &'a str) -> &'a str {
-        &file_text[self.start..self.end]
-    }
-    pub fn root(&self) -> Option<&crate::yaml::Node> {
-        self.parsed.as_ref().and_then(|p| p.root.as_ref())
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    /// `.yaml`/`.yml` (or stdin): parsed.
-    Yaml,
-    /// A file inside a Helm chart directory (next to a `Chart.yaml`): not a manifest.
-    ChartFile,
-    /// Anything else: passed through.
-    Other,
-}
-
-#[derive(Debug)]
-pub struct LoadedFile {
-    pub path: String,
-    /// The file's bytes when they are not held by `text` (one copy in memory, not two):
-    /// read them with [`LoadedFile::raw`].
-    pub bytes: Vec<u8>,
-    /// `None` when the file is not UTF-8 (or not parsed at all).
-    pub text: Option<String>,
-    pub kind: FileKind,
-    pub docs: Vec<Doc>,
-    /// The file's line ending.
-    pub nl: &'static str,
-    /// True when a load problem means nothing in this file may be rewritten.
-    pub untouchable: bool,
-}
-
-impl LoadedFile {
-    /// The file's bytes as read.
-    pub fn raw(&self) -> &[u8] {
-        match &self.text {
-            Some(t) => t.as_bytes(),
-            None => &self.bytes,
-        }
-    }
-}
+use std::collections::BTreeSet;
 
 pub fn is_yaml_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
@@ -367,4 +312,47 @@ mod tests {
         assert_eq!(split_documents(""), vec![(0, 0)]);
         assert_eq!(split_documents("---\n").len(), 1);
     }
+}
+
+/// Loads every input file, in path order (a path given twice is read once), within
+/// the total-size limit, into a new [`Context`].
+pub fn load_repository<'o>(inputs: &[InputFile], options: &'o Options) -> Context<'o> {
+    let mut findings = Vec::new();
+    let charts = chart_dirs(inputs);
+    let mut total = 0usize;
+    let mut files = Vec::with_capacity(inputs.len());
+    // Sorted by path so that every later stage is independent of input order.
+    let mut order: Vec<&InputFile> = inputs.iter().collect();
+    order.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut seen = BTreeSet::new();
+    for input in order {
+        if !seen.insert(input.path.clone()) {
+            continue;
+        }
+        total += input.bytes.len();
+        if total > options.limits.max_total_bytes {
+            findings.push(Finding::new(
+                Code::LIMIT_EXCEEDED,
+                &input.path,
+                0,
+                0,
+                format!(
+                    "total input is over the limit of {} bytes; this file was not read",
+                    options.limits.max_total_bytes
+                ),
+            ));
+            files.push(LoadedFile {
+                path: input.path.clone(),
+                bytes: input.bytes.clone(),
+                text: None,
+                kind: FileKind::Other,
+                docs: Vec::new(),
+                nl: "\n",
+                untouchable: true,
+            });
+            continue;
+        }
+        files.push(load_file(input, &charts, &options.limits, &mut findings));
+    }
+    Context::new(options, files, findings)
 }

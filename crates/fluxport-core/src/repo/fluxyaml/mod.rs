@@ -19,84 +19,22 @@
 //! stages (manifest discovery must treat generator directories as kustomize roots and
 //! patch files as non-manifests).
 
-use crate::classify::DocKind;
-use crate::codes::Code;
-use crate::daemon::Daemon;
-use crate::emit::{self, Out};
-use crate::helmrelease::DocRef;
-use crate::image::{refs, workload};
-use crate::load::LoadedFile;
-use crate::pipeline::{doc_ref, Context};
-use crate::plan::{join_path as join, normalize_dir};
-use crate::report::Finding;
+use crate::model::codes::Code;
+use crate::model::context::{doc_ref, Context};
+use crate::model::document::DocKind;
+use crate::model::document::DocRef;
+use crate::model::document::LoadedFile;
+use crate::model::finding::Finding;
+use crate::model::flux_v1::Daemon;
+use crate::model::flux_yaml::{Outcome, PathPlan};
+use crate::model::paths::{join_path as join, normalize_dir};
+use crate::model::paths::{FLUX_YAML_FILE, KUSTOMIZATION_FILES};
+use crate::model::{image_ref as refs, workload};
 use crate::text::{indent_of, TextEdit};
+use crate::yaml::emit::{self, Out};
 use crate::yaml::Node;
 use serde_json::Value as J;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// The file name fluxd looks for.
-pub const CONFIG_FILE: &str = ".flux.yaml";
-
-/// Kustomization file names kustomize recognises, in its lookup order.
-pub const KUSTOMIZATION_FILES: [&str; 3] =
-    ["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
-/// What a git path's `.flux.yaml` becomes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// `scanForFiles`: a plain Kustomization over the git path.
-    Scan,
-    /// One `kustomize build <dir>`: the Kustomization builds `dir` (repo-relative, with
-    /// a trailing `/`, `""` for the root). `patch_file`: repo-relative path of the
-    /// `patchUpdated.patchFile`.
-    Kustomize {
-        dir: String,
-        patch_file: Option<String>,
-    },
-    /// Only `sops -d` generators: the git path, decrypted by kustomize-controller.
-    Sops,
-    /// No v2 equivalent: no Kustomization is emitted for the path.
-    Unsupported,
-    /// fluxd ran without `--manifest-generation`: v1 ignored the file.
-    Inactive,
-}
-
-/// The `.flux.yaml` decision for one git path of one daemon.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathPlan {
-    /// Index into `Context::daemons` (`usize::MAX`: no daemon, options or whole input).
-    pub daemon: usize,
-    /// The git path as normalised by `plan::normalize_dir`.
-    pub git_path: String,
-    /// Repo-relative path of the `.flux.yaml` that applies.
-    pub config: String,
-    pub outcome: Outcome,
-}
-
-/// Directories a `kustomize build` generator builds (repo-relative, trailing `/`):
-/// kustomize roots for manifest discovery (§3.2 rule 2 does not apply to them).
-pub fn generator_dirs(plans: &[PathPlan]) -> BTreeSet<String> {
-    // extend, not collect: collect into a BTreeSet brings a stable sort per item type.
-    let mut out = BTreeSet::new();
-    out.extend(plans.iter().filter_map(|p| match &p.outcome {
-        Outcome::Kustomize { dir, .. } => Some(dir.clone()),
-        _ => None,
-    }));
-    out
-}
-
-/// `patchUpdated` patch files (repo-relative): not manifests; fluxyaml moves them.
-pub fn patch_files(plans: &[PathPlan]) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    out.extend(plans.iter().filter_map(|p| match &p.outcome {
-        Outcome::Kustomize {
-            patch_file: Some(f),
-            ..
-        } => Some(f.clone()),
-        _ => None,
-    }));
-    out
-}
 
 /// The parsed `.flux.yaml` (`flux:pkg/manifests/configfile.go#ConfigFile`).
 #[derive(Debug)]
@@ -329,7 +267,7 @@ fn classify_generators(gens: &[(String, &Node)]) -> Generators {
 fn find_config(files: &[LoadedFile], git_path: &str) -> Option<usize> {
     let mut dir = git_path.to_string();
     loop {
-        let want = format!("{dir}{CONFIG_FILE}");
+        let want = format!("{dir}{FLUX_YAML_FILE}");
         if let Some(i) = files.iter().position(|f| f.path == want) {
             return Some(i);
         }

@@ -1,10 +1,11 @@
 //! The cut-over runbook (MAPPING.md §2.10): a Markdown document with this input's
 //! names, part of the report.
 
-use crate::daemon::{Daemon, HelmOperator};
-use crate::markdown::{self, shell_comment, shell_word};
-use crate::report::ReleaseEntry;
-use crate::{Options, Target};
+use crate::model::codes::Code;
+use crate::model::finding::ReleaseEntry;
+use crate::model::flux_v1::{Daemon, HelmOperator};
+use crate::model::options::{Options, Target};
+use crate::text::markdown::{self, shell_comment, shell_word};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
@@ -13,20 +14,20 @@ pub fn render(releases: &[ReleaseEntry], opts: &Options) -> String {
 }
 
 /// Findings that name a Secret the new objects need before they can reconcile.
-const SECRET_CODES: [crate::Code; 5] = [
-    crate::Code::SSH_SECRET_REQUIRED,
-    crate::Code::GIT_CREDENTIALS_IN_URL,
-    crate::Code::SOPS_KEY_SECRET,
-    crate::Code::REGISTRY_CREDS,
-    crate::Code::HELMREPO_AUTH_UNKNOWN,
+const SECRET_CODES: [Code; 5] = [
+    Code::SSH_SECRET_REQUIRED,
+    Code::GIT_CREDENTIALS_IN_URL,
+    Code::SOPS_KEY_SECRET,
+    Code::REGISTRY_CREDS,
+    Code::HELMREPO_AUTH_UNKNOWN,
 ];
 
 /// The runbook with the detected daemon / helm-operator names and the generated sync
 /// files (`daemon::emit`).
 pub fn render_full(
     releases: &[ReleaseEntry],
-    findings: &[crate::report::Finding],
-    components: &[crate::daemon::V1Component],
+    findings: &[crate::model::finding::Finding],
+    components: &[crate::model::flux_v1::V1Component],
     daemons: &[Daemon],
     operator: Option<&HelmOperator>,
     new_files: &BTreeMap<String, Vec<String>>,
@@ -118,7 +119,7 @@ pub fn render_full(
     md.push_str("4. **Commit and push the converted manifests**, then apply the generated GitRepository/Kustomization (or `flux bootstrap`) so that Flux v2 syncs the same paths:\n\n   ```sh\n   git add -A && git commit -m \"Migrate to Flux v2\" && git push\n");
     let sync: Vec<&String> = new_files
         .keys()
-        .filter(|p| p.starts_with(crate::daemon::SYNC_DIR) && p.contains("fluxport-sync"))
+        .filter(|p| p.starts_with(crate::model::paths::SYNC_DIR) && p.contains("fluxport-sync"))
         .collect();
     for p in &sync {
         let _ = writeln!(md, "   kubectl apply -f {}", shell_word(p));
@@ -138,7 +139,7 @@ pub fn render_full(
         let _ = writeln!(
             md,
             "   {}   # Flux v1 {}",
-            crate::daemon::uninstall_command(c),
+            crate::repo::daemon::uninstall_command(c),
             if c.deployment {
                 "Deployment"
             } else {
@@ -163,7 +164,7 @@ fn render_helm3_on_v1(releases: &[ReleaseEntry], operator: Option<&HelmOperator>
     let ns = shell_word(ns_raw);
     let dep = shell_word(&format!("deployment/{dep_raw}"));
     let _ = writeln!(md, "Releases to migrate: {}.\n", releases.len());
-    let _ = writeln!(md, "1. **Upgrade helm-operator first** ({target}): version ≥ {}.{}.{} (the first with the `helm.fluxcd.io/migrate` annotation; this output bumps older tags to {}) with both Helm versions enabled (`--enabled-helm-versions=v2,v3`, env `HELM_VERSION`, or chart value `helm.versions`). Re-apply the HelmRelease CRD of that version with it. The conversion is built into the operator (helm-2to3 library, no plugin); it reads the Helm 2 release from Tiller's storage, so keep Tiller running until the end.\n", crate::helm3_on_v1::MIN_MIGRATE_VERSION.0, crate::helm3_on_v1::MIN_MIGRATE_VERSION.1, crate::helm3_on_v1::MIN_MIGRATE_VERSION.2, crate::helm3_on_v1::UPGRADE_TO);
+    let _ = writeln!(md, "1. **Upgrade helm-operator first** ({target}): version ≥ {}.{}.{} (the first with the `helm.fluxcd.io/migrate` annotation; this output bumps older tags to {}) with both Helm versions enabled (`--enabled-helm-versions=v2,v3`, env `HELM_VERSION`, or chart value `helm.versions`). Re-apply the HelmRelease CRD of that version with it. The conversion is built into the operator (helm-2to3 library, no plugin); it reads the Helm 2 release from Tiller's storage, so keep Tiller running until the end.\n", crate::helm::helm3_on_v1::MIN_MIGRATE_VERSION.0, crate::helm::helm3_on_v1::MIN_MIGRATE_VERSION.1, crate::helm::helm3_on_v1::MIN_MIGRATE_VERSION.2, crate::helm::helm3_on_v1::UPGRADE_TO);
     let _ = writeln!(
         md,
         "   ```sh\n   kubectl -n {ns} rollout status {dep}\n   ```\n"

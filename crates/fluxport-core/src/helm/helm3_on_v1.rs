@@ -3,14 +3,15 @@
 //! annotation `helm.fluxcd.io/migrate: "true"` (span edits only); helm-operator gets
 //! `--enabled-helm-versions=v2,v3` when it only enables v2. No Flux v2 objects.
 
-use crate::classify::{DocKind, V1Flavor};
-use crate::pipeline::Context;
-use crate::report::ReleaseEntry;
+use crate::model::codes::Code;
+use crate::model::context::Context;
+use crate::model::document::{DocKind, V1Flavor};
+use crate::model::finding::ReleaseEntry;
+use crate::model::options::{HelmVersion, Options};
 use crate::text::TextEdit;
 use crate::yaml::Node;
-use crate::{Code, HelmVersion, Options};
 
-fn line_after(d: &crate::load::Doc, node: &Node) -> usize {
+fn line_after(d: &crate::model::document::Doc, node: &Node) -> usize {
     let line = d
         .index
         .line_of(node.end().saturating_sub(1).max(node.start()));
@@ -130,7 +131,7 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
             let f = &ctx.files[fi];
             let d = &f.docs[di];
             if let Some(root) = d.root() {
-                let doc = crate::pipeline::doc_ref(&ctx.files, fi, di);
+                let doc = crate::model::context::doc_ref(&ctx.files, fi, di);
                 let current = op.helm_versions.as_deref().unwrap_or("v2,v3");
                 if let Some(n) = find_versions_node(root, current) {
                     edits.push((fi, TextEdit::replace(d.start + n.0, d.start + n.1, n.2)));
@@ -268,7 +269,7 @@ fn operator_version_edit<'a>(
             continue;
         };
         let full = img.as_str()?;
-        let r = crate::image::refs::parse(full);
+        let r = crate::model::image_ref::parse(full);
         let tag = r.tag?;
         if !too_old(&tag) {
             return None;

@@ -6,13 +6,13 @@
 //! Template findings: crd-install hooks, `.Release.Time`, `.Capabilities.TillerVersion`,
 //! `heritage` in selectors.
 
-use crate::load::FileKind;
-use crate::naming;
-use crate::pipeline::Context;
-use crate::report::Finding;
+use crate::model::codes::Code;
+use crate::model::context::Context;
+use crate::model::document::FileKind;
+use crate::model::finding::Finding;
+use crate::model::naming;
 use crate::text::TextEdit;
 use crate::yaml::{parse_document, Node};
-use crate::Code;
 
 /// One chart dependency, in Go struct field order (`helm:pkg/chart/v2/dependency.go`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -225,7 +225,7 @@ fn rewrite_repos(path: &str, text: &str, root: &Node, findings: &mut Vec<Finding
 }
 
 /// Chart files are not parsed by load: read their bytes.
-fn txt(f: &crate::load::LoadedFile) -> Option<String> {
+fn txt(f: &crate::model::document::LoadedFile) -> Option<String> {
     f.text
         .clone()
         .or_else(|| String::from_utf8(f.bytes.clone()).ok())

@@ -5,35 +5,17 @@
 //! computed at runtime (effective namespace, release name, helm version, wait, chart
 //! source); [`render`] writes the v2 object once the planner has named its source.
 
-use crate::classify::V1Flavor;
-use crate::codes::Code;
-use crate::emit::{render as render_yaml, Out};
-use crate::naming::{normalize_git_url, rewrite_stable_repo, split_url};
-use crate::options::{HelmVersion, Options};
-use crate::report::Finding;
-use crate::sources::{GitRef, ResolvedSource, SourceSpec};
-use crate::text::{LineIndex, TextEdit};
+use crate::helm::sources::{GitRef, ResolvedSource, SourceSpec};
+use crate::model::codes::Code;
+use crate::model::document::DocRef;
+use crate::model::document::V1Flavor;
+use crate::model::finding::Finding;
+use crate::model::naming::{normalize_git_url, rewrite_stable_repo, split_url};
+use crate::model::options::{HelmVersion, Options};
+use crate::text::TextEdit;
+use crate::yaml::emit::{render as render_yaml, Out};
 use crate::yaml::raw::copy_node;
 use crate::yaml::Node;
-
-/// Where a document lives, for findings and verbatim copies.
-#[derive(Clone, Copy)]
-pub struct DocRef<'a> {
-    pub file: &'a str,
-    /// The document chunk text (node spans are relative to it).
-    pub text: &'a str,
-    pub index: &'a LineIndex,
-    pub line_offset: usize,
-}
-
-impl DocRef<'_> {
-    pub fn finding(&self, code: Code, node: Option<&Node>, message: impl Into<String>) -> Finding {
-        let (line, col) = node
-            .map(|n| (n.line() + self.line_offset, n.col()))
-            .unwrap_or((self.line_offset + 1, 1));
-        Finding::new(code, self.file, line, col, message)
-    }
-}
 
 /// The v1 chart source, as helm-operator chose it (`prepareChart`).
 #[derive(Debug, Clone)]
@@ -655,7 +637,7 @@ fn git_source(
         GitRef::Branch(r.to_string())
     };
     let ref_suffix = match git_ref {
-        Some(r) if r != default_ref => crate::naming::dns1123(r),
+        Some(r) if r != default_ref => crate::model::naming::dns1123(r),
         _ => String::new(),
     };
     // An https secretRef decides the namespace (§1); on SSH it was ignored by v1.
@@ -1108,7 +1090,7 @@ pub fn render(
             )
             .with_fix(format!(
                 "Before applying: `helm 2to3 convert {}` (or, still on helm-operator: spec.helmVersion: v3 + annotation helm.fluxcd.io/migrate: \"true\").",
-                crate::markdown::shell_word(&r.release_name)
+                crate::text::markdown::shell_word(&r.release_name)
             )),
         );
     }

@@ -1,39 +1,7 @@
 //! What each document is.
 
+use crate::model::document::{DocKind, V1Flavor};
 use crate::yaml::Node;
-
-/// The flavour of a v1 HelmRelease (MAPPING.md §2, §2.8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum V1Flavor {
-    /// `helm.fluxcd.io/v1` HelmRelease.
-    HelmFluxcdV1,
-    /// `flux.weave.works/v1beta1` HelmRelease (helm-operator ≤ 0.10, Helm 2 only).
-    WeaveV1beta1,
-    /// `helm.integrations.flux.weave.works/v1alpha2` FluxHelmRelease.
-    FluxHelmRelease,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DocKind {
-    /// Only comments or nothing.
-    Empty,
-    /// Parsed, but not a Kubernetes object (no apiVersion/kind, or not a mapping).
-    NotManifest,
-    HelmReleaseV1(V1Flavor),
-    /// A SOPS file whose `apiVersion`, `kind` or `metadata.name` were encrypted too
-    /// (`ENC[...]`): nothing can read it before decryption (MAPPING.md §3.5).
-    SopsEncrypted,
-    /// Any `*.toolkit.fluxcd.io` object: already Flux v2, passes through.
-    FluxV2 {
-        api_version: String,
-        kind: String,
-    },
-    /// Any other Kubernetes object.
-    Object {
-        api_version: String,
-        kind: String,
-    },
-}
 
 pub fn classify(root: Option<&Node>) -> DocKind {
     let Some(root) = root else {
@@ -48,11 +16,7 @@ pub fn classify(root: Option<&Node>) -> DocKind {
         .path(&["metadata", "name"])
         .and_then(Node::as_str)
         .unwrap_or("");
-    if root.is_map()
-        && [api, kind, name]
-            .iter()
-            .any(|s| crate::discovery::is_sops_value(s))
-    {
+    if root.is_map() && [api, kind, name].iter().any(|s| is_sops_value(s)) {
         return DocKind::SopsEncrypted;
     }
     if !root.is_map() || api.is_empty() || kind.is_empty() {
@@ -78,4 +42,9 @@ pub fn classify(root: Option<&Node>) -> DocKind {
             kind: kind.into(),
         },
     }
+}
+
+/// True for a SOPS-encrypted scalar (`ENC[AES256_GCM,data:...]`).
+pub fn is_sops_value(s: &str) -> bool {
+    s.trim_start().starts_with("ENC[")
 }

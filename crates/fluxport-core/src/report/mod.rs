@@ -1,61 +1,14 @@
 //! The migration report: findings keyed by file:line:column, per-file status, counts,
 //! and the cut-over runbook. Rendered as text, JSON (stable shape) or Markdown.
 
-use crate::codes::{Code, Severity};
-use crate::{FileStatus, OutputFile};
+use crate::model::codes::Severity;
+use crate::model::files::{FileStatus, OutputFile};
+pub use crate::model::finding::{Finding, ReleaseEntry};
+
+pub mod output;
+pub mod runbook;
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// One finding. `line` and `column` are 1-based; 0 means "whole file".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
-    pub code: Code,
-    pub severity: Severity,
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub message: String,
-    pub fix: String,
-}
-
-impl Finding {
-    /// `file:line:col` for people; a finding about the options (a daemon given on the
-    /// command line or in the web settings) has no file and reads `(options)`.
-    pub fn location(&self) -> String {
-        if self.file.is_empty() {
-            "(options)".to_string()
-        } else {
-            format!("{}:{}:{}", self.file, self.line, self.column)
-        }
-    }
-
-    pub fn new(
-        code: Code,
-        file: &str,
-        line: usize,
-        column: usize,
-        message: impl Into<String>,
-    ) -> Self {
-        Finding {
-            code,
-            severity: code.severity(),
-            file: file.to_string(),
-            line,
-            column,
-            message: message.into(),
-            fix: code.fix().to_string(),
-        }
-    }
-
-    pub fn with_fix(mut self, fix: impl Into<String>) -> Self {
-        self.fix = fix.into();
-        self
-    }
-
-    fn sort_key(&self) -> (&str, usize, usize, Code, &str) {
-        (&self.file, self.line, self.column, self.code, &self.message)
-    }
-}
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Counts {
@@ -76,17 +29,6 @@ pub struct FileEntry {
     pub path: String,
     pub status: FileStatus,
     pub findings: usize,
-}
-
-/// A v1 HelmRelease the runbook must list.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ReleaseEntry {
-    pub file: String,
-    pub namespace: String,
-    pub name: String,
-    pub release_name: String,
-    pub storage_namespace: String,
-    pub helm2: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -198,9 +140,9 @@ impl Report {
                     "| {} | `{}` | {} | {} | {} |\n",
                     f.severity.as_str(),
                     f.code.as_str(),
-                    crate::markdown::code(&f.location()),
-                    crate::markdown::cell(&f.message),
-                    crate::markdown::cell(&f.fix)
+                    crate::text::markdown::code(&f.location()),
+                    crate::text::markdown::cell(&f.message),
+                    crate::text::markdown::cell(&f.fix)
                 ));
             }
             out.push('\n');
@@ -209,7 +151,7 @@ impl Report {
         for f in &self.files {
             out.push_str(&format!(
                 "| {} | {} | {} |\n",
-                crate::markdown::code(&f.path),
+                crate::text::markdown::code(&f.path),
                 f.status.as_str(),
                 f.findings
             ));
@@ -217,5 +159,24 @@ impl Report {
         out.push('\n');
         out.push_str(&self.runbook);
         out
+    }
+}
+
+/// The result of a conversion: every input file (converted or untouched), every new
+/// file, and the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Conversion {
+    pub files: Vec<OutputFile>,
+    pub report: Report,
+}
+
+impl Conversion {
+    pub fn file(&self, path: &str) -> Option<&OutputFile> {
+        self.files.iter().find(|f| f.path == path)
+    }
+
+    /// True when any file would change (used by `fluxport convert --check`).
+    pub fn changes_anything(&self) -> bool {
+        self.files.iter().any(|f| f.status != FileStatus::Unchanged)
     }
 }

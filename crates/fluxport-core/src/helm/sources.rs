@@ -1,8 +1,8 @@
 //! Chart sources (MAPPING.md §1, §2.4): what a HelmRelease needs, deduplicated across
 //! the whole input, named without clashes, and rendered as Flux v2 objects.
 
-use crate::emit::{render, Out};
-use crate::naming::{clean_repo_url, dns1123};
+use crate::model::naming::{clean_repo_url, dns1123};
+use crate::yaml::emit::{render, Out};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// `GitRepository.spec.ref`.
@@ -95,11 +95,11 @@ impl SourceSpec {
     }
     fn base_name(&self) -> String {
         match self {
-            SourceSpec::Helm { url, .. } => crate::naming::helm_repository_name(url),
+            SourceSpec::Helm { url, .. } => crate::model::naming::helm_repository_name(url),
             SourceSpec::Git {
                 url, ref_suffix, ..
             } => {
-                let base = crate::naming::git_repository_name(url);
+                let base = crate::model::naming::git_repository_name(url);
                 if ref_suffix.is_empty() {
                     base
                 } else {

@@ -1,5 +1,7 @@
 //! Plain-text helpers shared by every stage: line tables, line endings, span edits.
 
+pub mod markdown;
+
 /// Byte offsets of line starts, for byte offset → 1-based line/column lookups in
 /// O(log n).
 #[derive(Debug, Clone)]

@@ -17,136 +17,16 @@
 //! which lies outside the sync paths unless a daemon syncs the repository root: it is
 //! applied once by hand (or replaced by `flux bootstrap`).
 
-use crate::classify::DocKind;
-use crate::emit::{self, Out};
-use crate::naming;
-use crate::pipeline::Context;
-use crate::report::Finding;
+use crate::model::codes::Code;
+use crate::model::context::Context;
+use crate::model::document::DocKind;
+use crate::model::finding::Finding;
+use crate::model::flux_v1::{Daemon, HelmOperator, V1Component};
+use crate::model::naming;
+use crate::model::options::Options;
+use crate::model::paths::SYNC_DIR;
+use crate::yaml::emit::{self, Out};
 use crate::yaml::Node;
-use crate::{Code, HelmVersion, Options};
-
-/// Directory of the generated sync objects.
-pub const SYNC_DIR: &str = "flux-system/";
-
-/// fluxd settings, with fluxd's defaults (flux `cmd/fluxd/main.go`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Daemon {
-    /// File and namespace the daemon manifest was found in (empty when from options).
-    pub file: String,
-    pub namespace: String,
-    pub git_url: Option<String>,
-    pub git_branch: String,
-    pub git_paths: Vec<String>,
-    pub git_poll_interval: String,
-    pub git_timeout: String,
-    pub git_user: String,
-    pub git_email: String,
-    pub git_ci_skip: bool,
-    pub git_ci_skip_message: String,
-    pub git_readonly: bool,
-    pub git_signing_key: Option<String>,
-    pub sync_interval: String,
-    pub sync_timeout: String,
-    pub sync_garbage_collection: bool,
-    pub k8s_default_namespace: Option<String>,
-    pub manifest_generation: bool,
-    pub automation_interval: String,
-    pub registry_poll_interval: String,
-    pub registry_disable_scanning: bool,
-    pub registry_insecure_hosts: Vec<String>,
-    pub registry_exclude_images: Vec<String>,
-    pub registry_include_images: Vec<String>,
-    /// Name of the Deployment (for the runbook's scale-down command).
-    pub deployment: String,
-    /// `--sops`: decrypt SOPS files (→ `Kustomization.spec.decryption`).
-    pub sops: bool,
-    /// `--k8s-secret-name` (SSH deploy key Secret).
-    pub git_secret_name: String,
-    /// True when the manifest set `metadata.namespace` (a kustomize patch usually does
-    /// not: it takes the namespace of the Deployment it patches).
-    pub namespace_set: bool,
-}
-
-impl Default for Daemon {
-    fn default() -> Self {
-        Daemon {
-            file: String::new(),
-            namespace: "flux".into(),
-            git_url: None,
-            git_branch: "master".into(),
-            git_paths: Vec::new(),
-            git_poll_interval: "5m".into(),
-            git_timeout: "20s".into(),
-            git_user: "Weave Flux".into(),
-            git_email: "support@weave.works".into(),
-            git_ci_skip: false,
-            git_ci_skip_message: "\n\n[ci skip]".into(),
-            git_readonly: false,
-            git_signing_key: None,
-            sync_interval: "5m".into(),
-            sync_timeout: "1m".into(),
-            sync_garbage_collection: false,
-            k8s_default_namespace: None,
-            manifest_generation: false,
-            automation_interval: "5m".into(),
-            registry_poll_interval: "5m".into(),
-            registry_disable_scanning: false,
-            registry_insecure_hosts: Vec::new(),
-            registry_exclude_images: vec!["k8s.gcr.io/*".into()],
-            registry_include_images: Vec::new(),
-            deployment: "flux".into(),
-            sops: false,
-            git_secret_name: "flux-git-deploy".into(),
-            namespace_set: false,
-        }
-    }
-}
-
-/// A manifest that installs Flux v1 itself: a HelmRelease of the `flux` or
-/// `helm-operator` chart, or the fluxd / helm-operator Deployment. Never converted; when
-/// a sync root covers it, Flux v2 would apply it and bring the stopped daemon back, so it
-/// leaves the tree ([`retire_components`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct V1Component {
-    pub file: usize,
-    pub doc: usize,
-    /// True for a Deployment manifest, false for a HelmRelease of the chart.
-    pub deployment: bool,
-    /// `flux` or `helm-operator`.
-    pub chart: String,
-    pub release: String,
-    pub namespace: String,
-    /// `spec.helmVersion` as written (`v2` releases need `helm delete --purge`).
-    pub helm_version: Option<String>,
-}
-
-/// helm-operator settings found in the input.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HelmOperator {
-    pub file: String,
-    pub namespace: String,
-    /// Deployment name (runbook).
-    pub deployment: String,
-    /// `--enabled-helm-versions` / `HELM_VERSION` / chart `helm.versions`, as written.
-    pub helm_versions: Option<String>,
-    pub charts_sync_interval: Option<String>,
-    pub git_poll_interval: Option<String>,
-    pub git_timeout: Option<String>,
-    pub git_default_ref: Option<String>,
-    pub allow_namespace: Option<String>,
-    /// Location of the container / values node (file index, doc index), for edits.
-    pub at: Option<(usize, usize)>,
-}
-
-impl HelmOperator {
-    /// The default Helm version: the first of the enabled versions (§2.7).
-    pub fn default_helm_version(&self) -> Option<HelmVersion> {
-        self.helm_versions
-            .as_deref()
-            .and_then(|v| v.split(',').next())
-            .and_then(HelmVersion::parse)
-    }
-}
 
 /// The options the HelmRelease conversion uses: the user's options, where a value the
 /// user did not set explicitly (`Options::explicit`) is replaced by the detected
@@ -288,7 +168,7 @@ fn split_list(v: &str) -> Vec<String> {
 fn apply_fluxd_args(
     d: &mut Daemon,
     args: &[Arg],
-    ctx_file: &crate::helmrelease::DocRef,
+    ctx_file: &crate::model::document::DocRef,
     findings: &mut Vec<Finding>,
 ) {
     let mut paths_set = false;
@@ -426,7 +306,7 @@ pub fn detect(ctx: &mut Context) {
         }
         for (di, d) in f.docs.iter().enumerate() {
             let Some(root) = d.root() else { continue };
-            let Some(doc) = crate::pipeline::doc_ref(&ctx.files, fi, di) else {
+            let Some(doc) = crate::model::context::doc_ref(&ctx.files, fi, di) else {
                 continue;
             };
             let ns = s(root.path(&["metadata", "namespace"]));
@@ -605,7 +485,7 @@ pub fn detect(ctx: &mut Context) {
             d.git_paths.push(String::new());
         }
     }
-    if ctx.opts.target == crate::Target::FluxV2 {
+    if ctx.opts.target == crate::model::options::Target::FluxV2 {
         ctx.v1_components = components;
     }
     ctx.daemons = daemons;
@@ -620,7 +500,8 @@ pub fn retire_components(ctx: &mut Context) {
     let mut findings = Vec::new();
     for c in &ctx.v1_components {
         let f = &ctx.files[c.file];
-        let synced = ctx.roots.is_empty() || !crate::plan::roots_of(&ctx.roots, &f.path).is_empty();
+        let synced = ctx.roots.is_empty()
+            || !crate::model::sync_root::roots_of(&ctx.roots, &f.path).is_empty();
         let only = f
             .docs
             .iter()
@@ -647,7 +528,7 @@ pub fn retire_components(ctx: &mut Context) {
         if c.deployment && !synced {
             continue; // installed out of band: only the runbook's removal step applies
         }
-        if let Some(doc) = crate::pipeline::doc_ref(&ctx.files, c.file, c.doc) {
+        if let Some(doc) = crate::model::context::doc_ref(&ctx.files, c.file, c.doc) {
             findings.push(doc.finding(
                 Code::FLUX_V1_COMPONENT,
                 None,
@@ -666,7 +547,7 @@ pub fn retire_components(ctx: &mut Context) {
 
 /// The command that removes a Flux v1 component after the cut-over.
 pub fn uninstall_command(c: &V1Component) -> String {
-    use crate::markdown::shell_word as w;
+    use crate::text::markdown::shell_word as w;
     let (ns, release) = (w(&c.namespace), w(&c.release));
     if c.deployment {
         return format!(
@@ -689,14 +570,14 @@ pub fn uninstall_command(c: &V1Component) -> String {
 /// strings is replaced whole by a strategic-merge patch), the namespace comes from the
 /// base when the patch sets none, and a base used through an overlay is not a daemon of
 /// its own.
-fn resolve_overlays(files: &[crate::load::LoadedFile], daemons: &mut Vec<Daemon>) {
+fn resolve_overlays(files: &[crate::model::document::LoadedFile], daemons: &mut Vec<Daemon>) {
     let mut drop = std::collections::BTreeSet::new();
     for f in files {
         let (dir, name) = match f.path.rfind('/') {
             Some(i) => (&f.path[..=i], &f.path[i + 1..]),
             None => ("", f.path.as_str()),
         };
-        if !crate::fluxyaml::KUSTOMIZATION_FILES.contains(&name) {
+        if !crate::model::paths::KUSTOMIZATION_FILES.contains(&name) {
             continue;
         }
         let Some(root) = f.docs.first().and_then(|d| d.root()) else {
@@ -708,7 +589,7 @@ fn resolve_overlays(files: &[crate::load::LoadedFile], daemons: &mut Vec<Daemon>
                 .unwrap_or(&[])
                 .iter()
                 .filter_map(|n| n.as_str().or_else(|| n.get("path").and_then(Node::as_str)))
-                .filter_map(|p| crate::plan::join_path(dir, p))
+                .filter_map(|p| crate::model::paths::join_path(dir, p))
                 .collect()
         };
         let mut patches = strings("patchesStrategicMerge");
@@ -771,7 +652,7 @@ fn apply_operator_flag(
     op: &mut HelmOperator,
     flag: &str,
     value: Option<String>,
-    doc: &crate::helmrelease::DocRef,
+    doc: &crate::model::document::DocRef,
     node: &Node,
     findings: &mut Vec<Finding>,
 ) {
@@ -802,7 +683,7 @@ fn apply_operator_flag(
 fn flux_chart_values(
     d: &mut Daemon,
     v: &Node,
-    doc: &crate::helmrelease::DocRef,
+    doc: &crate::model::document::DocRef,
     findings: &mut Vec<Finding>,
 ) {
     let g = |p: &[&str]| {
@@ -891,7 +772,7 @@ fn flux_chart_values(
 
 /// `./path` for a Kustomization.
 fn k_path(p: &str) -> String {
-    let n = crate::plan::normalize_dir(p);
+    let n = crate::model::paths::normalize_dir(p);
     format!("./{}", n.trim_end_matches('/'))
 }
 
@@ -974,18 +855,18 @@ pub fn emit(ctx: &mut Context) {
             let generated = ctx
                 .flux_yaml
                 .iter()
-                .find(|x| x.daemon == di && x.git_path == crate::plan::normalize_dir(p))
+                .find(|x| x.daemon == di && x.git_path == crate::model::paths::normalize_dir(p))
                 .map(|x| &x.outcome);
             let kpath = match generated {
-                Some(crate::fluxyaml::Outcome::Unsupported) => continue,
-                Some(crate::fluxyaml::Outcome::Kustomize { dir, .. }) => k_path(dir),
+                Some(crate::model::flux_yaml::Outcome::Unsupported) => continue,
+                Some(crate::model::flux_yaml::Outcome::Kustomize { dir, .. }) => k_path(dir),
                 _ => k_path(p),
             };
-            let decrypt = d.sops || generated == Some(&crate::fluxyaml::Outcome::Sops);
+            let decrypt = d.sops || generated == Some(&crate::model::flux_yaml::Outcome::Sops);
             let kname = if d.git_paths.len() == 1 {
                 name.clone()
             } else {
-                let n = crate::plan::normalize_dir(p);
+                let n = crate::model::paths::normalize_dir(p);
                 naming::dns1123(&format!(
                     "{name}-{}",
                     if n.is_empty() {
@@ -1036,8 +917,9 @@ pub fn emit(ctx: &mut Context) {
             ));
         }
         let path = if several {
-            let first =
-                crate::plan::normalize_dir(d.git_paths.first().map(String::as_str).unwrap_or(""));
+            let first = crate::model::paths::normalize_dir(
+                d.git_paths.first().map(String::as_str).unwrap_or(""),
+            );
             format!(
                 "{SYNC_DIR}fluxport-sync-{}.yaml",
                 naming::dns1123(if first.is_empty() {
@@ -1057,7 +939,7 @@ pub fn emit(ctx: &mut Context) {
         let synced = d
             .git_paths
             .iter()
-            .any(|p| path.starts_with(&crate::plan::normalize_dir(p)));
+            .any(|p| path.starts_with(&crate::model::paths::normalize_dir(p)));
         let header = format!(
             "# Generated by fluxport from the Flux v1 daemon in {from}.\n# Apply once (kubectl apply -f {path}) after `flux install`; {}\n",
             if synced {

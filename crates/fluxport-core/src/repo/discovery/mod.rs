@@ -18,147 +18,18 @@
 //! * Generated files placed in a directory with a kustomization are added to its
 //!   `resources:` list ([`link_new_files`]).
 
-use crate::classify::DocKind;
-use crate::load::LoadedFile;
-use crate::pipeline::Context;
-use crate::plan::normalize_dir;
-use crate::report::Finding;
+use crate::model::codes::Code;
+use crate::model::context::Context;
+use crate::model::discovery::{default_ignored, ignore_pattern, DEFAULT_IGNORE};
+use crate::model::document::DocKind;
+use crate::model::document::LoadedFile;
+use crate::model::finding::Finding;
+use crate::model::options::Options;
+use crate::model::paths::normalize_dir;
+use crate::model::paths::{base_of, dir_of, is_kustomization_file, KUSTOMIZATION_FILES};
 use crate::text::TextEdit;
 use crate::yaml::{Node, Value};
-use crate::{Code, Options};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-
-/// The file names kustomize (and kustomize-controller) recognise as a kustomization.
-pub const KUSTOMIZATION_FILES: &[&str] =
-    &["kustomization.yaml", "kustomization.yml", "Kustomization"];
-
-/// source-controller's default ignore patterns other than the VCS ones, in its order:
-/// `fluxcd/pkg:sourceignore/sourceignore.go` `ExcludeExt`, `ExcludeCI`, `ExcludeExtra`.
-/// They stop applying as soon as `spec.ignore` is set (only `ExcludeVCS` survives:
-/// `fluxcd/pkg:artifact/storage/archive.go#SourceIgnoreFilter`), so a written
-/// `spec.ignore` lists them again.
-pub const DEFAULT_IGNORE: &[&str] = &[
-    // ExcludeExt
-    "*.jpg",
-    "*.jpeg",
-    "*.gif",
-    "*.png",
-    "*.wmv",
-    "*.flv",
-    "*.tar.gz",
-    "*.zip",
-    // ExcludeCI
-    ".github/",
-    ".circleci/",
-    ".travis.yml",
-    ".gitlab-ci.yml",
-    "appveyor.yml",
-    ".drone.yml",
-    "cloudbuild.yaml",
-    "codeship-services.yml",
-    "codeship-steps.yml",
-    // ExcludeExtra
-    "**/.goreleaser.yml",
-    "**/.sops.yaml",
-    "**/.flux.yaml",
-];
-
-/// What discovery found, for the stages that write the fix-ups.
-#[derive(Debug, Default, Clone)]
-pub struct Discovery {
-    /// Hook for the `.flux.yaml` stage: directories (normalised `dir/`, `""` for the
-    /// root) whose kustomization a generator (`kustomize build <dir>`) used, so v1
-    /// already applied only what it lists. Must be filled before [`scan`] runs.
-    pub generator_dirs: BTreeSet<String>,
-    /// Outermost Helm chart directories under a sync path (`dir/`).
-    pub chart_dirs: BTreeSet<String>,
-    /// YAML files under a sync path that hold no Kubernetes object.
-    pub non_manifest: BTreeSet<String>,
-    /// Files fluxd did not apply as written ([`not_applied_as_is`]), computed once after
-    /// the `.flux.yaml` plan.
-    pub not_applied: BTreeSet<String>,
-}
-
-impl Discovery {
-    /// The `spec.ignore` lines for a GitRepository that syncs `paths`, or `None` when
-    /// nothing under them needs ignoring (then the defaults stay active by themselves).
-    pub fn ignore_lines(&self, paths: &[String]) -> Option<Vec<String>> {
-        let dirs: Vec<String> = paths.iter().map(|p| normalize_dir(p)).collect();
-        let under = |p: &String| dirs.iter().any(|d| p.starts_with(d.as_str()));
-        let charts: Vec<&String> = self.chart_dirs.iter().filter(|p| under(p)).collect();
-        let files: Vec<&String> = self.non_manifest.iter().filter(|p| under(p)).collect();
-        if charts.is_empty() && files.is_empty() {
-            return None;
-        }
-        let mut out =
-            vec!["# source-controller defaults (setting spec.ignore replaces them)".to_string()];
-        out.extend(DEFAULT_IGNORE.iter().map(|s| s.to_string()));
-        if !charts.is_empty() {
-            out.push("# Helm chart directories (fluxd skipped them)".into());
-            out.extend(charts.iter().filter_map(|d| ignore_pattern(d)));
-        }
-        if !files.is_empty() {
-            out.push("# YAML files that are not Kubernetes manifests".into());
-            out.extend(files.iter().filter_map(|f| ignore_pattern(f)));
-        }
-        Some(out)
-    }
-}
-
-/// An anchored gitignore pattern for a repository path (`dir/` or a file), with the
-/// gitignore special characters escaped; `None` for a path no pattern can name.
-pub fn ignore_pattern(path: &str) -> Option<String> {
-    if path.is_empty() || path.contains(['\n', '\r']) {
-        return None;
-    }
-    let mut out = String::with_capacity(path.len() + 2);
-    out.push('/');
-    for c in path.chars() {
-        if matches!(c, '*' | '?' | '[' | ']' | '\\' | '!' | '#') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    // Trailing spaces are trimmed by gitignore unless escaped.
-    if out.ends_with(' ') {
-        out.pop();
-        out.push_str("\\ ");
-    }
-    Some(out)
-}
-
-/// True if source-controller's default list already ignores the file.
-pub fn default_ignored(path: &str) -> bool {
-    let parts: Vec<&str> = path.split('/').collect();
-    let base = parts.last().copied().unwrap_or("");
-    let dirs = &parts[..parts.len().saturating_sub(1)];
-    DEFAULT_IGNORE.iter().any(|p| {
-        if let Some(d) = p.strip_suffix('/') {
-            dirs.contains(&d)
-        } else if let Some(n) = p.strip_prefix("**/") {
-            base == n
-        } else if let Some(ext) = p.strip_prefix('*') {
-            base.ends_with(ext)
-        } else {
-            base == *p
-        }
-    })
-}
-
-fn dir_of(path: &str) -> &str {
-    match path.rfind('/') {
-        Some(i) => &path[..=i],
-        None => "",
-    }
-}
-
-fn base_of(path: &str) -> &str {
-    &path[dir_of(path).len()..]
-}
-
-pub fn is_kustomization_file(path: &str) -> bool {
-    KUSTOMIZATION_FILES.contains(&base_of(path))
-}
 
 /// Outermost directories holding both `Chart.yaml` and `values.yaml` (fluxd's
 /// `looksLikeChart`; it does not descend into them).
@@ -192,7 +63,7 @@ fn resolve(dir: &str, rel: &str) -> Option<String> {
     if rel.is_empty() || rel.contains("://") || rel.starts_with("github.com/") {
         return None;
     }
-    crate::plan::join_path(dir, rel)
+    crate::model::paths::join_path(dir, rel)
 }
 
 /// Which paths of a kustomization to collect.
@@ -245,7 +116,7 @@ fn kustomization_refs(root: &Node, dir: &str, which: Refs) -> BTreeSet<String> {
 /// §3.6; only when manifest generation was on, or no daemon is known), and files a
 /// kustomization names as patches (a namespace would retarget the patch).
 pub fn not_applied_as_is(ctx: &Context) -> BTreeSet<String> {
-    use crate::fluxyaml::Outcome;
+    use crate::model::flux_yaml::Outcome;
     let mut out = BTreeSet::new();
     // Git paths whose manifests a `.flux.yaml` generator produced (`fluxyaml::plan`):
     // `scanForFiles` and inactive files leave the path applied as it is.
@@ -265,7 +136,7 @@ pub fn not_applied_as_is(ctx: &Context) -> BTreeSet<String> {
             }
         }
     }
-    out.extend(crate::fluxyaml::patch_files(&ctx.flux_yaml));
+    out.extend(crate::model::flux_yaml::patch_files(&ctx.flux_yaml));
     out
 }
 
@@ -348,7 +219,7 @@ pub fn scan(ctx: &mut Context, opts: &Options) {
         .filter(|d| {
             d.git_url
                 .as_deref()
-                .and_then(crate::naming::normalize_git_url)
+                .and_then(crate::model::naming::normalize_git_url)
                 .is_some()
         })
         .flat_map(|d| d.git_paths.iter().map(|p| normalize_dir(p)))
@@ -421,7 +292,8 @@ pub fn scan(ctx: &mut Context, opts: &Options) {
             if d.kind != DocKind::SopsEncrypted {
                 continue;
             }
-            let (Some(root), Some(doc)) = (d.root(), crate::pipeline::doc_ref(&ctx.files, fi, di))
+            let (Some(root), Some(doc)) =
+                (d.root(), crate::model::context::doc_ref(&ctx.files, fi, di))
             else {
                 continue;
             };
@@ -429,7 +301,7 @@ pub fn scan(ctx: &mut Context, opts: &Options) {
                 .iter()
                 .filter_map(|k| root.get(k))
                 .chain(root.path(&["metadata", "name"]))
-                .find(|n| n.as_str().is_some_and(is_sops_value));
+                .find(|n| n.as_str().is_some_and(crate::repo::classify::is_sops_value));
             findings.push(doc.finding(
                 Code::SOPS_FULLY_ENCRYPTED,
                 node,
@@ -442,7 +314,7 @@ pub fn scan(ctx: &mut Context, opts: &Options) {
         // §3.2 rule 3: YAML that is not a manifest.
         if repo_mode
             && !kustomized(&f.path)
-            && f.kind == crate::load::FileKind::Yaml
+            && f.kind == crate::model::document::FileKind::Yaml
             // The generator scans `.yaml`/`.yml` (case-sensitive `filepath.Ext`).
             && (f.path.ends_with(".yaml") || f.path.ends_with(".yml"))
             && !is_kustomization_file(&f.path)
@@ -491,11 +363,6 @@ pub fn scan(ctx: &mut Context, opts: &Options) {
     let mut seen = BTreeSet::new();
     findings.retain(|f| seen.insert((f.file.clone(), f.line, f.column, f.code, f.message.clone())));
     ctx.findings.append(&mut findings);
-}
-
-/// True for a SOPS-encrypted scalar (`ENC[AES256_GCM,data:...]`).
-pub fn is_sops_value(s: &str) -> bool {
-    s.trim_start().starts_with("ENC[")
 }
 
 fn stray_finding(files: &[LoadedFile], fi: usize, in_chart: &dyn Fn(&str) -> bool) -> Finding {
@@ -555,9 +422,9 @@ type Identity = (String, String, String, String);
 /// §3.1: the same object applied by two Kustomizations of one daemon (two of its git
 /// paths, or one file under two overlapping paths). One pass with a hash map.
 fn duplicates_across_paths(ctx: &Context, opts: &Options, findings: &mut Vec<Finding>) {
-    let cluster_crds = crate::namespaces::crd_scopes(&ctx.files).0;
+    let cluster_crds = crate::repo::namespaces::crd_scopes(&ctx.files).0;
     let cluster_scoped = |kind: &str| {
-        crate::namespaces::CLUSTER_SCOPED.contains(&kind) || cluster_crds.contains(kind)
+        crate::repo::namespaces::CLUSTER_SCOPED.contains(&kind) || cluster_crds.contains(kind)
     };
     // (root, identity) → (path, file, line) of the first definition.
     let mut first: HashMap<(usize, Identity), (&str, &str, usize)> = HashMap::new();
@@ -685,7 +552,7 @@ pub fn link_new_files(ctx: &mut Context) {
     let mut owners: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
     for (ri, r) in ctx.roots.iter().enumerate() {
         owners
-            .entry(crate::plan::sources_dir(&ctx.roots, ri))
+            .entry(crate::model::sync_root::sources_dir(&ctx.roots, ri))
             .or_default()
             .extend(r.paths.iter().map(String::as_str));
     }
@@ -693,7 +560,7 @@ pub fn link_new_files(ctx: &mut Context) {
     let mut add: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let mut findings = Vec::new();
     for new in ctx.new_files.keys() {
-        if !new.ends_with(".yaml") || new.starts_with(crate::daemon::SYNC_DIR) {
+        if !new.ends_with(".yaml") || new.starts_with(crate::model::paths::SYNC_DIR) {
             continue;
         }
         let new_dir = dir_of(new);
@@ -794,7 +661,7 @@ pub fn resources_edit(f: &LoadedFile, names: &[String]) -> Option<TextEdit> {
     let d = &f.docs[di];
     let chunk = d.text(text);
     let nl = f.nl;
-    let quoted: Vec<String> = names.iter().map(|n| crate::emit::quote(n)).collect();
+    let quoted: Vec<String> = names.iter().map(|n| crate::yaml::emit::quote(n)).collect();
     match root.get("resources") {
         Some(seq) if seq.is_flow() => {
             let close = seq.end().checked_sub(1)?;
@@ -838,7 +705,7 @@ pub fn resources_edit(f: &LoadedFile, names: &[String]) -> Option<TextEdit> {
         }
         Some(_) => None,
         None => {
-            let (_, end) = crate::pipeline::root_region(std::slice::from_ref(f), 0, di)?;
+            let (_, end) = crate::model::context::root_region(std::slice::from_ref(f), 0, di)?;
             let indent = " ".repeat(root.col().saturating_sub(1));
             let mut ins = format!("{nl}{indent}resources:");
             for q in &quoted {
@@ -852,11 +719,12 @@ pub fn resources_edit(f: &LoadedFile, names: &[String]) -> Option<TextEdit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::discovery::Discovery;
     use crate::{InputFile, Limits};
 
     fn load(path: &str, text: &str) -> LoadedFile {
         let mut findings = Vec::new();
-        crate::load::load_file(
+        crate::repo::load::load_file(
             &InputFile::new(path, text),
             &[],
             &Limits::default(),

@@ -1,0 +1,305 @@
+//! The HelmRelease stage: reads every v1 HelmRelease, names the sources they need
+//! (reusing Flux v2 sources already in the input), renders each v2 HelmRelease in place
+//! and places the new sources (MAPPING.md §1, §2).
+//!
+//! Reads: `files`, `deleted`, `v1_components`, `value_edits` (image markers in values),
+//! `roots`, `new_files` (free paths). Writes: `edits`, `appended`, `new_files`,
+//! `releases`, `findings`.
+
+use crate::helm::helmrelease::{self, V1Release};
+use crate::helm::sources::{self, ExistingSource, SourceKey, SourceSettings, SourceSpec};
+use crate::model::codes::Code;
+use crate::model::context::{doc_ref, docs_where, free_path, replace_doc_edit, Context};
+use crate::model::document::{DocKind, LoadedFile};
+use crate::model::finding::{Finding, ReleaseEntry};
+use crate::model::options::{HelmVersion, Options, SourcesPlacement};
+use crate::model::paths::SOURCES_FILE;
+use crate::model::sync_root;
+use crate::yaml::Node;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Flux v2 sources already in the input (reused instead of duplicated).
+fn existing_sources(files: &[LoadedFile], opts: &Options) -> Vec<ExistingSource> {
+    let mut out = Vec::new();
+    for (fi, di) in docs_where(
+        files,
+        |k| matches!(k, DocKind::FluxV2 { kind, .. } if kind == "HelmRepository" || kind == "GitRepository"),
+    ) {
+        let f = &files[fi];
+        let Some(root) = f.docs[di].root() else {
+            continue;
+        };
+        let s = |p: &[&str]| {
+            root.path(p)
+                .and_then(Node::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let reference = root
+            .path(&["spec", "ref"])
+            .and_then(|r| r.entries().first())
+            .map(|e| {
+                format!(
+                    "{}={}",
+                    e.key.as_str().unwrap_or(""),
+                    e.value.as_str().unwrap_or("")
+                )
+            })
+            .unwrap_or_else(|| "branch=master".into());
+        out.push(ExistingSource {
+            kind: s(&["kind"]),
+            namespace: {
+                let ns = s(&["metadata", "namespace"]);
+                if ns.is_empty() {
+                    opts.default_namespace.clone()
+                } else {
+                    ns
+                }
+            },
+            name: s(&["metadata", "name"]),
+            url: s(&["spec", "url"]),
+            reference,
+            file: f.path.clone(),
+        });
+    }
+    out
+}
+
+pub fn convert_helm_releases(ctx: &mut Context, opts: &Options) {
+    // The files are borrowed by every V1Release while the context collects output.
+    let files = std::mem::take(&mut ctx.files);
+    convert_helm_releases_in(ctx, &files, opts);
+    ctx.files = files;
+}
+
+fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Options) {
+    // Documents of a file the migration removes (a moved `.flux.yaml` patch file) are
+    // not converted on their own.
+    let hr_docs: Vec<(usize, usize)> =
+        docs_where(files, |k| matches!(k, DocKind::HelmReleaseV1(_)))
+            .into_iter()
+            .filter(|(fi, di)| {
+                !ctx.deleted.contains(fi)
+                    && !ctx
+                        .v1_components
+                        .iter()
+                        .any(|c| c.file == *fi && c.doc == *di)
+            })
+            .collect();
+    let mut findings = Vec::new();
+    // Read every v1 HelmRelease first: the planner needs all of their sources.
+    let mut releases: Vec<(usize, usize, V1Release)> = Vec::new();
+    for &(fi, di) in &hr_docs {
+        let DocKind::HelmReleaseV1(flavor) = files[fi].docs[di].kind.clone() else {
+            continue;
+        };
+        let Some(doc) = doc_ref(files, fi, di) else {
+            continue;
+        };
+        let Some(root) = files[fi].docs[di].root() else {
+            continue;
+        };
+        if let Some(r) = helmrelease::read(doc, root, flavor, opts, &mut findings) {
+            releases.push((fi, di, r));
+        }
+    }
+    let existing = existing_sources(files, opts);
+    let mut specs: BTreeSet<SourceSpec> = BTreeSet::new();
+    for (_, _, r) in &releases {
+        specs.insert(r.source.clone());
+    }
+    let names = sources::assign_names(&specs, &existing);
+    name_pending_secrets(files, &releases, &names, &mut findings);
+    for spec in &specs {
+        let key = spec.key();
+        if let Some(res) = names.get(&key) {
+            if res.existing {
+                if let Some((fi, di, _)) = releases.iter().find(|(_, _, r)| r.source.key() == key) {
+                    if let Some(d) = doc_ref(files, *fi, *di) {
+                        findings.push(d.finding(
+                            Code::EXISTING_SOURCE_REUSED,
+                            None,
+                            format!(
+                                "uses the existing {} `{}/{}`",
+                                res.kind, res.namespace, res.name
+                            ),
+                        ));
+                    }
+                }
+            } else if res.clashed {
+                findings.push(Finding::new(
+                    Code::SOURCE_NAME_CLASH,
+                    &files[releases
+                        .iter()
+                        .find(|(_, _, r)| r.source.key() == key)
+                        .map(|x| x.0)
+                        .unwrap_or(0)]
+                    .path,
+                    0,
+                    0,
+                    format!(
+                        "{} for `{}` was named `{}` to avoid a clash",
+                        res.kind, key.identity, res.name
+                    ),
+                ));
+            }
+        }
+    }
+
+    // Which sources each root needs: root index → keys (new objects only).
+    let mut root_needs: BTreeMap<usize, BTreeSet<SourceKey>> = BTreeMap::new();
+    let mut rendered: Vec<(usize, usize, String)> = Vec::new();
+    for (fi, di, r) in &releases {
+        let key = r.source.key();
+        let Some(res) = names.get(&key) else { continue };
+        let value_edits = ctx
+            .value_edits
+            .get(&(*fi, *di))
+            .cloned()
+            .unwrap_or_default();
+        let out = helmrelease::render(r, res, opts, &value_edits, files[*fi].nl, &mut findings);
+        rendered.push((*fi, *di, out.text));
+        ctx.releases.push(ReleaseEntry {
+            file: files[*fi].path.clone(),
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
+            release_name: r.release_name.clone(),
+            storage_namespace: r.target_namespace.clone(),
+            helm2: r.helm_version == HelmVersion::V2,
+        });
+        if !res.existing {
+            let mut roots = sync_root::roots_of(&ctx.roots, &files[*fi].path);
+            if roots.is_empty() {
+                roots.push(usize::MAX);
+            }
+            for root in roots {
+                root_needs.entry(root).or_default().insert(key.clone());
+            }
+        }
+    }
+    ctx.findings.append(&mut findings);
+    for (fi, di, text) in rendered {
+        if let Some(e) = replace_doc_edit(files, fi, di, text) {
+            ctx.edits.entry(fi).or_default().push(e);
+        }
+    }
+
+    // Place the new sources.
+    let mut by_key: BTreeMap<SourceKey, &SourceSpec> = BTreeMap::new();
+    for s in &specs {
+        by_key.insert(s.key(), s);
+    }
+    let settings = SourceSettings {
+        helm_interval: &opts.helm_repository_interval,
+        git_interval: &opts.git_poll_interval,
+        git_timeout: &opts.git_timeout,
+    };
+    let render_key = |key: &SourceKey, nl: &str| -> Option<String> {
+        let spec = by_key.get(key)?;
+        let res = names.get(key)?;
+        Some(sources::render_source(spec, res, &settings, nl))
+    };
+    let ordered = |keys: &BTreeSet<SourceKey>| -> Vec<SourceKey> {
+        let mut v: Vec<SourceKey> = keys.iter().cloned().collect();
+        v.sort_by_key(|k| {
+            (
+                k.kind,
+                names
+                    .get(k)
+                    .map(|r| (r.namespace.clone(), r.name.clone()))
+                    .unwrap_or_default(),
+            )
+        });
+        v
+    };
+    match opts.sources_placement {
+        SourcesPlacement::SyncRoot => {
+            let mut by_dir: BTreeMap<String, BTreeSet<SourceKey>> = BTreeMap::new();
+            for (root, keys) in &root_needs {
+                let dir = if *root == usize::MAX {
+                    String::new()
+                } else {
+                    sync_root::sources_dir(&ctx.roots, *root)
+                };
+                by_dir.entry(dir).or_default().extend(keys.iter().cloned());
+            }
+            for (dir, keys) in by_dir {
+                let path = free_path(files, &ctx.new_files, &dir, SOURCES_FILE);
+                let nl = "\n";
+                let mut docs = vec![format!(
+                    "# Generated by fluxport: Flux v2 sources for the HelmReleases synced from `{}`.{nl}# Each object is applied once by the Kustomization of this path.",
+                    if dir.is_empty() { "." } else { dir.trim_end_matches('/') }
+                )];
+                for k in ordered(&keys) {
+                    if let Some(t) = render_key(&k, nl) {
+                        docs.push(t);
+                    }
+                }
+                ctx.new_files.insert(path, docs);
+            }
+        }
+        SourcesPlacement::Inline => {
+            // Each source goes into the first file (by path) of the root that uses it.
+            for (root, keys) in &root_needs {
+                for key in ordered(keys) {
+                    let host = releases
+                        .iter()
+                        .filter(|(fi, _, r)| {
+                            r.source.key() == key
+                                && (*root == usize::MAX
+                                    || ctx.roots[*root].covers(&files[*fi].path))
+                        })
+                        .map(|(fi, _, _)| *fi)
+                        .min();
+                    if let Some(fi) = host {
+                        let nl = files[fi].nl;
+                        if let Some(t) = render_key(&key, nl) {
+                            let list = ctx.appended.entry(fi).or_default();
+                            if !list.contains(&t) {
+                                list.push(t);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Names the placeholder Secret in each SSH_SECRET_REQUIRED finding of a release whose
+/// new git source got its final name (reused sources keep their own secretRef).
+fn name_pending_secrets(
+    files: &[LoadedFile],
+    releases: &[(usize, usize, V1Release)],
+    names: &BTreeMap<sources::SourceKey, sources::ResolvedSource>,
+    findings: &mut [Finding],
+) {
+    use crate::helm::helmrelease::SECRET_NAME_PENDING;
+    for (fi, di, r) in releases {
+        let SourceSpec::Git {
+            needs_auth_placeholder: true,
+            ..
+        } = &r.source
+        else {
+            continue;
+        };
+        let Some(res) = names.get(&r.source.key()).filter(|res| !res.existing) else {
+            continue;
+        };
+        let secret = format!(" named `{}`", sources::auth_secret_name(&res.name));
+        // The finding lies within this release's document.
+        let docs = &files[*fi].docs;
+        let first = docs[*di].line_offset;
+        let end = docs.get(di + 1).map_or(usize::MAX, |d| d.line_offset);
+        for f in findings.iter_mut().filter(|f| {
+            f.code == Code::SSH_SECRET_REQUIRED
+                && f.file == files[*fi].path
+                && first < f.line
+                && f.line <= end
+        }) {
+            if let Some(head) = f.message.strip_suffix(SECRET_NAME_PENDING) {
+                f.message = format!("{head}{secret}");
+            }
+        }
+    }
+}

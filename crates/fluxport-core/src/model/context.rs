@@ -1,0 +1,171 @@
+//! [`Context`]: everything the stages share while one conversion runs, and the
+//! document helpers every stage uses ([`doc_ref`], [`root_region`], [`docs_where`],
+//! [`replace_doc_edit`], [`free_path`]). Stages only add edits, documents and findings;
+//! the output stage applies them once at the end.
+
+use super::discovery::Discovery;
+use super::document::{DocKind, DocRef, LoadedFile};
+use super::finding::{Finding, ReleaseEntry};
+use super::flux_v1::{Daemon, HelmOperator, V1Component};
+use super::flux_yaml::PathPlan;
+use super::options::Options;
+use super::sync_root::SyncRoot;
+use crate::text::TextEdit;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Everything the stages share. Stages only add edits, documents and findings; the
+/// emit stage applies them once at the end.
+pub struct Context<'o> {
+    pub opts: &'o Options,
+    pub files: Vec<LoadedFile>,
+    pub findings: Vec<Finding>,
+    pub roots: Vec<SyncRoot>,
+    /// Edits per file index, in absolute byte offsets of the file text.
+    pub edits: BTreeMap<usize, Vec<TextEdit>>,
+    /// Edits to `spec.values` of a v1 HelmRelease, per (file, doc), in offsets of the
+    /// document chunk; applied while the values are copied (image markers).
+    pub value_edits: BTreeMap<(usize, usize), Vec<TextEdit>>,
+    /// Documents appended to an existing file.
+    pub appended: BTreeMap<usize, Vec<String>>,
+    /// New files: path → documents.
+    pub new_files: BTreeMap<String, Vec<String>>,
+    /// Input files the migration removes.
+    pub deleted: BTreeSet<usize>,
+    pub releases: Vec<ReleaseEntry>,
+    /// Flux v1 daemons found in the input (or given as options).
+    pub daemons: Vec<Daemon>,
+    pub helm_operator: Option<HelmOperator>,
+    /// What manifest discovery found (chart dirs, non-manifest YAML, generator dirs).
+    pub discovery: Discovery,
+    /// `.flux.yaml` decisions per daemon git path (`fluxyaml::plan`).
+    pub flux_yaml: Vec<PathPlan>,
+    /// Flux v1's own HelmReleases (`flux` / `helm-operator` charts): never converted.
+    pub v1_components: Vec<V1Component>,
+    /// ImagePolicy written for a workload container: (file, doc, container) → policy
+    /// name (filled by `image::plan`; `fluxyaml` writes markers for moved image pins).
+    pub image_policies: BTreeMap<(usize, usize, String), String>,
+}
+
+/// A document's location, for findings and copies.
+pub fn doc_ref(files: &[LoadedFile], file: usize, doc: usize) -> Option<DocRef<'_>> {
+    let f = &files[file];
+    let text = f.text.as_deref()?;
+    let d = f.docs.get(doc)?;
+    Some(DocRef {
+        file: &f.path,
+        text: d.text(text),
+        index: &d.index,
+        line_offset: d.line_offset,
+    })
+}
+
+/// The absolute byte range of a document's root node, as whole lines (without the
+/// final line break): what a converted document replaces.
+pub fn root_region(files: &[LoadedFile], file: usize, doc: usize) -> Option<(usize, usize)> {
+    let f = &files[file];
+    let d = f.docs.get(doc)?;
+    let root = d.root()?;
+    let chunk = d.text(f.text.as_deref()?);
+    // A leading BOM sits before the root on line 1; it belongs to the file, not the
+    // document, so it is never part of what a conversion replaces.
+    let start = d.index.line_start(root.line());
+    if start > chunk.len() {
+        return None; // a line the index does not know (load rejects lone CRs)
+    }
+    let start = start.max(usize::from(chunk.starts_with('\u{feff}')) * 3);
+    let last_line = d.index.line_of(root.end().max(root.start() + 1) - 1);
+    let next = d.index.line_start(last_line + 1);
+    let mut end = if next == usize::MAX || next > chunk.len() {
+        chunk.len()
+    } else {
+        next - 1
+    };
+    if end > start && chunk.as_bytes()[end - 1] == b'\r' {
+        end -= 1;
+    }
+    Some((d.start + start, d.start + end))
+}
+
+/// All (file, doc) indexes whose document matches, in path order.
+pub fn docs_where(files: &[LoadedFile], pred: impl Fn(&DocKind) -> bool) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    for (fi, f) in files.iter().enumerate() {
+        if f.untouchable {
+            continue;
+        }
+        for (di, d) in f.docs.iter().enumerate() {
+            if pred(&d.kind) {
+                out.push((fi, di));
+            }
+        }
+    }
+    out
+}
+
+/// A replacement of a document's root node by new text (no final line break).
+pub fn replace_doc_edit(
+    files: &[LoadedFile],
+    file: usize,
+    doc: usize,
+    text: String,
+) -> Option<TextEdit> {
+    root_region(files, file, doc).map(|(s, e)| TextEdit::replace(s, e, text))
+}
+
+impl<'o> Context<'o> {
+    /// A context over freshly loaded files; every stage output starts empty.
+    pub fn new(opts: &'o Options, files: Vec<LoadedFile>, findings: Vec<Finding>) -> Self {
+        Context {
+            opts,
+            files,
+            findings,
+            roots: Vec::new(),
+            edits: BTreeMap::new(),
+            value_edits: BTreeMap::new(),
+            appended: BTreeMap::new(),
+            new_files: BTreeMap::new(),
+            deleted: BTreeSet::new(),
+            releases: Vec::new(),
+            daemons: Vec::new(),
+            helm_operator: None,
+            discovery: Default::default(),
+            flux_yaml: Vec::new(),
+            v1_components: Vec::new(),
+            image_policies: BTreeMap::new(),
+        }
+    }
+
+    pub fn doc_ref(&self, file: usize, doc: usize) -> Option<DocRef<'_>> {
+        doc_ref(&self.files, file, doc)
+    }
+
+    /// Replaces a document's root node with new text (which has no final line break).
+    pub fn replace_doc(&mut self, file: usize, doc: usize, text: String) {
+        if let Some(e) = replace_doc_edit(&self.files, file, doc, text) {
+            self.edits.entry(file).or_default().push(e);
+        }
+    }
+
+    pub fn docs_where(&self, pred: impl Fn(&DocKind) -> bool) -> Vec<(usize, usize)> {
+        docs_where(&self.files, pred)
+    }
+}
+
+/// `dir/name`, or `dir/<stem>-2.yaml`... if the input already has a file there.
+pub fn free_path(
+    files: &[LoadedFile],
+    new_files: &BTreeMap<String, Vec<String>>,
+    dir: &str,
+    name: &str,
+) -> String {
+    let exists = |p: &str| files.iter().any(|f| f.path == p) || new_files.contains_key(p);
+    let first = format!("{dir}{name}");
+    if !exists(&first) {
+        return first;
+    }
+    let stem = name.trim_end_matches(".yaml");
+    (2..)
+        .map(|n| format!("{dir}{stem}-{n}.yaml"))
+        .find(|p| !exists(p))
+        .unwrap_or(first)
+}

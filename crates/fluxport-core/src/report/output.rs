@@ -1,0 +1,112 @@
+//! The output stage, last in the pipeline: applies every stage's edits and appended
+//! documents to the input files, writes the new files, and finishes the report with
+//! the runbook.
+//!
+//! Reads (and consumes): the whole [`Context`]. Writes: the [`Conversion`].
+
+use super::{runbook, Conversion, Report};
+use crate::model::context::Context;
+use crate::model::document::LoadedFile;
+use crate::model::files::{FileStatus, OutputFile};
+use crate::text::apply_edits;
+
+/// Assembles the output files and the report from the finished context.
+pub fn assemble(mut ctx: Context) -> Conversion {
+    let mut outputs = Vec::with_capacity(ctx.files.len() + ctx.new_files.len());
+    // Each file (its text and parsed documents) is dropped, and its edits freed, as
+    // soon as its output exists: the input trees and the output never peak together.
+    let files = std::mem::take(&mut ctx.files);
+    for (fi, f) in files.into_iter().enumerate() {
+        let LoadedFile {
+            path,
+            bytes,
+            text,
+            nl,
+            docs,
+            ..
+        } = f;
+        drop(docs);
+        if ctx.deleted.contains(&fi) {
+            outputs.push(OutputFile {
+                path,
+                bytes: Vec::new(),
+                status: FileStatus::Deleted,
+            });
+            continue;
+        }
+        let edits = ctx.edits.remove(&fi);
+        let appended = ctx.appended.get(&fi);
+        let text = match (text, edits.is_some() || appended.is_some()) {
+            (Some(text), true) => text,
+            // Unchanged: the input bytes move to the output.
+            (text, _) => {
+                outputs.push(OutputFile {
+                    path,
+                    bytes: text.map(String::into_bytes).unwrap_or(bytes),
+                    status: FileStatus::Unchanged,
+                });
+                continue;
+            }
+        };
+        let mut out = apply_edits(&text, edits.as_deref().unwrap_or(&[]));
+        drop(edits);
+        if let Some(docs) = appended {
+            for d in docs {
+                if !out.is_empty() && !out.ends_with('\n') {
+                    out.push_str(nl);
+                }
+                out.push_str("---");
+                out.push_str(nl);
+                out.push_str(d);
+            }
+        }
+        let status = if out == text {
+            FileStatus::Unchanged
+        } else {
+            FileStatus::Converted
+        };
+        outputs.push(OutputFile {
+            path,
+            bytes: out.into_bytes(),
+            status,
+        });
+    }
+    for (path, docs) in &ctx.new_files {
+        let mut text = String::new();
+        for (i, d) in docs.iter().enumerate() {
+            // A leading comment header shares the first object's document.
+            let after_header = i == 1 && docs[0].starts_with('#');
+            if i > 0 && !after_header {
+                text.push_str("---\n");
+            }
+            text.push_str(d);
+            if !d.ends_with('\n') {
+                text.push('\n');
+            }
+        }
+        outputs.push(OutputFile {
+            path: path.clone(),
+            bytes: text.into_bytes(),
+            status: FileStatus::New,
+        });
+    }
+    let mut report = Report {
+        findings: ctx.findings,
+        releases: ctx.releases,
+        ..Report::default()
+    };
+    report.runbook = runbook::render_full(
+        &report.releases,
+        &report.findings,
+        &ctx.v1_components,
+        &ctx.daemons,
+        ctx.helm_operator.as_ref(),
+        &ctx.new_files,
+        ctx.opts,
+    );
+    report.finish(&outputs);
+    Conversion {
+        files: outputs,
+        report,
+    }
+}
