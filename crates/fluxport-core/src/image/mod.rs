@@ -571,7 +571,7 @@ fn automation(ctx: &Context, root: Option<&SyncRoot>) -> Automation {
     let src = d
         .and_then(|d| d.git_url.as_deref())
         .and_then(crate::model::naming::normalize_git_url)
-        .map(|u| crate::repo::daemon::repo_name(&u.url))
+        .map(|u| crate::model::naming::repo_name(&u.url))
         .unwrap_or_else(|| "flux-system".into());
     let dd = d.unwrap_or(&defaults);
     let mut message =

@@ -204,6 +204,13 @@ pub fn git_repository_name(url: &str) -> String {
     }
 }
 
+/// The GitRepository name for a daemon URL: `dns1123(last path segment minus .git)`.
+pub fn repo_name(url: &str) -> String {
+    let u = url.trim_end_matches('/');
+    let last = u.rsplit(['/', ':']).next().unwrap_or(u);
+    dns1123(last.strip_suffix(".git").unwrap_or(last))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,5 +324,11 @@ mod tests {
             git_repository_name("https://git.example.com/infra/charts.git"),
             "git-example-com-infra-charts"
         );
+    }
+
+    #[test]
+    fn repo_names() {
+        assert_eq!(repo_name("ssh://git@github.com/acme/fleet"), "fleet");
+        assert_eq!(repo_name("https://github.com/acme/Fleet.git/"), "fleet");
     }
 }

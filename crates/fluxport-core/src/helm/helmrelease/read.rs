@@ -1,0 +1,557 @@
+//! [`read`]: validates a v1 HelmRelease and computes everything v1 computed at runtime
+//! (effective namespace, release name, Helm version, wait, chart source).
+
+use super::*;
+
+/// A typed read of a scalar field that records INVALID_FIELD on a wrong type.
+struct Fields<'a, 'b> {
+    doc: DocRef<'a>,
+    findings: &'b mut Vec<Finding>,
+    ok: bool,
+}
+
+impl<'a> Fields<'a, '_> {
+    fn invalid(&mut self, node: &Node, path: &str, want: &str) {
+        self.ok = false;
+        self.findings.push(self.doc.finding(
+            Code::INVALID_FIELD,
+            Some(node),
+            format!("`{path}` must be {want}, found {}", node.kind_name()),
+        ));
+    }
+    fn bool(&mut self, parent: Option<&'a Node>, key: &str, path: &str) -> Option<bool> {
+        let n = parent?.get(key)?;
+        if n.is_null() {
+            return None;
+        }
+        match n.as_bool() {
+            Some(b) => Some(b),
+            None => {
+                self.invalid(n, path, "a boolean");
+                None
+            }
+        }
+    }
+    fn int(&mut self, parent: Option<&'a Node>, key: &str, path: &str) -> Option<i64> {
+        let n = parent?.get(key)?;
+        if n.is_null() {
+            return None;
+        }
+        match n.as_i64() {
+            Some(i) => Some(i),
+            None => {
+                self.invalid(n, path, "an integer");
+                None
+            }
+        }
+    }
+    fn string(&mut self, parent: Option<&'a Node>, key: &str, path: &str) -> Option<String> {
+        let n = parent?.get(key)?;
+        if n.is_null() {
+            return None;
+        }
+        match n.as_str() {
+            // Typed decoding (sigs.k8s.io/yaml) reads any scalar into a string field.
+            Some(s) => Some(s.to_string()),
+            _ => {
+                self.invalid(n, path, "a string");
+                None
+            }
+        }
+    }
+    fn map(&mut self, parent: Option<&'a Node>, key: &str, path: &str) -> Option<&'a Node> {
+        let n = parent?.get(key)?;
+        if n.is_null() {
+            return None;
+        }
+        if n.is_map() {
+            Some(n)
+        } else {
+            self.invalid(n, path, "a mapping");
+            None
+        }
+    }
+    fn seq(&mut self, parent: Option<&'a Node>, key: &str, path: &str) -> Option<&'a Node> {
+        let n = parent?.get(key)?;
+        if n.is_null() {
+            return None;
+        }
+        if n.is_seq() {
+            Some(n)
+        } else {
+            self.invalid(n, path, "a list");
+            None
+        }
+    }
+    fn unknown(&mut self, node: Option<&'a Node>, known: &[&str], path: &str) {
+        let Some(node) = node else { return };
+        for e in node.entries() {
+            let k = e.key.as_str().unwrap_or("");
+            if !known.contains(&k) {
+                self.findings.push(self.doc.finding(
+                    Code::UNKNOWN_FIELD,
+                    Some(&e.key),
+                    format!("`{path}.{k}` is not a field of this v1 API; v1 ignored it and it was dropped"),
+                ));
+            }
+        }
+    }
+}
+
+/// Reads and validates a v1 HelmRelease. `None` means "do not convert" (findings say
+/// why); the document then passes through unchanged.
+pub fn read<'a>(
+    doc: DocRef<'a>,
+    root: &'a Node,
+    flavor: V1Flavor,
+    opts: &Options,
+    findings: &mut Vec<Finding>,
+) -> Option<V1Release<'a>> {
+    let mut f = Fields {
+        doc,
+        findings,
+        ok: true,
+    };
+    let metadata = f.map(Some(root), "metadata", "metadata");
+    let Some(name) = f.string(metadata, "name", "metadata.name") else {
+        if f.ok {
+            f.findings.push(doc.finding(
+                Code::INVALID_FIELD,
+                Some(root),
+                "`metadata.name` is missing",
+            ));
+        }
+        return None;
+    };
+    if name.contains("{{") {
+        f.findings.push(doc.finding(
+            Code::TEMPLATED_FILE,
+            metadata.and_then(|m| m.get("name")),
+            "the name is a template expression; render the template first",
+        ));
+        return None;
+    }
+    let namespace = f
+        .string(metadata, "namespace", "metadata.namespace")
+        .unwrap_or_else(|| opts.default_namespace.clone());
+    let spec = f.map(Some(root), "spec", "spec");
+    if spec.is_none() && f.ok {
+        f.findings
+            .push(doc.finding(Code::INVALID_FIELD, Some(root), "`spec` is missing"));
+        return None;
+    }
+    let known = match flavor {
+        V1Flavor::HelmFluxcdV1 => V1_SPEC_FIELDS,
+        V1Flavor::WeaveV1beta1 => V1BETA1_SPEC_FIELDS,
+        V1Flavor::FluxHelmRelease => V1ALPHA2_SPEC_FIELDS,
+    };
+    f.unknown(spec, known, "spec");
+    // Annotation values must be strings; a collection here would be copied into the
+    // v2 object as invalid YAML.
+    let annotations = f.map(metadata, "annotations", "metadata.annotations");
+    for e in annotations.map(Node::entries).unwrap_or(&[]) {
+        let k = e.key.as_str().unwrap_or("").to_string();
+        f.string(annotations, &k, &format!("metadata.annotations.{k}"));
+    }
+    if let Some(m) = metadata {
+        for e in m.entries() {
+            let k = e.key.as_str().unwrap_or("");
+            if !matches!(k, "name" | "namespace" | "labels" | "annotations")
+                && !SERVER_METADATA.contains(&k)
+            {
+                f.findings.push(doc.finding(
+                    Code::UNKNOWN_FIELD,
+                    Some(&e.key),
+                    format!("`metadata.{k}` was dropped"),
+                ));
+            }
+        }
+    }
+
+    // Type checks of every field the conversion reads.
+    let target_ns = if flavor == V1Flavor::FluxHelmRelease {
+        None
+    } else {
+        f.string(spec, "targetNamespace", "spec.targetNamespace")
+    };
+    let release_name_v1 = f
+        .string(spec, "releaseName", "spec.releaseName")
+        .filter(|s| !s.is_empty());
+    let values = spec.and_then(|s| s.get("values"));
+    if let Some(v) = values {
+        if !v.is_map() && !v.is_null() {
+            f.invalid(v, "spec.values", "a mapping");
+        }
+    }
+    for k in ["timeout", "maxHistory"] {
+        f.int(spec, k, &format!("spec.{k}"));
+    }
+    for k in [
+        "resetValues",
+        "skipCRDs",
+        "wait",
+        "forceUpgrade",
+        "disableOpenAPIValidation",
+    ] {
+        f.bool(spec, k, &format!("spec.{k}"));
+    }
+    let rollback = f.map(spec, "rollback", "spec.rollback");
+    f.unknown(
+        rollback,
+        if flavor == V1Flavor::WeaveV1beta1 {
+            ROLLBACK_FIELDS_V1BETA1
+        } else {
+            ROLLBACK_FIELDS
+        },
+        "spec.rollback",
+    );
+    for k in [
+        "enable",
+        "retry",
+        "force",
+        "recreate",
+        "disableHooks",
+        "wait",
+    ] {
+        f.bool(rollback, k, &format!("spec.rollback.{k}"));
+    }
+    f.int(rollback, "maxRetries", "spec.rollback.maxRetries");
+    f.int(rollback, "timeout", "spec.rollback.timeout");
+    let test = f.map(spec, "test", "spec.test");
+    f.unknown(test, TEST_FIELDS, "spec.test");
+    for k in ["enable", "ignoreFailures", "cleanup"] {
+        f.bool(test, k, &format!("spec.test.{k}"));
+    }
+    f.int(test, "timeout", "spec.test.timeout");
+    f.seq(spec, "valueFileSecrets", "spec.valueFileSecrets");
+    f.seq(spec, "valuesFrom", "spec.valuesFrom");
+    let helm_version_field = if flavor == V1Flavor::HelmFluxcdV1 {
+        f.string(spec, "helmVersion", "spec.helmVersion")
+    } else {
+        None
+    };
+
+    // Effective helm version (§2.3).
+    let helm_version = match flavor {
+        V1Flavor::HelmFluxcdV1 => match helm_version_field.as_deref() {
+            None | Some("") => opts.default_helm_version,
+            Some(v) => match HelmVersion::parse(v) {
+                Some(h) => h,
+                None => {
+                    let n = spec.and_then(|s| s.get("helmVersion"));
+                    f.findings.push(doc.finding(
+                        Code::INVALID_FIELD,
+                        n,
+                        format!("`spec.helmVersion` must be v2 or v3, found `{v}`"),
+                    ));
+                    f.ok = false;
+                    opts.default_helm_version
+                }
+            },
+        },
+        _ => HelmVersion::V2,
+    };
+
+    // Release name (§2.2).
+    let tns = target_ns
+        .clone()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| namespace.clone());
+    let release_name = match release_name_v1 {
+        Some(r) => r,
+        None if namespace != tns => format!("{namespace}-{tns}-{name}"),
+        None => format!("{tns}-{name}"),
+    };
+
+    // Chart source (§2.4).
+    let chart_node = if flavor == V1Flavor::FluxHelmRelease {
+        None
+    } else {
+        f.map(spec, "chart", "spec.chart")
+    };
+    f.unknown(chart_node, CHART_FIELDS, "spec.chart");
+    let chart_str = |f: &mut Fields<'a, '_>, k: &str| {
+        f.string(chart_node, k, &format!("spec.chart.{k}"))
+            .filter(|s| !s.is_empty())
+    };
+    let git = chart_str(&mut f, "git");
+    let path = chart_str(&mut f, "path");
+    let repository = chart_str(&mut f, "repository");
+    let chart_name = chart_str(&mut f, "name");
+    let version = chart_str(&mut f, "version");
+    let git_ref = chart_str(&mut f, "ref");
+    let secret_ref = f.map(chart_node, "secretRef", "spec.chart.secretRef");
+    let secret_name = f.string(secret_ref, "name", "spec.chart.secretRef.name");
+    let secret_ns = f.string(secret_ref, "namespace", "spec.chart.secretRef.namespace");
+    f.bool(chart_node, "skipDepUpdate", "spec.chart.skipDepUpdate");
+    let chart_git_path = if flavor == V1Flavor::FluxHelmRelease {
+        f.string(spec, "chartGitPath", "spec.chartGitPath")
+    } else {
+        None
+    };
+    if !f.ok {
+        return None;
+    }
+
+    if release_name.len() > 53 {
+        findings.push(doc.finding(
+            Code::RELEASE_NAME_TOO_LONG,
+            metadata.and_then(|m| m.get("name")),
+            format!("release name `{release_name}` is {} characters (max 53); no v2 HelmRelease was emitted", release_name.len()),
+        ));
+        return None;
+    }
+
+    let (chart, source) = if flavor == V1Flavor::FluxHelmRelease {
+        let Some(url) = opts.git_url.clone() else {
+            findings.push(doc.finding(
+                Code::INVALID_CHART_SOURCE,
+                spec.and_then(|s| s.get("chartGitPath")).or(spec),
+                "a FluxHelmRelease takes its chart from the operator's git repo; pass it with --git-url (and --git-branch, --git-charts-path)",
+            ));
+            return None;
+        };
+        let Some(cgp) = chart_git_path.filter(|s| !s.is_empty()) else {
+            findings.push(doc.finding(
+                Code::INVALID_CHART_SOURCE,
+                spec,
+                "`spec.chartGitPath` is missing",
+            ));
+            return None;
+        };
+        let path = format!(
+            "{}/{}",
+            opts.git_charts_path.trim_end_matches('/'),
+            cgp.trim_start_matches("./")
+        );
+        let src = git_source(
+            doc,
+            chart_node,
+            &url,
+            Some(&opts.git_branch),
+            &opts.git_branch,
+            None,
+            &namespace,
+            findings,
+        )?;
+        (Chart::Git { path }, src)
+    } else if let (Some(git), Some(path)) = (git.clone(), path.clone()) {
+        let node = chart_node.and_then(|c| c.get("git"));
+        let default_ref = if flavor == V1Flavor::WeaveV1beta1 {
+            "master"
+        } else {
+            opts.git_default_ref.as_str()
+        };
+        let secret = if flavor == V1Flavor::HelmFluxcdV1 {
+            secret_name.map(|n| (n, secret_ns.unwrap_or_else(|| namespace.clone())))
+        } else {
+            None
+        };
+        let src = git_source(
+            doc,
+            node,
+            &git,
+            git_ref.as_deref(),
+            default_ref,
+            secret,
+            &namespace,
+            findings,
+        )?;
+        if let Some(r) = git_ref.as_deref() {
+            let rnode = chart_node.and_then(|c| c.get("ref"));
+            if looks_like_short_sha(r) {
+                findings.push(doc.finding(Code::SHORT_SHA, rnode, format!("ref `{r}` looks like a short commit SHA; v2 needs the full 40-character SHA in ref.commit")));
+            } else if looks_like_version(r) {
+                findings.push(doc.finding(
+                    Code::GIT_REF_AMBIGUOUS,
+                    rnode,
+                    format!("ref `{r}` looks like a tag but was written as `branch: {r}`"),
+                ));
+            }
+        }
+        if opts.strict() {
+            findings.push(doc.finding(
+                Code::GIT_CHART_REVISION_SEMANTICS,
+                chart_node.and_then(|c| c.get("path")),
+                format!("v1 upgraded on changes under `{path}`; v2 `reconcileStrategy: Revision` upgrades on every commit to the repository"),
+            ));
+        }
+        (Chart::Git { path }, src)
+    } else if let (Some(repo), Some(chart_name), Some(version)) =
+        (repository.clone(), chart_name.clone(), version.clone())
+    {
+        let repo_node = chart_node.and_then(|c| c.get("repository"));
+        let mut url = repo.trim().to_string();
+        if let Some(new) = rewrite_stable_repo(&url) {
+            findings.push(doc.finding(
+                Code::DEPRECATED_STABLE_REPO,
+                repo_node,
+                format!("`{url}` is gone; rewritten to `{new}`"),
+            ));
+            url = new.to_string();
+        }
+        let scheme = split_url(&url).map(|p| p.scheme).unwrap_or_default();
+        let oci = match scheme.as_str() {
+            "http" | "https" => false,
+            "oci" => true,
+            _ => {
+                findings.push(doc.finding(
+                    Code::UNSUPPORTED_REPO_SCHEME,
+                    repo_node,
+                    format!("chart repository `{url}` uses a scheme v2 does not support; the HelmRelease was not converted"),
+                ));
+                return None;
+            }
+        };
+        let mut bare = chart_name.clone();
+        if let Some((_, last)) = chart_name.rsplit_once('/') {
+            findings.push(doc.finding(
+                Code::CHART_NAME_ALIAS,
+                chart_node.and_then(|c| c.get("name")),
+                format!("chart `{chart_name}` → `{last}`"),
+            ));
+            bare = last.to_string();
+        }
+        if chart_node.and_then(|c| c.get("chartPullSecret")).is_some() {
+            findings.push(doc.finding(
+                Code::HELMREPO_AUTH_UNKNOWN,
+                chart_node.and_then(|c| c.get("chartPullSecret")),
+                "`chartPullSecret` was never implemented by helm-operator; if the repository needs credentials, add `secretRef` to the generated HelmRepository",
+            ));
+        }
+        (
+            Chart::Helm {
+                url: url.clone(),
+                chart: bare,
+                version,
+            },
+            SourceSpec::Helm {
+                namespace: namespace.clone(),
+                url,
+                oci,
+            },
+        )
+    } else if chart_node.is_none() {
+        findings.push(doc.finding(
+            Code::PARTIAL_HELMRELEASE,
+            metadata.and_then(|m| m.get("name")),
+            format!("`{name}` has no spec.chart; treated as a patch of a HelmRelease defined elsewhere and left unchanged"),
+        ));
+        return None;
+    } else {
+        let mut missing = Vec::new();
+        if git.is_some() || path.is_some() {
+            if git.is_none() {
+                missing.push("git");
+            }
+            if path.is_none() {
+                missing.push("path");
+            }
+        } else {
+            for (k, v) in [
+                ("repository", &repository),
+                ("name", &chart_name),
+                ("version", &version),
+            ] {
+                if v.is_none() {
+                    missing.push(k);
+                }
+            }
+        }
+        findings.push(doc.finding(
+            Code::INVALID_CHART_SOURCE,
+            chart_node.or(spec),
+            format!("could not find a valid chart source (missing: {}); helm-operator never synced this release", missing.join(", ")),
+        ));
+        return None;
+    };
+
+    Some(V1Release {
+        doc,
+        root,
+        spec,
+        flavor,
+        name,
+        namespace,
+        target_namespace_set: target_ns.as_deref().is_some_and(|s| !s.is_empty()),
+        target_namespace: tns,
+        release_name,
+        helm_version,
+        chart,
+        source,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn git_source(
+    doc: DocRef,
+    node: Option<&Node>,
+    raw_url: &str,
+    git_ref: Option<&str>,
+    default_ref: &str,
+    secret: Option<(String, String)>,
+    hr_namespace: &str,
+    findings: &mut Vec<Finding>,
+) -> Option<SourceSpec> {
+    let Some(url) = normalize_git_url(raw_url) else {
+        findings.push(doc.finding(
+            Code::INVALID_CHART_SOURCE,
+            node,
+            format!("git URL `{raw_url}` is neither http(s), ssh nor scp-style"),
+        ));
+        return None;
+    };
+    let r = git_ref.unwrap_or(default_ref);
+    let reference = if r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit()) {
+        GitRef::Commit(r.to_string())
+    } else if r.starts_with("refs/") {
+        GitRef::Name(r.to_string())
+    } else {
+        GitRef::Branch(r.to_string())
+    };
+    let ref_suffix = match git_ref {
+        Some(r) if r != default_ref => crate::model::naming::dns1123(r),
+        _ => String::new(),
+    };
+    // An https secretRef decides the namespace (§1); on SSH it was ignored by v1.
+    let (namespace, secret_name) = match secret {
+        Some((name, ns)) if !url.ssh => (ns, Some(name)),
+        _ => (hr_namespace.to_string(), None),
+    };
+    if url.ssh {
+        findings.push(doc.finding(
+            Code::SSH_SECRET_REQUIRED,
+            node,
+            format!("`{}` needs a Secret with `identity` and `known_hosts` in namespace `{namespace}`{SECRET_NAME_PENDING}", url.url),
+        ));
+    }
+    if url.had_credentials {
+        findings.push(doc.finding(Code::GIT_CREDENTIALS_IN_URL, node, "credentials were removed from the git URL; put them into the Secret named in the GitRepository's secretRef"));
+    }
+    let needs_auth_placeholder = secret_name.is_none() && (url.ssh || url.had_credentials);
+    Some(SourceSpec::Git {
+        namespace,
+        url: url.url,
+        reference,
+        secret: secret_name,
+        needs_auth_placeholder,
+        ref_suffix,
+    })
+}
+
+fn looks_like_short_sha(r: &str) -> bool {
+    (7..40).contains(&r.len())
+        && r.bytes().all(|b| b.is_ascii_hexdigit())
+        && r.bytes().any(|b| b.is_ascii_digit())
+}
+
+fn looks_like_version(r: &str) -> bool {
+    let s = r.strip_prefix('v').unwrap_or(r);
+    let mut parts = s.splitn(3, '.');
+    let a = parts.next().unwrap_or("");
+    let b = parts.next().unwrap_or("");
+    !a.is_empty()
+        && a.bytes().all(|c| c.is_ascii_digit())
+        && !b.is_empty()
+        && b.bytes().take_while(|c| c.is_ascii_digit()).count() > 0
+}

@@ -1,0 +1,191 @@
+//! [`link_new_files`]: each generated file placed in a directory with a kustomization
+//! gets one `resources:` line there. Runs last, once every generated file exists.
+//!
+//! Reads: `files`, `new_files`, `deleted`. Writes: `edits`, `findings`.
+
+use super::*;
+
+/// Adds generated files to the `resources:` of the kustomizations that would otherwise
+/// not apply them (one inserted line per file; idempotent), or reports the ones it
+/// cannot edit. Run after every stage that creates files.
+pub fn link_new_files(ctx: &mut Context) {
+    let mut by_path: BTreeMap<&str, usize> = BTreeMap::new();
+    by_path.extend(
+        ctx.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.path.as_str(), i)),
+    );
+    let kustomization_in = |dir: &str| {
+        KUSTOMIZATION_FILES
+            .iter()
+            .find_map(|n| by_path.get(format!("{dir}{n}").as_str()).copied())
+    };
+    // Generated directory → the sync paths of the roots whose files go there (each
+    // generated file serves the roots it was placed for, not every root covering it).
+    let mut owners: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for (ri, r) in ctx.roots.iter().enumerate() {
+        owners
+            .entry(crate::model::sync_root::sources_dir(&ctx.roots, ri))
+            .or_default()
+            .extend(r.paths.iter().map(String::as_str));
+    }
+    // kustomization file → names to add (in order).
+    let mut add: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    let mut findings = Vec::new();
+    for new in ctx.new_files.keys() {
+        if !new.ends_with(".yaml") || new.starts_with(crate::model::paths::SYNC_DIR) {
+            continue;
+        }
+        let new_dir = dir_of(new);
+        let mut reported = BTreeSet::new();
+        let Some(paths) = owners.get(new_dir) else {
+            continue;
+        };
+        for p in paths.iter().filter(|p| new.starts_with(**p)) {
+            // Each kustomization from the sync path down to the file's directory must
+            // name the next step towards the file.
+            let mut chain = vec![p.to_string()];
+            let mut acc = p.to_string();
+            for seg in new_dir[p.len()..].split('/').filter(|s| !s.is_empty()) {
+                acc.push_str(seg);
+                acc.push('/');
+                chain.push(acc.clone());
+            }
+            for (i, dir) in chain.iter().enumerate() {
+                let Some(ki) = kustomization_in(dir) else {
+                    continue;
+                };
+                let next = chain
+                    .get(i + 1)
+                    .map(|d| d.trim_end_matches('/'))
+                    .unwrap_or(new.as_str());
+                let kf = &ctx.files[ki];
+                let refs = first_root(kf)
+                    .filter(|(_, r)| r.is_map())
+                    .map(|(_, r)| kustomization_refs(r, dir, Refs::All));
+                if refs.as_ref().is_some_and(|r| r.contains(next)) {
+                    continue;
+                }
+                if i + 1 == chain.len() && refs.is_some() {
+                    let list = add.entry(ki).or_default();
+                    let name = base_of(new).to_string();
+                    if !list.contains(&name) {
+                        list.push(name);
+                    }
+                } else if reported.insert(kf.path.clone()) {
+                    findings.push(Finding::new(
+                        Code::STRAY_KUSTOMIZATION,
+                        &kf.path,
+                        0,
+                        0,
+                        format!(
+                            "the generated `{new}` is not applied: `{}` does not list `{}`; add it to its resources",
+                            kf.path,
+                            &next[dir.len().min(next.len())..]
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    for (ki, names) in add {
+        match resources_edit(&ctx.files[ki], &names) {
+            Some(e) => {
+                // The new item belongs right after the list's last item: ahead of
+                // anything an earlier stage appended at the same offset (fluxyaml
+                // appends `patches:`/`images:` at the end of the file).
+                let edits = ctx.edits.entry(ki).or_default();
+                let at = edits
+                    .iter()
+                    .position(|x| x.start == e.start && x.end == e.start)
+                    .unwrap_or(edits.len());
+                edits.insert(at, e);
+            }
+            None => {
+                let kf = &ctx.files[ki];
+                findings.push(Finding::new(
+                    Code::STRAY_KUSTOMIZATION,
+                    &kf.path,
+                    0,
+                    0,
+                    format!(
+                        "fluxport could not add {} to the resources of `{}` (unusual layout); add them by hand or kustomize-controller will not apply them",
+                        list_paths(&names.iter().map(String::as_str).collect::<Vec<_>>()),
+                        kf.path
+                    ),
+                ));
+            }
+        }
+    }
+    ctx.findings.append(&mut findings);
+}
+
+/// One edit adding `names` to the kustomization's `resources:` list with the list's
+/// own style (block item lines or flow entries); `None` when the layout is unusual.
+pub fn resources_edit(f: &LoadedFile, names: &[String]) -> Option<TextEdit> {
+    if f.untouchable || names.is_empty() {
+        return None;
+    }
+    let text = f.text.as_deref()?;
+    let (di, root) = first_root(f)?;
+    if !root.is_map() || root.is_flow() {
+        return None;
+    }
+    let d = &f.docs[di];
+    let chunk = d.text(text);
+    let nl = f.nl;
+    let quoted: Vec<String> = names.iter().map(|n| crate::yaml::emit::quote(n)).collect();
+    match root.get("resources") {
+        Some(seq) if seq.is_flow() => {
+            let close = seq.end().checked_sub(1)?;
+            if chunk.as_bytes().get(close) != Some(&b']') {
+                return None;
+            }
+            let before = chunk.get(seq.start() + 1..close)?.trim_end();
+            let sep = if seq.items().is_empty() {
+                ""
+            } else if before.ends_with(',') {
+                " "
+            } else {
+                ", "
+            };
+            Some(TextEdit::insert(
+                d.start + close,
+                format!("{sep}{}", quoted.join(", ")),
+            ))
+        }
+        Some(seq) if matches!(seq.value, Value::Seq { .. }) && !seq.items().is_empty() => {
+            let last = seq.items().last()?;
+            let line_start = d.index.line_start(d.index.line_of(last.start()));
+            let prefix = chunk.get(line_start..last.start())?;
+            if prefix.trim() != "-" {
+                return None;
+            }
+            let end_line = d.index.line_of(last.end().max(last.start() + 1) - 1);
+            let next = d.index.line_start(end_line + 1);
+            let (at, lead) = if next == usize::MAX || next > chunk.len() {
+                (chunk.len(), if chunk.ends_with('\n') { "" } else { nl })
+            } else {
+                (next, "")
+            };
+            let mut ins = lead.to_string();
+            for q in &quoted {
+                ins.push_str(prefix);
+                ins.push_str(q);
+                ins.push_str(nl);
+            }
+            Some(TextEdit::insert(d.start + at, ins))
+        }
+        Some(_) => None,
+        None => {
+            let (_, end) = crate::model::context::root_region(std::slice::from_ref(f), 0, di)?;
+            let indent = " ".repeat(root.col().saturating_sub(1));
+            let mut ins = format!("{nl}{indent}resources:");
+            for q in &quoted {
+                ins.push_str(&format!("{nl}{indent}- {q}"));
+            }
+            Some(TextEdit::insert(end, ins))
+        }
+    }
+}

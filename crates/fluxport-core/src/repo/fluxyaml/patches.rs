@@ -1,0 +1,504 @@
+//! [`move_patches`]: moves each `patchUpdated` patch file into the generator
+//! directory's kustomization (`patches:` with an explicit target, `images:` with
+//! `$imagepolicy` markers) and deletes the patch file.
+//!
+//! Reads: `files`, `flux_yaml`, `image_policies`. Writes: `edits`, `deleted`, `findings`.
+
+use super::*;
+
+// ---------------------------------------------------------------- patchUpdated
+
+/// v1 policy annotation prefixes (§4.1).
+const POLICY_PREFIXES: [&str; 3] = ["fluxcd.io/", "flux.weave.works/", "filter.fluxcd.io/"];
+
+/// One image pin found in a patch document.
+struct Pin {
+    doc: usize,
+    container: String,
+    name: String,
+    tag: String,
+    policy: Option<String>,
+}
+
+/// Moves every `patchUpdated` patch file into its kustomization (after the image stage,
+/// which recorded the policies of the patch documents in `ctx.image_policies`).
+pub fn move_patches(ctx: &mut Context) {
+    let mut jobs: BTreeMap<String, String> = BTreeMap::new();
+    for p in &ctx.flux_yaml {
+        if let Outcome::Kustomize {
+            dir,
+            patch_file: Some(pf),
+        } = &p.outcome
+        {
+            jobs.entry(pf.clone()).or_insert_with(|| dir.clone());
+        }
+    }
+    for (pf, dir) in jobs {
+        move_one(ctx, &pf, &dir);
+    }
+}
+
+fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
+    let Some(pf) = ctx.files.iter().position(|f| f.path == pf_path) else {
+        return; // fluxd creates the patch file on the first update: nothing to move.
+    };
+    let not_moved = |ctx: &mut Context, why: String| {
+        ctx.findings.push(Finding::new(
+            Code::FLUX_PATCH_NOT_MOVED,
+            pf_path,
+            1,
+            1,
+            format!("{why}; the patch file stays where it is (its image lines got `$imagepolicy` markers like any workload), but v2 does not apply it: add its documents as `patches:` entries with a target to the kustomization by hand"),
+        ));
+    };
+    if ctx.files[pf].untouchable || ctx.files[pf].text.is_none() {
+        return not_moved(ctx, "the patch file could not be read".into());
+    }
+    let Some(ki) = KUSTOMIZATION_FILES
+        .iter()
+        .find_map(|n| ctx.files.iter().position(|f| f.path == format!("{dir}{n}")))
+    else {
+        return not_moved(
+            ctx,
+            format!(
+                "no kustomization file in ./{} in the input",
+                dir.trim_end_matches('/')
+            ),
+        );
+    };
+    if ctx.files[ki].untouchable || ctx.files[ki].text.is_none() || ctx.files[ki].docs.len() != 1 {
+        return not_moved(ctx, format!("{} cannot be edited", ctx.files[ki].path));
+    }
+    let Some(kroot) = ctx.files[ki].docs[0]
+        .root()
+        .filter(|r| r.is_map() && !r.is_flow())
+    else {
+        return not_moved(
+            ctx,
+            format!("{} is not a block mapping", ctx.files[ki].path),
+        );
+    };
+    for key in ["patches", "images"] {
+        if let Some(n) = kroot.get(key) {
+            if !n.is_seq() || n.is_flow() {
+                return not_moved(
+                    ctx,
+                    format!("`{key}:` in {} is not a block sequence", ctx.files[ki].path),
+                );
+            }
+        }
+    }
+    let kust_namespace = kroot.get("namespace").is_some();
+    let mut existing_images: BTreeSet<String> = BTreeSet::new();
+    existing_images.extend(
+        kroot
+            .get("images")
+            .map(Node::items)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|i| i.get("name").and_then(Node::as_str).map(str::to_string)),
+    );
+
+    // Pass 1: every patch document and its image pins.
+    let f = &ctx.files[pf];
+    let mut docs: Vec<(usize, J)> = Vec::new();
+    let mut pins: Vec<Pin> = Vec::new();
+    for (di, d) in f.docs.iter().enumerate() {
+        if d.kind == DocKind::Empty {
+            continue;
+        }
+        let Some(root) = d.root().filter(|r| r.is_map()) else {
+            return not_moved(ctx, format!("document {} is not a mapping", di + 1));
+        };
+        if d.parsed.as_ref().is_some_and(|p| !p.duplicates.is_empty()) {
+            return not_moved(ctx, format!("document {} has duplicate keys", di + 1));
+        }
+        if let Some(wl) = workload::workload(root) {
+            for (cname, image) in &wl.containers {
+                let Some(text) = image.as_str() else { continue };
+                if text.contains('@') {
+                    continue;
+                }
+                let r = refs::parse(text);
+                let Some(tag) = r.tag else { continue };
+                pins.push(Pin {
+                    doc: di,
+                    container: cname.clone(),
+                    name: r.name,
+                    tag,
+                    policy: ctx.image_policies.get(&(pf, di, cname.clone())).cloned(),
+                });
+            }
+        }
+        docs.push((di, crate::yaml::to_json(root)));
+    }
+    // An image name pinned to different tags, or already in `images:`, stays in its patch.
+    let mut tags: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for p in &pins {
+        tags.entry(&p.name).or_default().insert(&p.tag);
+    }
+    let movable = |p: &Pin| tags[p.name.as_str()].len() == 1 && !existing_images.contains(&p.name);
+
+    // Pass 2: prune and render.
+    let file_text = f.text.clone().unwrap_or_default();
+    let mut patch_entries: Vec<String> = Vec::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    for (di, mut j) in docs {
+        let d = &f.docs[di];
+        let doc = DocRef {
+            file: &f.path,
+            text: &file_text[d.start..d.end],
+            index: &d.index,
+            line_offset: d.line_offset,
+        };
+        let root = d.root();
+        let kind = j["kind"].as_str().unwrap_or("").to_string();
+        let name = j["metadata"]["name"].as_str().unwrap_or("").to_string();
+        let ns = j["metadata"]["namespace"].as_str().map(str::to_string);
+        let mut dropped: Vec<String> = Vec::new();
+        let mut moved: Vec<String> = Vec::new();
+        strip_set_element_order(&mut j, "", &mut dropped);
+        let mut automation = false;
+        let mut unpinned: Vec<String> = Vec::new();
+        if let Some(ann) = j["metadata"]
+            .get_mut("annotations")
+            .and_then(J::as_object_mut)
+        {
+            let keys: Vec<String> = ann.keys().cloned().collect();
+            for k in keys {
+                if !POLICY_PREFIXES.iter().any(|p| k.starts_with(p)) {
+                    continue;
+                }
+                let v = ann.remove(&k).unwrap_or(J::Null);
+                let vs = v.as_str().unwrap_or("").to_string();
+                let short = k.split_once('/').map(|x| x.1).unwrap_or("");
+                if short == "ignore" {
+                    let (nk, nv) = match vs.as_str() {
+                        "true" => ("kustomize.toolkit.fluxcd.io/reconcile", "disabled"),
+                        "sync_only" => ("kustomize.toolkit.fluxcd.io/prune", "disabled"),
+                        _ => {
+                            dropped.push(format!("annotation `{k}: {vs}` (no effect in v1)"));
+                            continue;
+                        }
+                    };
+                    ann.insert(nk.into(), J::String(nv.into()));
+                    moved.push(format!("`{k}: {vs}` → `{nk}: {nv}`"));
+                } else {
+                    if matches!(short, "automated") && vs == "true" {
+                        automation = true;
+                    }
+                    if let Some(c) = short.strip_prefix("tag.") {
+                        if !pins.iter().any(|p| p.doc == di && p.container == c) {
+                            unpinned.push(format!("`{k}: {vs}`"));
+                        }
+                    }
+                    dropped.push(format!("annotation `{k}: {vs}`"));
+                }
+            }
+            if ann.is_empty() {
+                if let Some(m) = j["metadata"].as_object_mut() {
+                    m.remove("annotations");
+                }
+            }
+        }
+        if automation && !unpinned.is_empty() {
+            findings.push(doc.finding(Code::FLUX_PATCH_AUTOMATION, root, format!("{kind} {name}: {} name containers whose image is not pinned in the patch (fluxd would have added the pin on the first update); no ImagePolicy was written for them — add one and a `$imagepolicy` marker (an `images:` entry) by hand", unpinned.join(", "))));
+        }
+        // Image pins → `images:`.
+        let mut images_here = Vec::new();
+        for p in pins.iter().filter(|p| p.doc == di && movable(p)) {
+            remove_container_image(&mut j, &kind, &p.container);
+            images_here.push(format!(
+                "image `{}:{}` (container `{}`) → `images:` entry{}",
+                p.name,
+                p.tag,
+                p.container,
+                p.policy
+                    .as_ref()
+                    .map(|x| format!(" with marker for ImagePolicy {x}"))
+                    .unwrap_or_default()
+            ));
+        }
+        for p in pins.iter().filter(|p| p.doc == di && !movable(p)) {
+            findings.push(doc.finding(Code::MARKER_NOT_WRITTEN, root, format!("container `{}`: image `{}` is pinned to several tags in the patch file, or already listed in `images:` (which kustomize applies after patches, so it wins over the pin); the pin stays inside the patch, where no `$imagepolicy` marker can work — reconcile the tags by hand", p.container, p.name)));
+        }
+        prune_empty(&mut j);
+        let is_hr = kind == "HelmRelease";
+        if is_hr && automation {
+            findings.push(doc.finding(Code::FLUX_PATCH_AUTOMATION, root, format!("HelmRelease {}: automation annotations in a patch were dropped; no ImagePolicy was written for its values — add the policy and a `$imagepolicy` marker on the image line of the base HelmRelease by hand (§4.3)", name)));
+        }
+        if is_hr
+            && j["apiVersion"].as_str().is_some_and(|a| {
+                a.starts_with("helm.fluxcd.io/") || a.starts_with("flux.weave.works/")
+            })
+        {
+            j["apiVersion"] = J::String("helm.toolkit.fluxcd.io/v2".into());
+            if j["spec"]
+                .as_object()
+                .is_some_and(|s| s.keys().any(|k| k != "values"))
+            {
+                findings.push(doc.finding(Code::FLUX_PATCH_AUTOMATION, root, format!("HelmRelease {name}: the patch sets spec fields other than `values`; their v2 names differ (§2.1) — check the moved patch")));
+            }
+        }
+        let meaningful = j.as_object().is_some_and(|m| {
+            m.iter().any(|(k, v)| match k.as_str() {
+                "apiVersion" | "kind" => false,
+                "metadata" => v
+                    .as_object()
+                    .is_some_and(|mm| mm.keys().any(|k| k != "name" && k != "namespace")),
+                _ => true,
+            })
+        });
+        if meaningful {
+            let mut e = format!(
+                "  - target:\n      kind: {}\n      name: {}\n",
+                emit::quote(&kind),
+                emit::quote(&name)
+            );
+            // kustomize applies `patches` before its namespace transformer: with a
+            // `namespace:` field the base objects have no namespace yet when the target
+            // is matched, so the target names kind and name only.
+            match (&ns, kust_namespace) {
+                (Some(ns), false) => {
+                    e.push_str(&format!("      namespace: {}\n", emit::quote(ns)));
+                }
+                (Some(_), true) => moved.push(format!(
+                    "target without namespace ({} sets `namespace:`, applied after patches)",
+                    ctx.files[ki].path
+                )),
+                _ => {}
+            }
+            e.push_str("    patch: |-\n");
+            for l in emit::render(&json_out(&j), "\n").lines() {
+                e.push_str("      ");
+                e.push_str(l);
+                e.push('\n');
+            }
+            patch_entries.push(e);
+            moved.push(format!(
+                "`patches:` entry with target {kind} {}{name}",
+                ns.as_ref().map(|n| format!("{n}/")).unwrap_or_default()
+            ));
+        }
+        moved.extend(images_here);
+        if automation && pins.iter().any(|p| p.doc == di && p.policy.is_some()) {
+            dropped.push(
+                "(the automation annotations became ImagePolicies in the image automation file)"
+                    .into(),
+            );
+        }
+        findings.push(doc.finding(
+            Code::FLUX_PATCH_MOVED,
+            root,
+            format!(
+                "{kind} {}{name} → {}: {}{}",
+                ns.as_ref().map(|n| format!("{n}/")).unwrap_or_default(),
+                ctx.files[ki].path,
+                if moved.is_empty() {
+                    "nothing left to move".to_string()
+                } else {
+                    moved.join("; ")
+                },
+                if dropped.is_empty() {
+                    String::new()
+                } else {
+                    format!("; dropped: {}", dropped.join(", "))
+                }
+            ),
+        ));
+    }
+    // `images:` entries: one per image name; the marker names the first policy.
+    let mut image_entries: BTreeMap<String, (String, BTreeSet<String>)> = BTreeMap::new();
+    for p in pins.iter().filter(|p| movable(p)) {
+        let e = image_entries
+            .entry(p.name.clone())
+            .or_insert_with(|| (p.tag.clone(), BTreeSet::new()));
+        if let Some(pol) = &p.policy {
+            e.1.insert(pol.clone());
+        }
+    }
+    let ns = ctx.opts.automation_namespace.clone();
+    let mut image_text: Vec<String> = Vec::new();
+    for (name, (tag, pols)) in &image_entries {
+        let marker = pols
+            .iter()
+            .next()
+            .map(|p| format!(" # {{\"$imagepolicy\": \"{ns}:{p}:tag\"}}"))
+            .unwrap_or_default();
+        if pols.len() > 1 {
+            findings.push(Finding::new(Code::FLUX_PATCH_MOVED, pf_path, 1, 1, format!("image {name} is pinned for several workloads: one `images:` entry, its marker names ImagePolicy {} (the others, {}, have no marker; make their filters equal or split the image names)", pols.iter().next().map(String::as_str).unwrap_or(""), pols.iter().skip(1).cloned().collect::<Vec<_>>().join(", "))));
+        }
+        image_text.push(format!(
+            "  - name: {}\n    newTag: {}{marker}\n",
+            emit::quote(name),
+            emit::quote(tag)
+        ));
+    }
+    let kfile = &ctx.files[ki];
+    let ktext = kfile.text.as_deref().unwrap_or("");
+    let kd = &kfile.docs[0];
+    let nl = kfile.nl;
+    let mut edits = Vec::new();
+    let mut at_end = String::new();
+    for (key, entries) in [("patches", &patch_entries), ("images", &image_text)] {
+        if entries.is_empty() {
+            continue;
+        }
+        match kroot.get(key) {
+            Some(seq) if !seq.items().is_empty() => {
+                // Append after the last item, at the existing item indentation.
+                let first = &seq.items()[0];
+                let line = kd.index.line_of(first.start());
+                let ls = kd.index.line_start(line);
+                let dash = indent_of(&ktext[kd.start + ls..]);
+                let end_line = kd
+                    .index
+                    .line_of(seq.end().saturating_sub(1).max(seq.start()));
+                let mut at = kd.index.line_start(end_line + 1);
+                if at == usize::MAX {
+                    at = kd.end - kd.start;
+                }
+                let mut add = String::new();
+                if at > 0 && !ktext[..kd.start + at].ends_with('\n') {
+                    add.push_str(nl);
+                }
+                for e in entries.iter() {
+                    add.push_str(&reindent(e, dash, nl));
+                }
+                edits.push(TextEdit::insert(kd.start + at, add));
+            }
+            _ => {
+                if kroot.get(key).is_some() {
+                    // `key: []` or `key:` with no items: replace the value.
+                    let n = kroot.get(key).unwrap_or(kroot);
+                    let mut add = String::from(nl);
+                    for e in entries.iter() {
+                        add.push_str(&reindent(e, 2, nl));
+                    }
+                    let add = add.trim_end_matches(['\n', '\r']).to_string();
+                    edits.push(TextEdit::replace(
+                        kd.start + n.start(),
+                        kd.start + n.end().max(n.start()),
+                        add,
+                    ));
+                } else {
+                    at_end.push_str(&format!("{key}:{nl}"));
+                    for e in entries.iter() {
+                        at_end.push_str(&reindent(e, 2, nl));
+                    }
+                }
+            }
+        }
+    }
+    if !at_end.is_empty() {
+        let mut add = String::new();
+        if !ktext.is_empty() && !ktext.ends_with('\n') {
+            add.push_str(nl);
+        }
+        add.push_str(&at_end);
+        edits.push(TextEdit::insert(ktext.len(), add));
+    }
+    ctx.edits.entry(ki).or_default().extend(edits);
+    ctx.edits.remove(&pf);
+    ctx.deleted.insert(pf);
+    ctx.findings.append(&mut findings);
+}
+
+/// Re-indents an entry written with a 2-space dash indent to `dash` spaces and `nl`.
+fn reindent(entry: &str, dash: usize, nl: &str) -> String {
+    let mut out = String::new();
+    for l in entry.lines() {
+        let cur = indent_of(l);
+        let rest = &l[cur..];
+        let new = (cur + dash).saturating_sub(2);
+        out.push_str(&" ".repeat(new));
+        out.push_str(rest);
+        out.push_str(nl);
+    }
+    out
+}
+
+fn strip_set_element_order(j: &mut J, at: &str, dropped: &mut Vec<String>) {
+    match j {
+        J::Object(m) => {
+            let keys: Vec<String> = m.keys().cloned().collect();
+            for k in keys {
+                if k.starts_with("$setElementOrder/") {
+                    m.remove(&k);
+                    dropped.push(format!(
+                        "`{at}{k}` (kubectl strategic-merge ordering metadata)"
+                    ));
+                } else if let Some(v) = m.get_mut(&k) {
+                    strip_set_element_order(v, &format!("{at}{k}."), dropped);
+                }
+            }
+        }
+        J::Array(a) => {
+            for v in a {
+                strip_set_element_order(v, at, dropped);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn remove_container_image(j: &mut J, kind: &str, container: &str) {
+    let pod = if kind == "CronJob" {
+        j.pointer_mut("/spec/jobTemplate/spec/template/spec")
+    } else {
+        j.pointer_mut("/spec/template/spec")
+    };
+    let Some(pod) = pod else { return };
+    for key in ["containers", "initContainers"] {
+        if let Some(list) = pod.get_mut(key).and_then(J::as_array_mut) {
+            for c in list.iter_mut() {
+                if c["name"].as_str() == Some(container) {
+                    if let Some(m) = c.as_object_mut() {
+                        m.remove("image");
+                    }
+                }
+            }
+            // A container entry left with only its name patches nothing.
+            list.retain(|c| c.as_object().is_none_or(|m| m.keys().any(|k| k != "name")));
+        }
+    }
+}
+
+/// Removes empty maps and lists (below the top level), bottom-up.
+fn prune_empty(j: &mut J) {
+    fn empty(v: &J) -> bool {
+        matches!(v, J::Object(m) if m.is_empty()) || matches!(v, J::Array(a) if a.is_empty())
+    }
+    match j {
+        J::Object(m) => {
+            for v in m.values_mut() {
+                prune_empty(v);
+            }
+            m.retain(|_, v| !empty(v));
+        }
+        J::Array(a) => {
+            for v in a.iter_mut() {
+                prune_empty(v);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn json_out(j: &J) -> Out {
+    match j {
+        J::Object(m) => Out::Map(
+            m.iter()
+                .map(|(k, v)| (k.clone(), json_out(v)))
+                .collect::<Vec<_>>(),
+        ),
+        J::Array(a) => Out::Seq(a.iter().map(json_out).collect()),
+        J::String(s) => Out::Str(s.clone()),
+        J::Bool(b) => Out::Bool(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => Out::Int(i),
+            None => Out::Raw(crate::yaml::raw::RawText::Inline(vec![n.to_string()])),
+        },
+        J::Null => Out::Raw(crate::yaml::raw::RawText::Inline(vec!["null".into()])),
+    }
+}
