@@ -1,5 +1,5 @@
 //! The order of the stages: the only module that knows it. Each stage is a function
-//! over the shared [`Context`] (or pure functions over parts of it) and lists at its
+//! over the shared [`Context`](crate::model::context::Context) (or pure functions over parts of it) and lists at its
 //! top what it reads and writes. The reasons for the order are written here, next to
 //! each step.
 

@@ -2,6 +2,9 @@
 //! HelmRelease keeps `helm.fluxcd.io/v1` and gains `helmVersion: v3` plus the
 //! annotation `helm.fluxcd.io/migrate: "true"` (span edits only); helm-operator gets
 //! `--enabled-helm-versions=v2,v3` when it only enables v2. No Flux v2 objects.
+//!
+//! Reads: `files`, `helm_operator`, `v1_components`, effective options. Writes: `edits`,
+//! `releases`, `findings`.
 
 use crate::model::codes::Code;
 use crate::model::context::Context;

@@ -1,9 +1,13 @@
 //! Image update automation (MAPPING.md §4): v1 policy annotations → ImageRepository,
 //! ImagePolicy, ImageUpdateAutomation and `$imagepolicy` markers.
 //!
-//! Modules: [`policy`] (annotations), [`workload`] (pod-template kinds), [`helm`]
-//! (HelmRelease values shapes), [`filter`] (tag filters), [`refs`] (image names,
+//! Modules: [`policy`] (annotations), [`crate::model::workload`] (pod-template kinds), [`helm`]
+//! (HelmRelease values shapes), [`filter`] (tag filters), [`crate::model::image_ref`] (image names,
 //! providers), [`render`] (the generated objects).
+//!
+//! Stage function: [`plan`]. Reads: `files`, `roots`, `daemons`, `deleted`,
+//! `v1_components`, `opts`. Writes: `edits`, `value_edits`, `new_files`,
+//! `image_policies`, `findings`.
 
 pub mod filter;
 pub mod helm;

@@ -40,13 +40,13 @@ pub const DEFAULT_IGNORE: &[&str] = &[
 pub struct Discovery {
     /// Hook for the `.flux.yaml` stage: directories (normalised `dir/`, `""` for the
     /// root) whose kustomization a generator (`kustomize build <dir>`) used, so v1
-    /// already applied only what it lists. Must be filled before [`scan`] runs.
+    /// already applied only what it lists. Must be filled before `repo::discovery::scan` runs.
     pub generator_dirs: BTreeSet<String>,
     /// Outermost Helm chart directories under a sync path (`dir/`).
     pub chart_dirs: BTreeSet<String>,
     /// YAML files under a sync path that hold no Kubernetes object.
     pub non_manifest: BTreeSet<String>,
-    /// Files fluxd did not apply as written ([`not_applied_as_is`]), computed once after
+    /// Files fluxd did not apply as written (`repo::discovery::not_applied_as_is`), computed once after
     /// the `.flux.yaml` plan.
     pub not_applied: BTreeSet<String>,
 }

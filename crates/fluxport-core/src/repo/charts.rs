@@ -5,6 +5,8 @@
 //! The `generated` timestamp of the lock is kept as written (deterministic output).
 //! Template findings: crd-install hooks, `.Release.Time`, `.Capabilities.TillerVersion`,
 //! `heritage` in selectors.
+//!
+//! Reads: `files`. Writes: `edits`, `deleted`, `new_files`, `findings`.
 
 use crate::model::codes::Code;
 use crate::model::context::Context;

@@ -1,5 +1,7 @@
 //! Load: split each input file into YAML documents and parse them with spans.
 //! Problems become findings; a file that cannot be read is passed through unchanged.
+//!
+//! Reads: the input files, `opts.limits`. Writes: a new `Context` (`files`, `findings`).
 
 use crate::model::codes::Code;
 use crate::model::context::Context;
@@ -294,26 +296,6 @@ fn memchr_nl(bytes: &[u8], from: usize) -> usize {
         .unwrap_or(bytes.len())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_documents() {
-        let t = "a: 1\n---\nb: 2\n--- # c\nc: 3\n...\nd: 4\n";
-        let c: Vec<&str> = split_documents(t)
-            .into_iter()
-            .map(|(s, e)| &t[s..e])
-            .collect();
-        assert_eq!(
-            c,
-            vec!["a: 1\n", "---\nb: 2\n", "--- # c\nc: 3\n...\n", "d: 4\n"]
-        );
-        assert_eq!(split_documents(""), vec![(0, 0)]);
-        assert_eq!(split_documents("---\n").len(), 1);
-    }
-}
-
 /// Loads every input file, in path order (a path given twice is read once), within
 /// the total-size limit, into a new [`Context`].
 pub fn load_repository<'o>(inputs: &[InputFile], options: &'o Options) -> Context<'o> {
@@ -355,4 +337,24 @@ pub fn load_repository<'o>(inputs: &[InputFile], options: &'o Options) -> Contex
         files.push(load_file(input, &charts, &options.limits, &mut findings));
     }
     Context::new(options, files, findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_documents() {
+        let t = "a: 1\n---\nb: 2\n--- # c\nc: 3\n...\nd: 4\n";
+        let c: Vec<&str> = split_documents(t)
+            .into_iter()
+            .map(|(s, e)| &t[s..e])
+            .collect();
+        assert_eq!(
+            c,
+            vec!["a: 1\n", "---\nb: 2\n", "--- # c\nc: 3\n...\n", "d: 4\n"]
+        );
+        assert_eq!(split_documents(""), vec![(0, 0)]);
+        assert_eq!(split_documents("---\n").len(), 1);
+    }
 }

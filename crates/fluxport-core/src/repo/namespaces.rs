@@ -5,6 +5,9 @@
 //! the fallback is written into the files (one inserted line after `metadata.name`),
 //! `default` included. Only for files in a sync root that fluxd applied as they are
 //! (not generator inputs or kustomize patches: `discovery::not_applied_as_is`).
+//!
+//! Reads: `files`, `roots`, `deleted`, `discovery.not_applied`, effective options.
+//! Writes: `edits`, `findings`.
 
 use crate::model::codes::Code;
 use crate::model::context::Context;

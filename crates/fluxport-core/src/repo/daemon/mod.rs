@@ -16,6 +16,10 @@
 //! (one file per daemon: `flux-system/fluxport-sync-<path>.yaml` when there are several),
 //! which lies outside the sync paths unless a daemon syncs the repository root: it is
 //! applied once by hand (or replaced by `flux bootstrap`).
+//!
+//! Stage functions: [`detect`] (see `detect.rs`), [`retire_components`] (reads `roots`,
+//! `v1_components`; writes `deleted`, `findings`), [`effective_options`] (reads `opts`,
+//! `helm_operator`, `daemons`) and [`emit()`] (see `sync_objects.rs`).
 
 use crate::model::codes::Code;
 use crate::model::context::Context;

@@ -17,6 +17,10 @@
 //!   sync paths of one daemon (DUPLICATE_ACROSS_PATHS).
 //! * Generated files placed in a directory with a kustomization are added to its
 //!   `resources:` list ([`link_new_files`]).
+//!
+//! Stage functions: [`not_applied_as_is`] (reads `files`, `flux_yaml`, `discovery`),
+//! [`scan`] (reads `files`, `roots`, `daemons`, `discovery`; writes `discovery`,
+//! `findings`) and [`link_new_files`] (see `link.rs`).
 
 use crate::model::codes::Code;
 use crate::model::context::Context;

@@ -15,7 +15,7 @@
 //!   (the image stage turned them into ImagePolicies), `$setElementOrder/*` directives
 //!   are stripped; the patch file is deleted. See docs/adr/0003-flux-yaml.md.
 //!
-//! [`plan`] is pure and [`generator_dirs`] / [`patch_files`] expose its result for other
+//! [`plan`] is pure and `model::flux_yaml::{generator_dirs, patch_files}` expose its result for other
 //! stages (manifest discovery must treat generator directories as kustomize roots and
 //! patch files as non-manifests).
 
