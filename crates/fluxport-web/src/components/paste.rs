@@ -1,0 +1,46 @@
+//! The Paste tab: the editor (uncontrolled: the shell reads its text when the debounce
+//! fires, so a keystroke renders nothing), the converted output and the findings. A
+//! view function: the editor and the debounce belong to the shell, which converts.
+
+use super::findings::findings_list;
+use super::text_chunks;
+use crate::app::App;
+use crate::state::{Msg, Paste};
+use fluxport_core::Finding;
+use yew::html::Scope;
+use yew::prelude::*;
+
+pub fn paste_view(
+    link: &Scope<App>,
+    active: bool,
+    paste: Option<&Paste>,
+    input_ref: &NodeRef,
+) -> Html {
+    let (out, findings): (&str, &[Finding]) = match paste {
+        Some(p) => (&p.output, &p.conv.report.findings),
+        None => ("", &[]),
+    };
+    html! {
+        <>
+        <div class="panes">
+            <div class="pane">
+                <label class="pane-title" for="editor">{"Flux v1 YAML"}</label>
+                <textarea id="editor" ref={input_ref.clone()} data-testid="input" class="code editor"
+                    spellcheck="false" autocomplete="off" wrap="off"
+                    placeholder="Paste Flux v1 manifests here (HelmRelease, Kustomization, annotated workloads…), or press “Load example”."
+                    oninput={link.callback(|_: InputEvent| Msg::Input)} />
+            </div>
+            <div class="pane">
+                <div class="pane-head">
+                    <span class="pane-title" id="out-title">{"Flux v2 YAML"}</span>
+                    <button class="btn small" disabled={paste.is_none()} onclick={link.callback(|_| Msg::DownloadZip)}>{"Download .zip"}</button>
+                </div>
+                <pre class="code output" aria-labelledby="out-title" tabindex="0"
+                    data-testid={if active {"output"} else {"paste-output"}}>{ text_chunks(out) }</pre>
+            </div>
+        </div>
+        <h2 class="section-title">{ format!("Findings ({})", findings.len()) }</h2>
+        { findings_list(link, findings, active, true, paste.is_some()) }
+        </>
+    }
+}

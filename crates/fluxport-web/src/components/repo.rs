@@ -1,0 +1,251 @@
+//! The Repo tab: the drop zone and pickers, notices, the file tree, and the selected
+//! file's diff or output with its findings.
+
+use super::diff_view::diff_view;
+use super::file_tree::file_tree;
+use super::findings::findings_list;
+use super::notices::notices;
+use super::{status_str, text_chunks};
+use crate::browser;
+use crate::state::{AppLink, Msg, Shared};
+use fluxport_core::{Conversion, FileStatus, Finding};
+use std::rc::Rc;
+use web_sys::{DragEvent, HtmlInputElement};
+use yew::prelude::*;
+
+/// How the selected file is shown.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Unified,
+    Split,
+    Output,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct RepoProps {
+    pub active: bool,
+    pub repo: Option<Shared<Conversion>>,
+    pub selected: Option<String>,
+    /// The uploaded text of the selected file ("" when there is none or it is not UTF-8).
+    pub before: Rc<str>,
+    pub notices: Vec<String>,
+    pub app: AppLink,
+}
+
+pub enum RepoMsg {
+    DragOver(bool),
+    Drop(Vec<web_sys::FileSystemEntry>, Vec<web_sys::File>),
+    View(View),
+    DownloadFile,
+    CopyFile,
+}
+
+pub struct RepoView {
+    drag: bool,
+    view: View,
+}
+
+impl Component for RepoView {
+    type Message = RepoMsg;
+    type Properties = RepoProps;
+
+    fn create(_ctx: &Context<Self>) -> Self {
+        RepoView {
+            drag: false,
+            view: View::Unified,
+        }
+    }
+
+    fn update(&mut self, ctx: &Context<Self>, msg: RepoMsg) -> bool {
+        match msg {
+            RepoMsg::DragOver(on) => {
+                let changed = self.drag != on;
+                self.drag = on;
+                changed
+            }
+            RepoMsg::Drop(entries, files) => {
+                self.drag = false;
+                ctx.props().app.send_message(Msg::Drop(entries, files));
+                true
+            }
+            RepoMsg::View(v) => {
+                self.view = v;
+                true
+            }
+            RepoMsg::DownloadFile => {
+                if let Some(f) = selected_file(ctx.props()) {
+                    let name = f.path.rsplit('/').next().unwrap_or("file.yaml").to_string();
+                    browser::download(&name, &f.bytes, "application/yaml");
+                }
+                false
+            }
+            RepoMsg::CopyFile => {
+                if let Some(f) = selected_file(ctx.props()) {
+                    let text = f.text().to_string();
+                    let app = ctx.props().app.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let r = browser::copy_text(&text).await;
+                        app.send_message(Msg::Copied(r));
+                    });
+                }
+                false
+            }
+        }
+    }
+
+    fn view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let RepoProps {
+            repo,
+            selected,
+            notices: notes,
+            app,
+            ..
+        } = ctx.props();
+        let on_files = app.callback(|e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let files = file_list(&input);
+            input.set_value("");
+            Msg::Files(files, false)
+        });
+        let on_folder = app.callback(|e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let files = file_list(&input);
+            input.set_value("");
+            Msg::Files(files, true)
+        });
+        let ondragover = link.callback(|e: DragEvent| {
+            e.prevent_default();
+            RepoMsg::DragOver(true)
+        });
+        let ondragleave = link.callback(|_: DragEvent| RepoMsg::DragOver(false));
+        let ondrop = link.callback(|e: DragEvent| {
+            e.prevent_default();
+            let mut entries = Vec::new();
+            let mut files = Vec::new();
+            if let Some(dt) = e.data_transfer() {
+                let items = dt.items();
+                for i in 0..items.length() {
+                    if let Some(item) = items.get(i) {
+                        if item.kind() == "file" {
+                            if let Ok(Some(entry)) = item.webkit_get_as_entry() {
+                                entries.push(entry);
+                            }
+                        }
+                    }
+                }
+                if entries.is_empty() {
+                    if let Some(fl) = dt.files() {
+                        files = (0..fl.length()).filter_map(|i| fl.get(i)).collect();
+                    }
+                }
+            }
+            RepoMsg::Drop(entries, files)
+        });
+        html! {
+            <div class="repo">
+                <aside class="repo-side">
+                    <div class={classes!("drop", self.drag.then_some("over"))} {ondragover} {ondragleave} {ondrop}>
+                        <p class="drop-title">{"Drop files, a folder or a .zip here"}</p>
+                        <div class="pickers">
+                            <label class="btn">{"Choose files or .zip"}
+                                <input type="file" multiple=true class="visually-hidden" data-testid="file-input" onchange={on_files} />
+                            </label>
+                            <label class="btn">{"Choose folder"}
+                                <input type="file" webkitdirectory=true multiple=true class="visually-hidden" data-testid="folder-input" onchange={on_folder} />
+                            </label>
+                        </div>
+                        <p class="muted small">{"Files are read locally. Zips are checked for unsafe paths and zip bombs."}</p>
+                    </div>
+                    { notices(notes) }
+                    if let Some(r) = repo {
+                        <div class="tree-head">
+                            <span>{ format!("{} files", r.files.len()) }</span>
+                            <span class="grow"></span>
+                            <button class="btn small primary" data-testid="download-zip" onclick={app.callback(|_| Msg::DownloadZip)}>{"Download all (.zip)"}</button>
+                            <button class="btn small" onclick={app.callback(|_| Msg::ClearRepo)}>{"Clear"}</button>
+                        </div>
+                        { file_tree(app, r, selected.as_deref()) }
+                    } else {
+                        <button class="btn small primary" data-testid="download-zip" disabled=true>{"Download all (.zip)"}</button>
+                    }
+                </aside>
+                <div class="repo-main">{ self.file_view(ctx) }</div>
+            </div>
+        }
+    }
+}
+
+impl RepoView {
+    fn file_view(&self, ctx: &Context<Self>) -> Html {
+        let link = ctx.link();
+        let RepoProps {
+            active,
+            repo,
+            before,
+            app,
+            ..
+        } = ctx.props();
+        let active = *active;
+        let Some(f) = selected_file(ctx.props()) else {
+            return html! { <div class="placeholder"><h2>{"Convert a whole GitOps repository"}</h2>
+            <p>{"Upload the manifests of a Flux v1 repository: individual files, a folder, or a .zip. Every file is converted together (sources are shared, sync roots honoured), and you can review each change before downloading the result."}</p></div> };
+        };
+        let r = repo.as_ref().unwrap();
+        let after = f.text();
+        let findings: Vec<Finding> = r
+            .report
+            .findings
+            .iter()
+            .filter(|x| x.file == f.path)
+            .cloned()
+            .collect();
+        let vbtn = |v: View, label: &'static str| {
+            html! { <button class={classes!("seg", (self.view == v).then_some("active"))} aria-pressed={(self.view == v).to_string()}
+            onclick={link.callback(move |_| RepoMsg::View(v))}>{label}</button> }
+        };
+        let body = match (self.view, f.status) {
+            (View::Output, _) | (_, FileStatus::Unchanged) => html! {
+                <>
+                if f.status == FileStatus::Unchanged && self.view != View::Output { <p class="muted">{"No changes: this file is passed through byte for byte."}</p> }
+                <pre class="code output file-output" tabindex="0" data-testid={if active {"output"} else {"repo-output"}}>{ text_chunks(after) }</pre>
+                </>
+            },
+            (_, FileStatus::Deleted) => {
+                html! { <p class="muted">{"This file is removed by the migration and left out of the download."}</p> }
+            }
+            (v, _) => diff_view(before, after, v == View::Split),
+        };
+        html! {
+            <>
+            <div class="file-head">
+                <span class={classes!("badge", status_str(f.status))}>{ status_str(f.status) }</span>
+                <code class="path">{ &f.path }</code>
+                <span class="grow"></span>
+                <div class="segmented" role="group" aria-label="View">
+                    { vbtn(View::Unified, "Unified") }{ vbtn(View::Split, "Side by side") }{ vbtn(View::Output, "Output") }
+                </div>
+                <button class="btn small" disabled={f.status == FileStatus::Deleted} onclick={link.callback(|_| RepoMsg::CopyFile)}>{"Copy"}</button>
+                <button class="btn small" disabled={f.status == FileStatus::Deleted} onclick={link.callback(|_| RepoMsg::DownloadFile)}>{"Download"}</button>
+            </div>
+            <div class="diff-wrap">{ body }</div>
+            if !findings.is_empty() {
+                <h2 class="section-title">{ format!("Findings in this file ({})", findings.len()) }</h2>
+                { findings_list(app, &findings, false, false, false) }
+            }
+            </>
+        }
+    }
+}
+
+fn selected_file(p: &RepoProps) -> Option<&fluxport_core::OutputFile> {
+    let r = p.repo.as_ref()?;
+    r.file(p.selected.as_deref()?)
+}
+
+fn file_list(input: &HtmlInputElement) -> Vec<web_sys::File> {
+    input
+        .files()
+        .map(|fl| (0..fl.length()).filter_map(|i| fl.get(i)).collect())
+        .unwrap_or_default()
+}

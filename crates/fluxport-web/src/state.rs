@@ -1,0 +1,107 @@
+//! The types of the state more than one view needs. The shell ([`crate::app::App`])
+//! owns that state and hands it to the views (props of the components, arguments of
+//! the view functions); they send [`Msg`] back to it through its `link` ([`AppLink`]
+//! in props). What a single view needs lives in that view's component.
+
+use crate::app::App;
+use fluxport_core::Conversion;
+use std::ops::Deref;
+use std::rc::Rc;
+use yew::html::Scope;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Paste,
+    Repo,
+    Report,
+    Settings,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Src {
+    Paste,
+    Repo,
+}
+
+/// Messages of the shell. The components' own messages (drag-over, the diff mode, the
+/// report's filters) stay in their components.
+pub enum Msg {
+    Tab(Tab),
+    Input,
+    ConvertPaste,
+    /// The worker's answer to repo request `id` (see [`crate::app::worker_done`]).
+    RepoDone {
+        id: u32,
+        json: Option<String>,
+        panic: Option<String>,
+        ms: f64,
+    },
+    /// The worker's answer to paste request `id` (see [`crate::app::worker_done`]).
+    PasteDone {
+        id: u32,
+        json: Option<String>,
+        panic: Option<String>,
+        ms: f64,
+    },
+    LoadExample,
+    Jump(usize),
+    Files(Vec<web_sys::File>, bool),
+    Loaded(Vec<fluxport_core::InputFile>, Vec<String>, f64),
+    Drop(Vec<web_sys::FileSystemEntry>, Vec<web_sys::File>),
+    Select(String),
+    ClearRepo,
+    DownloadZip,
+    Copied(Result<(), String>),
+    ClearToast,
+    Options(fluxport_core::Options),
+    Remember(bool),
+    ResetSettings,
+}
+
+pub struct Paste {
+    pub conv: Conversion,
+    pub output: String,
+    pub ms: f64,
+}
+
+/// A value the shell shares with components, compared by identity: the shell replaces
+/// the `Rc` whenever the value changes, so equal pointers mean equal props (and a
+/// 1 MB conversion is never compared field by field).
+pub struct Shared<T>(pub Rc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+/// The shell's scope, as a prop: the components send it [`Msg`]s (`app.callback(…)`,
+/// `app.send_message(…)`). There is one shell, so any two are equal.
+#[derive(Clone)]
+pub struct AppLink(pub Scope<App>);
+
+impl PartialEq for AppLink {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl Deref for AppLink {
+    type Target = Scope<App>;
+    fn deref(&self) -> &Scope<App> {
+        &self.0
+    }
+}
