@@ -6,6 +6,7 @@
 use crate::helm::convert::convert_helm_releases;
 use crate::helm::helm3_on_v1;
 use crate::image;
+use crate::model::context::Context;
 use crate::model::files::InputFile;
 use crate::model::flux_yaml;
 use crate::model::options::Options;
@@ -17,7 +18,8 @@ use crate::report::{output, Conversion};
 pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     // 1. Load: every later stage reads the parsed documents. Files are sorted by path,
     //    so nothing below depends on input order.
-    let mut ctx = load::load_repository(inputs, options);
+    let (files, findings) = load::load_repository(inputs, options);
+    let mut ctx = Context::new(options, &files, findings);
     // 2. Find fluxd and helm-operator first: their git paths define the sync roots and
     //    their flags override options the user did not set.
     daemon::detect(&mut ctx);
@@ -62,5 +64,6 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
         discovery::link_new_files(&mut ctx);
     }
     // 11. Apply the edits and write the report.
-    output::assemble(ctx)
+    let produced = ctx.into_produced();
+    output::assemble(produced, files, options)
 }

@@ -66,10 +66,8 @@ fn existing_sources(files: &[LoadedFile], opts: &Options) -> Vec<ExistingSource>
 }
 
 pub fn convert_helm_releases(ctx: &mut Context, opts: &Options) {
-    // The files are borrowed by every V1Release while the context collects output.
-    let files = std::mem::take(&mut ctx.files);
-    convert_helm_releases_in(ctx, &files, opts);
-    ctx.files = files;
+    let files = ctx.files;
+    convert_helm_releases_in(ctx, files, opts);
 }
 
 fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Options) {

@@ -9,4 +9,5 @@
 pub mod convert;
 pub mod helm3_on_v1;
 pub mod helmrelease;
+pub mod smp;
 pub mod sources;

@@ -41,9 +41,8 @@ struct Found {
 /// (`ctx.edits` for workloads, `ctx.value_edits` for HelmRelease values) and the new
 /// objects. Runs before the HelmRelease conversion.
 pub fn plan(ctx: &mut Context) {
-    let files = std::mem::take(&mut ctx.files);
-    plan_in(ctx, &files);
-    ctx.files = files;
+    let files = ctx.files;
+    plan_in(ctx, files);
 }
 
 /// The daemon settings for a root (the daemon whose git paths make that root, else

@@ -17,7 +17,9 @@ use std::collections::{BTreeMap, BTreeSet};
 /// emit stage applies them once at the end.
 pub struct Context<'o> {
     pub opts: &'o Options,
-    pub files: Vec<LoadedFile>,
+    /// The loaded input, read-only for every stage (the pipeline owns it, so that the
+    /// kustomization model can borrow its documents while stages write the context).
+    pub files: &'o [LoadedFile],
     pub findings: Vec<Finding>,
     pub roots: Vec<SyncRoot>,
     /// Edits per file index, in absolute byte offsets of the file text.
@@ -112,9 +114,38 @@ pub fn replace_doc_edit(
     root_region(files, file, doc).map(|(s, e)| TextEdit::replace(s, e, text))
 }
 
+/// What the stages produced, without the context's borrows of the input: the output
+/// stage consumes it together with the input files.
+pub struct Produced {
+    pub findings: Vec<Finding>,
+    pub edits: BTreeMap<usize, Vec<TextEdit>>,
+    pub appended: BTreeMap<usize, Vec<String>>,
+    pub new_files: BTreeMap<String, Vec<String>>,
+    pub deleted: BTreeSet<usize>,
+    pub releases: Vec<ReleaseEntry>,
+    pub daemons: Vec<Daemon>,
+    pub helm_operator: Option<HelmOperator>,
+    pub v1_components: Vec<V1Component>,
+}
+
 impl<'o> Context<'o> {
+    /// Ends the stages: what the output stage needs, free of the input borrows.
+    pub fn into_produced(self) -> Produced {
+        Produced {
+            findings: self.findings,
+            edits: self.edits,
+            appended: self.appended,
+            new_files: self.new_files,
+            deleted: self.deleted,
+            releases: self.releases,
+            daemons: self.daemons,
+            helm_operator: self.helm_operator,
+            v1_components: self.v1_components,
+        }
+    }
+
     /// A context over freshly loaded files; every stage output starts empty.
-    pub fn new(opts: &'o Options, files: Vec<LoadedFile>, findings: Vec<Finding>) -> Self {
+    pub fn new(opts: &'o Options, files: &'o [LoadedFile], findings: Vec<Finding>) -> Self {
         Context {
             opts,
             files,

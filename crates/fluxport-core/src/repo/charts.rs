@@ -308,8 +308,6 @@ pub fn migrate(ctx: &mut Context) {
         } else if root.get("dependencies").is_some() {
             req_deps = read_deps(&root).into_iter().map(|(d, _)| d).collect();
         }
-        // emit applies edits to `text`: chart files have none until now.
-        ctx.files[ci].text.get_or_insert_with(|| text.clone());
         ctx.edits.entry(ci).or_default().extend(edits);
         if let Some(li) = find("requirements.lock") {
             if let Some(ltext) = txt(&ctx.files[li]) {
@@ -334,7 +332,7 @@ pub fn migrate(ctx: &mut Context) {
         }
     }
     // Template findings over every file of a chart directory.
-    for f in &ctx.files {
+    for f in ctx.files {
         if f.kind != FileKind::ChartFile || !f.path.contains("/templates/") {
             continue;
         }

@@ -1,10 +1,10 @@
 //! Load: split each input file into YAML documents and parse them with spans.
 //! Problems become findings; a file that cannot be read is passed through unchanged.
 //!
-//! Reads: the input files, `opts.limits`. Writes: a new `Context` (`files`, `findings`).
+//! Reads: the input files, `opts.limits`. Writes: the loaded files and load findings,
+//! from which the pipeline makes the `Context`.
 
 use crate::model::codes::Code;
-use crate::model::context::Context;
 use crate::model::document::DocKind;
 use crate::model::document::{Doc, FileKind, LoadedFile};
 use crate::model::files::InputFile;
@@ -297,8 +297,8 @@ fn memchr_nl(bytes: &[u8], from: usize) -> usize {
 }
 
 /// Loads every input file, in path order (a path given twice is read once), within
-/// the total-size limit, into a new [`Context`].
-pub fn load_repository<'o>(inputs: &[InputFile], options: &'o Options) -> Context<'o> {
+/// the total-size limit; the findings are the load problems.
+pub fn load_repository(inputs: &[InputFile], options: &Options) -> (Vec<LoadedFile>, Vec<Finding>) {
     let mut findings = Vec::new();
     let charts = chart_dirs(inputs);
     let mut total = 0usize;
@@ -336,7 +336,7 @@ pub fn load_repository<'o>(inputs: &[InputFile], options: &'o Options) -> Contex
         }
         files.push(load_file(input, &charts, &options.limits, &mut findings));
     }
-    Context::new(options, files, findings)
+    (files, findings)
 }
 
 #[cfg(test)]

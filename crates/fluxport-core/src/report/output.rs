@@ -2,20 +2,21 @@
 //! documents to the input files, writes the new files, and finishes the report with
 //! the runbook.
 //!
-//! Reads (and consumes): the whole [`Context`]. Writes: the [`Conversion`].
+//! Reads (and consumes): what the stages [`Produced`] and the input files. Writes: the
+//! [`Conversion`].
 
 use super::{runbook, Conversion, Report};
-use crate::model::context::Context;
+use crate::model::context::Produced;
 use crate::model::document::LoadedFile;
 use crate::model::files::{FileStatus, OutputFile};
+use crate::model::options::Options;
 use crate::text::apply_edits;
 
-/// Assembles the output files and the report from the finished context.
-pub fn assemble(mut ctx: Context) -> Conversion {
-    let mut outputs = Vec::with_capacity(ctx.files.len() + ctx.new_files.len());
+/// Assembles the output files and the report from what the stages produced.
+pub fn assemble(mut ctx: Produced, files: Vec<LoadedFile>, opts: &Options) -> Conversion {
+    let mut outputs = Vec::with_capacity(files.len() + ctx.new_files.len());
     // Each file (its text and parsed documents) is dropped, and its edits freed, as
     // soon as its output exists: the input trees and the output never peak together.
-    let files = std::mem::take(&mut ctx.files);
     for (fi, f) in files.into_iter().enumerate() {
         let LoadedFile {
             path,
@@ -36,6 +37,14 @@ pub fn assemble(mut ctx: Context) -> Conversion {
         }
         let edits = ctx.edits.remove(&fi);
         let appended = ctx.appended.get(&fi);
+        // A file kept as bytes (a chart file is not parsed) is edited as its UTF-8 text.
+        let (text, bytes) = match text {
+            None if edits.is_some() => match String::from_utf8(bytes) {
+                Ok(t) => (Some(t), Vec::new()),
+                Err(e) => (None, e.into_bytes()),
+            },
+            text => (text, bytes),
+        };
         let text = match (text, edits.is_some() || appended.is_some()) {
             (Some(text), true) => text,
             // Unchanged: the input bytes move to the output.
@@ -102,7 +111,7 @@ pub fn assemble(mut ctx: Context) -> Conversion {
         &ctx.daemons,
         ctx.helm_operator.as_ref(),
         &ctx.new_files,
-        ctx.opts,
+        opts,
     );
     report.finish(&outputs);
     Conversion {

@@ -15,7 +15,7 @@ pub(super) fn duplicates_across_paths(ctx: &Context, opts: &Options, findings: &
     // (root, identity) → (path, file, line) of the first definition.
     let mut first: HashMap<(usize, Identity), (&str, &str, usize)> = HashMap::new();
     // Generator inputs and kustomize patches are not applied as written.
-    for f in &ctx.files {
+    for f in ctx.files {
         if f.untouchable || ctx.discovery.not_applied.contains(&f.path) {
             continue;
         }

@@ -130,7 +130,7 @@ pub fn not_applied_as_is(ctx: &Context) -> BTreeSet<String> {
         .filter(|p| !matches!(p.outcome, Outcome::Scan | Outcome::Inactive))
         .map(|p| p.git_path.as_str())
         .collect();
-    for f in &ctx.files {
+    for f in ctx.files {
         if governed.iter().any(|p| f.path.starts_with(p)) {
             out.insert(f.path.clone());
         }
