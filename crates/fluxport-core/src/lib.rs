@@ -17,6 +17,7 @@ pub mod fluxyaml;
 pub mod helm3_on_v1;
 pub mod helmrelease;
 pub mod image;
+pub mod kustomize;
 pub mod load;
 pub mod markdown;
 pub mod namespaces;
