@@ -2,149 +2,15 @@
 //! components first, memoised per directory), then run this kustomization's
 //! transformers in kustomize's order and record which patch hit which object.
 
+use super::output::eff_ns;
+use super::output::*;
 use super::regex::Regex;
 use super::selector::LabelSelector;
 use super::*;
 
-/// kyaml's namespace for cluster-scoped ids (`resid.TotallyNotANamespace`).
-const NO_NAMESPACE: &str = "_non_namespaceable_";
 /// Selector evaluations (object × patch) allowed per model before matching stops.
 const MATCH_BUDGET: usize = 50_000_000;
 const MAX_PROBLEMS: usize = 1000;
-
-/// A patch document of one kustomization: `kustomization` id, index into its
-/// [`Kustomization::patches`], and index into that patch's [`Patch::docs`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PatchHit {
-    pub kustomization: usize,
-    pub patch: usize,
-    pub doc: usize,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    Matched,
-    /// A strategic-merge patch without target matched nothing: `kustomize build` fails.
-    NoTarget,
-    /// The selector matched nothing: kustomize silently applies nothing.
-    NothingSelected,
-    /// A strategic-merge patch without target matched several objects: kustomize fails.
-    Ambiguous,
-    /// The patch or its selector is unusable (see [`Patch::error`]).
-    Invalid,
-}
-
-/// One patch document applied in a build.
-#[derive(Debug, Clone)]
-pub struct Application {
-    pub hit: PatchHit,
-    /// Indices into [`Build::objects`].
-    pub targets: Vec<usize>,
-    pub outcome: Outcome,
-}
-
-/// One object of a build: a resource document as the build emits it.
-#[derive(Debug, Clone)]
-pub struct BuiltObject {
-    pub source: ObjectRef,
-    pub api_version: String,
-    pub kind: String,
-    /// Effective name after prefixes, suffixes and identity patches.
-    pub name: String,
-    /// Effective `metadata.namespace`; `None` when unset (the applier's default
-    /// namespace) or cluster-scoped.
-    pub namespace: Option<String>,
-    pub original_name: String,
-    pub original_namespace: Option<String>,
-    pub cluster_scoped: bool,
-    /// Labels and annotations after commonLabels/labels/commonAnnotations.
-    pub labels: Vec<(String, String)>,
-    pub annotations: Vec<(String, String)>,
-    /// Kustomizations that included the object, innermost (the one listing the
-    /// file) first, ending with the built one.
-    pub via: Vec<usize>,
-    /// (kustomization id, index into its `resources`) of the entry that loaded the file.
-    pub entry: (usize, usize),
-    /// Patch documents applied to the object, in application order.
-    pub patches: Vec<PatchHit>,
-    /// `$patch: delete` removed the object from the build.
-    pub deleted_by: Option<PatchHit>,
-    /// Previous (effective namespace, name) ids, oldest first (kustomize's
-    /// `config.kubernetes.io/previousNames`/`previousNamespaces`).
-    prev: Vec<(String, String)>,
-}
-
-impl BuiltObject {
-    fn eff_ns(&self) -> String {
-        eff_ns(self.cluster_scoped, self.namespace.as_deref())
-    }
-    fn org(&self) -> (String, String) {
-        self.prev
-            .first()
-            .cloned()
-            .unwrap_or_else(|| (self.eff_ns(), self.name.clone()))
-    }
-    fn store_prev(&mut self) {
-        let id = (self.eff_ns(), self.name.clone());
-        self.prev.push(id);
-    }
-    fn group_version(&self) -> (&str, &str) {
-        self.api_version
-            .split_once('/')
-            .unwrap_or(("", self.api_version.as_str()))
-    }
-}
-
-fn eff_ns(cluster_scoped: bool, ns: Option<&str>) -> String {
-    match ns {
-        _ if cluster_scoped => NO_NAMESPACE.to_string(),
-        None | Some("") => "default".to_string(),
-        Some(n) => n.to_string(),
-    }
-}
-
-/// The result of building one kustomization directory.
-#[derive(Debug, Clone, Default)]
-pub struct Build {
-    pub dir: String,
-    pub kustomization: usize,
-    /// Every object, including ones deleted by `$patch: delete` (see [`Build::live`]).
-    pub objects: Vec<BuiltObject>,
-    /// Every patch document applied, at every level of the build.
-    pub applications: Vec<Application>,
-    /// (kustomization id, resources/components entry) of remote entries: what a
-    /// real build would add is unknown.
-    pub remote: Vec<(usize, usize)>,
-    pub problems: Vec<Problem>,
-    /// False when something was cut (cycle, depth, size, remote entry).
-    pub complete: bool,
-}
-
-impl Build {
-    /// The objects the build emits.
-    pub fn live(&self) -> impl Iterator<Item = &BuiltObject> {
-        self.objects.iter().filter(|o| o.deleted_by.is_none())
-    }
-    /// Every inclusion of a source document in the build.
-    pub fn find(&self, source: ObjectRef) -> impl Iterator<Item = &BuiltObject> {
-        self.live().filter(move |o| o.source == source)
-    }
-    /// The patches applied to a source document in this build.
-    pub fn patches_for(&self, source: ObjectRef) -> Vec<PatchHit> {
-        let mut v: Vec<PatchHit> = self
-            .objects
-            .iter()
-            .filter(|o| o.source == source)
-            .flat_map(|o| o.patches.iter().copied())
-            .collect();
-        v.dedup();
-        v
-    }
-    /// Live objects of a kind, e.g. `"HelmRelease"`.
-    pub fn of_kind<'b>(&'b self, kind: &'b str) -> impl Iterator<Item = &'b BuiltObject> + 'b {
-        self.live().filter(move |o| o.kind == kind)
-    }
-}
 
 #[derive(Debug, Clone)]
 pub(crate) struct CompiledSelector {
@@ -189,7 +55,7 @@ impl CompiledSelector {
                 .is_none_or(|r| r.full_match(a) || r.full_match(b))
         };
         let (g, v) = o.group_version();
-        ok(&self.namespace, &org_ns, &o.eff_ns())
+        ok(&self.namespace, &org_ns, o.ns_key())
             && ok(&self.name, &org_name, &o.name)
             && ok(&self.group, g, g)
             && ok(&self.version, v, v)
@@ -202,21 +68,21 @@ impl CompiledSelector {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum State {
-    Todo,
-    Running,
-    Done,
-}
-
 struct Builder<'m, 'a> {
     kusts: &'m [Kustomization<'a>],
     by_dir: &'m HashMap<String, usize>,
     files: &'m [RepoFile<'a>],
-    state: Vec<State>,
+    done: Vec<bool>,
+    /// Longest include chain below each kustomization (itself counts 1).
+    height: Vec<usize>,
+    /// Back edges found by the graph walk: (from, to) -> the cycle, as dirs.
+    cycles: HashMap<(usize, usize), String>,
     builds: Vec<Build>,
+    /// Components being applied (components include components).
     stack: Vec<usize>,
     budget: usize,
+    /// Objects held by finished builds (bounded by [`MAX_TOTAL_OBJECTS`]).
+    stored: usize,
 }
 
 /// Builds every kustomization (each once; included builds are reused).
@@ -225,17 +91,23 @@ pub(crate) fn build_all(
     by_dir: &HashMap<String, usize>,
     files: &[RepoFile<'_>],
 ) -> Vec<Build> {
+    let (order, cycles) = graph::post_order(kusts, by_dir);
     let mut b = Builder {
         kusts,
         by_dir,
         files,
-        state: vec![State::Todo; kusts.len()],
+        done: vec![false; kusts.len()],
+        height: vec![1; kusts.len()],
+        cycles,
         builds: vec![Build::default(); kusts.len()],
         stack: Vec::new(),
         budget: MATCH_BUDGET,
+        stored: 0,
     };
-    for k in 0..kusts.len() {
-        b.ensure(k);
+    // Post-order: every kustomization is built after what it includes (except
+    // along a cycle), so nothing recurses and each directory is built once.
+    for k in order {
+        b.build(k);
     }
     b.builds
 }
@@ -269,12 +141,7 @@ impl Builder<'_, '_> {
         );
     }
 
-    fn ensure(&mut self, k: usize) {
-        if self.state[k] != State::Todo {
-            return;
-        }
-        self.state[k] = State::Running;
-        self.stack.push(k);
+    fn build(&mut self, k: usize) {
         let mut acc = Build {
             dir: self.kusts[k].dir.clone(),
             kustomization: k,
@@ -287,30 +154,32 @@ impl Builder<'_, '_> {
                 o.via.push(k);
             }
         }
-        self.stack.pop();
+        self.stored += acc.objects.len();
         self.builds[k] = acc;
-        self.state[k] = State::Done;
+        self.done[k] = true;
     }
 
-    /// Can `target` be entered from the current stack? Reports cycles and depth.
-    fn enter(&self, acc: &mut Build, from: usize, target: usize, node: &Node) -> bool {
-        if let Some(pos) = self.stack.iter().position(|&s| s == target) {
-            let mut chain: Vec<&str> = self.stack[pos..]
-                .iter()
-                .map(|&s| self.kusts[s].dir.as_str())
-                .collect();
-            chain.push(&self.kusts[target].dir);
-            self.problem(
-                acc,
-                ProblemKind::Cycle,
-                from,
-                Some(node),
-                format!("cycle: {}", chain.join(" -> ")),
-            );
+    /// Can `child` (included by `from`) be used? Reports cycles and depth.
+    fn usable(&mut self, acc: &mut Build, from: usize, child: usize, node: &Node) -> bool {
+        let cycle = if child == from || self.stack.contains(&child) {
+            Some(format!("cycle: {} includes itself", self.kusts[child].dir))
+        } else if !self.done[child] && self.kusts[child].kind != KustKind::Component {
+            Some(self.cycles.get(&(from, child)).cloned().unwrap_or_else(|| {
+                format!(
+                    "cycle: {} -> {}",
+                    self.kusts[from].dir, self.kusts[child].dir
+                )
+            }))
+        } else {
+            None
+        };
+        if let Some(message) = cycle {
+            self.problem(acc, ProblemKind::Cycle, from, Some(node), message);
             acc.complete = false;
             return false;
         }
-        if self.stack.len() >= MAX_DEPTH {
+        let h = self.height[child];
+        if h >= MAX_DEPTH || self.stack.len() >= MAX_DEPTH {
             self.problem(
                 acc,
                 ProblemKind::TooDeep,
@@ -321,18 +190,20 @@ impl Builder<'_, '_> {
             acc.complete = false;
             return false;
         }
+        self.height[from] = self.height[from].max(h + 1);
         true
     }
 
     fn room(&self, acc: &mut Build, k: usize, adding: usize) -> bool {
-        if acc.objects.len() + adding > MAX_OBJECTS {
-            if acc.complete || !acc.problems.iter().any(|p| p.kind == ProblemKind::TooLarge) {
+        let after = acc.objects.len() + adding;
+        if after > MAX_OBJECTS || self.stored + after > MAX_TOTAL_OBJECTS {
+            if !acc.problems.iter().any(|p| p.kind == ProblemKind::TooLarge) {
                 self.problem(
                     acc,
                     ProblemKind::TooLarge,
                     k,
                     None,
-                    format!("build cut at {MAX_OBJECTS} objects"),
+                    format!("build cut at {MAX_OBJECTS} objects per build, {MAX_TOTAL_OBJECTS} in all builds"),
                 );
             }
             acc.complete = false;
@@ -344,7 +215,7 @@ impl Builder<'_, '_> {
     /// Resources, then components, then this kustomization's transformers
     /// (`api/internal/target/kusttarget.go#accumulateTarget`).
     fn accumulate(&mut self, k: usize, acc: &mut Build) {
-        let kust = &self.kusts[k];
+        let kust: &Kustomization<'_> = &self.kusts[k];
         for (ei, e) in kust.resources.iter().enumerate() {
             match &e.resolved {
                 Resolved::File(f) => self.load_file(acc, k, ei, *f),
@@ -352,17 +223,6 @@ impl Builder<'_, '_> {
                     let Some(&child) = self.by_dir.get(d) else {
                         continue;
                     };
-                    if child == k {
-                        self.problem(
-                            acc,
-                            ProblemKind::Cycle,
-                            k,
-                            Some(e.node),
-                            format!("cycle: {d} includes itself"),
-                        );
-                        acc.complete = false;
-                        continue;
-                    }
                     if self.kusts[child].kind == KustKind::Component {
                         self.problem(
                             acc,
@@ -372,10 +232,9 @@ impl Builder<'_, '_> {
                             format!("{d} is a Component listed as a resource"),
                         );
                     }
-                    if !self.enter(acc, k, child, e.node) {
+                    if !self.usable(acc, k, child, e.node) {
                         continue;
                     }
-                    self.ensure(child);
                     self.merge(acc, k, child);
                 }
                 Resolved::Remote => {
@@ -400,17 +259,7 @@ impl Builder<'_, '_> {
                             format!("{d} is listed as a component but is a Kustomization"),
                         );
                     }
-                    if c == k || !self.enter(acc, k, c, e.node) {
-                        if c == k {
-                            self.problem(
-                                acc,
-                                ProblemKind::Cycle,
-                                k,
-                                Some(e.node),
-                                format!("cycle: {d} includes itself"),
-                            );
-                        }
-                        acc.complete = false;
+                    if !self.usable(acc, k, c, e.node) {
                         continue;
                     }
                     // A component works on the including kustomization's accumulator.
@@ -691,7 +540,7 @@ impl Builder<'_, '_> {
                 o.deleted_by.is_none()
                     && o.kind == d.kind
                     && o.api_version == d.api_version
-                    && ((o.name == d.name && o.eff_ns() == ns)
+                    && ((o.name == d.name && o.ns_key() == ns)
                         || o.prev.iter().any(|(pns, pn)| *pn == d.name && *pns == ns))
             })
             .collect()

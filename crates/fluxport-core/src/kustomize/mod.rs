@@ -23,6 +23,8 @@
 //! than [`MAX_OBJECTS`] objects.
 
 mod build;
+mod graph;
+mod output;
 mod parse;
 pub mod paths;
 pub mod regex;
@@ -33,14 +35,16 @@ mod tests;
 use crate::yaml::Node;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-pub use build::{Application, Build, BuiltObject, Outcome, PatchHit};
+pub use output::{Application, Build, BuiltObject, Outcome, PatchHit};
 pub use parse::{is_cluster_scoped, kustomize_kind_of, KustFileKind};
 
 /// Longest chain of kustomizations including each other before the model stops.
 pub const MAX_DEPTH: usize = 64;
 /// Most objects one build may hold (a diamond of prefixed bases can grow
 /// exponentially with depth; kustomize itself would build them all).
-pub const MAX_OBJECTS: usize = 50_000;
+pub const MAX_OBJECTS: usize = 20_000;
+/// Most objects all builds of one model may hold together.
+pub const MAX_TOTAL_OBJECTS: usize = 200_000;
 
 /// One repository file as the caller loaded it.
 #[derive(Debug, Clone)]

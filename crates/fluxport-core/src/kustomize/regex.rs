@@ -179,10 +179,8 @@ impl Parser<'_> {
             '^' => Ast::Start,
             '$' => Ast::End,
             '(' => {
-                if self.eat('?') {
-                    if !self.eat(':') {
-                        return Err("unsupported group flags".into());
-                    }
+                if self.eat('?') && !self.eat(':') {
+                    return Err("unsupported group flags".into());
                 }
                 let inner = self.alt()?;
                 if !self.eat(')') {
