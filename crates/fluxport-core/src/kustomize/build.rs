@@ -216,6 +216,9 @@ impl Builder<'_, '_> {
     /// (`api/internal/target/kusttarget.go#accumulateTarget`).
     fn accumulate(&mut self, k: usize, acc: &mut Build) {
         let kust: &Kustomization<'_> = &self.kusts[k];
+        for p in &kust.problems {
+            push_problem(acc, p.clone());
+        }
         for (ei, e) in kust.resources.iter().enumerate() {
             match &e.resolved {
                 Resolved::File(f) => self.load_file(acc, k, ei, *f),
@@ -459,6 +462,8 @@ impl Builder<'_, '_> {
                 // One entry with a target holds one SMP document or one JSON op list.
                 let outcome = if p.error.is_some() {
                     Outcome::Invalid
+                } else if targets.is_empty() && !acc.complete {
+                    Outcome::Unknown
                 } else if targets.is_empty() {
                     Outcome::NothingSelected
                 } else {
@@ -490,6 +495,7 @@ impl Builder<'_, '_> {
                 for (di, d) in p.docs.iter().enumerate() {
                     let targets = self.by_id(acc, d);
                     let outcome = match targets.len() {
+                        0 if !acc.complete => Outcome::Unknown,
                         0 => {
                             self.problem(
                                 acc,

@@ -272,6 +272,8 @@ pub enum ProblemKind {
     InvalidPatch,
     /// A field with an unexpected shape.
     BadField,
+    /// An empty kustomization file (`kustomization.yaml is empty`: kustomize fails).
+    Empty,
 }
 
 /// Something kustomize would complain about, or that limits the model.
@@ -298,6 +300,8 @@ pub struct Summary {
     pub patch_docs: usize,
     pub patch_docs_matched: usize,
     pub patch_docs_unmatched: usize,
+    /// Unmatched in an incomplete build (the target may be remote).
+    pub patch_docs_unknown: usize,
     pub remote_entries: usize,
     pub missing_entries: usize,
     pub cycles: usize,
@@ -599,6 +603,7 @@ impl<'a> Model<'a> {
             for (pi, p) in k.patches.iter().enumerate() {
                 s.patch_docs += p.docs.len().max(1);
                 let mut matched: BTreeSet<usize> = BTreeSet::new();
+                let mut unknown: BTreeSet<usize> = BTreeSet::new();
                 let builds: Vec<&Build> = if k.kind == KustKind::Component {
                     self.builds.iter().collect()
                 } else {
@@ -606,14 +611,20 @@ impl<'a> Model<'a> {
                 };
                 for b in builds {
                     for a in &b.applications {
-                        if a.hit.kustomization == i && a.hit.patch == pi && !a.targets.is_empty() {
-                            matched.insert(a.hit.doc);
+                        if a.hit.kustomization == i && a.hit.patch == pi {
+                            if !a.targets.is_empty() {
+                                matched.insert(a.hit.doc);
+                            } else if a.outcome == Outcome::Unknown {
+                                unknown.insert(a.hit.doc);
+                            }
                         }
                     }
                 }
+                let total = p.docs.len().max(1);
+                let unknown = unknown.difference(&matched).count();
                 s.patch_docs_matched += matched.len();
-                s.patch_docs_unmatched +=
-                    p.docs.len().max(1) - matched.len().min(p.docs.len().max(1));
+                s.patch_docs_unknown += unknown;
+                s.patch_docs_unmatched += total.saturating_sub(matched.len() + unknown);
             }
         }
         s.remote_entries = self.remote_entries().len();

@@ -24,6 +24,9 @@ pub enum Outcome {
     NothingSelected,
     /// A strategic-merge patch without target matched several objects: kustomize fails.
     Ambiguous,
+    /// Nothing matched, but the build is incomplete (remote, missing or cut entries):
+    /// the target may be among what was not loaded.
+    Unknown,
     /// The patch or its selector is unusable (see [`Patch::error`]).
     Invalid,
 }

@@ -596,6 +596,14 @@ pub(crate) fn parse_kustomization<'a>(
         }
     }
     let Some(root) = root.filter(|r| r.is_map()) else {
+        let message = format!("{} is empty", rf.path);
+        ctx.problems.push(Problem {
+            kind: ProblemKind::Empty,
+            file,
+            line: 1,
+            col: 1,
+            message,
+        });
         k.problems = ctx.problems;
         return Some(k);
     };
