@@ -9,6 +9,8 @@
 //!   kustomizations, SOPS, duplicates) and linking generated files into kustomizations.
 //! * [`namespaces`]: the fallback namespace written into namespaced objects.
 //! * [`charts`]: Helm 2 chart directories in the repository move to apiVersion v2.
+//! * [`kustomize`]: the kustomization model (what each directory's build contains,
+//!   effective namespaces and names, patch targets), built once per conversion.
 //!
 //! Layer rule: `repo` imports `model`, `yaml` and `text`; never `helm`, `image`,
 //! `report` or `pipeline`.
@@ -18,5 +20,6 @@ pub mod classify;
 pub mod daemon;
 pub mod discovery;
 pub mod fluxyaml;
+pub mod kustomize;
 pub mod load;
 pub mod namespaces;
