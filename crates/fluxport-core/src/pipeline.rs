@@ -12,7 +12,7 @@ use crate::model::flux_yaml;
 use crate::model::options::Options;
 use crate::model::options::Target;
 use crate::model::sync_root;
-use crate::repo::{charts, daemon, discovery, fluxyaml, load, namespaces};
+use crate::repo::{charts, daemon, discovery, fluxyaml, kustomize, load, namespaces};
 use crate::report::{output, Conversion};
 
 pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
@@ -20,6 +20,11 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     //    so nothing below depends on input order.
     let (files, findings) = load::load_repository(inputs, options);
     let mut ctx = Context::new(options, &files, findings);
+    // The kustomization model, once: what each directory's build contains and where it
+    // puts each document. Every stage below sees objects where kustomize puts them.
+    let null = kustomize::null_node();
+    let model = kustomize::model_of(&files, &null);
+    ctx.placements = kustomize::placements(&model);
     // 2. Find fluxd and helm-operator first: their git paths define the sync roots and
     //    their flags override options the user did not set.
     daemon::detect(&mut ctx);
@@ -65,5 +70,6 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     }
     // 11. Apply the edits and write the report.
     let produced = ctx.into_produced();
+    drop(model);
     output::assemble(produced, files, options)
 }

@@ -97,7 +97,14 @@ fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Opti
         let Some(root) = files[fi].docs[di].root() else {
             continue;
         };
-        if let Some(r) = helmrelease::read(doc, root, flavor, opts, &mut findings) {
+        if let Some(r) = helmrelease::read(
+            doc,
+            root,
+            flavor,
+            opts,
+            ctx.placements.get(&(fi, di)),
+            &mut findings,
+        ) {
             releases.push((fi, di, r));
         }
     }
@@ -106,10 +113,29 @@ fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Opti
     for (_, _, r) in &releases {
         specs.insert(r.source.clone());
     }
+    // A HelmRelease that kustomize builds put into several namespaces (a base used by
+    // overlays with different `namespace:`, or built on its own) needs its source in
+    // each of them: `sourceRef` has no namespace, so it resolves in the object's own.
+    let mut also_in: Vec<(usize, SourceSpec)> = Vec::new();
+    for (ri, (fi, di, r)) in releases.iter().enumerate() {
+        let Some(p) = ctx.placements.get(&(*fi, *di)) else {
+            continue;
+        };
+        for ns in &p.all_namespaces {
+            let ns = ns.as_deref().unwrap_or(&opts.default_namespace);
+            if ns != r.source.namespace() && ns != r.namespace {
+                also_in.push((ri, r.source.in_namespace(ns)));
+            }
+        }
+    }
+    specs.extend(also_in.iter().map(|(_, s)| s.clone()));
     let names = sources::assign_names(&specs, &existing);
     name_pending_secrets(files, &releases, &names, &mut findings);
     for spec in &specs {
         let key = spec.key();
+        if !releases.iter().any(|(_, _, r)| r.source.key() == key) {
+            continue; // only a copy for another namespace of a build (below)
+        }
         if let Some(res) = names.get(&key) {
             if res.existing {
                 if let Some((fi, di, _)) = releases.iter().find(|(_, _, r)| r.source.key() == key) {
@@ -146,6 +172,15 @@ fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Opti
 
     // Which sources each root needs: root index → keys (new objects only).
     let mut root_needs: BTreeMap<usize, BTreeSet<SourceKey>> = BTreeMap::new();
+    let need = |needs: &mut BTreeMap<usize, BTreeSet<SourceKey>>, fi: usize, key: &SourceKey| {
+        let mut roots = sync_root::roots_of(&ctx.roots, &files[fi].path);
+        if roots.is_empty() {
+            roots.push(usize::MAX);
+        }
+        for root in roots {
+            needs.entry(root).or_default().insert(key.clone());
+        }
+    };
     let mut rendered: Vec<(usize, usize, String)> = Vec::new();
     for (fi, di, r) in &releases {
         let key = r.source.key();
@@ -166,13 +201,29 @@ fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Opti
             helm2: r.helm_version == HelmVersion::V2,
         });
         if !res.existing {
-            let mut roots = sync_root::roots_of(&ctx.roots, &files[*fi].path);
-            if roots.is_empty() {
-                roots.push(usize::MAX);
+            need(&mut root_needs, *fi, &key);
+        }
+    }
+    for (ri, spec) in &also_in {
+        let (fi, di, r) = &releases[*ri];
+        let key = spec.key();
+        let (Some(res), Some(own)) = (names.get(&key), names.get(&r.source.key())) else {
+            continue;
+        };
+        if res.name != own.name {
+            if let Some(d) = doc_ref(files, *fi, *di) {
+                findings.push(d.finding(
+                    Code::SOURCE_NAME_CLASH,
+                    None,
+                    format!(
+                        "in namespace `{}` (where a kustomize build puts this HelmRelease) its {} is `{}`, not `{}`: set `sourceRef.name` there with a patch",
+                        res.namespace, res.kind, res.name, own.name
+                    ),
+                ));
             }
-            for root in roots {
-                root_needs.entry(root).or_default().insert(key.clone());
-            }
+        }
+        if !res.existing {
+            need(&mut root_needs, *fi, &key);
         }
     }
     ctx.findings.append(&mut findings);

@@ -66,6 +66,16 @@ impl SourceSpec {
             SourceSpec::Helm { namespace, .. } | SourceSpec::Git { namespace, .. } => namespace,
         }
     }
+    /// The same source in another namespace.
+    pub fn in_namespace(&self, ns: &str) -> SourceSpec {
+        let mut s = self.clone();
+        match &mut s {
+            SourceSpec::Helm { namespace, .. } | SourceSpec::Git { namespace, .. } => {
+                *namespace = ns.to_string()
+            }
+        }
+        s
+    }
     /// Dedupe key: HelmRepository by (namespace, v1-cleaned URL); GitRepository by
     /// (namespace, URL, ref, secret).
     pub fn key(&self) -> SourceKey {

@@ -247,8 +247,15 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile]) {
                     // Only releases the HelmRelease stage converts get markers (a
                     // release it rejects is left as it is, so no policy may name it).
                     let mut scratch = Vec::new();
-                    if crate::helm::helmrelease::read(doc, root, *flavor, ctx.opts, &mut scratch)
-                        .is_none()
+                    if crate::helm::helmrelease::read(
+                        doc,
+                        root,
+                        *flavor,
+                        ctx.opts,
+                        ctx.placements.get(&(fi, di)),
+                        &mut scratch,
+                    )
+                    .is_none()
                     {
                         continue;
                     }

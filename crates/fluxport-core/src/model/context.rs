@@ -9,6 +9,7 @@ use super::finding::{Finding, ReleaseEntry};
 use super::flux_v1::{Daemon, HelmOperator, V1Component};
 use super::flux_yaml::PathPlan;
 use super::options::Options;
+use super::placement::Placement;
 use super::sync_root::SyncRoot;
 use crate::text::TextEdit;
 use std::collections::{BTreeMap, BTreeSet};
@@ -46,6 +47,9 @@ pub struct Context<'o> {
     /// ImagePolicy written for a workload container: (file, doc, container) → policy
     /// name (filled by `image::plan`; `fluxyaml` writes markers for moved image pins).
     pub image_policies: BTreeMap<(usize, usize, String), String>,
+    /// Namespaces each document has in the kustomize builds that contain it
+    /// (`repo::kustomize::placements`).
+    pub placements: BTreeMap<(usize, usize), Placement>,
 }
 
 /// A document's location, for findings and copies.
@@ -163,6 +167,7 @@ impl<'o> Context<'o> {
             flux_yaml: Vec::new(),
             v1_components: Vec::new(),
             image_policies: BTreeMap::new(),
+            placements: BTreeMap::new(),
         }
     }
 

@@ -18,5 +18,6 @@ pub mod image_ref;
 pub mod naming;
 pub mod options;
 pub mod paths;
+pub mod placement;
 pub mod sync_root;
 pub mod workload;

@@ -6,7 +6,8 @@
 //! `default` included. Only for files in a sync root that fluxd applied as they are
 //! (not generator inputs or kustomize patches: `discovery::not_applied_as_is`).
 //!
-//! Reads: `files`, `roots`, `deleted`, `discovery.not_applied`, effective options.
+//! Reads: `files`, `roots`, `deleted`, `discovery.not_applied`, `placements`, effective
+//! options.
 //! Writes: `edits`, `findings`.
 
 use crate::model::codes::Code;
@@ -135,7 +136,17 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
         if f.untouchable || !ctx.roots.iter().any(|r| r.covers(&f.path)) || skip.contains(&f.path) {
             continue;
         }
-        for d in &f.docs {
+        for (di, d) in f.docs.iter().enumerate() {
+            // A kustomization sets the namespace in the builds that apply it: nothing to
+            // write (and nothing may be written: it would not be the namespace kustomize
+            // gives the object anyway).
+            if ctx
+                .placements
+                .get(&(fi, di))
+                .is_some_and(|p| p.namespace_from_kustomization)
+            {
+                continue;
+            }
             let kind = match &d.kind {
                 DocKind::Object { kind, .. } | DocKind::FluxV2 { kind, .. } => kind.clone(),
                 _ => continue,

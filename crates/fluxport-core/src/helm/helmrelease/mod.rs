@@ -12,6 +12,7 @@ use crate::model::document::V1Flavor;
 use crate::model::finding::Finding;
 use crate::model::naming::{normalize_git_url, rewrite_stable_repo, split_url};
 use crate::model::options::{HelmVersion, Options};
+use crate::model::placement::Placement;
 use crate::text::TextEdit;
 use crate::yaml::emit::{render as render_yaml, Out};
 use crate::yaml::raw::copy_node;
@@ -37,7 +38,11 @@ pub struct V1Release<'a> {
     pub spec: Option<&'a Node>,
     pub flavor: V1Flavor,
     pub name: String,
+    /// The namespace the release lives in: where kustomize puts the object when every
+    /// build agrees, else as written, else the fallback.
     pub namespace: String,
+    /// What the output writes as `metadata.namespace` (`None`: a kustomization sets it).
+    pub metadata_namespace: Option<String>,
     pub target_namespace: String,
     pub target_namespace_set: bool,
     pub release_name: String,

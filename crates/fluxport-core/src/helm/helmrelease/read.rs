@@ -105,6 +105,7 @@ pub fn read<'a>(
     root: &'a Node,
     flavor: V1Flavor,
     opts: &Options,
+    placement: Option<&Placement>,
     findings: &mut Vec<Finding>,
 ) -> Option<V1Release<'a>> {
     let mut f = Fields {
@@ -131,9 +132,21 @@ pub fn read<'a>(
         ));
         return None;
     }
-    let namespace = f
-        .string(metadata, "namespace", "metadata.namespace")
+    // The namespace the object has where it is applied: the one a kustomization sets
+    // when every build agrees on it, else the one written, else the fallback (§3.3).
+    let written_namespace = f.string(metadata, "namespace", "metadata.namespace");
+    let built_namespace = placement.and_then(Placement::kustomization_namespace);
+    let namespace = built_namespace
+        .map(str::to_string)
+        .or_else(|| written_namespace.clone())
         .unwrap_or_else(|| opts.default_namespace.clone());
+    // What metadata.namespace says in the output: as written; nothing when a
+    // kustomization sets it; else the fallback.
+    let metadata_namespace = match (&written_namespace, placement) {
+        (Some(ns), _) => Some(ns.clone()),
+        (None, Some(p)) if p.namespace_from_kustomization => None,
+        (None, _) => Some(namespace.clone()),
+    };
     let spec = f.map(Some(root), "spec", "spec");
     if spec.is_none() && f.ok {
         f.findings
@@ -473,6 +486,7 @@ pub fn read<'a>(
         flavor,
         name,
         namespace,
+        metadata_namespace,
         target_namespace_set: target_ns.as_deref().is_some_and(|s| !s.is_empty()),
         target_namespace: tns,
         release_name,

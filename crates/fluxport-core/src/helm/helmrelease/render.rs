@@ -38,7 +38,9 @@ pub fn render(
 
     // metadata
     let metadata_node = r.root.get("metadata");
-    let mut metadata = Out::map().s("name", &r.name).s("namespace", &r.namespace);
+    let mut metadata = Out::map()
+        .s("name", &r.name)
+        .opt("namespace", r.metadata_namespace.as_deref().map(Out::str));
     if let Some(labels) = metadata_node.and_then(|m| m.entry("labels")) {
         if !labels.value.is_null() {
             let parent = crate::text::indent_of(line_of(doc, labels.key.line()));

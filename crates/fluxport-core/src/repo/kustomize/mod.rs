@@ -17,11 +17,13 @@
 //! [`Model::missing_entries`], [`Model::entries_naming`], [`Model::sets_namespace`].
 //!
 //! The kustomize rules followed (and what is not modelled) are in
-//! `docs/kustomize-model.md`. Pure: imports only [`crate::yaml`].
+//! `docs/kustomize-model.md`. Pure: the model imports only [`crate::yaml`]; `adapter.rs`
+//! builds it over the loaded files.
 //! Bounded on hostile input: include chains deeper than [`MAX_DEPTH`] and cycles are
 //! cut and reported, each directory is built once (memoised), and no build holds more
 //! than [`MAX_OBJECTS`] objects.
 
+mod adapter;
 mod build;
 mod graph;
 mod output;
@@ -35,6 +37,7 @@ mod tests;
 use crate::yaml::Node;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
+pub use adapter::{model_of, null_node, placements};
 pub use output::{Application, Build, BuiltObject, Outcome, PatchHit};
 pub use parse::{is_cluster_scoped, kustomize_kind_of, KustFileKind};
 

@@ -1,0 +1,67 @@
+//! The model over the loaded repository: [`model_of`] builds it once per conversion
+//! from the loaded files, [`placements`] turns its root builds into the namespaces each
+//! document has there.
+
+use super::{Model, ObjectRef, RepoFile};
+use crate::model::document::LoadedFile;
+use crate::model::placement::Placement;
+use crate::yaml::Node;
+use std::collections::BTreeMap;
+
+/// A null node, standing in for a document that did not parse (document indexes of
+/// the model stay those of [`LoadedFile::docs`]).
+pub fn null_node() -> Node {
+    crate::yaml::parse_document("~", 4, 0)
+        .ok()
+        .and_then(|p| p.root)
+        .expect("`~` parses")
+}
+
+/// The kustomization model of the loaded files (file and document indexes are those
+/// of `files`). Files nothing may rewrite are given without documents.
+pub fn model_of<'a>(files: &'a [LoadedFile], null: &'a Node) -> Model<'a> {
+    let repo: Vec<RepoFile<'a>> = files
+        .iter()
+        .map(|f| RepoFile {
+            path: &f.path,
+            docs: if f.untouchable {
+                Vec::new()
+            } else {
+                f.docs.iter().map(|d| d.root().unwrap_or(null)).collect()
+            },
+        })
+        .collect();
+    Model::new(&repo)
+}
+
+/// For every document in a kustomize build: its namespaces there.
+pub fn placements(model: &Model) -> BTreeMap<(usize, usize), Placement> {
+    let mut out: BTreeMap<(usize, usize), Placement> = BTreeMap::new();
+    for k in 0..model.kustomizations().len() {
+        let Some(build) = model.build_of(k) else {
+            continue;
+        };
+        for o in build.live().filter(|o| !o.cluster_scoped) {
+            let ObjectRef { file, doc } = o.source;
+            let p = out.entry((file, doc)).or_default();
+            p.all_namespaces.insert(o.namespace.clone());
+        }
+    }
+    for &root in model.roots() {
+        let Some(build) = model.build_of(root) else {
+            continue;
+        };
+        for o in build.live() {
+            if o.cluster_scoped {
+                continue;
+            }
+            let ObjectRef { file, doc } = o.source;
+            let p = out.entry((file, doc)).or_default();
+            p.namespaces.insert(o.namespace.clone());
+            if o.via.iter().any(|&k| model.sets_namespace(k).is_some()) {
+                p.namespace_from_kustomization = true;
+            }
+        }
+    }
+    out
+}
