@@ -134,7 +134,7 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
             let f = &ctx.files[fi];
             let d = &f.docs[di];
             if let Some(root) = d.root() {
-                let doc = crate::model::context::doc_ref(&ctx.files, fi, di);
+                let doc = crate::model::context::doc_ref(ctx.files, fi, di);
                 let current = op.helm_versions.as_deref().unwrap_or("v2,v3");
                 if let Some(n) = find_versions_node(root, current) {
                     edits.push((fi, TextEdit::replace(d.start + n.0, d.start + n.1, n.2)));

@@ -172,18 +172,18 @@ impl<'o> Context<'o> {
     }
 
     pub fn doc_ref(&self, file: usize, doc: usize) -> Option<DocRef<'_>> {
-        doc_ref(&self.files, file, doc)
+        doc_ref(self.files, file, doc)
     }
 
     /// Replaces a document's root node with new text (which has no final line break).
     pub fn replace_doc(&mut self, file: usize, doc: usize, text: String) {
-        if let Some(e) = replace_doc_edit(&self.files, file, doc, text) {
+        if let Some(e) = replace_doc_edit(self.files, file, doc, text) {
             self.edits.entry(file).or_default().push(e);
         }
     }
 
     pub fn docs_where(&self, pred: impl Fn(&DocKind) -> bool) -> Vec<(usize, usize)> {
-        docs_where(&self.files, pred)
+        docs_where(self.files, pred)
     }
 }
 

@@ -129,7 +129,7 @@ pub fn apply(ctx: &mut Context, opts: &Options) {
     if fallback.is_empty() {
         return;
     }
-    let (crd_cluster, crd_ns) = crd_scopes(&ctx.files);
+    let (crd_cluster, crd_ns) = crd_scopes(ctx.files);
     let skip = &ctx.discovery.not_applied;
     let mut findings = Vec::new();
     for (fi, f) in ctx.files.iter().enumerate() {

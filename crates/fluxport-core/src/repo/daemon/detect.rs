@@ -234,7 +234,7 @@ pub fn detect(ctx: &mut Context) {
         }
         for (di, d) in f.docs.iter().enumerate() {
             let Some(root) = d.root() else { continue };
-            let Some(doc) = crate::model::context::doc_ref(&ctx.files, fi, di) else {
+            let Some(doc) = crate::model::context::doc_ref(ctx.files, fi, di) else {
                 continue;
             };
             let ns = s(root.path(&["metadata", "namespace"]));
@@ -403,7 +403,7 @@ pub fn detect(ctx: &mut Context) {
             }
         }
     }
-    resolve_overlays(&ctx.files, &mut daemons);
+    resolve_overlays(ctx.files, &mut daemons);
     // A kustomize patch and its base describe the same Deployment: keep one per
     // (namespace, deployment, url, branch, paths).
     let mut seen = std::collections::BTreeSet::new();

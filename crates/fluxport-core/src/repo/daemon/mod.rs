@@ -117,7 +117,7 @@ pub fn retire_components(ctx: &mut Context) {
         if c.deployment && !synced {
             continue; // installed out of band: only the runbook's removal step applies
         }
-        if let Some(doc) = crate::model::context::doc_ref(&ctx.files, c.file, c.doc) {
+        if let Some(doc) = crate::model::context::doc_ref(ctx.files, c.file, c.doc) {
             findings.push(doc.finding(
                 Code::FLUX_V1_COMPONENT,
                 None,

@@ -8,7 +8,7 @@ type Identity = (String, String, String, String);
 /// §3.1: the same object applied by two Kustomizations of one daemon (two of its git
 /// paths, or one file under two overlapping paths). One pass with a hash map.
 pub(super) fn duplicates_across_paths(ctx: &Context, opts: &Options, findings: &mut Vec<Finding>) {
-    let cluster_crds = crate::repo::namespaces::crd_scopes(&ctx.files).0;
+    let cluster_crds = crate::repo::namespaces::crd_scopes(ctx.files).0;
     let cluster_scoped = |kind: &str| {
         crate::repo::namespaces::CLUSTER_SCOPED.contains(&kind) || cluster_crds.contains(kind)
     };

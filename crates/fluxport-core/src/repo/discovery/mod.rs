@@ -234,7 +234,7 @@ pub fn scan(ctx: &mut Context, opts: &Options) {
     // pasted alone is not reported as a file to ignore.
     let repo_mode = ctx.files.len() > 1;
     // §3.2 rule 1: chart directories.
-    let charts = chart_dirs(&ctx.files);
+    let charts = chart_dirs(ctx.files);
     let in_chart = |file: &str| {
         let i = charts.partition_point(|c| c.as_str() <= file);
         i > 0 && file.starts_with(charts[i - 1].as_str())
@@ -297,7 +297,7 @@ pub fn scan(ctx: &mut Context, opts: &Options) {
                 continue;
             }
             let (Some(root), Some(doc)) =
-                (d.root(), crate::model::context::doc_ref(&ctx.files, fi, di))
+                (d.root(), crate::model::context::doc_ref(ctx.files, fi, di))
             else {
                 continue;
             };
@@ -359,7 +359,7 @@ pub fn scan(ctx: &mut Context, opts: &Options) {
                 .iter()
                 .any(|g| f.path.starts_with(g.as_str()))
         {
-            findings.push(stray_finding(&ctx.files, fi, &in_chart));
+            findings.push(stray_finding(ctx.files, fi, &in_chart));
         }
     }
 

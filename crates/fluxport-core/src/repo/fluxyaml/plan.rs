@@ -473,7 +473,7 @@ const KEEP_NOTE: &str = "The .flux.yaml stays: source-controller's default ignor
 
 /// Runs [`plan`] and stores the result in the context.
 pub fn apply_plan(ctx: &mut Context) {
-    let (plans, mut findings) = plan(&ctx.files, &ctx.daemons, &ctx.opts.sync_paths);
+    let (plans, mut findings) = plan(ctx.files, &ctx.daemons, &ctx.opts.sync_paths);
     ctx.flux_yaml = plans;
     ctx.findings.append(&mut findings);
 }
