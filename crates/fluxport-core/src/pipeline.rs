@@ -68,7 +68,10 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
         //     kustomization of its directory.
         discovery::link_new_files(&mut ctx);
     }
-    // 11. Apply the edits and write the report.
+    // 11. Every file a stage removed leaves the kustomizations that list it, so each
+    //     directory that built before still builds.
+    discovery::unlink_removed_files(&mut ctx, &model);
+    // 12. Apply the edits and write the report.
     let produced = ctx.into_produced();
     drop(model);
     output::assemble(produced, files, options)

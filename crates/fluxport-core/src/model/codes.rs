@@ -194,6 +194,18 @@ codes! {
     STRAY_KUSTOMIZATION = Warning, "§3.2",
         "A kustomization.yaml under a git path was not used by v1, but v2 will use it, so only what it lists will be applied.",
         "List every manifest of that directory in the kustomization.yaml, or remove it.";
+    KUSTOMIZATION_ENTRY_REMOVED = Info, "§3.2",
+        "A kustomization listed a file that the migration removes (a Flux v1 component, a moved or emptied patch, requirements.yaml); its entry was removed, one line, so the directory still builds.",
+        "Nothing to do.";
+    KUSTOMIZATION_ENTRY_NOT_REMOVED = Error, "§3.2",
+        "A kustomization lists a file that the migration removes, but the entry could not be removed with a one-line edit (flow-style list, or a `patches` item with more fields). kustomize fails on the missing file.",
+        "Remove the entry named in the message by hand.";
+    PATCH_CONVERTED = Info, "§2",
+        "A v1 HelmRelease used as a kustomize patch was converted as a patch: it now carries exactly the v2 fields that turn the converted base into the v2 form of the patched v1 object (values copied as written, no defaults the base already sets).",
+        "Review the patch; nothing else to do.";
+    PATCH_NOT_CONVERTED = Error, "§2",
+        "A v1 HelmRelease patch could not be converted (the message says why: it changes the chart source, its v2 form would differ between the objects it patches, it uses a strategic-merge directive, or a list kustomize merges by name would have to shrink). It was left as it is, so it no longer matches the converted base.",
+        "Convert the patch by hand following the message, or split it per target.";
     NON_MANIFEST_YAML = Info, "§3.2",
         "A YAML file under a git path is not a Kubernetes manifest (no kind). v2 would fail to apply it.",
         "It was added to the ignore list; move it out of the synced path if you prefer.";

@@ -1,3 +1,4 @@
+//! [`unlink_removed_files`]: entries naming a removed file leave their kustomization.
 //! [`link_new_files`]: each generated file placed in a directory with a kustomization
 //! gets one `resources:` line there. Runs last, once every generated file exists.
 //!
@@ -188,4 +189,106 @@ pub fn resources_edit(f: &LoadedFile, names: &[String]) -> Option<TextEdit> {
             Some(TextEdit::insert(end, ins))
         }
     }
+}
+
+/// Removes, one line (or one `patches` item) each, the kustomization entries that name
+/// a file the migration removes, so every directory that built before still builds.
+/// Run last, once every stage has decided what it removes.
+///
+/// Reads: `files`, `deleted`, the kustomization model. Writes: `edits`, `findings`.
+pub fn unlink_removed_files(ctx: &mut Context, model: &crate::repo::kustomize::Model) {
+    use crate::repo::kustomize::Field;
+    let mut findings = Vec::new();
+    for &fi in &ctx.deleted {
+        let removed = &ctx.files[fi].path;
+        for (k, entry) in model.entries_naming(removed) {
+            let Some(kust) = model.kustomization(k) else {
+                continue;
+            };
+            let kf = &ctx.files[kust.file];
+            // The whole `patches` item when the entry is its `path:`.
+            let item = match entry.field {
+                Field::Patches => kust
+                    .patches
+                    .iter()
+                    .find(|p| {
+                        p.path
+                            .as_ref()
+                            .is_some_and(|e| std::ptr::eq(e.node, entry.node))
+                    })
+                    .map(|p| p.node),
+                _ => Some(entry.node),
+            };
+            let edit = item.and_then(|n| item_removal(kf, n));
+            let line =
+                entry.node.line() + first_root(kf).map_or(0, |(di, _)| kf.docs[di].line_offset);
+            match edit {
+                Some(e) if !ctx.deleted.contains(&kust.file) => {
+                    ctx.edits.entry(kust.file).or_default().push(e);
+                    findings.push(Finding::new(
+                        Code::KUSTOMIZATION_ENTRY_REMOVED,
+                        &kf.path,
+                        line,
+                        entry.node.col(),
+                        format!(
+                            "`{}` lists `{}`, which the migration removes: the entry was removed",
+                            entry.field.key(),
+                            entry.value
+                        ),
+                    ));
+                }
+                Some(_) => {}
+                None => findings.push(Finding::new(
+                    Code::KUSTOMIZATION_ENTRY_NOT_REMOVED,
+                    &kf.path,
+                    line,
+                    entry.node.col(),
+                    format!(
+                        "`{}` lists `{}`, which the migration removes; remove this entry by hand",
+                        entry.field.key(),
+                        entry.value
+                    ),
+                )),
+            }
+        }
+    }
+    ctx.findings.append(&mut findings);
+}
+
+/// An edit deleting the lines of one block-sequence item (`- x`, or `- path: x` with
+/// the lines of its mapping), with nothing else on its first line; `None` otherwise.
+fn item_removal(f: &LoadedFile, node: &Node) -> Option<TextEdit> {
+    if f.untouchable || node.is_flow() {
+        return None;
+    }
+    let text = f.text.as_deref()?;
+    let (di, root) = first_root(f)?;
+    if root.is_flow() {
+        return None;
+    }
+    let d = &f.docs[di];
+    let chunk = d.text(text);
+    let first = d.index.line_of(node.start());
+    let line_start = d.index.line_start(first);
+    let prefix = chunk.get(line_start..node.start())?;
+    if prefix.trim() != "-" {
+        return None;
+    }
+    let last = d.index.line_of(node.end().max(node.start() + 1) - 1);
+    let next = d.index.line_start(last + 1);
+    let end = if next == usize::MAX || next > chunk.len() {
+        chunk.len()
+    } else {
+        next
+    };
+    // Only a trailing comment may follow the item on its last line.
+    let rest = chunk.get(node.end()..end)?.trim();
+    if !(rest.is_empty() || rest.starts_with('#')) {
+        return None;
+    }
+    Some(TextEdit::replace(
+        d.start + line_start,
+        d.start + end,
+        String::new(),
+    ))
 }
