@@ -61,7 +61,7 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
         // 7. Discovery fills the ignore patterns the daemon's GitRepository needs.
         discovery::scan(&mut ctx, &effective);
         // 8. HelmReleases convert and their sources are placed.
-        convert_helm_releases(&mut ctx, &effective);
+        convert_helm_releases(&mut ctx, &effective, &model);
         // 9. The GitRepository/Kustomizations (reads the ignore patterns of step 7).
         daemon::emit(&mut ctx);
         // 10. Last: every generated file exists now, so each is linked into the

@@ -7,6 +7,7 @@
 //! `releases`, `findings`.
 
 use crate::helm::helmrelease::{self, V1Release};
+use crate::helm::patches;
 use crate::helm::sources::{self, ExistingSource, SourceKey, SourceSettings, SourceSpec};
 use crate::model::codes::Code;
 use crate::model::context::{doc_ref, docs_where, free_path, replace_doc_edit, Context};
@@ -15,6 +16,7 @@ use crate::model::finding::{Finding, ReleaseEntry};
 use crate::model::options::{HelmVersion, Options, SourcesPlacement};
 use crate::model::paths::SOURCES_FILE;
 use crate::model::sync_root;
+use crate::repo::kustomize::Model;
 use crate::yaml::Node;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -65,12 +67,17 @@ fn existing_sources(files: &[LoadedFile], opts: &Options) -> Vec<ExistingSource>
     out
 }
 
-pub fn convert_helm_releases(ctx: &mut Context, opts: &Options) {
+pub fn convert_helm_releases(ctx: &mut Context, opts: &Options, model: &Model) {
     let files = ctx.files;
-    convert_helm_releases_in(ctx, files, opts);
+    convert_helm_releases_in(ctx, files, opts, model);
 }
 
-fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Options) {
+fn convert_helm_releases_in(
+    ctx: &mut Context,
+    files: &[LoadedFile],
+    opts: &Options,
+    model: &Model,
+) {
     // Documents of a file the migration removes (a moved `.flux.yaml` patch file) are
     // not converted on their own.
     let hr_docs: Vec<(usize, usize)> =
@@ -78,6 +85,7 @@ fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Opti
             .into_iter()
             .filter(|(fi, di)| {
                 !ctx.deleted.contains(fi)
+                    && !patches::is_patch(model, *fi, *di)
                     && !ctx
                         .v1_components
                         .iter()
@@ -232,6 +240,8 @@ fn convert_helm_releases_in(ctx: &mut Context, files: &[LoadedFile], opts: &Opti
             ctx.edits.entry(fi).or_default().push(e);
         }
     }
+    // Patches of these HelmReleases convert against them.
+    patches::convert(ctx, model, &releases, &names, opts);
 
     // Place the new sources.
     let mut by_key: BTreeMap<SourceKey, &SourceSpec> = BTreeMap::new();

@@ -9,5 +9,6 @@
 pub mod convert;
 pub mod helm3_on_v1;
 pub mod helmrelease;
+pub mod patches;
 pub mod smp;
 pub mod sources;

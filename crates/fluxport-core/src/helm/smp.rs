@@ -124,6 +124,30 @@ fn diff_at(from: &J, to: &J, at: &str) -> Result<Option<J>, String> {
     }
 }
 
+/// One patch that does what both `a` and `b` do where they agree: maps recurse, equal
+/// values stay, `Err` with the JSON path of the first conflict.
+pub fn union(a: &J, b: &J) -> Result<J, String> {
+    union_at(a, b, "")
+}
+
+fn union_at(a: &J, b: &J, at: &str) -> Result<J, String> {
+    match (a, b) {
+        (J::Object(x), J::Object(y)) => {
+            let mut out = x.clone();
+            for (k, yv) in y {
+                let v = match x.get(k) {
+                    Some(xv) => union_at(xv, yv, &format!("{at}/{k}"))?,
+                    None => yv.clone(),
+                };
+                out.insert(k.clone(), v);
+            }
+            Ok(J::Object(out))
+        }
+        _ if a == b => Ok(a.clone()),
+        _ => Err(at.to_string()),
+    }
+}
+
 /// The JSON paths (`/spec/x`) of strategic-merge directives in a patch.
 pub fn directives(patch: &J) -> Vec<String> {
     fn walk(v: &J, at: &str, out: &mut Vec<String>) {
@@ -213,6 +237,20 @@ mod tests {
         assert_eq!(
             diff(&from, &grow).unwrap(),
             Some(json!({"spec": {"dependsOn": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}}))
+        );
+    }
+
+    #[test]
+    fn union_keeps_what_both_do_and_refuses_conflicts() {
+        let a = json!({"spec": {"x": 1, "m": {"p": null}}});
+        let b = json!({"spec": {"y": 2, "m": {"q": true}}});
+        assert_eq!(
+            union(&a, &b),
+            Ok(json!({"spec": {"x": 1, "y": 2, "m": {"p": null, "q": true}}}))
+        );
+        assert_eq!(
+            union(&a, &json!({"spec": {"x": 3}})),
+            Err("/spec/x".to_string())
         );
     }
 

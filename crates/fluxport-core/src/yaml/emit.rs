@@ -258,6 +258,27 @@ fn needs_quotes(s: &str) -> bool {
         .any(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}'))
 }
 
+/// JSON as generated YAML: objects keep their key order, numbers that are not `i64` are
+/// written as JSON writes them, `null` as `null`.
+pub fn from_json(j: &serde_json::Value) -> Out {
+    use serde_json::Value as J;
+    match j {
+        J::Object(m) => Out::Map(
+            m.iter()
+                .map(|(k, v)| (k.clone(), from_json(v)))
+                .collect::<Vec<_>>(),
+        ),
+        J::Array(a) => Out::Seq(a.iter().map(from_json).collect()),
+        J::String(s) => Out::Str(s.clone()),
+        J::Bool(b) => Out::Bool(*b),
+        J::Number(n) => match n.as_i64() {
+            Some(i) => Out::Int(i),
+            None => Out::Raw(crate::yaml::raw::RawText::Inline(vec![n.to_string()])),
+        },
+        J::Null => Out::Raw(crate::yaml::raw::RawText::Inline(vec!["null".into()])),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

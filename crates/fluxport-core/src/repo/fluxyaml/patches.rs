@@ -269,7 +269,7 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
                 _ => {}
             }
             e.push_str("    patch: |-\n");
-            for l in emit::render(&json_out(&j), "\n").lines() {
+            for l in emit::render(&crate::yaml::emit::from_json(&j), "\n").lines() {
                 e.push_str("      ");
                 e.push_str(l);
                 e.push('\n');
@@ -482,23 +482,5 @@ fn prune_empty(j: &mut J) {
             }
         }
         _ => {}
-    }
-}
-
-fn json_out(j: &J) -> Out {
-    match j {
-        J::Object(m) => Out::Map(
-            m.iter()
-                .map(|(k, v)| (k.clone(), json_out(v)))
-                .collect::<Vec<_>>(),
-        ),
-        J::Array(a) => Out::Seq(a.iter().map(json_out).collect()),
-        J::String(s) => Out::Str(s.clone()),
-        J::Bool(b) => Out::Bool(*b),
-        J::Number(n) => match n.as_i64() {
-            Some(i) => Out::Int(i),
-            None => Out::Raw(crate::yaml::raw::RawText::Inline(vec![n.to_string()])),
-        },
-        J::Null => Out::Raw(crate::yaml::raw::RawText::Inline(vec!["null".into()])),
     }
 }
