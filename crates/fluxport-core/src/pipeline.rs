@@ -44,6 +44,20 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     //    check below.
     fluxyaml::apply_plan(&mut ctx);
     ctx.discovery.generator_dirs = flux_yaml::generator_dirs(&ctx.flux_yaml);
+    // Where the running v1 releases' objects live: in the builds of `.flux.yaml`
+    // generators when fluxd is known (a daemon in the input or --sync-path; it applied
+    // every other file as written); with nothing known about fluxd, in the kustomize
+    // builds of the repository's root kustomizations.
+    let v1_builds = if ctx.daemons.is_empty() && options.sync_paths.is_empty() {
+        model
+            .root_dirs()
+            .into_iter()
+            .map(|d| format!("{d}/"))
+            .collect()
+    } else {
+        ctx.discovery.generator_dirs.clone()
+    };
+    kustomize::mark_v1_builds(&model, &v1_builds, &mut ctx.placements);
     ctx.discovery.not_applied = discovery::not_applied_as_is(&ctx);
     // 5. Image automation plans policies and markers (needs roots and daemons) before
     //    `.flux.yaml` patch files move, because a moved image pin carries the marker of

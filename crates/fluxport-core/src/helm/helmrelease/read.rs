@@ -265,14 +265,22 @@ pub fn read<'a>(
         _ => HelmVersion::V2,
     };
 
-    // Release name (§2.2).
+    // Release name (§2.2), from the namespace the object had under Flux v1: the one a
+    // `.flux.yaml` generator's kustomize build gave it, else as written (fluxd applied
+    // the file as it is), else the fallback. It can differ from where the v2 object
+    // lives (a kustomization fluxd never used sets another namespace).
+    let v1_namespace = placement
+        .and_then(Placement::v1_namespace)
+        .map(str::to_string)
+        .or_else(|| written_namespace.clone())
+        .unwrap_or_else(|| opts.default_namespace.clone());
     let tns = target_ns
         .clone()
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| namespace.clone());
+        .unwrap_or_else(|| v1_namespace.clone());
     let release_name = match release_name_v1 {
         Some(r) => r,
-        None if namespace != tns => format!("{namespace}-{tns}-{name}"),
+        None if v1_namespace != tns => format!("{v1_namespace}-{tns}-{name}"),
         None => format!("{tns}-{name}"),
     };
 
@@ -479,6 +487,9 @@ pub fn read<'a>(
         return None;
     };
 
+    // Written when v1 set it, and whenever the release's namespace is not the one the
+    // v2 object lives in (v2 would default it to the object's namespace).
+    let target_set = target_ns.as_deref().is_some_and(|s| !s.is_empty()) || tns != namespace;
     Some(V1Release {
         doc,
         root,
@@ -487,7 +498,7 @@ pub fn read<'a>(
         name,
         namespace,
         metadata_namespace,
-        target_namespace_set: target_ns.as_deref().is_some_and(|s| !s.is_empty()),
+        target_namespace_set: target_set,
         target_namespace: tns,
         release_name,
         helm_version,

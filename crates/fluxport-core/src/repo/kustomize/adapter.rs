@@ -34,6 +34,28 @@ pub fn model_of<'a>(files: &'a [LoadedFile], null: &'a Node) -> Model<'a> {
     Model::new(&repo)
 }
 
+/// Records, for every document in the build of a `.flux.yaml` generator directory
+/// (`dir/`, `""` for the root), the namespace fluxd gave it there.
+pub fn mark_v1_builds(
+    model: &Model,
+    generator_dirs: &std::collections::BTreeSet<String>,
+    placements: &mut BTreeMap<(usize, usize), Placement>,
+) {
+    for dir in generator_dirs {
+        let Some(build) = model.build(dir.trim_end_matches('/')) else {
+            continue;
+        };
+        for o in build.live().filter(|o| !o.cluster_scoped) {
+            let ObjectRef { file, doc } = o.source;
+            placements
+                .entry((file, doc))
+                .or_default()
+                .v1_namespaces
+                .insert(o.namespace.clone());
+        }
+    }
+}
+
 /// For every document in a kustomize build: its namespaces there.
 pub fn placements(model: &Model) -> BTreeMap<(usize, usize), Placement> {
     let mut out: BTreeMap<(usize, usize), Placement> = BTreeMap::new();
