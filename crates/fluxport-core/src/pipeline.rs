@@ -27,7 +27,7 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     ctx.placements = kustomize::placements(&model);
     // 2. Find fluxd and helm-operator first: their git paths define the sync roots and
     //    their flags override options the user did not set.
-    daemon::detect(&mut ctx);
+    daemon::detect(&mut ctx, &model);
     let detected: Vec<Vec<String>> = ctx
         .daemons
         .iter()

@@ -29,6 +29,7 @@ use crate::model::flux_v1::{Daemon, HelmOperator, V1Component};
 use crate::model::naming;
 use crate::model::options::Options;
 use crate::model::paths::SYNC_DIR;
+use crate::repo::kustomize::Model;
 use crate::yaml::emit::{self, Out};
 use crate::yaml::Node;
 

@@ -201,6 +201,32 @@ fn is_sops_decrypt(w: &[String]) -> bool {
             .all(|a| a.starts_with('-') || !a.contains('='))
 }
 
+/// `kustomize build A > file && … && kustomize build <dir>`: fluxd applied only the last
+/// command's output (the earlier builds went to files), so it is one `kustomize build
+/// <dir>`. Each earlier part must itself be a plain `kustomize build` redirected to a
+/// file; the note names the files, which v2 does not write.
+fn build_after_file_writes(cmd: &str) -> Option<(String, Vec<String>)> {
+    let parts: Vec<&str> = cmd.split("&&").map(str::trim).collect();
+    let (last, earlier) = parts.split_last()?;
+    if earlier.is_empty() {
+        return None;
+    }
+    let mut written = Vec::new();
+    for part in earlier {
+        let (command, file) = part.split_once('>')?;
+        let file = words(file.trim())?;
+        let [file] = file.as_slice() else { return None };
+        kustomize_build(&words(command.trim())?)?.ok()?;
+        written.push(format!("`{file}`"));
+    }
+    let (dir, mut notes) = kustomize_build(&words(last)?)?.ok()?;
+    notes.push(format!(
+        "`{cmd}`: fluxd applied the last build only; the earlier ones wrote {} in fluxd's checkout, which v2 does not do (commit or drop those files)",
+        written.join(", ")
+    ));
+    Some((dir, notes))
+}
+
 fn classify_generators(gens: &[(String, &Node)]) -> Generators {
     if gens.is_empty() {
         return Generators::Unsupported("no generators".into());
@@ -217,6 +243,11 @@ fn classify_generators(gens: &[(String, &Node)]) -> Generators {
             "{} generators (their outputs were concatenated)",
             gens.len()
         ));
+    }
+    if parsed[0].is_none() {
+        if let Some((dir, notes)) = build_after_file_writes(&gens[0].0) {
+            return Generators::Kustomize { dir, notes };
+        }
     }
     let Some(w) = &parsed[0] else {
         return Generators::Unsupported(format!(
@@ -488,6 +519,29 @@ mod tests {
             .root
             .unwrap();
         classify_generators(&[(cmd.to_string(), &n)])
+    }
+
+    #[test]
+    fn a_build_after_builds_written_to_files_is_one_build() {
+        let Generators::Kustomize { dir, notes } =
+            g("kustomize build . > build.yaml && kustomize build .")
+        else {
+            panic!("not a kustomize build");
+        };
+        assert_eq!(dir, ".");
+        assert!(notes.iter().any(|n| n.contains("`build.yaml`")));
+        assert!(matches!(
+            g("rm -rf x > y && kustomize build ."),
+            Generators::Unsupported(_)
+        ));
+        assert!(matches!(
+            g("kustomize build . > a b && kustomize build ."),
+            Generators::Unsupported(_)
+        ));
+        assert!(matches!(
+            g("kustomize build . | tee x && kustomize build ."),
+            Generators::Unsupported(_)
+        ));
     }
 
     #[test]
