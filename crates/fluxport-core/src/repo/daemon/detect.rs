@@ -479,8 +479,7 @@ fn json6902_overlays(
                 index: &index,
                 line_offset: at.line() + first_offset(&files[kust.file]),
             };
-            for bi in 0..daemons.len() {
-                let b = &daemons[bi];
+            for (bi, b) in daemons.iter().enumerate() {
                 if sel.name.as_deref() != Some(b.deployment.as_str())
                     || !build.live().any(|o| files[o.source.file].path == b.file)
                 {
