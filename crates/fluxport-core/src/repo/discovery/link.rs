@@ -222,34 +222,30 @@ pub fn unlink_removed_files(ctx: &mut Context, model: &crate::repo::kustomize::M
             let edit = item.and_then(|n| item_removal(kf, n));
             let line =
                 entry.node.line() + first_root(kf).map_or(0, |(di, _)| kf.docs[di].line_offset);
-            match edit {
-                Some(e) if !ctx.deleted.contains(&kust.file) => {
-                    ctx.edits.entry(kust.file).or_default().push(e);
-                    findings.push(Finding::new(
-                        Code::KUSTOMIZATION_ENTRY_REMOVED,
-                        &kf.path,
-                        line,
-                        entry.node.col(),
-                        format!(
-                            "`{}` lists `{}`, which the migration removes: the entry was removed",
-                            entry.field.key(),
-                            entry.value
-                        ),
-                    ));
-                }
-                Some(_) => {}
-                None => findings.push(Finding::new(
-                    Code::KUSTOMIZATION_ENTRY_NOT_REMOVED,
-                    &kf.path,
-                    line,
-                    entry.node.col(),
-                    format!(
-                        "`{}` lists `{}`, which the migration removes; remove this entry by hand",
-                        entry.field.key(),
-                        entry.value
-                    ),
-                )),
+            if ctx.deleted.contains(&kust.file) {
+                continue; // the kustomization goes too
             }
+            let (code, outcome) = match edit {
+                Some(e) => {
+                    ctx.edits.entry(kust.file).or_default().push(e);
+                    (Code::KUSTOMIZATION_ENTRY_REMOVED, "the entry was removed")
+                }
+                None => (
+                    Code::KUSTOMIZATION_ENTRY_NOT_REMOVED,
+                    "remove this entry by hand",
+                ),
+            };
+            findings.push(Finding::new(
+                code,
+                &kf.path,
+                line,
+                entry.node.col(),
+                format!(
+                    "`{}` lists `{}`, which the migration removes: {outcome}",
+                    entry.field.key(),
+                    entry.value
+                ),
+            ));
         }
     }
     ctx.findings.append(&mut findings);
