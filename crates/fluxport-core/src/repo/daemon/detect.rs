@@ -7,7 +7,7 @@
 use super::*;
 
 /// One argument: flag name (without `--`), value, and the node it came from.
-struct Arg<'a> {
+pub(super) struct Arg<'a> {
     flag: String,
     value: Option<String>,
     node: &'a Node,
@@ -40,7 +40,7 @@ fn interpolate(s: &str, env: &[(String, String)]) -> String {
     out
 }
 
-fn parse_args<'a>(items: &'a [Node], env: &[(String, String)]) -> Vec<Arg<'a>> {
+pub(super) fn parse_args<'a>(items: &'a [Node], env: &[(String, String)]) -> Vec<Arg<'a>> {
     let mut out: Vec<Arg<'a>> = Vec::new();
     let mut i = 0;
     while i < items.len() {
@@ -93,7 +93,7 @@ fn split_list(v: &str) -> Vec<String> {
 }
 
 /// Applies fluxd flags to `d`; flags with no v2 equivalent give findings.
-fn apply_fluxd_args(
+pub(super) fn apply_fluxd_args(
     d: &mut Daemon,
     args: &[Arg],
     ctx_file: &crate::model::document::DocRef,
@@ -403,8 +403,8 @@ pub fn detect(ctx: &mut Context, model: &Model) {
             }
         }
     }
-    resolve_overlays(ctx.files, &mut daemons);
-    json6902_overlays(ctx.files, model, &mut daemons, &mut findings);
+    overlays::resolve_overlays(ctx.files, &mut daemons);
+    overlays::json6902_overlays(ctx.files, model, &mut daemons, &mut findings);
     // A kustomize patch and its base describe the same Deployment: keep one per
     // (namespace, deployment, url, branch, paths).
     let mut seen = std::collections::BTreeSet::new();
@@ -429,161 +429,6 @@ pub fn detect(ctx: &mut Context, model: &Model) {
 /// strings is replaced whole by a strategic-merge patch), the namespace comes from the
 /// base when the patch sets none, and a base used through an overlay is not a daemon of
 /// its own.
-/// kustomize overlays that replace the fluxd container's args with a JSON 6902 op
-/// (`op: replace|add`, `path: /spec/template/spec/containers/<n>/args`, inline or in a
-/// file) run a daemon of their own: the base's settings with those args, in the
-/// namespace the overlay sets. The base used through such an overlay is not a daemon of
-/// its own.
-fn json6902_overlays(
-    files: &[crate::model::document::LoadedFile],
-    model: &Model,
-    daemons: &mut Vec<Daemon>,
-    findings: &mut Vec<Finding>,
-) {
-    use crate::repo::kustomize::{PatchFormat, Resolved};
-    let mut add = Vec::new();
-    let mut drop = std::collections::BTreeSet::new();
-    for (k, kust) in model.kustomizations().iter().enumerate() {
-        let Some(build) = model.build_of(k) else {
-            continue;
-        };
-        for p in &kust.patches {
-            let Some(sel) = p.target.as_ref() else {
-                continue;
-            };
-            if p.format != PatchFormat::Json6902 || sel.kind.as_deref() != Some("Deployment") {
-                continue;
-            }
-            // The ops: inline text (parsed here) or a patch file's first document.
-            let inline = p.inline.and_then(Node::as_str).and_then(|t| {
-                crate::yaml::parse_document(t, 64, 0)
-                    .ok()
-                    .and_then(|x| x.root)
-                    .map(|r| (t, r))
-            });
-            let from_file = match p.path.as_ref().map(|e| &e.resolved) {
-                Some(Resolved::File(f)) => files[*f].docs.first().and_then(|d| {
-                    let text = d.text(files[*f].text.as_deref()?);
-                    Some((text, d.root()?.clone()))
-                }),
-                _ => None,
-            };
-            let Some((text, ops)) = inline.or(from_file) else {
-                continue;
-            };
-            let index = crate::text::LineIndex::new(text);
-            let at = p.inline.unwrap_or(p.node);
-            let doc = crate::model::document::DocRef {
-                file: &kust.path,
-                text,
-                index: &index,
-                line_offset: at.line() + first_offset(&files[kust.file]),
-            };
-            for (bi, b) in daemons.iter().enumerate() {
-                if sel.name.as_deref() != Some(b.deployment.as_str())
-                    || !build.live().any(|o| files[o.source.file].path == b.file)
-                {
-                    continue;
-                }
-                let Some(args) = ops.items().iter().find_map(|op| {
-                    let verb = op.get("op").and_then(Node::as_str)?;
-                    let path = op.get("path").and_then(Node::as_str)?;
-                    let rest = path.strip_prefix("/spec/template/spec/containers/")?;
-                    let ok = matches!(verb, "replace" | "add")
-                        && rest
-                            .split_once('/')
-                            .is_some_and(|(n, t)| t == "args" && n.parse::<usize>().is_ok());
-                    ok.then(|| op.get("value")).flatten().filter(|v| v.is_seq())
-                }) else {
-                    continue;
-                };
-                let namespace = model.sets_namespace(k).map(str::to_string);
-                let mut dm = Daemon {
-                    file: kust.path.clone(),
-                    namespace: namespace.clone().unwrap_or_else(|| b.namespace.clone()),
-                    namespace_set: namespace.is_some() || b.namespace_set,
-                    deployment: b.deployment.clone(),
-                    ..Daemon::default()
-                };
-                let parsed = parse_args(args.items(), &[]);
-                apply_fluxd_args(&mut dm, &parsed, &doc, findings);
-                add.push(dm);
-                drop.insert(bi);
-            }
-        }
-    }
-    let mut i = 0;
-    daemons.retain(|_| {
-        let keep = !drop.contains(&i);
-        i += 1;
-        keep
-    });
-    daemons.extend(add);
-}
-
-fn first_offset(f: &crate::model::document::LoadedFile) -> usize {
-    f.docs
-        .iter()
-        .find(|d| d.root().is_some_and(|r| !r.is_null()))
-        .map_or(0, |d| d.line_offset)
-}
-
-fn resolve_overlays(files: &[crate::model::document::LoadedFile], daemons: &mut Vec<Daemon>) {
-    let mut drop = std::collections::BTreeSet::new();
-    for f in files {
-        let (dir, name) = match f.path.rfind('/') {
-            Some(i) => (&f.path[..=i], &f.path[i + 1..]),
-            None => ("", f.path.as_str()),
-        };
-        if !crate::model::paths::KUSTOMIZATION_FILES.contains(&name) {
-            continue;
-        }
-        let Some(root) = f.docs.first().and_then(|d| d.root()) else {
-            continue;
-        };
-        let strings = |key: &str| -> Vec<String> {
-            root.get(key)
-                .map(Node::items)
-                .unwrap_or(&[])
-                .iter()
-                .filter_map(|n| n.as_str().or_else(|| n.get("path").and_then(Node::as_str)))
-                .filter_map(|p| crate::model::paths::join_path(dir, p))
-                .collect()
-        };
-        let mut patches = strings("patchesStrategicMerge");
-        patches.extend(strings("patches"));
-        let mut resources = strings("resources");
-        resources.extend(strings("bases"));
-        for pi in 0..daemons.len() {
-            if !patches.contains(&daemons[pi].file) {
-                continue;
-            }
-            for bi in 0..daemons.len() {
-                let (p, b) = (&daemons[pi], &daemons[bi]);
-                if bi == pi || b.file == p.file || b.deployment != p.deployment {
-                    continue;
-                }
-                let included = resources
-                    .iter()
-                    .any(|r| b.file == *r || b.file.starts_with(&format!("{r}/")));
-                if !included {
-                    continue;
-                }
-                drop.insert(bi);
-                if !daemons[pi].namespace_set {
-                    daemons[pi].namespace = daemons[bi].namespace.clone();
-                }
-            }
-        }
-    }
-    let mut i = 0;
-    daemons.retain(|_| {
-        let keep = !drop.contains(&i);
-        i += 1;
-        keep
-    });
-}
-
 fn merge_operator(slot: &mut Option<HelmOperator>, op: HelmOperator) {
     match slot {
         None => *slot = Some(op),

@@ -154,6 +154,7 @@ pub fn uninstall_command(c: &V1Component) -> String {
 }
 
 mod detect;
+mod overlays;
 mod sync_objects;
 pub use detect::detect;
 pub use sync_objects::emit;
