@@ -196,6 +196,25 @@ pub fn convert(
             empty_docs.entry(pf).or_default().insert(pd);
         }
         converted_docs.entry(pf).or_default().insert(pd);
+        let dropped: Vec<&str> = patch_root
+            .path(&["metadata", "annotations"])
+            .map(Node::entries)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|e| e.key.as_str())
+            .filter(|k| {
+                helmrelease::V1_ANNOTATION_PREFIXES
+                    .iter()
+                    .any(|p| k.starts_with(p))
+            })
+            .collect();
+        if let (false, Some(d)) = (dropped.is_empty(), doc) {
+            findings.push(d.finding(
+                Code::PATCH_AUTOMATION_DROPPED,
+                patch_root.path(&["metadata", "annotations"]),
+                format!("dropped v1 annotations: {}", dropped.join(", ")),
+            ));
+        }
         ctx.replace_doc(pf, pd, text);
         if let Some(d) = doc {
             findings.push(d.finding(

@@ -200,6 +200,12 @@ codes! {
     KUSTOMIZATION_ENTRY_NOT_REMOVED = Error, "§3.2",
         "A kustomization lists a file that the migration removes, but the entry could not be removed with a one-line edit (flow-style list, or a `patches` item with more fields). kustomize fails on the missing file.",
         "Remove the entry named in the message by hand.";
+    OVERLAY_NAMESPACES_DIFFER = Warning, "§2.2",
+        "Overlays put one base HelmRelease into different namespaces, and its v1 release name or target namespace came from the namespace, so each overlay ran its own release. The converted base carries one of them; the others would be installed anew.",
+        "Add a patch per overlay that sets its `releaseName`, `targetNamespace` and `storageNamespace` (the message lists the namespaces).";
+    PATCH_AUTOMATION_DROPPED = Warning, "§4.1",
+        "A HelmRelease patch sets Flux v1 image automation annotations. The patch was converted, but per-overlay image automation (an ImagePolicy of the overlay, markers in its values patch) is not written yet, so those annotations were dropped.",
+        "Write an ImagePolicy for the overlay and add `$imagepolicy` markers to the image fields of its values patch.";
     PATCH_CONVERTED = Info, "§2",
         "A v1 HelmRelease used as a kustomize patch was converted as a patch: it now carries exactly the v2 fields that turn the converted base into the v2 form of the patched v1 object (values copied as written, no defaults the base already sets).",
         "Review the patch; nothing else to do.";

@@ -279,10 +279,29 @@ pub fn read<'a>(
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| v1_namespace.clone());
     let release_name = match release_name_v1 {
-        Some(r) => r,
+        Some(ref r) => r.clone(),
         None if v1_namespace != tns => format!("{v1_namespace}-{tns}-{name}"),
         None => format!("{tns}-{name}"),
     };
+    // Overlays that put one base into different namespaces ran different releases
+    // under v1 when the name or the target namespace came from the namespace.
+    if let Some(p) = placement.filter(|p| p.v1_namespaces.len() > 1) {
+        if release_name_v1.is_none() || target_ns.as_deref().is_none_or(str::is_empty) {
+            let list: Vec<&str> = p
+                .v1_namespaces
+                .iter()
+                .map(|n| n.as_deref().unwrap_or(opts.default_namespace.as_str()))
+                .collect();
+            f.findings.push(doc.finding(
+                Code::OVERLAY_NAMESPACES_DIFFER,
+                metadata.and_then(|m| m.get("name")),
+                format!(
+                    "kustomize builds put this HelmRelease into namespaces {}; under v1 each overlay's release took its name and storage namespace from its own namespace, but the converted base says release `{release_name}` in `{tns}`: give each overlay a patch with its `releaseName`, `targetNamespace` and `storageNamespace`",
+                    list.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
 
     // Chart source (§2.4).
     let chart_node = if flavor == V1Flavor::FluxHelmRelease {

@@ -1,0 +1,154 @@
+//! The findings of the kustomize stages, each produced by a small repository.
+
+use fluxport_core::{convert, Code, Conversion, FileStatus, InputFile, Options};
+
+fn run(files: &[(&str, &str)]) -> Conversion {
+    let inputs: Vec<InputFile> = files.iter().map(|(p, t)| InputFile::new(*p, *t)).collect();
+    convert(&inputs, &Options::default())
+}
+
+fn has(c: &Conversion, code: Code, file: &str) -> bool {
+    c.report
+        .findings
+        .iter()
+        .any(|f| f.code == code && f.file == file)
+}
+
+const FLUXD: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: flux
+  namespace: flux
+spec:
+  template:
+    spec:
+      containers:
+        - name: flux
+          image: docker.io/fluxcd/flux:1.21.0
+          args:
+            - --git-url=git@github.com:acme/fleet
+            - --git-path=.
+";
+
+#[test]
+fn an_entry_naming_a_removed_file_is_removed() {
+    let c = run(&[
+        ("flux/flux.yaml", FLUXD),
+        (
+            "flux/kustomization.yaml",
+            "resources:\n  - flux.yaml # the daemon\n  - other.yaml\n",
+        ),
+        (
+            "flux/other.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: flux\n",
+        ),
+    ]);
+    assert_eq!(
+        c.file("flux/flux.yaml").unwrap().status,
+        FileStatus::Deleted
+    );
+    assert_eq!(
+        c.file("flux/kustomization.yaml").unwrap().text(),
+        "resources:\n  - other.yaml\n"
+    );
+    assert!(has(
+        &c,
+        Code::KUSTOMIZATION_ENTRY_REMOVED,
+        "flux/kustomization.yaml"
+    ));
+}
+
+#[test]
+fn a_flow_style_entry_is_reported_not_edited() {
+    let c = run(&[
+        ("flux/flux.yaml", FLUXD),
+        (
+            "flux/kustomization.yaml",
+            "resources: [flux.yaml, other.yaml]\n",
+        ),
+        (
+            "flux/other.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  namespace: flux\n",
+        ),
+    ]);
+    assert_eq!(
+        c.file("flux/kustomization.yaml").unwrap().status,
+        FileStatus::Unchanged
+    );
+    assert!(has(
+        &c,
+        Code::KUSTOMIZATION_ENTRY_NOT_REMOVED,
+        "flux/kustomization.yaml"
+    ));
+}
+
+const BASE_HR: &str = "apiVersion: helm.fluxcd.io/v1
+kind: HelmRelease
+metadata:
+  name: podinfo
+spec:
+  chart:
+    repository: https://stefanprodan.github.io/podinfo
+    name: podinfo
+    version: 6.5.4
+";
+
+#[test]
+fn overlays_in_different_namespaces_are_reported() {
+    let c = run(&[
+        ("base/kustomization.yaml", "resources:\n  - podinfo.yaml\n"),
+        ("base/podinfo.yaml", BASE_HR),
+        (
+            "a/kustomization.yaml",
+            "namespace: team-a\nresources:\n  - ../base\n",
+        ),
+        (
+            "b/kustomization.yaml",
+            "namespace: team-b\nresources:\n  - ../base\n",
+        ),
+    ]);
+    let f = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::OVERLAY_NAMESPACES_DIFFER)
+        .expect("reported");
+    assert_eq!(f.file, "base/podinfo.yaml");
+    assert!(f.message.contains("`team-a`, `team-b`"), "{}", f.message);
+    // Each namespace a build puts it in has the source.
+    let sources = c.file("fluxport-sources.yaml").unwrap().text().to_string();
+    assert!(
+        sources.contains("namespace: team-a") && sources.contains("namespace: team-b"),
+        "{sources}"
+    );
+}
+
+#[test]
+fn automation_annotations_of_a_patch_are_reported() {
+    let c = run(&[
+        ("base/kustomization.yaml", "namespace: web\nresources:\n  - podinfo.yaml\n"),
+        ("base/podinfo.yaml", BASE_HR),
+        (
+            "prod/kustomization.yaml",
+            "resources:\n  - ../base\npatchesStrategicMerge:\n  - podinfo.yaml\n",
+        ),
+        (
+            "prod/podinfo.yaml",
+            "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata:\n  name: podinfo\n  namespace: web\n  annotations:\n    fluxcd.io/automated: \"true\"\n    filter.fluxcd.io/chart-image: glob:prod-*\nspec:\n  values:\n    replicaCount: 3\n",
+        ),
+    ]);
+    assert!(has(&c, Code::PATCH_CONVERTED, "prod/podinfo.yaml"));
+    let f = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::PATCH_AUTOMATION_DROPPED)
+        .expect("reported");
+    assert!(f.message.contains("fluxcd.io/automated"), "{}", f.message);
+    let out = c.file("prod/podinfo.yaml").unwrap().text();
+    assert!(
+        out.contains("apiVersion: helm.toolkit.fluxcd.io/v2"),
+        "{out}"
+    );
+    assert!(out.contains("replicaCount: 3"), "{out}");
+}
