@@ -116,7 +116,7 @@ pub fn convert(
                             findings.push(Finding::new(
                                 Code::PATCH_NOT_CONVERTED,
                                 &files[kust.file].path,
-                                at.line() + first_line_offset(&files[kust.file]),
+                                at.line() + files[kust.file].first_root_line_offset(),
                                 at.col(),
                                 format!(
                                     "`{}` patches HelmRelease `{}`: {why}",
@@ -269,13 +269,6 @@ pub fn convert(
 
 fn non_empty(v: Vec<String>) -> Option<String> {
     (!v.is_empty()).then(|| v.join(", "))
-}
-
-fn first_line_offset(f: &LoadedFile) -> usize {
-    f.docs
-        .iter()
-        .find(|d| d.root().is_some_and(|r| !r.is_null()))
-        .map_or(0, |d| d.line_offset)
 }
 
 /// The union of the per-target patches, if it gives every target (before → after) its
@@ -506,11 +499,7 @@ fn retarget_selectors(ctx: &mut Context, model: &Model, findings: &mut Vec<Findi
         let Some(text) = kf.text.as_deref() else {
             continue;
         };
-        let Some(di) = kf
-            .docs
-            .iter()
-            .position(|d| d.root().is_some_and(|r| !r.is_null()))
-        else {
+        let Some((di, _)) = kf.first_root() else {
             continue;
         };
         let d = &kf.docs[di];

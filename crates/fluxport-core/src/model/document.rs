@@ -58,6 +58,21 @@ pub struct LoadedFile {
 }
 
 impl LoadedFile {
+    /// The first document with a non-null root (what a kustomization, a `.flux.yaml`
+    /// or a patch file holds), with its index.
+    pub fn first_root(&self) -> Option<(usize, &Node)> {
+        self.docs
+            .iter()
+            .enumerate()
+            .find_map(|(i, d)| d.root().filter(|r| !r.is_null()).map(|r| (i, r)))
+    }
+
+    /// Lines before [`LoadedFile::first_root`]'s document (0 when there is none).
+    pub fn first_root_line_offset(&self) -> usize {
+        self.first_root()
+            .map_or(0, |(i, _)| self.docs[i].line_offset)
+    }
+
     /// The file's bytes as read.
     pub fn raw(&self) -> &[u8] {
         match &self.text {

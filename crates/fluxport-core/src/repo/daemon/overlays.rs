@@ -52,7 +52,7 @@ pub(super) fn json6902_overlays(
                 file: &kust.path,
                 text,
                 index: &index,
-                line_offset: at.line() + first_offset(&files[kust.file]),
+                line_offset: at.line() + files[kust.file].first_root_line_offset(),
             };
             for (bi, b) in daemons.iter().enumerate() {
                 if sel.name.as_deref() != Some(b.deployment.as_str())
@@ -94,13 +94,6 @@ pub(super) fn json6902_overlays(
         keep
     });
     daemons.extend(add);
-}
-
-fn first_offset(f: &crate::model::document::LoadedFile) -> usize {
-    f.docs
-        .iter()
-        .find(|d| d.root().is_some_and(|r| !r.is_null()))
-        .map_or(0, |d| d.line_offset)
 }
 
 pub(super) fn resolve_overlays(

@@ -62,7 +62,8 @@ pub fn link_new_files(ctx: &mut Context) {
                     .map(|d| d.trim_end_matches('/'))
                     .unwrap_or(new.as_str());
                 let kf = &ctx.files[ki];
-                let refs = first_root(kf)
+                let refs = kf
+                    .first_root()
                     .filter(|(_, r)| r.is_map())
                     .map(|(_, r)| kustomization_refs(r, dir, Refs::All));
                 if refs.as_ref().is_some_and(|r| r.contains(next)) {
@@ -129,7 +130,7 @@ pub fn resources_edit(f: &LoadedFile, names: &[String]) -> Option<TextEdit> {
         return None;
     }
     let text = f.text.as_deref()?;
-    let (di, root) = first_root(f)?;
+    let (di, root) = f.first_root()?;
     if !root.is_map() || root.is_flow() {
         return None;
     }
@@ -220,8 +221,7 @@ pub fn unlink_removed_files(ctx: &mut Context, model: &crate::repo::kustomize::M
                 _ => Some(entry.node),
             };
             let edit = item.and_then(|n| item_removal(kf, n));
-            let line =
-                entry.node.line() + first_root(kf).map_or(0, |(di, _)| kf.docs[di].line_offset);
+            let line = entry.node.line() + kf.first_root_line_offset();
             if ctx.deleted.contains(&kust.file) {
                 continue; // the kustomization goes too
             }
@@ -258,7 +258,7 @@ fn item_removal(f: &LoadedFile, node: &Node) -> Option<TextEdit> {
         return None;
     }
     let text = f.text.as_deref()?;
-    let (di, root) = first_root(f)?;
+    let (di, root) = f.first_root()?;
     if root.is_flow() {
         return None;
     }

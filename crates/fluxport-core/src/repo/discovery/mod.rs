@@ -135,7 +135,7 @@ pub fn not_applied_as_is(ctx: &Context) -> BTreeSet<String> {
             out.insert(f.path.clone());
         }
         if is_kustomization_file(&f.path) {
-            if let Some((_, r)) = first_root(f).filter(|(_, r)| r.is_map()) {
+            if let Some((_, r)) = f.first_root().filter(|(_, r)| r.is_map()) {
                 out.extend(kustomization_refs(r, dir_of(&f.path), Refs::Patches));
             }
         }
@@ -157,13 +157,6 @@ fn covered(refs: &BTreeSet<String>, path: &str) -> bool {
         }
     }
     false
-}
-
-fn first_root(f: &LoadedFile) -> Option<(usize, &Node)> {
-    f.docs
-        .iter()
-        .enumerate()
-        .find_map(|(i, d)| d.root().filter(|r| !r.is_null()).map(|r| (i, r)))
 }
 
 /// True when a document holds (or is) a Kubernetes object.
@@ -372,7 +365,7 @@ pub fn scan(ctx: &mut Context, opts: &Options) {
 fn stray_finding(files: &[LoadedFile], fi: usize, in_chart: &dyn Fn(&str) -> bool) -> Finding {
     let f = &files[fi];
     let dir = dir_of(&f.path);
-    let parsed = first_root(f).filter(|(_, r)| r.is_map());
+    let parsed = f.first_root().filter(|(_, r)| r.is_map());
     let (line, refs) = match parsed {
         Some((di, r)) => (
             r.line() + f.docs[di].line_offset,

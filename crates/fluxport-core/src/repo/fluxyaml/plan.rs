@@ -281,13 +281,6 @@ fn find_config(files: &[LoadedFile], git_path: &str) -> Option<usize> {
     }
 }
 
-fn first_root(f: &LoadedFile) -> Option<(usize, &Node)> {
-    f.docs
-        .iter()
-        .enumerate()
-        .find_map(|(i, d)| d.root().filter(|r| !r.is_null()).map(|r| (i, r)))
-}
-
 /// Decides every git path's `.flux.yaml` outcome, with findings. Pure.
 pub fn plan(
     files: &[LoadedFile],
@@ -338,7 +331,7 @@ pub fn plan(
         } else {
             git_path.trim_end_matches('/').to_string()
         };
-        let Some((doc_i, root)) = first_root(f) else {
+        let Some((doc_i, root)) = f.first_root() else {
             if gen != Some(false) && reported.insert((ci, "empty")) {
                 findings.push(Finding::new(
                     Code::FLUX_YAML_INVALID,
