@@ -73,7 +73,6 @@ pub fn convert(
 
     // Every (patch file, doc) → the objects it applies to, over all builds.
     let mut uses: BTreeMap<(usize, usize), BTreeSet<Application>> = BTreeMap::new();
-    let mut unconvertible: BTreeMap<(usize, usize), String> = BTreeMap::new();
     for k in 0..model.kustomizations().len() {
         let Some(build) = model.build_of(k) else {
             continue;
@@ -133,7 +132,6 @@ pub fn convert(
     findings.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
     findings.dedup();
 
-    let mut converted_docs: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
     let mut empty_docs: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
     for (&(pf, pd), apps) in &uses {
         let Some(patch_root) = files[pf].docs[pd].root() else {
@@ -180,7 +178,6 @@ pub fn convert(
         }
         let doc = doc_ref(files, pf, pd);
         if let Some(why) = failure {
-            unconvertible.insert((pf, pd), why.clone());
             if let Some(d) = doc {
                 findings.push(d.finding(Code::PATCH_NOT_CONVERTED, Some(patch_root), why));
             }
@@ -195,7 +192,6 @@ pub fn convert(
         if spec_empty && diff.get("metadata").is_none() {
             empty_docs.entry(pf).or_default().insert(pd);
         }
-        converted_docs.entry(pf).or_default().insert(pd);
         let dropped: Vec<&str> = patch_root
             .path(&["metadata", "annotations"])
             .map(Node::entries)
