@@ -62,7 +62,7 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     // 5. Image automation plans policies and markers (needs roots and daemons) before
     //    `.flux.yaml` patch files move, because a moved image pin carries the marker of
     //    the policy planned here (`ctx.image_policies`).
-    image::plan(&mut ctx);
+    image::plan(&mut ctx, &model);
     fluxyaml::move_patches(&mut ctx);
     // 6. From here on the detected helm-operator settings apply (explicit options win).
     let effective = daemon::effective_options(&ctx);

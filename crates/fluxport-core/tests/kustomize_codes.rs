@@ -123,20 +123,90 @@ fn overlays_in_different_namespaces_are_reported() {
     );
 }
 
-#[test]
-fn automation_annotations_of_a_patch_are_reported() {
-    let c = run(&[
-        ("base/kustomization.yaml", "namespace: web\nresources:\n  - podinfo.yaml\n"),
-        ("base/podinfo.yaml", BASE_HR),
+const IMAGE_BASE_HR: &str = "apiVersion: helm.fluxcd.io/v1
+kind: HelmRelease
+metadata:
+  name: podinfo
+  annotations:
+    fluxcd.io/automated: \"true\"
+    filter.fluxcd.io/chart-image: semver:~6.5
+spec:
+  chart:
+    repository: https://stefanprodan.github.io/podinfo
+    name: podinfo
+    version: 6.5.4
+  values:
+    image:
+      repository: ghcr.io/stefanprodan/podinfo
+      tag: 6.5.4
+";
+
+fn overlay_with(patch: &str) -> Conversion {
+    run(&[
+        (
+            "base/kustomization.yaml",
+            "namespace: web\nresources:\n  - podinfo.yaml\n",
+        ),
+        ("base/podinfo.yaml", IMAGE_BASE_HR),
         (
             "prod/kustomization.yaml",
             "resources:\n  - ../base\npatchesStrategicMerge:\n  - podinfo.yaml\n",
         ),
-        (
-            "prod/podinfo.yaml",
-            "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata:\n  name: podinfo\n  namespace: web\n  annotations:\n    fluxcd.io/automated: \"true\"\n    filter.fluxcd.io/chart-image: glob:prod-*\nspec:\n  values:\n    replicaCount: 3\n",
+        ("prod/podinfo.yaml", patch),
+    ])
+}
+
+const PATCH_HEAD: &str = "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata:\n  name: podinfo\n  namespace: web\n  annotations:\n";
+
+#[test]
+fn an_overlay_filter_becomes_an_overlay_image_policy() {
+    let c = overlay_with(&format!(
+        "{PATCH_HEAD}    fluxcd.io/automated: \"true\"\n    filter.fluxcd.io/chart-image: glob:prod-*\nspec:\n  values:\n    image:\n      tag: prod-1\n"
+    ));
+    let f = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::OVERLAY_IMAGE_POLICY)
+        .expect("reported");
+    assert_eq!(f.file, "prod/podinfo.yaml");
+    assert!(f.message.contains("glob:prod-*"), "{}", f.message);
+    let out = c.file("prod/podinfo.yaml").unwrap().text();
+    assert!(
+        out.contains("apiVersion: helm.toolkit.fluxcd.io/v2"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "tag: prod-1 # {\"$imagepolicy\": \"flux-system:web-podinfo-hr-chart-image-prod:tag\"}"
         ),
-    ]);
+        "{out}"
+    );
+    let auto: String = c
+        .files
+        .iter()
+        .filter(|f| f.path.ends_with("fluxport-image-automation.yaml"))
+        .map(|f| f.text().to_string())
+        .collect();
+    assert!(
+        auto.contains("name: web-podinfo-hr-chart-image-prod"),
+        "{auto}"
+    );
+    assert!(auto.contains("pattern: ^prod-.*$"), "{auto}");
+    // The base keeps its own policy and marker.
+    assert!(auto.contains("range: ~6.5"), "{auto}");
+    assert!(!c
+        .report
+        .findings
+        .iter()
+        .any(|f| f.code == Code::PATCH_AUTOMATION_DROPPED));
+}
+
+#[test]
+fn an_overlay_filter_on_an_image_set_only_in_the_base_is_reported() {
+    let c = overlay_with(&format!(
+        "{PATCH_HEAD}    fluxcd.io/automated: \"true\"\n    filter.fluxcd.io/chart-image: glob:prod-*\nspec:\n  values:\n    replicaCount: 3\n"
+    ));
     assert!(has(&c, Code::PATCH_CONVERTED, "prod/podinfo.yaml"));
     let f = c
         .report
@@ -144,11 +214,86 @@ fn automation_annotations_of_a_patch_are_reported() {
         .iter()
         .find(|f| f.code == Code::PATCH_AUTOMATION_DROPPED)
         .expect("reported");
-    assert!(f.message.contains("fluxcd.io/automated"), "{}", f.message);
-    let out = c.file("prod/podinfo.yaml").unwrap().text();
     assert!(
-        out.contains("apiVersion: helm.toolkit.fluxcd.io/v2"),
-        "{out}"
+        f.message.contains("glob:prod-*") && f.message.contains("semver:~6.5"),
+        "{}",
+        f.message
     );
+    let out = c.file("prod/podinfo.yaml").unwrap().text();
     assert!(out.contains("replicaCount: 3"), "{out}");
+}
+
+#[test]
+fn overlay_annotations_equal_to_the_base_lose_nothing() {
+    let c = overlay_with(&format!(
+        "{PATCH_HEAD}    fluxcd.io/automated: \"true\"\n    filter.fluxcd.io/chart-image: semver:~6.5\nspec:\n  values:\n    replicaCount: 3\n"
+    ));
+    assert!(has(&c, Code::PATCH_CONVERTED, "prod/podinfo.yaml"));
+    assert!(!c.report.findings.iter().any(|f| matches!(
+        f.code,
+        Code::PATCH_AUTOMATION_DROPPED | Code::OVERLAY_IMAGE_POLICY
+    )));
+}
+
+#[test]
+fn an_overlay_turning_automation_off_must_pin() {
+    let c = overlay_with(&format!(
+        "{PATCH_HEAD}    fluxcd.io/automated: \"false\"\nspec:\n  values:\n    replicaCount: 3\n"
+    ));
+    let f = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::PATCH_AUTOMATION_DROPPED)
+        .expect("reported");
+    assert!(f.message.contains("pin"), "{}", f.message);
+    // Pinned in the patch: nothing is lost.
+    let c = overlay_with(&format!(
+        "{PATCH_HEAD}    fluxcd.io/automated: \"false\"\nspec:\n  values:\n    image:\n      tag: 6.5.3\n"
+    ));
+    assert!(!c
+        .report
+        .findings
+        .iter()
+        .any(|f| f.code == Code::PATCH_AUTOMATION_DROPPED));
+}
+
+const BASE_DEPLOY: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      containers:
+        - name: api
+          image: ghcr.io/acme/api:1.0.0
+";
+
+#[test]
+fn a_workload_patch_automating_a_base_image_gets_an_images_entry() {
+    let c = run(&[
+        ("base/kustomization.yaml", "resources:\n  - api.yaml\n"),
+        ("base/api.yaml", BASE_DEPLOY),
+        (
+            "dev/kustomization.yaml",
+            "namespace: dev\nresources:\n  - ../base\npatchesStrategicMerge:\n  - api.yaml\n",
+        ),
+        (
+            "dev/api.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  annotations:\n    fluxcd.io/automated: \"true\"\n    fluxcd.io/tag.api: semver:~1\n",
+        ),
+    ]);
+    let k = c.file("dev/kustomization.yaml").unwrap().text();
+    assert!(
+        k.contains("images:\n  - name: ghcr.io/acme/api\n    newTag: 1.0.0 # {\"$imagepolicy\": \"flux-system:dev-api-deploy-api-dev:tag\"}\n"),
+        "{k}"
+    );
+    assert!(has(&c, Code::OVERLAY_IMAGE_POLICY, "dev/api.yaml"));
+    // The base is not automated: it gets no marker.
+    assert!(!c
+        .file("base/api.yaml")
+        .unwrap()
+        .text()
+        .contains("$imagepolicy"));
 }

@@ -184,32 +184,18 @@ pub fn convert(
             continue;
         }
         let Some(diff) = result else { continue };
-        let Some(text) = render_patch(&files[pf], pd, patch_root, &diff) else {
+        let marks = ctx
+            .value_edits
+            .get(&(pf, pd))
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let Some(text) = render_patch(&files[pf], pd, patch_root, &diff, marks) else {
             continue;
         };
         let spec_empty =
             diff.get("spec").is_none() && patch_root.path(&["spec", "values"]).is_none();
         if spec_empty && diff.get("metadata").is_none() {
             empty_docs.entry(pf).or_default().insert(pd);
-        }
-        let dropped: Vec<&str> = patch_root
-            .path(&["metadata", "annotations"])
-            .map(Node::entries)
-            .unwrap_or(&[])
-            .iter()
-            .filter_map(|e| e.key.as_str())
-            .filter(|k| {
-                helmrelease::V1_ANNOTATION_PREFIXES
-                    .iter()
-                    .any(|p| k.starts_with(p))
-            })
-            .collect();
-        if let (false, Some(d)) = (dropped.is_empty(), doc) {
-            findings.push(d.finding(
-                Code::PATCH_AUTOMATION_DROPPED,
-                patch_root.path(&["metadata", "annotations"]),
-                format!("dropped v1 annotations: {}", dropped.join(", ")),
-            ));
         }
         ctx.replace_doc(pf, pd, text);
         if let Some(d) = doc {
@@ -442,8 +428,15 @@ fn convert_v1(
 }
 
 /// The patch document's v2 text: apiVersion/kind, its own name and namespace, the diff,
-/// and `spec.values` copied as written.
-fn render_patch(f: &LoadedFile, di: usize, root: &Node, diff: &J) -> Option<String> {
+/// and `spec.values` copied as written, with the image stage's markers (`marks`, byte
+/// offsets into the document) applied.
+fn render_patch(
+    f: &LoadedFile,
+    di: usize,
+    root: &Node,
+    diff: &J,
+    marks: &[TextEdit],
+) -> Option<String> {
     let d = f.docs.get(di)?;
     let text = d.text(f.text.as_deref()?);
     let meta = root.get("metadata");
@@ -470,7 +463,7 @@ fn render_patch(f: &LoadedFile, di: usize, root: &Node, diff: &J) -> Option<Stri
         let parent = crate::text::indent_of(text.get(ls..e.key.start()).unwrap_or(""));
         spec.push(
             "values",
-            Out::Raw(copy_node(text, &d.index, &e.value, parent, 4, &[])),
+            Out::Raw(copy_node(text, &d.index, &e.value, parent, 4, marks)),
         );
     }
     let spec = spec.build();

@@ -11,6 +11,7 @@
 
 pub mod filter;
 pub mod helm;
+mod overlay;
 pub mod policy;
 pub mod render;
 
@@ -24,6 +25,7 @@ use crate::model::flux_v1::Daemon;
 use crate::model::naming::{dns1123, sha256_hex};
 use crate::model::sync_root::{roots_of, sources_dir, SyncRoot};
 use crate::model::{image_ref as refs, workload};
+use crate::repo::kustomize::Model;
 use crate::text::TextEdit;
 use crate::yaml::Node;
 use filter::{go_glob, regex_may_match_latest, semver_parts, Filter};
@@ -40,9 +42,9 @@ struct Found {
 /// Reads annotations on workloads and v1 HelmReleases, writes marker edits
 /// (`ctx.edits` for workloads, `ctx.value_edits` for HelmRelease values) and the new
 /// objects. Runs before the HelmRelease conversion.
-pub fn plan(ctx: &mut Context) {
+pub fn plan(ctx: &mut Context, model: &Model) {
     let files = ctx.files;
-    plan_in(ctx, files);
+    plan_in(ctx, files, model);
 }
 
 /// The daemon settings for a root (the daemon whose git paths make that root, else
@@ -125,7 +127,7 @@ struct Env<'c> {
     ctx_roots: &'c [SyncRoot],
 }
 
-fn plan_in(ctx: &mut Context, files: &[LoadedFile]) {
+fn plan_in(ctx: &mut Context, files: &[LoadedFile], model: &Model) {
     let first = ctx.daemons.first();
     let defaults = Daemon::default();
     let d = first.unwrap_or(&defaults);
@@ -153,6 +155,7 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile]) {
     let mut value_edits: Vec<((usize, usize), TextEdit)> = Vec::new();
     let mut disabled_reported = false;
     let mut policies: Vec<((usize, usize, String), String)> = Vec::new();
+    let mut built = BTreeMap::new();
 
     for (fi, f) in files.iter().enumerate() {
         if f.untouchable {
@@ -181,6 +184,10 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile]) {
                             edits.push((fi, shift(e, d.start)));
                         }
                         let Some(wl) = wl else { continue };
+                        if overlay::is_patch(model, fi, di) {
+                            // A patch's automation is planned with its base (overlay.rs).
+                            continue;
+                        }
                         if !p.is_automated() {
                             continue;
                         }
@@ -243,6 +250,7 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile]) {
                         }
                     }
                 }
+                DocKind::HelmReleaseV1(_) if overlay::is_patch(model, fi, di) => {}
                 DocKind::HelmReleaseV1(flavor) => {
                     // Only releases the HelmRelease stage converts get markers (a
                     // release it rejects is left as it is, so no policy may name it).
@@ -354,6 +362,21 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile]) {
             }
         }
     }
+    overlay::plan(
+        files,
+        model,
+        &env,
+        ctx.opts,
+        &mut overlay::Sink {
+            found: &mut found,
+            findings: &mut findings,
+            edits: &mut edits,
+            value_edits: &mut value_edits,
+            policies: &mut policies,
+            built: &mut built,
+        },
+    );
+    ctx.built_policies.append(&mut built);
     ctx.findings.append(&mut findings);
     for (fi, e) in edits {
         ctx.edits.entry(fi).or_default().push(e);

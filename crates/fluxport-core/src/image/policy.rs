@@ -77,38 +77,58 @@ fn value_text<'a>(doc: &DocRef<'a>, v: &Node) -> String {
 /// Reads the policies of an `annotations` map. Conflicts between prefixes →
 /// POLICY_CONFLICT (fluxcd.io/ > flux.weave.works/ > filter.fluxcd.io/).
 pub fn read(doc: &DocRef, annotations: Option<&Node>, findings: &mut Vec<Finding>) -> Policies {
-    let mut out = Policies::default();
     let Some(ann) = annotations else {
-        return out;
+        return Policies::default();
     };
+    let entries = ann
+        .entries()
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| Some((i, e.key.as_str()?, value_text(doc, &e.value))));
+    let (out, conflicts) = collect(entries);
+    for (p, win_idx, win, count) in conflicts {
+        let e = &ann.entries()[win_idx];
+        findings.push(doc.finding(
+            Code::POLICY_CONFLICT,
+            Some(&e.key),
+            format!(
+                "policy `{p}` is set {count} times with different values; using `{}: {win}`",
+                e.key.as_str().unwrap_or("")
+            ),
+        ));
+    }
+    out
+}
+
+/// The policies of annotations given as (key, value) pairs, such as those of an
+/// object merged from a base and its kustomize patches. Conflicts resolve as in
+/// [`read`], without findings (they are reported on the documents themselves).
+pub fn from_pairs<'k>(pairs: impl Iterator<Item = (&'k str, String)>) -> Policies {
+    collect(pairs.enumerate().map(|(i, (k, v))| (i, k, v))).0
+}
+
+/// The policies, and each conflict as (policy, winning entry, winning value, count).
+fn collect<'k>(
+    entries: impl Iterator<Item = (usize, &'k str, String)>,
+) -> (Policies, Vec<(String, usize, String, usize)>) {
+    let mut out = Policies::default();
+    let mut conflicts = Vec::new();
     let mut by_policy: BTreeMap<String, Vec<(usize, usize, String)>> = BTreeMap::new();
-    for (i, e) in ann.entries().iter().enumerate() {
-        let Some((rank, p)) = e.key.as_str().and_then(policy_name) else {
+    for (i, key, value) in entries {
+        let Some((rank, p)) = policy_name(key) else {
             continue;
         };
         if !is_converted(&p) {
             continue;
         }
         out.converted.push(i);
-        by_policy
-            .entry(p)
-            .or_default()
-            .push((rank, i, value_text(doc, &e.value)));
+        by_policy.entry(p).or_default().push((rank, i, value));
     }
     for (p, mut vals) in by_policy {
         vals.sort();
         let (_, win_idx, win) = vals[0].clone();
         if vals.iter().any(|(_, _, v)| *v != win) {
-            let e = &ann.entries()[win_idx];
-            findings.push(doc.finding(
-                Code::POLICY_CONFLICT,
-                Some(&e.key),
-                format!(
-                    "policy `{p}` is set {} times with different values; using `{}: {win}`",
-                    vals.len(),
-                    e.key.as_str().unwrap_or("")
-                ),
-            ));
+            conflicts.push((p.clone(), win_idx, win.clone(), vals.len()));
         }
         match p.as_str() {
             "automated" => out.automated = win == "true",
@@ -127,7 +147,7 @@ pub fn read(doc: &DocRef, annotations: Option<&Node>, findings: &mut Vec<Finding
             }
         }
     }
-    out
+    (out, conflicts)
 }
 
 /// Span edits (chunk offsets) that remove the converted annotations and map `ignore`

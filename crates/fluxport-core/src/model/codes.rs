@@ -204,8 +204,11 @@ codes! {
         "Overlays put one base HelmRelease into different namespaces, and its v1 release name or target namespace came from the namespace, so each overlay ran its own release. The converted base carries one of them; the others would be installed anew.",
         "Add a patch per overlay that sets its `releaseName`, `targetNamespace` and `storageNamespace` (the message lists the namespaces).";
     PATCH_AUTOMATION_DROPPED = Warning, "§4.1",
-        "A HelmRelease patch sets Flux v1 image automation annotations. The patch was converted, but per-overlay image automation (an ImagePolicy of the overlay, markers in its values patch) is not written yet, so those annotations were dropped.",
-        "Write an ImagePolicy for the overlay and add `$imagepolicy` markers to the image fields of its values patch.";
+        "A kustomize patch sets Flux v1 image automation annotations that change what its base does in that overlay, and the change cannot be carried over: the overlay's filter applies to an image set only in the base (no line of the overlay can carry a marker), or the overlay turns off automation the base has without pinning the image. The annotations were dropped (Flux v2 does not read them).",
+        "Do what the message says (add the image field to the patch, or pin it), and convert again.";
+    OVERLAY_IMAGE_POLICY = Info, "§4.1",
+        "A kustomize patch gives its overlay an image automation of its own (another filter, or automation the base does not have). The overlay got its own ImagePolicy, with the `$imagepolicy` marker on the patch's image line; the base keeps its policy.",
+        "Review the policy; nothing else to do.";
     PATCH_CONVERTED = Info, "§2",
         "A v1 HelmRelease used as a kustomize patch was converted as a patch: it now carries exactly the v2 fields that turn the converted base into the v2 form of the patched v1 object (values copied as written, no defaults the base already sets).",
         "Review the patch; nothing else to do.";

@@ -47,6 +47,11 @@ pub struct Context<'o> {
     /// ImagePolicy written for a workload container: (file, doc, container) → policy
     /// name (filled by `image::plan`; `fluxyaml` writes markers for moved image pins).
     pub image_policies: BTreeMap<(usize, usize, String), String>,
+    /// ImagePolicy of an overlay, by the object as a kustomize build emits it: (build
+    /// directory without `/`, workload kind short name, name, container) →
+    /// policy name (filled by `image::plan` for automation set by kustomize patches;
+    /// `fluxyaml` marks the pins it moves into that build's `images:` with it).
+    pub built_policies: BTreeMap<(String, String, String, String), String>,
     /// Namespaces each document has in the kustomize builds that contain it
     /// (`repo::kustomize::placements`).
     pub placements: BTreeMap<(usize, usize), Placement>,
@@ -167,6 +172,7 @@ impl<'o> Context<'o> {
             flux_yaml: Vec::new(),
             v1_components: Vec::new(),
             image_policies: BTreeMap::new(),
+            built_policies: BTreeMap::new(),
             placements: BTreeMap::new(),
         }
     }

@@ -126,7 +126,21 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
                     container: cname.clone(),
                     name: r.name,
                     tag,
-                    policy: ctx.image_policies.get(&(pf, di, cname.clone())).cloned(),
+                    policy: ctx
+                        .image_policies
+                        .get(&(pf, di, cname.clone()))
+                        .or_else(|| {
+                            // Automation an overlay patch set (the patch file pins the
+                            // built object; the pin moves to `images:`, which matches
+                            // by image name, so the namespace does not count).
+                            ctx.built_policies.get(&(
+                                dir.trim_end_matches('/').to_string(),
+                                wl.kind_short.to_string(),
+                                wl.name.clone(),
+                                cname.clone(),
+                            ))
+                        })
+                        .cloned(),
                 });
             }
         }

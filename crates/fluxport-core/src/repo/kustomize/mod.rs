@@ -33,6 +33,7 @@ pub mod regex;
 pub mod selector;
 #[cfg(test)]
 mod tests;
+mod uses;
 
 use crate::yaml::Node;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -40,6 +41,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 pub use adapter::{mark_v1_builds, model_of, null_node, placements};
 pub use output::{Application, Build, BuiltObject, Outcome, PatchHit};
 pub use parse::{is_cluster_scoped, kustomize_kind_of, KustFileKind};
+pub use uses::PatchUse;
 
 /// Longest chain of kustomizations including each other before the model stops.
 pub const MAX_DEPTH: usize = 64;
