@@ -1,4 +1,4 @@
-//! Image automation set by kustomize patches (issue 12 §3, MAPPING.md §4).
+//! Image automation set by kustomize patches (issue 12 §3, MAPPING.md §4, ADR 0007).
 //!
 //! In v1 a patch that carries policy annotations (`fluxcd.io/automated`,
 //! `fluxcd.io/tag.<container>`, `filter.fluxcd.io/…`) changes the automation of the
