@@ -14,7 +14,7 @@
 //!   allocator), against the input size (budget ≤ 10×).
 //!
 //! `--rows` prints only the rows of the combined table used by `bench/run`.
-//! `FLUXPORT_BENCH_ONLY=wide|paste|scale=N` measures one family alone (linearity checks,
+//! `FLUXPORT_BENCH_ONLY=wide|paste|scale=N|repo=<name>` measures one family alone (linearity checks,
 //! profiling with `perf`: the bench profile keeps symbols).
 
 use fluxport_core::{convert, InputFile, Options};
@@ -280,6 +280,53 @@ fn corpus() -> Option<Vec<InputFile>> {
     )
 }
 
+/// Every whole repository of `../shared/corpus/repos` (the kustomize overlays of issue
+/// 12), each as the CLI reads a directory: every file, by relative path.
+fn repos() -> Vec<(String, Vec<InputFile>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/repos");
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(&dir) else {
+        return out;
+    };
+    let mut roots: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    roots.sort();
+    for root in roots {
+        let mut files = Vec::new();
+        let mut stack = vec![root.clone()];
+        while let Some(d) = stack.pop() {
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                let p = e.path();
+                let Ok(ft) = e.file_type() else { continue };
+                if ft.is_dir() {
+                    if p.file_name().is_some_and(|n| n != ".git") {
+                        stack.push(p);
+                    }
+                } else if ft.is_file() {
+                    if let (Ok(rel), Ok(bytes)) = (p.strip_prefix(&root), std::fs::read(&p)) {
+                        files.push(InputFile::new(
+                            rel.to_string_lossy().replace('\\', "/"),
+                            bytes,
+                        ));
+                    }
+                }
+            }
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let name = root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        out.push((name, files));
+    }
+    out
+}
+
 fn synthetic(scale: usize) -> Vec<InputFile> {
     fluxport_bench_gen::generate(scale, fluxport_bench_gen::DEFAULT_SEED)
         .into_iter()
@@ -334,6 +381,19 @@ fn main() {
         );
         return;
     }
+    if let Some(want) = only.strip_prefix("repo=") {
+        // One corpus repository alone (for a profiler).
+        for (name, files) in repos().into_iter().filter(|(n, _)| n == want) {
+            let r = measure(&name, &files, quick);
+            println!(
+                "{name}: {:.1} ms CPU, floor {:.1} ms, {:.2}x",
+                ms(r.convert),
+                ms(r.floor),
+                r.convert.as_secs_f64() / r.floor.as_secs_f64()
+            );
+        }
+        return;
+    }
     let only_wide = only == "wide";
     let mut rows = Vec::new();
     // One ConfigMap with many keys: per-key work inside one mapping must be linear too.
@@ -365,6 +425,13 @@ fn main() {
     match corpus() {
         Some(c) if !c.is_empty() => rows.push(measure("real corpus (shared/corpus/v1)", &c, quick)),
         _ => eprintln!("corpus not found: skipped"),
+    }
+    for (name, files) in repos() {
+        rows.push(measure(
+            &format!("whole repo {name} (shared/corpus/repos)"),
+            &files,
+            quick,
+        ));
     }
     let mut scale = 1;
     while scale <= max_scale {

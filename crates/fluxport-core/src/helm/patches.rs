@@ -133,6 +133,9 @@ pub fn convert(
     findings.dedup();
 
     let mut empty_docs: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
+    // The converted `before` of each (base, earlier patches): one base is patched by
+    // every overlay, so it is converted once, not once per patch.
+    let mut befores: Befores = BTreeMap::new();
     for (&(pf, pd), apps) in &uses {
         let Some(patch_root) = files[pf].docs[pd].root() else {
             continue;
@@ -157,7 +160,16 @@ pub fn convert(
                 ));
                 break;
             };
-            match patch_diff(files, base, earlier, &patch_json, names, opts) {
+            let at = (target.file, target.doc);
+            match patch_diff(
+                files,
+                (at, base),
+                earlier,
+                &patch_json,
+                names,
+                opts,
+                &mut befores,
+            ) {
                 Ok((d, before, after)) => {
                     checks
                         .entry(d.to_string())
@@ -328,15 +340,62 @@ fn seconds(d: &str) -> Option<u64> {
     num.is_empty().then_some(total)
 }
 
+/// Converted `before` objects by (base document, earlier patch documents).
+type Befores = BTreeMap<((usize, usize), Vec<(usize, usize)>), Result<J, String>>;
+
+/// `spec.values` is copied from the patch as written, never diffed, and no other v2
+/// field depends on its content: the conversions below see a one-key stand-in (still a
+/// non-empty mapping, as the readers check), so the values are not rendered and parsed
+/// again for every patch.
+fn without_values(v: &mut J) {
+    if let Some(values) = v
+        .get_mut("spec")
+        .and_then(|s| s.get_mut("values"))
+        .filter(|x| x.as_object().is_some_and(|m| !m.is_empty()))
+    {
+        *values = serde_json::json!({ "fluxport": true });
+    }
+}
+
+/// True for a patch (without its identity) that sets only `spec.values` to a mapping
+/// and v1 annotations other than `ignore` (the only one that becomes a v2 annotation).
+fn only_values(patch: &J) -> bool {
+    let Some(m) = patch.as_object() else {
+        return false;
+    };
+    m.iter().all(|(k, v)| match k.as_str() {
+        "kind" => true,
+        "metadata" => v.as_object().is_some_and(|meta| {
+            meta.iter().all(|(mk, mv)| {
+                mk == "annotations"
+                    && mv.as_object().is_some_and(|a| {
+                        a.keys().all(|ak| {
+                            !ak.ends_with("/ignore")
+                                && helmrelease::V1_ANNOTATION_PREFIXES
+                                    .iter()
+                                    .any(|p| ak.starts_with(p))
+                        })
+                    })
+            })
+        }),
+        "spec" => v.as_object().is_some_and(|spec| {
+            spec.iter()
+                .all(|(sk, sv)| sk == "values" && sv.as_object().is_some_and(|x| !x.is_empty()))
+        }),
+        _ => false,
+    })
+}
+
 /// The v2 patch (as JSON, without `spec.values`) that one application needs, with the
 /// converted object before and after it.
 fn patch_diff(
     files: &[LoadedFile],
-    base: &V1Release,
+    (base_at, base): ((usize, usize), &V1Release),
     earlier: &[(usize, usize)],
     patch: &J,
     names: &BTreeMap<SourceKey, ResolvedSource>,
     opts: &Options,
+    befores: &mut Befores,
 ) -> Result<(J, J, J), String> {
     let mut before = to_json(base.root);
     for &(f, d) in earlier {
@@ -360,7 +419,18 @@ fn patch_diff(
         .get(&base.source.key())
         .ok_or("the base's source has no name")?;
     let key = base.source.key();
-    let mut v2_before = convert_v1(base.doc.file, &before, &key, own, opts)?;
+    without_values(&mut before);
+    without_values(&mut after);
+    let memo = (base_at, earlier.to_vec());
+    let mut v2_before = befores
+        .entry(memo)
+        .or_insert_with(|| convert_v1(base.doc.file, &before, &key, own, opts))
+        .clone()?;
+    if only_values(&p) {
+        // Nothing but values (copied as written) and v1 annotations (which v2 drops):
+        // the v2 patch is empty, and the merged object converts as the base does.
+        return Ok((J::Object(Default::default()), v2_before.clone(), v2_before));
+    }
     let mut v2_after = convert_v1(base.doc.file, &after, &key, own, opts)?;
     for v in [&mut v2_before, &mut v2_after] {
         if let Some(spec) = v.get_mut("spec").and_then(J::as_object_mut) {
@@ -411,20 +481,9 @@ fn convert_v1(
     if r.source.key() != *base_key {
         return Err("it changes the chart source (chart.git / chart.ref / chart.repository): an overlay-specific source is not written yet".into());
     }
-    let out = helmrelease::render(&r, own, opts, &[], "\n", &mut scratch);
-    let parsed =
-        crate::yaml::parse_document(&out.text, opts.limits.max_depth, opts.limits.max_aliases)
-            .map_err(|e| {
-                format!(
-                    "internal: the converted patch target does not parse ({})",
-                    e.message
-                )
-            })?;
-    parsed
-        .root
-        .as_ref()
-        .map(to_json)
-        .ok_or_else(|| "internal: empty conversion".into())
+    let out = helmrelease::render_tree(&r, own, opts, &[], &mut scratch);
+    emit::to_json(&out, opts.limits.max_depth, opts.limits.max_aliases)
+        .ok_or_else(|| "internal: the converted patch target does not parse".into())
 }
 
 /// The patch document's v2 text: apiVersion/kind, its own name and namespace, the diff,

@@ -279,9 +279,63 @@ pub fn from_json(j: &serde_json::Value) -> Out {
     }
 }
 
+/// The JSON value of an output tree, as parsing its rendered text would give it,
+/// without rendering the whole tree: only text copied from the input (`Out::Raw`) is
+/// parsed, alone. `None` when such text does not parse within the limits.
+pub fn to_json(out: &Out, max_depth: usize, max_aliases: usize) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    Some(match out {
+        Out::Map(m) => J::Object(
+            m.iter()
+                .map(|(k, v)| Some((k.clone(), to_json(v, max_depth, max_aliases)?)))
+                .collect::<Option<serde_json::Map<_, _>>>()?,
+        ),
+        Out::Seq(items) => J::Array(
+            items
+                .iter()
+                .map(|v| to_json(v, max_depth, max_aliases))
+                .collect::<Option<Vec<_>>>()?,
+        ),
+        Out::Str(s) => J::String(s.clone()),
+        Out::Int(i) => J::from(*i),
+        Out::Bool(b) => J::Bool(*b),
+        Out::Commented(v, _) => to_json(v, max_depth, max_aliases)?,
+        Out::Raw(_) => {
+            let text = render(&Out::Map(vec![("v".into(), out.clone())]), "\n");
+            let doc = crate::yaml::parse_document(&text, max_depth, max_aliases).ok()?;
+            crate::yaml::to_json(doc.root.as_ref()?.get("v")?)
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn to_json_matches_parsing_the_rendered_text() {
+        let doc = Out::map()
+            .s("a", "true")
+            .kv("n", Out::Int(3))
+            .kv("b", Out::Bool(false))
+            .kv(
+                "raw",
+                Out::Raw(crate::yaml::raw::RawText::Block(vec![
+                    "  x: 1".into(),
+                    "  y: [a, b]".into(),
+                ])),
+            )
+            .kv("c", Out::Commented(Box::new(Out::str("5m")), "why".into()))
+            .kv("s", Out::Seq(vec![Out::str("1"), Out::Int(1)]))
+            .build();
+        let text = render(&doc, "\n");
+        let parsed = crate::yaml::parse_document(&text, 64, 64).unwrap();
+        assert_eq!(
+            to_json(&doc, 64, 64).unwrap(),
+            crate::yaml::to_json(parsed.root.as_ref().unwrap()),
+            "{text}"
+        );
+    }
 
     #[test]
     fn renders_nested() {

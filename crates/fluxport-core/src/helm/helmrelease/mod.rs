@@ -142,4 +142,4 @@ pub const SECRET_NAME_PENDING: &str = " (name: see the GitRepository's secretRef
 mod read;
 mod render;
 pub use read::read;
-pub use render::{render, Rendered};
+pub use render::{render, render_tree, Rendered};

@@ -22,6 +22,22 @@ pub fn render(
     nl: &str,
     findings: &mut Vec<Finding>,
 ) -> Rendered {
+    let out = render_tree(r, source, opts, value_edits, findings);
+    let mut text = render_yaml(&out, nl);
+    while text.ends_with('\n') || text.ends_with('\r') {
+        text.pop();
+    }
+    Rendered { text }
+}
+
+/// The v2 HelmRelease as an output tree (what [`render`] writes).
+pub fn render_tree(
+    r: &V1Release,
+    source: &ResolvedSource,
+    opts: &Options,
+    value_edits: &[TextEdit],
+    findings: &mut Vec<Finding>,
+) -> Out {
     let doc = r.doc;
     let spec = r.spec;
     let strict = opts.strict();
@@ -464,12 +480,8 @@ pub fn render(
         .kv("metadata", metadata.build())
         .kv("spec", spec_out.build())
         .build();
-    let mut text = render_yaml(&out, nl);
-    while text.ends_with('\n') || text.ends_with('\r') {
-        text.pop();
-    }
     report_dropped_comments(r, findings);
-    Rendered { text }
+    out
 }
 
 fn line_of<'a>(doc: DocRef<'a>, line: usize) -> &'a str {
