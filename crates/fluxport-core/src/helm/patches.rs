@@ -27,6 +27,8 @@
 //! and their source names. Writes: `edits`, `deleted`, `findings`.
 
 use crate::helm::helmrelease::{self, V1Release};
+use crate::helm::patch_ops as ops;
+use crate::helm::patch_src::{Key, Sources};
 use crate::helm::smp;
 use crate::helm::sources::{ResolvedSource, SourceKey};
 use crate::model::codes::Code;
@@ -55,8 +57,8 @@ pub fn is_patch(model: &Model, file: usize, doc: usize) -> bool {
 }
 
 /// One application of a patch document to an object: the object's source document and
-/// the patch documents applied to it before this one (file, doc).
-type Application = (ObjectRef, Vec<(usize, usize)>);
+/// the patches applied to it before this one.
+pub(crate) type Application = (ObjectRef, Vec<Key>);
 
 /// Converts every v1 HelmRelease patch document (see the module docs).
 pub fn convert(
@@ -70,15 +72,20 @@ pub fn convert(
     let base_of: BTreeMap<(usize, usize), &V1Release> =
         releases.iter().map(|(f, d, r)| ((*f, *d), r)).collect();
     let mut findings = Vec::new();
+    let srcs = Sources::new(files, model, opts);
 
-    // Every (patch file, doc) → the objects it applies to, over all builds.
-    let mut uses: BTreeMap<(usize, usize), BTreeSet<Application>> = BTreeMap::new();
+    // Every patch document → the objects it applies to, over all builds: strategic-merge
+    // HelmRelease patches (`uses`) and JSON 6902 op lists on v1 HelmReleases (`op_uses`).
+    let mut uses: BTreeMap<Key, BTreeSet<Application>> = BTreeMap::new();
+    let mut op_uses: BTreeMap<Key, BTreeSet<Application>> = BTreeMap::new();
+    let mut owners: BTreeMap<Key, BTreeSet<(usize, usize)>> = BTreeMap::new();
     for k in 0..model.kustomizations().len() {
         let Some(build) = model.build_of(k) else {
             continue;
         };
         for o in &build.objects {
-            let mut earlier: Vec<(usize, usize)> = Vec::new();
+            let hr_v1 = o.kind == "HelmRelease" && o.api_version.starts_with(V1_GROUP);
+            let mut earlier: Vec<Key> = Vec::new();
             for hit in &o.patches {
                 let Some(kust) = model.kustomization(hit.kustomization) else {
                     continue;
@@ -86,55 +93,61 @@ pub fn convert(
                 let Some(p) = kust.patches.get(hit.patch) else {
                     continue;
                 };
-                let file = match p.path.as_ref().map(|e| &e.resolved) {
-                    Some(Resolved::File(f)) => Some(*f),
+                let key = match (p.path.as_ref().map(|e| &e.resolved), p.inline) {
+                    (Some(Resolved::File(f)), _) => p
+                        .docs
+                        .get(hit.doc)
+                        .and_then(|d| d.doc)
+                        .map(|d| Key::File(*f, d)),
+                    (None, Some(_)) => Some(Key::Inline(hit.kustomization, hit.patch, hit.doc)),
                     _ => None,
                 };
-                let doc = p.docs.get(hit.doc).and_then(|d| d.doc);
-                match (file, doc, p.format) {
-                    (Some(f), Some(d), PatchFormat::StrategicMerge)
-                        if matches!(
-                            files[f].docs.get(d).map(|x| &x.kind),
-                            Some(DocKind::HelmReleaseV1(_))
-                        ) =>
-                    {
-                        uses.entry((f, d))
-                            .or_default()
-                            .insert((o.source, earlier.clone()));
-                        earlier.push((f, d));
+                let Some(key) = key else { continue };
+                owners
+                    .entry(key)
+                    .or_default()
+                    .insert((hit.kustomization, hit.patch));
+                let hr_doc = match key {
+                    Key::File(f, d) => matches!(
+                        files[f].docs.get(d).map(|x| &x.kind),
+                        Some(DocKind::HelmReleaseV1(_))
+                    ),
+                    Key::Inline(..) => hr_v1,
+                };
+                let app = (o.source, earlier.clone());
+                match p.format {
+                    PatchFormat::StrategicMerge if hr_doc => {
+                        uses.entry(key).or_default().insert(app);
                     }
-                    (Some(f), Some(d), PatchFormat::StrategicMerge) => earlier.push((f, d)),
-                    _ => {
-                        if o.kind == "HelmRelease" && o.api_version.starts_with(V1_GROUP) {
-                            let at = p.inline.unwrap_or(p.node);
-                            let why = if p.format == PatchFormat::Json6902 {
-                                "JSON 6902 operations on a HelmRelease are not mapped yet"
-                            } else {
-                                "inline patch text on a HelmRelease is not converted yet; move it into a file"
-                            };
-                            findings.push(Finding::new(
-                                Code::PATCH_NOT_CONVERTED,
-                                &files[kust.file].path,
-                                at.line() + files[kust.file].first_root_line_offset(),
-                                at.col(),
-                                format!(
-                                    "`{}` patches HelmRelease `{}`: {why}",
-                                    p.field.key(),
-                                    o.name
-                                ),
-                            ));
-                        }
+                    PatchFormat::Json6902 if hr_v1 => {
+                        op_uses.entry(key).or_default().insert(app);
                     }
+                    _ => {}
                 }
+                earlier.push(key);
             }
         }
     }
-    findings.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
-    findings.dedup();
+    // Inline text that cannot be rewritten in place.
+    let mut blocked: BTreeSet<Key> = BTreeSet::new();
+    for &key in uses.keys().chain(op_uses.keys()) {
+        if let Err(why) = srcs.writable(key) {
+            if let Some(f) = srcs.finding(key, Code::PATCH_NOT_CONVERTED, why) {
+                findings.push(f);
+            }
+            blocked.insert(key);
+        }
+    }
+    uses.retain(|k, _| !blocked.contains(k));
+    op_uses.retain(|k, _| !blocked.contains(k));
+    let mut converted: BTreeSet<(usize, usize)> = BTreeSet::new();
 
     let mut empty_docs: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
-    for (&(pf, pd), apps) in &uses {
-        let Some(patch_root) = files[pf].docs[pd].root() else {
+    for (&key, apps) in &uses {
+        let Some((pfile, pd)) = srcs.doc(key) else {
+            continue;
+        };
+        let Some(patch_root) = pfile.docs[pd].root() else {
             continue;
         };
         let patch_json = to_json(patch_root);
@@ -157,7 +170,7 @@ pub fn convert(
                 ));
                 break;
             };
-            match patch_diff(files, base, earlier, &patch_json, names, opts) {
+            match patch_diff(&srcs, base, earlier, &patch_json, names, opts) {
                 Ok((d, before, after)) => {
                     checks
                         .entry(d.to_string())
@@ -176,20 +189,22 @@ pub fn convert(
                 Err(e) => failure = Some(e),
             }
         }
-        let doc = doc_ref(files, pf, pd);
         if let Some(why) = failure {
-            if let Some(d) = doc {
-                findings.push(d.finding(Code::PATCH_NOT_CONVERTED, Some(patch_root), why));
-            }
+            findings.extend(srcs.doc_finding(
+                key,
+                Code::PATCH_NOT_CONVERTED,
+                Some(patch_root),
+                why,
+            ));
             continue;
         }
         let Some(diff) = result else { continue };
-        let Some(text) = render_patch(&files[pf], pd, patch_root, &diff) else {
+        let Some(text) = render_patch(pfile, pd, patch_root, &diff) else {
             continue;
         };
         let spec_empty =
             diff.get("spec").is_none() && patch_root.path(&["spec", "values"]).is_none();
-        if spec_empty && diff.get("metadata").is_none() {
+        if let (true, Key::File(pf, pd)) = (spec_empty && diff.get("metadata").is_none(), key) {
             empty_docs.entry(pf).or_default().insert(pd);
         }
         let dropped: Vec<&str> = patch_root
@@ -204,30 +219,58 @@ pub fn convert(
                     .any(|p| k.starts_with(p))
             })
             .collect();
-        if let (false, Some(d)) = (dropped.is_empty(), doc) {
-            findings.push(d.finding(
+        if !dropped.is_empty() {
+            findings.extend(srcs.doc_finding(
+                key,
                 Code::PATCH_AUTOMATION_DROPPED,
                 patch_root.path(&["metadata", "annotations"]),
                 format!("dropped v1 annotations: {}", dropped.join(", ")),
             ));
         }
-        ctx.replace_doc(pf, pd, text);
-        if let Some(d) = doc {
-            findings.push(d.finding(
-                Code::PATCH_CONVERTED,
-                Some(patch_root),
-                format!(
-                    "patches {} HelmRelease{} (base in `{}`); now a helm.toolkit.fluxcd.io/v2 patch",
-                    apps.len(),
-                    if apps.len() == 1 { "" } else { "s" },
-                    apps.iter()
-                        .map(|(t, _)| files[t.file].path.as_str())
-                        .collect::<BTreeSet<_>>()
-                        .into_iter()
-                        .collect::<Vec<_>>()
-                        .join("`, `")
-                ),
-            ));
+        match key {
+            Key::File(pf, pd) => ctx.replace_doc(pf, pd, text),
+            Key::Inline(..) => {
+                let Some((file, edit)) = srcs.inline_edit(key, &text) else {
+                    continue;
+                };
+                ctx.edits.entry(file).or_default().push(edit);
+            }
+        }
+        converted.extend(owners.get(&key).into_iter().flatten().copied());
+        findings.extend(srcs.doc_finding(
+            key,
+            Code::PATCH_CONVERTED,
+            Some(patch_root),
+            format!(
+                "patches {} HelmRelease{} (base in `{}`); now a helm.toolkit.fluxcd.io/v2 patch",
+                apps.len(),
+                if apps.len() == 1 { "" } else { "s" },
+                bases(files, apps)
+            ),
+        ));
+    }
+    for (&key, apps) in &op_uses {
+        match ops::convert(&srcs, key, apps, &base_of, names, opts) {
+            Ok(Some((file, edits, n))) => {
+                if !files[file].untouchable {
+                    ctx.edits.entry(file).or_default().extend(edits);
+                    converted.extend(owners.get(&key).into_iter().flatten().copied());
+                    findings.extend(srcs.finding(
+                        key,
+                        Code::PATCH_CONVERTED,
+                        format!(
+                            "{n} JSON 6902 operation{} on {} HelmRelease{} (base in `{}`) now address{} helm.toolkit.fluxcd.io/v2 fields",
+                            if n == 1 { "" } else { "s" },
+                            apps.len(),
+                            if apps.len() == 1 { "" } else { "s" },
+                            bases(files, apps),
+                            if n == 1 { "es" } else { "" },
+                        ),
+                    ));
+                }
+            }
+            Ok(None) => {}
+            Err(u) => findings.extend(srcs.finding(key, Code::PATCH_OP_UNMAPPED, u.message())),
         }
     }
     // A patch file whose every document became a no-op goes, with its entries.
@@ -247,7 +290,7 @@ pub fn convert(
         for (pd, d) in files[pf].docs.iter().enumerate() {
             if matches!(d.kind, DocKind::HelmReleaseV1(_))
                 && is_patch(model, pf, pd)
-                && !uses.contains_key(&(pf, pd))
+                && !uses.contains_key(&Key::File(pf, pd))
             {
                 if let Some(dr) = doc_ref(files, pf, pd) {
                     findings.push(dr.finding(
@@ -259,8 +302,18 @@ pub fn convert(
             }
         }
     }
-    retarget_selectors(ctx, model, &mut findings);
+    retarget_selectors(ctx, model, &converted, &mut findings);
     ctx.findings.append(&mut findings);
+}
+
+/// The base files of the patched objects, for a message.
+fn bases(files: &[LoadedFile], apps: &BTreeSet<Application>) -> String {
+    apps.iter()
+        .map(|(t, _)| files[t.file].path.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect::<Vec<_>>()
+        .join("`, `")
 }
 
 fn non_empty(v: Vec<String>) -> Option<String> {
@@ -294,7 +347,7 @@ fn unify(checks: &BTreeMap<String, Vec<(J, J)>>) -> Result<J, String> {
 /// them: every action's `timeout` defaults to `spec.timeout`, which defaults to `5m`
 /// (`helm-controller:api/v2 HelmReleaseSpec.Timeout`, `Install/Upgrade/Test/Rollback/
 /// Uninstall.GetTimeout`); durations compare in seconds.
-fn normalised(v: &J) -> J {
+pub(crate) fn normalised(v: &J) -> J {
     let mut v = v.clone();
     let Some(spec) = v.get_mut("spec").and_then(J::as_object_mut) else {
         return v;
@@ -345,23 +398,14 @@ fn seconds(d: &str) -> Option<u64> {
 /// The v2 patch (as JSON, without `spec.values`) that one application needs, with the
 /// converted object before and after it.
 fn patch_diff(
-    files: &[LoadedFile],
+    srcs: &Sources,
     base: &V1Release,
-    earlier: &[(usize, usize)],
+    earlier: &[Key],
     patch: &J,
     names: &BTreeMap<SourceKey, ResolvedSource>,
     opts: &Options,
 ) -> Result<(J, J, J), String> {
-    let mut before = to_json(base.root);
-    for &(f, d) in earlier {
-        if let Some(r) = files[f].docs[d].root() {
-            smp::merge(&mut before, &to_json(r));
-        }
-    }
-    // The namespace the base conversion used; a patch never moves the object.
-    if let Some(meta) = before.get_mut("metadata").and_then(J::as_object_mut) {
-        meta.insert("namespace".into(), J::String(base.namespace.clone()));
-    }
+    let before = srcs.before(base, earlier)?;
     let mut after = before.clone();
     let mut p = patch.clone();
     if let Some(meta) = p.get_mut("metadata").and_then(J::as_object_mut) {
@@ -396,7 +440,7 @@ fn patch_diff(
 
 /// Converts one v1 HelmRelease given as JSON; `Err` when it is not convertible or its
 /// source is not the base's (an overlay-specific source).
-fn convert_v1(
+pub(crate) fn convert_v1(
     path: &str,
     v1: &J,
     base_key: &SourceKey,
@@ -488,9 +532,14 @@ use emit::from_json as json_out;
 
 /// `patches[].target` (and `patchesJson6902[].target`) selecting HelmReleases by the
 /// v1 group or version: rewritten to the v2 ones (one scalar each).
-fn retarget_selectors(ctx: &mut Context, model: &Model, findings: &mut Vec<Finding>) {
+fn retarget_selectors(
+    ctx: &mut Context,
+    model: &Model,
+    converted: &BTreeSet<(usize, usize)>,
+    findings: &mut Vec<Finding>,
+) {
     let files = ctx.files;
-    for kust in model.kustomizations() {
+    for (ki, kust) in model.kustomizations().iter().enumerate() {
         let kf = &files[kust.file];
         let Some(text) = kf.text.as_deref() else {
             continue;
@@ -499,10 +548,14 @@ fn retarget_selectors(ctx: &mut Context, model: &Model, findings: &mut Vec<Findi
             continue;
         };
         let d = &kf.docs[di];
-        for p in &kust.patches {
-            // JSON 6902 operations keep their v1 paths (not mapped yet, reported above):
-            // retargeting them would apply v1 paths to v2 objects.
-            if p.field == Field::PatchesStrategicMerge || p.format != PatchFormat::StrategicMerge {
+        for (pi, p) in kust.patches.iter().enumerate() {
+            // JSON 6902 operations and inline text are retargeted only when converted:
+            // a selector naming v2 would apply v1 paths or fields to v2 objects.
+            let needs_conversion = p.format == PatchFormat::Json6902 || p.inline.is_some();
+            if p.field == Field::PatchesStrategicMerge
+                || (needs_conversion && !converted.contains(&(ki, pi)))
+                || p.format == PatchFormat::Unknown
+            {
                 continue;
             }
             let Some(sel) = p.target.as_ref() else {
