@@ -15,13 +15,22 @@
 //! `spec.values` is the same field in v1 and v2: it is copied from the patch as written
 //! (comments kept), not diffed. The patch keeps its `metadata.name`/`namespace` (what
 //! kustomize matches on) and gets `helm.toolkit.fluxcd.io/v2`. `patches[].target`
-//! selectors naming `helm.fluxcd.io`/`v1` (of strategic-merge patches) are rewritten to
-//! the v2 group and version.
+//! selectors naming `helm.fluxcd.io`/`v1` are rewritten to the v2 group and version (for
+//! JSON operations and inline text only when they were converted).
+//!
+//! Inline patch text (`patches[].patch`, an inline `patchesStrategicMerge` item) is
+//! parsed once ([`patch_src`](crate::helm::patch_src)) and converted the same way; the
+//! result is written back into the literal block scalar it came from. JSON 6902
+//! operation lists on v1 HelmReleases (files, `.json` or YAML, and inline lists) are
+//! mapped operation by operation and checked by applying both sides
+//! ([`json6902`](crate::helm::json6902), [`patch_ops`](crate::helm::patch_ops), ADR
+//! 0005); an operation that does not map is PATCH_OP_UNMAPPED. The `before` object of
+//! every application has the earlier patches of its build applied, of every form.
 //!
 //! Reported instead (PATCH_NOT_CONVERTED, ADR 0004): a patch whose v2 form differs
 //! between the objects it patches, one that changes the chart source (an
-//! overlay-specific source is not written yet), strategic-merge directives, inline
-//! patch text, JSON 6902 operations on a HelmRelease.
+//! overlay-specific source is not written yet), strategic-merge directives, inline text
+//! that is not a literal block scalar (or holds several documents).
 //!
 //! Reads: `files`, `placements`, the kustomization model, the converted base releases
 //! and their source names. Writes: `edits`, `deleted`, `findings`.
