@@ -238,3 +238,52 @@ fn json_ops_convert_and_values_change_with_the_field() {
         .text()
         .contains("group: helm.toolkit.fluxcd.io\n      version: v2\n"));
 }
+
+#[test]
+fn json_ops_that_also_patch_other_objects_are_reported() {
+    let c = run(&[
+        (
+            "base/kustomization.yaml",
+            "namespace: web\nresources:\n  - podinfo.yaml\n  - cm.yaml\n",
+        ),
+        ("base/podinfo.yaml", BASE_HR),
+        (
+            "base/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: podinfo\n",
+        ),
+        (
+            "prod/kustomization.yaml",
+            "resources:\n  - ../base\npatches:\n  - target:\n      name: podinfo\n    patch: |-\n      - op: add\n        path: /metadata/labels\n        value: {tier: web}\n",
+        ),
+    ]);
+    let f = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::PATCH_OP_UNMAPPED)
+        .expect("reported");
+    assert_eq!(f.file, "prod/kustomization.yaml");
+    assert_eq!(
+        c.file("prod/kustomization.yaml").unwrap().status,
+        FileStatus::Unchanged
+    );
+}
+
+#[test]
+fn a_quoted_inline_patch_is_reported() {
+    let c = run(&[
+        ("base/kustomization.yaml", "namespace: web\nresources:\n  - podinfo.yaml\n"),
+        ("base/podinfo.yaml", BASE_HR),
+        (
+            "prod/kustomization.yaml",
+            "resources:\n  - ../base\npatches:\n  - target:\n      kind: HelmRelease\n    patch: '[{\"op\": \"add\", \"path\": \"/spec/maxHistory\", \"value\": 3}]'\n",
+        ),
+    ]);
+    let f = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::PATCH_NOT_CONVERTED)
+        .expect("reported");
+    assert!(f.message.contains("literal block scalar"), "{}", f.message);
+}

@@ -88,6 +88,8 @@ pub fn convert(
     let mut uses: BTreeMap<Key, BTreeSet<Application>> = BTreeMap::new();
     let mut op_uses: BTreeMap<Key, BTreeSet<Application>> = BTreeMap::new();
     let mut owners: BTreeMap<Key, BTreeSet<(usize, usize)>> = BTreeMap::new();
+    // Patches that also apply to objects other than v1 HelmReleases.
+    let mut others: BTreeSet<Key> = BTreeSet::new();
     for k in 0..model.kustomizations().len() {
         let Some(build) = model.build_of(k) else {
             continue;
@@ -131,17 +133,34 @@ pub fn convert(
                     PatchFormat::Json6902 if hr_v1 => {
                         op_uses.entry(key).or_default().insert(app);
                     }
+                    _ if !hr_v1 => {
+                        others.insert(key);
+                    }
                     _ => {}
                 }
                 earlier.push(key);
             }
         }
     }
-    // Inline text that cannot be rewritten in place.
+    // Inline text that cannot be rewritten in place, and JSON operations or inline text
+    // that also patch other objects (their v2 form would not fit those).
     let mut blocked: BTreeSet<Key> = BTreeSet::new();
     for &key in uses.keys().chain(op_uses.keys()) {
-        if let Err(why) = srcs.writable(key) {
-            if let Some(f) = srcs.finding(key, Code::PATCH_NOT_CONVERTED, why) {
+        let shared = matches!(key, Key::Inline(..)) || op_uses.contains_key(&key);
+        let why = match srcs.writable(key) {
+            Err(why) => Some((Code::PATCH_NOT_CONVERTED, why)),
+            Ok(()) if shared && others.contains(&key) => Some((
+                if op_uses.contains_key(&key) {
+                    Code::PATCH_OP_UNMAPPED
+                } else {
+                    Code::PATCH_NOT_CONVERTED
+                },
+                "it also patches objects that are not v1 HelmReleases; give the HelmReleases a patch of their own".to_string(),
+            )),
+            Ok(()) => None,
+        };
+        if let Some((code, why)) = why {
+            if let Some(f) = srcs.finding(key, code, why) {
                 findings.push(f);
             }
             blocked.insert(key);
