@@ -6,8 +6,7 @@
 
 use crate::helm::helmrelease::V1Release;
 use crate::helm::json6902::{self, Unmapped};
-use crate::helm::patch_src::{Key, Sources};
-use crate::helm::patches::{convert_v1, normalised, Application};
+use crate::helm::patch_src::{convert_v1, normalised, Application, Key, Sources};
 use crate::helm::sources::{ResolvedSource, SourceKey};
 use crate::model::options::Options;
 use crate::text::{apply_edits, TextEdit};
@@ -84,7 +83,7 @@ pub fn convert(
             edits.push(TextEdit::replace(
                 doc.start + n.start(),
                 doc.start + end,
-                render(n, new, json),
+                render(n, new, json, pfile.nl),
             ));
         }
     }
@@ -102,14 +101,31 @@ pub fn convert(
 
 /// A new scalar or value in the style of the one it replaces: JSON in a JSON file or a
 /// double-quoted YAML string, single quotes kept, a plain scalar quoted only when it
-/// must be; a collection as a one-line JSON flow (valid YAML).
-fn render(old: &Node, new: &J, json: bool) -> String {
+/// must be; a collection in block layout where a block one was, else as one-line JSON
+/// (valid YAML).
+fn render(old: &Node, new: &J, json: bool, nl: &str) -> String {
     match new {
         J::String(s) if !json => match old.style() {
             Some(Style::DoubleQuoted) => J::String(s.clone()).to_string(),
             Some(Style::SingleQuoted) => format!("'{}'", s.replace('\'', "''")),
             _ => emit::quote(s),
         },
+        J::Object(_) | J::Array(_) if !json && (old.is_map() || old.is_seq()) && !old.is_flow() => {
+            // A block collection: the same block layout at the node's column.
+            let text = emit::render(&emit::from_json(new), "\n");
+            let pad = " ".repeat(old.col().saturating_sub(1));
+            crate::text::lines(text.trim_end())
+                .enumerate()
+                .map(|(i, l)| {
+                    if i == 0 || l.is_empty() {
+                        l.to_string()
+                    } else {
+                        format!("{pad}{l}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(nl)
+        }
         v => v.to_string(),
     }
 }

@@ -37,13 +37,12 @@
 
 use crate::helm::helmrelease::{self, V1Release};
 use crate::helm::patch_ops as ops;
-use crate::helm::patch_src::{Key, Sources};
+use crate::helm::patch_src::{convert_v1, normalised, Application, Key, Sources};
 use crate::helm::smp;
 use crate::helm::sources::{ResolvedSource, SourceKey};
 use crate::model::codes::Code;
 use crate::model::context::{doc_ref, Context};
 use crate::model::document::{DocKind, LoadedFile};
-use crate::model::files::InputFile;
 use crate::model::finding::Finding;
 use crate::model::options::Options;
 use crate::repo::kustomize::{Field, Model, ObjectRef, PatchFormat, Resolved};
@@ -64,10 +63,6 @@ const V2_VERSION: &str = "v2";
 pub fn is_patch(model: &Model, file: usize, doc: usize) -> bool {
     model.is_patch_doc(ObjectRef { file, doc })
 }
-
-/// One application of a patch document to an object: the object's source document and
-/// the patches applied to it before this one.
-pub(crate) type Application = (ObjectRef, Vec<Key>);
 
 /// Converts every v1 HelmRelease patch document (see the module docs).
 pub fn convert(
@@ -371,58 +366,6 @@ fn unify(checks: &BTreeMap<String, Vec<(J, J)>>) -> Result<J, String> {
     Ok(u)
 }
 
-/// A v2 HelmRelease with the action timeouts made explicit, as helm-controller reads
-/// them: every action's `timeout` defaults to `spec.timeout`, which defaults to `5m`
-/// (`helm-controller:api/v2 HelmReleaseSpec.Timeout`, `Install/Upgrade/Test/Rollback/
-/// Uninstall.GetTimeout`); durations compare in seconds.
-pub(crate) fn normalised(v: &J) -> J {
-    let mut v = v.clone();
-    let Some(spec) = v.get_mut("spec").and_then(J::as_object_mut) else {
-        return v;
-    };
-    let default = spec
-        .get("timeout")
-        .and_then(J::as_str)
-        .and_then(seconds)
-        .unwrap_or(300);
-    spec.insert("timeout".into(), J::from(default));
-    for action in ["install", "upgrade", "test", "rollback", "uninstall"] {
-        let entry = spec
-            .entry(action)
-            .or_insert_with(|| J::Object(Default::default()));
-        if let Some(m) = entry.as_object_mut() {
-            let t = m
-                .get("timeout")
-                .and_then(J::as_str)
-                .and_then(seconds)
-                .unwrap_or(default);
-            m.insert("timeout".into(), J::from(t));
-        }
-    }
-    v
-}
-
-/// Seconds of a Go duration made of `h`, `m` and `s` parts (`1h30m`, `300s`).
-fn seconds(d: &str) -> Option<u64> {
-    let mut total = 0u64;
-    let mut num = String::new();
-    for c in d.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
-        }
-        let n: u64 = num.parse().ok()?;
-        num.clear();
-        total += n * match c {
-            'h' => 3600,
-            'm' => 60,
-            's' => 1,
-            _ => return None,
-        };
-    }
-    num.is_empty().then_some(total)
-}
-
 /// The v2 patch (as JSON, without `spec.values`) that one application needs, with the
 /// converted object before and after it.
 fn patch_diff(
@@ -464,53 +407,6 @@ fn patch_diff(
         }
     }
     Ok((d, v2_before, v2_after))
-}
-
-/// Converts one v1 HelmRelease given as JSON; `Err` when it is not convertible or its
-/// source is not the base's (an overlay-specific source).
-pub(crate) fn convert_v1(
-    path: &str,
-    v1: &J,
-    base_key: &SourceKey,
-    own: &ResolvedSource,
-    opts: &Options,
-) -> Result<J, String> {
-    let text = emit::render(&json_out(v1), "\n");
-    let input = InputFile::new(path, text);
-    let mut scratch = Vec::new();
-    let loaded = crate::repo::load::load_file(&input, &[], &opts.limits, &mut scratch);
-    let Some(DocKind::HelmReleaseV1(flavor)) = loaded.docs.first().map(|d| d.kind.clone()) else {
-        return Err("the patched object is not a v1 HelmRelease".into());
-    };
-    let files = std::slice::from_ref(&loaded);
-    let (Some(doc), Some(root)) = (doc_ref(files, 0, 0), loaded.docs[0].root()) else {
-        return Err("the patched object does not parse".into());
-    };
-    let r = helmrelease::read(doc, root, flavor, opts, None, &mut scratch).ok_or_else(|| {
-        let why = scratch
-            .iter()
-            .find(|f| f.severity == crate::model::codes::Severity::Error)
-            .map(|f| format!("{}: {}", f.code.as_str(), f.message))
-            .unwrap_or_else(|| "it is not convertible".into());
-        format!("the patched HelmRelease would not convert ({why})")
-    })?;
-    if r.source.key() != *base_key {
-        return Err("it changes the chart source (chart.git / chart.ref / chart.repository): an overlay-specific source is not written yet".into());
-    }
-    let out = helmrelease::render(&r, own, opts, &[], "\n", &mut scratch);
-    let parsed =
-        crate::yaml::parse_document(&out.text, opts.limits.max_depth, opts.limits.max_aliases)
-            .map_err(|e| {
-                format!(
-                    "internal: the converted patch target does not parse ({})",
-                    e.message
-                )
-            })?;
-    parsed
-        .root
-        .as_ref()
-        .map(to_json)
-        .ok_or_else(|| "internal: empty conversion".into())
 }
 
 /// The patch document's v2 text: apiVersion/kind, its own name and namespace, the diff,
