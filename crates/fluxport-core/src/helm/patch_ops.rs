@@ -87,6 +87,22 @@ pub fn convert(
             ));
         }
     }
+    // The written text must read back as the mapped operations.
+    let text = pfile.text.as_deref().unwrap_or("");
+    let chunk_edits: Vec<TextEdit> = edits
+        .iter()
+        .map(|e| TextEdit::replace(e.start - doc.start, e.end - doc.start, e.with.clone()))
+        .collect();
+    let written = apply_edits(doc.text(text), &chunk_edits);
+    let read_back =
+        crate::yaml::parse_document(&written, opts.limits.max_depth, opts.limits.max_aliases)
+            .ok()
+            .and_then(|p| p.root.as_ref().map(to_json));
+    if read_back.as_ref() != Some(&J::Array(mapped.clone())) {
+        return Err(whole(
+            "internal: the rewritten operations do not read back as the mapped ones; convert them by hand".into(),
+        ));
+    }
     let n = ops.len();
     match key {
         Key::File(f, _) => Ok(Some((f, edits, n))),
@@ -112,9 +128,20 @@ fn render(old: &Node, new: &J, json: bool, nl: &str) -> String {
         },
         J::Object(_) | J::Array(_) if !json && (old.is_map() || old.is_seq()) && !old.is_flow() => {
             // A block collection: the same block layout at the node's column.
-            let text = emit::render(&emit::from_json(new), "\n");
+            // Rendered under a key (the emitter writes documents that are maps), then
+            // the key line dropped and the rest dedented.
+            let doc = emit::Out::map().kv("v", emit::from_json(new)).build();
+            let text = emit::render(&doc, "\n");
+            let body: Vec<&str> = crate::text::lines(text.trim_end()).skip(1).collect();
+            let cut = body
+                .iter()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| crate::text::indent_of(l))
+                .min()
+                .unwrap_or(0);
             let pad = " ".repeat(old.col().saturating_sub(1));
-            crate::text::lines(text.trim_end())
+            body.iter()
+                .map(|l| l.get(cut..).unwrap_or(""))
                 .enumerate()
                 .map(|(i, l)| {
                     if i == 0 || l.is_empty() {
