@@ -123,6 +123,141 @@ fn overlays_in_different_namespaces_are_reported() {
     );
 }
 
+const OPS_KUST: &str = "resources:\n  - ../base\npatchesJson6902:\n  - target:\n      group: helm.fluxcd.io\n      version: v1\n      kind: HelmRelease\n      name: podinfo\n    path: ops.yaml\n";
+
+#[test]
+fn a_json_op_with_no_single_v2_field_is_reported() {
+    let c = run(&[
+        ("base/kustomization.yaml", "namespace: web\nresources:\n  - podinfo.yaml\n"),
+        ("base/podinfo.yaml", BASE_HR),
+        ("prod/kustomization.yaml", OPS_KUST),
+        (
+            "prod/ops.yaml",
+            "- op: replace\n  path: /spec/chart/version\n  value: 6.6.0\n- op: add\n  path: /spec/wait\n  value: true\n",
+        ),
+    ]);
+    let f = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::PATCH_OP_UNMAPPED)
+        .expect("reported");
+    assert_eq!(f.file, "prod/ops.yaml");
+    assert!(
+        f.message.contains("operation 1 (`add` `/spec/wait`)"),
+        "{}",
+        f.message
+    );
+    // The list and its selector stay v1.
+    assert_eq!(
+        c.file("prod/ops.yaml").unwrap().status,
+        FileStatus::Unchanged
+    );
+    assert_eq!(
+        c.file("prod/kustomization.yaml").unwrap().status,
+        FileStatus::Unchanged
+    );
+}
+
+#[test]
+fn a_json_op_changing_the_chart_source_is_reported() {
+    let c = run(&[
+        (
+            "base/kustomization.yaml",
+            "namespace: web\nresources:\n  - podinfo.yaml\n",
+        ),
+        ("base/podinfo.yaml", BASE_HR),
+        ("prod/kustomization.yaml", OPS_KUST),
+        (
+            "prod/ops.yaml",
+            "- op: replace\n  path: /spec/chart/repository\n  value: https://charts.example.com\n",
+        ),
+    ]);
+    let f = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::PATCH_OP_UNMAPPED)
+        .expect("reported");
+    assert!(f.message.contains("chart source change"), "{}", f.message);
+}
+
+#[test]
+fn json_ops_convert_and_values_change_with_the_field() {
+    let c = run(&[
+        ("base/kustomization.yaml", "namespace: web\nresources:\n  - podinfo.yaml\n"),
+        ("base/podinfo.yaml", BASE_HR),
+        ("prod/kustomization.yaml", OPS_KUST),
+        (
+            "prod/ops.yaml",
+            "- op: add # longer\n  path: /spec/timeout\n  value: 600\n- op: test\n  path: \"/spec/chart/name\"\n  value: podinfo\n",
+        ),
+    ]);
+    assert!(!c
+        .report
+        .findings
+        .iter()
+        .any(|f| f.code == Code::PATCH_OP_UNMAPPED));
+    assert_eq!(
+        c.file("prod/ops.yaml").unwrap().text(),
+        "- op: add # longer\n  path: /spec/timeout\n  value: 600s\n- op: test\n  path: \"/spec/chart/spec/chart\"\n  value: podinfo\n"
+    );
+    assert!(c
+        .file("prod/kustomization.yaml")
+        .unwrap()
+        .text()
+        .contains("group: helm.toolkit.fluxcd.io\n      version: v2\n"));
+}
+
+#[test]
+fn json_ops_that_also_patch_other_objects_are_reported() {
+    let c = run(&[
+        (
+            "base/kustomization.yaml",
+            "namespace: web\nresources:\n  - podinfo.yaml\n  - cm.yaml\n",
+        ),
+        ("base/podinfo.yaml", BASE_HR),
+        (
+            "base/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: podinfo\n",
+        ),
+        (
+            "prod/kustomization.yaml",
+            "resources:\n  - ../base\npatches:\n  - target:\n      name: podinfo\n    patch: |-\n      - op: add\n        path: /metadata/labels\n        value: {tier: web}\n",
+        ),
+    ]);
+    let f = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::PATCH_OP_UNMAPPED)
+        .expect("reported");
+    assert_eq!(f.file, "prod/kustomization.yaml");
+    assert_eq!(
+        c.file("prod/kustomization.yaml").unwrap().status,
+        FileStatus::Unchanged
+    );
+}
+
+#[test]
+fn a_quoted_inline_patch_is_reported() {
+    let c = run(&[
+        ("base/kustomization.yaml", "namespace: web\nresources:\n  - podinfo.yaml\n"),
+        ("base/podinfo.yaml", BASE_HR),
+        (
+            "prod/kustomization.yaml",
+            "resources:\n  - ../base\npatches:\n  - target:\n      kind: HelmRelease\n    patch: '[{\"op\": \"add\", \"path\": \"/spec/maxHistory\", \"value\": 3}]'\n",
+        ),
+    ]);
+    let f = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::PATCH_NOT_CONVERTED)
+        .expect("reported");
+    assert!(f.message.contains("literal block scalar"), "{}", f.message);
+}
+
 const IMAGE_BASE_HR: &str = "apiVersion: helm.fluxcd.io/v1
 kind: HelmRelease
 metadata:

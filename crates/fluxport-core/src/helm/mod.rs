@@ -9,6 +9,9 @@
 pub mod convert;
 pub mod helm3_on_v1;
 pub mod helmrelease;
+pub mod json6902;
+pub mod patch_ops;
+pub mod patch_src;
 pub mod patches;
 pub mod smp;
 pub mod sources;

@@ -15,24 +15,34 @@
 //! `spec.values` is the same field in v1 and v2: it is copied from the patch as written
 //! (comments kept), not diffed. The patch keeps its `metadata.name`/`namespace` (what
 //! kustomize matches on) and gets `helm.toolkit.fluxcd.io/v2`. `patches[].target`
-//! selectors naming `helm.fluxcd.io`/`v1` (of strategic-merge patches) are rewritten to
-//! the v2 group and version.
+//! selectors naming `helm.fluxcd.io`/`v1` are rewritten to the v2 group and version (for
+//! JSON operations and inline text only when they were converted).
+//!
+//! Inline patch text (`patches[].patch`, an inline `patchesStrategicMerge` item) is
+//! parsed once ([`patch_src`](crate::helm::patch_src)) and converted the same way; the
+//! result is written back into the literal block scalar it came from. JSON 6902
+//! operation lists on v1 HelmReleases (files, `.json` or YAML, and inline lists) are
+//! mapped operation by operation and checked by applying both sides
+//! ([`json6902`](crate::helm::json6902), [`patch_ops`](crate::helm::patch_ops), ADR
+//! 0005); an operation that does not map is PATCH_OP_UNMAPPED. The `before` object of
+//! every application has the earlier patches of its build applied, of every form.
 //!
 //! Reported instead (PATCH_NOT_CONVERTED, ADR 0004): a patch whose v2 form differs
 //! between the objects it patches, one that changes the chart source (an
-//! overlay-specific source is not written yet), strategic-merge directives, inline
-//! patch text, JSON 6902 operations on a HelmRelease.
+//! overlay-specific source is not written yet), strategic-merge directives, inline text
+//! that is not a literal block scalar (or holds several documents).
 //!
 //! Reads: `files`, `placements`, the kustomization model, the converted base releases
 //! and their source names. Writes: `edits`, `deleted`, `findings`.
 
 use crate::helm::helmrelease::{self, V1Release};
+use crate::helm::patch_ops as ops;
+use crate::helm::patch_src::{convert_v1, normalised, Application, Key, Sources};
 use crate::helm::smp;
 use crate::helm::sources::{ResolvedSource, SourceKey};
 use crate::model::codes::Code;
 use crate::model::context::{doc_ref, Context};
 use crate::model::document::{DocKind, LoadedFile};
-use crate::model::files::InputFile;
 use crate::model::finding::Finding;
 use crate::model::options::Options;
 use crate::repo::kustomize::{Field, Model, ObjectRef, PatchFormat, Resolved};
@@ -54,10 +64,6 @@ pub fn is_patch(model: &Model, file: usize, doc: usize) -> bool {
     model.is_patch_doc(ObjectRef { file, doc })
 }
 
-/// One application of a patch document to an object: the object's source document and
-/// the patch documents applied to it before this one (file, doc).
-type Application = (ObjectRef, Vec<(usize, usize)>);
-
 /// Converts every v1 HelmRelease patch document (see the module docs).
 pub fn convert(
     ctx: &mut Context,
@@ -70,15 +76,22 @@ pub fn convert(
     let base_of: BTreeMap<(usize, usize), &V1Release> =
         releases.iter().map(|(f, d, r)| ((*f, *d), r)).collect();
     let mut findings = Vec::new();
+    let srcs = Sources::new(files, model, opts);
 
-    // Every (patch file, doc) → the objects it applies to, over all builds.
-    let mut uses: BTreeMap<(usize, usize), BTreeSet<Application>> = BTreeMap::new();
+    // Every patch document → the objects it applies to, over all builds: strategic-merge
+    // HelmRelease patches (`uses`) and JSON 6902 op lists on v1 HelmReleases (`op_uses`).
+    let mut uses: BTreeMap<Key, BTreeSet<Application>> = BTreeMap::new();
+    let mut op_uses: BTreeMap<Key, BTreeSet<Application>> = BTreeMap::new();
+    let mut owners: BTreeMap<Key, BTreeSet<(usize, usize)>> = BTreeMap::new();
+    // Patches that also apply to objects other than v1 HelmReleases.
+    let mut others: BTreeSet<Key> = BTreeSet::new();
     for k in 0..model.kustomizations().len() {
         let Some(build) = model.build_of(k) else {
             continue;
         };
         for o in &build.objects {
-            let mut earlier: Vec<(usize, usize)> = Vec::new();
+            let hr_v1 = o.kind == "HelmRelease" && o.api_version.starts_with(V1_GROUP);
+            let mut earlier: Vec<Key> = Vec::new();
             for hit in &o.patches {
                 let Some(kust) = model.kustomization(hit.kustomization) else {
                     continue;
@@ -86,58 +99,81 @@ pub fn convert(
                 let Some(p) = kust.patches.get(hit.patch) else {
                     continue;
                 };
-                let file = match p.path.as_ref().map(|e| &e.resolved) {
-                    Some(Resolved::File(f)) => Some(*f),
+                let key = match (p.path.as_ref().map(|e| &e.resolved), p.inline) {
+                    (Some(Resolved::File(f)), _) => p
+                        .docs
+                        .get(hit.doc)
+                        .and_then(|d| d.doc)
+                        .map(|d| Key::File(*f, d)),
+                    (None, Some(_)) => Some(Key::Inline(hit.kustomization, hit.patch, hit.doc)),
                     _ => None,
                 };
-                let doc = p.docs.get(hit.doc).and_then(|d| d.doc);
-                match (file, doc, p.format) {
-                    (Some(f), Some(d), PatchFormat::StrategicMerge)
-                        if matches!(
-                            files[f].docs.get(d).map(|x| &x.kind),
-                            Some(DocKind::HelmReleaseV1(_))
-                        ) =>
-                    {
-                        uses.entry((f, d))
-                            .or_default()
-                            .insert((o.source, earlier.clone()));
-                        earlier.push((f, d));
+                let Some(key) = key else { continue };
+                owners
+                    .entry(key)
+                    .or_default()
+                    .insert((hit.kustomization, hit.patch));
+                let hr_doc = match key {
+                    Key::File(f, d) => matches!(
+                        files[f].docs.get(d).map(|x| &x.kind),
+                        Some(DocKind::HelmReleaseV1(_))
+                    ),
+                    Key::Inline(..) => hr_v1,
+                };
+                let app = (o.source, earlier.clone());
+                match p.format {
+                    PatchFormat::StrategicMerge if hr_doc => {
+                        uses.entry(key).or_default().insert(app);
                     }
-                    (Some(f), Some(d), PatchFormat::StrategicMerge) => earlier.push((f, d)),
-                    _ => {
-                        if o.kind == "HelmRelease" && o.api_version.starts_with(V1_GROUP) {
-                            let at = p.inline.unwrap_or(p.node);
-                            let why = if p.format == PatchFormat::Json6902 {
-                                "JSON 6902 operations on a HelmRelease are not mapped yet"
-                            } else {
-                                "inline patch text on a HelmRelease is not converted yet; move it into a file"
-                            };
-                            findings.push(Finding::new(
-                                Code::PATCH_NOT_CONVERTED,
-                                &files[kust.file].path,
-                                at.line() + files[kust.file].first_root_line_offset(),
-                                at.col(),
-                                format!(
-                                    "`{}` patches HelmRelease `{}`: {why}",
-                                    p.field.key(),
-                                    o.name
-                                ),
-                            ));
-                        }
+                    PatchFormat::Json6902 if hr_v1 => {
+                        op_uses.entry(key).or_default().insert(app);
                     }
+                    _ if !hr_v1 => {
+                        others.insert(key);
+                    }
+                    _ => {}
                 }
+                earlier.push(key);
             }
         }
     }
-    findings.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
-    findings.dedup();
+    // Inline text that cannot be rewritten in place, and JSON operations or inline text
+    // that also patch other objects (their v2 form would not fit those).
+    let mut blocked: BTreeSet<Key> = BTreeSet::new();
+    for &key in uses.keys().chain(op_uses.keys()) {
+        let shared = matches!(key, Key::Inline(..)) || op_uses.contains_key(&key);
+        let why = match srcs.writable(key) {
+            Err(why) => Some((Code::PATCH_NOT_CONVERTED, why)),
+            Ok(()) if shared && others.contains(&key) => Some((
+                if op_uses.contains_key(&key) {
+                    Code::PATCH_OP_UNMAPPED
+                } else {
+                    Code::PATCH_NOT_CONVERTED
+                },
+                "it also patches objects that are not v1 HelmReleases; give the HelmReleases a patch of their own".to_string(),
+            )),
+            Ok(()) => None,
+        };
+        if let Some((code, why)) = why {
+            if let Some(f) = srcs.finding(key, code, why) {
+                findings.push(f);
+            }
+            blocked.insert(key);
+        }
+    }
+    uses.retain(|k, _| !blocked.contains(k));
+    op_uses.retain(|k, _| !blocked.contains(k));
+    let mut converted: BTreeSet<(usize, usize)> = BTreeSet::new();
 
     let mut empty_docs: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
     // The converted `before` of each (base, earlier patches): one base is patched by
     // every overlay, so it is converted once, not once per patch.
     let mut befores: Befores = BTreeMap::new();
-    for (&(pf, pd), apps) in &uses {
-        let Some(patch_root) = files[pf].docs[pd].root() else {
+    for (&key, apps) in &uses {
+        let Some((pfile, pd)) = srcs.doc(key) else {
+            continue;
+        };
+        let Some(patch_root) = pfile.docs[pd].root() else {
             continue;
         };
         let patch_json = to_json(patch_root);
@@ -162,7 +198,7 @@ pub fn convert(
             };
             let at = (target.file, target.doc);
             match patch_diff(
-                files,
+                &srcs,
                 (at, base),
                 earlier,
                 &patch_json,
@@ -188,44 +224,73 @@ pub fn convert(
                 Err(e) => failure = Some(e),
             }
         }
-        let doc = doc_ref(files, pf, pd);
         if let Some(why) = failure {
-            if let Some(d) = doc {
-                findings.push(d.finding(Code::PATCH_NOT_CONVERTED, Some(patch_root), why));
-            }
+            findings.extend(srcs.doc_finding(
+                key,
+                Code::PATCH_NOT_CONVERTED,
+                Some(patch_root),
+                why,
+            ));
             continue;
         }
         let Some(diff) = result else { continue };
-        let marks = ctx
-            .value_edits
-            .get(&(pf, pd))
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        let Some(text) = render_patch(&files[pf], pd, patch_root, &diff, marks) else {
+        // The image stage's markers for this patch's values (overlay automation).
+        let marks = match key {
+            Key::File(pf, pd) => ctx.value_edits.get(&(pf, pd)).map(Vec::as_slice),
+            Key::Inline(..) => None,
+        };
+        let Some(text) = render_patch(pfile, pd, patch_root, &diff, marks.unwrap_or(&[])) else {
             continue;
         };
         let spec_empty =
             diff.get("spec").is_none() && patch_root.path(&["spec", "values"]).is_none();
-        if spec_empty && diff.get("metadata").is_none() {
+        if let (true, Key::File(pf, pd)) = (spec_empty && diff.get("metadata").is_none(), key) {
             empty_docs.entry(pf).or_default().insert(pd);
         }
-        ctx.replace_doc(pf, pd, text);
-        if let Some(d) = doc {
-            findings.push(d.finding(
-                Code::PATCH_CONVERTED,
-                Some(patch_root),
-                format!(
-                    "patches {} HelmRelease{} (base in `{}`); now a helm.toolkit.fluxcd.io/v2 patch",
-                    apps.len(),
-                    if apps.len() == 1 { "" } else { "s" },
-                    apps.iter()
-                        .map(|(t, _)| files[t.file].path.as_str())
-                        .collect::<BTreeSet<_>>()
-                        .into_iter()
-                        .collect::<Vec<_>>()
-                        .join("`, `")
-                ),
-            ));
+        match key {
+            Key::File(pf, pd) => ctx.replace_doc(pf, pd, text),
+            Key::Inline(..) => {
+                let Some((file, edit)) = srcs.inline_edit(key, &text) else {
+                    continue;
+                };
+                ctx.edits.entry(file).or_default().push(edit);
+            }
+        }
+        converted.extend(owners.get(&key).into_iter().flatten().copied());
+        findings.extend(srcs.doc_finding(
+            key,
+            Code::PATCH_CONVERTED,
+            Some(patch_root),
+            format!(
+                "patches {} HelmRelease{} (base in `{}`); now a helm.toolkit.fluxcd.io/v2 patch",
+                apps.len(),
+                if apps.len() == 1 { "" } else { "s" },
+                bases(files, apps)
+            ),
+        ));
+    }
+    for (&key, apps) in &op_uses {
+        match ops::convert(&srcs, key, apps, &base_of, names, opts) {
+            Ok(Some((file, edits, n))) => {
+                if !files[file].untouchable {
+                    ctx.edits.entry(file).or_default().extend(edits);
+                    converted.extend(owners.get(&key).into_iter().flatten().copied());
+                    findings.extend(srcs.finding(
+                        key,
+                        Code::PATCH_CONVERTED,
+                        format!(
+                            "{n} JSON 6902 operation{} on {} HelmRelease{} (base in `{}`) now address{} helm.toolkit.fluxcd.io/v2 fields",
+                            if n == 1 { "" } else { "s" },
+                            apps.len(),
+                            if apps.len() == 1 { "" } else { "s" },
+                            bases(files, apps),
+                            if n == 1 { "es" } else { "" },
+                        ),
+                    ));
+                }
+            }
+            Ok(None) => {}
+            Err(u) => findings.extend(srcs.finding(key, Code::PATCH_OP_UNMAPPED, u.message())),
         }
     }
     // A patch file whose every document became a no-op goes, with its entries.
@@ -245,7 +310,7 @@ pub fn convert(
         for (pd, d) in files[pf].docs.iter().enumerate() {
             if matches!(d.kind, DocKind::HelmReleaseV1(_))
                 && is_patch(model, pf, pd)
-                && !uses.contains_key(&(pf, pd))
+                && !uses.contains_key(&Key::File(pf, pd))
             {
                 if let Some(dr) = doc_ref(files, pf, pd) {
                     findings.push(dr.finding(
@@ -257,8 +322,18 @@ pub fn convert(
             }
         }
     }
-    retarget_selectors(ctx, model, &mut findings);
+    retarget_selectors(ctx, model, &converted, &mut findings);
     ctx.findings.append(&mut findings);
+}
+
+/// The base files of the patched objects, for a message.
+fn bases(files: &[LoadedFile], apps: &BTreeSet<Application>) -> String {
+    apps.iter()
+        .map(|(t, _)| files[t.file].path.as_str())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect::<Vec<_>>()
+        .join("`, `")
 }
 
 fn non_empty(v: Vec<String>) -> Option<String> {
@@ -288,65 +363,70 @@ fn unify(checks: &BTreeMap<String, Vec<(J, J)>>) -> Result<J, String> {
     Ok(u)
 }
 
-/// A v2 HelmRelease with the action timeouts made explicit, as helm-controller reads
-/// them: every action's `timeout` defaults to `spec.timeout`, which defaults to `5m`
-/// (`helm-controller:api/v2 HelmReleaseSpec.Timeout`, `Install/Upgrade/Test/Rollback/
-/// Uninstall.GetTimeout`); durations compare in seconds.
-fn normalised(v: &J) -> J {
-    let mut v = v.clone();
-    let Some(spec) = v.get_mut("spec").and_then(J::as_object_mut) else {
-        return v;
-    };
-    let default = spec
-        .get("timeout")
-        .and_then(J::as_str)
-        .and_then(seconds)
-        .unwrap_or(300);
-    spec.insert("timeout".into(), J::from(default));
-    for action in ["install", "upgrade", "test", "rollback", "uninstall"] {
-        let entry = spec
-            .entry(action)
-            .or_insert_with(|| J::Object(Default::default()));
-        if let Some(m) = entry.as_object_mut() {
-            let t = m
-                .get("timeout")
-                .and_then(J::as_str)
-                .and_then(seconds)
-                .unwrap_or(default);
-            m.insert("timeout".into(), J::from(t));
+/// The v2 patch (as JSON, without `spec.values`) that one application needs, with the
+/// converted object before and after it.
+fn patch_diff(
+    srcs: &Sources,
+    (base_at, base): ((usize, usize), &V1Release),
+    earlier: &[Key],
+    patch: &J,
+    names: &BTreeMap<SourceKey, ResolvedSource>,
+    opts: &Options,
+    befores: &mut Befores,
+) -> Result<(J, J, J), String> {
+    let mut before = srcs.before(base, earlier)?;
+    let mut after = before.clone();
+    let mut p = patch.clone();
+    if let Some(meta) = p.get_mut("metadata").and_then(J::as_object_mut) {
+        meta.remove("name");
+        meta.remove("namespace");
+    }
+    p.as_object_mut().map(|m| m.remove("apiVersion"));
+    smp::merge(&mut after, &p);
+    let own = names
+        .get(&base.source.key())
+        .ok_or("the base's source has no name")?;
+    let key = base.source.key();
+    without_values(&mut before);
+    without_values(&mut after);
+    let mut v2_before = befores
+        .entry((base_at, earlier.to_vec()))
+        .or_insert_with(|| convert_v1(base.doc.file, &before, &key, own, opts))
+        .clone()?;
+    if only_values(&p) {
+        // Nothing but values (copied as written) and v1 annotations (which v2 drops):
+        // the v2 patch is empty, and the merged object converts as the base does.
+        if let Some(spec) = v2_before.get_mut("spec").and_then(J::as_object_mut) {
+            spec.remove("values");
+        }
+        return Ok((J::Object(Default::default()), v2_before.clone(), v2_before));
+    }
+    let mut v2_after = convert_v1(base.doc.file, &after, &key, own, opts)?;
+    for v in [&mut v2_before, &mut v2_after] {
+        if let Some(spec) = v.get_mut("spec").and_then(J::as_object_mut) {
+            spec.remove("values");
         }
     }
-    v
-}
-
-/// Seconds of a Go duration made of `h`, `m` and `s` parts (`1h30m`, `300s`).
-fn seconds(d: &str) -> Option<u64> {
-    let mut total = 0u64;
-    let mut num = String::new();
-    for c in d.chars() {
-        if c.is_ascii_digit() {
-            num.push(c);
-            continue;
+    let d = smp::diff(&v2_before, &v2_after)
+        .map_err(|at| format!("the v2 list at `{at}` would have to lose or reorder items, which a kustomize merge by `name` cannot do"))?;
+    let mut d = d.unwrap_or(J::Object(Default::default()));
+    if let Some(meta) = d.get_mut("metadata").and_then(J::as_object_mut) {
+        meta.remove("name");
+        meta.remove("namespace");
+        if meta.is_empty() {
+            d.as_object_mut().map(|m| m.remove("metadata"));
         }
-        let n: u64 = num.parse().ok()?;
-        num.clear();
-        total += n * match c {
-            'h' => 3600,
-            'm' => 60,
-            's' => 1,
-            _ => return None,
-        };
     }
-    num.is_empty().then_some(total)
+    Ok((d, v2_before, v2_after))
 }
 
-/// Converted `before` objects by (base document, earlier patch documents).
-type Befores = BTreeMap<((usize, usize), Vec<(usize, usize)>), Result<J, String>>;
+/// Converted `before` objects by (base document, earlier patches).
+type Befores = BTreeMap<((usize, usize), Vec<Key>), Result<J, String>>;
 
 /// `spec.values` is copied from the patch as written, never diffed, and no other v2
-/// field depends on its content: the conversions below see a one-key stand-in (still a
-/// non-empty mapping, as the readers check), so the values are not rendered and parsed
-/// again for every patch.
+/// field depends on its content: the conversions in [`patch_diff`] see a one-key
+/// stand-in (still a non-empty mapping, as the readers check), so the values are not
+/// rendered and read again for every patch.
 fn without_values(v: &mut J) {
     if let Some(values) = v
         .get_mut("spec")
@@ -384,106 +464,6 @@ fn only_values(patch: &J) -> bool {
         }),
         _ => false,
     })
-}
-
-/// The v2 patch (as JSON, without `spec.values`) that one application needs, with the
-/// converted object before and after it.
-fn patch_diff(
-    files: &[LoadedFile],
-    (base_at, base): ((usize, usize), &V1Release),
-    earlier: &[(usize, usize)],
-    patch: &J,
-    names: &BTreeMap<SourceKey, ResolvedSource>,
-    opts: &Options,
-    befores: &mut Befores,
-) -> Result<(J, J, J), String> {
-    let mut before = to_json(base.root);
-    for &(f, d) in earlier {
-        if let Some(r) = files[f].docs[d].root() {
-            smp::merge(&mut before, &to_json(r));
-        }
-    }
-    // The namespace the base conversion used; a patch never moves the object.
-    if let Some(meta) = before.get_mut("metadata").and_then(J::as_object_mut) {
-        meta.insert("namespace".into(), J::String(base.namespace.clone()));
-    }
-    let mut after = before.clone();
-    let mut p = patch.clone();
-    if let Some(meta) = p.get_mut("metadata").and_then(J::as_object_mut) {
-        meta.remove("name");
-        meta.remove("namespace");
-    }
-    p.as_object_mut().map(|m| m.remove("apiVersion"));
-    smp::merge(&mut after, &p);
-    let own = names
-        .get(&base.source.key())
-        .ok_or("the base's source has no name")?;
-    let key = base.source.key();
-    without_values(&mut before);
-    without_values(&mut after);
-    let memo = (base_at, earlier.to_vec());
-    let mut v2_before = befores
-        .entry(memo)
-        .or_insert_with(|| convert_v1(base.doc.file, &before, &key, own, opts))
-        .clone()?;
-    if only_values(&p) {
-        // Nothing but values (copied as written) and v1 annotations (which v2 drops):
-        // the v2 patch is empty, and the merged object converts as the base does.
-        return Ok((J::Object(Default::default()), v2_before.clone(), v2_before));
-    }
-    let mut v2_after = convert_v1(base.doc.file, &after, &key, own, opts)?;
-    for v in [&mut v2_before, &mut v2_after] {
-        if let Some(spec) = v.get_mut("spec").and_then(J::as_object_mut) {
-            spec.remove("values");
-        }
-    }
-    let d = smp::diff(&v2_before, &v2_after)
-        .map_err(|at| format!("the v2 list at `{at}` would have to lose or reorder items, which a kustomize merge by `name` cannot do"))?;
-    let mut d = d.unwrap_or(J::Object(Default::default()));
-    if let Some(meta) = d.get_mut("metadata").and_then(J::as_object_mut) {
-        meta.remove("name");
-        meta.remove("namespace");
-        if meta.is_empty() {
-            d.as_object_mut().map(|m| m.remove("metadata"));
-        }
-    }
-    Ok((d, v2_before, v2_after))
-}
-
-/// Converts one v1 HelmRelease given as JSON; `Err` when it is not convertible or its
-/// source is not the base's (an overlay-specific source).
-fn convert_v1(
-    path: &str,
-    v1: &J,
-    base_key: &SourceKey,
-    own: &ResolvedSource,
-    opts: &Options,
-) -> Result<J, String> {
-    let text = emit::render(&json_out(v1), "\n");
-    let input = InputFile::new(path, text);
-    let mut scratch = Vec::new();
-    let loaded = crate::repo::load::load_file(&input, &[], &opts.limits, &mut scratch);
-    let Some(DocKind::HelmReleaseV1(flavor)) = loaded.docs.first().map(|d| d.kind.clone()) else {
-        return Err("the patched object is not a v1 HelmRelease".into());
-    };
-    let files = std::slice::from_ref(&loaded);
-    let (Some(doc), Some(root)) = (doc_ref(files, 0, 0), loaded.docs[0].root()) else {
-        return Err("the patched object does not parse".into());
-    };
-    let r = helmrelease::read(doc, root, flavor, opts, None, &mut scratch).ok_or_else(|| {
-        let why = scratch
-            .iter()
-            .find(|f| f.severity == crate::model::codes::Severity::Error)
-            .map(|f| format!("{}: {}", f.code.as_str(), f.message))
-            .unwrap_or_else(|| "it is not convertible".into());
-        format!("the patched HelmRelease would not convert ({why})")
-    })?;
-    if r.source.key() != *base_key {
-        return Err("it changes the chart source (chart.git / chart.ref / chart.repository): an overlay-specific source is not written yet".into());
-    }
-    let out = helmrelease::render_tree(&r, own, opts, &[], &mut scratch);
-    emit::to_json(&out, opts.limits.max_depth, opts.limits.max_aliases)
-        .ok_or_else(|| "internal: the converted patch target does not parse".into())
 }
 
 /// The patch document's v2 text: apiVersion/kind, its own name and namespace, the diff,
@@ -540,9 +520,14 @@ use emit::from_json as json_out;
 
 /// `patches[].target` (and `patchesJson6902[].target`) selecting HelmReleases by the
 /// v1 group or version: rewritten to the v2 ones (one scalar each).
-fn retarget_selectors(ctx: &mut Context, model: &Model, findings: &mut Vec<Finding>) {
+fn retarget_selectors(
+    ctx: &mut Context,
+    model: &Model,
+    converted: &BTreeSet<(usize, usize)>,
+    findings: &mut Vec<Finding>,
+) {
     let files = ctx.files;
-    for kust in model.kustomizations() {
+    for (ki, kust) in model.kustomizations().iter().enumerate() {
         let kf = &files[kust.file];
         let Some(text) = kf.text.as_deref() else {
             continue;
@@ -551,10 +536,14 @@ fn retarget_selectors(ctx: &mut Context, model: &Model, findings: &mut Vec<Findi
             continue;
         };
         let d = &kf.docs[di];
-        for p in &kust.patches {
-            // JSON 6902 operations keep their v1 paths (not mapped yet, reported above):
-            // retargeting them would apply v1 paths to v2 objects.
-            if p.field == Field::PatchesStrategicMerge || p.format != PatchFormat::StrategicMerge {
+        for (pi, p) in kust.patches.iter().enumerate() {
+            // JSON 6902 operations and inline text are retargeted only when converted:
+            // a selector naming v2 would apply v1 paths or fields to v2 objects.
+            let needs_conversion = p.format == PatchFormat::Json6902 || p.inline.is_some();
+            if p.field == Field::PatchesStrategicMerge
+                || (needs_conversion && !converted.contains(&(ki, pi)))
+                || p.format == PatchFormat::Unknown
+            {
                 continue;
             }
             let Some(sel) = p.target.as_ref() else {

@@ -213,8 +213,11 @@ codes! {
         "A v1 HelmRelease used as a kustomize patch was converted as a patch: it now carries exactly the v2 fields that turn the converted base into the v2 form of the patched v1 object (values copied as written, no defaults the base already sets).",
         "Review the patch; nothing else to do.";
     PATCH_NOT_CONVERTED = Error, "§2",
-        "A v1 HelmRelease patch could not be converted (the message says why: it changes the chart source, its v2 form would differ between the objects it patches, it uses a strategic-merge directive, or a list kustomize merges by name would have to shrink). It was left as it is, so it no longer matches the converted base.",
+        "A v1 HelmRelease patch could not be converted (the message says why: it changes the chart source, its v2 form would differ between the objects it patches, it uses a strategic-merge directive, a list kustomize merges by name would have to shrink, or its inline text is not a literal block scalar or holds several documents). It was left as it is, so it no longer matches the converted base.",
         "Convert the patch by hand following the message, or split it per target.";
+    PATCH_OP_UNMAPPED = Error, "§2",
+        "A JSON 6902 operation on a v1 HelmRelease has no v2 operation with the same effect (the message names the operation by index, op and path, and says why: a v1 field with no single v2 field such as `spec.wait`, a chart source change, or a result that differs from the converted HelmRelease). The operation list and its target selector were left as v1, so they no longer match the converted base.",
+        "Write that change as a strategic-merge patch (fluxport converts those), or convert the operations by hand.";
     NON_MANIFEST_YAML = Info, "§3.2",
         "A YAML file under a git path is not a Kubernetes manifest (no kind). v2 would fail to apply it.",
         "It was added to the ignore list; move it out of the synced path if you prefer.";

@@ -27,6 +27,50 @@ pub fn is_yaml_path(path: &str) -> bool {
         || path.ends_with("/Kustomization")
 }
 
+/// A `.json` file: kustomize reads it as YAML (a JSON 6902 op list, or a resource).
+pub fn is_json_path(path: &str) -> bool {
+    path.to_ascii_lowercase().ends_with(".json")
+}
+
+/// A JSON file, parsed as one YAML document so that the kustomization model sees JSON
+/// 6902 op lists (`patchesJson6902[].path: ops.json`) and a patch stage can edit them.
+/// It stays [`FileKind::Other`] and its document [`DocKind::NotManifest`]: no other
+/// stage reads or reports it, and a file that does not parse (or is over the limits,
+/// or not UTF-8) is passed through as bytes without a finding.
+fn load_json(mut file: LoadedFile, limits: &Limits) -> LoadedFile {
+    if file.bytes.len() > limits.max_file_bytes.min(u32::MAX as usize) {
+        return file;
+    }
+    let Ok(text) = std::str::from_utf8(&file.bytes) else {
+        return file;
+    };
+    let bare_cr = text
+        .bytes()
+        .enumerate()
+        .any(|(i, b)| b == b'\r' && text.as_bytes().get(i + 1) != Some(&b'\n'));
+    if text.starts_with('\u{feff}') || bare_cr {
+        return file;
+    }
+    let Ok(parsed) = parse_document(text, limits.max_depth, limits.max_aliases) else {
+        return file;
+    };
+    if !parsed.duplicates.is_empty() || parsed.root.as_ref().is_none_or(|r| r.is_null()) {
+        return file;
+    }
+    let text = String::from_utf8(std::mem::take(&mut file.bytes)).unwrap_or_default();
+    file.nl = crate::text::line_ending(&text);
+    file.docs.push(Doc {
+        start: 0,
+        end: text.len(),
+        line_offset: 0,
+        parsed: Some(parsed),
+        kind: DocKind::NotManifest,
+        index: LineIndex::new(&text),
+    });
+    file.text = Some(text);
+    file
+}
+
 /// Directories (with trailing `/`, `""` for the root) that hold a `Chart.yaml`.
 pub fn chart_dirs(inputs: &[InputFile]) -> Vec<String> {
     let mut dirs: Vec<String> = inputs
@@ -60,7 +104,7 @@ pub fn load_file(
         nl: "\n",
         untouchable: false,
     };
-    if !is_yaml_path(&path) {
+    if !is_yaml_path(&path) && !is_json_path(&path) {
         return file;
     }
     if chart_dirs
@@ -69,6 +113,9 @@ pub fn load_file(
     {
         file.kind = FileKind::ChartFile;
         return file;
+    }
+    if is_json_path(&path) {
+        return load_json(file, limits);
     }
     file.kind = FileKind::Yaml;
     // Node spans are `u32` (crate::yaml::Node): whatever the configured limit, a file
