@@ -1,5 +1,7 @@
 //! The findings of the kustomize stages, each produced by a small repository.
 
+mod common;
+
 use fluxport_core::{convert, Code, Conversion, FileStatus, InputFile, Options};
 
 fn run(files: &[(&str, &str)]) -> Conversion {
@@ -94,7 +96,7 @@ spec:
 ";
 
 #[test]
-fn overlays_in_different_namespaces_are_reported() {
+fn overlays_in_different_namespaces_get_their_release_identity() {
     let c = run(&[
         ("base/kustomization.yaml", "resources:\n  - podinfo.yaml\n"),
         ("base/podinfo.yaml", BASE_HR),
@@ -106,7 +108,41 @@ fn overlays_in_different_namespaces_are_reported() {
             "b/kustomization.yaml",
             "namespace: team-b\nresources:\n  - ../base\n",
         ),
+        (
+            "c/kustomization.yaml",
+            "namespace: team-c\nnameSuffix: -c\nresources:\n  - ../base\n",
+        ),
     ]);
+    for k in ["a", "b"] {
+        assert!(
+            has(
+                &c,
+                Code::OVERLAY_IDENTITY,
+                &format!("{k}/kustomization.yaml")
+            ),
+            "{k}"
+        );
+        let patch = c
+            .file(&format!("{k}/fluxport-podinfo-release.yaml"))
+            .unwrap()
+            .text()
+            .to_string();
+        assert!(
+            patch.contains(&format!("releaseName: team-{k}-podinfo")),
+            "{patch}"
+        );
+        let kust = c
+            .file(&format!("{k}/kustomization.yaml"))
+            .unwrap()
+            .text()
+            .to_string();
+        assert!(
+            kust.contains("patches:\n  - path: fluxport-podinfo-release.yaml\n    target:\n      group: helm.toolkit.fluxcd.io\n")
+                && !kust.contains("  - fluxport-podinfo-release.yaml"),
+            "{kust}"
+        );
+    }
+    // Renamed in c: stays reported, for c only.
     let f = c
         .report
         .findings
@@ -114,7 +150,13 @@ fn overlays_in_different_namespaces_are_reported() {
         .find(|f| f.code == Code::OVERLAY_NAMESPACES_DIFFER)
         .expect("reported");
     assert_eq!(f.file, "base/podinfo.yaml");
-    assert!(f.message.contains("`team-a`, `team-b`"), "{}", f.message);
+    assert!(
+        f.message
+            .contains("not carried over for `team-c`: `c/kustomization.yaml` renames it"),
+        "{}",
+        f.message
+    );
+    assert!(!f.message.contains("for `team-a`"), "{}", f.message);
     // Each namespace a build puts it in has the source.
     let sources = c.file("fluxport-sources.yaml").unwrap().text().to_string();
     assert!(
@@ -151,4 +193,117 @@ fn automation_annotations_of_a_patch_are_reported() {
         "{out}"
     );
     assert!(out.contains("replicaCount: 3"), "{out}");
+}
+
+const GIT_HR: &str = "apiVersion: helm.fluxcd.io/v1
+kind: HelmRelease
+metadata:
+  name: podinfo
+  namespace: web
+spec:
+  releaseName: podinfo
+  helmVersion: v3
+  chart:
+    git: https://github.com/stefanprodan/podinfo
+    ref: master
+    path: charts/podinfo
+";
+
+#[test]
+fn an_overlay_that_switches_the_chart_source_gets_its_own_source() {
+    let c = run(&[
+        ("base/kustomization.yaml", "resources:\n  - podinfo.yaml\n"),
+        ("base/podinfo.yaml", GIT_HR),
+        (
+            "dev/kustomization.yaml",
+            "resources:\n  - ../base\npatches:\n  - path: podinfo.yaml\n",
+        ),
+        (
+            "dev/podinfo.yaml",
+            "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata:\n  name: podinfo\n  namespace: web\nspec:\n  chart:\n    ref: dev\n",
+        ),
+        (
+            "mirror/kustomization.yaml",
+            "namespace: web\nresources:\n  - ../base\npatches:\n  - path: podinfo.yaml\n",
+        ),
+        (
+            "mirror/podinfo.yaml",
+            "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata:\n  name: podinfo\n  namespace: web\nspec:\n  chart:\n    git: https://gitlab.example.com/platform/podinfo\n    path: deploy/podinfo\n",
+        ),
+    ]);
+    let f = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::OVERLAY_SOURCE && f.file == "dev/podinfo.yaml")
+        .expect("reported");
+    assert!(
+        f.message.contains("github-com-stefanprodan-podinfo-dev")
+            && f.message.contains("dev/fluxport-sources.yaml"),
+        "{}",
+        f.message
+    );
+    assert!(!c
+        .report
+        .findings
+        .iter()
+        .any(|f| f.code == Code::PATCH_NOT_CONVERTED));
+    // The overlay's source: beside the HelmRelease when the overlay sets no namespace,
+    // without one when it does (kustomize gives it the overlay's).
+    let dev = c
+        .file("dev/fluxport-sources.yaml")
+        .unwrap()
+        .text()
+        .to_string();
+    assert!(
+        dev.contains("name: github-com-stefanprodan-podinfo-dev\n  namespace: web\n")
+            && dev.contains("branch: dev"),
+        "{dev}"
+    );
+    let mirror = c
+        .file("mirror/fluxport-sources.yaml")
+        .unwrap()
+        .text()
+        .to_string();
+    assert!(
+        mirror.contains("name: gitlab-example-com-platform-podinfo\nspec:")
+            && mirror.contains("branch: master"),
+        "{mirror}"
+    );
+    assert!(c
+        .file("dev/kustomization.yaml")
+        .unwrap()
+        .text()
+        .contains("  - ../base\n  - fluxport-sources.yaml\n"));
+    let patch = c.file("mirror/podinfo.yaml").unwrap().text().to_string();
+    assert!(
+        patch.contains("chart: deploy/podinfo")
+            && patch.contains("name: gitlab-example-com-platform-podinfo"),
+        "{patch}"
+    );
+    // The shared base source stays, and every emitted source validates.
+    let shared = c.file("fluxport-sources.yaml").unwrap().text().to_string();
+    assert!(shared.contains("branch: master"), "{shared}");
+    let schemas = common::Schemas::load();
+    for path in ["dev/fluxport-sources.yaml", "mirror/fluxport-sources.yaml"] {
+        for d in common::docs(c.file(path).unwrap().text()) {
+            let errs = schemas.check(&d);
+            assert!(errs.is_empty(), "{path}: {errs:?}");
+        }
+    }
+    // Converting the output again changes nothing.
+    let again: Vec<InputFile> = c
+        .files
+        .iter()
+        .filter(|f| f.status != FileStatus::Deleted)
+        .map(|f| InputFile::new(f.path.as_str(), f.text()))
+        .collect();
+    let c2 = convert(&again, &Options::default());
+    for f in &c2.files {
+        assert!(
+            matches!(f.status, FileStatus::Unchanged),
+            "{} changed on re-conversion",
+            f.path
+        );
+    }
 }

@@ -9,6 +9,7 @@
 pub mod convert;
 pub mod helm3_on_v1;
 pub mod helmrelease;
+pub mod identity;
 pub mod patches;
 pub mod smp;
 pub mod sources;

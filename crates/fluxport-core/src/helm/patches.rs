@@ -18,23 +18,40 @@
 //! selectors naming `helm.fluxcd.io`/`v1` (of strategic-merge patches) are rewritten to
 //! the v2 group and version.
 //!
+//! A patch that switches the chart source (`chart.repository`, `chart.git`, `chart.ref`,
+//! with or without `chart.path`/`version`) gets an overlay-specific source (ADR 0006,
+//! OVERLAY_SOURCE): one per (kustomization applying the patch, source key), rendered by
+//! `sources::render_source_in` and named by `sources::pick_name`, clear of every other
+//! generated or existing source name of its kind; the v2 patch's
+//! `chart.spec.sourceRef` comes out of the same diff. It is written to
+//! `fluxport-sources.yaml` in the overlay's directory (`ctx.overlay_files`:
+//! `link_new_files` lists it there), without `metadata.namespace` when that
+//! kustomization sets `namespace:`, else in the HelmRelease's namespace in the overlay's
+//! build, so `sourceRef` needs no namespace (MAPPING §1). The base's source stays.
+//!
 //! Reported instead (PATCH_NOT_CONVERTED, ADR 0004): a patch whose v2 form differs
-//! between the objects it patches, one that changes the chart source (an
-//! overlay-specific source is not written yet), strategic-merge directives, inline
-//! patch text, JSON 6902 operations on a HelmRelease.
+//! between the objects it patches (also when overlays sharing it would name different
+//! sources), an overlay source that must live in another namespace than the overlay
+//! sets (`chart.secretRef.namespace`), strategic-merge directives, inline patch text,
+//! JSON 6902 operations on a HelmRelease.
 //!
 //! Reads: `files`, `placements`, the kustomization model, the converted base releases
-//! and their source names. Writes: `edits`, `deleted`, `findings`.
+//! and their source names. Writes: `edits`, `deleted`, `new_files`, `overlay_files`,
+//! `findings`.
 
 use crate::helm::helmrelease::{self, V1Release};
 use crate::helm::smp;
-use crate::helm::sources::{ResolvedSource, SourceKey};
+use crate::helm::sources::{
+    pick_name, render_source_in, ExistingSource, ResolvedSource, SourceKey, SourceSettings,
+    SourceSpec,
+};
 use crate::model::codes::Code;
-use crate::model::context::{doc_ref, Context};
+use crate::model::context::{doc_ref, free_path, Context};
 use crate::model::document::{DocKind, LoadedFile};
 use crate::model::files::InputFile;
 use crate::model::finding::Finding;
 use crate::model::options::Options;
+use crate::model::paths::{normalize_dir, SOURCES_FILE};
 use crate::repo::kustomize::{Field, Model, ObjectRef, PatchFormat, Resolved};
 use crate::text::TextEdit;
 use crate::yaml::emit::{self, Out};
@@ -54,9 +71,21 @@ pub fn is_patch(model: &Model, file: usize, doc: usize) -> bool {
     model.is_patch_doc(ObjectRef { file, doc })
 }
 
-/// One application of a patch document to an object: the object's source document and
-/// the patch documents applied to it before this one (file, doc).
-type Application = (ObjectRef, Vec<(usize, usize)>);
+/// One application of a patch document to an object: the object's source document,
+/// the patch documents applied to it before this one (file, doc), and the
+/// kustomization whose patch list applies it.
+type Application = (ObjectRef, Vec<(usize, usize)>, usize);
+
+/// A chart source an overlay's patch switches to (OVERLAY_SOURCE): written into a file
+/// of that overlay's directory and listed in its `resources:`.
+struct OverlaySource {
+    spec: SourceSpec,
+    resolved: ResolvedSource,
+    /// The `metadata.namespace` to write (`None`: the overlay sets `namespace:`).
+    namespace: Option<String>,
+    /// Why it cannot be written (the patch is reported instead).
+    blocked: Option<String>,
+}
 
 /// Converts every v1 HelmRelease patch document (see the module docs).
 pub fn convert(
@@ -64,6 +93,7 @@ pub fn convert(
     model: &Model,
     releases: &[(usize, usize, V1Release)],
     names: &BTreeMap<SourceKey, ResolvedSource>,
+    existing: &[ExistingSource],
     opts: &Options,
 ) {
     let files = ctx.files;
@@ -73,6 +103,8 @@ pub fn convert(
 
     // Every (patch file, doc) → the objects it applies to, over all builds.
     let mut uses: BTreeMap<(usize, usize), BTreeSet<Application>> = BTreeMap::new();
+    // (kustomization, object) → the object's namespace in that kustomization's build.
+    let mut home_ns: BTreeMap<(usize, ObjectRef), Option<String>> = BTreeMap::new();
     for k in 0..model.kustomizations().len() {
         let Some(build) = model.build_of(k) else {
             continue;
@@ -98,9 +130,14 @@ pub fn convert(
                             Some(DocKind::HelmReleaseV1(_))
                         ) =>
                     {
-                        uses.entry((f, d))
-                            .or_default()
-                            .insert((o.source, earlier.clone()));
+                        uses.entry((f, d)).or_default().insert((
+                            o.source,
+                            earlier.clone(),
+                            hit.kustomization,
+                        ));
+                        if k == hit.kustomization {
+                            home_ns.insert((hit.kustomization, o.source), o.namespace.clone());
+                        }
                         earlier.push((f, d));
                     }
                     (Some(f), Some(d), PatchFormat::StrategicMerge) => earlier.push((f, d)),
@@ -132,6 +169,12 @@ pub fn convert(
     findings.sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
     findings.dedup();
 
+    let overlay = plan_overlay_sources(
+        files, model, &uses, &home_ns, &base_of, names, existing, opts,
+    );
+    // (kustomization, source key) of the overlay sources a converted patch names.
+    let mut used: BTreeSet<(usize, SourceKey)> = BTreeSet::new();
+
     let mut empty_docs: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
     for (&(pf, pd), apps) in &uses {
         let Some(patch_root) = files[pf].docs[pd].root() else {
@@ -146,7 +189,8 @@ pub fn convert(
                 "it uses strategic-merge directives ({dirs}), which fluxport does not map"
             ));
         }
-        for (target, earlier) in apps {
+        let mut needs: BTreeSet<(usize, SourceKey)> = BTreeSet::new();
+        for (target, earlier, kust) in apps {
             if failure.is_some() {
                 break;
             }
@@ -157,7 +201,28 @@ pub fn convert(
                 ));
                 break;
             };
-            match patch_diff(files, base, earlier, &patch_json, names, opts) {
+            let needs_here = std::cell::RefCell::new(BTreeSet::new());
+            let resolve = |spec: &SourceSpec| -> Result<ResolvedSource, String> {
+                let key = spec.key();
+                if key == base.source.key() {
+                    return names
+                        .get(&key)
+                        .cloned()
+                        .ok_or_else(|| "the base's source has no name".to_string());
+                }
+                let (at, o) = overlay_for(&overlay, *kust, &key).ok_or_else(|| {
+                    "it changes the chart source, and no overlay source could be planned for it"
+                        .to_string()
+                })?;
+                if let Some(why) = &o.blocked {
+                    return Err(why.clone());
+                }
+                needs_here.borrow_mut().insert(at);
+                Ok(o.resolved.clone())
+            };
+            let diffed = patch_diff(files, base, earlier, &patch_json, &resolve, opts);
+            needs.extend(needs_here.into_inner());
+            match diffed {
                 Ok((d, before, after)) => {
                     checks
                         .entry(d.to_string())
@@ -187,6 +252,28 @@ pub fn convert(
         let Some(text) = render_patch(&files[pf], pd, patch_root, &diff) else {
             continue;
         };
+        if let Some(d) = doc {
+            for at in &needs {
+                let o = &overlay[at];
+                let Some(kust) = model.kustomization(at.0) else {
+                    continue;
+                };
+                findings.push(d.finding(
+                    Code::OVERLAY_SOURCE,
+                    patch_root.path(&["spec", "chart"]),
+                    format!(
+                        "overlay `{}` switches this HelmRelease to its own chart source ({}): {} `{}` is written to `{}` (listed in `{}`) and the patch's `chart.spec.sourceRef` names it; the base keeps its source",
+                        dir_label(&kust.dir),
+                        source_summary(&o.spec),
+                        o.resolved.kind,
+                        o.resolved.name,
+                        overlay_path(ctx, model, at.0),
+                        kust.path,
+                    ),
+                ));
+            }
+        }
+        used.extend(needs);
         let spec_empty =
             diff.get("spec").is_none() && patch_root.path(&["spec", "values"]).is_none();
         if spec_empty && diff.get("metadata").is_none() {
@@ -212,16 +299,21 @@ pub fn convert(
             ));
         }
         ctx.replace_doc(pf, pd, text);
+        let applied = apps
+            .iter()
+            .map(|(t, e, _)| (t, e))
+            .collect::<BTreeSet<_>>()
+            .len();
         if let Some(d) = doc {
             findings.push(d.finding(
                 Code::PATCH_CONVERTED,
                 Some(patch_root),
                 format!(
                     "patches {} HelmRelease{} (base in `{}`); now a helm.toolkit.fluxcd.io/v2 patch",
-                    apps.len(),
-                    if apps.len() == 1 { "" } else { "s" },
+                    applied,
+                    if applied == 1 { "" } else { "s" },
                     apps.iter()
-                        .map(|(t, _)| files[t.file].path.as_str())
+                        .map(|(t, _, _)| files[t.file].path.as_str())
                         .collect::<BTreeSet<_>>()
                         .into_iter()
                         .collect::<Vec<_>>()
@@ -261,6 +353,199 @@ pub fn convert(
     }
     retarget_selectors(ctx, model, &mut findings);
     ctx.findings.append(&mut findings);
+    // Each overlay's own sources: one new file in its directory, which
+    // `link_new_files` lists in its kustomization.
+    for (k, docs) in overlay_files(files, model, &overlay, &used, opts) {
+        let path = overlay_path(ctx, model, k);
+        ctx.overlay_files.insert(path.clone());
+        ctx.new_files.insert(path, docs);
+    }
+}
+
+/// The new file of kustomization `k`'s own sources.
+fn overlay_path(ctx: &Context, model: &Model, k: usize) -> String {
+    let dir = model
+        .kustomization(k)
+        .map(|x| normalize_dir(&x.dir))
+        .unwrap_or_default();
+    free_path(ctx.files, &ctx.new_files, &dir, SOURCES_FILE)
+}
+
+/// The overlay source a patch of kustomization `kust` names for `key`: the overlay's
+/// own, else (an earlier patch of another kustomization switched it) the first planned.
+fn overlay_for<'m>(
+    overlay: &'m BTreeMap<(usize, SourceKey), OverlaySource>,
+    kust: usize,
+    key: &SourceKey,
+) -> Option<((usize, SourceKey), &'m OverlaySource)> {
+    let own = (kust, key.clone());
+    if let Some(o) = overlay.get(&own) {
+        return Some((own, o));
+    }
+    overlay
+        .iter()
+        .find(|((_, k), _)| k == key)
+        .map(|(at, o)| (at.clone(), o))
+}
+
+/// Plans a source for every chart source an overlay's patches switch a HelmRelease to
+/// (the v1 object after the patch has another source key than its base): per
+/// (kustomization that applies the patch, source key), named by the MAPPING §1 rules,
+/// clear of every generated, existing and other overlay source name of its kind.
+#[allow(clippy::too_many_arguments)]
+fn plan_overlay_sources(
+    files: &[LoadedFile],
+    model: &Model,
+    uses: &BTreeMap<(usize, usize), BTreeSet<Application>>,
+    home_ns: &BTreeMap<(usize, ObjectRef), Option<String>>,
+    base_of: &BTreeMap<(usize, usize), &V1Release>,
+    names: &BTreeMap<SourceKey, ResolvedSource>,
+    existing: &[ExistingSource],
+    opts: &Options,
+) -> BTreeMap<(usize, SourceKey), OverlaySource> {
+    // (kustomization, key) → (spec, object namespace in the overlay's build, base).
+    let mut wanted: BTreeMap<(usize, SourceKey), (SourceSpec, Option<String>, String)> =
+        BTreeMap::new();
+    for (&(pf, pd), apps) in uses {
+        let Some(patch_root) = files[pf].docs[pd].root() else {
+            continue;
+        };
+        let patch_json = to_json(patch_root);
+        for (target, earlier, kust) in apps {
+            let Some(base) = base_of.get(&(target.file, target.doc)) else {
+                continue;
+            };
+            let (_, after) = states(files, base, earlier, &patch_json);
+            let Ok(spec) = with_v1(base.doc.file, &after, opts, |r, _| Ok(r.source.clone())) else {
+                continue;
+            };
+            if spec.key() == base.source.key() {
+                continue;
+            }
+            let ns = home_ns.get(&(*kust, *target)).cloned().flatten();
+            wanted
+                .entry((*kust, spec.key()))
+                .or_insert((spec, ns, base.namespace.clone()));
+        }
+    }
+    let mut taken: BTreeSet<(&'static str, String)> = BTreeSet::new();
+    taken.extend(names.values().map(|r| (r.kind, r.name.clone())));
+    for e in existing {
+        for kind in ["HelmRepository", "GitRepository"] {
+            if e.kind == kind {
+                taken.insert((kind, e.name.clone()));
+            }
+        }
+    }
+    // Deterministic: by overlay directory, then key.
+    let mut order: Vec<&(usize, SourceKey)> = wanted.keys().collect();
+    order.sort_by_key(|(k, key)| (model.kustomization(*k).map(|x| x.dir.clone()), key.clone()));
+    let mut out = BTreeMap::new();
+    for at in order {
+        let (spec, build_ns, base_ns) = &wanted[at];
+        let (name, clashed) = pick_name(spec, |c| taken.contains(&(spec.kind(), c.to_string())));
+        taken.insert((spec.kind(), name.clone()));
+        let overlay_sets = model.sets_namespace(at.0).is_some();
+        let own_namespace = spec.namespace() != base_ns;
+        let blocked = (overlay_sets && own_namespace).then(|| {
+            format!(
+                "its chart source must live in namespace `{}` (chart.secretRef.namespace), but the overlay's kustomization sets `namespace:`, which would move it",
+                spec.namespace()
+            )
+        });
+        // Where the HelmRelease's sourceRef reaches it: beside the HelmRelease (its
+        // namespace in the overlay's build), or the namespace the source must have.
+        let namespace = if overlay_sets {
+            None
+        } else if own_namespace {
+            Some(spec.namespace().to_string())
+        } else {
+            Some(build_ns.clone().unwrap_or_else(|| base_ns.clone()))
+        };
+        out.insert(
+            at.clone(),
+            OverlaySource {
+                spec: spec.clone(),
+                resolved: ResolvedSource {
+                    kind: spec.kind(),
+                    name,
+                    namespace: spec.namespace().to_string(),
+                    existing: false,
+                    clashed,
+                },
+                namespace,
+                blocked,
+            },
+        );
+    }
+    out
+}
+
+/// The new files of the overlay sources a converted patch names: one per overlay
+/// directory (`fluxport-sources.yaml`, placed by the caller), keyed by kustomization id.
+fn overlay_files(
+    files: &[LoadedFile],
+    model: &Model,
+    overlay: &BTreeMap<(usize, SourceKey), OverlaySource>,
+    used: &BTreeSet<(usize, SourceKey)>,
+    opts: &Options,
+) -> BTreeMap<usize, Vec<String>> {
+    let settings = SourceSettings {
+        helm_interval: &opts.helm_repository_interval,
+        git_interval: &opts.git_poll_interval,
+        git_timeout: &opts.git_timeout,
+    };
+    let mut by_kust: BTreeMap<usize, Vec<&OverlaySource>> = BTreeMap::new();
+    for at in used {
+        if let Some(o) = overlay.get(at) {
+            by_kust.entry(at.0).or_default().push(o);
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (k, mut list) in by_kust {
+        let Some(kust) = model.kustomization(k) else {
+            continue;
+        };
+        list.sort_by(|a, b| {
+            (a.resolved.kind, &a.resolved.name).cmp(&(b.resolved.kind, &b.resolved.name))
+        });
+        let nl = files[kust.file].nl;
+        let mut docs = vec![format!(
+            "# Generated by fluxport: the chart sources the HelmRelease patches of `{}` switch to.{nl}# Listed in its kustomization; the base's sources are in the shared sources file.",
+            dir_label(&kust.dir)
+        )];
+        for o in list {
+            docs.push(render_source_in(
+                &o.spec,
+                &o.resolved,
+                o.namespace.as_deref(),
+                &settings,
+                nl,
+            ));
+        }
+        out.insert(k, docs);
+    }
+    out
+}
+
+/// A directory for messages: `overlays/dev`, or `.` for the repository root.
+fn dir_label(dir: &str) -> &str {
+    let d = dir.trim_end_matches('/');
+    if d.is_empty() {
+        "."
+    } else {
+        d
+    }
+}
+
+/// What a source points at, for messages.
+fn source_summary(spec: &SourceSpec) -> String {
+    match spec {
+        SourceSpec::Helm { url, .. } => format!("chart repository `{url}`"),
+        SourceSpec::Git { url, reference, .. } => {
+            format!("git `{url}` at `{}`", reference.value())
+        }
+    }
 }
 
 fn non_empty(v: Vec<String>) -> Option<String> {
@@ -342,16 +627,14 @@ fn seconds(d: &str) -> Option<u64> {
     num.is_empty().then_some(total)
 }
 
-/// The v2 patch (as JSON, without `spec.values`) that one application needs, with the
-/// converted object before and after it.
-fn patch_diff(
+/// The v1 object one application sees (as JSON): before the patch (the base with the
+/// earlier patches, in the namespace the base conversion used) and after it.
+pub(crate) fn states(
     files: &[LoadedFile],
     base: &V1Release,
     earlier: &[(usize, usize)],
     patch: &J,
-    names: &BTreeMap<SourceKey, ResolvedSource>,
-    opts: &Options,
-) -> Result<(J, J, J), String> {
+) -> (J, J) {
     let mut before = to_json(base.root);
     for &(f, d) in earlier {
         if let Some(r) = files[f].docs[d].root() {
@@ -370,12 +653,26 @@ fn patch_diff(
     }
     p.as_object_mut().map(|m| m.remove("apiVersion"));
     smp::merge(&mut after, &p);
-    let own = names
-        .get(&base.source.key())
-        .ok_or("the base's source has no name")?;
-    let key = base.source.key();
-    let mut v2_before = convert_v1(base.doc.file, &before, &key, own, opts)?;
-    let mut v2_after = convert_v1(base.doc.file, &after, &key, own, opts)?;
+    (before, after)
+}
+
+/// Names the source of a converted object: the base's, or an overlay's (or `Err` why
+/// not).
+pub(crate) type Resolve<'r> = dyn Fn(&SourceSpec) -> Result<ResolvedSource, String> + 'r;
+
+/// The v2 patch (as JSON, without `spec.values`) that one application needs, with the
+/// converted object before and after it.
+fn patch_diff(
+    files: &[LoadedFile],
+    base: &V1Release,
+    earlier: &[(usize, usize)],
+    patch: &J,
+    resolve: &Resolve,
+    opts: &Options,
+) -> Result<(J, J, J), String> {
+    let (before, after) = states(files, base, earlier, patch);
+    let mut v2_before = convert_v1(base.doc.file, &before, resolve, opts)?;
+    let mut v2_after = convert_v1(base.doc.file, &after, resolve, opts)?;
     for v in [&mut v2_before, &mut v2_after] {
         if let Some(spec) = v.get_mut("spec").and_then(J::as_object_mut) {
             spec.remove("values");
@@ -394,15 +691,14 @@ fn patch_diff(
     Ok((d, v2_before, v2_after))
 }
 
-/// Converts one v1 HelmRelease given as JSON; `Err` when it is not convertible or its
-/// source is not the base's (an overlay-specific source).
-fn convert_v1(
+/// Reads one v1 HelmRelease given as JSON and hands it to `f`; `Err` when it is not
+/// convertible.
+fn with_v1<T>(
     path: &str,
     v1: &J,
-    base_key: &SourceKey,
-    own: &ResolvedSource,
     opts: &Options,
-) -> Result<J, String> {
+    f: impl FnOnce(&V1Release, &mut Vec<Finding>) -> Result<T, String>,
+) -> Result<T, String> {
     let text = emit::render(&json_out(v1), "\n");
     let input = InputFile::new(path, text);
     let mut scratch = Vec::new();
@@ -422,18 +718,27 @@ fn convert_v1(
             .unwrap_or_else(|| "it is not convertible".into());
         format!("the patched HelmRelease would not convert ({why})")
     })?;
-    if r.source.key() != *base_key {
-        return Err("it changes the chart source (chart.git / chart.ref / chart.repository): an overlay-specific source is not written yet".into());
-    }
-    let out = helmrelease::render(&r, own, opts, &[], "\n", &mut scratch);
-    let parsed =
-        crate::yaml::parse_document(&out.text, opts.limits.max_depth, opts.limits.max_aliases)
-            .map_err(|e| {
-                format!(
-                    "internal: the converted patch target does not parse ({})",
-                    e.message
-                )
-            })?;
+    f(&r, &mut scratch)
+}
+
+/// Converts one v1 HelmRelease given as JSON, its source named by `resolve`.
+pub(crate) fn convert_v1(
+    path: &str,
+    v1: &J,
+    resolve: &Resolve,
+    opts: &Options,
+) -> Result<J, String> {
+    let text = with_v1(path, v1, opts, |r, scratch| {
+        let own = resolve(&r.source)?;
+        Ok(helmrelease::render(r, &own, opts, &[], "\n", scratch).text)
+    })?;
+    let parsed = crate::yaml::parse_document(&text, opts.limits.max_depth, opts.limits.max_aliases)
+        .map_err(|e| {
+            format!(
+                "internal: the converted patch target does not parse ({})",
+                e.message
+            )
+        })?;
     parsed
         .root
         .as_ref()
