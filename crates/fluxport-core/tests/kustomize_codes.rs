@@ -356,3 +356,42 @@ fn overlay_goldens_are_valid_idempotent_and_deterministic() {
         assert_eq!(texts(&c), texts(&c2), "{case}: depends on input order");
     }
 }
+
+#[test]
+fn an_overlay_in_its_own_namespace_with_its_own_source_gets_both() {
+    let hr = GIT_HR.replace("  releaseName: podinfo\n", "");
+    let c = run(&[
+        ("base/kustomization.yaml", "resources:\n  - podinfo.yaml\n"),
+        ("base/podinfo.yaml", hr.as_str()),
+        (
+            "dev/kustomization.yaml",
+            "namespace: dev\nresources:\n  - ../base\npatches:\n  - path: podinfo.yaml\n",
+        ),
+        (
+            "dev/podinfo.yaml",
+            "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata:\n  name: podinfo\n  namespace: web\nspec:\n  chart:\n    ref: dev\n",
+        ),
+        (
+            "prod/kustomization.yaml",
+            "namespace: prod\nresources:\n  - ../base\n",
+        ),
+    ]);
+    assert!(has(&c, Code::OVERLAY_SOURCE, "dev/podinfo.yaml"));
+    assert!(has(&c, Code::OVERLAY_IDENTITY, "dev/kustomization.yaml"));
+    assert!(has(&c, Code::OVERLAY_IDENTITY, "prod/kustomization.yaml"));
+    assert!(
+        !c.report
+            .findings
+            .iter()
+            .any(|f| f.code == Code::OVERLAY_NAMESPACES_DIFFER),
+        "{:?}",
+        c.report.findings
+    );
+    let dev = c.file("dev/fluxport-podinfo-release.yaml").unwrap().text();
+    assert!(
+        dev.contains("releaseName: dev-podinfo") && !dev.contains("sourceRef"),
+        "{dev}"
+    );
+    let src = c.file("dev/fluxport-sources.yaml").unwrap().text();
+    assert!(!src.contains("namespace:"), "{src}");
+}

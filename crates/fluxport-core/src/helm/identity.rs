@@ -18,9 +18,9 @@
 //!
 //! OVERLAY_NAMESPACES_DIFFER stays, with the reason, for the namespaces that could not be
 //! carried over: a kustomization of that namespace patches the identity itself, renames
-//! the object, patches it in a form that is not converted, or its object's chart source
-//! is an overlay source; and namespaces no kustomization sets (v1 took them from
-//! elsewhere).
+//! the object, or patches it in a form that is not converted; and namespaces no
+//! kustomization sets (v1 took them from elsewhere). An overlay's own chart source
+//! (OVERLAY_SOURCE) is named by that overlay's patch, not by this one.
 //!
 //! Reads: `files`, `placements`, the kustomization model, the converted releases and
 //! their source names. Writes: `new_files`, `unlisted_files`, `edits`, `findings`.
@@ -128,22 +128,27 @@ pub fn carry(
                     let sets_identity = files[f].docs[d].root().is_some_and(|root| {
                         IDENTITY_FIELDS
                             .iter()
-                            .chain(["chart"].iter())
                             .any(|k| root.path(&["spec", k]).is_some())
                     });
                     if sets_identity && hit.kustomization == k {
                         return Err(format!(
-                            "its own patch `{}` sets the release name, target namespace or chart",
+                            "its own patch `{}` sets the release name or target namespace",
                             files[f].path
                         ));
                     }
                     earlier.push((f, d));
                 }
+                // The source in each namespace: a generated one, else (an overlay's own
+                // source, which that patch already names) the same stand-in on both
+                // sides, so the diff carries no source.
                 let resolve = |spec: &SourceSpec| -> Result<ResolvedSource, String> {
-                    names
-                        .get(&spec.key())
-                        .cloned()
-                        .ok_or_else(|| "its chart source in that namespace has no name".into())
+                    Ok(names.get(&spec.key()).cloned().unwrap_or(ResolvedSource {
+                        kind: spec.kind(),
+                        name: String::new(),
+                        namespace: spec.namespace().to_string(),
+                        existing: false,
+                        clashed: false,
+                    }))
                 };
                 let (mut before, _) = patches::states(files, r, &earlier, &J::Null);
                 let mut after = before.clone();
