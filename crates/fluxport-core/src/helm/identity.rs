@@ -26,9 +26,9 @@
 //! their source names. Writes: `new_files`, `unlisted_files`, `edits`, `findings`.
 
 use crate::helm::helmrelease::V1Release;
-use crate::helm::patches;
 use crate::helm::smp;
 use crate::helm::sources::{ResolvedSource, SourceKey, SourceSpec};
+use crate::helm::v1json;
 use crate::model::codes::Code;
 use crate::model::context::{free_path, Context};
 use crate::model::document::DocKind;
@@ -150,14 +150,14 @@ pub fn carry(
                         clashed: false,
                     }))
                 };
-                let (mut before, _) = patches::states(files, r, &earlier, &J::Null);
+                let (mut before, _) = v1json::states(files, r, &earlier, &J::Null);
                 let mut after = before.clone();
                 if let Some(meta) = after.get_mut("metadata").and_then(J::as_object_mut) {
                     meta.insert("namespace".into(), J::String(ns.to_string()));
                 }
                 let mut v2 = Vec::new();
                 for v in [&mut before, &mut after] {
-                    let mut c = patches::convert_v1(r.doc.file, v, &resolve, opts)?;
+                    let mut c = v1json::convert_v1(r.doc.file, v, &resolve, opts)?;
                     if let Some(spec) = c.get_mut("spec").and_then(J::as_object_mut) {
                         spec.remove("values");
                     }

@@ -20,7 +20,7 @@
 //!
 //! A patch that switches the chart source (`chart.repository`, `chart.git`, `chart.ref`,
 //! with or without `chart.path`/`version`) gets an overlay-specific source (ADR 0006,
-//! OVERLAY_SOURCE): one per (kustomization applying the patch, source key), rendered by
+//! OVERLAY_SOURCE, `overlay_sources.rs`): one per (kustomization applying the patch, source key), rendered by
 //! `sources::render_source_in` and named by `sources::pick_name`, clear of every other
 //! generated or existing source name of its kind; the v2 patch's
 //! `chart.spec.sourceRef` comes out of the same diff. It is written to
@@ -40,18 +40,17 @@
 //! `findings`.
 
 use crate::helm::helmrelease::{self, V1Release};
-use crate::helm::smp;
-use crate::helm::sources::{
-    pick_name, render_source_in, ExistingSource, ResolvedSource, SourceKey, SourceSettings,
-    SourceSpec,
+use crate::helm::overlay_sources::{
+    dir_label, overlay_files, overlay_for, overlay_path, plan_overlay_sources, source_summary,
 };
+use crate::helm::smp;
+use crate::helm::sources::{ExistingSource, ResolvedSource, SourceKey, SourceSpec};
+use crate::helm::v1json::{convert_v1, states, Application, Resolve};
 use crate::model::codes::Code;
-use crate::model::context::{doc_ref, free_path, Context};
+use crate::model::context::{doc_ref, Context};
 use crate::model::document::{DocKind, LoadedFile};
-use crate::model::files::InputFile;
 use crate::model::finding::Finding;
 use crate::model::options::Options;
-use crate::model::paths::{normalize_dir, SOURCES_FILE};
 use crate::repo::kustomize::{Field, Model, ObjectRef, PatchFormat, Resolved};
 use crate::text::TextEdit;
 use crate::yaml::emit::{self, Out};
@@ -69,22 +68,6 @@ const V2_VERSION: &str = "v2";
 /// [`convert`].
 pub fn is_patch(model: &Model, file: usize, doc: usize) -> bool {
     model.is_patch_doc(ObjectRef { file, doc })
-}
-
-/// One application of a patch document to an object: the object's source document,
-/// the patch documents applied to it before this one (file, doc), and the
-/// kustomization whose patch list applies it.
-type Application = (ObjectRef, Vec<(usize, usize)>, usize);
-
-/// A chart source an overlay's patch switches to (OVERLAY_SOURCE): written into a file
-/// of that overlay's directory and listed in its `resources:`.
-struct OverlaySource {
-    spec: SourceSpec,
-    resolved: ResolvedSource,
-    /// The `metadata.namespace` to write (`None`: the overlay sets `namespace:`).
-    namespace: Option<String>,
-    /// Why it cannot be written (the patch is reported instead).
-    blocked: Option<String>,
 }
 
 /// Converts every v1 HelmRelease patch document (see the module docs).
@@ -362,192 +345,6 @@ pub fn convert(
     }
 }
 
-/// The new file of kustomization `k`'s own sources.
-fn overlay_path(ctx: &Context, model: &Model, k: usize) -> String {
-    let dir = model
-        .kustomization(k)
-        .map(|x| normalize_dir(&x.dir))
-        .unwrap_or_default();
-    free_path(ctx.files, &ctx.new_files, &dir, SOURCES_FILE)
-}
-
-/// The overlay source a patch of kustomization `kust` names for `key`: the overlay's
-/// own, else (an earlier patch of another kustomization switched it) the first planned.
-fn overlay_for<'m>(
-    overlay: &'m BTreeMap<(usize, SourceKey), OverlaySource>,
-    kust: usize,
-    key: &SourceKey,
-) -> Option<((usize, SourceKey), &'m OverlaySource)> {
-    let own = (kust, key.clone());
-    if let Some(o) = overlay.get(&own) {
-        return Some((own, o));
-    }
-    overlay
-        .iter()
-        .find(|((_, k), _)| k == key)
-        .map(|(at, o)| (at.clone(), o))
-}
-
-/// Plans a source for every chart source an overlay's patches switch a HelmRelease to
-/// (the v1 object after the patch has another source key than its base): per
-/// (kustomization that applies the patch, source key), named by the MAPPING §1 rules,
-/// clear of every generated, existing and other overlay source name of its kind.
-#[allow(clippy::too_many_arguments)]
-fn plan_overlay_sources(
-    files: &[LoadedFile],
-    model: &Model,
-    uses: &BTreeMap<(usize, usize), BTreeSet<Application>>,
-    home_ns: &BTreeMap<(usize, ObjectRef), Option<String>>,
-    base_of: &BTreeMap<(usize, usize), &V1Release>,
-    names: &BTreeMap<SourceKey, ResolvedSource>,
-    existing: &[ExistingSource],
-    opts: &Options,
-) -> BTreeMap<(usize, SourceKey), OverlaySource> {
-    // (kustomization, key) → (spec, object namespace in the overlay's build, base).
-    let mut wanted: BTreeMap<(usize, SourceKey), (SourceSpec, Option<String>, String)> =
-        BTreeMap::new();
-    for (&(pf, pd), apps) in uses {
-        let Some(patch_root) = files[pf].docs[pd].root() else {
-            continue;
-        };
-        let patch_json = to_json(patch_root);
-        for (target, earlier, kust) in apps {
-            let Some(base) = base_of.get(&(target.file, target.doc)) else {
-                continue;
-            };
-            let (_, after) = states(files, base, earlier, &patch_json);
-            let Ok(spec) = with_v1(base.doc.file, &after, opts, |r, _| Ok(r.source.clone())) else {
-                continue;
-            };
-            if spec.key() == base.source.key() {
-                continue;
-            }
-            let ns = home_ns.get(&(*kust, *target)).cloned().flatten();
-            wanted
-                .entry((*kust, spec.key()))
-                .or_insert((spec, ns, base.namespace.clone()));
-        }
-    }
-    let mut taken: BTreeSet<(&'static str, String)> = BTreeSet::new();
-    taken.extend(names.values().map(|r| (r.kind, r.name.clone())));
-    for e in existing {
-        for kind in ["HelmRepository", "GitRepository"] {
-            if e.kind == kind {
-                taken.insert((kind, e.name.clone()));
-            }
-        }
-    }
-    // Deterministic: by overlay directory, then key.
-    let mut order: Vec<&(usize, SourceKey)> = wanted.keys().collect();
-    order.sort_by_key(|(k, key)| (model.kustomization(*k).map(|x| x.dir.clone()), key.clone()));
-    let mut out = BTreeMap::new();
-    for at in order {
-        let (spec, build_ns, base_ns) = &wanted[at];
-        let (name, clashed) = pick_name(spec, |c| taken.contains(&(spec.kind(), c.to_string())));
-        taken.insert((spec.kind(), name.clone()));
-        let overlay_sets = model.sets_namespace(at.0).is_some();
-        let own_namespace = spec.namespace() != base_ns;
-        let blocked = (overlay_sets && own_namespace).then(|| {
-            format!(
-                "its chart source must live in namespace `{}` (chart.secretRef.namespace), but the overlay's kustomization sets `namespace:`, which would move it",
-                spec.namespace()
-            )
-        });
-        // Where the HelmRelease's sourceRef reaches it: beside the HelmRelease (its
-        // namespace in the overlay's build), or the namespace the source must have.
-        let namespace = if overlay_sets {
-            None
-        } else if own_namespace {
-            Some(spec.namespace().to_string())
-        } else {
-            Some(build_ns.clone().unwrap_or_else(|| base_ns.clone()))
-        };
-        out.insert(
-            at.clone(),
-            OverlaySource {
-                spec: spec.clone(),
-                resolved: ResolvedSource {
-                    kind: spec.kind(),
-                    name,
-                    namespace: spec.namespace().to_string(),
-                    existing: false,
-                    clashed,
-                },
-                namespace,
-                blocked,
-            },
-        );
-    }
-    out
-}
-
-/// The new files of the overlay sources a converted patch names: one per overlay
-/// directory (`fluxport-sources.yaml`, placed by the caller), keyed by kustomization id.
-fn overlay_files(
-    files: &[LoadedFile],
-    model: &Model,
-    overlay: &BTreeMap<(usize, SourceKey), OverlaySource>,
-    used: &BTreeSet<(usize, SourceKey)>,
-    opts: &Options,
-) -> BTreeMap<usize, Vec<String>> {
-    let settings = SourceSettings {
-        helm_interval: &opts.helm_repository_interval,
-        git_interval: &opts.git_poll_interval,
-        git_timeout: &opts.git_timeout,
-    };
-    let mut by_kust: BTreeMap<usize, Vec<&OverlaySource>> = BTreeMap::new();
-    for at in used {
-        if let Some(o) = overlay.get(at) {
-            by_kust.entry(at.0).or_default().push(o);
-        }
-    }
-    let mut out = BTreeMap::new();
-    for (k, mut list) in by_kust {
-        let Some(kust) = model.kustomization(k) else {
-            continue;
-        };
-        list.sort_by(|a, b| {
-            (a.resolved.kind, &a.resolved.name).cmp(&(b.resolved.kind, &b.resolved.name))
-        });
-        let nl = files[kust.file].nl;
-        let mut docs = vec![format!(
-            "# Generated by fluxport: the chart sources the HelmRelease patches of `{}` switch to.{nl}# Listed in its kustomization; the base's sources are in the shared sources file.",
-            dir_label(&kust.dir)
-        )];
-        for o in list {
-            docs.push(render_source_in(
-                &o.spec,
-                &o.resolved,
-                o.namespace.as_deref(),
-                &settings,
-                nl,
-            ));
-        }
-        out.insert(k, docs);
-    }
-    out
-}
-
-/// A directory for messages: `overlays/dev`, or `.` for the repository root.
-fn dir_label(dir: &str) -> &str {
-    let d = dir.trim_end_matches('/');
-    if d.is_empty() {
-        "."
-    } else {
-        d
-    }
-}
-
-/// What a source points at, for messages.
-fn source_summary(spec: &SourceSpec) -> String {
-    match spec {
-        SourceSpec::Helm { url, .. } => format!("chart repository `{url}`"),
-        SourceSpec::Git { url, reference, .. } => {
-            format!("git `{url}` at `{}`", reference.value())
-        }
-    }
-}
-
 fn non_empty(v: Vec<String>) -> Option<String> {
     (!v.is_empty()).then(|| v.join(", "))
 }
@@ -627,39 +424,6 @@ fn seconds(d: &str) -> Option<u64> {
     num.is_empty().then_some(total)
 }
 
-/// The v1 object one application sees (as JSON): before the patch (the base with the
-/// earlier patches, in the namespace the base conversion used) and after it.
-pub(crate) fn states(
-    files: &[LoadedFile],
-    base: &V1Release,
-    earlier: &[(usize, usize)],
-    patch: &J,
-) -> (J, J) {
-    let mut before = to_json(base.root);
-    for &(f, d) in earlier {
-        if let Some(r) = files[f].docs[d].root() {
-            smp::merge(&mut before, &to_json(r));
-        }
-    }
-    // The namespace the base conversion used; a patch never moves the object.
-    if let Some(meta) = before.get_mut("metadata").and_then(J::as_object_mut) {
-        meta.insert("namespace".into(), J::String(base.namespace.clone()));
-    }
-    let mut after = before.clone();
-    let mut p = patch.clone();
-    if let Some(meta) = p.get_mut("metadata").and_then(J::as_object_mut) {
-        meta.remove("name");
-        meta.remove("namespace");
-    }
-    p.as_object_mut().map(|m| m.remove("apiVersion"));
-    smp::merge(&mut after, &p);
-    (before, after)
-}
-
-/// Names the source of a converted object: the base's, or an overlay's (or `Err` why
-/// not).
-pub(crate) type Resolve<'r> = dyn Fn(&SourceSpec) -> Result<ResolvedSource, String> + 'r;
-
 /// The v2 patch (as JSON, without `spec.values`) that one application needs, with the
 /// converted object before and after it.
 fn patch_diff(
@@ -689,61 +453,6 @@ fn patch_diff(
         }
     }
     Ok((d, v2_before, v2_after))
-}
-
-/// Reads one v1 HelmRelease given as JSON and hands it to `f`; `Err` when it is not
-/// convertible.
-fn with_v1<T>(
-    path: &str,
-    v1: &J,
-    opts: &Options,
-    f: impl FnOnce(&V1Release, &mut Vec<Finding>) -> Result<T, String>,
-) -> Result<T, String> {
-    let text = emit::render(&json_out(v1), "\n");
-    let input = InputFile::new(path, text);
-    let mut scratch = Vec::new();
-    let loaded = crate::repo::load::load_file(&input, &[], &opts.limits, &mut scratch);
-    let Some(DocKind::HelmReleaseV1(flavor)) = loaded.docs.first().map(|d| d.kind.clone()) else {
-        return Err("the patched object is not a v1 HelmRelease".into());
-    };
-    let files = std::slice::from_ref(&loaded);
-    let (Some(doc), Some(root)) = (doc_ref(files, 0, 0), loaded.docs[0].root()) else {
-        return Err("the patched object does not parse".into());
-    };
-    let r = helmrelease::read(doc, root, flavor, opts, None, &mut scratch).ok_or_else(|| {
-        let why = scratch
-            .iter()
-            .find(|f| f.severity == crate::model::codes::Severity::Error)
-            .map(|f| format!("{}: {}", f.code.as_str(), f.message))
-            .unwrap_or_else(|| "it is not convertible".into());
-        format!("the patched HelmRelease would not convert ({why})")
-    })?;
-    f(&r, &mut scratch)
-}
-
-/// Converts one v1 HelmRelease given as JSON, its source named by `resolve`.
-pub(crate) fn convert_v1(
-    path: &str,
-    v1: &J,
-    resolve: &Resolve,
-    opts: &Options,
-) -> Result<J, String> {
-    let text = with_v1(path, v1, opts, |r, scratch| {
-        let own = resolve(&r.source)?;
-        Ok(helmrelease::render(r, &own, opts, &[], "\n", scratch).text)
-    })?;
-    let parsed = crate::yaml::parse_document(&text, opts.limits.max_depth, opts.limits.max_aliases)
-        .map_err(|e| {
-            format!(
-                "internal: the converted patch target does not parse ({})",
-                e.message
-            )
-        })?;
-    parsed
-        .root
-        .as_ref()
-        .map(to_json)
-        .ok_or_else(|| "internal: empty conversion".into())
 }
 
 /// The patch document's v2 text: apiVersion/kind, its own name and namespace, the diff,
