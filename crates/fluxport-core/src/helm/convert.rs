@@ -241,7 +241,9 @@ fn convert_helm_releases_in(
         }
     }
     // Patches of these HelmReleases convert against them.
-    patches::convert(ctx, model, &releases, &names, opts);
+    patches::convert(ctx, model, &releases, &names, &existing, opts);
+    // Overlays in other namespaces get the release identity v1 gave them there.
+    crate::helm::identity::carry(ctx, model, &releases, &names, opts);
 
     // Place the new sources.
     let mut by_key: BTreeMap<SourceKey, &SourceSpec> = BTreeMap::new();

@@ -7,7 +7,7 @@
 use crate::helm::helmrelease::V1Release;
 use crate::helm::json6902::{self, Unmapped};
 use crate::helm::patch_src::{convert_v1, normalised, Application, Key, Sources};
-use crate::helm::sources::{ResolvedSource, SourceKey};
+use crate::helm::sources::{ResolvedSource, SourceKey, SourceSpec};
 use crate::model::options::Options;
 use crate::text::{apply_edits, TextEdit};
 use crate::yaml::emit;
@@ -38,7 +38,7 @@ pub fn convert(
         return Ok(None);
     };
     let mut mapped: Option<Vec<J>> = None;
-    for (target, earlier) in apps {
+    for (target, earlier, _) in apps {
         let base = base_of.get(&(target.file, target.doc)).ok_or_else(|| {
             whole(format!(
                 "it patches `{}`, which is not converted (see the findings there)",
@@ -50,7 +50,14 @@ pub fn convert(
             .get(&base.source.key())
             .ok_or_else(|| whole("the base's source has no name".into()))?;
         let skey = base.source.key();
-        let conv = |v: &J| convert_v1(base.doc.file, v, &skey, own, opts);
+        let resolve = |spec: &SourceSpec| {
+            if spec.key() == skey {
+                Ok(own.clone())
+            } else {
+                Err("it changes the chart source (chart.git / chart.ref / chart.repository), which a JSON patch cannot carry to an overlay source".to_string())
+            }
+        };
+        let conv = |v: &J| convert_v1(base.doc.file, v, &resolve, opts);
         let m = json6902::map_ops(&ops, &before, &conv, normalised)?;
         match &mapped {
             Some(prev) if *prev != m => return Err(whole(

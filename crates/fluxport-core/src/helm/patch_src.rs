@@ -7,7 +7,7 @@
 //! forms check against ([`normalised`]).
 
 use crate::helm::helmrelease::{self, V1Release};
-use crate::helm::sources::{ResolvedSource, SourceKey};
+use crate::helm::sources::{ResolvedSource, SourceSpec};
 use crate::helm::{json6902, smp};
 use crate::model::codes::Code;
 use crate::model::context::doc_ref;
@@ -113,6 +113,21 @@ impl<'f> Sources<'f> {
             meta.insert("namespace".into(), J::String(base.namespace.clone()));
         }
         Ok(before)
+    }
+
+    /// The v1 object one application sees (as JSON): before the patch (see
+    /// [`Sources::before`]) and after it (the patch merged, without its identity).
+    pub fn states(&self, base: &V1Release, earlier: &[Key], patch: &J) -> Result<(J, J), String> {
+        let before = self.before(base, earlier)?;
+        let mut after = before.clone();
+        let mut p = patch.clone();
+        if let Some(meta) = p.get_mut("metadata").and_then(J::as_object_mut) {
+            meta.remove("name");
+            meta.remove("namespace");
+        }
+        p.as_object_mut().map(|m| m.remove("apiVersion"));
+        smp::merge(&mut after, &p);
+        Ok((before, after))
     }
 
     /// A finding at the patch: its document (file patch), or the inline scalar.
@@ -227,9 +242,10 @@ fn block(kf: &LoadedFile, n: &Node) -> Result<(usize, usize, usize), String> {
     Ok((d.start + content, d.start + n.end(), indent))
 }
 
-/// One application of a patch document to an object: the object's source document and
-/// the patches applied to it before this one.
-pub type Application = (ObjectRef, Vec<Key>);
+/// One application of a patch document to an object: the object's source document,
+/// the patches applied to it before this one, and the kustomization whose patch list
+/// applies it.
+pub type Application = (ObjectRef, Vec<Key>, usize);
 
 /// A v2 HelmRelease with the action timeouts made explicit, as helm-controller reads
 /// them: every action's `timeout` defaults to `spec.timeout`, which defaults to `5m`
@@ -283,15 +299,18 @@ fn seconds(d: &str) -> Option<u64> {
     num.is_empty().then_some(total)
 }
 
-/// Converts one v1 HelmRelease given as JSON; `Err` when it is not convertible or its
-/// source is not the base's (an overlay-specific source).
-pub fn convert_v1(
+/// Names the source of a converted object: the base's, or an overlay's (or `Err` why
+/// not).
+pub type Resolve<'r> = dyn Fn(&SourceSpec) -> Result<ResolvedSource, String> + 'r;
+
+/// Reads one v1 HelmRelease given as JSON and hands it to `f`; `Err` when it is not
+/// convertible.
+pub fn with_v1<T>(
     path: &str,
     v1: &J,
-    base_key: &SourceKey,
-    own: &ResolvedSource,
     opts: &Options,
-) -> Result<J, String> {
+    f: impl FnOnce(&V1Release, &mut Vec<Finding>) -> Result<T, String>,
+) -> Result<T, String> {
     let text = emit::render(&json_out(v1), "\n");
     let input = InputFile::new(path, text);
     let mut scratch = Vec::new();
@@ -311,10 +330,17 @@ pub fn convert_v1(
             .unwrap_or_else(|| "it is not convertible".into());
         format!("the patched HelmRelease would not convert ({why})")
     })?;
-    if r.source.key() != *base_key {
-        return Err("it changes the chart source (chart.git / chart.ref / chart.repository): an overlay-specific source is not written yet".into());
-    }
-    let out = helmrelease::render_tree(&r, own, opts, &[], &mut scratch);
+    f(&r, &mut scratch)
+}
+
+/// Converts one v1 HelmRelease given as JSON, its source named by `resolve`; `Err`
+/// when it is not convertible or its source cannot be named. The v2 object becomes
+/// JSON straight from the output tree (no text round trip).
+pub fn convert_v1(path: &str, v1: &J, resolve: &Resolve, opts: &Options) -> Result<J, String> {
+    let out = with_v1(path, v1, opts, |r, scratch| {
+        let own = resolve(&r.source)?;
+        Ok(helmrelease::render_tree(r, &own, opts, &[], scratch))
+    })?;
     emit::to_json(&out, opts.limits.max_depth, opts.limits.max_aliases)
         .ok_or_else(|| "internal: the converted patch target does not parse".into())
 }

@@ -36,10 +36,13 @@
 //! and their source names. Writes: `edits`, `deleted`, `findings`.
 
 use crate::helm::helmrelease::{self, V1Release};
+use crate::helm::overlay_sources::{
+    dir_label, overlay_files, overlay_for, overlay_path, plan_overlay_sources, source_summary,
+};
 use crate::helm::patch_ops as ops;
-use crate::helm::patch_src::{convert_v1, normalised, Application, Key, Sources};
+use crate::helm::patch_src::{convert_v1, normalised, Application, Key, Resolve, Sources};
 use crate::helm::smp;
-use crate::helm::sources::{ResolvedSource, SourceKey};
+use crate::helm::sources::{ExistingSource, ResolvedSource, SourceKey, SourceSpec};
 use crate::model::codes::Code;
 use crate::model::context::{doc_ref, Context};
 use crate::model::document::{DocKind, LoadedFile};
@@ -70,6 +73,7 @@ pub fn convert(
     model: &Model,
     releases: &[(usize, usize, V1Release)],
     names: &BTreeMap<SourceKey, ResolvedSource>,
+    existing: &[ExistingSource],
     opts: &Options,
 ) {
     let files = ctx.files;
@@ -85,6 +89,8 @@ pub fn convert(
     let mut owners: BTreeMap<Key, BTreeSet<(usize, usize)>> = BTreeMap::new();
     // Patches that also apply to objects other than v1 HelmReleases.
     let mut others: BTreeSet<Key> = BTreeSet::new();
+    // (kustomization, object) → the object's namespace in that kustomization's build.
+    let mut home_ns: BTreeMap<(usize, ObjectRef), Option<String>> = BTreeMap::new();
     for k in 0..model.kustomizations().len() {
         let Some(build) = model.build_of(k) else {
             continue;
@@ -120,10 +126,13 @@ pub fn convert(
                     ),
                     Key::Inline(..) => hr_v1,
                 };
-                let app = (o.source, earlier.clone());
+                let app = (o.source, earlier.clone(), hit.kustomization);
                 match p.format {
                     PatchFormat::StrategicMerge if hr_doc => {
                         uses.entry(key).or_default().insert(app);
+                        if k == hit.kustomization {
+                            home_ns.insert((hit.kustomization, o.source), o.namespace.clone());
+                        }
                     }
                     PatchFormat::Json6902 if hr_v1 => {
                         op_uses.entry(key).or_default().insert(app);
@@ -165,6 +174,12 @@ pub fn convert(
     op_uses.retain(|k, _| !blocked.contains(k));
     let mut converted: BTreeSet<(usize, usize)> = BTreeSet::new();
 
+    let overlay = plan_overlay_sources(
+        &srcs, model, &uses, &home_ns, &base_of, names, existing, opts,
+    );
+    // (kustomization, source key) of the overlay sources a converted patch names.
+    let mut used: BTreeSet<(usize, SourceKey)> = BTreeSet::new();
+
     let mut empty_docs: BTreeMap<usize, BTreeSet<usize>> = BTreeMap::new();
     // The converted `before` of each (base, earlier patches): one base is patched by
     // every overlay, so it is converted once, not once per patch.
@@ -185,7 +200,8 @@ pub fn convert(
                 "it uses strategic-merge directives ({dirs}), which fluxport does not map"
             ));
         }
-        for (target, earlier) in apps {
+        let mut needs: BTreeSet<(usize, SourceKey)> = BTreeSet::new();
+        for (target, earlier, kust) in apps {
             if failure.is_some() {
                 break;
             }
@@ -196,16 +212,37 @@ pub fn convert(
                 ));
                 break;
             };
+            let needs_here = std::cell::RefCell::new(BTreeSet::new());
+            let resolve = |spec: &SourceSpec| -> Result<ResolvedSource, String> {
+                let key = spec.key();
+                if key == base.source.key() {
+                    return names
+                        .get(&key)
+                        .cloned()
+                        .ok_or_else(|| "the base's source has no name".to_string());
+                }
+                let (at, o) = overlay_for(&overlay, *kust, &key).ok_or_else(|| {
+                    "it changes the chart source, and no overlay source could be planned for it"
+                        .to_string()
+                })?;
+                if let Some(why) = &o.blocked {
+                    return Err(why.clone());
+                }
+                needs_here.borrow_mut().insert(at);
+                Ok(o.resolved.clone())
+            };
             let at = (target.file, target.doc);
-            match patch_diff(
+            let diffed = patch_diff(
                 &srcs,
                 (at, base),
-                earlier,
+                (earlier, *kust),
                 &patch_json,
-                names,
+                &resolve,
                 opts,
                 &mut befores,
-            ) {
+            );
+            needs.extend(needs_here.into_inner());
+            match diffed {
                 Ok((d, before, after)) => {
                     checks
                         .entry(d.to_string())
@@ -242,6 +279,27 @@ pub fn convert(
         let Some(text) = render_patch(pfile, pd, patch_root, &diff, marks.unwrap_or(&[])) else {
             continue;
         };
+        for at in &needs {
+            let o = &overlay[at];
+            let Some(kust) = model.kustomization(at.0) else {
+                continue;
+            };
+            findings.extend(srcs.doc_finding(
+                key,
+                Code::OVERLAY_SOURCE,
+                patch_root.path(&["spec", "chart"]),
+                format!(
+                    "overlay `{}` switches this HelmRelease to its own chart source ({}): {} `{}` is written to `{}` (listed in `{}`) and the patch's `chart.spec.sourceRef` names it; the base keeps its source",
+                    dir_label(&kust.dir),
+                    source_summary(&o.spec),
+                    o.resolved.kind,
+                    o.resolved.name,
+                    overlay_path(ctx, model, at.0),
+                    kust.path,
+                ),
+            ));
+        }
+        used.extend(needs);
         let spec_empty =
             diff.get("spec").is_none() && patch_root.path(&["spec", "values"]).is_none();
         if let (true, Key::File(pf, pd)) = (spec_empty && diff.get("metadata").is_none(), key) {
@@ -263,8 +321,8 @@ pub fn convert(
             Some(patch_root),
             format!(
                 "patches {} HelmRelease{} (base in `{}`); now a helm.toolkit.fluxcd.io/v2 patch",
-                apps.len(),
-                if apps.len() == 1 { "" } else { "s" },
+                applied(apps),
+                if applied(apps) == 1 { "" } else { "s" },
                 bases(files, apps)
             ),
         ));
@@ -281,8 +339,8 @@ pub fn convert(
                         format!(
                             "{n} JSON 6902 operation{} on {} HelmRelease{} (base in `{}`) now address{} helm.toolkit.fluxcd.io/v2 fields",
                             if n == 1 { "" } else { "s" },
-                            apps.len(),
-                            if apps.len() == 1 { "" } else { "s" },
+                            applied(apps),
+                            if applied(apps) == 1 { "" } else { "s" },
                             bases(files, apps),
                             if n == 1 { "es" } else { "" },
                         ),
@@ -324,12 +382,27 @@ pub fn convert(
     }
     retarget_selectors(ctx, model, &converted, &mut findings);
     ctx.findings.append(&mut findings);
+    // Each overlay's own sources: one new file in its directory, which
+    // `link_new_files` lists in its kustomization.
+    for (k, docs) in overlay_files(files, model, &overlay, &used, opts) {
+        let path = overlay_path(ctx, model, k);
+        ctx.overlay_files.insert(path.clone());
+        ctx.new_files.insert(path, docs);
+    }
 }
 
 /// The base files of the patched objects, for a message.
+/// How many (object, earlier patches) a patch applies to, whichever kustomizations list it.
+fn applied(apps: &BTreeSet<Application>) -> usize {
+    apps.iter()
+        .map(|(t, e, _)| (t, e))
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
 fn bases(files: &[LoadedFile], apps: &BTreeSet<Application>) -> String {
     apps.iter()
-        .map(|(t, _)| files[t.file].path.as_str())
+        .map(|(t, _, _)| files[t.file].path.as_str())
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect::<Vec<_>>()
@@ -368,31 +441,26 @@ fn unify(checks: &BTreeMap<String, Vec<(J, J)>>) -> Result<J, String> {
 fn patch_diff(
     srcs: &Sources,
     (base_at, base): ((usize, usize), &V1Release),
-    earlier: &[Key],
+    (earlier, kust): (&[Key], usize),
     patch: &J,
-    names: &BTreeMap<SourceKey, ResolvedSource>,
+    resolve: &Resolve,
     opts: &Options,
     befores: &mut Befores,
 ) -> Result<(J, J, J), String> {
-    let mut before = srcs.before(base, earlier)?;
-    let mut after = before.clone();
+    let (mut before, mut after) = srcs.states(base, earlier, patch)?;
+    without_values(&mut before);
+    without_values(&mut after);
+    // The kustomization counts: an earlier patch may have switched to its own source.
+    let mut v2_before = befores
+        .entry((base_at, earlier.to_vec(), kust))
+        .or_insert_with(|| convert_v1(base.doc.file, &before, resolve, opts))
+        .clone()?;
     let mut p = patch.clone();
     if let Some(meta) = p.get_mut("metadata").and_then(J::as_object_mut) {
         meta.remove("name");
         meta.remove("namespace");
     }
     p.as_object_mut().map(|m| m.remove("apiVersion"));
-    smp::merge(&mut after, &p);
-    let own = names
-        .get(&base.source.key())
-        .ok_or("the base's source has no name")?;
-    let key = base.source.key();
-    without_values(&mut before);
-    without_values(&mut after);
-    let mut v2_before = befores
-        .entry((base_at, earlier.to_vec()))
-        .or_insert_with(|| convert_v1(base.doc.file, &before, &key, own, opts))
-        .clone()?;
     if only_values(&p) {
         // Nothing but values (copied as written) and v1 annotations (which v2 drops):
         // the v2 patch is empty, and the merged object converts as the base does.
@@ -401,7 +469,7 @@ fn patch_diff(
         }
         return Ok((J::Object(Default::default()), v2_before.clone(), v2_before));
     }
-    let mut v2_after = convert_v1(base.doc.file, &after, &key, own, opts)?;
+    let mut v2_after = convert_v1(base.doc.file, &after, resolve, opts)?;
     for v in [&mut v2_before, &mut v2_after] {
         if let Some(spec) = v.get_mut("spec").and_then(J::as_object_mut) {
             spec.remove("values");
@@ -420,8 +488,8 @@ fn patch_diff(
     Ok((d, v2_before, v2_after))
 }
 
-/// Converted `before` objects by (base document, earlier patches).
-type Befores = BTreeMap<((usize, usize), Vec<Key>), Result<J, String>>;
+/// Converted `before` objects by (base document, earlier patches, kustomization).
+type Befores = BTreeMap<((usize, usize), Vec<Key>, usize), Result<J, String>>;
 
 /// `spec.values` is copied from the patch as written, never diffed, and no other v2
 /// field depends on its content: the conversions in [`patch_diff`] see a one-key

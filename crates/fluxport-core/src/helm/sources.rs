@@ -202,37 +202,12 @@ pub fn assign_names(
             );
             continue;
         }
-        let base = spec.base_name();
-        let mut candidates = vec![base.clone()];
-        if let SourceSpec::Git {
-            secret: Some(sec), ..
-        } = spec
-        {
-            candidates.push(dns1123(&format!("{base}-{sec}")));
-        }
-        let mut name = None;
-        for c in &candidates {
-            if !taken.contains(&(
+        let (name, clashed) = pick_name(spec, |c| {
+            taken.contains(&(
                 spec.kind().to_string(),
                 spec.namespace().to_string(),
-                c.clone(),
-            )) {
-                name = Some(c.clone());
-                break;
-            }
-        }
-        let clashed = name.as_deref() != Some(base.as_str());
-        let name = name.unwrap_or_else(|| {
-            (2..)
-                .map(|n| suffixed(&base, n))
-                .find(|c| {
-                    !taken.contains(&(
-                        spec.kind().to_string(),
-                        spec.namespace().to_string(),
-                        c.clone(),
-                    ))
-                })
-                .unwrap_or_default()
+                c.to_string(),
+            ))
         });
         taken.insert((
             spec.kind().to_string(),
@@ -251,6 +226,31 @@ pub fn assign_names(
         );
     }
     out
+}
+
+/// The name a new source gets (MAPPING §1): its base name, else (git with a secret) the
+/// base name with the secret's, else the first free `-2`, `-3`, ...; and whether it had
+/// to move off the base name. `taken` says which names are not free.
+pub fn pick_name(spec: &SourceSpec, taken: impl Fn(&str) -> bool) -> (String, bool) {
+    let base = spec.base_name();
+    let mut candidates = vec![base.clone()];
+    if let SourceSpec::Git {
+        secret: Some(sec), ..
+    } = spec
+    {
+        candidates.push(dns1123(&format!("{base}-{sec}")));
+    }
+    let name = candidates
+        .into_iter()
+        .find(|c| !taken(c))
+        .unwrap_or_else(|| {
+            (2..)
+                .map(|n| suffixed(&base, n))
+                .find(|c| !taken(c))
+                .unwrap_or_default()
+        });
+    let clashed = name != base;
+    (name, clashed)
 }
 
 fn suffixed(base: &str, n: usize) -> String {
@@ -281,9 +281,21 @@ pub fn render_source(
     settings: &SourceSettings,
     nl: &str,
 ) -> String {
+    render_source_in(spec, resolved, Some(&resolved.namespace), settings, nl)
+}
+
+/// [`render_source`] with the `metadata.namespace` to write: `None` for a file whose
+/// kustomization sets `namespace:` (kustomize gives the object its namespace).
+pub fn render_source_in(
+    spec: &SourceSpec,
+    resolved: &ResolvedSource,
+    namespace: Option<&str>,
+    settings: &SourceSettings,
+    nl: &str,
+) -> String {
     let metadata = Out::map()
         .s("name", &resolved.name)
-        .s("namespace", &resolved.namespace)
+        .opt("namespace", namespace.map(Out::str))
         .build();
     let doc = match spec {
         SourceSpec::Helm { url, oci, .. } => {

@@ -201,8 +201,8 @@ codes! {
         "A kustomization lists a file that the migration removes, but the entry could not be removed with a one-line edit (flow-style list, or a `patches` item with more fields). kustomize fails on the missing file.",
         "Remove the entry named in the message by hand.";
     OVERLAY_NAMESPACES_DIFFER = Warning, "§2.2",
-        "Overlays put one base HelmRelease into different namespaces, and its v1 release name or target namespace came from the namespace, so each overlay ran its own release. The converted base carries one of them; the others would be installed anew.",
-        "Add a patch per overlay that sets its `releaseName`, `targetNamespace` and `storageNamespace` (the message lists the namespaces).";
+        "Overlays put one base HelmRelease into different namespaces, and its v1 release name or target namespace came from the namespace, so each overlay ran its own release. Where a kustomization sets the namespace, it gets a patch with its identity (OVERLAY_IDENTITY); the namespaces listed here could not be carried over (the message says why) and would be installed anew.",
+        "Add a patch to each overlay the message lists that sets its `releaseName`, `targetNamespace` and `storageNamespace`.";
     PATCH_AUTOMATION_DROPPED = Warning, "§4.1",
         "A kustomize patch sets Flux v1 image automation annotations that change what its base does in that overlay, and the change cannot be carried over: the overlay's filter applies to an image set only in the base (no line of the overlay can carry a marker), or the overlay turns off automation the base has without pinning the image. The annotations were dropped (Flux v2 does not read them).",
         "Do what the message says (add the image field to the patch, or pin it), and convert again.";
@@ -212,8 +212,14 @@ codes! {
     PATCH_CONVERTED = Info, "§2",
         "A v1 HelmRelease used as a kustomize patch was converted as a patch: it now carries exactly the v2 fields that turn the converted base into the v2 form of the patched v1 object (values copied as written, no defaults the base already sets).",
         "Review the patch; nothing else to do.";
+    OVERLAY_IDENTITY = Info, "§2.2",
+        "A kustomization puts a base HelmRelease into its own namespace, where v1 ran a release of its own (the release name and storage namespace came from the namespace). It got a generated patch, listed in its `patches:`, that sets the release name (and target/storage namespace) v1 had there; the base keeps the identity of its own namespace.",
+        "Review the generated patch; nothing else to do.";
+    OVERLAY_SOURCE = Info, "§1",
+        "An overlay's HelmRelease patch switches the chart source (chart.repository, chart.git, chart.ref). The overlay got its own HelmRepository/GitRepository in a new file of its directory, listed in its kustomization's resources, and the converted patch's `chart.spec.sourceRef` names it; the base's source is unchanged.",
+        "Review the new source (for a private repository, its secretRef); nothing else to do.";
     PATCH_NOT_CONVERTED = Error, "§2",
-        "A v1 HelmRelease patch could not be converted (the message says why: it changes the chart source, its v2 form would differ between the objects it patches, it uses a strategic-merge directive, a list kustomize merges by name would have to shrink, or its inline text is not a literal block scalar or holds several documents). It was left as it is, so it no longer matches the converted base.",
+        "A v1 HelmRelease patch could not be converted (the message says why: its v2 form would differ between the objects it patches, it uses a strategic-merge directive, a list kustomize merges by name would have to shrink, the chart source it switches to cannot be placed in the overlay, or its inline text is not a literal block scalar or holds several documents). It was left as it is, so it no longer matches the converted base.",
         "Convert the patch by hand following the message, or split it per target.";
     PATCH_OP_UNMAPPED = Error, "§2",
         "A JSON 6902 operation on a v1 HelmRelease has no v2 operation with the same effect (the message names the operation by index, op and path, and says why: a v1 field with no single v2 field such as `spec.wait`, a chart source change, or a result that differs from the converted HelmRelease). The operation list and its target selector were left as v1, so they no longer match the converted base.",

@@ -32,6 +32,12 @@ pub struct Context<'o> {
     pub appended: BTreeMap<usize, Vec<String>>,
     /// New files: path → documents.
     pub new_files: BTreeMap<String, Vec<String>>,
+    /// New files that belong to the kustomization of their own directory (an overlay's
+    /// sources or patches): `link_new_files` lists each there.
+    pub overlay_files: BTreeSet<String>,
+    /// New patch files their stage lists in a kustomization's `patches:`: never listed
+    /// as resources.
+    pub unlisted_files: BTreeSet<String>,
     /// Input files the migration removes.
     pub deleted: BTreeSet<usize>,
     pub releases: Vec<ReleaseEntry>,
@@ -164,6 +170,8 @@ impl<'o> Context<'o> {
             value_edits: BTreeMap::new(),
             appended: BTreeMap::new(),
             new_files: BTreeMap::new(),
+            overlay_files: BTreeSet::new(),
+            unlisted_files: BTreeSet::new(),
             deleted: BTreeSet::new(),
             releases: Vec::new(),
             daemons: Vec::new(),

@@ -1,10 +1,13 @@
 //! [`unlink_removed_files`]: entries naming a removed file leave their kustomization.
 //! [`link_new_files`]: each generated file placed in a directory with a kustomization
-//! gets one `resources:` line there. Runs last, once every generated file exists.
+//! gets one `resources:` line there (a root's generated files in the kustomizations down
+//! from its sync path; an overlay's own files, `ctx.overlay_files`, in the kustomization
+//! of their directory). Runs last, once every generated file exists.
 //!
 //! Reads: `files`, `new_files`, `deleted`. Writes: `edits`, `findings`.
 
 use super::*;
+use crate::text::indent_of;
 
 /// Adds generated files to the `resources:` of the kustomizations that would otherwise
 /// not apply them (one inserted line per file; idempotent), or reports the ones it
@@ -35,7 +38,10 @@ pub fn link_new_files(ctx: &mut Context) {
     let mut add: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let mut findings = Vec::new();
     for new in ctx.new_files.keys() {
-        if !new.ends_with(".yaml") || new.starts_with(crate::model::paths::SYNC_DIR) {
+        if !new.ends_with(".yaml")
+            || new.starts_with(crate::model::paths::SYNC_DIR)
+            || ctx.unlisted_files.contains(new)
+        {
             continue;
         }
         let new_dir = dir_of(new);
@@ -89,6 +95,25 @@ pub fn link_new_files(ctx: &mut Context) {
                     ));
                 }
             }
+        }
+    }
+    // Files generated for one overlay: listed in the kustomization of their directory.
+    for new in &ctx.overlay_files {
+        let Some(ki) = kustomization_in(dir_of(new)) else {
+            continue;
+        };
+        let kf = &ctx.files[ki];
+        let listed = kf
+            .first_root()
+            .filter(|(_, r)| r.is_map())
+            .map(|(_, r)| kustomization_refs(r, dir_of(new), Refs::All));
+        if listed.as_ref().is_some_and(|r| r.contains(new.as_str())) {
+            continue;
+        }
+        let list = add.entry(ki).or_default();
+        let name = base_of(new).to_string();
+        if !list.contains(&name) {
+            list.push(name);
         }
     }
     for (ki, names) in add {
@@ -190,6 +215,92 @@ pub fn resources_edit(f: &LoadedFile, names: &[String]) -> Option<TextEdit> {
             Some(TextEdit::insert(end, ins))
         }
     }
+}
+
+/// Edits appending entries (each written with a 2-space dash indent, one `\n` per line)
+/// to lists of a kustomization (`root`, its first document): after a list's last item
+/// at its own indentation, in place of an empty value, or as new keys at the end of the
+/// file (in the order given).
+pub fn append_to_lists(f: &LoadedFile, kroot: &Node, lists: &[(&str, &[String])]) -> Vec<TextEdit> {
+    let kfile = f;
+    let ktext = kfile.text.as_deref().unwrap_or("");
+    let kd = &kfile.docs[0];
+    let nl = kfile.nl;
+    let mut edits = Vec::new();
+    let mut at_end = String::new();
+    for &(key, entries) in lists {
+        if entries.is_empty() {
+            continue;
+        }
+        match kroot.get(key) {
+            Some(seq) if !seq.items().is_empty() => {
+                // Append after the last item, at the existing item indentation.
+                let first = &seq.items()[0];
+                let line = kd.index.line_of(first.start());
+                let ls = kd.index.line_start(line);
+                let dash = indent_of(&ktext[kd.start + ls..]);
+                let end_line = kd
+                    .index
+                    .line_of(seq.end().saturating_sub(1).max(seq.start()));
+                let mut at = kd.index.line_start(end_line + 1);
+                if at == usize::MAX {
+                    at = kd.end - kd.start;
+                }
+                let mut add = String::new();
+                if at > 0 && !ktext[..kd.start + at].ends_with('\n') {
+                    add.push_str(nl);
+                }
+                for e in entries.iter() {
+                    add.push_str(&reindent(e, dash, nl));
+                }
+                edits.push(TextEdit::insert(kd.start + at, add));
+            }
+            _ => {
+                if kroot.get(key).is_some() {
+                    // `key: []` or `key:` with no items: replace the value.
+                    let n = kroot.get(key).unwrap_or(kroot);
+                    let mut add = String::from(nl);
+                    for e in entries.iter() {
+                        add.push_str(&reindent(e, 2, nl));
+                    }
+                    let add = add.trim_end_matches(['\n', '\r']).to_string();
+                    edits.push(TextEdit::replace(
+                        kd.start + n.start(),
+                        kd.start + n.end().max(n.start()),
+                        add,
+                    ));
+                } else {
+                    at_end.push_str(&format!("{key}:{nl}"));
+                    for e in entries.iter() {
+                        at_end.push_str(&reindent(e, 2, nl));
+                    }
+                }
+            }
+        }
+    }
+    if !at_end.is_empty() {
+        let mut add = String::new();
+        if !ktext.is_empty() && !ktext.ends_with('\n') {
+            add.push_str(nl);
+        }
+        add.push_str(&at_end);
+        edits.push(TextEdit::insert(ktext.len(), add));
+    }
+    edits
+}
+
+/// Re-indents an entry written with a 2-space dash indent to `dash` spaces and `nl`.
+fn reindent(entry: &str, dash: usize, nl: &str) -> String {
+    let mut out = String::new();
+    for l in entry.lines() {
+        let cur = indent_of(l);
+        let rest = &l[cur..];
+        let new = (cur + dash).saturating_sub(2);
+        out.push_str(&" ".repeat(new));
+        out.push_str(rest);
+        out.push_str(nl);
+    }
+    out
 }
 
 /// Removes, one line (or one `patches` item) each, the kustomization entries that name

@@ -416,7 +416,7 @@ fn stray_finding(files: &[LoadedFile], fi: usize, in_chart: &dyn Fn(&str) -> boo
 mod duplicates;
 mod link;
 use duplicates::duplicates_across_paths;
-pub use link::{link_new_files, resources_edit, unlink_removed_files};
+pub use link::{append_to_lists, link_new_files, resources_edit, unlink_removed_files};
 
 #[cfg(test)]
 mod tests {

@@ -30,7 +30,6 @@ use crate::model::flux_yaml::{Outcome, PathPlan};
 use crate::model::paths::{join_path as join, normalize_dir};
 use crate::model::paths::{FLUX_YAML_FILE, KUSTOMIZATION_FILES};
 use crate::model::{image_ref as refs, workload};
-use crate::text::{indent_of, TextEdit};
 use crate::yaml::emit;
 use crate::yaml::Node;
 use serde_json::Value as J;

@@ -348,88 +348,15 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
             emit::quote(tag)
         ));
     }
-    let kfile = &ctx.files[ki];
-    let ktext = kfile.text.as_deref().unwrap_or("");
-    let kd = &kfile.docs[0];
-    let nl = kfile.nl;
-    let mut edits = Vec::new();
-    let mut at_end = String::new();
-    for (key, entries) in [("patches", &patch_entries), ("images", &image_text)] {
-        if entries.is_empty() {
-            continue;
-        }
-        match kroot.get(key) {
-            Some(seq) if !seq.items().is_empty() => {
-                // Append after the last item, at the existing item indentation.
-                let first = &seq.items()[0];
-                let line = kd.index.line_of(first.start());
-                let ls = kd.index.line_start(line);
-                let dash = indent_of(&ktext[kd.start + ls..]);
-                let end_line = kd
-                    .index
-                    .line_of(seq.end().saturating_sub(1).max(seq.start()));
-                let mut at = kd.index.line_start(end_line + 1);
-                if at == usize::MAX {
-                    at = kd.end - kd.start;
-                }
-                let mut add = String::new();
-                if at > 0 && !ktext[..kd.start + at].ends_with('\n') {
-                    add.push_str(nl);
-                }
-                for e in entries.iter() {
-                    add.push_str(&reindent(e, dash, nl));
-                }
-                edits.push(TextEdit::insert(kd.start + at, add));
-            }
-            _ => {
-                if kroot.get(key).is_some() {
-                    // `key: []` or `key:` with no items: replace the value.
-                    let n = kroot.get(key).unwrap_or(kroot);
-                    let mut add = String::from(nl);
-                    for e in entries.iter() {
-                        add.push_str(&reindent(e, 2, nl));
-                    }
-                    let add = add.trim_end_matches(['\n', '\r']).to_string();
-                    edits.push(TextEdit::replace(
-                        kd.start + n.start(),
-                        kd.start + n.end().max(n.start()),
-                        add,
-                    ));
-                } else {
-                    at_end.push_str(&format!("{key}:{nl}"));
-                    for e in entries.iter() {
-                        at_end.push_str(&reindent(e, 2, nl));
-                    }
-                }
-            }
-        }
-    }
-    if !at_end.is_empty() {
-        let mut add = String::new();
-        if !ktext.is_empty() && !ktext.ends_with('\n') {
-            add.push_str(nl);
-        }
-        add.push_str(&at_end);
-        edits.push(TextEdit::insert(ktext.len(), add));
-    }
+    let edits = crate::repo::discovery::append_to_lists(
+        &ctx.files[ki],
+        kroot,
+        &[("patches", &patch_entries), ("images", &image_text)],
+    );
     ctx.edits.entry(ki).or_default().extend(edits);
     ctx.edits.remove(&pf);
     ctx.deleted.insert(pf);
     ctx.findings.append(&mut findings);
-}
-
-/// Re-indents an entry written with a 2-space dash indent to `dash` spaces and `nl`.
-fn reindent(entry: &str, dash: usize, nl: &str) -> String {
-    let mut out = String::new();
-    for l in entry.lines() {
-        let cur = indent_of(l);
-        let rest = &l[cur..];
-        let new = (cur + dash).saturating_sub(2);
-        out.push_str(&" ".repeat(new));
-        out.push_str(rest);
-        out.push_str(nl);
-    }
-    out
 }
 
 fn strip_set_element_order(j: &mut J, at: &str, dropped: &mut Vec<String>) {
