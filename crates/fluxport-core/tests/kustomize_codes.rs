@@ -675,3 +675,46 @@ fn an_overlay_in_its_own_namespace_with_its_own_source_gets_both() {
     let src = c.file("dev/fluxport-sources.yaml").unwrap().text();
     assert!(!src.contains("namespace:"), "{src}");
 }
+
+#[test]
+fn a_flux_yaml_no_git_path_reaches_is_reported_and_used_when_named() {
+    let flux_yaml = "version: 1\npatchUpdated:\n  generators:\n    - command: kustomize build .\n  patchFile: flux-patch.yaml\n";
+    let files = [
+        ("clusters/dev/.flux.yaml", flux_yaml),
+        (
+            "clusters/dev/kustomization.yaml",
+            "resources:\n  - app.yaml\n",
+        ),
+        (
+            "clusters/dev/app.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: web\n",
+        ),
+    ];
+    let c = run(&files);
+    let f = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::FLUX_YAML_UNUSED)
+        .expect("reported");
+    assert_eq!(f.file, "clusters/dev/.flux.yaml");
+    assert!(
+        f.message.contains("patchFile `flux-patch.yaml`"),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.message.contains("--sync-path clusters/dev"),
+        "{}",
+        f.message
+    );
+    // Named as the git path: used, not reported.
+    let inputs: Vec<InputFile> = files.iter().map(|(p, t)| InputFile::new(*p, *t)).collect();
+    let opts = Options {
+        sync_paths: vec!["clusters/dev".into()],
+        ..Options::default()
+    };
+    let c = convert(&inputs, &opts);
+    assert!(!has(&c, Code::FLUX_YAML_UNUSED, "clusters/dev/.flux.yaml"));
+    assert!(has(&c, Code::FLUX_YAML, "clusters/dev/.flux.yaml"));
+}

@@ -225,6 +225,11 @@ struct Repo {
     name: String,
     src: PathBuf,
     out: PathBuf,
+    /// Where the input-side wrappers of `.flux.yaml` patch files go.
+    wrap: PathBuf,
+    /// Directories whose `.flux.yaml` the conversion used (a FLUX_YAML finding): a
+    /// fluxd of the input read it there.
+    flux_yaml_dirs: BTreeSet<String>,
     kust_dirs: Vec<String>,
     /// Objects of the conversion's New files (generated sources).
     new_objs: Vec<Value>,
@@ -307,6 +312,18 @@ fn prepare(name: &str, src: &Path, tmp: &Path) -> Repo {
     let conv = convert(&inputs, &Options::default());
     let out = tmp.join(name.replace('/', "__"));
     write_tree(&conv, &out);
+    let wrap = tmp.join(format!("{}__wrap", name.replace('/', "__")));
+    let flux_yaml_dirs = conv
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.code == fluxport_core::Code::FLUX_YAML)
+        .filter_map(|f| f.file.strip_suffix(".flux.yaml"))
+        .map(|d| match d.trim_end_matches('/') {
+            "" => ".".to_string(),
+            d => d.to_string(),
+        })
+        .collect();
     let kust_dirs: BTreeSet<String> = inputs
         .iter()
         .filter(|f| {
@@ -331,6 +348,8 @@ fn prepare(name: &str, src: &Path, tmp: &Path) -> Repo {
         name: name.to_string(),
         src: src.to_path_buf(),
         out,
+        wrap,
+        flux_yaml_dirs,
         kust_dirs: kust_dirs.into_iter().collect(),
         new_objs,
         tree_objs,
@@ -567,12 +586,73 @@ struct DirResult {
     builds: usize,
 }
 
+/// The `patchFile` of a `.flux.yaml` in `dir` whose `patchUpdated` generator is one
+/// `kustomize build .` (after commands that only write files, as fluxport reads it),
+/// when that file exists. fluxd applied it on top of the generator's output (flux
+/// `pkg/manifests` `patchUpdated`: the patch file is merged into the generated
+/// manifests), so the input side of the invariant must too: a wrapper kustomization
+/// loads the directory and applies the file as a strategic-merge patch (for a custom
+/// resource, lists replace, as in fluxd's JSON merge of unknown kinds).
+fn flux_patch_file(dir: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(dir.join(".flux.yaml")).ok()?;
+    let doc = docs(&text).into_iter().next()?;
+    let pu = doc.get("patchUpdated")?;
+    let gens = pu.get("generators")?.as_array()?;
+    let [g] = gens.as_slice() else { return None };
+    let cmd = g.get("command")?.as_str()?;
+    let last = cmd.rsplit("&&").next()?.trim();
+    let words: Vec<&str> = last.split_whitespace().collect();
+    if words.first() != Some(&"kustomize")
+        || words.get(1) != Some(&"build")
+        || words.last() != Some(&".")
+    {
+        return None;
+    }
+    let patch = pu.get("patchFile")?.as_str()?.to_string();
+    dir.join(&patch).is_file().then_some(patch)
+}
+
+/// `to` relative to `from` (both absolute): kustomize refuses absolute roots.
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let (from, to) = (from.canonicalize().unwrap(), to.canonicalize().unwrap());
+    let a: Vec<Component> = from.components().collect();
+    let b: Vec<Component> = to.components().collect();
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..a.len() {
+        out.push("..");
+    }
+    for c in &b[common..] {
+        out.push(c);
+    }
+    out
+}
+
 fn check_dir(kubectl: &Kubectl, repo: &Repo, dir: &str) -> DirResult {
     let mut r = DirResult {
         dir: dir.to_string(),
         ..Default::default()
     };
-    let input = kustomize(kubectl, &repo.src.join(dir));
+    // What fluxd applied: the generator's build, with a `.flux.yaml` patch file on top.
+    let used = repo.flux_yaml_dirs.contains(dir);
+    let input = match flux_patch_file(&repo.src.join(dir)).filter(|_| used) {
+        Some(patch) => {
+            let w = repo.wrap.join(dir);
+            std::fs::create_dir_all(&w).unwrap();
+            let target = relative(&w, &repo.src.join(dir));
+            std::fs::write(
+                w.join("kustomization.yaml"),
+                format!(
+                    "resources:\n- {}\npatchesStrategicMerge:\n- {}\n",
+                    target.display(),
+                    target.join(patch).display()
+                ),
+            )
+            .unwrap();
+            kustomize(kubectl, &w)
+        }
+        None => kustomize(kubectl, &repo.src.join(dir)),
+    };
     r.builds = 1;
     let rel = |e: String| {
         e.replace(&format!("{}/", repo.out.display()), "")

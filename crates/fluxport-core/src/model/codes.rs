@@ -245,6 +245,9 @@ codes! {
     FLUX_YAML = Info, "§3.6",
         "A .flux.yaml (fluxd manifest generation) was converted: the message says what its generators became for each git path. The file itself stays; source-controller's default ignore list excludes it.",
         "Nothing to do; delete the .flux.yaml after the cut-over, or list **/.flux.yaml in spec.ignore/.sourceignore if you add either.";
+    FLUX_YAML_UNUSED = Warning, "§3.6",
+        "A .flux.yaml sits deeper than every git path the input names (fluxd reads it only in its git path or a parent of it), so nothing was converted from it: no Kustomization for its generators, and its patchFile (image pins fluxd wrote) is not carried over. Multi-cluster repositories often keep fluxd outside the repository.",
+        "If a fluxd used it, convert again with --sync-path set to that fluxd's git path; else delete it.";
     FLUX_YAML_INVALID = Error, "§3.6",
         "fluxd would have rejected this .flux.yaml (not `version: 1`, or not exactly one of commandUpdated/patchUpdated/scanForFiles). No Kustomization was written for the git paths it governs.",
         "Fix or delete the file, then convert again.";

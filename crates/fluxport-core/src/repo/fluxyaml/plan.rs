@@ -3,6 +3,7 @@
 //! Reads: `files`, `daemons`, `opts.sync_paths`. Writes: `flux_yaml`, `findings`.
 
 use super::*;
+use crate::model::paths::dir_of;
 
 /// The parsed `.flux.yaml` (`flux:pkg/manifests/configfile.go#ConfigFile`).
 #[derive(Debug)]
@@ -318,6 +319,7 @@ pub fn plan(
     }
     let mut reported: BTreeSet<(usize, &'static str)> = BTreeSet::new();
     let mut seen: BTreeSet<(usize, String)> = BTreeSet::new();
+    let mut used: BTreeSet<usize> = BTreeSet::new();
     for (di, git_path, gen, who) in targets {
         if !seen.insert((di, git_path.clone())) {
             continue;
@@ -325,6 +327,7 @@ pub fn plan(
         let Some(ci) = find_config(files, &git_path) else {
             continue;
         };
+        used.insert(ci);
         let f = &files[ci];
         let shown = if git_path.is_empty() {
             ".".to_string()
@@ -471,6 +474,34 @@ pub fn plan(
                 push(Outcome::Unsupported);
             }
         }
+    }
+    // fluxd reads a `.flux.yaml` only in its git path or a parent of it
+    // (flux `pkg/manifests`/`daemon`: the config file is looked up from the git path
+    // upwards): one deeper than every git path was never used, as far as the input
+    // says, and nothing was converted from it. Said, because a fluxd elsewhere (the
+    // usual multi-cluster set-up keeps fluxd outside the repository) may have used it.
+    for (ci, f) in files.iter().enumerate() {
+        let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+        if name != FLUX_YAML_FILE || used.contains(&ci) {
+            continue;
+        }
+        let dir = dir_of(&f.path).trim_end_matches('/');
+        let dir = if dir.is_empty() { "." } else { dir };
+        let patch = f
+            .first_root()
+            .and_then(|(_, r)| r.path(&["patchUpdated", "patchFile"]))
+            .and_then(Node::as_str)
+            .map(|p| format!(" Its patchFile `{p}` (the image pins and policy changes fluxd wrote) is then not applied by Flux v2 either."))
+            .unwrap_or_default();
+        findings.push(Finding::new(
+            Code::FLUX_YAML_UNUSED,
+            &f.path,
+            1,
+            1,
+            format!(
+                "no git path of a fluxd in the input (or --sync-path) is `{dir}` or below it, so fluxd never read this file and nothing was converted from it.{patch} If a fluxd outside this repository used it, convert again with --sync-path set to that fluxd's git path (for example `--sync-path {dir}`)"
+            ),
+        ));
     }
     (plans, findings)
 }
