@@ -380,11 +380,30 @@ fn an_overlay_filter_becomes_an_overlay_image_policy() {
 }
 
 #[test]
-fn an_overlay_filter_on_an_image_set_only_in_the_base_is_reported() {
+fn an_overlay_filter_on_an_image_set_only_in_the_base_adds_the_field() {
     let c = overlay_with(&format!(
-        "{PATCH_HEAD}    fluxcd.io/automated: \"true\"\n    filter.fluxcd.io/chart-image: glob:prod-*\nspec:\n  values:\n    replicaCount: 3\n"
+        "{PATCH_HEAD}    fluxcd.io/automated: \"true\"\n    filter.fluxcd.io/chart-image: glob:prod-*\nspec:\n  values:\n    replicaCount: 3 # prod\n"
     ));
     assert!(has(&c, Code::PATCH_CONVERTED, "prod/podinfo.yaml"));
+    assert!(has(&c, Code::OVERLAY_IMAGE_POLICY, "prod/podinfo.yaml"));
+    let out = c.file("prod/podinfo.yaml").unwrap().text();
+    assert!(
+        out.contains("  values:\n    replicaCount: 3 # prod\n    image:\n      tag: 6.5.4 # {\"$imagepolicy\": \"flux-system:web-podinfo-hr-chart-image-prod:tag\"}"),
+        "{out}"
+    );
+    // No values at all: the patch gains them.
+    let c = overlay_with(&format!(
+        "{PATCH_HEAD}    fluxcd.io/automated: \"true\"\n    filter.fluxcd.io/chart-image: glob:prod-*\n"
+    ));
+    let out = c.file("prod/podinfo.yaml").unwrap().text();
+    assert!(
+        out.contains("spec:\n  values:\n    image:\n      tag: 6.5.4 # {\"$imagepolicy\""),
+        "{out}"
+    );
+    // The patch has `image:` without the tag: reported, not guessed.
+    let c = overlay_with(&format!(
+        "{PATCH_HEAD}    fluxcd.io/automated: \"true\"\n    filter.fluxcd.io/chart-image: glob:prod-*\nspec:\n  values:\n    image:\n      pullPolicy: Always\n"
+    ));
     let f = c
         .report
         .findings
@@ -392,12 +411,12 @@ fn an_overlay_filter_on_an_image_set_only_in_the_base_is_reported() {
         .find(|f| f.code == Code::PATCH_AUTOMATION_DROPPED)
         .expect("reported");
     assert!(
-        f.message.contains("glob:prod-*") && f.message.contains("semver:~6.5"),
+        f.message.contains("glob:prod-*")
+            && f.message.contains("semver:~6.5")
+            && f.message.contains("`image.tag`"),
         "{}",
         f.message
     );
-    let out = c.file("prod/podinfo.yaml").unwrap().text();
-    assert!(out.contains("replicaCount: 3"), "{out}");
 }
 
 #[test]

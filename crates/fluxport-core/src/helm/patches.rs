@@ -51,7 +51,7 @@ use crate::model::options::Options;
 use crate::repo::kustomize::{Field, Model, ObjectRef, PatchFormat, Resolved};
 use crate::text::TextEdit;
 use crate::yaml::emit::{self, Out};
-use crate::yaml::raw::copy_node;
+use crate::yaml::raw::{copy_node, RawText};
 use crate::yaml::{to_json, Node};
 use serde_json::Value as J;
 use std::collections::{BTreeMap, BTreeSet};
@@ -276,7 +276,18 @@ pub fn convert(
             Key::File(pf, pd) => ctx.value_edits.get(&(pf, pd)).map(Vec::as_slice),
             Key::Inline(..) => None,
         };
-        let Some(text) = render_patch(pfile, pd, patch_root, &diff, marks.unwrap_or(&[])) else {
+        let adds = match key {
+            Key::File(pf, pd) => ctx.value_additions.get(&(pf, pd)).map(Vec::as_slice),
+            Key::Inline(..) => None,
+        };
+        let Some(text) = render_patch(
+            pfile,
+            pd,
+            patch_root,
+            &diff,
+            marks.unwrap_or(&[]),
+            adds.unwrap_or(&[]),
+        ) else {
             continue;
         };
         for at in &needs {
@@ -300,8 +311,9 @@ pub fn convert(
             ));
         }
         used.extend(needs);
-        let spec_empty =
-            diff.get("spec").is_none() && patch_root.path(&["spec", "values"]).is_none();
+        let spec_empty = diff.get("spec").is_none()
+            && patch_root.path(&["spec", "values"]).is_none()
+            && adds.is_none_or(|a| a.is_empty());
         if let (true, Key::File(pf, pd)) = (spec_empty && diff.get("metadata").is_none(), key) {
             empty_docs.entry(pf).or_default().insert(pd);
         }
@@ -534,6 +546,36 @@ fn only_values(patch: &J) -> bool {
     })
 }
 
+/// The values an overlay's image automation adds to a patch (`ctx.value_additions`),
+/// as one mapping: each field with its marker as the line comment.
+fn additions_tree(additions: &[(Vec<String>, String, String)]) -> Option<Out> {
+    fn insert(m: &mut Vec<(String, Out)>, keys: &[String], leaf: Out) {
+        let Some((k, rest)) = keys.split_first() else {
+            return;
+        };
+        if rest.is_empty() {
+            m.push((k.clone(), leaf));
+            return;
+        }
+        if let Some((_, Out::Map(inner))) = m.iter_mut().find(|(x, _)| x == k) {
+            insert(inner, rest, leaf);
+            return;
+        }
+        let mut inner = Vec::new();
+        insert(&mut inner, rest, leaf);
+        m.push((k.clone(), Out::Map(inner)));
+    }
+    if additions.is_empty() {
+        return None;
+    }
+    let mut m = Vec::new();
+    for (keys, value, comment) in additions {
+        let leaf = Out::Commented(Box::new(Out::str(value)), comment.clone());
+        insert(&mut m, keys, leaf);
+    }
+    Some(Out::Map(m))
+}
+
 /// The patch document's v2 text: apiVersion/kind, its own name and namespace, the diff,
 /// and `spec.values` copied as written, with the image stage's markers (`marks`, byte
 /// offsets into the document) applied.
@@ -543,6 +585,7 @@ fn render_patch(
     root: &Node,
     diff: &J,
     marks: &[TextEdit],
+    additions: &[(Vec<String>, String, String)],
 ) -> Option<String> {
     let d = f.docs.get(di)?;
     let text = d.text(f.text.as_deref()?);
@@ -564,14 +607,27 @@ fn render_patch(
             spec.push(k, json_out(v));
         }
     }
+    let added = additions_tree(additions);
     if let Some(e) = root.get("spec").and_then(|s| s.entry("values")) {
         let line = d.index.line_of(e.key.start());
         let ls = d.index.line_start(line);
         let parent = crate::text::indent_of(text.get(ls..e.key.start()).unwrap_or(""));
-        spec.push(
-            "values",
-            Out::Raw(copy_node(text, &d.index, &e.value, parent, 4, marks)),
-        );
+        let mut raw = copy_node(text, &d.index, &e.value, parent, 4, marks);
+        if let (Some(extra), RawText::Block(lines)) = (&added, &mut raw) {
+            // New keys at the end of the block mapping, at its indentation.
+            let indent = lines
+                .iter()
+                .find(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                .map(|l| crate::text::indent_of(l))
+                .unwrap_or(4);
+            let pad = " ".repeat(indent);
+            for l in emit::render(extra, "\n").lines() {
+                lines.push(format!("{pad}{l}"));
+            }
+        }
+        spec.push("values", Out::Raw(raw));
+    } else if let Some(extra) = added {
+        spec.push("values", extra);
     }
     let spec = spec.build();
     let doc = Out::map()

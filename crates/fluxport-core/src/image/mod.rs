@@ -156,6 +156,7 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile], model: &Model) {
     let mut disabled_reported = false;
     let mut policies: Vec<((usize, usize, String), String)> = Vec::new();
     let mut built = BTreeMap::new();
+    let mut additions = BTreeMap::new();
 
     for (fi, f) in files.iter().enumerate() {
         if f.untouchable {
@@ -374,9 +375,11 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile], model: &Model) {
             value_edits: &mut value_edits,
             policies: &mut policies,
             built: &mut built,
+            additions: &mut additions,
         },
     );
     ctx.built_policies.append(&mut built);
+    ctx.value_additions.append(&mut additions);
     ctx.findings.append(&mut findings);
     for (fi, e) in edits {
         ctx.edits.entry(fi).or_default().push(e);

@@ -15,9 +15,13 @@
 //!   of this overlay, with the overlay's filter, and the marker on that line of the
 //!   patch (OVERLAY_IMAGE_POLICY). The base keeps its own policy and marker; in this
 //!   overlay the patch's line wins, as in the build.
+//! * A container whose image line is only in the base: a HelmRelease patch gains the
+//!   field (the merged object's value, so the build does not change; written by
+//!   `helm::patches` from `ctx.value_additions`), a workload overlay an `images:`
+//!   entry in the kustomization that lists the patch.
 //! * What cannot be carried over is reported (PATCH_AUTOMATION_DROPPED), with what to
-//!   change: a container whose filter the overlay changes but whose image line is
-//!   only in the base (no line of the overlay can carry its marker), or an overlay
+//!   change: no line can be added (the patch's values already have the field's parent
+//!   key; another container of the build has the same image), or an overlay
 //!   that turns off the base's automation without pinning the image (the base's
 //!   marker would update this overlay too).
 //!
@@ -50,6 +54,7 @@ pub(super) struct Sink<'s> {
     pub value_edits: &'s mut Vec<((usize, usize), TextEdit)>,
     pub policies: &'s mut Vec<((usize, usize, String), String)>,
     pub built: &'s mut BTreeMap<(String, String, String, String), String>,
+    pub additions: &'s mut BTreeMap<(usize, usize), Vec<(Vec<String>, String, String)>>,
 }
 
 /// Records an overlay policy under every build that emits `target` with patch
@@ -184,6 +189,9 @@ struct Line<'a> {
     tag: Option<String>,
     /// The patch's node and the marker's suffix (`""` or `":tag"`).
     node: Option<(&'a Node, &'static str)>,
+    /// For a HelmRelease: the keys below `spec.values` of the image field, its value in
+    /// the merged object and the marker's suffix (to add the field to the patch).
+    field: Option<(Vec<String>, String, &'static str)>,
 }
 
 fn workload_lines<'a>(patch: &'a Node, after: &J) -> Vec<Line<'a>> {
@@ -201,6 +209,7 @@ fn workload_lines<'a>(patch: &'a Node, after: &J) -> Vec<Line<'a>> {
                 image: r.name,
                 tag: r.tag,
                 node,
+                field: None,
             }
         })
         .collect()
@@ -228,15 +237,25 @@ fn release_lines<'a>(
                 // Reported on the base's own conversion (no v2 setter writes it).
                 helm::Marker::Unsupported(_) => return None,
             };
-            let node = path_to(values, at)
-                .and_then(|keys| own.and_then(|v| v.path(&keys)))
+            let keys = path_to(values, at);
+            let node = keys
+                .as_ref()
+                .and_then(|keys| own.and_then(|v| v.path(keys)))
                 .filter(|n| n.as_str().is_some())
                 .map(|n| (n, suffix));
+            let field = keys.zip(at.as_str()).map(|(k, v)| {
+                (
+                    k.into_iter().map(str::to_string).collect(),
+                    v.to_string(),
+                    suffix,
+                )
+            });
             Some(Line {
                 container: c.name,
                 image: c.image,
                 tag: c.tag,
                 node,
+                field,
             })
         })
         .collect()
@@ -382,7 +401,73 @@ pub(super) fn plan(
                         continue;
                     }
                     let why = if is_release {
-                        Err("its image is set only in the base, so no line of this overlay can carry the marker; add the image fields of the values to this patch and convert again".to_string())
+                        match addable(root, l) {
+                            Ok((keys, value, suffix)) => {
+                                let Some(at) = ann.map(|e| &e.key) else {
+                                    continue;
+                                };
+                                let Some(filter) = container_filter(
+                                    env,
+                                    &doc,
+                                    at,
+                                    &l.container,
+                                    &pa,
+                                    &l.image,
+                                    sink.findings,
+                                ) else {
+                                    continue;
+                                };
+                                let pname = dns1123(&format!(
+                                    "{ns}-{name}-{short}-{}-{overlay}",
+                                    l.container
+                                ));
+                                if planned.contains(&pname) {
+                                    continue;
+                                }
+                                planned.push(pname.clone());
+                                record_built(model, sink, p, u.target, &l.container, &pname);
+                                let m = marker(&env.ns, &pname, suffix);
+                                sink.additions.entry((p.file, p.doc)).or_default().push((
+                                    keys.clone(),
+                                    value.clone(),
+                                    m.trim_start()
+                                        .trim_start_matches('#')
+                                        .trim_start()
+                                        .to_string(),
+                                ));
+                                sink.policies
+                                    .push(((p.file, p.doc, l.container.clone()), pname.clone()));
+                                sink.findings.push(doc.finding(
+                                    Code::OVERLAY_IMAGE_POLICY,
+                                    Some(at),
+                                    format!(
+                                        "container `{}`: this overlay's automation (`{overlay_filter}`; the base: {}) became ImagePolicy `{pname}`; its image is set only in the base, so the patch's values gained `{}: {value}` (the value it has in this overlay) with the marker",
+                                        l.container,
+                                        match base_filter {
+                                            Some(b) => format!("`{b}`"),
+                                            None => "not automated".into(),
+                                        },
+                                        keys.join(".")
+                                    ),
+                                ));
+                                sink.found.push(new_found(
+                                    env,
+                                    &roots,
+                                    &l.image,
+                                    None,
+                                    pname,
+                                    filter,
+                                    &pa,
+                                    &doc,
+                                    at,
+                                    l.tag.as_deref(),
+                                    &l.container,
+                                    sink.findings,
+                                ));
+                                continue;
+                            }
+                            Err(why) => Err(why),
+                        }
                     } else {
                         image_entry(files, model, u.kustomization, u.target, l)
                     };
@@ -546,6 +631,30 @@ pub(super) fn plan(
             TextEdit::insert(at, format!("{head}{}", items.concat())),
         ));
     }
+}
+
+/// The field to add to a HelmRelease patch's values for a container whose image is set
+/// only in the base: possible when the patch has no `spec.values`, or a block mapping
+/// that does not have the field's first key (the new key goes at its end).
+fn addable(patch: &Node, l: &Line) -> Result<(Vec<String>, String, &'static str), String> {
+    let (keys, value, suffix) = l
+        .field
+        .clone()
+        .ok_or("its image is set only in the base, in a form no line of this overlay can carry a marker for")?;
+    let Some(values) = patch.path(&["spec", "values"]) else {
+        return Ok((keys, value, suffix));
+    };
+    if !values.is_map() || values.is_flow() {
+        return Err("its image is set only in the base, and this patch's values are not a block mapping the field can be added to; add the image fields to the values and convert again".into());
+    }
+    if keys.first().is_some_and(|k| values.get(k).is_some()) {
+        return Err(format!(
+            "its image is set only in the base, and this patch's values already have `{}` without the image field; add `{}` to this patch and convert again",
+            keys[0],
+            keys.join(".")
+        ));
+    }
+    Ok((keys, value, suffix))
 }
 
 /// (container name, image) pairs a workload patch sets.

@@ -204,10 +204,10 @@ codes! {
         "Overlays put one base HelmRelease into different namespaces, and its v1 release name or target namespace came from the namespace, so each overlay ran its own release. Where a kustomization sets the namespace, it gets a patch with its identity (OVERLAY_IDENTITY); the namespaces listed here could not be carried over (the message says why) and would be installed anew.",
         "Add a patch to each overlay the message lists that sets its `releaseName`, `targetNamespace` and `storageNamespace`.";
     PATCH_AUTOMATION_DROPPED = Warning, "§4.1",
-        "A kustomize patch sets Flux v1 image automation annotations that change what its base does in that overlay, and the change cannot be carried over: the overlay's filter applies to an image set only in the base (no line of the overlay can carry a marker), or the overlay turns off automation the base has without pinning the image. The annotations were dropped (Flux v2 does not read them).",
+        "A kustomize patch sets Flux v1 image automation annotations that change what its base does in that overlay, and the change cannot be carried over: the overlay's filter applies to an image set only in the base and no line can be added for it, or the overlay turns off automation the base has without pinning the image. The annotations were dropped (Flux v2 does not read them).",
         "Do what the message says (add the image field to the patch, or pin it), and convert again.";
     OVERLAY_IMAGE_POLICY = Info, "§4.1",
-        "A kustomize patch gives its overlay an image automation of its own (another filter, or automation the base does not have). The overlay got its own ImagePolicy, with the `$imagepolicy` marker on the patch's image line; the base keeps its policy.",
+        "A kustomize patch gives its overlay an image automation of its own (another filter, or automation the base does not have). The overlay got its own ImagePolicy, with the `$imagepolicy` marker on the patch's image line (added with its current value when the image is set only in the base: a values field, or an `images:` entry of the overlay's kustomization); the base keeps its policy.",
         "Review the policy; nothing else to do.";
     PATCH_CONVERTED = Info, "§2",
         "A v1 HelmRelease used as a kustomize patch was converted as a patch: it now carries exactly the v2 fields that turn the converted base into the v2 form of the patched v1 object (values copied as written, no defaults the base already sets).",

@@ -58,6 +58,10 @@ pub struct Context<'o> {
     /// policy name (filled by `image::plan` for automation set by kustomize patches;
     /// `fluxyaml` marks the pins it moves into that build's `images:` with it).
     pub built_policies: BTreeMap<(String, String, String, String), String>,
+    /// Values a HelmRelease patch gains so an overlay's marker has a line: (patch
+    /// file, doc) → (keys below `spec.values`, the merged object's value, marker
+    /// comment). Filled by `image::plan`, written by `helm::patches`.
+    pub value_additions: BTreeMap<(usize, usize), Vec<(Vec<String>, String, String)>>,
     /// Namespaces each document has in the kustomize builds that contain it
     /// (`repo::kustomize::placements`).
     pub placements: BTreeMap<(usize, usize), Placement>,
@@ -181,6 +185,7 @@ impl<'o> Context<'o> {
             v1_components: Vec::new(),
             image_policies: BTreeMap::new(),
             built_policies: BTreeMap::new(),
+            value_additions: BTreeMap::new(),
             placements: BTreeMap::new(),
         }
     }

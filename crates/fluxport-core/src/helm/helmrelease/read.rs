@@ -475,7 +475,7 @@ pub fn read<'a>(
         findings.push(doc.finding(
             Code::PARTIAL_HELMRELEASE,
             metadata.and_then(|m| m.get("name")),
-            format!("`{name}` has no spec.chart; treated as a patch of a HelmRelease defined elsewhere and left unchanged"),
+            format!("`{name}` has no spec.chart: a patch of a HelmRelease defined elsewhere (a kustomize patch whose base is not in the input, or the patchFile of a `.flux.yaml` no git path of the input reaches, FLUX_YAML_UNUSED); left unchanged"),
         ));
         return None;
     } else {
