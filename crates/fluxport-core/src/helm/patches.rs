@@ -44,7 +44,7 @@ use crate::helm::patch_src::{convert_v1, normalised, Application, Key, Resolve, 
 use crate::helm::smp;
 use crate::helm::sources::{ExistingSource, ResolvedSource, SourceKey, SourceSpec};
 use crate::model::codes::Code;
-use crate::model::context::{doc_ref, Context};
+use crate::model::context::{doc_ref, Context, ValueAddition};
 use crate::model::document::{DocKind, LoadedFile};
 use crate::model::finding::Finding;
 use crate::model::options::Options;
@@ -548,7 +548,7 @@ fn only_values(patch: &J) -> bool {
 
 /// The values an overlay's image automation adds to a patch (`ctx.value_additions`),
 /// as one mapping: each field with its marker as the line comment.
-fn additions_tree(additions: &[(Vec<String>, String, String)]) -> Option<Out> {
+fn additions_tree(additions: &[ValueAddition]) -> Option<Out> {
     fn insert(m: &mut Vec<(String, Out)>, keys: &[String], leaf: Out) {
         let Some((k, rest)) = keys.split_first() else {
             return;
@@ -569,9 +569,9 @@ fn additions_tree(additions: &[(Vec<String>, String, String)]) -> Option<Out> {
         return None;
     }
     let mut m = Vec::new();
-    for (keys, value, comment) in additions {
-        let leaf = Out::Commented(Box::new(Out::str(value)), comment.clone());
-        insert(&mut m, keys, leaf);
+    for a in additions {
+        let leaf = Out::Commented(Box::new(Out::str(&a.value)), a.comment.clone());
+        insert(&mut m, &a.keys, leaf);
     }
     Some(Out::Map(m))
 }
@@ -585,7 +585,7 @@ fn render_patch(
     root: &Node,
     diff: &J,
     marks: &[TextEdit],
-    additions: &[(Vec<String>, String, String)],
+    additions: &[ValueAddition],
 ) -> Option<String> {
     let d = f.docs.get(di)?;
     let text = d.text(f.text.as_deref()?);

@@ -31,7 +31,7 @@
 use super::{container_filter, marker, marker_at, new_found, Env, Found};
 use crate::helm::smp;
 use crate::model::codes::Code;
-use crate::model::context::doc_ref;
+use crate::model::context::{doc_ref, ValueAddition};
 use crate::model::document::{DocKind, LoadedFile};
 use crate::model::finding::Finding;
 use crate::model::naming::dns1123;
@@ -54,7 +54,7 @@ pub(super) struct Sink<'s> {
     pub value_edits: &'s mut Vec<((usize, usize), TextEdit)>,
     pub policies: &'s mut Vec<((usize, usize, String), String)>,
     pub built: &'s mut BTreeMap<(String, String, String, String), String>,
-    pub additions: &'s mut BTreeMap<(usize, usize), Vec<(Vec<String>, String, String)>>,
+    pub additions: &'s mut BTreeMap<(usize, usize), Vec<ValueAddition>>,
 }
 
 /// Records an overlay policy under every build that emits `target` with patch
@@ -427,14 +427,17 @@ pub(super) fn plan(
                                 planned.push(pname.clone());
                                 record_built(model, sink, p, u.target, &l.container, &pname);
                                 let m = marker(&env.ns, &pname, suffix);
-                                sink.additions.entry((p.file, p.doc)).or_default().push((
-                                    keys.clone(),
-                                    value.clone(),
-                                    m.trim_start()
-                                        .trim_start_matches('#')
-                                        .trim_start()
-                                        .to_string(),
-                                ));
+                                sink.additions.entry((p.file, p.doc)).or_default().push(
+                                    ValueAddition {
+                                        keys: keys.clone(),
+                                        value: value.clone(),
+                                        comment: m
+                                            .trim_start()
+                                            .trim_start_matches('#')
+                                            .trim_start()
+                                            .to_string(),
+                                    },
+                                );
                                 sink.policies
                                     .push(((p.file, p.doc, l.container.clone()), pname.clone()));
                                 sink.findings.push(doc.finding(

@@ -14,6 +14,17 @@ use super::sync_root::SyncRoot;
 use crate::text::TextEdit;
 use std::collections::{BTreeMap, BTreeSet};
 
+/// A field an overlay's image automation adds to a HelmRelease patch's values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueAddition {
+    /// Keys below `spec.values`.
+    pub keys: Vec<String>,
+    /// The merged object's value (so the build does not change).
+    pub value: String,
+    /// The line comment: the `$imagepolicy` marker.
+    pub comment: String,
+}
+
 /// Everything the stages share. Stages only add edits, documents and findings; the
 /// emit stage applies them once at the end.
 pub struct Context<'o> {
@@ -61,7 +72,7 @@ pub struct Context<'o> {
     /// Values a HelmRelease patch gains so an overlay's marker has a line: (patch
     /// file, doc) → (keys below `spec.values`, the merged object's value, marker
     /// comment). Filled by `image::plan`, written by `helm::patches`.
-    pub value_additions: BTreeMap<(usize, usize), Vec<(Vec<String>, String, String)>>,
+    pub value_additions: BTreeMap<(usize, usize), Vec<ValueAddition>>,
     /// Namespaces each document has in the kustomize builds that contain it
     /// (`repo::kustomize::placements`).
     pub placements: BTreeMap<(usize, usize), Placement>,
