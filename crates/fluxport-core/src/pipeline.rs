@@ -25,6 +25,8 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     let null = kustomize::null_node();
     let model = kustomize::model_of(&files, &null);
     ctx.placements = kustomize::placements(&model);
+    ctx.findings
+        .extend(kustomize::entry_findings(&model, &files));
     // 2. Find fluxd and helm-operator first: their git paths define the sync roots and
     //    their flags override options the user did not set.
     daemon::detect(&mut ctx, &model);

@@ -737,3 +737,48 @@ fn a_flux_yaml_no_git_path_reaches_is_reported_and_used_when_named() {
     assert!(!has(&c, Code::FLUX_YAML_UNUSED, "clusters/dev/.flux.yaml"));
     assert!(has(&c, Code::FLUX_YAML, "clusters/dev/.flux.yaml"));
 }
+
+#[test]
+fn remote_and_missing_entries_are_reported() {
+    let c = run(&[
+        (
+            "app/kustomization.yaml",
+            "resources:\n  - https://github.com/acme/base//deploy?ref=v1.2.0\n  - gone.yaml\n  - cm.yaml\n",
+        ),
+        ("app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: web\n"),
+    ]);
+    let remote = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::REMOTE_BASE)
+        .expect("remote reported");
+    assert_eq!(
+        (remote.file.as_str(), remote.line),
+        ("app/kustomization.yaml", 2)
+    );
+    let missing = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::KUSTOMIZATION_ENTRY_MISSING)
+        .expect("missing reported");
+    assert_eq!(missing.line, 3);
+    assert!(
+        missing.message.contains("`gone.yaml`"),
+        "{}",
+        missing.message
+    );
+    // A clean twin: nothing said.
+    let c = run(&[
+        ("app/kustomization.yaml", "resources:\n  - cm.yaml\n"),
+        (
+            "app/cm.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: web\n",
+        ),
+    ]);
+    assert!(!c.report.findings.iter().any(|f| matches!(
+        f.code,
+        Code::REMOTE_BASE | Code::KUSTOMIZATION_ENTRY_MISSING
+    )));
+}

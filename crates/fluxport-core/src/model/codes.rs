@@ -194,6 +194,12 @@ codes! {
     STRAY_KUSTOMIZATION = Warning, "§3.2",
         "A kustomization.yaml under a git path was not used by v1, but v2 will use it, so only what it lists will be applied.",
         "List every manifest of that directory in the kustomization.yaml, or remove it.";
+    REMOTE_BASE = Info, "§3.2",
+        "A kustomization loads a remote base or resource (a URL or git spec). fluxport works offline and never fetches it: the objects it brings are not converted or checked, and patches of them stay as written (PARTIAL_HELMRELEASE for HelmRelease patches).",
+        "Convert the remote repository too (at the ref named), or vendor the base into this repository.";
+    KUSTOMIZATION_ENTRY_MISSING = Warning, "§3.2",
+        "A kustomization names a file or directory that is not in the input (or a directory without a kustomization file). `kustomize build` fails on it before the migration already; nothing it would bring was converted.",
+        "Add the missing file to the input (or the repository), or remove the entry.";
     KUSTOMIZATION_ENTRY_REMOVED = Info, "§3.2",
         "A kustomization listed a file that the migration removes (a Flux v1 component, a moved or emptied patch, requirements.yaml); its entry was removed, one line, so the directory still builds.",
         "Nothing to do.";

@@ -2,8 +2,10 @@
 //! from the loaded files, [`placements`] turns its root builds into the namespaces each
 //! document has there.
 
-use super::{Model, ObjectRef, RepoFile};
+use super::{Model, ObjectRef, RepoFile, Resolved};
+use crate::model::codes::Code;
 use crate::model::document::LoadedFile;
+use crate::model::finding::Finding;
 use crate::model::placement::Placement;
 use crate::yaml::Node;
 use std::collections::BTreeMap;
@@ -83,6 +85,56 @@ pub fn placements(model: &Model) -> BTreeMap<(usize, usize), Placement> {
             if o.via.iter().any(|&k| model.sets_namespace(k).is_some()) {
                 p.namespace_from_kustomization = true;
             }
+        }
+    }
+    out
+}
+
+/// What the model could not load, said once per entry: remote bases (never fetched, so
+/// nothing they bring is converted or checked; REMOTE_BASE) and entries naming nothing
+/// in the input (kustomize fails on them before the migration already;
+/// KUSTOMIZATION_ENTRY_MISSING).
+pub fn entry_findings(model: &Model, files: &[LoadedFile]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let at = |k: usize, e: &super::Entry| {
+        let kust = model.kustomization(k)?;
+        let f = files.get(kust.file)?;
+        Some((f, e.node.line() + f.first_root_line_offset(), e.node.col()))
+    };
+    for (k, e) in model.remote_entries() {
+        if let Some((f, line, col)) = at(k, e) {
+            out.push(Finding::new(
+                Code::REMOTE_BASE,
+                &f.path,
+                line,
+                col,
+                format!(
+                    "`{}` ({}) is remote: fluxport works offline and never fetches it, so the objects it brings are not converted or checked, and patches of them here stay as written",
+                    e.value,
+                    e.field.key()
+                ),
+            ));
+        }
+    }
+    for (k, e) in model.missing_entries() {
+        let why = match &e.resolved {
+            Resolved::DirWithoutKustomization(d) => {
+                format!("`{d}` is a directory without a kustomization file")
+            }
+            _ => "nothing in the input has this path".to_string(),
+        };
+        if let Some((f, line, col)) = at(k, e) {
+            out.push(Finding::new(
+                Code::KUSTOMIZATION_ENTRY_MISSING,
+                &f.path,
+                line,
+                col,
+                format!(
+                    "`{}` ({}): {why}; `kustomize build` of this directory fails before the migration already, and nothing it would bring was converted",
+                    e.value,
+                    e.field.key()
+                ),
+            ));
         }
     }
     out

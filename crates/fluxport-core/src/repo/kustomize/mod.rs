@@ -38,7 +38,7 @@ mod uses;
 use crate::yaml::Node;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-pub use adapter::{mark_v1_builds, model_of, null_node, placements};
+pub use adapter::{entry_findings, mark_v1_builds, model_of, null_node, placements};
 pub use output::{Application, Build, BuiltObject, Outcome, PatchHit};
 pub use parse::{is_cluster_scoped, kustomize_kind_of, KustFileKind};
 pub use uses::PatchUse;
