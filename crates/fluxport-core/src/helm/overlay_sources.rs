@@ -78,7 +78,15 @@ pub(super) fn plan_overlay_sources(
             continue;
         };
         let patch_json = to_json(patch_root);
+        let touches_chart = may_switch_source(patch_root);
         for (target, earlier, kust) in apps {
+            if !touches_chart
+                && earlier
+                    .iter()
+                    .all(|k| srcs.root(*k).is_some_and(|r| !may_switch_source(r)))
+            {
+                continue;
+            }
             let Some(base) = base_of.get(&(target.file, target.doc)) else {
                 continue;
             };
@@ -195,6 +203,26 @@ pub(super) fn overlay_files(
         out.insert(k, docs);
     }
     out
+}
+
+/// False when a patch certainly keeps the chart source: a `helm.fluxcd.io` strategic
+/// merge patch without the `spec.chart` fields the source comes from (read.rs: URL, git
+/// ref, secretRef; the namespace is the object's, which a patch does not move).
+fn may_switch_source(patch: &crate::yaml::Node) -> bool {
+    let helm_v1 = patch
+        .get("apiVersion")
+        .and_then(crate::yaml::Node::as_str)
+        .is_some_and(|a| a.starts_with("helm.fluxcd.io/"));
+    if !helm_v1 || !patch.is_map() {
+        return true;
+    }
+    match patch.path(&["spec", "chart"]) {
+        None => false,
+        Some(c) if c.is_map() => ["repository", "git", "ref", "secretRef"]
+            .iter()
+            .any(|k| c.get(k).is_some()),
+        Some(_) => true,
+    }
 }
 
 /// A directory for messages: `overlays/dev`, or `.` for the repository root.

@@ -459,20 +459,30 @@ fn patch_diff(
     opts: &Options,
     befores: &mut Befores,
 ) -> Result<(J, J, J), String> {
-    let (mut before, mut after) = srcs.states(base, earlier, patch)?;
-    without_values(&mut before);
-    without_values(&mut after);
-    // The kustomization counts: an earlier patch may have switched to its own source.
-    let mut v2_before = befores
-        .entry((base_at, earlier.to_vec(), kust))
-        .or_insert_with(|| convert_v1(base.doc.file, &before, resolve, opts))
-        .clone()?;
     let mut p = patch.clone();
     if let Some(meta) = p.get_mut("metadata").and_then(J::as_object_mut) {
         meta.remove("name");
         meta.remove("namespace");
     }
     p.as_object_mut().map(|m| m.remove("apiVersion"));
+    // The kustomization counts: an earlier patch may have switched to its own source.
+    let memo = (base_at, earlier.to_vec(), kust);
+    let states = || -> Result<(J, J), String> {
+        let (mut before, mut after) = srcs.states(base, earlier, patch)?;
+        without_values(&mut before);
+        without_values(&mut after);
+        Ok((before, after))
+    };
+    let mut after = None;
+    if !befores.contains_key(&memo) {
+        let (before, a) = states()?;
+        befores.insert(
+            memo.clone(),
+            convert_v1(base.doc.file, &before, resolve, opts),
+        );
+        after = Some(a);
+    }
+    let mut v2_before = befores[&memo].clone()?;
     if only_values(&p) {
         // Nothing but values (copied as written) and v1 annotations (which v2 drops):
         // the v2 patch is empty, and the merged object converts as the base does.
@@ -481,6 +491,10 @@ fn patch_diff(
         }
         return Ok((J::Object(Default::default()), v2_before.clone(), v2_before));
     }
+    let after = match after {
+        Some(a) => a,
+        None => states()?.1,
+    };
     let mut v2_after = convert_v1(base.doc.file, &after, resolve, opts)?;
     for v in [&mut v2_before, &mut v2_after] {
         if let Some(spec) = v.get_mut("spec").and_then(J::as_object_mut) {
