@@ -9,6 +9,15 @@ fn run(files: &[(&str, &str)]) -> Conversion {
     convert(&inputs, &Options::default())
 }
 
+/// The first finding with `code` (the test fails with `what` when there is none).
+fn finding<'c>(c: &'c Conversion, code: Code, what: &str) -> &'c fluxport_core::Finding {
+    c.report
+        .findings
+        .iter()
+        .find(|f| f.code == code)
+        .unwrap_or_else(|| panic!("{what}: no {code:?} finding"))
+}
+
 fn has(c: &Conversion, code: Code, file: &str) -> bool {
     c.report
         .findings
@@ -143,12 +152,7 @@ fn overlays_in_different_namespaces_get_their_release_identity() {
         );
     }
     // Renamed in c: stays reported, for c only.
-    let f = c
-        .report
-        .findings
-        .iter()
-        .find(|f| f.code == Code::OVERLAY_NAMESPACES_DIFFER)
-        .expect("reported");
+    let f = finding(&c, Code::OVERLAY_NAMESPACES_DIFFER, "reported");
     assert_eq!(f.file, "base/podinfo.yaml");
     assert!(
         f.message
@@ -178,12 +182,7 @@ fn a_json_op_with_no_single_v2_field_is_reported() {
             "- op: replace\n  path: /spec/chart/version\n  value: 6.6.0\n- op: add\n  path: /spec/wait\n  value: true\n",
         ),
     ]);
-    let f = c
-        .report
-        .findings
-        .iter()
-        .find(|f| f.code == Code::PATCH_OP_UNMAPPED)
-        .expect("reported");
+    let f = finding(&c, Code::PATCH_OP_UNMAPPED, "reported");
     assert_eq!(f.file, "prod/ops.yaml");
     assert!(
         f.message.contains("operation 1 (`add` `/spec/wait`)"),
@@ -215,12 +214,7 @@ fn a_json_op_changing_the_chart_source_is_reported() {
             "- op: replace\n  path: /spec/chart/repository\n  value: https://charts.example.com\n",
         ),
     ]);
-    let f = c
-        .report
-        .findings
-        .iter()
-        .find(|f| f.code == Code::PATCH_OP_UNMAPPED)
-        .expect("reported");
+    let f = finding(&c, Code::PATCH_OP_UNMAPPED, "reported");
     assert!(f.message.contains("chart source change"), "{}", f.message);
 }
 
@@ -268,12 +262,7 @@ fn json_ops_that_also_patch_other_objects_are_reported() {
             "resources:\n  - ../base\npatches:\n  - target:\n      name: podinfo\n    patch: |-\n      - op: add\n        path: /metadata/labels\n        value: {tier: web}\n",
         ),
     ]);
-    let f = c
-        .report
-        .findings
-        .iter()
-        .find(|f| f.code == Code::PATCH_OP_UNMAPPED)
-        .expect("reported");
+    let f = finding(&c, Code::PATCH_OP_UNMAPPED, "reported");
     assert_eq!(f.file, "prod/kustomization.yaml");
     assert_eq!(
         c.file("prod/kustomization.yaml").unwrap().status,
@@ -291,12 +280,7 @@ fn a_quoted_inline_patch_is_reported() {
             "resources:\n  - ../base\npatches:\n  - target:\n      kind: HelmRelease\n    patch: '[{\"op\": \"add\", \"path\": \"/spec/maxHistory\", \"value\": 3}]'\n",
         ),
     ]);
-    let f = c
-        .report
-        .findings
-        .iter()
-        .find(|f| f.code == Code::PATCH_NOT_CONVERTED)
-        .expect("reported");
+    let f = finding(&c, Code::PATCH_NOT_CONVERTED, "reported");
     assert!(f.message.contains("literal block scalar"), "{}", f.message);
 }
 
@@ -340,12 +324,7 @@ fn an_overlay_filter_becomes_an_overlay_image_policy() {
     let c = overlay_with(&format!(
         "{PATCH_HEAD}    fluxcd.io/automated: \"true\"\n    filter.fluxcd.io/chart-image: glob:prod-*\nspec:\n  values:\n    image:\n      tag: prod-1\n"
     ));
-    let f = c
-        .report
-        .findings
-        .iter()
-        .find(|f| f.code == Code::OVERLAY_IMAGE_POLICY)
-        .expect("reported");
+    let f = finding(&c, Code::OVERLAY_IMAGE_POLICY, "reported");
     assert_eq!(f.file, "prod/podinfo.yaml");
     assert!(f.message.contains("glob:prod-*"), "{}", f.message);
     let out = c.file("prod/podinfo.yaml").unwrap().text();
@@ -404,12 +383,7 @@ fn an_overlay_filter_on_an_image_set_only_in_the_base_adds_the_field() {
     let c = overlay_with(&format!(
         "{PATCH_HEAD}    fluxcd.io/automated: \"true\"\n    filter.fluxcd.io/chart-image: glob:prod-*\nspec:\n  values:\n    image:\n      pullPolicy: Always\n"
     ));
-    let f = c
-        .report
-        .findings
-        .iter()
-        .find(|f| f.code == Code::PATCH_AUTOMATION_DROPPED)
-        .expect("reported");
+    let f = finding(&c, Code::PATCH_AUTOMATION_DROPPED, "reported");
     assert!(
         f.message.contains("glob:prod-*")
             && f.message.contains("semver:~6.5")
@@ -436,12 +410,7 @@ fn an_overlay_turning_automation_off_must_pin() {
     let c = overlay_with(&format!(
         "{PATCH_HEAD}    fluxcd.io/automated: \"false\"\nspec:\n  values:\n    replicaCount: 3\n"
     ));
-    let f = c
-        .report
-        .findings
-        .iter()
-        .find(|f| f.code == Code::PATCH_AUTOMATION_DROPPED)
-        .expect("reported");
+    let f = finding(&c, Code::PATCH_AUTOMATION_DROPPED, "reported");
     assert!(f.message.contains("pin"), "{}", f.message);
     // Pinned in the patch: nothing is lost.
     let c = overlay_with(&format!(
@@ -710,12 +679,7 @@ fn a_flux_yaml_no_git_path_reaches_is_reported_and_used_when_named() {
         ),
     ];
     let c = run(&files);
-    let f = c
-        .report
-        .findings
-        .iter()
-        .find(|f| f.code == Code::FLUX_YAML_UNUSED)
-        .expect("reported");
+    let f = finding(&c, Code::FLUX_YAML_UNUSED, "reported");
     assert_eq!(f.file, "clusters/dev/.flux.yaml");
     assert!(
         f.message.contains("patchFile `flux-patch.yaml`"),
@@ -747,22 +711,12 @@ fn remote_and_missing_entries_are_reported() {
         ),
         ("app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: web\n"),
     ]);
-    let remote = c
-        .report
-        .findings
-        .iter()
-        .find(|f| f.code == Code::REMOTE_BASE)
-        .expect("remote reported");
+    let remote = finding(&c, Code::REMOTE_BASE, "remote reported");
     assert_eq!(
         (remote.file.as_str(), remote.line),
         ("app/kustomization.yaml", 2)
     );
-    let missing = c
-        .report
-        .findings
-        .iter()
-        .find(|f| f.code == Code::KUSTOMIZATION_ENTRY_MISSING)
-        .expect("missing reported");
+    let missing = finding(&c, Code::KUSTOMIZATION_ENTRY_MISSING, "missing reported");
     assert_eq!(missing.line, 3);
     assert!(
         missing.message.contains("`gone.yaml`"),

@@ -396,164 +396,41 @@ pub(super) fn plan(
             for l in &lines {
                 let overlay_filter = filter_of(&pa, &l.container);
                 let base_filter = pb.is_automated().then(|| filter_of(&pb, &l.container));
-                let Some((node, suffix)) = l.node else {
-                    if base_filter == Some(overlay_filter) {
-                        continue;
+                let base_says = match base_filter {
+                    Some(b) => format!("`{b}`"),
+                    None => "not automated".into(),
+                };
+                // Where the marker goes: the patch's own line, or one added for it.
+                let mark = match l.node {
+                    Some((node, suffix)) => Ok(MarkAt::Line(node, suffix)),
+                    None if base_filter == Some(overlay_filter) => continue,
+                    None if is_release => addable(root, l).map(|(k, v, s)| MarkAt::Field(k, v, s)),
+                    None => {
+                        image_entry(files, model, u.kustomization, u.target, l).map(MarkAt::Images)
                     }
-                    let why = if is_release {
-                        match addable(root, l) {
-                            Ok((keys, value, suffix)) => {
-                                let Some(at) = ann.map(|e| &e.key) else {
-                                    continue;
-                                };
-                                let Some(filter) = container_filter(
-                                    env,
-                                    &doc,
-                                    at,
-                                    &l.container,
-                                    &pa,
-                                    &l.image,
-                                    sink.findings,
-                                ) else {
-                                    continue;
-                                };
-                                let pname = dns1123(&format!(
-                                    "{ns}-{name}-{short}-{}-{overlay}",
-                                    l.container
-                                ));
-                                if planned.contains(&pname) {
-                                    continue;
-                                }
-                                planned.push(pname.clone());
-                                record_built(model, sink, p, u.target, &l.container, &pname);
-                                let m = marker(&env.ns, &pname, suffix);
-                                sink.additions.entry((p.file, p.doc)).or_default().push(
-                                    ValueAddition {
-                                        keys: keys.clone(),
-                                        value: value.clone(),
-                                        comment: m
-                                            .trim_start()
-                                            .trim_start_matches('#')
-                                            .trim_start()
-                                            .to_string(),
-                                    },
-                                );
-                                sink.policies
-                                    .push(((p.file, p.doc, l.container.clone()), pname.clone()));
-                                sink.findings.push(doc.finding(
-                                    Code::OVERLAY_IMAGE_POLICY,
-                                    Some(at),
-                                    format!(
-                                        "container `{}`: this overlay's automation (`{overlay_filter}`; the base: {}) became ImagePolicy `{pname}`; its image is set only in the base, so the patch's values gained `{}: {value}` (the value it has in this overlay) with the marker",
-                                        l.container,
-                                        match base_filter {
-                                            Some(b) => format!("`{b}`"),
-                                            None => "not automated".into(),
-                                        },
-                                        keys.join(".")
-                                    ),
-                                ));
-                                sink.found.push(new_found(
-                                    env,
-                                    &roots,
-                                    &l.image,
-                                    None,
-                                    pname,
-                                    filter,
-                                    &pa,
-                                    &doc,
-                                    at,
-                                    l.tag.as_deref(),
-                                    &l.container,
-                                    sink.findings,
-                                ));
-                                continue;
-                            }
-                            Err(why) => Err(why),
-                        }
-                    } else {
-                        image_entry(files, model, u.kustomization, u.target, l)
-                    };
-                    match why {
-                        Ok(entry) => {
-                            let Some(at) = ann.map(|e| &e.key) else { continue };
-                            let Some(filter) = container_filter(
-                                env,
-                                &doc,
-                                at,
-                                &l.container,
-                                &pa,
-                                &l.image,
-                                sink.findings,
-                            ) else {
-                                continue;
-                            };
-                            let pname =
-                                dns1123(&format!("{ns}-{name}-{short}-{}-{overlay}", l.container));
-                            if planned.contains(&pname) {
-                                continue;
-                            }
-                            planned.push(pname.clone());
-                            record_built(model, sink, p, u.target, &l.container, &pname);
-                            let kf = &files[entry.file];
-                            let m = marker(&env.ns, &pname, ":tag");
-                            if entry.added {
-                                new_entries
-                                    .entry((entry.file, entry.at))
-                                    .or_insert_with(|| (entry.head.clone(), Vec::new()))
-                                    .1
-                                    .push(format!("{}{m}\n", entry.item));
-                            } else {
-                                sink.edits.push((entry.file, TextEdit::insert(entry.at, m)));
-                            }
-                            sink.findings.push(doc.finding(
-                                Code::OVERLAY_IMAGE_POLICY,
-                                Some(at),
-                                format!(
-                                    "container `{}`: this overlay's automation (`{overlay_filter}`; the base: {}) became ImagePolicy `{pname}`; its image is set only in the base, so the marker is on {} `{}` entry for `{}` in {}, the overlay's kustomization",
-                                    l.container,
-                                    match base_filter {
-                                        Some(b) => format!("`{b}`"),
-                                        None => "not automated".into(),
-                                    },
-                                    if entry.added { "a new" } else { "the" },
-                                    "images:",
-                                    l.image,
-                                    kf.path
-                                ),
-                            ));
-                            sink.found.push(new_found(
-                                env,
-                                &roots,
-                                &l.image,
-                                None,
-                                pname,
-                                filter,
-                                &pa,
-                                &doc,
-                                at,
-                                Some(&entry.tag),
-                                &l.container,
-                                sink.findings,
-                            ));
-                        }
-                        Err(why) => sink.findings.push(doc.finding(
+                };
+                let mark = match mark {
+                    Ok(m) => m,
+                    Err(why) => {
+                        sink.findings.push(doc.finding(
                             Code::PATCH_AUTOMATION_DROPPED,
                             ann.map(|e| &e.key),
                             format!(
-                                "container `{}`: this overlay automates it with `{overlay_filter}` ({}), but {why}",
-                                l.container,
-                                match base_filter {
-                                    Some(b) => format!("the base: `{b}`"),
-                                    None => "the base: not automated".into(),
-                                },
+                                "container `{}`: this overlay automates it with `{overlay_filter}` (the base: {base_says}), but {why}",
+                                l.container
                             ),
-                        )),
+                        ));
+                        continue;
                     }
+                };
+                let Some(at) = (match &mark {
+                    MarkAt::Line(node, _) => Some(*node),
+                    _ => ann.map(|e| &e.key),
+                }) else {
                     continue;
                 };
                 let Some(filter) =
-                    container_filter(env, &doc, node, &l.container, &pa, &l.image, sink.findings)
+                    container_filter(env, &doc, at, &l.container, &pa, &l.image, sink.findings)
                 else {
                     continue;
                 };
@@ -561,56 +438,97 @@ pub(super) fn plan(
                 if planned.contains(&pname) {
                     continue;
                 }
-                let Ok(at) = marker_at(doc.text, node) else {
-                    sink.findings.push(doc.finding(
-                        Code::MARKER_NOT_WRITTEN,
-                        Some(node),
+                let tail = match &mark {
+                    MarkAt::Line(node, suffix) => {
+                        let Ok(end) = marker_at(doc.text, node) else {
+                            sink.findings.push(doc.finding(
+                                Code::MARKER_NOT_WRITTEN,
+                                Some(node),
+                                format!(
+                                    "container `{}`: no marker could be added to this line",
+                                    l.container
+                                ),
+                            ));
+                            continue;
+                        };
+                        let m = marker(&env.ns, &pname, suffix);
+                        if !is_release {
+                            sink.edits
+                                .push((p.file, TextEdit::insert(d.start + end, m)));
+                        } else if *suffix == ":tag" && !node.is_string() {
+                            let t = node.as_str().unwrap_or("");
+                            sink.findings.push(doc.finding(
+                                Code::NONSTRING_TAG,
+                                Some(node),
+                                format!(
+                                    "container `{}`: tag `{t}` is not a YAML string; quoted as \"{t}\"",
+                                    l.container
+                                ),
+                            ));
+                            sink.value_edits.push((
+                                (p.file, p.doc),
+                                TextEdit::replace(node.start(), end, format!("\"{t}\"{m}")),
+                            ));
+                        } else {
+                            sink.value_edits
+                                .push(((p.file, p.doc), TextEdit::insert(end, m)));
+                        }
+                        ", with its marker on this line".to_string()
+                    }
+                    MarkAt::Field(keys, value, suffix) => {
+                        let m = marker(&env.ns, &pname, suffix);
+                        sink.additions
+                            .entry((p.file, p.doc))
+                            .or_default()
+                            .push(ValueAddition {
+                                keys: keys.clone(),
+                                value: value.clone(),
+                                comment: m
+                                    .trim_start()
+                                    .trim_start_matches('#')
+                                    .trim_start()
+                                    .to_string(),
+                            });
                         format!(
-                            "container `{}`: no marker could be added to this line",
-                            l.container
-                        ),
-                    ));
-                    continue;
+                            "; its image is set only in the base, so the patch's values gained `{}: {value}` (the value it has in this overlay) with the marker",
+                            keys.join(".")
+                        )
+                    }
+                    MarkAt::Images(entry) => {
+                        let m = marker(&env.ns, &pname, ":tag");
+                        if entry.added {
+                            new_entries
+                                .entry((entry.file, entry.at))
+                                .or_insert_with(|| (entry.head.clone(), Vec::new()))
+                                .1
+                                .push(format!("{}{m}\n", entry.item));
+                        } else {
+                            sink.edits.push((entry.file, TextEdit::insert(entry.at, m)));
+                        }
+                        format!(
+                            "; its image is set only in the base, so the marker is on {} `images:` entry for `{}` in {}, the overlay's kustomization",
+                            if entry.added { "a new" } else { "the" },
+                            l.image,
+                            files[entry.file].path
+                        )
+                    }
                 };
                 planned.push(pname.clone());
                 record_built(model, sink, p, u.target, &l.container, &pname);
-                let m = marker(&env.ns, &pname, suffix);
-                if is_release {
-                    if suffix == ":tag" && !node.is_string() {
-                        let t = node.as_str().unwrap_or("");
-                        sink.findings.push(doc.finding(
-                            Code::NONSTRING_TAG,
-                            Some(node),
-                            format!(
-                                "container `{}`: tag `{t}` is not a YAML string; quoted as \"{t}\"",
-                                l.container
-                            ),
-                        ));
-                        sink.value_edits.push((
-                            (p.file, p.doc),
-                            TextEdit::replace(node.start(), at, format!("\"{t}\"{m}")),
-                        ));
-                    } else {
-                        sink.value_edits
-                            .push(((p.file, p.doc), TextEdit::insert(at, m)));
-                    }
-                } else {
-                    sink.edits.push((p.file, TextEdit::insert(d.start + at, m)));
-                }
                 sink.policies
                     .push(((p.file, p.doc, l.container.clone()), pname.clone()));
                 sink.findings.push(doc.finding(
                     Code::OVERLAY_IMAGE_POLICY,
-                    Some(node),
+                    Some(at),
                     format!(
-                        "container `{}`: this overlay's automation (`{overlay_filter}`; the base: {}) became ImagePolicy `{pname}`, with its marker on this line",
-                        l.container,
-                        match base_filter {
-                            Some(b) => format!("`{b}`"),
-                            None => "not automated".into(),
-                        }
+                        "container `{}`: this overlay's automation (`{overlay_filter}`; the base: {base_says}) became ImagePolicy `{pname}`{tail}",
+                        l.container
                     ),
                 ));
+                let tag = match &mark {
+                    MarkAt::Images(entry) => Some(entry.tag.as_str()),
+                    _ => l.tag.as_deref(),
+                };
                 sink.found.push(new_found(
                     env,
                     &roots,
@@ -620,8 +538,8 @@ pub(super) fn plan(
                     filter,
                     &pa,
                     &doc,
-                    node,
-                    l.tag.as_deref(),
+                    at,
+                    tag,
                     &l.container,
                     sink.findings,
                 ));
@@ -688,6 +606,16 @@ fn set_image(obj: &mut J, container: &str, image: &str) {
             }
         }
     }
+}
+
+/// Where an overlay policy's marker goes.
+enum MarkAt<'n> {
+    /// The patch's own image line, with the marker's suffix.
+    Line(&'n Node, &'static str),
+    /// A field added to a HelmRelease patch's values: keys, value, suffix.
+    Field(Vec<String>, String, &'static str),
+    /// An `images:` entry of the kustomization that lists a workload patch.
+    Images(ImageEntry),
 }
 
 /// An `images:` entry of a kustomization that carries a workload's marker: the
