@@ -473,28 +473,23 @@ fn patch_diff(
         without_values(&mut after);
         Ok((before, after))
     };
-    let mut after = None;
+    let (before, after) = states()?;
     if !befores.contains_key(&memo) {
-        let (before, a) = states()?;
         befores.insert(
             memo.clone(),
             convert_v1(base.doc.file, &before, resolve, opts),
         );
-        after = Some(a);
     }
     let mut v2_before = befores[&memo].clone()?;
-    if only_values(&p) {
-        // Nothing but values (copied as written) and v1 annotations (which v2 drops):
-        // the v2 patch is empty, and the merged object converts as the base does.
+    if only_values(&p) || same_for_v2(&before, &after) {
+        // Nothing but values (copied as written) and v1 annotations (which v2 drops), or
+        // fields set to what the object already has: the v2 patch is empty, and the
+        // merged object converts as the base does.
         if let Some(spec) = v2_before.get_mut("spec").and_then(J::as_object_mut) {
             spec.remove("values");
         }
         return Ok((J::Object(Default::default()), v2_before.clone(), v2_before));
     }
-    let after = match after {
-        Some(a) => a,
-        None => states()?.1,
-    };
     let mut v2_after = convert_v1(base.doc.file, &after, resolve, opts)?;
     for v in [&mut v2_before, &mut v2_after] {
         if let Some(spec) = v.get_mut("spec").and_then(J::as_object_mut) {
@@ -529,6 +524,32 @@ fn without_values(v: &mut J) {
     {
         *values = serde_json::json!({ "fluxport": true });
     }
+}
+
+/// True when two v1 objects differ at most in `spec.values` (copied as written, never
+/// diffed) and v1 annotations other than `ignore` (v2 drops them): their v2 forms are
+/// the same but for the values.
+fn same_for_v2(before: &J, after: &J) -> bool {
+    fn strip(v: &J) -> J {
+        let mut v = v.clone();
+        if let Some(spec) = v.get_mut("spec").and_then(J::as_object_mut) {
+            spec.remove("values");
+        }
+        if let Some(a) = v
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("annotations"))
+            .and_then(J::as_object_mut)
+        {
+            a.retain(|k, _| {
+                k.ends_with("/ignore")
+                    || !helmrelease::V1_ANNOTATION_PREFIXES
+                        .iter()
+                        .any(|p| k.starts_with(p))
+            });
+        }
+        v
+    }
+    strip(before) == strip(after)
 }
 
 /// True for a patch (without its identity) that sets only `spec.values` to a mapping
