@@ -87,6 +87,7 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     //     directory that built before still builds.
     discovery::unlink_removed_files(&mut ctx, &model);
     // 12. Apply the edits and write the report.
+    let roots = ctx.roots.clone();
     let produced = ctx.into_produced();
     drop(model);
     let mut conv = output::assemble(produced, files, options);
@@ -99,7 +100,7 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
             .filter(|f| f.status != FileStatus::Deleted)
             .map(|f| InputFile::new(f.path.clone(), f.bytes.clone()))
             .collect();
-        conv.preflight = verify::run(&outputs, options);
+        conv.preflight = verify::run_in(&outputs, options, &roots);
         if let Some(s) = conv.preflight.runbook_section() {
             conv.report.runbook.push('\n');
             conv.report.runbook.push_str(&s);

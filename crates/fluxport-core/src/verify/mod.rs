@@ -29,7 +29,8 @@ use crate::model::document::{DocKind, FileKind, LoadedFile};
 use crate::model::files::InputFile;
 use crate::model::finding::Finding;
 use crate::model::options::Options;
-use crate::repo::kustomize::{self, is_cluster_scoped, Model, Outcome, ProblemKind};
+use crate::model::sync_root::{self, SyncRoot};
+use crate::repo::kustomize::{self, is_cluster_scoped, KustKind, Model, Outcome, ProblemKind};
 use crate::repo::load;
 use crate::report::preflight::Verification;
 use crate::yaml::Node;
@@ -121,8 +122,20 @@ fn str_at<'n>(root: &'n Node, path: &[&str]) -> Option<&'n str> {
     root.path(path).and_then(Node::as_str)
 }
 
-/// Runs the pre-flight over a tree of files.
+/// Runs the pre-flight over a tree of files. Without Flux Kustomizations, the sync
+/// roots come from `options.sync_paths` (one cluster per entry), else the whole tree
+/// is one root.
 pub fn run(inputs: &[InputFile], options: &Options) -> Verification {
+    run_in(
+        inputs,
+        options,
+        &sync_root::sync_roots(&options.sync_paths, &[]),
+    )
+}
+
+/// [`run`] with the sync roots known (the conversion's, for its output): used when
+/// the tree has no Flux Kustomization, each root one implicit build per path.
+pub fn run_in(inputs: &[InputFile], options: &Options, roots: &[SyncRoot]) -> Verification {
     let (files, _load_findings) = load::load_repository(inputs, options);
     let null = kustomize::null_node();
     let model = kustomize::model_of(&files, &null);
@@ -151,8 +164,15 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Verification {
         .collect();
     v.counts.kustomizations = flux_ks.len();
     let mut builds: Vec<Vec<Instance>> = Vec::new();
+    // Implicit builds: (sync root index) per build.
+    let mut implicit: Vec<usize> = Vec::new();
     if flux_ks.is_empty() {
-        builds.push(build_path(&mut ctx, &model, "", None, None));
+        for (ri, r) in roots.iter().enumerate() {
+            for p in &r.paths {
+                builds.push(build_path(&mut ctx, &model, p, None, None));
+                implicit.push(ri);
+            }
+        }
     } else {
         for k in &flux_ks {
             let path = str_at(k.root, &["spec", "path"]).unwrap_or("");
@@ -188,7 +208,7 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Verification {
             .unwrap_or(i)
     };
     for (i, b) in builds.iter_mut().enumerate() {
-        let c = cluster_of(i);
+        let c = implicit.get(i).copied().unwrap_or_else(|| cluster_of(i));
         for o in b.iter_mut() {
             o.cluster = Some(c);
         }
@@ -202,7 +222,7 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Verification {
             .and_then(|k| str_at(k.root, &["spec", "targetNamespace"]))
             .filter(|s| !s.is_empty());
         let who = flux_ks.get(i).map_or_else(
-            || "the repository root's build".to_string(),
+            || "the sync root's build (no Flux Kustomization in the tree)".to_string(),
             |k| format!("Kustomization {}/{}", k.ns_or_default(), k.name),
         );
         for o in b {
@@ -236,12 +256,13 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Verification {
             let c = o.cluster.unwrap_or(0);
             match defined.get(&(c, o.key())) {
                 Some(&(j, f, d)) if j != i => {
-                    let first = flux_ks.get(j).map_or(String::new(), |k| {
-                        format!("Kustomization {}/{}", k.ns_or_default(), k.name)
-                    });
-                    let this = flux_ks.get(i).map_or(String::new(), |k| {
-                        format!("Kustomization {}/{}", k.ns_or_default(), k.name)
-                    });
+                    let label = |x: usize| {
+                        flux_ks.get(x).map_or_else(
+                            || "a path of the sync root".to_string(),
+                            |k| format!("Kustomization {}/{}", k.ns_or_default(), k.name),
+                        )
+                    };
+                    let (first, this) = (label(j), label(i));
                     let m = format!(
                         "{} {}/{} is applied by {this} and by {first} ({}, document {}) in one cluster",
                         o.kind,
@@ -418,6 +439,17 @@ fn build_path<'a>(
                 }
             }
             if let Some(d) = sub {
+                // A component is no resource. Without a Flux Kustomization (a guessed
+                // sync root), a base another kustomization includes is built there
+                // only, not on its own.
+                let k = model.kustomization_in(&d);
+                let component = k
+                    .and_then(|k| model.kustomization(k))
+                    .is_some_and(|k| k.kind == KustKind::Component);
+                let base = owner.is_none() && k.is_some_and(|k| !model.roots().contains(&k));
+                if component || base {
+                    continue;
+                }
                 if sub_builds.insert(d.clone()) {
                     add_model_build(ctx, model, &d, &mut out);
                 }
@@ -427,8 +459,13 @@ fn build_path<'a>(
                 if let Some(i) = written_instance(f, fi, di, d.root(), &d.kind) {
                     let key = i.key();
                     if let Some(&(pf, pd)) = seen.get(&key) {
+                        let hint = if owner.is_none() {
+                            "; the tree has no Flux Kustomization, so it was built as one sync root (give --sync-path per cluster if it holds several)"
+                        } else {
+                            ""
+                        };
                         let m = format!(
-                            "{} {}/{} is defined twice in the generated build of `{path}` (first in {}, document {})",
+                            "{} {}/{} is defined twice in the generated build of `./{dir}` (first in {}, document {}){hint}",
                             i.kind,
                             i.ns_or_default(),
                             i.name,
