@@ -256,11 +256,15 @@ fn patch_without_target_in_a_complete_build() {
 
 #[test]
 fn duplicates_v1_objects_and_namespaces() {
-    // Two Kustomizations of one cluster apply the same ConfigMap.
+    // Two Kustomizations of one cluster (applied together, from one file) apply the
+    // same ConfigMap.
+    let sync = format!(
+        "{GIT}---\n{}---\n{}",
+        ks("a", "./a", ""),
+        ks("b", "./b", "")
+    );
     let files = [
-        ("flux/git.yaml", GIT.to_string()),
-        ("flux/a.yaml", ks("a", "./a", "")),
-        ("flux/b.yaml", ks("b", "./b", "")),
+        ("flux/sync.yaml", sync.clone()),
         ("a/cm.yaml", cm("same", "apps")),
         ("b/cm.yaml", cm("same", "apps")),
     ];
@@ -269,8 +273,18 @@ fn duplicates_v1_objects_and_namespaces() {
     assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
     let other = cm("other", "apps");
     let mut twin = f.clone();
-    twin[4].1 = &other;
+    twin[2].1 = &other;
     clean(&run(&twin));
+    // Two files applied by hand are two clusters (one per environment): no duplicate,
+    // and each Kustomization's GitRepository is the one of its file.
+    let one = format!("{GIT}---\n{}", ks("a", "./a", ""));
+    let two = format!("{GIT}---\n{}", ks("a", "./b", ""));
+    clean(&run(&[
+        ("flux/one.yaml", one.as_str()),
+        ("flux/two.yaml", two.as_str()),
+        ("a/cm.yaml", &cm("same", "apps")),
+        ("b/cm.yaml", &cm("same", "apps")),
+    ]));
 
     // A v1 object in a build, and a namespaced object without namespace.
     let v1 = "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata:\n  name: old\n  namespace: apps\nspec:\n  chart:\n    repository: https://x\n    name: x\n    version: 1.0.0\n";
@@ -402,10 +416,9 @@ fn references() {
     let mut c = codes(&run(&files));
     c.sort();
     assert_eq!(c, ["VERIFY_REF_MISSING", "VERIFY_REF_MISSING"]);
-    let infra = ks("infra", "./a", "").replace("./a", "./i");
+    let both = format!("{k}---\n{}", ks("infra", "./i", ""));
     clean(&run(&[
-        ("flux/ks.yaml", k.as_str()),
-        ("flux/infra.yaml", infra.as_str()),
+        ("flux/ks.yaml", both.as_str()),
         ("flux/git.yaml", GIT),
         ("a/cm.yaml", &cm("x", "apps")),
         ("i/cm.yaml", &cm("y", "apps")),

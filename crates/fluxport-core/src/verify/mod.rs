@@ -58,6 +58,9 @@ pub(crate) struct Instance<'a> {
     pub root: &'a Node,
     /// Cluster id; `None` for a document no build holds.
     pub cluster: Option<usize>,
+    /// A document no build holds, next to the files of top-level Kustomizations
+    /// (applied with them by hand), or in a tree without Flux Kustomizations.
+    pub beside_top: bool,
 }
 
 impl Instance<'_> {
@@ -187,14 +190,9 @@ pub fn run_in(inputs: &[InputFile], options: &Options, roots: &[SyncRoot]) -> Ve
         parent[i] = (0..n)
             .find(|&j| j != i && builds[j].iter().any(|o| o.file == k.file && o.doc == k.doc));
     }
-    // Top-level Kustomizations (no build holds them: applied by bootstrap or by hand)
-    // defined in one directory (`clusters/prod/`) are one cluster.
-    let dir_of = |i: usize| {
-        flux_ks.get(i).map_or("", |k| {
-            let p = files[k.file].path.as_str();
-            p.rfind('/').map_or("", |at| &p[..at])
-        })
-    };
+    // Top-level Kustomizations (no build holds them: applied by bootstrap or by hand,
+    // `kubectl apply -f FILE`) defined in one file are one cluster.
+    let file_of = |i: usize| flux_ks.get(i).map(|k| k.file);
     let cluster_of = |mut i: usize| {
         let mut seen = BTreeSet::new();
         while let Some(p) = parent[i] {
@@ -204,7 +202,7 @@ pub fn run_in(inputs: &[InputFile], options: &Options, roots: &[SyncRoot]) -> Ve
             i = p;
         }
         (0..n)
-            .find(|&j| parent[j].is_none() && dir_of(j) == dir_of(i))
+            .find(|&j| parent[j].is_none() && file_of(j) == file_of(i))
             .unwrap_or(i)
     };
     for (i, b) in builds.iter_mut().enumerate() {
@@ -284,13 +282,34 @@ pub fn run_in(inputs: &[InputFile], options: &Options, roots: &[SyncRoot]) -> Ve
     // Documents no build holds keep their written identity (tree scope).
     let placed: BTreeSet<(usize, usize)> =
         builds.iter().flatten().map(|o| (o.file, o.doc)).collect();
+    // ... except those in the file of a top-level Kustomization (its GitRepository),
+    // which are applied with it.
+    let top_file: BTreeMap<usize, usize> = (0..flux_ks.len())
+        .filter(|&i| parent[i].is_none())
+        .rev()
+        .map(|i| (flux_ks[i].file, cluster_of(i)))
+        .collect();
+    // Other documents of those files' directories (`kubectl apply -f DIR`) may serve
+    // any cluster; the rest of the unbuilt documents serve none.
+    let dir = |f: usize| {
+        files[f]
+            .path
+            .rfind('/')
+            .map_or("", |at| &files[f].path[..at])
+    };
+    let top_dirs: BTreeSet<&str> = top_file.keys().map(|&f| dir(f)).collect();
     let mut all: Vec<Instance> = builds.into_iter().flatten().collect();
-    all.extend(
-        written
-            .iter()
-            .filter(|w| !placed.contains(&(w.file, w.doc)))
-            .cloned(),
-    );
+    let mut unbuilt = Vec::new();
+    for w in written
+        .iter()
+        .filter(|w| !placed.contains(&(w.file, w.doc)))
+    {
+        let mut w = w.clone();
+        w.cluster = top_file.get(&w.file).copied();
+        w.beside_top = flux_ks.is_empty() || top_dirs.contains(dir(w.file));
+        unbuilt.push(w);
+    }
+    all.extend(unbuilt);
     // 3. Served versions (as written) and names (as applied).
     for w in &written {
         if let Some(served) = served::not_served(&w.api_version, &w.kind) {
@@ -365,6 +384,7 @@ fn written_instance<'a>(
         cluster_scoped,
         root,
         cluster: None,
+        beside_top: false,
     })
 }
 
@@ -578,6 +598,7 @@ fn add_model_build<'a>(ctx: &mut Ctx<'a>, model: &Model, dir: &str, out: &mut Ve
             cluster_scoped: o.cluster_scoped,
             root,
             cluster: None,
+            beside_top: false,
         });
     }
 }

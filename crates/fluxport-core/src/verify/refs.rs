@@ -18,13 +18,19 @@ const IMAGE: &str = "image.toolkit.fluxcd.io";
 /// What the references of the objects may resolve to.
 struct Scope {
     by_cluster: BTreeMap<usize, BTreeSet<Key>>,
+    /// Documents of no build and no cluster, beside the top-level Kustomizations (may
+    /// be applied by hand to any cluster).
+    unassigned: BTreeSet<Key>,
     tree: BTreeSet<Key>,
 }
 
 impl Scope {
     fn has(&self, cluster: Option<usize>, key: &Key) -> bool {
         match cluster {
-            Some(c) => self.by_cluster.get(&c).is_some_and(|s| s.contains(key)),
+            Some(c) => {
+                self.unassigned.contains(key)
+                    || self.by_cluster.get(&c).is_some_and(|s| s.contains(key))
+            }
             None => self.tree.contains(key),
         }
     }
@@ -37,12 +43,19 @@ fn s<'n>(n: &'n Node, key: &str) -> Option<&'n str> {
 pub(super) fn check(ctx: &mut Ctx, all: &[Instance]) {
     let mut scope = Scope {
         by_cluster: BTreeMap::new(),
+        unassigned: BTreeSet::new(),
         tree: BTreeSet::new(),
     };
     for o in all {
         scope.tree.insert(o.key());
-        if let Some(c) = o.cluster {
-            scope.by_cluster.entry(c).or_default().insert(o.key());
+        match o.cluster {
+            Some(c) => {
+                scope.by_cluster.entry(c).or_default().insert(o.key());
+            }
+            None if o.beside_top => {
+                scope.unassigned.insert(o.key());
+            }
+            None => {}
         }
     }
     for o in all {
