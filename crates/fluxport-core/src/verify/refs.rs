@@ -314,7 +314,8 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
         .iter()
         .filter(|o| o.group == IMAGE && o.kind == "ImageUpdateAutomation")
     {
-        if !seen.insert((o.ns_or_default().to_string(), o.name.clone())) {
+        // One per document (two clusters may each have an automation of one name).
+        if !seen.insert((o.file, o.doc, o.ns_or_default().to_string())) {
             continue;
         }
         let Some(update) = o.root.path(&["spec", "update"]) else {
