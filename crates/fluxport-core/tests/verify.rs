@@ -619,10 +619,27 @@ fn corpus_counts() {
     let mut total: BTreeMap<String, usize> = BTreeMap::new();
     let mut pairs_total: BTreeMap<String, usize> = BTreeMap::new();
     for (name, inputs) in &sets {
+        let t0 = std::time::Instant::now();
         let conv = convert(inputs, &Options::default());
+        let t_convert = t0.elapsed();
+        let outputs: Vec<InputFile> = conv
+            .files
+            .iter()
+            .filter(|f| f.status != fluxport_core::FileStatus::Deleted)
+            .map(|f| InputFile::new(f.path.clone(), f.bytes.clone()))
+            .collect();
+        let t1 = std::time::Instant::now();
+        let again = verify(&outputs, &Options::default());
+        let t_verify = t1.elapsed();
         let counts = &conv.preflight.counts.by_code;
         if !name.starts_with("pair ") {
-            println!("{name}: {}", conv.preflight.summary_line());
+            println!(
+                "{name}: {} [convert incl. pre-flight {:?}, verify alone {:?}, {} findings standalone]",
+                conv.preflight.summary_line(),
+                t_convert,
+                t_verify,
+                again.findings.len()
+            );
             for (c, n) in counts {
                 println!("    {c}: {n}");
             }
