@@ -71,6 +71,14 @@ impl Instance<'_> {
             .filter(|n| !n.is_empty())
             .unwrap_or("default")
     }
+    /// `namespace/name`, or `name` when cluster-scoped (for messages).
+    pub fn id(&self) -> String {
+        if self.cluster_scoped {
+            self.name.clone()
+        } else {
+            format!("{}/{}", self.ns_or_default(), self.name)
+        }
+    }
     pub fn key(&self) -> Key {
         (
             self.group.clone(),
@@ -262,10 +270,9 @@ pub fn run_in(inputs: &[InputFile], options: &Options, roots: &[SyncRoot]) -> Ve
                     };
                     let (first, this) = (label(j), label(i));
                     let m = format!(
-                        "{} {}/{} is applied by {this} and by {first} ({}, document {}) in one cluster",
+                        "{} {} is applied by {this} and by {first} ({}, document {}) in one cluster",
                         o.kind,
-                        o.ns_or_default(),
-                        o.name,
+                        o.id(),
                         files[f].path,
                         d + 1
                     );
@@ -485,10 +492,9 @@ fn build_path<'a>(
                             ""
                         };
                         let m = format!(
-                            "{} {}/{} is defined twice in the generated build of `./{dir}` (first in {}, document {}){hint}",
+                            "{} {} is defined twice in the generated build of `./{dir}` (first in {}, document {}){hint}",
                             i.kind,
-                            i.ns_or_default(),
-                            i.name,
+                            i.id(),
                             files[pf].path,
                             pd + 1
                         );
