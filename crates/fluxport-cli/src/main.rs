@@ -556,6 +556,9 @@ fn print_report(
     } else {
         render(args.format)
     };
+    if args.format == Format::Markdown {
+        text.push_str(&format!("\n{}\n", conv.preflight.summary_line()));
+    }
     if args.format == Format::Text {
         text.push_str(&conv.preflight.summary_line());
         if !conv.preflight.skipped {

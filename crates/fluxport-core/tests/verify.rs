@@ -581,6 +581,43 @@ fn conversion_carries_its_preflight() {
     );
 }
 
+#[test]
+fn assumed_bootstrap_objects_go_to_the_runbook() {
+    // An automated workload: fluxport's ImageUpdateAutomation names the bootstrap
+    // GitRepository flux-system/flux-system when no daemon is in the input.
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  namespace: apps\n  annotations:\n    fluxcd.io/automated: \"true\"\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: ghcr.io/x/app:1.0.0\n";
+    let inputs = [InputFile::new("deploy.yaml", deploy)];
+    let conv = convert(&inputs, &Options::default());
+    let boot = |c: &fluxport_core::Conversion| {
+        c.preflight
+            .findings
+            .iter()
+            .map(|f| f.code.as_str())
+            .filter(|c| c.starts_with("VERIFY_BOOTSTRAP"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        boot(&conv),
+        ["VERIFY_BOOTSTRAP_REF"],
+        "{}",
+        conv.preflight.to_text()
+    );
+    assert!(!conv.report.runbook.contains("must create"));
+    let opts = Options {
+        assume_bootstrap: true,
+        ..Options::default()
+    };
+    let conv = convert(&inputs, &opts);
+    assert_eq!(boot(&conv), ["VERIFY_BOOTSTRAP_ASSUMED"]);
+    assert!(
+        conv.report
+            .runbook
+            .contains("`GitRepository flux-system/flux-system`"),
+        "{}",
+        conv.report.runbook
+    );
+}
+
 /// `cargo test -p fluxport-core --test verify -- --ignored --nocapture corpus_counts`:
 /// the pre-flight over fluxport's own output on the shared corpus, counts by code.
 #[test]
