@@ -305,6 +305,16 @@ fn duplicates_v1_objects_and_namespaces() {
         "{}",
         v.to_text()
     );
+    // Cluster-scoped custom kinds: by CRD in the tree, or named `Cluster*`.
+    let crd = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n  name: widgets.example.com\nspec:\n  group: example.com\n  scope: Cluster\n  names:\n    kind: Widget\n";
+    let widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n";
+    let issuer = "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata:\n  name: le\n";
+    clean(&run(&[
+        ("crd.yaml", crd),
+        ("w.yaml", widget),
+        ("i.yaml", issuer),
+    ]));
+    assert_eq!(codes(&run(&[("w.yaml", widget)])), ["VERIFY_NO_NAMESPACE"]);
     // Twin: a targetNamespace gives the namespace; the v1 object is gone.
     let ks_t = ks("a", "./a", "  targetNamespace: apps\n");
     let twin = [

@@ -221,6 +221,27 @@ pub fn run_in(inputs: &[InputFile], options: &Options, roots: &[SyncRoot]) -> Ve
     }
     v.counts.objects = builds.iter().map(Vec::len).sum();
 
+    // Custom kinds known to be cluster-scoped: a CRD in the tree says `scope: Cluster`.
+    let cluster_crds: BTreeSet<(String, String)> = written
+        .iter()
+        .filter(|w| w.kind == "CustomResourceDefinition")
+        .filter(|w| str_at(w.root, &["spec", "scope"]) == Some("Cluster"))
+        .filter_map(|w| {
+            Some((
+                str_at(w.root, &["spec", "group"])?.to_string(),
+                str_at(w.root, &["spec", "names", "kind"])?.to_string(),
+            ))
+        })
+        .collect();
+    // kustomize treats every custom resource as namespaced; the API server knows
+    // better. A custom kind without a CRD in the tree named `Cluster*` (ClusterIssuer,
+    // ClusterSecretStore, ...) is taken as cluster-scoped.
+    let maybe_cluster = |o: &Instance| {
+        cluster_crds.contains(&(o.group.clone(), o.kind.clone()))
+            || (o.group.contains('.')
+                && !o.group.ends_with(".k8s.io")
+                && o.kind.starts_with("Cluster"))
+    };
     // Per build: Flux v1 objects, namespaces.
     for (i, b) in builds.iter().enumerate() {
         let tns = flux_ks
@@ -245,7 +266,11 @@ pub fn run_in(inputs: &[InputFile], options: &Options, roots: &[SyncRoot]) -> Ve
                     m,
                 );
             }
-            if !o.cluster_scoped && o.ns.as_deref().is_none_or(str::is_empty) && tns.is_none() {
+            if !o.cluster_scoped
+                && o.ns.as_deref().is_none_or(str::is_empty)
+                && tns.is_none()
+                && !maybe_cluster(o)
+            {
                 let m = format!(
                     "{} {} has no namespace in the build of {who}, which sets no targetNamespace",
                     o.kind, o.name
