@@ -12,7 +12,8 @@
 //!    Kustomization is one implicit build of its root (what a bootstrap there applies).
 //!    `targetNamespace` is applied to namespaced objects.
 //! 2. **Clusters.** A Kustomization placed in another's build belongs to that one's
-//!    cluster; a top-level one starts a cluster. Duplicates and release identity are
+//!    cluster; top-level ones defined in one file (`kubectl apply -f FILE`) are one
+//!    cluster, with that file's other documents (docs/adr/0008-preflight.md). Duplicates and release identity are
 //!    checked per cluster, references against the objects of the referrer's cluster.
 //! 3. **Per document:** served apiVersions and names (`served`, `names`).
 //! 4. **References and markers** (`refs`).
