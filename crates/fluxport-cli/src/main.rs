@@ -1,12 +1,15 @@
-//! `fluxport`: the command-line shell over `fluxport_core::convert`.
+//! `fluxport`: the command-line shell over `fluxport_core::convert` and
+//! `fluxport_core::verify`.
 //!
-//! Exit codes: 0 clean; 1 `--check` found files that would change; 2 the conversion
-//! has findings that need a human (warning or error); 3 usage or I/O error.
+//! Exit codes: 0 clean; 1 `--check` found files that would change, or `verify` found
+//! errors (Flux v2 would fail); 2 the conversion (or `verify`) has findings that need
+//! a human (warning or error; for `verify`, warnings only); 3 usage or I/O error.
+//! `convert`'s exit code does not depend on its pre-flight, whose summary it prints.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use fluxport_core::{
-    convert, Code, Conversion, FileStatus, HelmVersion, InputFile, Mode, Options, SourcesPlacement,
-    Target,
+    convert, verify, Code, Conversion, FileStatus, HelmVersion, InputFile, Mode, Options,
+    SourcesPlacement, Target, Verification,
 };
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
@@ -32,6 +35,9 @@ struct Cli {
 enum Command {
     /// Convert files or directories (`-` or nothing: stdin to stdout).
     Convert(Box<ConvertArgs>),
+    /// Pre-flight a Flux v2 repository offline: builds, served apiVersions, names,
+    /// references, release identity, image markers.
+    Verify(VerifyArgs),
     /// Explain a finding code (or list all codes with `fluxport explain --all`).
     Explain {
         code: Option<String>,
@@ -74,7 +80,24 @@ struct ConvertArgs {
 }
 
 #[derive(Args)]
+struct VerifyArgs {
+    /// The repository directory.
+    dir: PathBuf,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: Format,
+    /// Accept references to the objects `flux bootstrap` creates (GitRepository and
+    /// Kustomization flux-system/flux-system).
+    #[arg(long)]
+    assume_bootstrap: bool,
+}
+
+#[derive(Args)]
 struct OptionArgs {
+    /// Pre-flight: accept references to the objects `flux bootstrap` creates
+    /// (GitRepository and Kustomization flux-system/flux-system).
+    #[arg(long)]
+    assume_bootstrap: bool,
     /// helm-operator's default Helm version (first of --enabled-helm-versions).
     /// (default v2; a detected helm-operator/fluxd setting wins unless this flag is given)
     #[arg(long)]
@@ -219,6 +242,7 @@ impl OptionArgs {
         if let Some(v) = self.max_aliases {
             o.limits.max_aliases = v;
         }
+        o.assume_bootstrap = self.assume_bootstrap;
         Ok(o)
     }
 }
@@ -270,6 +294,13 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_ERROR)
             }
         },
+        Command::Verify(args) => match run_verify(args) {
+            Ok(code) => ExitCode::from(code),
+            Err(e) => {
+                eprintln!("fluxport: error: {e}");
+                ExitCode::from(EXIT_ERROR)
+            }
+        },
     }
 }
 
@@ -296,6 +327,44 @@ fn explain(code: Option<&str>, all: bool) -> ExitCode {
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+fn run_verify(args: VerifyArgs) -> Result<u8, String> {
+    let meta = std::fs::metadata(&args.dir).map_err(|e| format!("{}: {e}", args.dir.display()))?;
+    if !meta.is_dir() {
+        return Err(format!("{}: not a directory", args.dir.display()));
+    }
+    let mut found = Vec::new();
+    walk(&args.dir, &args.dir, &mut found)?;
+    found.sort();
+    let mut inputs = Vec::with_capacity(found.len());
+    for f in found {
+        let rel = rel_path(f.strip_prefix(&args.dir).unwrap_or(&f));
+        let bytes = std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        inputs.push(InputFile::new(rel, bytes));
+    }
+    let options = Options {
+        assume_bootstrap: args.assume_bootstrap,
+        ..Options::default()
+    };
+    let v: Verification = std::panic::catch_unwind(|| verify(&inputs, &options)).map_err(|_| {
+        "internal error in the pre-flight (please report it with the input)".to_string()
+    })?;
+    print!(
+        "{}",
+        match args.format {
+            Format::Text => v.to_text(),
+            Format::Json => v.to_json() + "\n",
+            Format::Markdown => v.to_markdown(),
+        }
+    );
+    Ok(if v.has_errors() {
+        EXIT_CHECK_CHANGES
+    } else if v.needs_human() {
+        EXIT_FINDINGS
+    } else {
+        EXIT_CLEAN
+    })
 }
 
 /// Where an input file came from and where its output goes.
@@ -482,11 +551,21 @@ fn print_report(
         };
         std::fs::write(path, render(fmt)).map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    let text = if args.quiet && args.format == Format::Text {
+    let mut text = if args.quiet && args.format == Format::Text {
         conv.report.summary_line() + "\n"
     } else {
         render(args.format)
     };
+    if args.format == Format::Markdown {
+        text.push_str(&format!("\n{}\n", conv.preflight.summary_line()));
+    }
+    if args.format == Format::Text {
+        text.push_str(&conv.preflight.summary_line());
+        if !conv.preflight.skipped {
+            text.push_str(" (details: fluxport verify on the output)");
+        }
+        text.push('\n');
+    }
     if stdout_has_yaml {
         eprint!("{text}");
     } else {

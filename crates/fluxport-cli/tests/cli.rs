@@ -106,3 +106,41 @@ fn readme_documents_every_code() {
         "README.md lacks {missing:?} (regenerate the table from `fluxport explain --all`)"
     );
 }
+
+#[test]
+fn verify_exit_codes_and_formats() {
+    let dir = std::env::temp_dir().join(format!("fluxport-cli-verify-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let cm = |name: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: apps\n")
+    };
+    std::fs::write(dir.join("cm.yaml"), cm("ok")).unwrap();
+    let d = dir.to_string_lossy().to_string();
+    let (code, out, err) = fluxport(&["verify", &d], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.starts_with("pre-flight: 0 Kustomizations, 1 objects; 0 errors"),
+        "{out}"
+    );
+    // A planted defect: exit 1, the finding keyed by file:line:col.
+    std::fs::write(dir.join("cm.yaml"), cm("Not_Ok")).unwrap();
+    let (code, out, _) = fluxport(&["verify", &d], "");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.starts_with("cm.yaml:4:9: error[VERIFY_INVALID_NAME]"),
+        "{out}"
+    );
+    let (code, out, _) = fluxport(&["verify", &d, "--format", "json"], "");
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["counts"]["by_code"]["VERIFY_INVALID_NAME"], 1);
+    let (_, out, _) = fluxport(&["verify", &d, "--format", "markdown"], "");
+    assert!(out.starts_with("# fluxport pre-flight"), "{out}");
+    let (code, _, err) = fluxport(&["verify", &format!("{d}/nope")], "");
+    assert_eq!(code, 3, "{err}");
+    let (code, out, _) = fluxport(&["explain", "VERIFY_BOOTSTRAP_REF"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("flux bootstrap"), "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,7 +1,10 @@
 //! Golden tests, the way `flux migrate` tests itself: each case under `tests/golden/`
 //! is an input dir `in/`, the expected output tree `out.golden/`, the CLI's printed
 //! report `cli.golden` (with the exit code on its last line), and optional CLI flags
-//! in `args` (one per line). `UPDATE_GOLDEN=1 cargo test -p fluxport-cli --test golden`
+//! in `args` (one per line), and `verify.golden`: `fluxport verify` on the written output
+//! tree (its pre-flight, with the exit code; `--assume-bootstrap` when `args` has it).
+//! A `verify-*` case also has `verify-in.golden`: `fluxport verify` on its input.
+//! `UPDATE_GOLDEN=1 cargo test -p fluxport-cli --test golden`
 //! rewrites the expectations; review the diff before committing.
 
 use std::path::{Path, PathBuf};
@@ -37,6 +40,21 @@ fn copy_tree(from: &Path, to: &Path) {
         std::fs::create_dir_all(t.parent().unwrap()).unwrap();
         std::fs::write(t, bytes).unwrap();
     }
+}
+
+fn run_verify(tree: &Path, args: &[String]) -> String {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fluxport"));
+    cmd.arg("verify").arg(".").current_dir(tree);
+    if args.iter().any(|a| a == "--assume-bootstrap") {
+        cmd.arg("--assume-bootstrap");
+    }
+    let out = cmd.output().unwrap();
+    format!(
+        "{}{}exit: {}\n",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+        out.status.code().unwrap_or(-1)
+    )
 }
 
 fn run(case: &Path, args: &[String], extra: &[&str]) -> String {
@@ -88,7 +106,15 @@ fn golden_cases() {
         let printed = run(case, &args, &[]);
         let tmp_s = tmp.to_string_lossy().to_string();
         run(case, &args, &["-o", &tmp_s, "-q"]);
+        let mut verified = run_verify(&tmp, &args);
+        if name.starts_with("verify-") {
+            verified = format!(
+                "{verified}--- verify on the input (in/)\n{}",
+                run_verify(&case.join("in"), &args)
+            );
+        }
         if update {
+            std::fs::write(case.join("verify.golden"), &verified).unwrap();
             let g = case.join("out.golden");
             let _ = std::fs::remove_dir_all(&g);
             copy_tree(&tmp, &g);
@@ -98,6 +124,13 @@ fn golden_cases() {
             if expected_cli != printed {
                 failures.push(format!(
                     "{name}: CLI output differs\n--- expected\n{expected_cli}\n--- got\n{printed}"
+                ));
+            }
+            let expected_v =
+                std::fs::read_to_string(case.join("verify.golden")).unwrap_or_default();
+            if expected_v != verified {
+                failures.push(format!(
+                    "{name}: verify output differs\n--- expected\n{expected_v}\n--- got\n{verified}"
                 ));
             }
             let want = files(&case.join("out.golden"));

@@ -1,11 +1,12 @@
 //! fluxport-core: converts Flux v1 (fluxd + helm-operator) manifests into Flux v2
 //! manifests. Pure: no file system, no network, no wasm. The CLI and the web app call
-//! [`convert`] and nothing else.
+//! [`convert`] and [`verify`] and nothing else.
 //!
 //! Layers, each importing only the ones below it (`tests/layers.rs` checks this):
 //!
 //! ```text
 //! pipeline   the order of the stages (the only module that knows it)
+//! verify     the pre-flight: what Flux v2 will do with a tree (fills report::preflight)
 //! report     report, runbook, output files
 //! image      image automation (object conversion)
 //! helm       HelmRelease conversion and its sources (object conversion)
@@ -23,16 +24,25 @@ pub mod pipeline;
 pub mod repo;
 pub mod report;
 pub mod text;
+pub mod verify;
 pub mod yaml;
 
 pub use model::codes::{Code, Severity};
 pub use model::files::{FileStatus, InputFile, OutputFile};
 pub use model::finding::{Finding, ReleaseEntry};
 pub use model::options::{HelmVersion, Limits, Mode, Options, SourcesPlacement, Target};
+pub use report::preflight::Verification;
 pub use report::{Conversion, Report};
 
 /// Converts a set of input files. Never panics on any input (a panic would kill the
 /// page in wasm); every problem becomes a finding in the report.
 pub fn convert(inputs: &[InputFile], options: &Options) -> Conversion {
     pipeline::run(inputs, options)
+}
+
+/// The pre-flight of a Flux v2 tree: what Flux v2 will do with it, checked offline
+/// (builds, served apiVersions, names, references, release identity, markers).
+/// Never panics on any input.
+pub fn verify(inputs: &[InputFile], options: &Options) -> Verification {
+    verify::run(inputs, options)
 }

@@ -7,13 +7,14 @@ use crate::helm::convert::convert_helm_releases;
 use crate::helm::helm3_on_v1;
 use crate::image;
 use crate::model::context::Context;
-use crate::model::files::InputFile;
+use crate::model::files::{FileStatus, InputFile};
 use crate::model::flux_yaml;
 use crate::model::options::Options;
 use crate::model::options::Target;
 use crate::model::sync_root;
 use crate::repo::{charts, daemon, discovery, fluxyaml, kustomize, load, namespaces};
 use crate::report::{output, Conversion};
+use crate::verify;
 
 pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     // 1. Load: every later stage reads the parsed documents. Files are sorted by path,
@@ -88,7 +89,26 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     //     directory that built before still builds.
     discovery::unlink_removed_files(&mut ctx, &model);
     // 12. Apply the edits and write the report.
+    let roots = ctx.roots.clone();
     let produced = ctx.into_produced();
     drop(model);
-    output::assemble(produced, files, options)
+    let mut conv = output::assemble(produced, files, options);
+    // 13. The pre-flight, on the output as written (a v1 tree kept for helm-operator
+    //     is not checked). Bootstrap objects it assumed go to the runbook.
+    if options.target == Target::FluxV2 {
+        let outputs: Vec<InputFile> = conv
+            .files
+            .iter()
+            .filter(|f| f.status != FileStatus::Deleted)
+            .map(|f| InputFile::new(f.path.clone(), f.bytes.clone()))
+            .collect();
+        conv.preflight = verify::run_in(&outputs, options, &roots);
+        if let Some(s) = conv.preflight.runbook_section() {
+            conv.report.runbook.push('\n');
+            conv.report.runbook.push_str(&s);
+        }
+    } else {
+        conv.preflight.skipped = true;
+    }
+    conv
 }

@@ -21,6 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["helm"],
     &["image"],
     &["report"],
+    &["verify"],
     &["pipeline"],
 ];
 

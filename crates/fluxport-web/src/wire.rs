@@ -5,8 +5,9 @@
 //! An unchanged file carries no content (it is byte-identical to the input, which the
 //! page has); other files travel as text, or as bytes if they are not UTF-8.
 
+use fluxport_core::report::preflight::VerifyCounts;
 use fluxport_core::report::{Counts, FileEntry, ReleaseEntry};
-use fluxport_core::{Code, Conversion, FileStatus, Finding, OutputFile, Report};
+use fluxport_core::{Code, Conversion, FileStatus, Finding, OutputFile, Report, Verification};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use std::collections::BTreeMap;
 struct Out<'a> {
     files: Vec<FileOut<'a>>,
     report: &'a Report,
+    preflight: &'a Verification,
 }
 
 #[derive(Serialize)]
@@ -49,6 +51,7 @@ pub fn encode(c: &Conversion) -> String {
             })
             .collect(),
         report: &c.report,
+        preflight: &c.preflight,
     };
     serde_json::to_string(&out).unwrap_or_default()
 }
@@ -231,7 +234,41 @@ pub fn decode(json: &str, input: impl Fn(&str) -> Option<Vec<u8>>) -> Result<Con
         counts: counts(&mut obj(take(&mut r, "counts")?, "counts")?)?,
         runbook: string(&mut r, "runbook")?,
     };
-    Ok(Conversion { files, report })
+    let mut p = obj(take(&mut w, "preflight")?, "preflight")?;
+    let mut pc = obj(take(&mut p, "counts")?, "preflight counts")?;
+    let mut by_code = BTreeMap::new();
+    for (k, v) in obj(take(&mut pc, "by_code")?, "by_code")? {
+        by_code.insert(k, uint(&v, "by_code")?);
+    }
+    let preflight = Verification {
+        schema_version: u32::try_from(int(&mut p, "schema_version")?).map_err(|e| e.to_string())?,
+        findings: each(&mut p, "findings", finding)?,
+        counts: VerifyCounts {
+            files: int(&mut pc, "files")?,
+            kustomizations: int(&mut pc, "kustomizations")?,
+            objects: int(&mut pc, "objects")?,
+            errors: int(&mut pc, "errors")?,
+            warnings: int(&mut pc, "warnings")?,
+            infos: int(&mut pc, "infos")?,
+            by_code,
+        },
+        bootstrap_objects: array(&mut p, "bootstrap_objects")?
+            .into_iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s),
+                _ => Err("`bootstrap_objects`: expected strings".to_string()),
+            })
+            .collect::<Result<_, _>>()?,
+        skipped: match take(&mut p, "skipped")? {
+            Value::Bool(b) => b,
+            _ => return Err("`skipped`: expected a boolean".to_string()),
+        },
+    };
+    Ok(Conversion {
+        files,
+        report,
+        preflight,
+    })
 }
 
 #[cfg(test)]
@@ -255,6 +292,7 @@ mod tests {
             })
             .expect("decodes");
             assert_eq!(back.report.to_json(), c.report.to_json());
+            assert_eq!(back.preflight.to_json(), c.preflight.to_json());
             assert_eq!(back.report.to_markdown(), c.report.to_markdown());
             assert_eq!(paste_output(&back), paste_output(&c));
             assert_eq!(back.files.len(), c.files.len());

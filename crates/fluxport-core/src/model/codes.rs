@@ -309,6 +309,58 @@ codes! {
     REGISTRY_CREDS = Warning, "§4.5",
         "The workload pulls with imagePullSecrets; the ImageRepository needs a Secret in its own namespace.",
         "Copy the pull secret into the automation namespace and keep the written secretRef.";
+    // ---- pre-flight (`fluxport verify`, docs/adr/0008-preflight.md) ----
+    VERIFY_BUILD = Error, "§3.2",
+        "kustomize-controller cannot build this Kustomization's path: an entry names nothing, a directory has no kustomization file, a patch has no target, an object is defined twice, or a file of a generated build is not a Kubernetes object.",
+        "Fix the kustomization file (or the file) at the reported line so that `kustomize build` of the path succeeds.";
+    VERIFY_PATH_MISSING = Error, "§3.2",
+        "A Flux Kustomization's `spec.path` names no directory of the repository; the Kustomization fails with `kustomization path not found`.",
+        "Point `spec.path` at an existing directory (relative to the source's root), or add the directory.";
+    VERIFY_PATCH_NO_TARGET = Warning, "§3.2",
+        "A patch's target selector selects no object of the build: kustomize applies nothing, silently.",
+        "Fix the selector (kind, name, namespace) or remove the patch.";
+    VERIFY_REMOTE_BASE = Info, "§3.2",
+        "An entry is a URL or remote git base; the pre-flight cannot fetch it, so what it adds to the build is not checked offline.",
+        "Nothing to do; check the remote base with `flux build` or vendor it into the repository.";
+    VERIFY_DUPLICATE_OBJECT = Error, "§3.2",
+        "The same object (API group, kind, namespace, name) is defined twice in one cluster: by two Kustomizations, or twice in one generated build. The two applies fight over it, or the build fails.",
+        "Keep one definition; remove the object from the other Kustomization's path.";
+    VERIFY_NO_NAMESPACE = Error, "§3.3",
+        "A namespaced object is applied without a namespace and its Kustomization has no `spec.targetNamespace`: kustomize-controller rejects it (`namespace not specified`).",
+        "Set `metadata.namespace`, a `namespace:` in the kustomization file, or `spec.targetNamespace` on the Kustomization.";
+    VERIFY_V1_OBJECT = Error, "§2.10",
+        "A Flux v1 object (helm.fluxcd.io, flux.weave.works, helm.integrations.flux.weave.works) is in a Flux v2 build. Once the v1 CRDs are deleted, as the runbook says, the whole apply fails with `no matches for kind`.",
+        "Convert the object to Flux v2, or remove it from the build.";
+    VERIFY_API_NOT_SERVED = Error, "§0",
+        "The object's Flux apiVersion is no longer served by the current Flux CRDs (for example helm.toolkit.fluxcd.io/v2beta1); the API server rejects it.",
+        "Use the served version (see the message) and port the fields that changed.";
+    VERIFY_INVALID_NAME = Error, "fluxport",
+        "metadata.name or metadata.namespace breaks the Kubernetes rules: a namespace is an RFC 1123 label (at most 63 characters of a-z, 0-9 and `-`, starting and ending alphanumeric), a name an RFC 1123 subdomain (at most 253, dots allowed).",
+        "Rename the object (lowercase, no `_`); for a templated value, render it before converting.";
+    VERIFY_RELEASE_NAME_TOO_LONG = Error, "§2.2",
+        "The HelmRelease's effective Helm release name (`spec.releaseName`, or `[targetNamespace-]name`) is longer than Helm's 53 characters: the CRD rejects an explicit one, and helm-controller shortens a derived one to a hashed name (a new release).",
+        "Set a `spec.releaseName` of at most 53 characters (the v1 release name when migrating).";
+    VERIFY_RELEASE_CLASH = Error, "§2.2",
+        "Two HelmReleases of one cluster have the same Helm release name and storage namespace: helm-controller would have both upgrade the same release.",
+        "Give one of them another `spec.releaseName` or `spec.storageNamespace`, or remove the duplicate.";
+    VERIFY_REF_MISSING = Error, "§1",
+        "A reference (sourceRef, chartRef, dependsOn, imageRepositoryRef, marker) names an object that is not in the repository (in this cluster): the referring object never becomes ready.",
+        "Add the referenced object, or fix the reference's kind, name or namespace.";
+    VERIFY_BOOTSTRAP_REF = Error, "§2.10",
+        "A reference names an object that `flux bootstrap` creates (GitRepository or Kustomization flux-system/flux-system) and that is not in the repository. Without bootstrap it does not exist.",
+        "Run `flux bootstrap` for this repository (then verify with --assume-bootstrap), or add the object.";
+    VERIFY_BOOTSTRAP_ASSUMED = Info, "§2.10",
+        "A reference names an object that `flux bootstrap` creates (flux-system/flux-system); it was accepted because bootstrap was assumed (--assume-bootstrap). The runbook lists it.",
+        "Make sure `flux bootstrap` runs for this repository before these objects are applied.";
+    VERIFY_EXTERNAL_REF = Info, "§2.6",
+        "A `valuesFrom` or `secretRef` target is not in the repository. Secrets and ConfigMaps often live outside git; it must exist in the cluster.",
+        "Nothing to do if the object is created outside git; otherwise add it.";
+    VERIFY_MARKER_UNKNOWN_POLICY = Error, "§4.8",
+        "An `$imagepolicy` marker names an ImagePolicy that is not in the repository: image-automation-controller never updates that field.",
+        "Fix the marker's `namespace:name`, or add the ImagePolicy.";
+    VERIFY_MARKER_NOT_COVERED = Warning, "§4.8",
+        "A file holds an `$imagepolicy` marker for a policy, but no ImageUpdateAutomation of the policy's namespace has an `update.path` covering the file: that image is never updated.",
+        "Widen the ImageUpdateAutomation's `spec.update.path`, or add an automation for that path.";
 }
 
 impl Serialize for Code {

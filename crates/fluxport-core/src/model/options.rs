@@ -121,6 +121,10 @@ pub struct Options {
     /// a helm-operator or fluxd in the input (`daemon::effective_options`); an explicit
     /// one always wins over detection.
     pub explicit: std::collections::BTreeSet<String>,
+    /// Pre-flight: references to the objects `flux bootstrap` creates (GitRepository
+    /// and Kustomization `flux-system/flux-system`) are accepted, and the runbook says
+    /// that bootstrap must create them (CLI `--assume-bootstrap`).
+    pub assume_bootstrap: bool,
 }
 
 impl Default for Options {
@@ -143,6 +147,7 @@ impl Default for Options {
             git_charts_path: "charts".into(),
             limits: Limits::default(),
             explicit: Default::default(),
+            assume_bootstrap: false,
         }
     }
 }

@@ -6,6 +6,7 @@ use crate::model::files::{FileStatus, OutputFile};
 pub use crate::model::finding::{Finding, ReleaseEntry};
 
 pub mod output;
+pub mod preflight;
 pub mod runbook;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -168,6 +169,8 @@ impl Report {
 pub struct Conversion {
     pub files: Vec<OutputFile>,
     pub report: Report,
+    /// The pre-flight of the output files (`verify` run on them, last).
+    pub preflight: preflight::Verification,
 }
 
 impl Conversion {

@@ -117,5 +117,6 @@ pub fn assemble(mut ctx: Produced, files: Vec<LoadedFile>, opts: &Options) -> Co
     Conversion {
         files: outputs,
         report,
+        preflight: Default::default(),
     }
 }

@@ -1,0 +1,422 @@
+//! References between objects (sourceRef, chartRef, dependsOn, imageRepositoryRef,
+//! valuesFrom/secretRef), Helm release identity, and `$imagepolicy` markers.
+//!
+//! A reference from an object of a cluster must name an object of that cluster; one
+//! from a document no build holds may name any object of the tree.
+
+use super::names::MAX_RELEASE_NAME;
+use super::{Ctx, Instance, Key};
+use crate::model::codes::Code;
+use crate::yaml::Node;
+use std::collections::{BTreeMap, BTreeSet};
+
+const SOURCE: &str = "source.toolkit.fluxcd.io";
+const HELM: &str = "helm.toolkit.fluxcd.io";
+const KUSTOMIZE: &str = "kustomize.toolkit.fluxcd.io";
+const IMAGE: &str = "image.toolkit.fluxcd.io";
+
+/// What the references of the objects may resolve to.
+struct Scope {
+    by_cluster: BTreeMap<usize, BTreeSet<Key>>,
+    /// Documents of no build and no cluster, beside the top-level Kustomizations (may
+    /// be applied by hand to any cluster).
+    unassigned: BTreeSet<Key>,
+    tree: BTreeSet<Key>,
+}
+
+impl Scope {
+    fn has(&self, cluster: Option<usize>, key: &Key) -> bool {
+        match cluster {
+            Some(c) => {
+                self.unassigned.contains(key)
+                    || self.by_cluster.get(&c).is_some_and(|s| s.contains(key))
+            }
+            None => self.tree.contains(key),
+        }
+    }
+}
+
+fn s<'n>(n: &'n Node, key: &str) -> Option<&'n str> {
+    n.get(key).and_then(Node::as_str).filter(|v| !v.is_empty())
+}
+
+pub(super) fn check(ctx: &mut Ctx, all: &[Instance]) {
+    let mut scope = Scope {
+        by_cluster: BTreeMap::new(),
+        unassigned: BTreeSet::new(),
+        tree: BTreeSet::new(),
+    };
+    for o in all {
+        scope.tree.insert(o.key());
+        match o.cluster {
+            Some(c) => {
+                scope.by_cluster.entry(c).or_default().insert(o.key());
+            }
+            None if o.beside_top => {
+                scope.unassigned.insert(o.key());
+            }
+            None => {}
+        }
+    }
+    for o in all {
+        let Some(spec) = o.root.get("spec") else {
+            continue;
+        };
+        match (o.group.as_str(), o.kind.as_str()) {
+            (HELM, "HelmRelease") => {
+                if let Some(r) = spec.path(&["chart", "spec", "sourceRef"]) {
+                    reference(ctx, &scope, o, r, SOURCE, None, "chart.spec.sourceRef");
+                }
+                if let Some(r) = spec.get("chartRef") {
+                    reference(ctx, &scope, o, r, SOURCE, None, "chartRef");
+                }
+                depends_on(ctx, &scope, o, spec, HELM, "HelmRelease");
+                if let Some(items) = spec.get("valuesFrom") {
+                    for v in items.items() {
+                        external(
+                            ctx,
+                            &scope,
+                            o,
+                            v,
+                            s(v, "kind").unwrap_or("ConfigMap"),
+                            "valuesFrom",
+                        );
+                    }
+                }
+            }
+            (KUSTOMIZE, "Kustomization") => {
+                if let Some(r) = spec.get("sourceRef") {
+                    reference(ctx, &scope, o, r, SOURCE, None, "sourceRef");
+                }
+                depends_on(ctx, &scope, o, spec, KUSTOMIZE, "Kustomization");
+                if let Some(r) = spec.path(&["decryption", "secretRef"]) {
+                    external(ctx, &scope, o, r, "Secret", "decryption.secretRef");
+                }
+                if let Some(items) = spec.path(&["postBuild", "substituteFrom"]) {
+                    for v in items.items() {
+                        if v.get("optional").and_then(Node::as_bool) != Some(true) {
+                            external(
+                                ctx,
+                                &scope,
+                                o,
+                                v,
+                                s(v, "kind").unwrap_or("ConfigMap"),
+                                "postBuild.substituteFrom",
+                            );
+                        }
+                    }
+                }
+            }
+            (IMAGE, "ImagePolicy") => {
+                if let Some(r) = spec.get("imageRepositoryRef") {
+                    reference(
+                        ctx,
+                        &scope,
+                        o,
+                        r,
+                        IMAGE,
+                        Some("ImageRepository"),
+                        "imageRepositoryRef",
+                    );
+                }
+            }
+            (IMAGE, "ImageUpdateAutomation") => {
+                if let Some(r) = spec.get("sourceRef") {
+                    reference(
+                        ctx,
+                        &scope,
+                        o,
+                        r,
+                        SOURCE,
+                        Some("GitRepository"),
+                        "sourceRef",
+                    );
+                }
+            }
+            (SOURCE, _) | (IMAGE, "ImageRepository") => {
+                if let Some(r) = spec.get("secretRef") {
+                    external(ctx, &scope, o, r, "Secret", "secretRef");
+                }
+            }
+            _ => {}
+        }
+    }
+    releases(ctx, all);
+    markers(ctx, all, &scope);
+}
+
+/// A reference `{kind, name, namespace}` (kind defaulting to `default_kind`).
+fn reference(
+    ctx: &mut Ctx,
+    scope: &Scope,
+    o: &Instance,
+    r: &Node,
+    group: &str,
+    default_kind: Option<&str>,
+    field: &str,
+) {
+    let Some(name) = s(r, "name") else { return };
+    let Some(kind) = s(r, "kind").or(default_kind) else {
+        return;
+    };
+    let ns = s(r, "namespace").unwrap_or(o.ns_or_default());
+    let key = (
+        group.to_string(),
+        kind.to_string(),
+        ns.to_string(),
+        name.to_string(),
+    );
+    if scope.has(o.cluster, &key) {
+        return;
+    }
+    let node = r.get("name");
+    let what = format!("{} {}/{} {field}", o.kind, o.ns_or_default(), o.name);
+    if ns == "flux-system"
+        && name == "flux-system"
+        && matches!(kind, "GitRepository" | "Kustomization")
+    {
+        if ctx.options.assume_bootstrap {
+            ctx.bootstrap
+                .insert(format!("{kind} flux-system/flux-system"));
+            let m = format!("{what} names {kind} flux-system/flux-system, assumed to be created by `flux bootstrap`");
+            ctx.push(Code::VERIFY_BOOTSTRAP_ASSUMED, o.file, o.doc, node, m);
+        } else {
+            let m = format!("{what} names {kind} flux-system/flux-system, which is not in the repository: only `flux bootstrap` creates it (verify with --assume-bootstrap if bootstrap runs)");
+            ctx.push(Code::VERIFY_BOOTSTRAP_REF, o.file, o.doc, node, m);
+        }
+        return;
+    }
+    let where_ = if o.cluster.is_some() {
+        "in this cluster"
+    } else {
+        "in the repository"
+    };
+    let m = format!("{what} names {kind} {ns}/{name}, which is not {where_}");
+    ctx.push(Code::VERIFY_REF_MISSING, o.file, o.doc, node, m);
+}
+
+fn depends_on(ctx: &mut Ctx, scope: &Scope, o: &Instance, spec: &Node, group: &str, kind: &str) {
+    let Some(items) = spec.get("dependsOn") else {
+        return;
+    };
+    for d in items.items() {
+        reference(ctx, scope, o, d, group, Some(kind), "dependsOn");
+    }
+}
+
+/// A Secret/ConfigMap reference: info when it is not in the repository.
+fn external(ctx: &mut Ctx, scope: &Scope, o: &Instance, r: &Node, kind: &str, field: &str) {
+    let Some(name) = s(r, "name") else { return };
+    let ns = o.ns_or_default();
+    let key = (
+        String::new(),
+        kind.to_string(),
+        ns.to_string(),
+        name.to_string(),
+    );
+    if scope.has(o.cluster, &key) || scope.tree.contains(&key) {
+        return;
+    }
+    let m = format!(
+        "{} {ns}/{} {field} names {kind} {ns}/{name}, which is not in the repository; it must exist in the cluster",
+        o.kind, o.name
+    );
+    ctx.push(Code::VERIFY_EXTERNAL_REF, o.file, o.doc, r.get("name"), m);
+}
+
+/// Helm release names: length, and one HelmRelease per (storage namespace, release
+/// name) in a cluster.
+fn releases(ctx: &mut Ctx, all: &[Instance]) {
+    let mut seen: BTreeMap<(Option<usize>, String, String), (String, String)> = BTreeMap::new();
+    for o in all
+        .iter()
+        .filter(|o| o.group == HELM && o.kind == "HelmRelease")
+    {
+        let Some(spec) = o.root.get("spec") else {
+            continue;
+        };
+        let tns = s(spec, "targetNamespace");
+        let explicit = s(spec, "releaseName");
+        let release = match (explicit, tns) {
+            (Some(r), _) => r.to_string(),
+            (None, Some(t)) => format!("{t}-{}", o.name),
+            (None, None) => o.name.clone(),
+        };
+        if release.len() > MAX_RELEASE_NAME && !release.contains("${") {
+            let m = if explicit.is_some() {
+                format!("spec.releaseName `{release}` is {} characters long; the HelmRelease CRD and Helm allow {MAX_RELEASE_NAME}", release.len())
+            } else {
+                format!("the release name `{release}` ([targetNamespace-]name) is {} characters long; helm-controller shortens it to a hashed name, a new release", release.len())
+            };
+            let node = spec
+                .get("releaseName")
+                .or_else(|| o.root.path(&["metadata", "name"]));
+            ctx.push(Code::VERIFY_RELEASE_NAME_TOO_LONG, o.file, o.doc, node, m);
+        }
+        if o.cluster.is_none() {
+            continue;
+        }
+        let storage = s(spec, "storageNamespace")
+            .or(tns)
+            .unwrap_or(o.ns_or_default())
+            .to_string();
+        let me = (o.ns_or_default().to_string(), o.name.clone());
+        match seen.get(&(o.cluster, storage.clone(), release.clone())) {
+            Some(first) if *first != me => {
+                let m = format!(
+                    "HelmRelease {}/{} and HelmRelease {}/{} both manage Helm release `{release}` in namespace {storage}",
+                    me.0, me.1, first.0, first.1
+                );
+                let node = spec
+                    .get("releaseName")
+                    .or_else(|| o.root.path(&["metadata", "name"]));
+                ctx.push(Code::VERIFY_RELEASE_CLASH, o.file, o.doc, node, m);
+            }
+            Some(_) => {}
+            None => {
+                seen.insert((o.cluster, storage, release), me);
+            }
+        }
+    }
+}
+
+/// One `$imagepolicy` marker: (line, column, namespace, name).
+pub(crate) fn find_markers(text: &str) -> Vec<(usize, usize, String, String)> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let Some(at) = line.find("\"$imagepolicy\"") else {
+            continue;
+        };
+        let rest = &line[at + "\"$imagepolicy\"".len()..];
+        let Some(rest) = rest.trim_start().strip_prefix(':') else {
+            continue;
+        };
+        let Some(rest) = rest.trim_start().strip_prefix('"') else {
+            continue;
+        };
+        let Some(end) = rest.find('"') else { continue };
+        let mut parts = rest[..end].split(':');
+        let (Some(ns), Some(name)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let col = line[..at].chars().count() + 1;
+        out.push((i + 1, col, ns.to_string(), name.to_string()));
+    }
+    out
+}
+
+fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
+    // ImageUpdateAutomations by namespace: (update.path, policySelector matchLabels).
+    type Iua = (String, String, Option<Vec<(String, String)>>);
+    let mut iuas: BTreeMap<String, Vec<Iua>> = BTreeMap::new();
+    let mut seen = BTreeSet::new();
+    for o in all
+        .iter()
+        .filter(|o| o.group == IMAGE && o.kind == "ImageUpdateAutomation")
+    {
+        // One per document (two clusters may each have an automation of one name).
+        if !seen.insert((o.file, o.doc, o.ns_or_default().to_string())) {
+            continue;
+        }
+        let Some(update) = o.root.path(&["spec", "update"]) else {
+            continue;
+        };
+        let path = super::normalise(s(update, "path").unwrap_or("./")).unwrap_or_default();
+        let selector = o
+            .root
+            .path(&["spec", "policySelector", "matchLabels"])
+            .map(|m| {
+                m.entries()
+                    .iter()
+                    .filter_map(|e| {
+                        Some((e.key.as_str()?.to_string(), e.value.as_str()?.to_string()))
+                    })
+                    .collect()
+            });
+        iuas.entry(o.ns_or_default().to_string())
+            .or_default()
+            .push((o.name.clone(), path, selector));
+    }
+    // Policy labels, for policySelector.
+    let mut labels: BTreeMap<(String, String), Vec<(String, String)>> = BTreeMap::new();
+    for o in all
+        .iter()
+        .filter(|o| o.group == IMAGE && o.kind == "ImagePolicy")
+    {
+        let l = o
+            .root
+            .path(&["metadata", "labels"])
+            .map(|m| {
+                m.entries()
+                    .iter()
+                    .filter_map(|e| {
+                        Some((e.key.as_str()?.to_string(), e.value.as_str()?.to_string()))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        labels.insert((o.ns_or_default().to_string(), o.name.clone()), l);
+    }
+    for f in ctx.files {
+        let Some(text) = f.text.as_deref() else {
+            continue;
+        };
+        if !text.contains("$imagepolicy") {
+            continue;
+        }
+        for (line, col, ns, name) in find_markers(text) {
+            let key = (
+                IMAGE.to_string(),
+                "ImagePolicy".to_string(),
+                ns.clone(),
+                name.clone(),
+            );
+            if !scope.tree.contains(&key) {
+                ctx.findings.push(crate::model::finding::Finding::new(
+                    Code::VERIFY_MARKER_UNKNOWN_POLICY,
+                    &f.path,
+                    line,
+                    col,
+                    format!(
+                        "the marker names ImagePolicy {ns}/{name}, which is not in the repository"
+                    ),
+                ));
+                continue;
+            }
+            let pl = labels
+                .get(&(ns.clone(), name.clone()))
+                .cloned()
+                .unwrap_or_default();
+            let covered = iuas.get(&ns).into_iter().flatten().any(|(_, path, sel)| {
+                let selected = sel
+                    .as_ref()
+                    .is_none_or(|want| want.iter().all(|kv| pl.contains(kv)));
+                let under = path.is_empty() || f.path.starts_with(&format!("{path}/"));
+                selected && under
+            });
+            if !covered {
+                let names: Vec<String> = iuas
+                    .get(&ns)
+                    .into_iter()
+                    .flatten()
+                    .map(|(n, p, _)| format!("{ns}/{n} (update.path `./{p}`)"))
+                    .collect();
+                let m = if names.is_empty() {
+                    format!("the marker for ImagePolicy {ns}/{name} is updated by no ImageUpdateAutomation: none is in namespace {ns}")
+                } else {
+                    format!(
+                        "the marker for ImagePolicy {ns}/{name} is outside the update.path of every ImageUpdateAutomation of namespace {ns}: {}",
+                        names.join(", ")
+                    )
+                };
+                ctx.findings.push(crate::model::finding::Finding::new(
+                    Code::VERIFY_MARKER_NOT_COVERED,
+                    &f.path,
+                    line,
+                    col,
+                    m,
+                ));
+            }
+        }
+    }
+}
