@@ -43,12 +43,7 @@ fuzz_target!(|data: &[u8]| {
                 "fluxport wrote invalid YAML:\n{chunk}"
             );
         }
-        let outputs: Vec<InputFile> = conv
-            .files
-            .iter()
-            .filter(|f| f.status != FileStatus::Deleted)
-            .map(|f| InputFile::new(f.path.clone(), f.bytes.clone()))
-            .collect();
+        let outputs = conv.output_inputs();
         let second = convert(&outputs, &opts);
         for g in &second.files {
             assert_eq!(

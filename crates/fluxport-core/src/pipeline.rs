@@ -7,7 +7,7 @@ use crate::helm::convert::convert_helm_releases;
 use crate::helm::helm3_on_v1;
 use crate::image;
 use crate::model::context::Context;
-use crate::model::files::{FileStatus, InputFile};
+use crate::model::files::InputFile;
 use crate::model::flux_yaml;
 use crate::model::options::Options;
 use crate::model::options::Target;
@@ -96,12 +96,7 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     // 13. The pre-flight, on the output as written (a v1 tree kept for helm-operator
     //     is not checked). Bootstrap objects it assumed go to the runbook.
     if options.target == Target::FluxV2 {
-        let outputs: Vec<InputFile> = conv
-            .files
-            .iter()
-            .filter(|f| f.status != FileStatus::Deleted)
-            .map(|f| InputFile::new(f.path.clone(), f.bytes.clone()))
-            .collect();
+        let outputs = conv.output_inputs();
         conv.preflight = verify::run_in(&outputs, options, &roots);
         if let Some(s) = conv.preflight.runbook_section() {
             conv.report.runbook.push('\n');

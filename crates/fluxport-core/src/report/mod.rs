@@ -44,6 +44,23 @@ pub struct Report {
     pub runbook: String,
 }
 
+/// One finding per entry, `file:line:col: severity[CODE] message` and its fix: the text
+/// form of the conversion report and of the pre-flight.
+pub fn findings_text(findings: &[crate::model::finding::Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        out.push_str(&format!(
+            "{}: {}[{}] {}\n    fix: {}\n",
+            f.location(),
+            f.severity.as_str(),
+            f.code.as_str(),
+            f.message,
+            f.fix
+        ));
+    }
+    out
+}
+
 impl Report {
     /// Sorts findings and fills the per-file list and counts. Called once by the pipeline.
     pub fn finish(&mut self, files: &[OutputFile]) {
@@ -104,17 +121,7 @@ impl Report {
 
     /// One line per finding, `file:line:col: severity[CODE] message`, then a summary.
     pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        for f in &self.findings {
-            out.push_str(&format!(
-                "{}: {}[{}] {}\n    fix: {}\n",
-                f.location(),
-                f.severity.as_str(),
-                f.code.as_str(),
-                f.message,
-                f.fix
-            ));
-        }
+        let mut out = findings_text(&self.findings);
         out.push_str(&self.summary_line());
         out.push('\n');
         out
@@ -174,6 +181,16 @@ pub struct Conversion {
 }
 
 impl Conversion {
+    /// The output as input files (every file but the deleted ones): what converting or
+    /// checking the converted tree again reads.
+    pub fn output_inputs(&self) -> Vec<crate::model::files::InputFile> {
+        self.files
+            .iter()
+            .filter(|f| f.status != FileStatus::Deleted)
+            .map(|f| crate::model::files::InputFile::new(f.path.clone(), f.bytes.clone()))
+            .collect()
+    }
+
     pub fn file(&self, path: &str) -> Option<&OutputFile> {
         self.files.iter().find(|f| f.path == path)
     }

@@ -83,17 +83,7 @@ impl Verification {
     }
 
     pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        for f in &self.findings {
-            out.push_str(&format!(
-                "{}: {}[{}] {}\n    fix: {}\n",
-                f.location(),
-                f.severity.as_str(),
-                f.code.as_str(),
-                f.message,
-                f.fix
-            ));
-        }
+        let mut out = super::findings_text(&self.findings);
         out.push_str(&self.summary_line());
         out.push('\n');
         out

@@ -170,12 +170,7 @@ pub fn object<'a>(objs: &'a [Value], kind: &str, name: &str) -> &'a Value {
 /// Files changed when the output of a conversion is converted again (empty when the
 /// conversion is idempotent). Deleted files are not fed back.
 pub fn changed_on_reconversion(conv: &Conversion, opts: &Options) -> Vec<String> {
-    let again: Vec<InputFile> = conv
-        .files
-        .iter()
-        .filter(|f| f.status != FileStatus::Deleted)
-        .map(|f| InputFile::new(f.path.clone(), f.bytes.clone()))
-        .collect();
+    let again = conv.output_inputs();
     fluxport_core::convert(&again, opts)
         .files
         .into_iter()
