@@ -538,10 +538,18 @@ fn print_report(
     args: &ConvertArgs,
     stdout_has_yaml: bool,
 ) -> Result<(), String> {
+    // Text carries the pre-flight's summary line; JSON and Markdown all its findings.
+    let preflight_line = || {
+        let mut s = conv.preflight.summary_line();
+        if !conv.preflight.skipped {
+            s.push_str(" (details: fluxport verify on the output)");
+        }
+        s + "\n"
+    };
     let render = |f: Format| match f {
-        Format::Text => conv.report.to_text(),
-        Format::Json => conv.report.to_json() + "\n",
-        Format::Markdown => conv.report.to_markdown(),
+        Format::Text => conv.report.to_text() + &preflight_line(),
+        Format::Json => conv.report_json() + "\n",
+        Format::Markdown => conv.report_markdown(),
     };
     if let Some(path) = &args.report {
         let fmt = match path.extension().and_then(|e| e.to_str()) {
@@ -551,21 +559,11 @@ fn print_report(
         };
         std::fs::write(path, render(fmt)).map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    let mut text = if args.quiet && args.format == Format::Text {
-        conv.report.summary_line() + "\n"
+    let text = if args.quiet && args.format == Format::Text {
+        conv.report.summary_line() + "\n" + &preflight_line()
     } else {
         render(args.format)
     };
-    if args.format == Format::Markdown {
-        text.push_str(&format!("\n{}\n", conv.preflight.summary_line()));
-    }
-    if args.format == Format::Text {
-        text.push_str(&conv.preflight.summary_line());
-        if !conv.preflight.skipped {
-            text.push_str(" (details: fluxport verify on the output)");
-        }
-        text.push('\n');
-    }
     if stdout_has_yaml {
         eprint!("{text}");
     } else {

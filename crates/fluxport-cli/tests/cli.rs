@@ -144,3 +144,104 @@ fn verify_exit_codes_and_formats() {
     assert!(out.contains("flux bootstrap"), "{out}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A Flux v2 HelmRelease (kept as it is) whose chart source is `repo`, with that
+/// HelmRepository in the input when `with_source`.
+fn v2_release(with_source: bool) -> String {
+    let hr = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: a, namespace: n}\nspec:\n  interval: 5m\n  chart:\n    spec:\n      chart: c\n      version: 1.0.0\n      sourceRef: {kind: HelmRepository, name: repo}\n";
+    let src = "---\napiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmRepository\nmetadata: {name: repo, namespace: n}\nspec: {interval: 1h, url: \"https://h.io/c\"}\n";
+    if with_source {
+        format!("{hr}{src}")
+    } else {
+        hr.to_string()
+    }
+}
+
+#[test]
+fn convert_reports_carry_the_preflight() {
+    // Planted: the HelmRepository is missing (VERIFY_REF_MISSING at the sourceRef).
+    let planted = v2_release(false);
+    let clean = v2_release(true);
+    let (_, _, err) = fluxport(&["convert", "-"], &planted);
+    assert!(
+        err.contains("pre-flight: 0 Kustomizations, 1 objects; 1 errors, 0 warnings, 0 info"),
+        "text: one summary line\n{err}"
+    );
+    let (_, _, err) = fluxport(&["convert", "-q", "-"], &planted);
+    assert!(
+        err.contains("pre-flight: 0 Kustomizations, 1 objects; 1 errors"),
+        "{err}"
+    );
+    let (_, _, err) = fluxport(&["convert", "-"], &clean);
+    assert!(err.contains("; 0 errors, 0 warnings, 0 info"), "{err}");
+
+    let json = |input: &str| -> serde_json::Value {
+        let (_, _, err) = fluxport(&["convert", "--format", "json", "-"], input);
+        serde_json::from_str(&err).unwrap()
+    };
+    let v = json(&planted);
+    assert_eq!(
+        v["schema_version"], 1,
+        "the report's fields stay at the top"
+    );
+    let p = &v["preflight"];
+    assert_eq!(p["schema_version"], 1);
+    assert_eq!(p["counts"]["errors"], 1);
+    assert_eq!(p["counts"]["by_code"]["VERIFY_REF_MISSING"], 1);
+    let f = &p["findings"][0];
+    assert_eq!(f["code"], "VERIFY_REF_MISSING");
+    assert_eq!(f["file"], "stdin.yaml");
+    assert_eq!(f["line"], 10, "keyed by the sourceRef's line");
+    assert!(f["message"].as_str().unwrap().contains("repo"), "{f}");
+    let v = json(&clean);
+    assert_eq!(v["preflight"]["counts"]["errors"], 0);
+    assert_eq!(v["preflight"]["findings"].as_array().map(Vec::len), Some(0));
+
+    let (_, _, md) = fluxport(&["convert", "--format", "markdown", "-"], &planted);
+    let pre = md
+        .split("## Pre-flight\n")
+        .nth(1)
+        .expect("a Pre-flight section");
+    assert!(
+        pre.starts_with("\npre-flight: 0 Kustomizations, 1 objects; 1 errors"),
+        "{pre}"
+    );
+    assert!(
+        pre.contains("| error | `VERIFY_REF_MISSING` | `stdin.yaml:10:"),
+        "every finding in the table\n{pre}"
+    );
+    assert!(
+        md.find("## Pre-flight") < md.find("## Cut-over runbook"),
+        "before the runbook\n{md}"
+    );
+    let (_, _, md) = fluxport(&["convert", "--format", "markdown", "-"], &clean);
+    assert!(
+        md.contains("## Pre-flight\n\npre-flight: 0 Kustomizations, 2 objects; 0 errors"),
+        "{md}"
+    );
+    assert!(!md.contains("VERIFY_"), "{md}");
+
+    // --report FILE: .json and .md get the same shapes.
+    let dir = std::env::temp_dir().join(format!("fluxport-cli-report-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("hr.yaml"), &planted).unwrap();
+    let j = dir.join("r.json").to_string_lossy().to_string();
+    let m = dir.join("r.md").to_string_lossy().to_string();
+    let d = dir.join("hr.yaml").to_string_lossy().to_string();
+    let (_, out, _) = fluxport(&["convert", &d, "--report", &j], "");
+    assert!(
+        out.contains("pre-flight: 0 Kustomizations, 1 objects; 1 errors"),
+        "{out}"
+    );
+    fluxport(&["convert", &d, "--report", &m], "");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&j).unwrap()).unwrap();
+    assert_eq!(v["preflight"]["findings"][0]["code"], "VERIFY_REF_MISSING");
+    assert_eq!(v["preflight"]["findings"][0]["file"], "hr.yaml");
+    let md = std::fs::read_to_string(&m).unwrap();
+    assert!(
+        md.contains("| error | `VERIFY_REF_MISSING` | `hr.yaml:10:"),
+        "{md}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -2,7 +2,7 @@
 //! must show, so the browser test stays exact while the core evolves.
 //!
 //! `native-convert paste < file.yaml`  prints the paste-mode output pane text.
-//! `native-convert report < file.yaml` prints the report JSON of that paste.
+//! `native-convert report < file.yaml` prints the report JSON (with its pre-flight) of that paste.
 //! `native-convert dir DIR`            prints JSON `[{path, status, text}]` of the
 //!                                     conversion of every file under DIR (paths relative to DIR).
 
@@ -48,7 +48,7 @@ fn main() {
             let mut s = String::new();
             std::io::stdin().read_to_string(&mut s).expect("stdin");
             let c = convert_paste(&s, &options);
-            println!("{}", c.report.to_json());
+            println!("{}", c.report_json());
         }
         Some("dir") => {
             let root = Path::new(args.get(1).expect("dir"));

@@ -45,17 +45,19 @@ pub struct Report {
 }
 
 /// One finding per entry, `file:line:col: severity[CODE] message` and its fix: the text
-/// form of the conversion report and of the pre-flight.
+/// form of the conversion report and of the pre-flight (control characters of the
+/// input escaped: it goes to a terminal).
 pub fn findings_text(findings: &[crate::model::finding::Finding]) -> String {
+    use crate::text::visible;
     let mut out = String::new();
     for f in findings {
         out.push_str(&format!(
             "{}: {}[{}] {}\n    fix: {}\n",
-            f.location(),
+            visible(&f.location()),
             f.severity.as_str(),
             f.code.as_str(),
-            f.message,
-            f.fix
+            visible(&f.message),
+            visible(&f.fix)
         ));
     }
     out
@@ -136,6 +138,13 @@ impl Report {
     }
 
     pub fn to_markdown(&self) -> String {
+        let mut out = self.markdown_without_runbook();
+        out.push_str(&self.runbook);
+        out
+    }
+
+    /// The Markdown report up to the runbook: title, summary, findings, files.
+    fn markdown_without_runbook(&self) -> String {
         let mut out = String::from("# fluxport migration report\n\n");
         out.push_str(&format!("{}\n\n", self.summary_line()));
         out.push_str("## Findings\n\n");
@@ -165,9 +174,20 @@ impl Report {
             ));
         }
         out.push('\n');
-        out.push_str(&self.runbook);
         out
     }
+}
+
+/// The JSON shape of a conversion's report (`fluxport convert --format json`, the web
+/// app's download): the [`Report`]'s fields, plus `preflight` (the [`Verification`]'s
+/// shape, as `fluxport verify --format json` prints it).
+///
+/// [`Verification`]: preflight::Verification
+#[derive(Serialize)]
+struct ReportWithPreflight<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    preflight: &'a preflight::Verification,
 }
 
 /// The result of a conversion: every input file (converted or untouched), every new
@@ -193,6 +213,26 @@ impl Conversion {
 
     pub fn file(&self, path: &str) -> Option<&OutputFile> {
         self.files.iter().find(|f| f.path == path)
+    }
+
+    /// The report as JSON with its pre-flight (see [`ReportWithPreflight`]).
+    pub fn report_json(&self) -> String {
+        serde_json::to_string_pretty(&ReportWithPreflight {
+            report: &self.report,
+            preflight: &self.preflight,
+        })
+        .unwrap_or_else(|_| "{}".into())
+    }
+
+    /// The report as Markdown with a "Pre-flight" section (summary and every finding)
+    /// before the runbook.
+    pub fn report_markdown(&self) -> String {
+        let mut out = self.report.markdown_without_runbook();
+        out.push_str("## Pre-flight\n\n");
+        out.push_str(&self.preflight.markdown_findings());
+        out.push('\n');
+        out.push_str(&self.report.runbook);
+        out
     }
 
     /// True when any file would change (used by `fluxport convert --check`).

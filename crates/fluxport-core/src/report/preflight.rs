@@ -91,7 +91,19 @@ impl Verification {
 
     pub fn to_markdown(&self) -> String {
         let mut out = String::from("# fluxport pre-flight\n\n");
-        out.push_str(&format!("{}\n\n", self.summary_line()));
+        out.push_str(&self.markdown_findings());
+        if let Some(s) = self.runbook_section() {
+            out.push('\n');
+            out.push_str(&s);
+        }
+        out
+    }
+
+    /// The summary line and the findings table, under whatever heading the caller
+    /// gives them (`fluxport verify`'s page, or the pre-flight section of a conversion
+    /// report, whose runbook already has the bootstrap section).
+    pub fn markdown_findings(&self) -> String {
+        let mut out = format!("{}\n\n", self.summary_line());
         if self.findings.is_empty() {
             out.push_str("No findings.\n");
         } else {
@@ -106,10 +118,6 @@ impl Verification {
                     crate::text::markdown::cell(&f.fix)
                 ));
             }
-        }
-        if let Some(s) = self.runbook_section() {
-            out.push('\n');
-            out.push_str(&s);
         }
         out
     }

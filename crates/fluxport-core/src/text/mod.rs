@@ -120,9 +120,47 @@ pub fn lines(text: &str) -> impl Iterator<Item = &str> {
     text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l))
 }
 
+/// `s` as shown to a person (the web app's lists, a terminal): every control
+/// character but line feed and tab, and every character that reorders or breaks lines
+/// (bidi controls, U+2028/U+2029), written as a `\u` escape (`\u001b`), so input text
+/// quoted in a message never reaches the screen raw. Borrowed when nothing is escaped.
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !s.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if hidden(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn visible_escapes_control_characters() {
+        assert_eq!(
+            visible("a\u{1b}[31mb\rc\u{0}"),
+            "a\\u001b[31mb\\u000dc\\u0000"
+        );
+        assert_eq!(
+            visible("x\u{202e}y\u{2028}\u{85}"),
+            "x\\u202ey\\u2028\\u0085"
+        );
+        // The clean twin: ordinary text, line feeds and tabs stay, and are not copied.
+        let plain = "name: café\n\tvalue <b>";
+        assert!(matches!(visible(plain), std::borrow::Cow::Borrowed(p) if p == plain));
+    }
 
     #[test]
     fn line_lookup() {

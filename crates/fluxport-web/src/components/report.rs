@@ -50,13 +50,13 @@ impl Component for Report {
                     if md {
                         browser::download(
                             "fluxport-report.md",
-                            c.report.to_markdown().as_bytes(),
+                            c.report_markdown().as_bytes(),
                             "text/markdown",
                         );
                     } else {
                         browser::download(
                             "fluxport-report.json",
-                            c.report.to_json().as_bytes(),
+                            c.report_json().as_bytes(),
                             "application/json",
                         );
                     }
