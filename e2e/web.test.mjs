@@ -592,9 +592,9 @@ test('settings: remember is opt-in; changing a setting reconverts', async (t) =>
   await page.click('#tab-settings');
   await page.selectOption('#s-mode', 'idiomatic');
   assert.equal(await page.evaluate(() => localStorage.length), 0, 'nothing stored without opt-in');
-  await page.check('.settings input[type=checkbox]');
+  await page.check('#s-remember');
   assert.match(await page.evaluate(() => localStorage.getItem('fluxport.settings.v1')), /"mode":"idiomatic"/);
-  await page.uncheck('.settings input[type=checkbox]');
+  await page.uncheck('#s-remember');
   assert.equal(await page.evaluate(() => localStorage.length), 0);
 });
 
@@ -871,4 +871,192 @@ test('safety: a full session (paste, upload, convert, downloads) stores nothing'
   assert.deepEqual(stored, { local: 0, session: 0, cookie: '', idb: [], caches: [] });
   const state = await context.storageState({ indexedDB: true });
   assert.deepEqual(state, { cookies: [], origins: [] }, 'the browser holds no cookies, storage or databases for the site');
+});
+
+// ---------------------------------------------------------------- pre-flight (issue 13)
+
+const AXE = fs.readFileSync(path.join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's violations on the page as it is now (the script is evaluated through the
+ * DevTools protocol: the page's CSP, which forbids it, stays as it is). */
+async function axeViolations(page) {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
+  });
+}
+
+/** A Flux v2 HelmRelease (kept as it is by the conversion) whose chart source is `ref`. */
+const v2Release = (ref = 'charts') => `apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: web, namespace: apps}
+spec:
+  interval: 5m
+  chart:
+    spec:
+      chart: web
+      version: 1.0.0
+      sourceRef: {kind: HelmRepository, name: ${ref}}
+`;
+const V2_SOURCE = `apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata: {name: charts, namespace: apps}
+spec: {interval: 1h, url: "https://charts.example.com/"}
+`;
+
+/** A repository folder: the HelmRelease, and its HelmRepository when `withSource`. */
+function preflightRepo(name, withSource) {
+  const top = path.join(tmp, name);
+  fs.mkdirSync(path.join(top, 'apps'), { recursive: true });
+  fs.writeFileSync(path.join(top, 'apps/release.yaml'), v2Release());
+  if (withSource) fs.writeFileSync(path.join(top, 'apps/source.yaml'), V2_SOURCE);
+  return top;
+}
+
+const summaryLine = (c) => `pre-flight: ${c.kustomizations} Kustomizations, ${c.objects} objects; ${c.errors} errors, ${c.warnings} warnings, ${c.infos} info`;
+
+test('pre-flight: a planted error shows in the report panel and the file tree; its clean twin is clean', async (t) => {
+  const { page } = await open(t);
+  // Planted: the HelmRelease's HelmRepository is missing.
+  const planted = preflightRepo('pf-planted', false);
+  const report = JSON.parse(native(['dir-report', planted]));
+  const pf = report.preflight;
+  assert.deepEqual(pf.findings.map((f) => f.code), ['VERIFY_REF_MISSING'], 'the native core finds the planted defect');
+  const f = pf.findings[0];
+  const loc = `${f.file}:${f.line}:${f.column}`;
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', planted);
+  await page.waitForSelector('[data-testid=file-tree]');
+  // The tree: the whole tree's status, and the file's badge in its button's name.
+  assert.equal(await page.textContent('[data-testid=preflight-status]'), summaryLine(pf.counts));
+  assert.match(await page.getAttribute('[data-testid=preflight-status]', 'class'), /\berror\b/);
+  assert.deepEqual(await texts(page, '[data-testid=preflight-badge]'), ['pre-flight: 1 error']);
+  assert.equal(await page.getByRole('button', { name: /release\.yaml.*pre-flight: 1 error/ }).count(), 1, 'the badge is in the file button\'s accessible name');
+  // The report's panel: the counts and the finding with its code, severity, location, message.
+  await page.click('#tab-report');
+  const panel = page.locator('[data-testid=preflight]');
+  assert.equal(await panel.locator('[data-testid=preflight-summary]').textContent(), summaryLine(pf.counts));
+  assert.deepEqual(await panel.locator('.card').allTextContents(),
+    [`${pf.counts.kustomizations}Kustomizations`, `${pf.counts.objects}objects`, '1errors', '0warnings', '0info']);
+  const rows = panel.locator('[data-testid=preflight-findings] tbody tr');
+  assert.equal(await rows.count(), 1);
+  const row = rows.first();
+  assert.equal(await row.getAttribute('data-code'), 'VERIFY_REF_MISSING');
+  const cells = await row.locator('td').allTextContents();
+  assert.equal(cells[1], 'error');
+  assert.equal(cells[2], loc);
+  assert.equal(cells[3], f.message);
+  assert.equal(cells[4], f.fix);
+  // The explain text is one click away, and says what `fluxport explain` says.
+  assert.equal(await row.locator('.explain-text').isVisible(), false);
+  await row.locator('summary').click();
+  assert.match(await row.locator('.explain-text').textContent(), /^VERIFY_REF_MISSING \(error, MAPPING\.md [^)]*\)\n\nWhat it means:\n/);
+  assert.deepEqual(await axeViolations(page), [], 'axe-core: report tab with the pre-flight panel open');
+  // The downloads carry the pre-flight: the JSON is the core's, byte for byte.
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('text=Download JSON')]);
+  const p = path.join(tmp, 'pf-report.json');
+  await dl.saveAs(p);
+  assert.equal(fs.readFileSync(p, 'utf8'), native(['dir-report', planted]).replace(/\n$/, ''));
+  const [md] = await Promise.all([page.waitForEvent('download'), page.click('text=Download Markdown')]);
+  await md.saveAs(p + '.md');
+  assert.match(fs.readFileSync(p + '.md', 'utf8'), /## Pre-flight\n\npre-flight: .*\n\n\| Severity .*\n.*\n\| error \| `VERIFY_REF_MISSING` \| `apps\/release\.yaml:10:/);
+  // A click on the location opens that output file, which lists the finding at its line.
+  await row.locator('button.link').click();
+  assert.equal(await page.getAttribute('#tab-repo', 'aria-selected'), 'true');
+  assert.equal(await page.getAttribute(`[data-path="${f.file}"]`, 'aria-current'), 'true');
+  const inFile = page.locator('.repo-main [data-code=VERIFY_REF_MISSING]');
+  assert.equal(await inFile.locator('.loc').textContent(), loc);
+  assert.equal(await inFile.locator('.loc').getAttribute('data-line'), String(f.line));
+  assert.deepEqual(await axeViolations(page), [], 'axe-core: repo tab with pre-flight badges');
+
+  // The clean twin (the HelmRepository is there): no finding anywhere.
+  await page.click('.tree-head >> text=Clear');
+  const clean = preflightRepo('pf-clean', true);
+  const cleanPf = JSON.parse(native(['dir-report', clean])).preflight;
+  assert.deepEqual(cleanPf.findings, [], 'the native core passes the clean twin');
+  await page.setInputFiles('[data-testid=folder-input]', clean);
+  await page.waitForSelector('[data-path="apps/source.yaml"]');
+  assert.equal(await page.textContent('[data-testid=preflight-status]'), summaryLine(cleanPf.counts));
+  assert.match(await page.getAttribute('[data-testid=preflight-status]', 'class'), /\bok\b/);
+  assert.equal(await page.locator('[data-testid=preflight-badge]').count(), 0);
+  await page.click('#tab-report');
+  assert.equal(await panel.locator('[data-testid=preflight-findings]').count(), 0);
+  assert.equal(await panel.locator('.pf-clean').isVisible(), true);
+  assert.equal(await panel.locator('[data-testid=preflight-summary]').textContent(), summaryLine(cleanPf.counts));
+});
+
+/** An automated v1 workload: its ImageUpdateAutomation names the GitRepository that
+ * `flux bootstrap` creates (flux-system/flux-system), which is not in the output. */
+const AUTOMATED = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  namespace: apps
+  annotations:
+    fluxcd.io/automated: "true"
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: ghcr.io/x/app:1.0.0
+`;
+
+test('pre-flight: the "Assume flux bootstrap" setting turns VERIFY_BOOTSTRAP_REF into VERIFY_BOOTSTRAP_ASSUMED', async (t) => {
+  const { page } = await open(t);
+  const native_ = JSON.parse(native(['report'], AUTOMATED)).preflight;
+  assert.deepEqual(native_.findings.map((f) => f.code), ['VERIFY_BOOTSTRAP_REF']);
+  await page.fill('[data-testid=input]', AUTOMATED);
+  await waitOutput(page, native(['paste'], AUTOMATED));
+  await page.click('#tab-report');
+  const codes = () => page.$$eval('[data-testid=preflight-findings] tbody tr', (els) => els.map((e) => e.dataset.code));
+  const runbook = () => page.textContent('.runbook');
+  assert.deepEqual(await codes(), ['VERIFY_BOOTSTRAP_REF']);
+  const f = native_.findings[0];
+  assert.equal(await page.textContent('[data-testid=preflight-findings] tbody td:nth-child(3)'), `${f.file}:${f.line}:${f.column}`);
+  assert.ok(!(await runbook()).includes('must create'));
+  await page.click('#tab-settings');
+  assert.equal(await page.isChecked('#s-bootstrap'), false, 'off by default');
+  await page.check('#s-bootstrap');
+  assert.equal(await page.evaluate(() => localStorage.length), 0, 'not stored without opt-in');
+  await page.click('#tab-report');
+  await page.waitForSelector('[data-testid=preflight-findings] tr[data-code=VERIFY_BOOTSTRAP_ASSUMED]');
+  assert.deepEqual(await codes(), ['VERIFY_BOOTSTRAP_ASSUMED']);
+  assert.equal(await page.getAttribute('[data-testid=preflight-findings] tbody tr', 'class'), 'info');
+  assert.match(await runbook(), /Objects `flux bootstrap` must create[\s\S]*- `GitRepository flux-system\/flux-system`/, 'the runbook says so');
+  // Remembered only with the opt-in, like every setting; a reload keeps it then.
+  await page.click('#tab-settings');
+  await page.check('#s-remember');
+  assert.match(await page.evaluate(() => localStorage.getItem('fluxport.settings.v1')), /"assume_bootstrap":true/);
+  await page.reload();
+  await page.waitForSelector('[data-testid=load-example]');
+  await page.click('#tab-settings');
+  assert.equal(await page.isChecked('#s-bootstrap'), true);
+  await page.uncheck('#s-bootstrap');
+  await page.uncheck('#s-remember');
+  assert.equal(await page.evaluate(() => localStorage.length), 0);
+  // Unticked: an error again.
+  await page.click('#tab-paste');
+  await page.fill('[data-testid=input]', AUTOMATED);
+  await waitOutput(page, native(['paste'], AUTOMATED));
+  await page.click('#tab-report');
+  assert.deepEqual(await codes(), ['VERIFY_BOOTSTRAP_REF']);
+});
+
+test('safety: markup and control characters in a pre-flight finding are shown as escaped text', async (t) => {
+  const { page } = await open(t);
+  // A sourceRef name with markup and an ESC (YAML "\\e"), quoted by VERIFY_REF_MISSING.
+  const input = v2Release(`"${XSS.name}\\e[31m"`);
+  const f = JSON.parse(native(['report'], input)).preflight.findings.find((x) => x.code === 'VERIFY_REF_MISSING');
+  assert.ok(f && f.message.includes(`${XSS.name}\u001b[31m`), 'the native message quotes the name with its ESC');
+  await page.fill('[data-testid=input]', input);
+  await page.click('#tab-report');
+  const row = page.locator('[data-testid=preflight-findings] tr[data-code=VERIFY_REF_MISSING]');
+  await row.waitFor();
+  const msg = await row.locator('td:nth-child(4)').textContent();
+  assert.equal(msg, f.message.replace('\u001b', '\\u001b'), 'the ESC is shown as \\u001b, the markup as text');
+  const all = await page.textContent('[data-testid=preflight]');
+  assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(all), 'no raw control character in the panel');
+  await assertNoInjection(page, 'pre-flight panel');
 });

@@ -5,6 +5,8 @@
 //! `native-convert report < file.yaml` prints the report JSON (with its pre-flight) of that paste.
 //! `native-convert dir DIR`            prints JSON `[{path, status, text}]` of the
 //!                                     conversion of every file under DIR (paths relative to DIR).
+//! `native-convert dir-report DIR`     prints the report JSON (with its pre-flight) of that
+//!                                     conversion.
 
 use fluxport_core::{convert, InputFile, Options};
 use fluxport_web::output::{convert_paste, paste_output};
@@ -61,6 +63,12 @@ fn main() {
                 .map(|f| serde_json::json!({"path": f.path, "status": f.status, "text": f.text()}))
                 .collect();
             println!("{}", serde_json::to_string(&v).unwrap());
+        }
+        Some("dir-report") => {
+            let root = Path::new(args.get(1).expect("dir"));
+            let mut inputs = Vec::new();
+            walk(root, root, &mut inputs);
+            println!("{}", convert(&inputs, &options).report_json());
         }
         _ => {
             eprintln!("usage: native-convert paste < file | native-convert dir DIR");

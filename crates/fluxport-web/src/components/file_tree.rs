@@ -1,6 +1,8 @@
-//! The uploaded files, sorted by path under their directories, each with its status
-//! and number of findings; a click selects one. A view function: it has no state.
+//! The uploaded files, sorted by path under their directories, each with its status,
+//! number of findings and pre-flight status, under the whole tree's pre-flight summary;
+//! a click selects one. A view function: it has no state.
 
+use super::preflight::{status_class, status_text};
 use super::status_str;
 use crate::app::App;
 use crate::state::Msg;
@@ -17,6 +19,11 @@ pub fn file_tree(link: &Scope<App>, r: &Conversion, selected: Option<&str>) -> H
         .iter()
         .map(|f| (f.path.as_str(), f.findings))
         .collect();
+    let mut preflight: std::collections::HashMap<&str, Vec<&fluxport_core::Finding>> =
+        Default::default();
+    for f in &r.preflight.findings {
+        preflight.entry(f.file.as_str()).or_default().push(f);
+    }
     let mut last_dir = String::new();
     let mut rows = Vec::new();
     for f in files {
@@ -34,6 +41,12 @@ pub fn file_tree(link: &Scope<App>, r: &Conversion, selected: Option<&str>) -> H
         let n = counts.get(f.path.as_str()).copied().unwrap_or(0);
         let path = f.path.clone();
         let sel = selected == Some(f.path.as_str());
+        let pf = preflight.get(f.path.as_str()).map(|v| {
+            (
+                status_class(v.iter().copied()),
+                format!("pre-flight: {}", status_text(v.iter().copied())),
+            )
+        });
         rows.push(html! {
                 <li class={classes!("file", (!dir.is_empty()).then_some("nested"))}>
                     <button class={classes!("file-btn", sel.then_some("selected"))} aria-current={sel.then_some("true")}
@@ -42,9 +55,16 @@ pub fn file_tree(link: &Scope<App>, r: &Conversion, selected: Option<&str>) -> H
                         <span class={classes!("badge", st)}>{ st }</span>
                         <span class="fname" title={f.path.clone()}>{ name }</span>
                         if n > 0 { <span class="badge findings-badge" title="has findings">{ format!("{n} finding{}", if n == 1 {""} else {"s"}) }</span> }
+                        if let Some((class, text)) = pf { <span class={classes!("badge", "pf-badge", class)} data-testid="preflight-badge">{ text }</span> }
                     </button>
                 </li>
             });
     }
-    html! { <ul class="tree" data-testid="file-tree">{ for rows }</ul> }
+    let v = &r.preflight;
+    html! {
+        <>
+        <p class={classes!("pf-tree", status_class(&v.findings))} data-testid="preflight-status">{ v.summary_line() }</p>
+        <ul class="tree" data-testid="file-tree">{ for rows }</ul>
+        </>
+    }
 }

@@ -5,6 +5,7 @@ use super::MAX_FINDING_ROWS;
 use crate::app::App;
 use crate::output::PASTE_PATH;
 use crate::state::Msg;
+use fluxport_core::text::visible;
 use fluxport_core::Finding;
 use yew::html::Scope;
 use yew::prelude::*;
@@ -39,9 +40,9 @@ pub fn findings_list(
                         <span class={classes!("sev", f.severity.as_str())}>{ f.severity.as_str() }</span>
                         <code class="code-id">{ f.code.as_str() }</code>
                         <span class="loc" data-line={f.line.to_string()}>{ format!("{}:{}:{}", f.file, f.line, f.column) }</span>
-                        <span class="msg">{ &f.message }</span>
+                        <span class="msg">{ visible(&f.message).into_owned() }</span>
                     </button>
-                    <div class="fix">{"Fix: "}{ &f.fix }</div>
+                    <div class="fix">{"Fix: "}{ visible(&f.fix).into_owned() }</div>
                 </li>
             }
         }) }

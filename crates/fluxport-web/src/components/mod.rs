@@ -10,6 +10,7 @@ pub mod file_tree;
 pub mod findings;
 pub mod notices;
 pub mod paste;
+pub mod preflight;
 pub mod repo;
 pub mod report;
 pub mod settings;

@@ -1,5 +1,5 @@
 //! The Repo tab: the drop zone and pickers, notices, the file tree, and the selected
-//! file's diff or output with its findings.
+//! file's diff or output with its findings and pre-flight findings.
 
 use super::diff_view::diff_view;
 use super::file_tree::file_tree;
@@ -200,6 +200,13 @@ impl RepoView {
             .filter(|x| x.file == f.path)
             .cloned()
             .collect();
+        let preflight: Vec<Finding> = r
+            .preflight
+            .findings
+            .iter()
+            .filter(|x| x.file == f.path)
+            .cloned()
+            .collect();
         let vbtn = |v: View, label: &'static str| {
             html! { <button class={classes!("seg", (self.view == v).then_some("active"))} aria-pressed={(self.view == v).to_string()}
             onclick={link.callback(move |_| RepoMsg::View(v))}>{label}</button> }
@@ -232,6 +239,10 @@ impl RepoView {
             if !findings.is_empty() {
                 <h2 class="section-title">{ format!("Findings in this file ({})", findings.len()) }</h2>
                 { findings_list(app, &findings, false, false, false) }
+            }
+            if !preflight.is_empty() {
+                <h2 class="section-title">{ format!("Pre-flight findings in this file ({})", preflight.len()) }</h2>
+                { findings_list(app, &preflight, false, false, false) }
             }
             </>
         }

@@ -1,11 +1,13 @@
 //! The Report tab: counts, findings filtered by severity and code (a click jumps to
-//! the line or opens the file), the runbook, and the Markdown / JSON downloads. Built
-//! only while the tab is open.
+//! the line or opens the file), the pre-flight panel, the runbook, and the Markdown /
+//! JSON downloads (both with the pre-flight). Built only while the tab is open.
 
+use super::preflight::preflight_panel;
 use super::MAX_FINDING_ROWS;
 use crate::browser;
 use crate::output::PASTE_PATH;
 use crate::state::{AppLink, Msg, Paste, Shared, Src, Tab};
+use fluxport_core::text::visible;
 use fluxport_core::{Conversion, Finding};
 use std::collections::BTreeSet;
 use yew::prelude::*;
@@ -96,10 +98,11 @@ impl Component for Report {
             .filter(|f| self.sev.is_empty() || f.severity.as_str() == self.sev)
             .filter(|f| self.code.is_empty() || f.code.as_str() == self.code)
             .collect();
-        let src = if std::ptr::eq(
+        let is_repo = std::ptr::eq(
             c,
             repo.as_deref().map_or(std::ptr::null(), |r| r as *const _),
-        ) {
+        );
+        let src = if is_repo {
             "uploaded repository"
         } else {
             "pasted YAML"
@@ -168,8 +171,8 @@ impl Component for Report {
                             <td><code>{ f.code.as_str() }</code></td>
                             <td><span class={classes!("sev", f.severity.as_str())}>{ f.severity.as_str() }</span></td>
                             <td><button class="link" {onclick}>{ format!("{}:{}:{}", f.file, f.line, f.column) }</button></td>
-                            <td>{ &f.message }</td>
-                            <td>{ &f.fix }</td>
+                            <td>{ visible(&f.message).into_owned() }</td>
+                            <td>{ visible(&f.fix).into_owned() }</td>
                         </tr>
                     }}) }
                     </tbody>
@@ -178,6 +181,7 @@ impl Component for Report {
                 if shown.len() > MAX_FINDING_ROWS * 2 {
                     <p class="muted small">{ format!("Showing the first {} of {} findings; narrow the filters or download the report for all of them.", MAX_FINDING_ROWS * 2, shown.len()) }</p>
                 }
+                { preflight_panel(app, &c.preflight, is_repo) }
                 <h2 class="section-title">{"Cut-over runbook"}</h2>
                 <pre class="runbook" tabindex="0">{ if rep.runbook.is_empty() { "The runbook appears here once the converter produces one.".to_string() } else { rep.runbook.clone() } }</pre>
             </div>

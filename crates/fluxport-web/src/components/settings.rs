@@ -25,6 +25,14 @@ pub fn settings(link: &Scope<App>, options: &Options, remember: bool) -> Html {
             Msg::Options(o)
         })
     };
+    let on_bootstrap = {
+        let o = o.clone();
+        link.callback(move |e: Event| {
+            let mut o = o.clone();
+            o.assume_bootstrap = e.target_unchecked_into::<HtmlInputElement>().checked();
+            Msg::Options(o)
+        })
+    };
     let on_remember = link.callback(|e: Event| {
         Msg::Remember(e.target_unchecked_into::<HtmlInputElement>().checked())
     });
@@ -77,9 +85,13 @@ pub fn settings(link: &Scope<App>, options: &Options, remember: bool) -> Html {
                 <label for="s-ns">{"Default namespace"}</label>
                 <input id="s-ns" type="text" value={o.default_namespace.clone()} onchange={set(|o, v| { o.default_namespace = v.trim().to_string(); o.mark_explicit("default-namespace") })} />
                 <p class="help">{"fluxd --k8s-default-namespace: used for objects without a namespace."}</p>
+
+                <label for="s-bootstrap">{"Assume flux bootstrap"}</label>
+                <input id="s-bootstrap" class="check-input" type="checkbox" checked={o.assume_bootstrap} onchange={on_bootstrap} />
+                <p class="help">{"Pre-flight (--assume-bootstrap): a reference to GitRepository or Kustomization flux-system/flux-system, which flux bootstrap creates, is accepted (info; the runbook lists the objects) instead of an error."}</p>
             </div>
             <div class="settings-foot">
-                <label class="check"><input type="checkbox" checked={remember} onchange={on_remember} />
+                <label class="check"><input id="s-remember" type="checkbox" checked={remember} onchange={on_remember} />
                     {" Remember settings in this browser (localStorage; nothing else is stored)"}</label>
                 <span class="grow"></span>
                 <button type="button" class="btn" onclick={link.callback(|_| Msg::ResetSettings)}>{"Reset to defaults"}</button>

@@ -18,11 +18,15 @@ pub fn tabs(link: &Scope<App>, tab: Tab, status: String) -> Html {
         }
     };
     html! {
-        <nav class="tabs" role="tablist" aria-label="Sections" onkeydown={tab_keys(link, tab)}>
-            { tab_btn(Tab::Paste, "Paste", "paste") }
-            { tab_btn(Tab::Repo, "Repo", "repo") }
-            { tab_btn(Tab::Report, "Report", "report") }
-            { tab_btn(Tab::Settings, "Settings", "settings") }
+        // The tablist holds only its tabs (WAI-ARIA); the status line is beside it, in
+        // the navigation landmark.
+        <nav class="tabs" aria-label="Sections">
+            <div class="tablist" role="tablist" aria-label="Sections" onkeydown={tab_keys(link, tab)}>
+                { tab_btn(Tab::Paste, "Paste", "paste") }
+                { tab_btn(Tab::Repo, "Repo", "repo") }
+                { tab_btn(Tab::Report, "Report", "report") }
+                { tab_btn(Tab::Settings, "Settings", "settings") }
+            </div>
             <span class="status" aria-live="polite" data-testid="status">{ status }</span>
         </nav>
     }
