@@ -936,6 +936,8 @@ test('pre-flight: a planted error shows in the report panel and the file tree; i
   // The report's panel: the counts and the finding with its code, severity, location, message.
   await page.click('#tab-report');
   const panel = page.locator('[data-testid=preflight]');
+  assert.equal(await page.textContent('[data-testid=preflight-link]'), summaryLine(pf.counts), 'the report\'s head links to the panel');
+  assert.equal(await page.getAttribute('[data-testid=preflight-link]', 'href'), `#${await panel.getAttribute('id')}`);
   assert.equal(await panel.locator('[data-testid=preflight-summary]').textContent(), summaryLine(pf.counts));
   assert.deepEqual(await panel.locator('.card').allTextContents(),
     [`${pf.counts.kustomizations}Kustomizations`, `${pf.counts.objects}objects`, '1errors', '0warnings', '0info']);

@@ -18,7 +18,8 @@ pub fn start() {
 }
 
 /// Converts pasted YAML with options given as JSON (empty string: defaults). Returns
-/// JSON `{"output": <paste output text>, "report": <report>}`.
+/// JSON `{"output": <paste output text>, "report": <report>}`, the report in the shape of
+/// `fluxport convert --format json` (with its `preflight`).
 #[wasm_bindgen]
 pub fn convert_yaml(text: &str, options_json: &str) -> Result<String, JsError> {
     let options: Options = if options_json.trim().is_empty() {
@@ -30,7 +31,7 @@ pub fn convert_yaml(text: &str, options_json: &str) -> Result<String, JsError> {
     // Written directly, not through `json!` (a serde_json::Value of the report would bring
     // the Value serializer for every report type into the wasm). Fields in struct order.
     let output = serde_json::to_string(&paste_output(&c)).unwrap_or_default();
-    let report = serde_json::to_string(&c.report).unwrap_or_default();
+    let report = c.report_json();
     Ok(format!("{{\"output\":{output},\"report\":{report}}}"))
 }
 

@@ -39,7 +39,7 @@ pub fn preflight_panel(app: &AppLink, v: &Verification, open_files: bool) -> Htm
         }
     };
     html! {
-        <section class="preflight" aria-labelledby="preflight-title" data-testid="preflight">
+        <section id="preflight" class="preflight" aria-labelledby="preflight-title" data-testid="preflight">
             <h2 id="preflight-title" class="section-title">{"Pre-flight"}</h2>
             <p class="muted small">{"What Flux v2 will do with the converted output, checked offline (as fluxport verify does): builds, served apiVersions, names, references, Helm release identity, image markers."}</p>
             { body }

@@ -126,6 +126,7 @@ impl Component for Report {
                     <div>
                         <h2>{ format!("Migration report — {src}") }</h2>
                         <p class="muted">{ rep.summary_line() }</p>
+                        <p class="small"><a href="#preflight" data-testid="preflight-link">{ c.preflight.summary_line() }</a></p>
                     </div>
                     <span class="grow"></span>
                     <button class="btn" onclick={link.callback(|_| ReportMsg::DownloadReport(true))}>{"Download Markdown"}</button>
