@@ -15,6 +15,8 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
 
+mod write;
+
 const EXIT_CLEAN: u8 = 0;
 const EXIT_CHECK_CHANGES: u8 = 1;
 const EXIT_FINDINGS: u8 = 2;
@@ -372,8 +374,6 @@ struct Source {
     rel: String,
     /// Absolute-or-relative path on disk (for --in-place); None for stdin.
     disk: Option<PathBuf>,
-    /// Root directory the relative path is relative to (for new files with --in-place).
-    base: Option<PathBuf>,
 }
 
 fn run_convert(args: ConvertArgs) -> Result<u8, String> {
@@ -405,6 +405,42 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
         return Err("`-` (stdin) cannot be mixed with paths".into());
     }
 
+    // Where the journal of an all-or-nothing write lives: the output directory, or for
+    // --in-place the first input directory (a file's directory). An interrupted earlier
+    // run is recovered before anything is read, so its temps are never input.
+    let journal_root = match &args.out {
+        Some(out) => out.clone(),
+        None => {
+            let first = Path::new(&args.paths[0]);
+            if first.is_dir() {
+                first.to_path_buf()
+            } else {
+                match first.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                    _ => PathBuf::from("."),
+                }
+            }
+        }
+    };
+    if !args.check && (args.out.is_some() || args.in_place) {
+        if let Some(msg) = write::recover(&journal_root)? {
+            eprintln!("fluxport: {msg}");
+        }
+        let mut stale = 0;
+        if args.out.is_some() {
+            stale += write::clean_stale(&journal_root);
+        } else {
+            for p in &args.paths {
+                if Path::new(p).is_dir() {
+                    stale += write::clean_stale(Path::new(p));
+                }
+            }
+        }
+        if stale > 0 {
+            eprintln!("fluxport: removed {stale} temporary file(s) left by an interrupted run");
+        }
+    }
+
     let mut inputs = Vec::new();
     let mut sources = Vec::new();
     for p in &args.paths {
@@ -418,11 +454,7 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
                 let rel = rel_path(f.strip_prefix(path).unwrap_or(&f));
                 let bytes = std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?;
                 inputs.push(InputFile::new(rel.clone(), bytes));
-                sources.push(Source {
-                    rel,
-                    disk: Some(f),
-                    base: Some(path.to_path_buf()),
-                });
+                sources.push(Source { rel, disk: Some(f) });
             }
         } else {
             let rel = rel_path(Path::new(path.file_name().unwrap_or_default()));
@@ -431,7 +463,6 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
             sources.push(Source {
                 rel,
                 disk: Some(path.to_path_buf()),
-                base: path.parent().map(Path::to_path_buf),
             });
         }
     }
@@ -453,43 +484,42 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
 
     if !args.check {
         if let Some(out) = &args.out {
-            let written = write_tree(out, &conv, bar.as_ref())?;
+            let mut ops = Vec::new();
+            for f in &conv.files {
+                if f.status != FileStatus::Deleted {
+                    ops.push(write::Op::Write {
+                        target: out.join(safe_rel(&f.path)?),
+                        bytes: f.bytes.clone(),
+                    });
+                }
+            }
+            write::commit(out, &ops)?;
             if let Some(b) = &bar {
                 b.finish_and_clear();
             }
             if !args.quiet {
-                eprintln!("wrote {written} files to {}", out.display());
+                eprintln!("wrote {} files to {}", ops.len(), escape_path(out));
             }
         } else if args.in_place {
-            let default_base = sources
-                .first()
-                .and_then(|s| s.base.clone())
-                .unwrap_or_else(|| PathBuf::from("."));
+            let mut ops = Vec::new();
             for f in &conv.files {
                 let src = sources.iter().find(|s| s.rel == f.path);
-                match f.status {
-                    FileStatus::Unchanged => {}
-                    FileStatus::Converted => {
-                        if let Some(d) = src.and_then(|s| s.disk.as_ref()) {
-                            std::fs::write(d, &f.bytes)
-                                .map_err(|e| format!("{}: {e}", d.display()))?;
-                        }
-                    }
-                    FileStatus::Deleted => {
-                        if let Some(d) = src.and_then(|s| s.disk.as_ref()) {
-                            std::fs::remove_file(d).map_err(|e| format!("{}: {e}", d.display()))?;
-                        }
-                    }
-                    FileStatus::New => {
-                        let target = default_base.join(safe_rel(&f.path)?);
-                        if let Some(parent) = target.parent() {
-                            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-                        }
-                        std::fs::write(&target, &f.bytes)
-                            .map_err(|e| format!("{}: {e}", target.display()))?;
-                    }
+                let disk = src.and_then(|s| s.disk.clone());
+                match (f.status, disk) {
+                    (FileStatus::Unchanged, _) => {}
+                    (FileStatus::Converted, Some(d)) => ops.push(write::Op::Write {
+                        target: d,
+                        bytes: f.bytes.clone(),
+                    }),
+                    (FileStatus::Deleted, Some(d)) => ops.push(write::Op::Delete { target: d }),
+                    (FileStatus::New, _) => ops.push(write::Op::Write {
+                        target: journal_root.join(safe_rel(&f.path)?),
+                        bytes: f.bytes.clone(),
+                    }),
+                    (_, None) => {}
                 }
             }
+            write::commit(&journal_root, &ops)?;
         }
     }
     if let Some(b) = &bar {
@@ -586,11 +616,36 @@ fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
             }
             walk(root, &p, out)?;
         } else if ft.is_file() {
+            if write::is_internal(&e.file_name()) {
+                continue; // fluxport's own temp/backup/journal, never input
+            }
             out.push(p);
         }
     }
     let _ = root;
     Ok(())
+}
+
+/// A path for a message: control characters and bytes that are not UTF-8 are escaped
+/// (`\x1b`, `\xff`), so a file name cannot write to the terminal or fake a report line.
+pub(crate) fn escape_path(p: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for chunk in p.as_os_str().as_bytes().utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c.is_control() {
+                for b in c.to_string().bytes() {
+                    out.push_str(&format!("\\x{b:02x}"));
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
 }
 
 fn rel_path(p: &Path) -> String {
@@ -616,29 +671,6 @@ fn safe_rel(p: &str) -> Result<PathBuf, String> {
         ));
     }
     Ok(path.to_path_buf())
-}
-
-fn write_tree(
-    out: &Path,
-    conv: &Conversion,
-    bar: Option<&indicatif::ProgressBar>,
-) -> Result<usize, String> {
-    let mut n = 0;
-    for f in &conv.files {
-        if f.status == FileStatus::Deleted {
-            continue;
-        }
-        let target = out.join(safe_rel(&f.path)?);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-        }
-        std::fs::write(&target, &f.bytes).map_err(|e| format!("{}: {e}", target.display()))?;
-        n += 1;
-        if let Some(b) = bar {
-            b.inc(0);
-        }
-    }
-    Ok(n)
 }
 
 #[cfg(test)]
