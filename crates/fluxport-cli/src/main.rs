@@ -8,7 +8,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use fluxport_core::{
-    convert, verify, Code, Conversion, FileStatus, HelmVersion, InputFile, Mode, Options,
+    convert, verify, Code, Conversion, FileStatus, Finding, HelmVersion, InputFile, Mode, Options,
     SourcesPlacement, Target, Verification,
 };
 use std::io::{IsTerminal, Read, Write};
@@ -58,7 +58,7 @@ enum Format {
 #[derive(Args)]
 struct ConvertArgs {
     /// Files or directories to convert; `-` (or none) reads stdin.
-    paths: Vec<String>,
+    paths: Vec<PathBuf>,
     /// Write the converted tree here (relative paths kept, new files added).
     #[arg(short = 'o', long = "out", conflicts_with = "in_place")]
     out: Option<PathBuf>,
@@ -337,12 +337,16 @@ fn run_verify(args: VerifyArgs) -> Result<u8, String> {
         return Err(format!("{}: not a directory", args.dir.display()));
     }
     let mut found = Vec::new();
-    walk(&args.dir, &args.dir, &mut found)?;
+    let mut not_read = Vec::new();
+    walk(&args.dir, None, &mut found, &mut not_read)?;
     found.sort();
+    for (p, what) in &not_read {
+        eprintln!("fluxport: not read: {} is {what}", escape_path(p));
+    }
     let mut inputs = Vec::with_capacity(found.len());
     for f in found {
         let rel = rel_path(f.strip_prefix(&args.dir).unwrap_or(&f));
-        let bytes = std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let bytes = std::fs::read(&f).map_err(|e| format!("{}: {e}", escape_path(&f)))?;
         inputs.push(InputFile::new(rel, bytes));
     }
     let options = Options {
@@ -371,15 +375,37 @@ fn run_verify(args: VerifyArgs) -> Result<u8, String> {
 
 /// Where an input file came from and where its output goes.
 struct Source {
+    /// The path the core sees (UTF-8; bytes that are not are escaped as `\xff`).
     rel: String,
+    /// The same relative path with its original bytes.
+    raw: PathBuf,
     /// Absolute-or-relative path on disk (for --in-place); None for stdin.
     disk: Option<PathBuf>,
 }
 
 fn run_convert(args: ConvertArgs) -> Result<u8, String> {
     let options = args.opts.to_options()?;
-    let stdin_mode = args.paths.is_empty() || args.paths.iter().all(|p| p == "-");
+    let dash = Path::new("-");
+    let stdin_mode = args.paths.is_empty() || args.paths.iter().all(|p| p == dash);
+    if !stdout_is_open() {
+        return Err("stdout is closed; the output and the report would be lost".into());
+    }
     if stdin_mode {
+        if args.out.is_some() || args.in_place {
+            return Err("stdin (`-` or no path) is converted to stdout; `-o` and \
+                        `--in-place` need files or directories"
+                .into());
+        }
+        if args.paths.is_empty() && std::io::stdin().is_terminal() {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let help = cmd
+                .find_subcommand_mut("convert")
+                .map(|c| c.render_help().to_string())
+                .unwrap_or_default();
+            return Err(format!(
+                "no input: give files or directories, or pipe YAML in (`-`)\n\n{help}"
+            ));
+        }
         let mut buf = Vec::new();
         std::io::stdin()
             .read_to_end(&mut buf)
@@ -394,15 +420,27 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
             .map(|f| f.bytes.clone())
             .unwrap_or_default();
         if !args.check {
-            std::io::stdout()
-                .write_all(&out)
-                .map_err(|e| e.to_string())?;
+            let mut o = std::io::stdout();
+            o.write_all(&out)
+                .and_then(|_| o.flush())
+                .map_err(|e| format!("writing the converted YAML to stdout: {e}"))?;
         }
         print_report(&conv, &args, true)?;
         return Ok(exit_code(&conv, args.check));
     }
-    if args.paths.iter().any(|p| p == "-") {
+    if args.paths.iter().any(|p| p == dash) {
         return Err("`-` (stdin) cannot be mixed with paths".into());
+    }
+    // `-o` must not be an input directory (that is --in-place), and an `-o` inside an
+    // input directory is not walked (it would convert the previous output again).
+    let out_id = args.out.as_deref().and_then(dir_id);
+    if let Some(id) = out_id {
+        if args.paths.iter().any(|p| dir_id(p) == Some(id)) {
+            return Err(format!(
+                "-o {} is an input directory; use --in-place to rewrite the input",
+                escape_path(args.out.as_deref().unwrap_or(dash))
+            ));
+        }
     }
 
     // Where the journal of an all-or-nothing write lives: the output directory, or for
@@ -411,7 +449,7 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
     let journal_root = match &args.out {
         Some(out) => out.clone(),
         None => {
-            let first = Path::new(&args.paths[0]);
+            let first = args.paths[0].as_path();
             if first.is_dir() {
                 first.to_path_buf()
             } else {
@@ -431,8 +469,8 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
             stale += write::clean_stale(&journal_root);
         } else {
             for p in &args.paths {
-                if Path::new(p).is_dir() {
-                    stale += write::clean_stale(Path::new(p));
+                if p.is_dir() {
+                    stale += write::clean_stale(p);
                 }
             }
         }
@@ -443,27 +481,41 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
 
     let mut inputs = Vec::new();
     let mut sources = Vec::new();
-    for p in &args.paths {
-        let path = Path::new(p);
+    let mut not_read = Vec::new();
+    for path in &args.paths {
+        let p = escape_path(path);
         let meta = std::fs::metadata(path).map_err(|e| format!("{p}: {e}"))?;
         if meta.is_dir() {
             let mut found = Vec::new();
-            walk(path, path, &mut found)?;
+            let mut skipped = Vec::new();
+            walk(path, out_id, &mut found, &mut skipped)?;
             found.sort();
             for f in found {
-                let rel = rel_path(f.strip_prefix(path).unwrap_or(&f));
-                let bytes = std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+                let raw = f.strip_prefix(path).unwrap_or(&f).to_path_buf();
+                let rel = rel_path(&raw);
+                let bytes = std::fs::read(&f).map_err(|e| format!("{}: {e}", escape_path(&f)))?;
                 inputs.push(InputFile::new(rel.clone(), bytes));
-                sources.push(Source { rel, disk: Some(f) });
+                sources.push(Source {
+                    rel,
+                    raw,
+                    disk: Some(f),
+                });
             }
-        } else {
-            let rel = rel_path(Path::new(path.file_name().unwrap_or_default()));
+            for (f, what) in skipped {
+                not_read.push((rel_path(f.strip_prefix(path).unwrap_or(&f)), what));
+            }
+        } else if meta.is_file() {
+            let raw = PathBuf::from(path.file_name().unwrap_or_default());
+            let rel = rel_path(&raw);
             let bytes = std::fs::read(path).map_err(|e| format!("{p}: {e}"))?;
             inputs.push(InputFile::new(rel.clone(), bytes));
             sources.push(Source {
                 rel,
+                raw,
                 disk: Some(path.to_path_buf()),
             });
+        } else {
+            return Err(format!("{p}: not a regular file or directory"));
         }
     }
     let mut seen = std::collections::BTreeSet::new();
@@ -477,7 +529,19 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
     }
 
     let bar = progress_bar(inputs.len());
-    let conv = convert_guarded(&inputs, &options)?;
+    let mut conv = convert_guarded(&inputs, &options)?;
+    if !not_read.is_empty() {
+        for (rel, what) in &not_read {
+            conv.report.findings.push(Finding::new(
+                Code::PATH_NOT_READ,
+                rel,
+                0,
+                0,
+                format!("{what}: not read, so it is not in the output"),
+            ));
+        }
+        conv.report.finish(&conv.files);
+    }
     if let Some(b) = &bar {
         b.set_position(inputs.len() as u64);
     }
@@ -488,7 +552,7 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
             for f in &conv.files {
                 if f.status != FileStatus::Deleted {
                     ops.push(write::Op::Write {
-                        target: out.join(safe_rel(&f.path)?),
+                        target: out.join(raw_target(&f.path, &sources)?),
                         bytes: f.bytes.clone(),
                     });
                 }
@@ -513,7 +577,7 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
                     }),
                     (FileStatus::Deleted, Some(d)) => ops.push(write::Op::Delete { target: d }),
                     (FileStatus::New, _) => ops.push(write::Op::Write {
-                        target: journal_root.join(safe_rel(&f.path)?),
+                        target: journal_root.join(raw_target(&f.path, &sources)?),
                         bytes: f.bytes.clone(),
                     }),
                     (_, None) => {}
@@ -596,34 +660,117 @@ fn print_report(
         }
         text.push('\n');
     }
-    if stdout_has_yaml {
-        eprint!("{text}");
+    // A failed write (a closed pipe, a full disk) is an error (exit 3), not a panic.
+    let res = if stdout_has_yaml {
+        std::io::stderr().write_all(text.as_bytes())
     } else {
-        print!("{text}");
-    }
-    Ok(())
+        let mut o = std::io::stdout();
+        o.write_all(text.as_bytes()).and_then(|_| o.flush())
+    };
+    res.map_err(|e| format!("writing the report: {e}"))
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+/// A directory's identity (device, inode), to recognise `-o` inside or equal to an input.
+fn dir_id(p: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p)
+        .ok()
+        .filter(|m| m.is_dir())
+        .map(|m| (m.dev(), m.ino()))
+}
+
+/// Whether stdout was open when fluxport started. Rust's runtime reopens a closed fd 1 on
+/// `/dev/null` with `O_RDWR` before `main` (and std drops writes to a closed fd anyway),
+/// so a closed stdout shows up as fd 1 = `/dev/null` opened read-write; a shell's
+/// `>/dev/null` opens it write-only and is not refused.
+fn stdout_is_open() -> bool {
+    // SAFETY: fcntl(F_GETFL) and fstat on fd 1 only read the descriptor table; `st` is a
+    // plain C struct that fstat fills.
+    unsafe {
+        let flags = libc::fcntl(1, libc::F_GETFL);
+        if flags == -1 {
+            return false;
+        }
+        let mut st: libc::stat = std::mem::zeroed();
+        if libc::fstat(1, &mut st) != 0 {
+            return false;
+        }
+        let dev_null = (st.st_mode & libc::S_IFMT) == libc::S_IFCHR
+            && libc::major(st.st_rdev) == 1
+            && libc::minor(st.st_rdev) == 3;
+        !(dev_null && (flags & libc::O_ACCMODE) == libc::O_RDWR)
+    }
+}
+
+/// Regular files under `dir` (`.git/`, fluxport's own temps and the directory `skip` are
+/// left out). Everything else (symlinks, never followed; FIFOs, sockets, devices) goes to
+/// `not_read` with what it is, so it can be reported rather than silently dropped.
+fn walk(
+    dir: &Path,
+    skip: Option<(u64, u64)>,
+    out: &mut Vec<PathBuf>,
+    not_read: &mut Vec<(PathBuf, &'static str)>,
+) -> Result<(), String> {
+    use std::os::unix::fs::FileTypeExt;
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", escape_path(dir)))?;
     for e in entries {
-        let e = e.map_err(|e| e.to_string())?;
+        let e = e.map_err(|e| format!("{}: {e}", escape_path(dir)))?;
         let p = e.path();
-        let ft = e.file_type().map_err(|e| e.to_string())?;
+        let ft = e
+            .file_type()
+            .map_err(|e| format!("{}: {e}", escape_path(&p)))?;
         if ft.is_dir() {
-            if e.file_name() == ".git" {
+            if e.file_name() == ".git" || (skip.is_some() && dir_id(&p) == skip) {
                 continue;
             }
-            walk(root, &p, out)?;
+            walk(&p, skip, out, not_read)?;
         } else if ft.is_file() {
             if write::is_internal(&e.file_name()) {
                 continue; // fluxport's own temp/backup/journal, never input
             }
             out.push(p);
+        } else {
+            let what = if ft.is_symlink() {
+                "a symbolic link (not followed)"
+            } else if ft.is_fifo() {
+                "a FIFO"
+            } else if ft.is_socket() {
+                "a socket"
+            } else if ft.is_block_device() || ft.is_char_device() {
+                "a device"
+            } else {
+                "not a regular file"
+            };
+            not_read.push((p, what));
         }
     }
-    let _ = root;
     Ok(())
+}
+
+/// Where a file of the conversion goes, relative to the output (or input) directory: an
+/// input's own path with its original bytes, or for a generated file its path with the
+/// original bytes of the directories it shares with an input.
+fn raw_target(core_path: &str, sources: &[Source]) -> Result<PathBuf, String> {
+    if let Some(s) = sources.iter().find(|s| s.rel == core_path) {
+        return Ok(s.raw.clone());
+    }
+    let safe = safe_rel(core_path)?;
+    let comps: Vec<&str> = core_path.split('/').collect();
+    for k in (1..comps.len()).rev() {
+        let prefix = comps[..k].join("/");
+        for s in sources {
+            let raw: Vec<_> = s.raw.components().collect();
+            if raw.len() > k {
+                let dir: PathBuf = raw[..k].iter().collect();
+                if rel_path(&dir) == prefix {
+                    let mut p = dir;
+                    p.extend(&comps[k..]);
+                    return Ok(p);
+                }
+            }
+        }
+    }
+    Ok(safe)
 }
 
 /// A path for a message: control characters and bytes that are not UTF-8 are escaped
@@ -648,10 +795,25 @@ pub(crate) fn escape_path(p: &Path) -> String {
     out
 }
 
+/// The `/`-joined relative path the core sees; bytes that are not UTF-8 are escaped
+/// (`\xff`) rather than replaced, so two names never merge and the report shows them.
 fn rel_path(p: &Path) -> String {
     p.components()
         .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            Component::Normal(s) => Some(match s.to_str() {
+                Some(s) => s.to_string(),
+                None => {
+                    use std::os::unix::ffi::OsStrExt;
+                    let mut out = String::new();
+                    for chunk in s.as_bytes().utf8_chunks() {
+                        out.push_str(chunk.valid());
+                        for b in chunk.invalid() {
+                            out.push_str(&format!("\\x{b:02x}"));
+                        }
+                    }
+                    out
+                }
+            }),
             _ => None,
         })
         .collect::<Vec<_>>()
