@@ -325,16 +325,20 @@ fn explain(code: Option<&str>, all: bool) -> ExitCode {
             ExitCode::from(EXIT_CLEAN)
         }
         None => {
-            eprintln!("fluxport: unknown finding code `{raw}` (see `fluxport explain --all`)");
+            eprintln!(
+                "fluxport: unknown finding code `{}` (see `fluxport explain --all`)",
+                fluxport_core::text::escape_control(raw)
+            );
             ExitCode::from(EXIT_ERROR)
         }
     }
 }
 
 fn run_verify(args: VerifyArgs) -> Result<u8, String> {
-    let meta = std::fs::metadata(&args.dir).map_err(|e| format!("{}: {e}", args.dir.display()))?;
+    let meta =
+        std::fs::metadata(&args.dir).map_err(|e| format!("{}: {e}", escape_path(&args.dir)))?;
     if !meta.is_dir() {
-        return Err(format!("{}: not a directory", args.dir.display()));
+        return Err(format!("{}: not a directory", escape_path(&args.dir)));
     }
     let mut found = Vec::new();
     let mut not_read = Vec::new();
@@ -523,7 +527,7 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
         if !seen.insert(&s.rel) {
             return Err(format!(
                 "two inputs map to the same relative path `{}`; convert them separately",
-                s.rel
+                fluxport_core::text::escape_control(&s.rel)
             ));
         }
     }
@@ -643,7 +647,7 @@ fn print_report(
             Some("md") => Format::Markdown,
             _ => args.format,
         };
-        std::fs::write(path, render(fmt)).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(path, render(fmt)).map_err(|e| format!("{}: {e}", escape_path(path)))?;
     }
     let mut text = if args.quiet && args.format == Format::Text {
         conv.report.summary_line() + "\n"
@@ -773,21 +777,14 @@ fn raw_target(core_path: &str, sources: &[Source]) -> Result<PathBuf, String> {
     Ok(safe)
 }
 
-/// A path for a message: control characters and bytes that are not UTF-8 are escaped
-/// (`\x1b`, `\xff`), so a file name cannot write to the terminal or fake a report line.
+/// A path for a message: control characters (`fluxport_core::text::escape_control`, the
+/// one escaping rule) and bytes that are not UTF-8 are escaped (`\x1b`, `\xff`), so a
+/// file name cannot write to the terminal or fake a report line.
 pub(crate) fn escape_path(p: &Path) -> String {
     use std::os::unix::ffi::OsStrExt;
     let mut out = String::new();
     for chunk in p.as_os_str().as_bytes().utf8_chunks() {
-        for c in chunk.valid().chars() {
-            if c.is_control() {
-                for b in c.to_string().bytes() {
-                    out.push_str(&format!("\\x{b:02x}"));
-                }
-            } else {
-                out.push(c);
-            }
-        }
+        out.push_str(&fluxport_core::text::escape_control(chunk.valid()));
         for b in chunk.invalid() {
             out.push_str(&format!("\\x{b:02x}"));
         }
@@ -829,7 +826,8 @@ fn safe_rel(p: &str) -> Result<PathBuf, String> {
             .any(|c| !matches!(c, Component::Normal(_)))
     {
         return Err(format!(
-            "refusing to write outside the output directory: `{p}`"
+            "refusing to write outside the output directory: `{}`",
+            fluxport_core::text::escape_control(p)
         ));
     }
     Ok(path.to_path_buf())

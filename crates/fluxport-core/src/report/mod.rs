@@ -49,13 +49,15 @@ pub struct Report {
 pub fn findings_text(findings: &[crate::model::finding::Finding]) -> String {
     let mut out = String::new();
     for f in findings {
+        // Paths, names and snippets come from the input: no control character reaches
+        // the terminal, and no line of a message can pass for a finding of its own.
         out.push_str(&format!(
             "{}: {}[{}] {}\n    fix: {}\n",
-            f.location(),
+            crate::text::escape_control(&f.location()),
             f.severity.as_str(),
             f.code.as_str(),
-            f.message,
-            f.fix
+            crate::text::escape_control_lines(&f.message, "    "),
+            crate::text::escape_control_lines(&f.fix, "         ")
         ));
     }
     out

@@ -2,6 +2,49 @@
 
 pub mod markdown;
 
+/// Whether a character must not reach a terminal or a Markdown viewer raw: C0 and C1
+/// controls, DEL, and the bidirectional-text controls that reorder what is displayed.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Pushes the escaped form of `c`: `\x1b` below U+0080, `\u{202e}` above.
+pub fn push_escaped(c: char, out: &mut String) {
+    if (c as u32) < 0x80 {
+        out.push_str(&format!("\\x{:02x}", c as u32));
+    } else {
+        out.push_str(&format!("\\u{{{:x}}}", c as u32));
+    }
+}
+
+/// Input-derived text (a path, a name, a YAML snippet) made safe to print: every
+/// [`is_unsafe_char`] (line breaks and tabs included) becomes `\x1b` / `\u{202e}`. The
+/// one place where text, Markdown and the CLI's messages escape control characters.
+pub fn escape_control(s: &str) -> String {
+    if !s.chars().any(is_unsafe_char) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_unsafe_char(c) {
+            push_escaped(c, &mut out);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Like [`escape_control`], but a line feed stays a line break, followed by `indent`:
+/// multi-line messages stay readable, and no line of them can start a fake report line.
+pub fn escape_control_lines(s: &str, indent: &str) -> String {
+    s.split('\n')
+        .map(escape_control)
+        .collect::<Vec<_>>()
+        .join(&format!("\n{indent}"))
+}
+
 /// Byte offsets of line starts, for byte offset → 1-based line/column lookups in
 /// O(log n).
 #[derive(Debug, Clone)]
