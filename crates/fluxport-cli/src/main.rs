@@ -464,7 +464,10 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
             }
         }
     };
-    if !args.check && (args.out.is_some() || args.in_place) {
+    let writing = !args.check && (args.out.is_some() || args.in_place);
+    let mut lock = None;
+    if writing {
+        lock = write::lock(&journal_root)?;
         if let Some(msg) = write::recover(&journal_root)? {
             eprintln!("fluxport: {msg}");
         }
@@ -561,7 +564,7 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
                     });
                 }
             }
-            write::commit(out, &ops)?;
+            write::commit(out, &ops, &mut lock)?;
             if let Some(b) = &bar {
                 b.finish_and_clear();
             }
@@ -587,7 +590,7 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
                     (_, None) => {}
                 }
             }
-            write::commit(&journal_root, &ops)?;
+            write::commit(&journal_root, &ops, &mut lock)?;
         }
     }
     if let Some(b) = &bar {

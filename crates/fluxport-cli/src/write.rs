@@ -298,10 +298,37 @@ pub fn clean_stale(dir: &Path) -> usize {
     n
 }
 
+/// An exclusive `flock` on the journal's directory, held for the whole run: a second
+/// fluxport writing to the same tree would otherwise roll back the first one's journal
+/// while it runs (and its clean-up would remove the first one's temps).
+pub struct Lock(#[allow(dead_code)] File);
+
+/// Locks `root` if it exists (None if it does not yet: [`commit`] locks it once created).
+pub fn lock(root: &Path) -> Result<Option<Lock>, String> {
+    use std::os::fd::AsRawFd;
+    let f = match File::open(root) {
+        Ok(f) if f.metadata().map(|m| m.is_dir()).unwrap_or(false) => f,
+        _ => return Ok(None),
+    };
+    // SAFETY: flock on an fd this function owns; no memory is passed.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let err = io::Error::last_os_error();
+        return Err(if err.kind() == io::ErrorKind::WouldBlock {
+            format!(
+                "another fluxport is writing to {}; nothing was changed",
+                show(root)
+            )
+        } else {
+            format!("{}: cannot lock it: {err}; nothing was changed", show(root))
+        });
+    }
+    Ok(Some(Lock(f)))
+}
+
 /// Applies every op or none. `root` holds the journal (the output directory, or the
 /// input directory for `--in-place`). On error, the message says what changed (nothing,
 /// unless a restore itself failed, which names the files and where their originals are).
-pub fn commit(root: &Path, ops: &[Op]) -> Result<(), String> {
+pub fn commit(root: &Path, ops: &[Op], held: &mut Option<Lock>) -> Result<(), String> {
     let nothing = "nothing was changed";
     // 1. Check every target before touching anything.
     for op in ops {
@@ -340,6 +367,9 @@ pub fn commit(root: &Path, ops: &[Op]) -> Result<(), String> {
         dirs.insert(d);
     }
     fs::create_dir_all(root).map_err(|err| format!("{}: {err}; {nothing}", show(root)))?;
+    if held.is_none() {
+        *held = lock(root)?;
+    }
     // 3. The journal, before any temp exists, so a crash never leaves an unnamed temp.
     if let Err(err) = write_journal(root, "prepare", &entries) {
         let _ = fs::remove_file(root.join(JOURNAL));

@@ -191,3 +191,27 @@ fn stale_temp_files_are_not_input() {
     assert_eq!(out.status.code(), Some(0), "converged");
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// Two runs on one tree: the second would roll back the first one's journal while it
+/// runs. After: the directory is locked (flock) and the second run stops, changing nothing.
+#[test]
+fn a_second_concurrent_run_is_refused() {
+    let d = dir("lock");
+    std::fs::write(d.join("a.yaml"), hr("a")).unwrap();
+    let before = files(&d);
+    let held = std::fs::File::open(&d).unwrap();
+    // SAFETY: flock on an fd the test owns.
+    let rc = unsafe {
+        libc::flock(
+            std::os::fd::AsRawFd::as_raw_fd(&held),
+            libc::LOCK_EX | libc::LOCK_NB,
+        )
+    };
+    assert_eq!(rc, 0);
+    let (code, err) = fluxport(&[], &["convert", "--in-place", d.to_str().unwrap()]);
+    drop(held);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("another fluxport is writing to"), "{err}");
+    assert_eq!(files(&d), before);
+    let _ = std::fs::remove_dir_all(&d);
+}
