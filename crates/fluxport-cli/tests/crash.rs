@@ -325,3 +325,79 @@ fn kill_and_fail_at_every_kind_of_write_step() {
     assert!(kills >= budget.min(200), "only {kills} kill points");
     assert!(errors.is_empty(), "{}", errors.join("\n"));
 }
+
+/// `-o` into a directory that already holds an older copy of the tree: killed at spread
+/// points, every output file is its old bytes or its complete new bytes, and a rerun
+/// converges.
+#[test]
+fn kill_while_writing_an_output_directory() {
+    if !have_strace() {
+        if std::env::var("FLUXPORT_SKIP_STRACE").as_deref() == Ok("1") {
+            eprintln!("!!! SKIPPED: strace is not installed; the -o crash test did not run !!!");
+            return;
+        }
+        panic!("strace is not installed (scripts/setup installs it); FLUXPORT_SKIP_STRACE=1 skips");
+    }
+    let src = shared().join("repos/bcochofel__k8s-gitops-istio-demo@0e7d18e");
+    let d = scratch("out");
+    let out = d.join("out");
+    let convert = |strace: Option<Vec<String>>| {
+        let bin = env!("CARGO_BIN_EXE_fluxport");
+        let mut cmd = match &strace {
+            Some(a) => {
+                let mut c = Command::new("strace");
+                c.args(["-f", "-qq", "-o", "/dev/null"]).args(a).arg(bin);
+                c
+            }
+            None => Command::new(bin),
+        };
+        cmd.arg("convert")
+            .arg(&src)
+            .arg("-o")
+            .arg(&out)
+            .arg("-q")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .code()
+            .unwrap_or(-1)
+    };
+    let reset = || {
+        let _ = std::fs::remove_dir_all(&out);
+        copy_tree(&src, &out);
+    };
+    reset();
+    let orig = snapshot(&out);
+    assert!(matches!(convert(None), 0 | 2));
+    let fin = snapshot(&out);
+    let mut errors = Vec::new();
+    let mut n_points = 0;
+    for call in ["write", "fsync", "linkat", "rename", "unlink"] {
+        for n in (1..=60).step_by(7) {
+            reset();
+            convert(Some(vec![
+                "-e".into(),
+                format!("trace={call}"),
+                "-e".into(),
+                format!("inject={call}:signal=KILL:when={n}"),
+            ]));
+            n_points += 1;
+            let what = format!("-o: kill at {call} #{n}");
+            if let Err(e) = check_invariant(&orig, &fin, &snapshot(&out), &what) {
+                errors.push(e);
+                continue;
+            }
+            if !matches!(convert(None), 0 | 2) || snapshot(&out) != fin {
+                errors.push(format!("{what}: the rerun did not converge"));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&d);
+    eprintln!(
+        "-o crash test: {n_points} kill points, {} problems",
+        errors.len()
+    );
+    assert!(errors.is_empty(), "{}", errors.join("\n"));
+}
