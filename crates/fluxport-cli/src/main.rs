@@ -466,6 +466,14 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
     };
     let writing = !args.check && (args.out.is_some() || args.in_place);
     let mut lock = None;
+    if !writing && write::has_journal(&journal_root) {
+        eprintln!(
+            "fluxport: warning: {} holds the journal of an interrupted run, so some files may \
+             still be converted and others not; run the same command with --in-place (or -o) \
+             to restore the originals first",
+            escape_path(&journal_root)
+        );
+    }
     if writing {
         lock = write::lock(&journal_root)?;
         if let Some(msg) = write::recover(&journal_root)? {

@@ -39,6 +39,11 @@ pub const INTERNAL_PREFIXES: [&str; 3] = [".fluxport-tmp-", ".fluxport-bak-", ".
 const JOURNAL: &str = ".fluxport-journal";
 const MAGIC: &[u8] = b"fluxport-journal-v1";
 
+/// Whether `root` holds the journal of an interrupted run.
+pub fn has_journal(root: &Path) -> bool {
+    exists(&root.join(JOURNAL))
+}
+
 /// Whether a directory entry is one of fluxport's temp, backup or journal files.
 pub fn is_internal(name: &OsStr) -> bool {
     let b = name.as_bytes();

@@ -215,3 +215,49 @@ fn a_second_concurrent_run_is_refused() {
     assert_eq!(files(&d), before);
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// After a kill in the middle of the renames: a report-only run warns that the tree is
+/// mid-way (it does not touch it), and the next --in-place run says what it restored.
+/// (Needs strace, like tests/crash.rs.)
+#[test]
+fn interrupted_run_is_reported_then_recovered() {
+    let d = dir("interrupted");
+    for n in ["a", "b", "c"] {
+        std::fs::write(d.join(format!("{n}.yaml")), hr(n)).unwrap();
+    }
+    let before = files(&d);
+    // Renames: the journal (prepare), the journal (commit), then a.yaml; killed at b.yaml.
+    let (code, _) = fluxport(
+        &[
+            "strace",
+            "-f",
+            "-qq",
+            "-o",
+            "/dev/null",
+            "-e",
+            "trace=rename",
+            "-e",
+            "inject=rename:signal=KILL:when=4",
+        ],
+        &["convert", "--in-place", d.to_str().unwrap()],
+    );
+    assert_eq!(code, -1, "killed");
+    let (_, err) = fluxport(&[], &["convert", d.to_str().unwrap()]);
+    assert!(
+        err.contains("holds the journal of an interrupted run"),
+        "{err}"
+    );
+    let (code, err) = fluxport(&[], &["convert", "--in-place", d.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("recovered an interrupted run: restored 1 file(s) to their original bytes"),
+        "{err}"
+    );
+    let after: Vec<String> = files(&d).into_iter().map(|f| f.0).collect();
+    assert_eq!(
+        after,
+        ["a.yaml", "b.yaml", "c.yaml", "fluxport-sources.yaml"]
+    );
+    assert_ne!(files(&d), before);
+    let _ = std::fs::remove_dir_all(&d);
+}
