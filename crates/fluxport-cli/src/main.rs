@@ -658,7 +658,9 @@ fn print_report(
             Some("md") => Format::Markdown,
             _ => args.format,
         };
-        std::fs::write(path, render(fmt)).map_err(|e| format!("{}: {e}", escape_path(path)))?;
+        // Temp + fsync + rename: a report file is never half-written either.
+        write::replace_file(path, render(fmt).as_bytes())
+            .map_err(|e| format!("{}: {e}", escape_path(path)))?;
     }
     let mut text = if args.quiet && args.format == Format::Text {
         conv.report.summary_line() + "\n"
@@ -856,6 +858,32 @@ mod tests {
         for bad in ["", "5", "m", "1d", "5m ", "1.h"] {
             assert!(!is_duration(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn generated_files_keep_the_bytes_of_their_input_directories() {
+        use std::os::unix::ffi::OsStrExt;
+        let raw = PathBuf::from(std::ffi::OsStr::from_bytes(b"dir\xfe/a.yaml"));
+        let src = Source {
+            rel: rel_path(&raw),
+            raw: raw.clone(),
+            disk: None,
+        };
+        assert_eq!(src.rel, "dir\\xfe/a.yaml");
+        let sources = [src];
+        assert_eq!(raw_target("dir\\xfe/a.yaml", &sources).unwrap(), raw);
+        assert_eq!(
+            raw_target("dir\\xfe/fluxport-sources.yaml", &sources)
+                .unwrap()
+                .as_os_str()
+                .as_bytes(),
+            b"dir\xfe/fluxport-sources.yaml"
+        );
+        assert_eq!(
+            raw_target("other/x.yaml", &sources).unwrap(),
+            PathBuf::from("other/x.yaml")
+        );
+        assert!(raw_target("../x.yaml", &sources).is_err());
     }
 
     #[test]

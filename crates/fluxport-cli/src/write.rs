@@ -303,6 +303,25 @@ pub fn clean_stale(dir: &Path) -> usize {
     n
 }
 
+/// Replaces one file atomically (temp in its directory, fsync, rename, fsync of the
+/// directory): for the `--report` file, which is not part of the converted tree.
+pub fn replace_file(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = dir_of(target);
+    let tmp = sibling(target, ".fluxport-tmp-report-", 0);
+    let res = (|| {
+        let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, target)?;
+        fsync_dir(&dir)
+    })();
+    if res.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    res
+}
+
 /// An exclusive `flock` on the journal's directory, held for the whole run: a second
 /// fluxport writing to the same tree would otherwise roll back the first one's journal
 /// while it runs (and its clean-up would remove the first one's temps).
