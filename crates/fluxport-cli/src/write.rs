@@ -354,6 +354,9 @@ pub fn lock(root: &Path) -> Result<Option<Lock>, String> {
 /// unless a restore itself failed, which names the files and where their originals are).
 pub fn commit(root: &Path, ops: &[Op], held: &mut Option<Lock>) -> Result<(), String> {
     let nothing = "nothing was changed";
+    if ops.is_empty() {
+        return Ok(());
+    }
     // 1. Check every target before touching anything.
     for op in ops {
         let t = op.target();
