@@ -1057,7 +1057,7 @@ test('safety: markup and control characters in a pre-flight finding are shown as
   const row = page.locator('[data-testid=preflight-findings] tr[data-code=VERIFY_REF_MISSING]');
   await row.waitFor();
   const msg = await row.locator('td:nth-child(4)').textContent();
-  assert.equal(msg, f.message.replace('\u001b', '\\u001b'), 'the ESC is shown as \\u001b, the markup as text');
+  assert.equal(msg, f.message.replace('\u001b', '\\x1b'), 'the ESC is shown as \\x1b, the markup as text');
   const all = await page.textContent('[data-testid=preflight]');
   assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(all), 'no raw control character in the panel');
   await assertNoInjection(page, 'pre-flight panel');

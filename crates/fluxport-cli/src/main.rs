@@ -8,12 +8,14 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use fluxport_core::{
-    convert, verify, Code, Conversion, FileStatus, HelmVersion, InputFile, Mode, Options,
+    convert, verify, Code, Conversion, FileStatus, Finding, HelmVersion, InputFile, Mode, Options,
     SourcesPlacement, Target, Verification,
 };
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
+
+mod write;
 
 const EXIT_CLEAN: u8 = 0;
 const EXIT_CHECK_CHANGES: u8 = 1;
@@ -56,7 +58,7 @@ enum Format {
 #[derive(Args)]
 struct ConvertArgs {
     /// Files or directories to convert; `-` (or none) reads stdin.
-    paths: Vec<String>,
+    paths: Vec<PathBuf>,
     /// Write the converted tree here (relative paths kept, new files added).
     #[arg(short = 'o', long = "out", conflicts_with = "in_place")]
     out: Option<PathBuf>,
@@ -323,24 +325,32 @@ fn explain(code: Option<&str>, all: bool) -> ExitCode {
             ExitCode::from(EXIT_CLEAN)
         }
         None => {
-            eprintln!("fluxport: unknown finding code `{raw}` (see `fluxport explain --all`)");
+            eprintln!(
+                "fluxport: unknown finding code `{}` (see `fluxport explain --all`)",
+                fluxport_core::text::escape_control(raw)
+            );
             ExitCode::from(EXIT_ERROR)
         }
     }
 }
 
 fn run_verify(args: VerifyArgs) -> Result<u8, String> {
-    let meta = std::fs::metadata(&args.dir).map_err(|e| format!("{}: {e}", args.dir.display()))?;
+    let meta =
+        std::fs::metadata(&args.dir).map_err(|e| format!("{}: {e}", escape_path(&args.dir)))?;
     if !meta.is_dir() {
-        return Err(format!("{}: not a directory", args.dir.display()));
+        return Err(format!("{}: not a directory", escape_path(&args.dir)));
     }
     let mut found = Vec::new();
-    walk(&args.dir, &args.dir, &mut found)?;
+    let mut not_read = Vec::new();
+    walk(&args.dir, None, &mut found, &mut not_read)?;
     found.sort();
+    for (p, what) in &not_read {
+        eprintln!("fluxport: not read: {} is {what}", escape_path(p));
+    }
     let mut inputs = Vec::with_capacity(found.len());
     for f in found {
         let rel = rel_path(f.strip_prefix(&args.dir).unwrap_or(&f));
-        let bytes = std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+        let bytes = std::fs::read(&f).map_err(|e| format!("{}: {e}", escape_path(&f)))?;
         inputs.push(InputFile::new(rel, bytes));
     }
     let options = Options {
@@ -369,17 +379,37 @@ fn run_verify(args: VerifyArgs) -> Result<u8, String> {
 
 /// Where an input file came from and where its output goes.
 struct Source {
+    /// The path the core sees (UTF-8; bytes that are not are escaped as `\xff`).
     rel: String,
+    /// The same relative path with its original bytes.
+    raw: PathBuf,
     /// Absolute-or-relative path on disk (for --in-place); None for stdin.
     disk: Option<PathBuf>,
-    /// Root directory the relative path is relative to (for new files with --in-place).
-    base: Option<PathBuf>,
 }
 
 fn run_convert(args: ConvertArgs) -> Result<u8, String> {
     let options = args.opts.to_options()?;
-    let stdin_mode = args.paths.is_empty() || args.paths.iter().all(|p| p == "-");
+    let dash = Path::new("-");
+    let stdin_mode = args.paths.is_empty() || args.paths.iter().all(|p| p == dash);
+    if !stdout_is_open() {
+        return Err("stdout is closed; the output and the report would be lost".into());
+    }
     if stdin_mode {
+        if args.out.is_some() || args.in_place {
+            return Err("stdin (`-` or no path) is converted to stdout; `-o` and \
+                        `--in-place` need files or directories"
+                .into());
+        }
+        if args.paths.is_empty() && std::io::stdin().is_terminal() {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let help = cmd
+                .find_subcommand_mut("convert")
+                .map(|c| c.render_help().to_string())
+                .unwrap_or_default();
+            return Err(format!(
+                "no input: give files or directories, or pipe YAML in (`-`)\n\n{help}"
+            ));
+        }
         let mut buf = Vec::new();
         std::io::stdin()
             .read_to_end(&mut buf)
@@ -394,45 +424,113 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
             .map(|f| f.bytes.clone())
             .unwrap_or_default();
         if !args.check {
-            std::io::stdout()
-                .write_all(&out)
-                .map_err(|e| e.to_string())?;
+            let mut o = std::io::stdout();
+            o.write_all(&out)
+                .and_then(|_| o.flush())
+                .map_err(|e| format!("writing the converted YAML to stdout: {e}"))?;
         }
         print_report(&conv, &args, true)?;
         return Ok(exit_code(&conv, args.check));
     }
-    if args.paths.iter().any(|p| p == "-") {
+    if args.paths.iter().any(|p| p == dash) {
         return Err("`-` (stdin) cannot be mixed with paths".into());
+    }
+    // `-o` must not be an input directory (that is --in-place), and an `-o` inside an
+    // input directory is not walked (it would convert the previous output again).
+    let out_id = args.out.as_deref().and_then(dir_id);
+    if let Some(id) = out_id {
+        if args.paths.iter().any(|p| dir_id(p) == Some(id)) {
+            return Err(format!(
+                "-o {} is an input directory; use --in-place to rewrite the input",
+                escape_path(args.out.as_deref().unwrap_or(dash))
+            ));
+        }
+    }
+
+    // Where the journal of an all-or-nothing write lives: the output directory, or for
+    // --in-place the first input directory (a file's directory). An interrupted earlier
+    // run is recovered before anything is read, so its temps are never input.
+    let journal_root = match &args.out {
+        Some(out) => out.clone(),
+        None => {
+            let first = args.paths[0].as_path();
+            if first.is_dir() {
+                first.to_path_buf()
+            } else {
+                match first.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                    _ => PathBuf::from("."),
+                }
+            }
+        }
+    };
+    let writing = !args.check && (args.out.is_some() || args.in_place);
+    let mut lock = None;
+    if !writing && write::has_journal(&journal_root) {
+        eprintln!(
+            "fluxport: warning: {} holds the journal of an interrupted run, so some files may \
+             still be converted and others not; run the same command with --in-place (or -o) \
+             to restore the originals first",
+            escape_path(&journal_root)
+        );
+    }
+    if writing {
+        lock = write::lock(&journal_root)?;
+        if let Some(msg) = write::recover(&journal_root)? {
+            eprintln!("fluxport: {msg}");
+        }
+        let mut stale = 0;
+        if args.out.is_some() {
+            stale += write::clean_stale(&journal_root);
+        } else {
+            for p in &args.paths {
+                if p.is_dir() {
+                    stale += write::clean_stale(p);
+                }
+            }
+        }
+        if stale > 0 {
+            eprintln!("fluxport: removed {stale} temporary file(s) left by an interrupted run");
+        }
     }
 
     let mut inputs = Vec::new();
     let mut sources = Vec::new();
-    for p in &args.paths {
-        let path = Path::new(p);
+    let mut not_read = Vec::new();
+    for path in &args.paths {
+        let p = escape_path(path);
         let meta = std::fs::metadata(path).map_err(|e| format!("{p}: {e}"))?;
         if meta.is_dir() {
             let mut found = Vec::new();
-            walk(path, path, &mut found)?;
+            let mut skipped = Vec::new();
+            walk(path, out_id, &mut found, &mut skipped)?;
             found.sort();
             for f in found {
-                let rel = rel_path(f.strip_prefix(path).unwrap_or(&f));
-                let bytes = std::fs::read(&f).map_err(|e| format!("{}: {e}", f.display()))?;
+                let raw = f.strip_prefix(path).unwrap_or(&f).to_path_buf();
+                let rel = rel_path(&raw);
+                let bytes = std::fs::read(&f).map_err(|e| format!("{}: {e}", escape_path(&f)))?;
                 inputs.push(InputFile::new(rel.clone(), bytes));
                 sources.push(Source {
                     rel,
+                    raw,
                     disk: Some(f),
-                    base: Some(path.to_path_buf()),
                 });
             }
-        } else {
-            let rel = rel_path(Path::new(path.file_name().unwrap_or_default()));
+            for (f, what) in skipped {
+                not_read.push((rel_path(f.strip_prefix(path).unwrap_or(&f)), what));
+            }
+        } else if meta.is_file() {
+            let raw = PathBuf::from(path.file_name().unwrap_or_default());
+            let rel = rel_path(&raw);
             let bytes = std::fs::read(path).map_err(|e| format!("{p}: {e}"))?;
             inputs.push(InputFile::new(rel.clone(), bytes));
             sources.push(Source {
                 rel,
+                raw,
                 disk: Some(path.to_path_buf()),
-                base: path.parent().map(Path::to_path_buf),
             });
+        } else {
+            return Err(format!("{p}: not a regular file or directory"));
         }
     }
     let mut seen = std::collections::BTreeSet::new();
@@ -440,56 +538,67 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
         if !seen.insert(&s.rel) {
             return Err(format!(
                 "two inputs map to the same relative path `{}`; convert them separately",
-                s.rel
+                fluxport_core::text::escape_control(&s.rel)
             ));
         }
     }
 
     let bar = progress_bar(inputs.len());
-    let conv = convert_guarded(&inputs, &options)?;
+    let mut conv = convert_guarded(&inputs, &options)?;
+    if !not_read.is_empty() {
+        for (rel, what) in &not_read {
+            conv.report.findings.push(Finding::new(
+                Code::PATH_NOT_READ,
+                rel,
+                0,
+                0,
+                format!("{what}: not read, so it is not in the output"),
+            ));
+        }
+        conv.report.finish(&conv.files);
+    }
     if let Some(b) = &bar {
         b.set_position(inputs.len() as u64);
     }
 
     if !args.check {
         if let Some(out) = &args.out {
-            let written = write_tree(out, &conv, bar.as_ref())?;
+            let mut ops = Vec::new();
+            for f in &conv.files {
+                if f.status != FileStatus::Deleted {
+                    ops.push(write::Op::Write {
+                        target: out.join(raw_target(&f.path, &sources)?),
+                        bytes: f.bytes.clone(),
+                    });
+                }
+            }
+            write::commit(out, &ops, &mut lock)?;
             if let Some(b) = &bar {
                 b.finish_and_clear();
             }
             if !args.quiet {
-                eprintln!("wrote {written} files to {}", out.display());
+                eprintln!("wrote {} files to {}", ops.len(), escape_path(out));
             }
         } else if args.in_place {
-            let default_base = sources
-                .first()
-                .and_then(|s| s.base.clone())
-                .unwrap_or_else(|| PathBuf::from("."));
+            let mut ops = Vec::new();
             for f in &conv.files {
                 let src = sources.iter().find(|s| s.rel == f.path);
-                match f.status {
-                    FileStatus::Unchanged => {}
-                    FileStatus::Converted => {
-                        if let Some(d) = src.and_then(|s| s.disk.as_ref()) {
-                            std::fs::write(d, &f.bytes)
-                                .map_err(|e| format!("{}: {e}", d.display()))?;
-                        }
-                    }
-                    FileStatus::Deleted => {
-                        if let Some(d) = src.and_then(|s| s.disk.as_ref()) {
-                            std::fs::remove_file(d).map_err(|e| format!("{}: {e}", d.display()))?;
-                        }
-                    }
-                    FileStatus::New => {
-                        let target = default_base.join(safe_rel(&f.path)?);
-                        if let Some(parent) = target.parent() {
-                            std::fs::create_dir_all(parent).map_err(|e| e.to_string())?;
-                        }
-                        std::fs::write(&target, &f.bytes)
-                            .map_err(|e| format!("{}: {e}", target.display()))?;
-                    }
+                let disk = src.and_then(|s| s.disk.clone());
+                match (f.status, disk) {
+                    (FileStatus::Unchanged, _) => {}
+                    (FileStatus::Converted, Some(d)) => ops.push(write::Op::Write {
+                        target: d,
+                        bytes: f.bytes.clone(),
+                    }),
+                    (FileStatus::Deleted, Some(d)) => ops.push(write::Op::Delete { target: d }),
+                    (FileStatus::New, _) => ops.push(write::Op::Write {
+                        target: journal_root.join(raw_target(&f.path, &sources)?),
+                        bytes: f.bytes.clone(),
+                    }),
+                    (_, None) => {}
                 }
             }
+            write::commit(&journal_root, &ops, &mut lock)?;
         }
     }
     if let Some(b) = &bar {
@@ -557,44 +666,162 @@ fn print_report(
             Some("md") => Format::Markdown,
             _ => args.format,
         };
-        std::fs::write(path, render(fmt)).map_err(|e| format!("{}: {e}", path.display()))?;
+        // Temp + fsync + rename: a report file is never half-written either.
+        write::replace_file(path, render(fmt).as_bytes())
+            .map_err(|e| format!("{}: {e}", escape_path(path)))?;
     }
     let text = if args.quiet && args.format == Format::Text {
         conv.report.summary_line() + "\n" + &preflight_line()
     } else {
         render(args.format)
     };
-    if stdout_has_yaml {
-        eprint!("{text}");
+    // A failed write (a closed pipe, a full disk) is an error (exit 3), not a panic.
+    let res = if stdout_has_yaml {
+        std::io::stderr().write_all(text.as_bytes())
     } else {
-        print!("{text}");
-    }
-    Ok(())
+        let mut o = std::io::stdout();
+        o.write_all(text.as_bytes()).and_then(|_| o.flush())
+    };
+    res.map_err(|e| format!("writing the report: {e}"))
 }
 
-fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+/// A directory's identity (device, inode), to recognise `-o` inside or equal to an input.
+fn dir_id(p: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(p)
+        .ok()
+        .filter(|m| m.is_dir())
+        .map(|m| (m.dev(), m.ino()))
+}
+
+/// Whether stdout was open when fluxport started. Rust's runtime reopens a closed fd 1 on
+/// `/dev/null` with `O_RDWR` before `main` (and std drops writes to a closed fd anyway),
+/// so a closed stdout shows up as fd 1 = `/dev/null` opened read-write; a shell's
+/// `>/dev/null` opens it write-only and is not refused.
+fn stdout_is_open() -> bool {
+    // SAFETY: fcntl(F_GETFL) and fstat on fd 1 only read the descriptor table; `st` is a
+    // plain C struct that fstat fills.
+    unsafe {
+        let flags = libc::fcntl(1, libc::F_GETFL);
+        if flags == -1 {
+            return false;
+        }
+        let mut st: libc::stat = std::mem::zeroed();
+        if libc::fstat(1, &mut st) != 0 {
+            return false;
+        }
+        let dev_null = (st.st_mode & libc::S_IFMT) == libc::S_IFCHR
+            && libc::major(st.st_rdev) == 1
+            && libc::minor(st.st_rdev) == 3;
+        !(dev_null && (flags & libc::O_ACCMODE) == libc::O_RDWR)
+    }
+}
+
+/// Regular files under `dir` (`.git/`, fluxport's own temps and the directory `skip` are
+/// left out). Everything else (symlinks, never followed; FIFOs, sockets, devices) goes to
+/// `not_read` with what it is, so it can be reported rather than silently dropped.
+fn walk(
+    dir: &Path,
+    skip: Option<(u64, u64)>,
+    out: &mut Vec<PathBuf>,
+    not_read: &mut Vec<(PathBuf, &'static str)>,
+) -> Result<(), String> {
+    use std::os::unix::fs::FileTypeExt;
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", escape_path(dir)))?;
     for e in entries {
-        let e = e.map_err(|e| e.to_string())?;
+        let e = e.map_err(|e| format!("{}: {e}", escape_path(dir)))?;
         let p = e.path();
-        let ft = e.file_type().map_err(|e| e.to_string())?;
+        let ft = e
+            .file_type()
+            .map_err(|e| format!("{}: {e}", escape_path(&p)))?;
         if ft.is_dir() {
-            if e.file_name() == ".git" {
+            if e.file_name() == ".git" || (skip.is_some() && dir_id(&p) == skip) {
                 continue;
             }
-            walk(root, &p, out)?;
+            walk(&p, skip, out, not_read)?;
         } else if ft.is_file() {
+            if write::is_internal(&e.file_name()) {
+                continue; // fluxport's own temp/backup/journal, never input
+            }
             out.push(p);
+        } else {
+            let what = if ft.is_symlink() {
+                "a symbolic link (not followed)"
+            } else if ft.is_fifo() {
+                "a FIFO"
+            } else if ft.is_socket() {
+                "a socket"
+            } else if ft.is_block_device() || ft.is_char_device() {
+                "a device"
+            } else {
+                "not a regular file"
+            };
+            not_read.push((p, what));
         }
     }
-    let _ = root;
     Ok(())
 }
 
+/// Where a file of the conversion goes, relative to the output (or input) directory: an
+/// input's own path with its original bytes, or for a generated file its path with the
+/// original bytes of the directories it shares with an input.
+fn raw_target(core_path: &str, sources: &[Source]) -> Result<PathBuf, String> {
+    if let Some(s) = sources.iter().find(|s| s.rel == core_path) {
+        return Ok(s.raw.clone());
+    }
+    let safe = safe_rel(core_path)?;
+    let comps: Vec<&str> = core_path.split('/').collect();
+    for k in (1..comps.len()).rev() {
+        let prefix = comps[..k].join("/");
+        for s in sources {
+            let raw: Vec<_> = s.raw.components().collect();
+            if raw.len() > k {
+                let dir: PathBuf = raw[..k].iter().collect();
+                if rel_path(&dir) == prefix {
+                    let mut p = dir;
+                    p.extend(&comps[k..]);
+                    return Ok(p);
+                }
+            }
+        }
+    }
+    Ok(safe)
+}
+
+/// A path for a message: control characters (`fluxport_core::text::escape_control`, the
+/// one escaping rule) and bytes that are not UTF-8 are escaped (`\x1b`, `\xff`), so a
+/// file name cannot write to the terminal or fake a report line.
+pub(crate) fn escape_path(p: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for chunk in p.as_os_str().as_bytes().utf8_chunks() {
+        out.push_str(&fluxport_core::text::escape_control(chunk.valid()));
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out
+}
+
+/// The `/`-joined relative path the core sees; bytes that are not UTF-8 are escaped
+/// (`\xff`) rather than replaced, so two names never merge and the report shows them.
 fn rel_path(p: &Path) -> String {
     p.components()
         .filter_map(|c| match c {
-            Component::Normal(s) => Some(s.to_string_lossy().into_owned()),
+            Component::Normal(s) => Some(match s.to_str() {
+                Some(s) => s.to_string(),
+                None => {
+                    use std::os::unix::ffi::OsStrExt;
+                    let mut out = String::new();
+                    for chunk in s.as_bytes().utf8_chunks() {
+                        out.push_str(chunk.valid());
+                        for b in chunk.invalid() {
+                            out.push_str(&format!("\\x{b:02x}"));
+                        }
+                    }
+                    out
+                }
+            }),
             _ => None,
         })
         .collect::<Vec<_>>()
@@ -610,33 +837,11 @@ fn safe_rel(p: &str) -> Result<PathBuf, String> {
             .any(|c| !matches!(c, Component::Normal(_)))
     {
         return Err(format!(
-            "refusing to write outside the output directory: `{p}`"
+            "refusing to write outside the output directory: `{}`",
+            fluxport_core::text::escape_control(p)
         ));
     }
     Ok(path.to_path_buf())
-}
-
-fn write_tree(
-    out: &Path,
-    conv: &Conversion,
-    bar: Option<&indicatif::ProgressBar>,
-) -> Result<usize, String> {
-    let mut n = 0;
-    for f in &conv.files {
-        if f.status == FileStatus::Deleted {
-            continue;
-        }
-        let target = out.join(safe_rel(&f.path)?);
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
-        }
-        std::fs::write(&target, &f.bytes).map_err(|e| format!("{}: {e}", target.display()))?;
-        n += 1;
-        if let Some(b) = bar {
-            b.inc(0);
-        }
-    }
-    Ok(n)
 }
 
 #[cfg(test)]
@@ -651,6 +856,32 @@ mod tests {
         for bad in ["", "5", "m", "1d", "5m ", "1.h"] {
             assert!(!is_duration(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn generated_files_keep_the_bytes_of_their_input_directories() {
+        use std::os::unix::ffi::OsStrExt;
+        let raw = PathBuf::from(std::ffi::OsStr::from_bytes(b"dir\xfe/a.yaml"));
+        let src = Source {
+            rel: rel_path(&raw),
+            raw: raw.clone(),
+            disk: None,
+        };
+        assert_eq!(src.rel, "dir\\xfe/a.yaml");
+        let sources = [src];
+        assert_eq!(raw_target("dir\\xfe/a.yaml", &sources).unwrap(), raw);
+        assert_eq!(
+            raw_target("dir\\xfe/fluxport-sources.yaml", &sources)
+                .unwrap()
+                .as_os_str()
+                .as_bytes(),
+            b"dir\xfe/fluxport-sources.yaml"
+        );
+        assert_eq!(
+            raw_target("other/x.yaml", &sources).unwrap(),
+            PathBuf::from("other/x.yaml")
+        );
+        assert!(raw_target("../x.yaml", &sources).is_err());
     }
 
     #[test]

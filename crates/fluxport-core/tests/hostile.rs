@@ -369,6 +369,38 @@ fn nul_bytes() {
     unchanged(&c, &bytes);
 }
 
+/// docs/limits.md: non-printable characters give YAML_PARSE_ERROR at their line:column
+/// and the file is unchanged. Before: raw 0x01 / 0x1b / DEL in a plain scalar (and in a
+/// HelmRelease name) were accepted and converted (issue 15).
+#[test]
+fn non_printable_characters_in_plain_scalars() {
+    for (bytes, at) in [
+        (b"a: 1\nb: x\x01y\n".to_vec(), (2, 5)),
+        (b"a: x\x1b[31my\n".to_vec(), (1, 5)),
+        (b"# c\x7f\na: 1\n".to_vec(), (1, 4)),
+        (
+            HR.replace("name: podinfo", "name: pod\x1binfo")
+                .into_bytes(),
+            (0, 0),
+        ),
+    ] {
+        let c = run_bytes(&bytes, &Options::default());
+        unchanged(&c, &bytes);
+        let f = findings(&c);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].0, "YAML_PARSE_ERROR");
+        if at != (0, 0) {
+            assert_eq!((f[0].1, f[0].2), at);
+        }
+    }
+    // Tab, CR LF, NEL, the BOM and non-ASCII text stay fine.
+    let ok = "\u{feff}a: \"x\ty\"\r\nb: caf\u{e9} \u{85}\r\n"
+        .as_bytes()
+        .to_vec();
+    let c = run_bytes(&ok, &Options::default());
+    assert!(findings(&c).is_empty(), "{:?}", findings(&c));
+}
+
 #[test]
 fn crlf_release_converts_with_crlf() {
     let text = HR.replace('\n', "\r\n");

@@ -181,6 +181,28 @@ pub fn load_file(
         file.text = Some(text);
         return file;
     }
+    // YAML 1.2 (§5.1) allows only printable characters in a stream: tab, LF, CR, and
+    // no other C0 control, DEL, C1 control but NEL, U+FFFE or U+FFFF, in scalars and
+    // comments alike. saphyr-parser accepts some of them in plain scalars; fluxport
+    // reports the first one (docs/limits.md) and passes the file through unchanged.
+    if let Some((at, c)) = text.char_indices().find(|&(_, c)| !yaml_printable(c)) {
+        let before = &text[..at];
+        let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
+        let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        findings.push(Finding::new(
+            Code::YAML_PARSE_ERROR,
+            &path,
+            line,
+            col,
+            format!(
+                "non-printable character U+{:04X}: YAML 1.2 allows only tab, line feed, carriage return and printable characters in a stream",
+                c as u32
+            ),
+        ));
+        file.untouchable = true;
+        file.text = Some(text);
+        return file;
+    }
     let chunks = split_documents(&text);
     if chunks.len() > limits.max_documents_per_file {
         findings.push(Finding::new(
@@ -278,7 +300,7 @@ fn snippet_window(line: &str, col: usize) -> (String, usize) {
     const SNIPPET_CHARS: usize = 100;
     let len = line.chars().count();
     if len <= SNIPPET_CHARS {
-        return (line.to_string(), col);
+        return escape_snippet(line, col);
     }
     let from = col
         .saturating_sub(SNIPPET_CHARS / 2)
@@ -292,7 +314,18 @@ fn snippet_window(line: &str, col: usize) -> (String, usize) {
     if from + SNIPPET_CHARS < len {
         s.push_str("...");
     }
-    (s, caret)
+    escape_snippet(&s, caret)
+}
+
+/// The snippet with its control characters escaped (`crate::text::escape_control`), and
+/// the caret column moved to match the escaped text.
+fn escape_snippet(s: &str, caret: usize) -> (String, usize) {
+    let before: String = s.chars().take(caret).collect();
+    (
+        crate::text::escape_control(s),
+        crate::text::escape_control(&before).chars().count()
+            + caret.saturating_sub(before.chars().count()),
+    )
 }
 
 fn shift_tree(p: &mut Parsed, by: usize) {
@@ -384,6 +417,13 @@ pub fn load_repository(inputs: &[InputFile], options: &Options) -> (Vec<LoadedFi
         files.push(load_file(input, &charts, &options.limits, &mut findings));
     }
     (files, findings)
+}
+
+/// YAML 1.2 `c-printable`: x9 | xA | xD | [x20-x7E] | x85 | [xA0-xD7FF] | [xE000-xFFFD]
+/// | [x10000-x10FFFF] (the BOM U+FEFF is in it).
+fn yaml_printable(c: char) -> bool {
+    matches!(c as u32,
+        0x09 | 0x0A | 0x0D | 0x20..=0x7E | 0x85 | 0xA0..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
 }
 
 #[cfg(test)]

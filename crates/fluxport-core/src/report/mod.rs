@@ -48,16 +48,17 @@ pub struct Report {
 /// form of the conversion report and of the pre-flight (control characters of the
 /// input escaped: it goes to a terminal).
 pub fn findings_text(findings: &[crate::model::finding::Finding]) -> String {
-    use crate::text::visible;
     let mut out = String::new();
     for f in findings {
+        // Paths, names and snippets come from the input: no control character reaches
+        // the terminal, and no line of a message can pass for a finding of its own.
         out.push_str(&format!(
             "{}: {}[{}] {}\n    fix: {}\n",
-            visible(&f.location()),
+            crate::text::escape_control(&f.location()),
             f.severity.as_str(),
             f.code.as_str(),
-            visible(&f.message),
-            visible(&f.fix)
+            crate::text::escape_control_lines(&f.message, "    "),
+            crate::text::escape_control_lines(&f.fix, "         ")
         ));
     }
     out

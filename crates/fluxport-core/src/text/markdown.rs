@@ -1,7 +1,9 @@
 //! Safe interpolation of input-derived text (names, paths, YAML snippets quoted in
 //! messages) into the Markdown report and runbook. A report is often rendered by a
 //! viewer that allows inline HTML, and its shell blocks are copied into terminals, so
-//! nothing from the input may become markup or shell syntax.
+//! nothing from the input may become markup or shell syntax, and no control character
+//! (ESC, BEL, CR, BS, bidi overrides) reaches the viewer or the terminal raw: they are
+//! written as `\x1b` (`super::escape_control`).
 
 /// Text for a Markdown table cell or list item. Single-backtick code spans are kept
 /// (CommonMark shows their content literally); outside them `<`, `>` and `&` become
@@ -16,7 +18,7 @@ pub fn cell(s: &str) -> String {
             // A span's content may hold anything but a line break (a table row ends).
             Some(close) if !after[..close].contains('\n') => {
                 out.push('`');
-                out.push_str(&after[..close].replace('|', "\\|"));
+                out.push_str(&super::escape_control(&after[..close]).replace('|', "\\|"));
                 out.push('`');
                 rest = &after[close + 1..];
             }
@@ -38,7 +40,7 @@ fn escape_text(s: &str, out: &mut String) {
             '&' => out.push_str("&amp;"),
             '|' => out.push_str("\\|"),
             '\n' => out.push_str("<br>"),
-            '\r' => {}
+            c if super::is_unsafe_char(c) => super::push_escaped(c, out),
             c => out.push(c),
         }
     }
@@ -47,7 +49,7 @@ fn escape_text(s: &str, out: &mut String) {
 /// A code span holding `s` literally, whatever backticks it contains (CommonMark: the
 /// fence is one backtick longer than the longest run inside, padded with spaces).
 pub fn code(s: &str) -> String {
-    let s = s.replace(['\n', '\r'], " ").replace('|', "\\|");
+    let s = super::escape_control(s).replace('|', "\\|");
     let mut longest = 0;
     let mut run = 0;
     for c in s.chars() {
@@ -70,6 +72,27 @@ pub fn shell_word(s: &str) -> String {
             .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@%+,".contains(&b));
     if plain {
         s.to_string()
+    } else if s.chars().any(super::is_unsafe_char) {
+        // ANSI-C quoting (bash, zsh, ksh): the word keeps its bytes, the terminal sees
+        // only `\x1b` escapes.
+        let mut out = String::from("$'");
+        for c in s.chars() {
+            match c {
+                '\'' => out.push_str("\\'"),
+                '\\' => out.push_str("\\\\"),
+                c if super::is_unsafe_char(c) && (c as u32) < 0x80 => {
+                    super::push_escaped(c, &mut out)
+                }
+                c if super::is_unsafe_char(c) => {
+                    for b in c.to_string().bytes() {
+                        out.push_str(&format!("\\x{b:02x}"));
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+        out.push('\'');
+        out
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
     }
@@ -77,7 +100,7 @@ pub fn shell_word(s: &str) -> String {
 
 /// Text after a `#` comment in a shell block: one line, no way out of the comment.
 pub fn shell_comment(s: &str) -> String {
-    s.replace(['\n', '\r'], " ")
+    super::escape_control(s)
 }
 
 #[cfg(test)]
@@ -108,5 +131,17 @@ mod tests {
         assert_eq!(shell_word("$(id)"), "'$(id)'");
         assert_eq!(shell_word("it's"), r"'it'\''s'");
         assert_eq!(shell_word(""), "''");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_everywhere() {
+        // Before (issue 15): ESC, BEL, BS reached the Markdown (and a terminal) raw.
+        assert_eq!(cell("a\x1b[31m\x07b"), "a\\x1b[31m\\x07b");
+        assert_eq!(cell("`x\x1by`"), "`x\\x1by`");
+        assert_eq!(code("f\x08.yaml"), "`f\\x08.yaml`");
+        assert_eq!(shell_comment("a\nb\x1b]0;t\x07"), "a\\x0ab\\x1b]0;t\\x07");
+        assert_eq!(shell_word("r\x1b[2J"), "$'r\\x1b[2J'");
+        assert_eq!(shell_word("it's\x07"), "$'it\\'s\\x07'");
+        assert_eq!(cell("\u{202e}evil"), "\\u{202e}evil");
     }
 }

@@ -2,6 +2,56 @@
 
 pub mod markdown;
 
+/// Whether a character must not reach a terminal or a Markdown viewer raw: C0 and C1
+/// controls, DEL, and the bidirectional-text controls that reorder what is displayed.
+pub fn is_unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+}
+
+/// Pushes the escaped form of `c`: `\x1b` below U+0080, `\u{202e}` above.
+pub fn push_escaped(c: char, out: &mut String) {
+    if (c as u32) < 0x80 {
+        out.push_str(&format!("\\x{:02x}", c as u32));
+    } else {
+        out.push_str(&format!("\\u{{{:x}}}", c as u32));
+    }
+}
+
+/// Input-derived text (a path, a name, a YAML snippet) made safe to print: every
+/// [`is_unsafe_char`] (line breaks and tabs included) becomes `\x1b` / `\u{202e}`. The
+/// one place where text, Markdown and the CLI's messages escape control characters.
+pub fn escape_control(s: &str) -> String {
+    escape_unsafe(s, |_| false).into_owned()
+}
+
+/// `s` with every [`is_unsafe_char`] for which `keep` is false escaped by
+/// [`push_escaped`]; borrowed when nothing is escaped.
+fn escape_unsafe(s: &str, keep: fn(char) -> bool) -> std::borrow::Cow<'_, str> {
+    let hide = |c: char| is_unsafe_char(c) && !keep(c);
+    if !s.chars().any(hide) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if hide(c) {
+            push_escaped(c, &mut out);
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Like [`escape_control`], but a line feed stays a line break, followed by `indent`:
+/// multi-line messages stay readable, and no line of them can start a fake report line.
+pub fn escape_control_lines(s: &str, indent: &str) -> String {
+    s.split('\n')
+        .map(escape_control)
+        .collect::<Vec<_>>()
+        .join(&format!("\n{indent}"))
+}
+
 /// Byte offsets of line starts, for byte offset → 1-based line/column lookups in
 /// O(log n).
 #[derive(Debug, Clone)]
@@ -120,27 +170,10 @@ pub fn lines(text: &str) -> impl Iterator<Item = &str> {
     text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l))
 }
 
-/// `s` as shown to a person (the web app's lists, a terminal): every control
-/// character but line feed and tab, and every character that reorders or breaks lines
-/// (bidi controls, U+2028/U+2029), written as a `\u` escape (`\u001b`), so input text
-/// quoted in a message never reaches the screen raw. Borrowed when nothing is escaped.
+/// `s` as shown to a person in a multi-line view (the web app's lists): as
+/// [`escape_control`], but line feeds and tabs stay. Borrowed when nothing is escaped.
 pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
-    let hidden = |c: char| {
-        (c.is_control() && c != '\n' && c != '\t')
-            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-    };
-    if !s.chars().any(hidden) {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        if hidden(c) {
-            out.push_str(&format!("\\u{:04x}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(out)
+    escape_unsafe(s, |c| c == '\n' || c == '\t')
 }
 
 #[cfg(test)]
@@ -149,13 +182,10 @@ mod tests {
 
     #[test]
     fn visible_escapes_control_characters() {
-        assert_eq!(
-            visible("a\u{1b}[31mb\rc\u{0}"),
-            "a\\u001b[31mb\\u000dc\\u0000"
-        );
+        assert_eq!(visible("a\u{1b}[31mb\rc\u{0}"), "a\\x1b[31mb\\x0dc\\x00");
         assert_eq!(
             visible("x\u{202e}y\u{2028}\u{85}"),
-            "x\\u202ey\\u2028\\u0085"
+            "x\\u{202e}y\\u{2028}\\u{85}"
         );
         // The clean twin: ordinary text, line feeds and tabs stay, and are not copied.
         let plain = "name: café\n\tvalue <b>";
