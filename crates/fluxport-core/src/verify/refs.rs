@@ -181,7 +181,13 @@ fn reference(
             let m = format!("{what} names {kind} flux-system/flux-system, assumed to be created by `flux bootstrap`");
             ctx.push(Code::VERIFY_BOOTSTRAP_ASSUMED, o.file, o.doc, node, m);
         } else {
-            let m = format!("{what} names {kind} flux-system/flux-system, which is not in the repository: only `flux bootstrap` creates it (verify with --assume-bootstrap if bootstrap runs)");
+            let cause = ctx
+                .causes
+                .bootstrap
+                .as_ref()
+                .map(|c| format!("; fluxport named it because {c}"))
+                .unwrap_or_default();
+            let m = format!("{what} names {kind} flux-system/flux-system, which is not in the repository: only `flux bootstrap` creates it (verify with --assume-bootstrap if bootstrap runs){cause}");
             ctx.push(Code::VERIFY_BOOTSTRAP_REF, o.file, o.doc, node, m);
         }
         return;
