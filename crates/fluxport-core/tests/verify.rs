@@ -843,6 +843,53 @@ fn missing_sync_path_names_the_daemon_flag() {
     );
 }
 
+#[test]
+fn duplicate_across_one_daemons_paths_names_the_flag() {
+    // One daemon applies two paths that define the same object: Flux v1 applied it
+    // twice too, and the finding names the daemon's --git-path.
+    let d = fluxd("git@github.com:org/repo", Some("a,b"));
+    let same = cm("same", "apps");
+    let conv = convert(
+        &[
+            InputFile::new("flux/flux.yaml", d.as_str()),
+            InputFile::new("a/cm.yaml", same.as_str()),
+            InputFile::new("b/cm.yaml", same.as_str()),
+        ],
+        &Options::default(),
+    );
+    let f: Vec<_> = conv
+        .preflight
+        .findings
+        .iter()
+        .filter(|f| f.code.as_str() == "VERIFY_DUPLICATE_OBJECT")
+        .collect();
+    assert_eq!(f.len(), 1, "{}", conv.preflight.to_text());
+    assert!(
+        f[0].message.contains("flux/flux.yaml:14:") && f[0].message.contains("twice as well"),
+        "{}",
+        f[0].message
+    );
+    // Twin: two objects, no duplicate.
+    let other = cm("other", "apps");
+    let conv = convert(
+        &[
+            InputFile::new("flux/flux.yaml", d.as_str()),
+            InputFile::new("a/cm.yaml", same.as_str()),
+            InputFile::new("b/cm.yaml", other.as_str()),
+        ],
+        &Options::default(),
+    );
+    assert!(
+        !conv
+            .preflight
+            .findings
+            .iter()
+            .any(|f| f.code.as_str() == "VERIFY_DUPLICATE_OBJECT"),
+        "{}",
+        conv.preflight.to_text()
+    );
+}
+
 /// `cargo test -p fluxport-core --test verify -- --ignored --nocapture corpus_counts`:
 /// the pre-flight over fluxport's own output on the shared corpus, counts by code.
 #[test]

@@ -364,8 +364,23 @@ pub fn run_in(
                         )
                     };
                     let (first, this) = (label(j), label(i));
+                    // Both paths set by the input (one daemon's --git-path): fluxd
+                    // applied the object twice too; the finding names that line.
+                    let cause_of = |x: usize| {
+                        let k = flux_ks.get(x)?;
+                        ctx.causes.paths.get(str_at(k.root, &["spec", "path"])?)
+                    };
+                    let cause = match (cause_of(i), cause_of(j)) {
+                        (Some(a), Some(b)) if a == b => {
+                            format!("; both paths come from the input, {a}, so Flux v1 applied it twice as well")
+                        }
+                        (Some(a), Some(b)) => {
+                            format!("; the paths come from the input, {a} and {b}")
+                        }
+                        _ => String::new(),
+                    };
                     let m = format!(
-                        "{} {} is applied by {this} and by {first} ({}, document {}) in one cluster",
+                        "{} {} is applied by {this} and by {first} ({}, document {}) in one cluster{cause}",
                         o.kind,
                         o.id(),
                         files[f].path,
