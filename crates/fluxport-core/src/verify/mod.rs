@@ -9,7 +9,9 @@
 //!    builds it: through the model when the path has a kustomization file, else by the
 //!    generator rule (MAPPING.md §3.2: every YAML file under the path, a subdirectory
 //!    with its own kustomization file as one resource). A tree without a Flux
-//!    Kustomization is one implicit build of its root (what a bootstrap there applies).
+//!    Kustomization is one implicit build per sync root path (what a bootstrap there
+//!    applies); with the sync roots unknown, one per top-level kustomization
+//!    ([`guessed_roots`]).
 //!    `targetNamespace` is applied to namespaced objects.
 //! 2. **Clusters.** A Kustomization placed in another's build belongs to that one's
 //!    cluster; top-level ones defined in one file (`kubectl apply -f FILE`) are one
@@ -17,6 +19,9 @@
 //!    checked per cluster, references against the objects of the referrer's cluster.
 //! 3. **Per document:** served apiVersions and names (`served`, `names`).
 //! 4. **References and markers** (`refs`).
+//!
+//! On a conversion's output, [`Causes`] name the input behind findings the output
+//! cannot avoid (issue 13 point 7).
 //!
 //! Not yet: CRD schemas and CEL rules, `.sourceignore`/`spec.ignore`, Kustomization
 //! `namePrefix`/`nameSuffix`/`patches`, postBuild substitution.
