@@ -890,6 +890,50 @@ fn duplicate_across_one_daemons_paths_names_the_flag() {
     );
 }
 
+#[test]
+fn automation_moved_by_an_overlay_namespace_says_so() {
+    // The image automation objects sit in an overlay whose kustomization sets
+    // `namespace: demo` (golden fluxyaml-patch-updated): the build moves them, so the
+    // marker's flux-system policy and the automation's GitRepository miss; the findings
+    // say which kustomization moved what.
+    let sync = format!("{GIT}---\n{}", ks("staging", "./staging", ""));
+    let pol = policy("app");
+    let auto = iua("repo", "./staging");
+    let with_ns = kust(&["automation.yaml", "deploy.yaml"], "namespace: demo\n");
+    let automation = format!("{IMG_REPO}---\n{pol}---\n{auto}");
+    let files = [
+        ("flux/sync.yaml", sync.as_str()),
+        ("staging/kustomization.yaml", with_ns.as_str()),
+        ("staging/automation.yaml", automation.as_str()),
+        ("staging/deploy.yaml", DEPLOY),
+    ];
+    let v = run(&files);
+    let moved: Vec<_> = v
+        .findings
+        .iter()
+        .filter(|f| f.message.contains("moves it to demo"))
+        .map(|f| f.code.as_str())
+        .collect();
+    assert!(
+        moved.contains(&"VERIFY_MARKER_UNKNOWN_POLICY"),
+        "{}",
+        v.to_text()
+    );
+    assert!(moved.contains(&"VERIFY_REF_MISSING"), "{}", v.to_text());
+    // Twin: the kustomization sets no namespace; nothing is moved or missing.
+    let without = kust(&["automation.yaml", "deploy.yaml"], "");
+    let mut twin = files;
+    twin[1].1 = &without;
+    let v = run(&twin);
+    assert!(
+        !v.findings.iter().any(|f| f.message.contains("moves it")
+            || f.code.as_str() == "VERIFY_MARKER_UNKNOWN_POLICY"
+            || f.code.as_str() == "VERIFY_REF_MISSING"),
+        "{}",
+        v.to_text()
+    );
+}
+
 /// `cargo test -p fluxport-core --test verify -- --ignored --nocapture corpus_counts`:
 /// the pre-flight over fluxport's own output on the shared corpus, counts by code.
 #[test]
