@@ -92,6 +92,11 @@ struct VerifyArgs {
     /// Kustomization flux-system/flux-system).
     #[arg(long)]
     assume_bootstrap: bool,
+    /// The paths one cluster applies, when the tree has no Flux Kustomization (repeat
+    /// per cluster; commas separate one cluster's paths). Without it, each top-level
+    /// kustomization is checked as its own cluster.
+    #[arg(long = "sync-path")]
+    sync_paths: Vec<String>,
 }
 
 #[derive(Args)]
@@ -355,6 +360,7 @@ fn run_verify(args: VerifyArgs) -> Result<u8, String> {
     }
     let options = Options {
         assume_bootstrap: args.assume_bootstrap,
+        sync_paths: args.sync_paths.clone(),
         ..Options::default()
     };
     let v: Verification = std::panic::catch_unwind(|| verify(&inputs, &options)).map_err(|_| {

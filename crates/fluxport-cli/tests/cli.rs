@@ -139,6 +139,18 @@ fn verify_exit_codes_and_formats() {
     assert!(out.starts_with("# fluxport pre-flight"), "{out}");
     let (code, _, err) = fluxport(&["verify", &format!("{d}/nope")], "");
     assert_eq!(code, 3, "{err}");
+    // --sync-path: two dirs applied by one cluster define one object twice (planted);
+    // without it each dir is checked on its own (the twin).
+    std::fs::remove_file(dir.join("cm.yaml")).unwrap();
+    for sub in ["a", "b"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+        std::fs::write(dir.join(sub).join("cm.yaml"), cm("same")).unwrap();
+    }
+    let (code, out, _) = fluxport(&["verify", &d, "--sync-path", "a", "--sync-path", "b"], "");
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = fluxport(&["verify", &d, "--sync-path", "a,b"], "");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("VERIFY_DUPLICATE_OBJECT"), "{out}");
     let (code, out, _) = fluxport(&["explain", "VERIFY_BOOTSTRAP_REF"], "");
     assert_eq!(code, 0);
     assert!(out.contains("flux bootstrap"), "{out}");

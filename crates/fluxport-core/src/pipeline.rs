@@ -90,6 +90,27 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     discovery::unlink_removed_files(&mut ctx, &model);
     // 12. Apply the edits and write the report.
     let roots = ctx.roots.clone();
+    // Sync roots the pre-flight may trust: from a daemon manifest or --sync-path (the
+    // whole-tree fallback root is a guess; the pre-flight guesses its own way).
+    let roots_known = !ctx.daemons.is_empty() || !options.sync_paths.is_empty();
+    // Without a daemon's --git-url, the generated ImageUpdateAutomation names the
+    // GitRepository `flux bootstrap` creates: the pre-flight says so at its reference.
+    // A generated Kustomization's path comes from a daemon's --git-path.
+    let causes = verify::Causes {
+        bootstrap: ctx.daemons.iter().all(|d| d.git_url.is_none()).then(|| {
+            "the input has no fluxd manifest with a --git-url (and no --git-url was given): pass --assume-bootstrap if `flux bootstrap` creates flux-system/flux-system, else give --git-url".to_string()
+        }),
+        paths: ctx
+            .daemons
+            .iter()
+            .filter_map(|d| Some((d, d.git_path_at.clone()?)))
+            .flat_map(|(d, at)| {
+                d.git_paths
+                    .iter()
+                    .map(move |p| (daemon::kustomization_path(p), format!("the --git-path of fluxd ({at})")))
+            })
+            .collect(),
+    };
     let produced = ctx.into_produced();
     drop(model);
     let mut conv = output::assemble(produced, files, options);
@@ -97,7 +118,12 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     //     is not checked). Bootstrap objects it assumed go to the runbook.
     if options.target == Target::FluxV2 {
         let outputs = conv.output_inputs();
-        conv.preflight = verify::run_in(&outputs, options, &roots);
+        conv.preflight = verify::run_in(
+            &outputs,
+            options,
+            roots_known.then_some(roots.as_slice()),
+            &causes,
+        );
         if let Some(s) = conv.preflight.runbook_section() {
             conv.report.runbook.push('\n');
             conv.report.runbook.push_str(&s);

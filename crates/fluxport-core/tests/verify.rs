@@ -628,6 +628,312 @@ fn assumed_bootstrap_objects_go_to_the_runbook() {
     );
 }
 
+fn kust(resources: &[&str], extra: &str) -> String {
+    let mut s = String::from(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n",
+    );
+    for r in resources {
+        s.push_str(&format!("- {r}\n"));
+    }
+    s.push_str(extra);
+    s
+}
+
+#[test]
+fn unknown_sync_roots_check_each_top_level_kustomization() {
+    // Two per-cluster overlays share a base (the hmcts layout), no Flux Kustomization,
+    // no daemon, no --sync-path: each overlay is its own cluster, so the shared
+    // ConfigMap is no duplicate; one info says the roots were guessed.
+    let base_cm = cm("shared", "apps");
+    let files = [
+        ("base/kustomization.yaml", kust(&["cm.yaml"], "")),
+        ("base/cm.yaml", base_cm.clone()),
+        ("envs/a/kustomization.yaml", kust(&["../../base"], "")),
+        ("envs/b/kustomization.yaml", kust(&["../../base"], "")),
+    ];
+    let f: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    let v = run(&f);
+    assert_eq!(codes(&v), ["VERIFY_SYNC_ROOTS_GUESSED"], "{}", v.to_text());
+    assert!(
+        v.findings[0].message.contains("`envs/a`, `envs/b`"),
+        "{}",
+        v.to_text()
+    );
+    // Planted: one cluster applying both overlays (--sync-path a,b) gets the duplicate.
+    let opts = Options {
+        sync_paths: vec!["envs/a,envs/b".into()],
+        ..Options::default()
+    };
+    let v = run_with(&f, &opts);
+    assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
+    // Planted: a duplicate inside one overlay is still caught in the guessed cluster.
+    let mut g = f.clone();
+    let own = kust(&["../../base", "cm.yaml"], "");
+    g[2].1 = &own;
+    g.push(("envs/a/cm.yaml", &base_cm));
+    let v = run(&g);
+    assert!(
+        has(&v, "VERIFY_BUILD") || has(&v, "VERIFY_DUPLICATE_OBJECT"),
+        "{}",
+        v.to_text()
+    );
+    // Planted: a base object without namespace is reported once, naming both builds.
+    let nons = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: nons\n";
+    let mut h = f.clone();
+    h[1].1 = nons;
+    let v = run(&h);
+    let no_ns: Vec<_> = v
+        .findings
+        .iter()
+        .filter(|f| f.code.as_str() == "VERIFY_NO_NAMESPACE")
+        .collect();
+    assert_eq!(no_ns.len(), 1, "{}", v.to_text());
+    assert!(
+        no_ns[0].message.contains("(and 1 other builds)"),
+        "{}",
+        v.to_text()
+    );
+    // A tree without kustomization files stays one build of its root: no guess.
+    clean(&run(&[("a/cm.yaml", base_cm.as_str())]));
+}
+
+#[test]
+fn v1_patch_fragment_names_its_input_cause() {
+    // A v1 HelmRelease without spec.chart (a patch whose base is not in the input) is
+    // left unchanged by the conversion; the pre-flight says why, and reports no
+    // missing namespace on top of the v1 object.
+    let frag = "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata:\n  name: agent\nspec:\n  values:\n    a: 1\n";
+    let conv = convert(&[InputFile::new("agent.yaml", frag)], &Options::default());
+    let v = &conv.preflight;
+    assert_eq!(
+        v.findings
+            .iter()
+            .map(|f| f.code.as_str())
+            .collect::<Vec<_>>(),
+        ["VERIFY_V1_OBJECT"],
+        "{}",
+        v.to_text()
+    );
+    assert!(
+        v.findings[0].message.contains("PARTIAL_HELMRELEASE"),
+        "{}",
+        v.to_text()
+    );
+    assert_eq!(v.findings[0].location(), "agent.yaml:1:13");
+    // Twin: a complete v1 object in a v2 build has no such cause.
+    let full = "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata:\n  name: old\n  namespace: apps\nspec:\n  chart:\n    repository: https://x\n    name: x\n    version: 1.0.0\n";
+    let v = run(&[("old.yaml", full)]);
+    assert_eq!(codes(&v), ["VERIFY_V1_OBJECT"], "{}", v.to_text());
+    assert!(!v.findings[0].message.contains("PARTIAL_HELMRELEASE"));
+}
+
+fn fluxd(url: &str, path: Option<&str>) -> String {
+    let path = path.map_or(String::new(), |p| format!("        - --git-path={p}\n"));
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: flux\n  namespace: flux\nspec:\n  template:\n    spec:\n      containers:\n      - name: flux\n        image: docker.io/fluxcd/flux:1.21.0\n        args:\n        - --git-url={url}\n{path}"
+    )
+}
+
+const AUTOMATED: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  namespace: apps\n  annotations:\n    fluxcd.io/automated: \"true\"\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: ghcr.io/x/app:1.0.0\n";
+
+#[test]
+fn bootstrap_reference_names_its_input_cause() {
+    // No daemon: the automation names bootstrap's GitRepository, and says why.
+    let conv = convert(
+        &[InputFile::new("deploy.yaml", AUTOMATED)],
+        &Options::default(),
+    );
+    let f: Vec<_> = conv
+        .preflight
+        .findings
+        .iter()
+        .filter(|f| f.code.as_str() == "VERIFY_BOOTSTRAP_REF")
+        .collect();
+    assert_eq!(f.len(), 1, "{}", conv.preflight.to_text());
+    assert!(
+        f[0].message.contains("no fluxd manifest with a --git-url"),
+        "{}",
+        f[0].message
+    );
+    // Twin: a daemon with --git-url: the automation names its GitRepository.
+    let d = fluxd("git@github.com:org/app-repo", None);
+    let conv = convert(
+        &[
+            InputFile::new("deploy.yaml", AUTOMATED),
+            InputFile::new("flux/flux.yaml", d.as_str()),
+        ],
+        &Options::default(),
+    );
+    assert!(!conv.preflight.has_errors(), "{}", conv.preflight.to_text());
+}
+
+#[test]
+fn several_daemons_of_one_root_name_one_git_repository() {
+    // Two daemons sync the repository root: the sync file is the first daemon's,
+    // and the automation of that root names the same GitRepository. Before, the
+    // automation named the first daemon's and the sync file was the last one's.
+    let a = fluxd("git@github.com:org/first", None);
+    let b = fluxd("git@github.com:org/second", None);
+    let conv = convert(
+        &[
+            InputFile::new("a/flux.yaml", a.as_str()),
+            InputFile::new("b/flux.yaml", b.as_str()),
+            InputFile::new("deploy.yaml", AUTOMATED),
+        ],
+        &Options::default(),
+    );
+    assert!(
+        !conv
+            .preflight
+            .findings
+            .iter()
+            .any(|f| f.code.as_str() == "VERIFY_REF_MISSING"),
+        "{}",
+        conv.preflight.to_text()
+    );
+    let sync = conv
+        .files
+        .iter()
+        .find(|f| f.path.contains("fluxport-sync"))
+        .expect("a sync file");
+    assert!(String::from_utf8_lossy(&sync.bytes).contains("name: first"));
+}
+
+#[test]
+fn missing_sync_path_names_the_daemon_flag() {
+    // A daemon whose --git-path is not in the input (it syncs another repository):
+    // the generated Kustomization's path is missing, and the finding names the flag.
+    let d = fluxd("git@github.com:org/other", Some("cluster"));
+    let conv = convert(
+        &[
+            InputFile::new("install/flux.yaml", d.as_str()),
+            InputFile::new("apps/cm.yaml", cm("x", "apps").as_str()),
+        ],
+        &Options::default(),
+    );
+    let f: Vec<_> = conv
+        .preflight
+        .findings
+        .iter()
+        .filter(|f| f.code.as_str() == "VERIFY_PATH_MISSING")
+        .collect();
+    assert_eq!(f.len(), 1, "{}", conv.preflight.to_text());
+    assert!(
+        f[0].message.contains("install/flux.yaml:14:"),
+        "{}",
+        f[0].message
+    );
+    // Twin: the path exists.
+    let d = fluxd("git@github.com:org/other", Some("apps"));
+    let conv = convert(
+        &[
+            InputFile::new("install/flux.yaml", d.as_str()),
+            InputFile::new("apps/cm.yaml", cm("x", "apps").as_str()),
+        ],
+        &Options::default(),
+    );
+    assert!(
+        !conv
+            .preflight
+            .findings
+            .iter()
+            .any(|f| f.code.as_str() == "VERIFY_PATH_MISSING"),
+        "{}",
+        conv.preflight.to_text()
+    );
+}
+
+#[test]
+fn duplicate_across_one_daemons_paths_names_the_flag() {
+    // One daemon applies two paths that define the same object: Flux v1 applied it
+    // twice too, and the finding names the daemon's --git-path.
+    let d = fluxd("git@github.com:org/repo", Some("a,b"));
+    let same = cm("same", "apps");
+    let conv = convert(
+        &[
+            InputFile::new("flux/flux.yaml", d.as_str()),
+            InputFile::new("a/cm.yaml", same.as_str()),
+            InputFile::new("b/cm.yaml", same.as_str()),
+        ],
+        &Options::default(),
+    );
+    let f: Vec<_> = conv
+        .preflight
+        .findings
+        .iter()
+        .filter(|f| f.code.as_str() == "VERIFY_DUPLICATE_OBJECT")
+        .collect();
+    assert_eq!(f.len(), 1, "{}", conv.preflight.to_text());
+    assert!(
+        f[0].message.contains("flux/flux.yaml:14:") && f[0].message.contains("twice as well"),
+        "{}",
+        f[0].message
+    );
+    // Twin: two objects, no duplicate.
+    let other = cm("other", "apps");
+    let conv = convert(
+        &[
+            InputFile::new("flux/flux.yaml", d.as_str()),
+            InputFile::new("a/cm.yaml", same.as_str()),
+            InputFile::new("b/cm.yaml", other.as_str()),
+        ],
+        &Options::default(),
+    );
+    assert!(
+        !conv
+            .preflight
+            .findings
+            .iter()
+            .any(|f| f.code.as_str() == "VERIFY_DUPLICATE_OBJECT"),
+        "{}",
+        conv.preflight.to_text()
+    );
+}
+
+#[test]
+fn automation_moved_by_an_overlay_namespace_says_so() {
+    // The image automation objects sit in an overlay whose kustomization sets
+    // `namespace: demo` (golden fluxyaml-patch-updated): the build moves them, so the
+    // marker's flux-system policy and the automation's GitRepository miss; the findings
+    // say which kustomization moved what.
+    let sync = format!("{GIT}---\n{}", ks("staging", "./staging", ""));
+    let pol = policy("app");
+    let auto = iua("repo", "./staging");
+    let with_ns = kust(&["automation.yaml", "deploy.yaml"], "namespace: demo\n");
+    let automation = format!("{IMG_REPO}---\n{pol}---\n{auto}");
+    let files = [
+        ("flux/sync.yaml", sync.as_str()),
+        ("staging/kustomization.yaml", with_ns.as_str()),
+        ("staging/automation.yaml", automation.as_str()),
+        ("staging/deploy.yaml", DEPLOY),
+    ];
+    let v = run(&files);
+    let moved: Vec<_> = v
+        .findings
+        .iter()
+        .filter(|f| f.message.contains("moves it to demo"))
+        .map(|f| f.code.as_str())
+        .collect();
+    assert!(
+        moved.contains(&"VERIFY_MARKER_UNKNOWN_POLICY"),
+        "{}",
+        v.to_text()
+    );
+    assert!(moved.contains(&"VERIFY_REF_MISSING"), "{}", v.to_text());
+    // Twin: the kustomization sets no namespace; nothing is moved or missing.
+    let without = kust(&["automation.yaml", "deploy.yaml"], "");
+    let mut twin = files;
+    twin[1].1 = &without;
+    let v = run(&twin);
+    assert!(
+        !v.findings.iter().any(|f| f.message.contains("moves it")
+            || f.code.as_str() == "VERIFY_MARKER_UNKNOWN_POLICY"
+            || f.code.as_str() == "VERIFY_REF_MISSING"),
+        "{}",
+        v.to_text()
+    );
+}
+
 /// `cargo test -p fluxport-core --test verify -- --ignored --nocapture corpus_counts`:
 /// the pre-flight over fluxport's own output on the shared corpus, counts by code.
 #[test]

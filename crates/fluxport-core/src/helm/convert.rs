@@ -181,7 +181,7 @@ fn convert_helm_releases_in(
     // Which sources each root needs: root index → keys (new objects only).
     let mut root_needs: BTreeMap<usize, BTreeSet<SourceKey>> = BTreeMap::new();
     let need = |needs: &mut BTreeMap<usize, BTreeSet<SourceKey>>, fi: usize, key: &SourceKey| {
-        let mut roots = sync_root::roots_of(&ctx.roots, &files[fi].path);
+        let mut roots = model.roots_applying(&ctx.roots, fi, &files[fi].path);
         if roots.is_empty() {
             roots.push(usize::MAX);
         }
@@ -308,7 +308,9 @@ fn convert_helm_releases_in(
                         .filter(|(fi, _, r)| {
                             r.source.key() == key
                                 && (*root == usize::MAX
-                                    || ctx.roots[*root].covers(&files[*fi].path))
+                                    || model
+                                        .roots_applying(&ctx.roots, *fi, &files[*fi].path)
+                                        .contains(root))
                         })
                         .map(|(fi, _, _)| *fi)
                         .min();

@@ -49,13 +49,20 @@ pub fn plan(ctx: &mut Context, model: &Model) {
 
 /// The daemon settings for a root (the daemon whose git paths make that root, else
 /// the first daemon), or fluxd's defaults.
+/// The daemon of a sync root: the first one of that root with a `--git-url` (its
+/// GitRepository is the one `daemon::emit` writes for the root, so the automation
+/// pushes to the repository that root syncs), else the first of that root, else the
+/// first daemon.
 fn daemon_for<'a>(daemons: &'a [Daemon], root: Option<&SyncRoot>) -> Option<&'a Daemon> {
-    root.and_then(|r| {
-        daemons
-            .iter()
-            .find(|d| !d.git_paths.is_empty() && SyncRoot::new(&d.git_paths) == *r)
-    })
-    .or(daemons.first())
+    let of_root = |d: &&Daemon| {
+        root.is_some_and(|r| !d.git_paths.is_empty() && SyncRoot::new(&d.git_paths) == *r)
+    };
+    daemons
+        .iter()
+        .filter(of_root)
+        .find(|d| d.git_url.is_some())
+        .or_else(|| daemons.iter().find(of_root))
+        .or(daemons.first())
 }
 
 fn marker(ns: &str, policy: &str, suffix: &str) -> String {

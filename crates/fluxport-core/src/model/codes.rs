@@ -328,6 +328,9 @@ codes! {
     VERIFY_DUPLICATE_OBJECT = Error, "§3.2",
         "The same object (API group, kind, namespace, name) is defined twice in one cluster: by two Kustomizations, or twice in one generated build. The two applies fight over it, or the build fails.",
         "Keep one definition; remove the object from the other Kustomization's path.";
+    VERIFY_SYNC_ROOTS_GUESSED = Info, "§3.2",
+        "The tree has no Flux Kustomization and the sync roots are unknown (no fluxd manifest in the input, no --sync-path), so the pre-flight checked each top-level kustomization (one no other kustomization includes) as its own cluster, and did not build the files outside them.",
+        "Give `--sync-path` once per cluster (the paths its fluxd applied, joined by commas), so that each cluster's build is checked as Flux v2 will apply it.";
     VERIFY_NO_NAMESPACE = Error, "§3.3",
         "A namespaced object is applied without a namespace and its Kustomization has no `spec.targetNamespace`: kustomize-controller rejects it (`namespace not specified`).",
         "Set `metadata.namespace`, a `namespace:` in the kustomization file, or `spec.targetNamespace` on the Kustomization.";

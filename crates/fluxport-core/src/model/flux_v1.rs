@@ -41,6 +41,8 @@ pub struct Daemon {
     /// True when the manifest set `metadata.namespace` (a kustomize patch usually does
     /// not: it takes the namespace of the Deployment it patches).
     pub namespace_set: bool,
+    /// `file:line:column` of the `--git-path` flag (for findings on what it names).
+    pub git_path_at: Option<String>,
 }
 
 impl Default for Daemon {
@@ -74,6 +76,7 @@ impl Default for Daemon {
             sops: false,
             git_secret_name: "flux-git-deploy".into(),
             namespace_set: false,
+            git_path_at: None,
         }
     }
 }

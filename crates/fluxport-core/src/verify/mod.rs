@@ -9,7 +9,9 @@
 //!    builds it: through the model when the path has a kustomization file, else by the
 //!    generator rule (MAPPING.md §3.2: every YAML file under the path, a subdirectory
 //!    with its own kustomization file as one resource). A tree without a Flux
-//!    Kustomization is one implicit build of its root (what a bootstrap there applies).
+//!    Kustomization is one implicit build per sync root path (what a bootstrap there
+//!    applies); with the sync roots unknown, one per top-level kustomization
+//!    ([`guessed_roots`]).
 //!    `targetNamespace` is applied to namespaced objects.
 //! 2. **Clusters.** A Kustomization placed in another's build belongs to that one's
 //!    cluster; top-level ones defined in one file (`kubectl apply -f FILE`) are one
@@ -17,6 +19,9 @@
 //!    checked per cluster, references against the objects of the referrer's cluster.
 //! 3. **Per document:** served apiVersions and names (`served`, `names`).
 //! 4. **References and markers** (`refs`).
+//!
+//! On a conversion's output, [`Causes`] name the input behind findings the output
+//! cannot avoid (issue 13 point 7).
 //!
 //! Not yet: CRD schemas and CEL rules, `.sourceignore`/`spec.ignore`, Kustomization
 //! `namePrefix`/`nameSuffix`/`patches`, postBuild substitution.
@@ -102,6 +107,20 @@ pub(crate) struct Ctx<'a> {
     pub options: &'a Options,
     pub findings: Vec<Finding>,
     pub bootstrap: BTreeSet<String>,
+    pub causes: &'a Causes,
+}
+
+/// What in the conversion's input causes findings on its output, so that a finding
+/// the output cannot avoid names the input line (issue 13 point 7). Empty for a tree
+/// that is not a conversion's output.
+#[derive(Debug, Clone, Default)]
+pub struct Causes {
+    /// Why the tree names bootstrap's objects (its input had no fluxd manifest with a
+    /// `--git-url`): said in `VERIFY_BOOTSTRAP_REF`.
+    pub bootstrap: Option<String>,
+    /// Generated Kustomization `spec.path` → where the input sets it (a daemon's
+    /// `--git-path` at `file:line:column`): said in `VERIFY_PATH_MISSING`.
+    pub paths: BTreeMap<String, String>,
 }
 
 impl Ctx<'_> {
@@ -138,16 +157,27 @@ fn str_at<'n>(root: &'n Node, path: &[&str]) -> Option<&'n str> {
 /// roots come from `options.sync_paths` (one cluster per entry), else the whole tree
 /// is one root.
 pub fn run(inputs: &[InputFile], options: &Options) -> Verification {
+    let roots = sync_root::sync_roots(&options.sync_paths, &[]);
+    let known = !options.sync_paths.is_empty();
     run_in(
         inputs,
         options,
-        &sync_root::sync_roots(&options.sync_paths, &[]),
+        known.then_some(roots.as_slice()),
+        &Causes::default(),
     )
 }
 
-/// [`run`] with the sync roots known (the conversion's, for its output): used when
-/// the tree has no Flux Kustomization, each root one implicit build per path.
-pub fn run_in(inputs: &[InputFile], options: &Options, roots: &[SyncRoot]) -> Verification {
+/// [`run`] with the sync roots of the conversion (for its output): used when the tree
+/// has no Flux Kustomization, each root one implicit build per path. `None`: the sync
+/// roots are unknown (no fluxd manifest, no `--sync-path`); then each top-level
+/// kustomization of the tree is built as its own cluster ([`guessed_roots`]).
+/// `causes`: what in the conversion's input causes findings ([`Causes`]).
+pub fn run_in(
+    inputs: &[InputFile],
+    options: &Options,
+    roots: Option<&[SyncRoot]>,
+    causes: &Causes,
+) -> Verification {
     let (files, _load_findings) = load::load_repository(inputs, options);
     let null = kustomize::null_node();
     let model = kustomize::model_of(&files, &null);
@@ -156,6 +186,7 @@ pub fn run_in(inputs: &[InputFile], options: &Options, roots: &[SyncRoot]) -> Ve
         options,
         findings: Vec::new(),
         bootstrap: BTreeSet::new(),
+        causes,
     };
     let mut v = Verification::default();
     v.counts.files = files.len();
@@ -178,11 +209,26 @@ pub fn run_in(inputs: &[InputFile], options: &Options, roots: &[SyncRoot]) -> Ve
     let mut builds: Vec<Vec<Instance>> = Vec::new();
     // Implicit builds: (sync root index) per build.
     let mut implicit: Vec<usize> = Vec::new();
-    if flux_ks.is_empty() {
-        for (ri, r) in roots.iter().enumerate() {
+    // What each implicit build is, for messages.
+    let mut implicit_label: Vec<String> = Vec::new();
+    let guessed = if flux_ks.is_empty() && roots.is_none() {
+        guessed_roots(&mut ctx, &model)
+    } else {
+        Vec::new()
+    };
+    if !guessed.is_empty() {
+        for (ri, d) in guessed.iter().enumerate() {
+            builds.push(build_path(&mut ctx, &model, d, None, None));
+            implicit.push(ri);
+            implicit_label.push(format!("the top-level kustomization `{d}`"));
+        }
+    } else if flux_ks.is_empty() {
+        let whole = [SyncRoot::whole()];
+        for (ri, r) in roots.unwrap_or(&whole).iter().enumerate() {
             for p in &r.paths {
                 builds.push(build_path(&mut ctx, &model, p, None, None));
                 implicit.push(ri);
+                implicit_label.push("a path of the sync root".to_string());
             }
         }
     } else {
@@ -243,20 +289,35 @@ pub fn run_in(inputs: &[InputFile], options: &Options, roots: &[SyncRoot]) -> Ve
                 && !o.group.ends_with(".k8s.io")
                 && o.kind.starts_with("Cluster"))
     };
-    // Per build: Flux v1 objects, namespaces.
+    // Per build: Flux v1 objects, namespaces. A document without a namespace in
+    // several builds (a base two overlays share) is reported once, naming them all.
+    let mut no_ns: BTreeMap<(usize, usize), (&Instance, Vec<String>)> = BTreeMap::new();
     for (i, b) in builds.iter().enumerate() {
         let tns = flux_ks
             .get(i)
             .and_then(|k| str_at(k.root, &["spec", "targetNamespace"]))
             .filter(|s| !s.is_empty());
         let who = flux_ks.get(i).map_or_else(
-            || "the sync root's build (no Flux Kustomization in the tree)".to_string(),
+            || match implicit_label.get(i) {
+                Some(l) if !guessed.is_empty() => l.clone(),
+                _ => "the sync root's build (no Flux Kustomization in the tree)".to_string(),
+            },
             |k| format!("Kustomization {}/{}", k.ns_or_default(), k.name),
         );
         for o in b {
-            if V1_GROUPS.contains(&o.group.as_str()) {
+            let v1 = V1_GROUPS.contains(&o.group.as_str());
+            if v1 {
+                // A HelmRelease without spec.chart is a patch fragment whose base is
+                // not in the input: the conversion left it as it was (PARTIAL_HELMRELEASE),
+                // so this line is the input's.
+                let cause = if o.kind == "HelmRelease" && o.root.path(&["spec", "chart"]).is_none()
+                {
+                    "; it has no spec.chart, a patch of a HelmRelease whose base is not in the input, so the conversion left it unchanged (PARTIAL_HELMRELEASE): convert the base and port the patch, or keep it out of the build"
+                } else {
+                    ""
+                };
                 let m = format!(
-                    "{} {} ({}) is a Flux v1 object in the build of {who}; once the v1 CRDs are deleted the whole apply fails with `no matches for kind`",
+                    "{} {} ({}) is a Flux v1 object in the build of {who}; once the v1 CRDs are deleted the whole apply fails with `no matches for kind`{cause}",
                     o.kind, o.name, o.api_version
                 );
                 ctx.push(
@@ -267,19 +328,32 @@ pub fn run_in(inputs: &[InputFile], options: &Options, roots: &[SyncRoot]) -> Ve
                     m,
                 );
             }
-            if !o.cluster_scoped
+            // (A v1 object fails the apply already: one error for it is enough.)
+            if !v1
+                && !o.cluster_scoped
                 && o.ns.as_deref().is_none_or(str::is_empty)
                 && tns.is_none()
                 && !maybe_cluster(o)
             {
-                let m = format!(
-                    "{} {} has no namespace in the build of {who}, which sets no targetNamespace",
-                    o.kind, o.name
-                );
-                let node = o.root.path(&["metadata", "name"]);
-                ctx.push(Code::VERIFY_NO_NAMESPACE, o.file, o.doc, node, m);
+                no_ns
+                    .entry((o.file, o.doc))
+                    .or_insert((o, Vec::new()))
+                    .1
+                    .push(who.clone());
             }
         }
+    }
+    for (o, whos) in no_ns.into_values() {
+        let more = match whos.len() {
+            1 => String::new(),
+            n => format!(" (and {} other builds)", n - 1),
+        };
+        let m = format!(
+            "{} {} has no namespace in the build of {}{more}, which sets no targetNamespace",
+            o.kind, o.name, whos[0]
+        );
+        let node = o.root.path(&["metadata", "name"]);
+        ctx.push(Code::VERIFY_NO_NAMESPACE, o.file, o.doc, node, m);
     }
     // Per cluster: one definition of each object.
     let mut defined: BTreeMap<(usize, Key), (usize, usize, usize)> = BTreeMap::new();
@@ -290,13 +364,28 @@ pub fn run_in(inputs: &[InputFile], options: &Options, roots: &[SyncRoot]) -> Ve
                 Some(&(j, f, d)) if j != i => {
                     let label = |x: usize| {
                         flux_ks.get(x).map_or_else(
-                            || "a path of the sync root".to_string(),
+                            || implicit_label.get(x).cloned().unwrap_or_default(),
                             |k| format!("Kustomization {}/{}", k.ns_or_default(), k.name),
                         )
                     };
                     let (first, this) = (label(j), label(i));
+                    // Both paths set by the input (one daemon's --git-path): fluxd
+                    // applied the object twice too; the finding names that line.
+                    let cause_of = |x: usize| {
+                        let k = flux_ks.get(x)?;
+                        ctx.causes.paths.get(str_at(k.root, &["spec", "path"])?)
+                    };
+                    let cause = match (cause_of(i), cause_of(j)) {
+                        (Some(a), Some(b)) if a == b => {
+                            format!("; both paths come from the input, {a}, so Flux v1 applied it twice as well")
+                        }
+                        (Some(a), Some(b)) => {
+                            format!("; the paths come from the input, {a} and {b}")
+                        }
+                        _ => String::new(),
+                    };
                     let m = format!(
-                        "{} {} is applied by {this} and by {first} ({}, document {}) in one cluster",
+                        "{} {} is applied by {this} and by {first} ({}, document {}) in one cluster{cause}",
                         o.kind,
                         o.id(),
                         files[f].path,
@@ -377,6 +466,59 @@ pub fn run_in(inputs: &[InputFile], options: &Options, roots: &[SyncRoot]) -> Ve
     v
 }
 
+/// The sync roots are unknown (no Flux Kustomization, no fluxd manifest, no
+/// `--sync-path`): the directories of the top-level kustomizations (no other
+/// kustomization includes them), each built as its own cluster, as Flux v2 syncs a
+/// repository of per-cluster overlays (one Kustomization per overlay). Checking the
+/// whole tree as one build would report every object that two overlays share as a
+/// duplicate. Documents outside those builds are not built; they may serve any
+/// cluster (a `fluxport-sources.yaml` at the root). Empty when the tree has no
+/// kustomization file: then the whole tree is one build, as before. One info finding
+/// says so and suggests `--sync-path`.
+fn guessed_roots(ctx: &mut Ctx, model: &Model) -> Vec<String> {
+    let mut dirs: Vec<String> = model.root_dirs().into_iter().map(str::to_string).collect();
+    dirs.sort();
+    dirs.dedup();
+    let Some(first) = dirs
+        .first()
+        .and_then(|d| model.kustomization_in(d))
+        .and_then(|k| model.kustomization(k))
+    else {
+        return dirs;
+    };
+    let shown: Vec<String> = dirs
+        .iter()
+        .take(5)
+        .map(|d| format!("`{}`", if d.is_empty() { "." } else { d }))
+        .collect();
+    let which = match dirs.len() {
+        1 => format!(
+            "the top-level kustomization {} was checked as a cluster",
+            shown[0]
+        ),
+        n => format!(
+            "each of the {n} top-level kustomizations ({}{}) was checked as its own cluster",
+            shown.join(", "),
+            if n > shown.len() {
+                format!(" and {} more", n - shown.len())
+            } else {
+                String::new()
+            }
+        ),
+    };
+    let m = format!(
+        "the sync roots are unknown (no Flux Kustomization, no fluxd manifest in the input, no --sync-path): {which}, and files outside them were not built; give --sync-path per cluster (commas join the paths one daemon applied) to check what each cluster applies"
+    );
+    ctx.findings.push(Finding::new(
+        Code::VERIFY_SYNC_ROOTS_GUESSED,
+        &first.path,
+        1,
+        1,
+        m,
+    ));
+    dirs
+}
+
 fn written_instance<'a>(
     f: &LoadedFile,
     fi: usize,
@@ -433,9 +575,15 @@ fn build_path<'a>(
     let dir = normalise(path);
     let files = ctx.files;
     let mut out: Vec<Instance<'a>> = Vec::new();
+    let cause = ctx
+        .causes
+        .paths
+        .get(path)
+        .map(|at| format!("; the input sets it at {at}"))
+        .unwrap_or_default();
     let Some(dir) = dir else {
         if let Some(k) = owner {
-            let m = format!("spec.path `{path}` leaves the source's root");
+            let m = format!("spec.path `{path}` leaves the source's root{cause}");
             ctx.push(
                 Code::VERIFY_PATH_MISSING,
                 k.file,
@@ -459,7 +607,7 @@ fn build_path<'a>(
             .collect();
         if under.is_empty() && !dir.is_empty() {
             if let Some(k) = owner {
-                let m = format!("spec.path `{path}` names no directory of the repository");
+                let m = format!("spec.path `{path}` names no directory of the repository{cause}");
                 ctx.push(
                     Code::VERIFY_PATH_MISSING,
                     k.file,

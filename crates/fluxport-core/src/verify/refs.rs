@@ -22,6 +22,21 @@ struct Scope {
     /// be applied by hand to any cluster).
     unassigned: BTreeSet<Key>,
     tree: BTreeSet<Key>,
+    /// Objects a build moved to another namespace (a kustomization's `namespace:`):
+    /// key as written → (namespace in the build, file).
+    moved: BTreeMap<Key, (String, usize)>,
+}
+
+impl Scope {
+    /// Why a reference to `key` misses, when the object is there but a build moved it.
+    fn moved_hint(&self, ctx: &Ctx, key: &Key) -> String {
+        self.moved.get(key).map_or_else(String::new, |(ns, f)| {
+            format!(
+                "; {} {} is written with namespace {} in {}, but a kustomization's `namespace:` moves it to {ns} in its build",
+                key.1, key.3, key.2, ctx.files[*f].path
+            )
+        })
+    }
 }
 
 impl Scope {
@@ -45,9 +60,23 @@ pub(super) fn check(ctx: &mut Ctx, all: &[Instance]) {
         by_cluster: BTreeMap::new(),
         unassigned: BTreeSet::new(),
         tree: BTreeSet::new(),
+        moved: BTreeMap::new(),
     };
     for o in all {
         scope.tree.insert(o.key());
+        if let Some(w) = o
+            .root
+            .path(&["metadata", "namespace"])
+            .and_then(Node::as_str)
+            .filter(|w| !o.cluster_scoped && Some(*w) != o.ns.as_deref())
+        {
+            let mut k = o.key();
+            k.2 = w.to_string();
+            scope
+                .moved
+                .entry(k)
+                .or_insert((o.ns_or_default().to_string(), o.file));
+        }
         match o.cluster {
             Some(c) => {
                 scope.by_cluster.entry(c).or_default().insert(o.key());
@@ -181,7 +210,13 @@ fn reference(
             let m = format!("{what} names {kind} flux-system/flux-system, assumed to be created by `flux bootstrap`");
             ctx.push(Code::VERIFY_BOOTSTRAP_ASSUMED, o.file, o.doc, node, m);
         } else {
-            let m = format!("{what} names {kind} flux-system/flux-system, which is not in the repository: only `flux bootstrap` creates it (verify with --assume-bootstrap if bootstrap runs)");
+            let cause = ctx
+                .causes
+                .bootstrap
+                .as_ref()
+                .map(|c| format!("; fluxport named it because {c}"))
+                .unwrap_or_default();
+            let m = format!("{what} names {kind} flux-system/flux-system, which is not in the repository: only `flux bootstrap` creates it (verify with --assume-bootstrap if bootstrap runs){cause}");
             ctx.push(Code::VERIFY_BOOTSTRAP_REF, o.file, o.doc, node, m);
         }
         return;
@@ -191,7 +226,19 @@ fn reference(
     } else {
         "in the repository"
     };
-    let m = format!("{what} names {kind} {ns}/{name}, which is not {where_}");
+    let mut hint = scope.moved_hint(ctx, &key);
+    // The referrer moved and its reference has no namespace: it follows the move.
+    let written = o
+        .root
+        .path(&["metadata", "namespace"])
+        .and_then(Node::as_str);
+    if let Some(w) = written.filter(|w| s(r, "namespace").is_none() && *w != ns) {
+        hint.push_str(&format!(
+            "; {} {} is written with namespace {w} in {}, but a kustomization's `namespace:` moves it to {ns} in its build, and the reference sets no namespace",
+            o.kind, o.name, ctx.files[o.file].path
+        ));
+    }
+    let m = format!("{what} names {kind} {ns}/{name}, which is not {where_}{hint}");
     ctx.push(Code::VERIFY_REF_MISSING, o.file, o.doc, node, m);
 }
 
@@ -372,13 +419,14 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
                 name.clone(),
             );
             if !scope.tree.contains(&key) {
+                let hint = scope.moved_hint(ctx, &key);
                 ctx.findings.push(crate::model::finding::Finding::new(
                     Code::VERIFY_MARKER_UNKNOWN_POLICY,
                     &f.path,
                     line,
                     col,
                     format!(
-                        "the marker names ImagePolicy {ns}/{name}, which is not in the repository"
+                        "the marker names ImagePolicy {ns}/{name}, which is not in the repository{hint}"
                     ),
                 ));
                 continue;

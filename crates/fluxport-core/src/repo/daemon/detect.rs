@@ -108,6 +108,12 @@ pub(super) fn apply_fluxd_args(
             "git-url" => d.git_url = Some(v).filter(|s| !s.is_empty()),
             "git-branch" => d.git_branch = v,
             "git-path" => {
+                d.git_path_at = Some(format!(
+                    "{}:{}:{}",
+                    ctx_file.file,
+                    a.node.line() + ctx_file.line_offset,
+                    a.node.col()
+                ));
                 if !paths_set {
                     d.git_paths.clear();
                     paths_set = true;

@@ -157,4 +157,4 @@ mod detect;
 mod overlays;
 mod sync_objects;
 pub use detect::detect;
-pub use sync_objects::emit;
+pub use sync_objects::{emit, kustomization_path};

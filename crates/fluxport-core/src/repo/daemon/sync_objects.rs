@@ -6,8 +6,8 @@
 
 use super::*;
 
-/// `./path` for a Kustomization.
-fn k_path(p: &str) -> String {
+/// The `spec.path` of the Kustomization generated for a daemon's git path: `./dir`.
+pub fn kustomization_path(p: &str) -> String {
     let n = crate::model::paths::normalize_dir(p);
     format!("./{}", n.trim_end_matches('/'))
 }
@@ -88,8 +88,10 @@ pub fn emit(ctx: &mut Context) {
                 .map(|x| &x.outcome);
             let kpath = match generated {
                 Some(crate::model::flux_yaml::Outcome::Unsupported) => continue,
-                Some(crate::model::flux_yaml::Outcome::Kustomize { dir, .. }) => k_path(dir),
-                _ => k_path(p),
+                Some(crate::model::flux_yaml::Outcome::Kustomize { dir, .. }) => {
+                    kustomization_path(dir)
+                }
+                _ => kustomization_path(p),
             };
             let decrypt = d.sops || generated == Some(&crate::model::flux_yaml::Outcome::Sops);
             let kname = if d.git_paths.len() == 1 {
@@ -177,6 +179,12 @@ pub fn emit(ctx: &mut Context) {
                 "it is outside the synced paths."
             }
         );
+        // Two daemons of one sync root write one file: the first keeps it, as the
+        // image automation of that root names the first daemon's GitRepository
+        // (`image::daemon_for`).
+        if files.iter().any(|(p, _)| *p == path) {
+            continue;
+        }
         let mut all = vec![header];
         all.extend(docs);
         files.push((path, all));

@@ -480,6 +480,30 @@ impl<'a> Model<'a> {
             .collect()
     }
 
+    /// The sync roots that apply input file `file` (at `path`): those whose paths
+    /// cover it, and those with a path whose kustomize build includes it (an overlay
+    /// that reaches `../common` with `--load-restrictor none`). Sorted.
+    pub fn roots_applying(
+        &self,
+        roots: &[crate::model::sync_root::SyncRoot],
+        file: usize,
+        path: &str,
+    ) -> Vec<usize> {
+        let mut out = crate::model::sync_root::roots_of(roots, path);
+        for (i, r) in roots.iter().enumerate() {
+            if !out.contains(&i)
+                && r.paths.iter().any(|p| {
+                    self.build(p)
+                        .is_some_and(|b| b.live().any(|o| o.source.file == file))
+                })
+            {
+                out.push(i);
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
     /// The build of the kustomization directory `dir` (as `kustomize build dir`).
     pub fn build(&self, dir: &str) -> Option<&Build> {
         self.kustomization_in(dir).and_then(|k| self.builds.get(k))
