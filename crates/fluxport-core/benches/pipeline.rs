@@ -302,10 +302,7 @@ fn measure_verify(name: &str, inputs: &[InputFile], quick: bool) -> VerifyRow {
             std::hint::black_box(convert(std::hint::black_box(inputs), &opts));
         },
         || {
-            std::hint::black_box(fluxport_core::verify(
-                std::hint::black_box(&outputs),
-                &opts,
-            ));
+            std::hint::black_box(fluxport_core::verify(std::hint::black_box(&outputs), &opts));
         },
     );
     VerifyRow {
@@ -469,7 +466,11 @@ fn main() {
         // The pre-flight's share alone (for a profiler).
         println!(
             "{}",
-            verify_line(&measure_verify("synthetic repo, scale 1", &synthetic(1), quick))
+            verify_line(&measure_verify(
+                "synthetic repo, scale 1",
+                &synthetic(1),
+                quick
+            ))
         );
         return;
     }

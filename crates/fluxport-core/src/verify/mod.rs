@@ -10,7 +10,8 @@
 //!    generator rule (MAPPING.md §3.2: every YAML file under the path, a subdirectory
 //!    with its own kustomization file as one resource). A tree without a Flux
 //!    Kustomization is one implicit build of its root (what a bootstrap there applies).
-//!    `targetNamespace` is applied to namespaced objects.
+//!    The Kustomization's own `namePrefix`/`nameSuffix` and `patches` targets
+//!    (`build`), then `targetNamespace`, are applied to the built objects.
 //! 2. **Clusters.** A Kustomization placed in another's build belongs to that one's
 //!    cluster; top-level ones defined in one file (`kubectl apply -f FILE`) are one
 //!    cluster, with that file's other documents (docs/adr/0008-preflight.md). Duplicates and release identity are
@@ -19,8 +20,10 @@
 //! 4. **References and markers** (`refs`).
 //!
 //! Not yet: CRD schemas and CEL rules, `.sourceignore`/`spec.ignore`, Kustomization
-//! `namePrefix`/`nameSuffix`/`patches`, postBuild substitution.
+//! `components`/`images`/`commonMetadata` and target-less strategic-merge `patches`,
+//! postBuild substitution.
 
+mod build;
 mod names;
 mod refs;
 pub mod served;
@@ -538,6 +541,9 @@ fn build_path<'a>(
                 }
             }
         }
+    }
+    if let Some(k) = owner {
+        build::apply_spec(ctx, model, &dir, k, &mut out);
     }
     if let Some(t) = target_ns {
         for o in out.iter_mut().filter(|o| !o.cluster_scoped) {
