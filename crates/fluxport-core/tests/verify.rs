@@ -840,3 +840,82 @@ fn kustomization_spec_patches_targets() {
     let v = run_owned(&tree("      labelSelector: 'a in b'\n"));
     assert_eq!(codes(&v), ["VERIFY_BUILD"], "{}", v.to_text());
 }
+
+#[test]
+fn kustomization_post_build_substitution() {
+    // Kustomization `apps` builds a templated ConfigMap; `other` a ConfigMap web-a.
+    let tree = |post: &str, obj: &str| {
+        owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            (
+                "flux/ks.yaml",
+                format!(
+                    "{}---\n{}",
+                    ks("apps", "./apps", post),
+                    ks("other", "./other", "")
+                ),
+            ),
+            ("apps/cm.yaml", obj.to_string()),
+            ("other/cm.yaml", cm("web-a", "apps")),
+        ])
+    };
+    let templated =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-${cluster}\n  namespace: apps\n";
+    let sub = |v: &str| format!("  postBuild:\n    substitute:\n      cluster: {v}\n");
+    // Substituted, the name is that of the other ConfigMap: a duplicate.
+    let v = run_owned(&tree(&sub("a"), templated));
+    assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
+    clean(&run_owned(&tree(&sub("b"), templated)));
+    // The substituted name is checked: `_` is no RFC 1123 character.
+    let v = run_owned(&tree(&sub("b_c"), templated));
+    assert_eq!(codes(&v), ["VERIFY_INVALID_NAME"], "{}", v.to_text());
+    // Disabled by annotation: the name stays templated (not checked).
+    let disabled = templated.replace(
+        "  namespace: apps\n",
+        "  namespace: apps\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n",
+    );
+    clean(&run_owned(&tree(&sub("a"), &disabled)));
+    // `$${var}` is the literal `${var}`; a default applies when unset.
+    let escaped = templated.replace("${cluster}", "$${cluster}");
+    clean(&run_owned(&tree(&sub("a"), &escaped)));
+    let defaulted = templated.replace("${cluster}", "${region:=a}");
+    let v = run_owned(&tree(&sub("x"), &defaulted));
+    assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
+    // Set nowhere: undefined. Possibly set by a ConfigMap outside the repository:
+    // unknown (info), and the name stays templated.
+    let v = run_owned(&tree(
+        "  postBuild:\n    substitute:\n      other: x\n",
+        templated,
+    ));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_SUBSTITUTION_UNDEFINED"],
+        "{}",
+        v.to_text()
+    );
+    assert_eq!(v.findings[0].file, "apps/cm.yaml");
+    assert_eq!(v.findings[0].line, 4);
+    let from = "  postBuild:\n    substituteFrom:\n    - kind: ConfigMap\n      name: vars\n";
+    let v = run_owned(&tree(from, templated));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_SUBSTITUTION_UNKNOWN", "VERIFY_EXTERNAL_REF"],
+        "{}",
+        v.to_text()
+    );
+    // The ConfigMap in the repository (the Kustomization's namespace) sets it.
+    let with_vars = |post: &str| {
+        let mut t = tree(post, templated);
+        t.push((
+            "flux/vars.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: vars\n  namespace: flux-system\ndata:\n  cluster: a\n".to_string(),
+        ));
+        run_owned(&t)
+    };
+    let v = with_vars(from);
+    assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
+    // ... and postBuild.substitute overrides it.
+    clean(&with_vars(&format!(
+        "{from}    substitute:\n      cluster: b\n"
+    )));
+}

@@ -11,7 +11,8 @@
 //!    with its own kustomization file as one resource). A tree without a Flux
 //!    Kustomization is one implicit build of its root (what a bootstrap there applies).
 //!    The Kustomization's own `namePrefix`/`nameSuffix` and `patches` targets
-//!    (`build`), then `targetNamespace`, are applied to the built objects.
+//!    (`build`), then `targetNamespace`, are applied to the built objects, then
+//!    `postBuild` substitution to their names and namespaces (`substitute`).
 //! 2. **Clusters.** A Kustomization placed in another's build belongs to that one's
 //!    cluster; top-level ones defined in one file (`kubectl apply -f FILE`) are one
 //!    cluster, with that file's other documents (docs/adr/0008-preflight.md). Duplicates and release identity are
@@ -21,12 +22,13 @@
 //!
 //! Not yet: CRD schemas and CEL rules, `.sourceignore`/`spec.ignore`, Kustomization
 //! `components`/`images`/`commonMetadata` and target-less strategic-merge `patches`,
-//! postBuild substitution.
+//! postBuild substitution outside names and namespaces.
 
 mod build;
 mod names;
 mod refs;
 pub mod served;
+mod substitute;
 
 use crate::model::codes::Code;
 use crate::model::document::{DocKind, FileKind, LoadedFile};
@@ -549,6 +551,9 @@ fn build_path<'a>(
         for o in out.iter_mut().filter(|o| !o.cluster_scoped) {
             o.ns = Some(t.to_string());
         }
+    }
+    if let Some(k) = owner {
+        substitute::apply(ctx, k, &mut out);
     }
     out
 }
