@@ -43,8 +43,10 @@ pub(super) fn apply_spec<'a>(
         .and_then(|k| model.kustomization(k));
     let file_prefix = file_kust.and_then(|k| k.name_prefix.as_ref().map(|s| s.value.as_str()));
     let file_suffix = file_kust.and_then(|k| k.name_suffix.as_ref().map(|s| s.value.as_str()));
-    let prefix = str_at(owner.root, &["spec", "namePrefix"]);
-    let suffix = str_at(owner.root, &["spec", "nameSuffix"]);
+    // The CRD's `minLength: 1` rejects an empty one; the generator sets only a
+    // non-empty one.
+    let prefix = str_at(owner.root, &["spec", "namePrefix"]).filter(|s| !s.is_empty());
+    let suffix = str_at(owner.root, &["spec", "nameSuffix"]).filter(|s| !s.is_empty());
     if prefix.is_none() && suffix.is_none() {
         return;
     }
