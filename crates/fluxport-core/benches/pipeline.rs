@@ -13,8 +13,11 @@
 //! - peak heap during `convert` above what was live before it (a counting global
 //!   allocator), against the input size (budget ≤ 10×).
 //!
+//! - `verify`: on the synthetic repo at scale 1, the pre-flight over the conversion's
+//!   output against the rest of the conversion (budget ≤ 30 %, issue 13).
+//!
 //! `--rows` prints only the rows of the combined table used by `bench/run`.
-//! `FLUXPORT_BENCH_ONLY=wide|paste|scale=N|repo=<name>` measures one family alone (linearity checks,
+//! `FLUXPORT_BENCH_ONLY=wide|paste|verify|scale=N|repo=<name>` measures one family alone (linearity checks,
 //! profiling with `perf`: the bench profile keeps symbols).
 
 use fluxport_core::{convert, InputFile, Options};
@@ -260,6 +263,71 @@ fn measure(name: &str, inputs: &[InputFile], quick: bool) -> Row {
     }
 }
 
+/// The pre-flight's share of a conversion (issue 13: at most 30 % of the conversion
+/// time on the synthetic 5 MB repo). `convert` runs the pre-flight last, on its own
+/// output; this times `convert` and, alternating with it, `verify` over that output.
+struct VerifyRow {
+    name: String,
+    bytes: usize,
+    /// Median thread CPU time of the whole `convert` (pre-flight included).
+    convert: Duration,
+    /// Median thread CPU time of `verify` over the conversion's output.
+    verify: Duration,
+    /// Objects the pre-flight built.
+    objects: usize,
+}
+
+impl VerifyRow {
+    /// `verify` ÷ (`convert` − `verify`): the pre-flight against the rest of the
+    /// conversion.
+    fn ratio(&self) -> f64 {
+        let rest = self.convert.saturating_sub(self.verify).as_secs_f64();
+        self.verify.as_secs_f64() / rest.max(f64::MIN_POSITIVE)
+    }
+}
+
+fn measure_verify(name: &str, inputs: &[InputFile], quick: bool) -> VerifyRow {
+    let opts = Options::default();
+    let outputs = convert(inputs, &opts).output_inputs();
+    let objects = fluxport_core::verify(&outputs, &opts).counts.objects;
+    let (runs, min) = if quick {
+        (1, Duration::ZERO)
+    } else {
+        (3, Duration::from_secs(2))
+    };
+    let t = time_pair(
+        runs,
+        min,
+        || {
+            std::hint::black_box(convert(std::hint::black_box(inputs), &opts));
+        },
+        || {
+            std::hint::black_box(fluxport_core::verify(std::hint::black_box(&outputs), &opts));
+        },
+    );
+    VerifyRow {
+        name: name.to_string(),
+        bytes: inputs.iter().map(|f| f.bytes.len()).sum(),
+        convert: t.f,
+        verify: t.g,
+        objects,
+    }
+}
+
+fn verify_line(r: &VerifyRow) -> String {
+    let ok = |b: bool| if b { "yes" } else { "**NO**" };
+    format!(
+        "| native verify | {} ({:.2} MB; {} objects built) | convert {:.1} ms CPU (pre-flight included); verify of its output {:.1} ms CPU; verify ÷ rest of convert {:.0} % | ≤ 30 % | {} |",
+        r.name,
+        mb(r.bytes),
+        r.objects,
+        ms(r.convert),
+        ms(r.verify),
+        r.ratio() * 100.0,
+        ok(r.ratio() <= 0.30)
+    )
+}
+
 fn corpus() -> Option<Vec<InputFile>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus/v1");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -394,6 +462,18 @@ fn main() {
         }
         return;
     }
+    if only == "verify" {
+        // The pre-flight's share alone (for a profiler).
+        println!(
+            "{}",
+            verify_line(&measure_verify(
+                "synthetic repo, scale 1",
+                &synthetic(1),
+                quick
+            ))
+        );
+        return;
+    }
     let only_wide = only == "wide";
     let mut rows = Vec::new();
     // One ConfigMap with many keys: per-key work inside one mapping must be linear too.
@@ -451,6 +531,7 @@ fn main() {
     ));
 
     rows.extend(wide);
+    let verify_row = measure_verify("synthetic repo, scale 1", &synthetic(1), quick);
     let ok = |b: bool| if b { "yes" } else { "**NO**" };
     let mut t = String::new();
     if !rows_only {
@@ -474,6 +555,7 @@ fn main() {
             ok(mem <= 10.0)
         );
     }
+    let _ = writeln!(t, "{}", verify_line(&verify_row));
     print!("{t}");
 
     // The scaling curve: cost per MB must stay flat.

@@ -1016,3 +1016,212 @@ fn corpus_counts() {
         println!("    {c}: {n}");
     }
 }
+
+fn owned(files: &[(&str, String)]) -> Vec<(&'static str, String)> {
+    files
+        .iter()
+        .map(|(p, t)| (&*Box::leak(p.to_string().into_boxed_str()), t.clone()))
+        .collect()
+}
+
+fn run_owned(files: &[(&str, String)]) -> Verification {
+    let f: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    run(&f)
+}
+
+#[test]
+fn kustomization_name_prefix_and_suffix() {
+    // Two Kustomizations build one directory into one namespace: the same objects
+    // twice, unless their spec.namePrefix/nameSuffix tell them apart.
+    let tree = |a: &str, b: &str| {
+        owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            (
+                "flux/ks.yaml",
+                format!(
+                    "{}---\n{}",
+                    ks("one", "./app", &format!("  targetNamespace: apps\n{a}")),
+                    ks("two", "./app", &format!("  targetNamespace: apps\n{b}"))
+                ),
+            ),
+            ("app/cm.yaml", cm("settings", "x")),
+        ])
+    };
+    let planted = run_owned(&tree("", ""));
+    assert_eq!(
+        codes(&planted),
+        ["VERIFY_DUPLICATE_OBJECT"],
+        "{}",
+        planted.to_text()
+    );
+    clean(&run_owned(&tree(
+        "  namePrefix: one-\n",
+        "  namePrefix: two-\n",
+    )));
+    clean(&run_owned(&tree("  nameSuffix: -one\n", "")));
+    // A suffix on both that makes the names equal again is a duplicate.
+    let v = run_owned(&tree("  nameSuffix: -x\n", "  nameSuffix: -x\n"));
+    assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
+    // spec.namePrefix replaces the path's kustomization's own namePrefix.
+    let with_file = |a: &str, b: &str| {
+        let mut t = tree(a, b);
+        t.push((
+            "app/kustomization.yaml",
+            "namePrefix: file-\nresources: [cm.yaml]\n".to_string(),
+        ));
+        t
+    };
+    let v = run_owned(&with_file("  namePrefix: file-\n", ""));
+    assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
+    clean(&run_owned(&with_file("  namePrefix: mine-\n", "")));
+}
+
+#[test]
+fn kustomization_name_prefix_breaks_flux_references() {
+    // kustomize does not rename a HelmRelease's sourceRef: a prefixed HelmRepository
+    // is no longer the one the release names.
+    let tree = |extra: &str| {
+        owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            ("flux/ks.yaml", ks("apps", "./apps", extra)),
+            ("apps/hr.yaml", hr("app", "apps", "")),
+            ("apps/repo.yaml", HELMREPO.to_string()),
+        ])
+    };
+    clean(&run_owned(&tree("")));
+    let v = run_owned(&tree("  namePrefix: p-\n"));
+    assert!(has(&v, "VERIFY_REF_MISSING"), "{}", v.to_text());
+    // A Namespace keeps its name (kustomize's skip list).
+    let ns = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n";
+    let mut t = tree("  namePrefix: p-\n");
+    t.retain(|(p, _)| *p != "apps/hr.yaml" && *p != "apps/repo.yaml");
+    t.push(("apps/ns.yaml", ns.to_string()));
+    t.push(("apps/cm.yaml", cm("c", "apps")));
+    clean(&run_owned(&t));
+}
+
+#[test]
+fn kustomization_spec_patches_targets() {
+    let tree = |target: &str| {
+        owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            (
+                "flux/ks.yaml",
+                ks(
+                    "apps",
+                    "./apps",
+                    &format!(
+                        "  patches:\n  - patch: |\n      - op: add\n        path: /metadata/labels/x\n        value: y\n    target:\n{target}"
+                    ),
+                ),
+            ),
+            ("apps/cm.yaml", cm("settings", "apps")),
+        ])
+    };
+    clean(&run_owned(&tree(
+        "      kind: ConfigMap\n      name: settings\n",
+    )));
+    clean(&run_owned(&tree(
+        "      kind: ConfigMap\n      name: sett.*\n      namespace: apps\n",
+    )));
+    let v = run_owned(&tree("      kind: ConfigMap\n      name: other\n"));
+    assert_eq!(codes(&v), ["VERIFY_PATCH_NO_TARGET"], "{}", v.to_text());
+    assert_eq!(v.findings[0].file, "flux/ks.yaml");
+    assert_eq!(v.findings[0].line, 19, "{}", v.to_text());
+    let v = run_owned(&tree("      kind: Secret\n"));
+    assert_eq!(codes(&v), ["VERIFY_PATCH_NO_TARGET"], "{}", v.to_text());
+    // Targets match before the prefix is applied, by written or current name.
+    let mut t = tree("      name: settings\n");
+    t[1].1.push_str("  namePrefix: p-\n");
+    clean(&run_owned(&t));
+    // A label selector sees the written labels.
+    let labelled = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: apps\n  labels:\n    team: a\n";
+    let mut t = tree("      labelSelector: team=a\n");
+    t[2].1 = labelled.to_string();
+    clean(&run_owned(&t));
+    let mut t = tree("      labelSelector: team=b\n");
+    t[2].1 = labelled.to_string();
+    assert_eq!(codes(&run_owned(&t)), ["VERIFY_PATCH_NO_TARGET"]);
+    // A selector kustomize rejects.
+    let v = run_owned(&tree("      labelSelector: 'a in b'\n"));
+    assert_eq!(codes(&v), ["VERIFY_BUILD"], "{}", v.to_text());
+}
+
+#[test]
+fn kustomization_post_build_substitution() {
+    // Kustomization `apps` builds a templated ConfigMap; `other` a ConfigMap web-a.
+    let tree = |post: &str, obj: &str| {
+        owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            (
+                "flux/ks.yaml",
+                format!(
+                    "{}---\n{}",
+                    ks("apps", "./apps", post),
+                    ks("other", "./other", "")
+                ),
+            ),
+            ("apps/cm.yaml", obj.to_string()),
+            ("other/cm.yaml", cm("web-a", "apps")),
+        ])
+    };
+    let templated =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-${cluster}\n  namespace: apps\n";
+    let sub = |v: &str| format!("  postBuild:\n    substitute:\n      cluster: {v}\n");
+    // Substituted, the name is that of the other ConfigMap: a duplicate.
+    let v = run_owned(&tree(&sub("a"), templated));
+    assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
+    clean(&run_owned(&tree(&sub("b"), templated)));
+    // The substituted name is checked: `_` is no RFC 1123 character.
+    let v = run_owned(&tree(&sub("b_c"), templated));
+    assert_eq!(codes(&v), ["VERIFY_INVALID_NAME"], "{}", v.to_text());
+    // Disabled by annotation: the name stays templated (not checked).
+    let disabled = templated.replace(
+        "  namespace: apps\n",
+        "  namespace: apps\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n",
+    );
+    clean(&run_owned(&tree(&sub("a"), &disabled)));
+    // `$${var}` is the literal `${var}`; a default applies when unset.
+    let escaped = templated.replace("${cluster}", "$${cluster}");
+    clean(&run_owned(&tree(&sub("a"), &escaped)));
+    let defaulted = templated.replace("${cluster}", "${region:=a}");
+    let v = run_owned(&tree(&sub("x"), &defaulted));
+    assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
+    // Set nowhere: undefined. Possibly set by a ConfigMap outside the repository:
+    // unknown (info), and the name stays templated.
+    let v = run_owned(&tree(
+        "  postBuild:\n    substitute:\n      other: x\n",
+        templated,
+    ));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_SUBSTITUTION_UNDEFINED"],
+        "{}",
+        v.to_text()
+    );
+    assert_eq!(v.findings[0].file, "apps/cm.yaml");
+    assert_eq!(v.findings[0].line, 4);
+    let from = "  postBuild:\n    substituteFrom:\n    - kind: ConfigMap\n      name: vars\n";
+    let v = run_owned(&tree(from, templated));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_SUBSTITUTION_UNKNOWN", "VERIFY_EXTERNAL_REF"],
+        "{}",
+        v.to_text()
+    );
+    // The ConfigMap in the repository (the Kustomization's namespace) sets it.
+    let with_vars = |post: &str| {
+        let mut t = tree(post, templated);
+        t.push((
+            "flux/vars.yaml",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: vars\n  namespace: flux-system\ndata:\n  cluster: a\n".to_string(),
+        ));
+        run_owned(&t)
+    };
+    let v = with_vars(from);
+    assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
+    // ... and postBuild.substitute overrides it.
+    clean(&with_vars(&format!(
+        "{from}    substitute:\n      cluster: b\n"
+    )));
+}

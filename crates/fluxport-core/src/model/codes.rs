@@ -367,6 +367,12 @@ codes! {
     VERIFY_MARKER_NOT_COVERED = Warning, "§4.8",
         "A file holds an `$imagepolicy` marker for a policy, but no ImageUpdateAutomation of the policy's namespace has an `update.path` covering the file: that image is never updated.",
         "Widen the ImageUpdateAutomation's `spec.update.path`, or add an automation for that path.";
+    VERIFY_SUBSTITUTION_UNKNOWN = Info, "§3.2",
+        "A `${var}` in an object's name or namespace is set neither by the Kustomization's `postBuild.substitute` nor by a `substituteFrom` source in the repository, and a source that is not in the repository (or a Secret's base64 `data`) may set it: the name the cluster gets is unknown offline, so duplicates and names are not checked for it.",
+        "Nothing to do if the ConfigMap/Secret lives outside git; otherwise add it, or set the variable in `postBuild.substitute`.";
+    VERIFY_SUBSTITUTION_UNDEFINED = Error, "§3.2",
+        "A `${var}` in an object's name or namespace is set by neither `postBuild.substitute` nor any `substituteFrom` source, and has no default: kustomize-controller substitutes the empty string (or, with strict substitution, fails the build).",
+        "Set the variable in `postBuild.substitute` or a `substituteFrom` ConfigMap/Secret, give it a default (`${var:=value}`), or escape it as `$${var}`.";
 }
 
 impl Serialize for Code {

@@ -11,8 +11,9 @@
 //!    with its own kustomization file as one resource). A tree without a Flux
 //!    Kustomization is one implicit build per sync root path (what a bootstrap there
 //!    applies); with the sync roots unknown, one per top-level kustomization
-//!    ([`guessed_roots`]).
-//!    `targetNamespace` is applied to namespaced objects.
+//!    ([`guessed_roots`]). The Kustomization's own `namePrefix`/`nameSuffix` and
+//!    `patches` targets (`build`), then `targetNamespace`, are applied to the built
+//!    objects, then `postBuild` substitution to their names and namespaces (`substitute`).
 //! 2. **Clusters.** A Kustomization placed in another's build belongs to that one's
 //!    cluster; top-level ones defined in one file (`kubectl apply -f FILE`) are one
 //!    cluster, with that file's other documents (docs/adr/0008-preflight.md). Duplicates and release identity are
@@ -24,11 +25,14 @@
 //! cannot avoid (issue 13 point 7).
 //!
 //! Not yet: CRD schemas and CEL rules, `.sourceignore`/`spec.ignore`, Kustomization
-//! `namePrefix`/`nameSuffix`/`patches`, postBuild substitution.
+//! `components`/`images`/`commonMetadata` and target-less strategic-merge `patches`,
+//! postBuild substitution outside names and namespaces.
 
+mod build;
 mod names;
 mod refs;
 pub mod served;
+mod substitute;
 
 use crate::model::codes::Code;
 use crate::model::document::{DocKind, FileKind, LoadedFile};
@@ -687,10 +691,16 @@ fn build_path<'a>(
             }
         }
     }
+    if let Some(k) = owner {
+        build::apply_spec(ctx, model, &dir, k, &mut out);
+    }
     if let Some(t) = target_ns {
         for o in out.iter_mut().filter(|o| !o.cluster_scoped) {
             o.ns = Some(t.to_string());
         }
+    }
+    if let Some(k) = owner {
+        substitute::apply(ctx, k, &mut out);
     }
     out
 }

@@ -50,21 +50,58 @@ impl CompiledSelector {
     /// current id; group/version/kind, labels and annotations the current object.
     fn selects(&self, o: &BuiltObject) -> bool {
         let (org_ns, org_name) = o.org();
-        let ok = |r: &Option<Regex>, a: &str, b: &str| {
+        self.selects_id(&SelectedId {
+            api_version: &o.api_version,
+            kind: &o.kind,
+            names: [&org_name, &o.name],
+            namespaces: [&org_ns, o.ns_key()],
+            labels: &o.labels,
+            annotations: &o.annotations,
+        })
+    }
+    /// The rule of [`Self::selects`] on an object described by its parts.
+    pub(crate) fn selects_id(&self, o: &SelectedId) -> bool {
+        let ok = |r: &Option<Regex>, [a, b]: [&str; 2]| {
             r.as_ref()
                 .is_none_or(|r| r.full_match(a) || r.full_match(b))
         };
-        let (g, v) = o.group_version();
-        ok(&self.namespace, &org_ns, o.ns_key())
-            && ok(&self.name, &org_name, &o.name)
-            && ok(&self.group, g, g)
-            && ok(&self.version, v, v)
-            && ok(&self.kind, &o.kind, &o.kind)
-            && self.labels.as_ref().is_none_or(|l| l.matches(&o.labels))
+        let (g, v) = o.api_version.split_once('/').unwrap_or(("", o.api_version));
+        ok(&self.namespace, o.namespaces)
+            && ok(&self.name, o.names)
+            && ok(&self.group, [g, g])
+            && ok(&self.version, [v, v])
+            && ok(&self.kind, [o.kind, o.kind])
+            && self.labels.as_ref().is_none_or(|l| l.matches(o.labels))
             && self
                 .annotations
                 .as_ref()
-                .is_none_or(|l| l.matches(&o.annotations))
+                .is_none_or(|l| l.matches(o.annotations))
+    }
+}
+
+/// Kinds kustomize's prefix/suffix transformer leaves alone
+/// (`prefixSuffixFieldSpecsToSkip`: CustomResourceDefinition, APIService, Namespace).
+pub fn keeps_name(api_version: &str, kind: &str) -> bool {
+    kind == "CustomResourceDefinition"
+        || kind == "Namespace"
+        || (kind == "APIService" && api_version.starts_with("apiregistration.k8s.io/"))
+}
+
+/// What a selector matches: names and namespaces are (original, current); the
+/// namespace of a cluster-scoped object is kustomize's `~X` (see `ns_key`).
+pub(crate) struct SelectedId<'s> {
+    pub api_version: &'s str,
+    pub kind: &'s str,
+    pub names: [&'s str; 2],
+    pub namespaces: [&'s str; 2],
+    pub labels: &'s [(String, String)],
+    pub annotations: &'s [(String, String)],
+}
+
+impl Selector<'_> {
+    /// Whether the selector matches the object; `None` when it does not compile.
+    pub(crate) fn selects(&self, o: &SelectedId) -> Option<bool> {
+        self.compiled.as_ref().map(|c| c.selects_id(o))
     }
 }
 
@@ -375,11 +412,7 @@ impl Builder<'_, '_> {
                 }
             }
         }
-        let skip_rename = |o: &BuiltObject| {
-            o.kind == "CustomResourceDefinition"
-                || o.kind == "Namespace"
-                || (o.kind == "APIService" && o.group_version().0 == "apiregistration.k8s.io")
-        };
+        let skip_rename = |o: &BuiltObject| keeps_name(&o.api_version, &o.kind);
         for (setting, prefix) in [(&kust.name_prefix, true), (&kust.name_suffix, false)] {
             let Some(s) = setting else { continue };
             for o in acc

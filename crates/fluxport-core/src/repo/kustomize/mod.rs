@@ -39,8 +39,11 @@ use crate::yaml::Node;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 pub use adapter::{entry_findings, mark_v1_builds, model_of, null_node, placements};
+pub use build::keeps_name;
+pub(crate) use build::SelectedId;
+pub(crate) use output::NO_NAMESPACE;
 pub use output::{Application, Build, BuiltObject, Outcome, PatchHit};
-pub use parse::{is_cluster_scoped, kustomize_kind_of, KustFileKind};
+pub use parse::{is_cluster_scoped, kustomize_kind_of, selector, KustFileKind};
 pub use uses::PatchUse;
 
 /// Longest chain of kustomizations including each other before the model stops.

@@ -93,11 +93,6 @@ impl BuiltObject {
         let id = (self.eff_ns(), self.name.clone());
         self.prev.push(id);
     }
-    pub(crate) fn group_version(&self) -> (&str, &str) {
-        self.api_version
-            .split_once('/')
-            .unwrap_or(("", self.api_version.as_str()))
-    }
 }
 
 pub(crate) fn eff_ns(cluster_scoped: bool, ns: Option<&str>) -> String {

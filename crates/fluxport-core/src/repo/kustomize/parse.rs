@@ -394,33 +394,40 @@ impl<'a> Ctx<'a, '_> {
     }
 
     fn selector(&mut self, t: &'a Node) -> Selector<'a> {
-        let get = |k: &str| {
-            t.get(k)
-                .and_then(Node::as_str)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        let mut s = Selector {
-            group: get("group"),
-            version: get("version"),
-            kind: get("kind"),
-            name: get("name"),
-            namespace: get("namespace"),
-            label_selector: get("labelSelector"),
-            annotation_selector: get("annotationSelector"),
-            node: Some(t),
-            compiled: None,
-            error: None,
-        };
-        if !t.is_map() {
-            s.error = Some("target is not a mapping".into());
-        }
-        match compile_selector(&s) {
-            Ok(c) => s.compiled = Some(c),
-            Err(e) => s.error = s.error.or(Some(e)),
-        }
-        s
+        selector(t)
     }
+}
+
+/// A patch target selector (`target:` of `patches`/`patchesJson6902`, and of a Flux
+/// Kustomization's `spec.patches`, which kustomize-controller copies verbatim into
+/// the kustomization it builds), compiled; `error` says why it cannot be used.
+pub fn selector(t: &Node) -> Selector<'_> {
+    let get = |k: &str| {
+        t.get(k)
+            .and_then(Node::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let mut s = Selector {
+        group: get("group"),
+        version: get("version"),
+        kind: get("kind"),
+        name: get("name"),
+        namespace: get("namespace"),
+        label_selector: get("labelSelector"),
+        annotation_selector: get("annotationSelector"),
+        node: Some(t),
+        compiled: None,
+        error: None,
+    };
+    if !t.is_map() {
+        s.error = Some("target is not a mapping".into());
+    }
+    match compile_selector(&s) {
+        Ok(c) => s.compiled = Some(c),
+        Err(e) => s.error = s.error.or(Some(e)),
+    }
+    s
 }
 
 /// Patch documents of an inline patch text.

@@ -1,0 +1,148 @@
+//! What a Flux Kustomization's own spec adds to the build of its `spec.path`.
+//!
+//! kustomize-controller does not build the path as written: its generator
+//! (fluxcd/pkg `kustomize/kustomize_generator.go`, `Generator.WriteFile` /
+//! `GenerateManifest`) writes the spec into the path's kustomization file (generated
+//! when the path has none) before `kustomize build`:
+//! - `spec.namePrefix` / `spec.nameSuffix` *replace* that file's `namePrefix` /
+//!   `nameSuffix` (`kus.NamePrefix = spec.NamePrefix` when set);
+//! - `spec.patches` are appended to its `patches` (targets copied verbatim,
+//!   `adaptSelector`), so they run in that kustomization's `patches` step, before its
+//!   namespace and name transformers;
+//! - `spec.targetNamespace` replaces its `namespace` (applied by `build_path`).
+//!
+//! Here, on the objects the path builds: a `spec.patches` target that selects none
+//! of them is `VERIFY_PATCH_NO_TARGET` (kustomize applies nothing; the author meant
+//! something), a target kustomize cannot compile is `VERIFY_BUILD`; then the names
+//! change, with kustomize's skip list ([`keeps_name`]), so duplicate and reference
+//! checks see the names the cluster gets. References inside the objects keep their
+//! written names: kustomize's name-reference transformer does not know Flux kinds, so
+//! a renamed HelmRepository leaves its HelmRelease's `sourceRef` dangling.
+//!
+//! Not yet: a target-less strategic-merge `spec.patches` item (its own identity is
+//! its target), `spec.components`, `spec.images`, `spec.commonMetadata`; labels from
+//! the build's `commonLabels` are not seen by label selectors (the written labels are).
+
+use super::{str_at, Ctx, Instance};
+use crate::model::codes::Code;
+use crate::repo::kustomize::{self, keeps_name, Model, SelectedId, NO_NAMESPACE};
+use crate::yaml::Node;
+
+/// Applies `owner`'s `spec.patches`, `spec.namePrefix` and `spec.nameSuffix` to
+/// `out`, the objects of the build of `dir` (before `targetNamespace`).
+pub(super) fn apply_spec<'a>(
+    ctx: &mut Ctx<'a>,
+    model: &Model,
+    dir: &str,
+    owner: &Instance,
+    out: &mut [Instance<'a>],
+) {
+    check_patch_targets(ctx, owner, out);
+    let file_kust = model
+        .kustomization_in(dir)
+        .and_then(|k| model.kustomization(k));
+    let file_prefix = file_kust.and_then(|k| k.name_prefix.as_ref().map(|s| s.value.as_str()));
+    let file_suffix = file_kust.and_then(|k| k.name_suffix.as_ref().map(|s| s.value.as_str()));
+    // The CRD's `minLength: 1` rejects an empty one; the generator sets only a
+    // non-empty one.
+    let prefix = str_at(owner.root, &["spec", "namePrefix"]).filter(|s| !s.is_empty());
+    let suffix = str_at(owner.root, &["spec", "nameSuffix"]).filter(|s| !s.is_empty());
+    if prefix.is_none() && suffix.is_none() {
+        return;
+    }
+    for o in out.iter_mut() {
+        if keeps_name(&o.api_version, &o.kind) {
+            continue;
+        }
+        let mut name = o.name.as_str();
+        // The file's own prefix/suffix is the outermost one applied: replaced.
+        if let (Some(_), Some(fp)) = (prefix, file_prefix) {
+            name = name.strip_prefix(fp).unwrap_or(name);
+        }
+        if let (Some(_), Some(fs)) = (suffix, file_suffix) {
+            name = name.strip_suffix(fs).unwrap_or(name);
+        }
+        o.name = format!(
+            "{}{name}{}",
+            prefix.or(file_prefix).unwrap_or(""),
+            suffix.or(file_suffix).unwrap_or("")
+        );
+    }
+}
+
+fn check_patch_targets(ctx: &mut Ctx, owner: &Instance, out: &[Instance]) {
+    let Some(patches) = owner.root.path(&["spec", "patches"]) else {
+        return;
+    };
+    let who = format!("Kustomization {}/{}", owner.ns_or_default(), owner.name);
+    for item in patches.items() {
+        let Some(target) = item.get("target") else {
+            continue;
+        };
+        let sel = kustomize::selector(target);
+        if let Some(e) = &sel.error {
+            let m = format!("spec.patches of {who}: the target cannot be used: {e}");
+            ctx.push(Code::VERIFY_BUILD, owner.file, owner.doc, Some(target), m);
+            continue;
+        }
+        let hit = out.iter().any(|o| {
+            sel.selects(&selected_id(
+                o,
+                &labels(o.root, "labels"),
+                &labels(o.root, "annotations"),
+            )) == Some(true)
+        });
+        if !hit {
+            let m = format!(
+                "spec.patches of {who}: the target selects no object of the build of `{}`",
+                str_at(owner.root, &["spec", "path"]).unwrap_or("./")
+            );
+            ctx.push(
+                Code::VERIFY_PATCH_NO_TARGET,
+                owner.file,
+                owner.doc,
+                Some(target),
+                m,
+            );
+        }
+    }
+}
+
+/// The object as a selector sees it in the kustomization's `patches` step: original
+/// (written) and current name and namespace.
+fn selected_id<'s>(
+    o: &'s Instance,
+    labels: &'s [(String, String)],
+    annotations: &'s [(String, String)],
+) -> SelectedId<'s> {
+    let (org_ns, ns) = if o.cluster_scoped {
+        (NO_NAMESPACE, NO_NAMESPACE)
+    } else {
+        (
+            str_at(o.root, &["metadata", "namespace"])
+                .filter(|n| !n.is_empty())
+                .unwrap_or("default"),
+            o.ns_or_default(),
+        )
+    };
+    SelectedId {
+        api_version: &o.api_version,
+        kind: &o.kind,
+        names: [str_at(o.root, &["metadata", "name"]).unwrap_or(""), &o.name],
+        namespaces: [org_ns, ns],
+        labels,
+        annotations,
+    }
+}
+
+/// `metadata.labels` / `metadata.annotations` as written.
+fn labels(root: &Node, field: &str) -> Vec<(String, String)> {
+    root.path(&["metadata", field])
+        .map(|m| {
+            m.entries()
+                .iter()
+                .filter_map(|e| Some((e.key.as_str()?.to_string(), e.value.as_str()?.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
