@@ -1062,3 +1062,99 @@ test('safety: markup and control characters in a pre-flight finding are shown as
   assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(all), 'no raw control character in the panel');
   await assertNoInjection(page, 'pre-flight panel');
 });
+
+// ---------------------------------------------------------------- honest status (issue 16)
+
+/** A HelmRelease; `dup` plants a duplicate key, an error that stops its conversion. */
+const statusRelease = (name, dup) => `apiVersion: helm.fluxcd.io/v1
+kind: HelmRelease
+metadata:
+  name: ${name}
+  namespace: apps
+${dup ? `  name: ${name}-again\n` : ''}spec:
+  helmVersion: v3
+  chart:
+    repository: https://charts.example.com/
+    name: ${name}
+    version: 1.0.0
+`;
+
+test('status: a file an error stopped is shown as failed, its clean twin as converted; the cards add up', async (t) => {
+  const { page } = await open(t);
+  const top = path.join(tmp, 'status-planted');
+  fs.mkdirSync(path.join(top, 'apps'), { recursive: true });
+  fs.writeFileSync(path.join(top, 'apps/bad.yaml'), statusRelease('bad', true));
+  fs.writeFileSync(path.join(top, 'apps/good.yaml'), statusRelease('good', false));
+  const report = JSON.parse(native(['dir-report', top]));
+  const st = Object.fromEntries(report.files.map((f) => [f.path, f.status]));
+  assert.equal(st['status-planted/apps/bad.yaml'] ?? st['apps/bad.yaml'], 'failed', 'the native core: failed');
+  assert.equal(st['status-planted/apps/good.yaml'] ?? st['apps/good.yaml'], 'converted', 'the native core: converted');
+  const c = report.counts;
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', top);
+  await page.waitForSelector('[data-testid=file-tree]');
+  const bad = page.locator('[data-testid=file-tree] .file-btn[data-path$="apps/bad.yaml"]');
+  const good = page.locator('[data-testid=file-tree] .file-btn[data-path$="apps/good.yaml"]');
+  assert.equal(await bad.getAttribute('data-status'), 'failed');
+  assert.equal(await bad.locator('[data-testid=status-badge]').textContent(), 'not converted: 1 error');
+  assert.equal(await good.getAttribute('data-status'), 'converted');
+  assert.equal(await good.locator('[data-testid=status-badge]').textContent(), 'converted');
+  assert.equal(await page.textContent('[data-testid=status]'),
+    `${c.files} files: ${c.converted} converted, ${c.unchanged} unchanged, ${c.new} new, ${c.deleted} deleted, ${c.failed} failed (${(await page.textContent('[data-testid=status]')).match(/\((\d+) ms\)$/)[1]} ms)`);
+  assert.equal(c.failed, 1);
+  // The failed file's view says so in red, never "No changes".
+  await bad.click();
+  await page.waitForSelector('[data-testid=failed-notice]');
+  assert.match(await page.textContent('[data-testid=failed-notice]'), /^Not converted: 1 error\./);
+  assert.equal(await page.locator('text=No changes: this file is passed through').count(), 0);
+  assert.equal(await page.locator('.file-head .badge').textContent(), 'not converted: 1 error');
+  const badColor = await bad.locator('[data-testid=status-badge]').evaluate((e) => getComputedStyle(e).color);
+  const unchangedColor = await page.evaluate(() => { const s = document.createElement('span'); s.className = 'badge unchanged'; document.body.append(s); const c = getComputedStyle(s).color; s.remove(); return c; });
+  assert.notEqual(badColor, unchangedColor, 'a failed badge is not the grey unchanged one');
+  await page.screenshot({ path: path.join(shots, 'status-failed-repo.png') });
+  assert.deepEqual(await axeViolations(page), [], 'axe-core: repo tab with a failed file');
+  // The report's cards: one per status, adding up to the number of files.
+  await page.click('#tab-report');
+  const cards = Object.fromEntries(await page.$$eval('.report > .cards .card[data-status]',
+    (els) => els.map((e) => [e.dataset.status, Number(e.querySelector('b').textContent)])));
+  assert.deepEqual(cards, { converted: c.converted, unchanged: c.unchanged, new: c.new, deleted: c.deleted, failed: 1 });
+  assert.equal(Object.values(cards).reduce((a, b) => a + b, 0), c.files, 'the cards add up to the files');
+  await page.screenshot({ path: path.join(shots, 'status-failed-report.png') });
+  assert.deepEqual(await axeViolations(page), [], 'axe-core: report tab with a failed file');
+});
+
+test('status: the corpus cards add up to its files, deleted ones included', async (t) => {
+  const { page } = await open(t);
+  const c = JSON.parse(native(['dir-report', corpus])).counts;
+  assert.ok(c.deleted > 0 && c.failed > 0, 'the corpus has deleted and failed files');
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', corpus);
+  await page.waitForSelector('[data-testid=file-tree]');
+  await page.click('#tab-report');
+  const sum = await page.$$eval('.report > .cards .card[data-status] b', (els) => els.reduce((a, e) => a + Number(e.textContent), 0));
+  assert.equal(sum, c.files);
+  await page.click('#tab-repo');
+  assert.equal(await page.locator('[data-testid=file-tree] .file-btn[data-status=failed]').count(), c.failed);
+});
+
+test('status: in Paste an error leaves the output empty with the error in it, and the status never says Converted', async (t) => {
+  const { page } = await open(t);
+  const bad = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: echo-me\ndata:\n  a: [1, 2\n  b: 3\n';
+  const f = JSON.parse(native(['report'], bad)).findings.find((x) => x.code === 'YAML_PARSE_ERROR');
+  assert.equal(native(['paste'], bad), '', 'the native output is empty');
+  await page.fill('[data-testid=input]', bad);
+  const out = page.locator('[data-testid=output]');
+  await page.waitForSelector('[data-testid=output][data-failed=true]');
+  const text = await out.textContent();
+  assert.ok(text.startsWith('Not converted: 1 error.'), text);
+  assert.ok(text.includes(`input.yaml:${f.line}:${f.column}: error[YAML_PARSE_ERROR]`), text);
+  assert.ok(!text.includes('echo-me') && !text.includes('kind: ConfigMap'), 'the input is not echoed');
+  const status = await page.textContent('[data-testid=status]');
+  assert.match(status, /^Not converted: 1 error \(\d+ ms\)$/);
+  await page.screenshot({ path: path.join(shots, 'status-failed-paste.png') });
+  assert.deepEqual(await axeViolations(page), [], 'axe-core: paste tab with an error');
+  // Fixed, it converts again.
+  await page.fill('[data-testid=input]', bad.replace('[1, 2\n', '[1, 2]\n'));
+  await page.waitForSelector('[data-testid=output]:not([data-failed])');
+  assert.match(await page.textContent('[data-testid=status]'), /^Converted in \d+ ms$/);
+});

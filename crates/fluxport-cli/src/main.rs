@@ -468,7 +468,7 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
             for f in &conv.files {
                 let src = sources.iter().find(|s| s.rel == f.path);
                 match f.status {
-                    FileStatus::Unchanged => {}
+                    FileStatus::Unchanged | FileStatus::Failed => {}
                     FileStatus::Converted => {
                         if let Some(d) = src.and_then(|s| s.disk.as_ref()) {
                             std::fs::write(d, &f.bytes)

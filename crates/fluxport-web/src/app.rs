@@ -600,12 +600,21 @@ impl App {
             return format!("Converting {} files…", self.inputs.len());
         }
         match (self.tab, &self.paste, &self.repo) {
-            (Tab::Repo, _, Some(r)) => format!(
-                "{} files converted in {:.0} ms",
-                r.files.len(),
-                self.repo_ms
-            ),
-            (Tab::Paste, Some(p), _) => format!("Converted in {:.0} ms", p.ms),
+            (Tab::Repo, _, Some(r)) => {
+                let c = &r.report.counts;
+                format!(
+                    "{} files: {} converted, {} unchanged, {} new, {} deleted, {} failed ({:.0} ms)",
+                    c.files, c.converted, c.unchanged, c.new, c.deleted, c.failed, self.repo_ms
+                )
+            }
+            (Tab::Paste, Some(p), _) => match output::paste_failed(&p.conv) {
+                Some(errors) => format!(
+                    "Not converted: {} ({:.0} ms)",
+                    crate::components::plural(errors, "error"),
+                    p.ms
+                ),
+                None => format!("Converted in {:.0} ms", p.ms),
+            },
             _ => String::new(),
         }
     }

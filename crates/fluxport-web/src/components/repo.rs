@@ -5,7 +5,7 @@ use super::diff_view::diff_view;
 use super::file_tree::file_tree;
 use super::findings::findings_list;
 use super::notices::notices;
-use super::{status_str, text_chunks};
+use super::{plural, status_label, status_str, text_chunks};
 use crate::browser;
 use crate::state::{AppLink, Msg, Shared};
 use fluxport_core::{Conversion, FileStatus, Finding};
@@ -211,9 +211,14 @@ impl RepoView {
             html! { <button class={classes!("seg", (self.view == v).then_some("active"))} aria-pressed={(self.view == v).to_string()}
             onclick={link.callback(move |_| RepoMsg::View(v))}>{label}</button> }
         };
+        let errors = findings
+            .iter()
+            .filter(|x| x.severity == fluxport_core::Severity::Error)
+            .count();
         let body = match (self.view, f.status) {
-            (View::Output, _) | (_, FileStatus::Unchanged) => html! {
+            (View::Output, _) | (_, FileStatus::Unchanged | FileStatus::Failed) => html! {
                 <>
+                if f.status == FileStatus::Failed { <p class="notice" role="status" data-testid="failed-notice">{ format!("Not converted: {}. The file is passed through byte for byte; fix the finding below and convert again.", plural(errors, "error")) }</p> }
                 if f.status == FileStatus::Unchanged && self.view != View::Output { <p class="muted">{"No changes: this file is passed through byte for byte."}</p> }
                 <pre class="code output file-output" tabindex="0" data-testid={if active {"output"} else {"repo-output"}}>{ text_chunks(after) }</pre>
                 </>
@@ -226,7 +231,7 @@ impl RepoView {
         html! {
             <>
             <div class="file-head">
-                <span class={classes!("badge", status_str(f.status))}>{ status_str(f.status) }</span>
+                <span class={classes!("badge", status_str(f.status))}>{ status_label(f.status, errors) }</span>
                 <code class="path">{ &f.path }</code>
                 <span class="grow"></span>
                 <div class="segmented" role="group" aria-label="View">

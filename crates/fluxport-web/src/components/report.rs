@@ -136,9 +136,12 @@ impl Component for Report {
                     <div class="card err"><b>{cnt.errors}</b><span>{"errors"}</span></div>
                     <div class="card warn"><b>{cnt.warnings}</b><span>{"warnings"}</span></div>
                     <div class="card info"><b>{cnt.infos}</b><span>{"info"}</span></div>
-                    <div class="card"><b>{cnt.converted}</b><span>{"converted"}</span></div>
-                    <div class="card"><b>{cnt.new}</b><span>{"new"}</span></div>
-                    <div class="card"><b>{cnt.unchanged}</b><span>{"unchanged"}</span></div>
+                    // One card per file status: they add up to the number of files.
+                    <div class="card" data-status="converted"><b>{cnt.converted}</b><span>{"converted"}</span></div>
+                    <div class="card" data-status="unchanged"><b>{cnt.unchanged}</b><span>{"unchanged"}</span></div>
+                    <div class="card" data-status="new"><b>{cnt.new}</b><span>{"new"}</span></div>
+                    <div class="card" data-status="deleted"><b>{cnt.deleted}</b><span>{"deleted"}</span></div>
+                    <div class={classes!("card", (cnt.failed > 0).then_some("err"))} data-status="failed"><b>{cnt.failed}</b><span>{"failed"}</span></div>
                 </div>
                 <div class="filters">
                     <label>{"Severity "}
