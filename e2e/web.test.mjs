@@ -1158,3 +1158,57 @@ test('status: in Paste an error leaves the output empty with the error in it, an
   await page.waitForSelector('[data-testid=output]:not([data-failed])');
   assert.match(await page.textContent('[data-testid=status]'), /^Converted in \d+ ms$/);
 });
+
+test('findings: on real lines (never :0:0), whole-file ones say so; every deleted file says why with its code', async (t) => {
+  const { page } = await open(t);
+  const chart = path.join(root, 'tests/golden/chart-helm2-to-helm3/in');
+  const rep = JSON.parse(native(['dir-report', chart]));
+  const moved = rep.findings.filter((f) => f.code === 'HELM2_CHART_FILE_MOVED').map((f) => f.file).sort();
+  assert.deepEqual(moved, ['charts/ghost/requirements.lock', 'charts/ghost/requirements.yaml'], 'the native core says why they go');
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', chart);
+  await page.waitForSelector('[data-testid=file-tree]');
+  const deleted = page.locator('[data-testid=file-tree] .file-btn[data-status=deleted]');
+  const n = await deleted.count();
+  assert.ok(n >= 2, `${n} deleted files`);
+  for (let i = 0; i < n; i++) {
+    await deleted.nth(i).click();
+    const why = page.locator('[data-testid=deleted-why]');
+    await why.waitFor();
+    const codes = await why.locator('li[data-code]').evaluateAll((els) => els.map((e) => e.dataset.code));
+    assert.ok(codes.length > 0, `${await deleted.nth(i).getAttribute('data-path')} says why it goes`);
+    if ((await deleted.nth(i).getAttribute('data-path')).endsWith('charts/ghost/requirements.yaml')) {
+      assert.ok(codes.includes('HELM2_CHART_FILE_MOVED'), codes.join());
+      await page.screenshot({ path: path.join(shots, 'findings-deleted-why.png') });
+      assert.deepEqual(await axeViolations(page), [], 'axe-core: a deleted file with its reason');
+    }
+  }
+  // The whole-file finding (CHART_DIR_IN_PATH on Chart.yaml) says "(whole file)".
+  await page.click('#tab-report');
+  const locs = await page.$$eval('[data-testid=findings] tbody tr', (rows) => rows.map((r) => [r.dataset.code, r.querySelectorAll('td')[2].textContent]));
+  assert.ok(locs.length > 0);
+  for (const [code, loc] of locs) assert.ok(!/:0:0$/.test(loc), `${code} at ${loc}`);
+  assert.ok(locs.some(([code, loc]) => code === 'CHART_DIR_IN_PATH' && loc === 'charts/ghost/Chart.yaml (whole file)'), JSON.stringify(locs));
+});
+
+test('findings: a deleted fluxd Deployment says why, and its GitRepository findings sit on its --git-url line', async (t) => {
+  const { page } = await open(t);
+  const rep = JSON.parse(native(['dir-report', corpus]));
+  const file = 'fluxcd__flux__deploy__flux-deployment.yaml';
+  const ssh = rep.findings.find((f) => f.file === file && f.code === 'SSH_SECRET_REQUIRED');
+  assert.ok(ssh && ssh.line > 0, 'the native core puts it on a line');
+  const line = fs.readFileSync(path.join(corpus, file), 'utf8').split('\n')[ssh.line - 1];
+  assert.match(line, /git-url/, 'that line is the --git-url argument');
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', corpus);
+  await page.waitForSelector('[data-testid=file-tree]');
+  await page.click(`[data-testid=file-tree] .file-btn[data-path$="${file}"]`);
+  const why = page.locator('[data-testid=deleted-why]');
+  await why.waitFor();
+  const codes = await why.locator('li[data-code]').evaluateAll((els) => els.map((e) => e.dataset.code));
+  assert.ok(codes.includes('FLUX_V1_COMPONENT') && codes.includes('SSH_SECRET_REQUIRED'), codes.join());
+  const loc = await page.locator('ul.findings:visible [data-code=SSH_SECRET_REQUIRED] .loc').first().textContent();
+  assert.match(loc, new RegExp(`${file.replace(/\./g, '\\.')}:${ssh.line}:${ssh.column}$`));
+  assert.equal(await page.locator('text=/:0:0/').count(), 0, 'no :0:0 anywhere on the repo tab');
+  await page.screenshot({ path: path.join(shots, 'findings-deleted-deployment.png') });
+});

@@ -223,9 +223,15 @@ impl RepoView {
                 <pre class="code output file-output" tabindex="0" data-testid={if active {"output"} else {"repo-output"}}>{ text_chunks(after) }</pre>
                 </>
             },
-            (_, FileStatus::Deleted) => {
-                html! { <p class="muted">{"This file is removed by the migration and left out of the download."}</p> }
-            }
+            // Why it goes: each finding on the file, with its code.
+            (_, FileStatus::Deleted) => html! {
+                <div class="deleted-why" data-testid="deleted-why">
+                    <p class="muted">{"This file is removed by the migration and left out of the download."}</p>
+                    <ul>{ for findings.iter().map(|x| html! {
+                        <li data-code={x.code.as_str()}><code>{ x.code.as_str() }</code>{": "}{ fluxport_core::text::visible(&x.message).into_owned() }</li>
+                    }) }</ul>
+                </div>
+            },
             (v, _) => diff_view(before, after, v == View::Split),
         };
         html! {

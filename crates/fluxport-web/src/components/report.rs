@@ -174,7 +174,7 @@ impl Component for Report {
                         <tr data-code={f.code.as_str()} class={f.severity.as_str()}>
                             <td><code>{ f.code.as_str() }</code></td>
                             <td><span class={classes!("sev", f.severity.as_str())}>{ f.severity.as_str() }</span></td>
-                            <td><button class="link" {onclick}>{ format!("{}:{}:{}", f.file, f.line, f.column) }</button></td>
+                            <td>if f.is_repository_level() { { f.location() } } else { <button class="link" {onclick}>{ visible(&f.location()).into_owned() }</button> }</td>
                             <td>{ visible(&f.message).into_owned() }</td>
                             <td>{ visible(&f.fix).into_owned() }</td>
                         </tr>
