@@ -1212,3 +1212,33 @@ test('findings: a deleted fluxd Deployment says why, and its GitRepository findi
   assert.equal(await page.locator('text=/:0:0/').count(), 0, 'no :0:0 anywhere on the repo tab');
   await page.screenshot({ path: path.join(shots, 'findings-deleted-deployment.png') });
 });
+
+// ---------------------------------------------------------------- zips (issue 16)
+
+test('zips: an empty zip, an unsafe one and a non-zip each get a notice in plain words', async (t) => {
+  const { page } = await open(t);
+  const empty = path.join(tmp, 'empty.zip');
+  pyZip(['entries', empty, '{}']);
+  const evil = path.join(tmp, 'evil16.zip');
+  pyZip(['evil', evil]);
+  const notZip = path.join(tmp, 'notes.zip');
+  fs.writeFileSync(notZip, 'apiVersion: v1\nkind: ConfigMap\n');
+  await page.click('#tab-repo');
+  const notice = page.locator('.notice');
+  await page.setInputFiles('[data-testid=file-input]', empty);
+  await notice.waitFor();
+  assert.equal(await notice.textContent(), 'empty.zip: This zip is empty: it holds no files.');
+  await page.setInputFiles('[data-testid=file-input]', evil);
+  await page.waitForSelector('.notice:has-text("evil16.zip")');
+  const said = await page.locator('.notice:has-text("evil16.zip")').textContent();
+  assert.match(said, /"\.\.\/\.\.\/etc\/evil\.yaml" rejected: unsafe path/);
+  assert.match(said, /nothing from this zip was loaded, not even its 1 safe entry$/);
+  assert.equal(await page.locator('[data-testid=file-tree]').count(), 0, 'nothing was loaded');
+  await page.setInputFiles('[data-testid=file-input]', notZip);
+  await page.waitForSelector('.notice:has-text("notes.zip")');
+  const plain = await page.locator('.notice:has-text("notes.zip")').textContent();
+  assert.equal(plain, 'notes.zip: this is not a zip file, or it is damaged: it has no zip directory to read');
+  assert.doesNotMatch(plain, /EOCD/);
+  await page.screenshot({ path: path.join(shots, 'zips-notices.png') });
+  assert.deepEqual(await axeViolations(page), [], 'axe-core: repo tab with zip notices');
+});

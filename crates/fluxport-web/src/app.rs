@@ -414,6 +414,9 @@ async fn read_all(
         };
         if path.to_ascii_lowercase().ends_with(".zip") {
             match fluxport_archive::read_zip(&bytes, &ZipLimits::default()) {
+                Ok(entries) if entries.is_empty() => {
+                    notes.push(format!("{path}: This zip is empty: it holds no files."))
+                }
                 Ok(entries) => {
                     let mut files: Vec<InputFile> = entries
                         .into_iter()
