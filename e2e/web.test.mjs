@@ -1242,3 +1242,61 @@ test('zips: an empty zip, an unsafe one and a non-zip each get a notice in plain
   await page.screenshot({ path: path.join(shots, 'zips-notices.png') });
   assert.deepEqual(await axeViolations(page), [], 'axe-core: repo tab with zip notices');
 });
+
+// ---------------------------------------------------------------- drops anywhere (issue 16)
+
+/** Drops `files` ({name, text}) on the element `sel` as a synthetic drag: returns whether
+ * the page cancelled the defaults of dragover and drop (else Chromium would open the
+ * file in place of the app). */
+async function dropOn(page, sel, files) {
+  return page.evaluate(({ sel, files }) => {
+    const dt = new DataTransfer();
+    for (const f of files) dt.items.add(new File([f.text], f.name));
+    const el = document.querySelector(sel);
+    const fire = (type) => {
+      const ev = new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true });
+      el.dispatchEvent(ev);
+      return ev.defaultPrevented;
+    };
+    return { dragover: fire('dragover'), drop: fire('drop') };
+  }, { sel, files });
+}
+
+test('drops: a single YAML file dropped on Paste fills the editor and converts', async (t) => {
+  const { page } = await open(t);
+  const text = fs.readFileSync(path.join(corpus, fs.readdirSync(corpus).sort()[1]), 'utf8');
+  const want = native(['paste'], text);
+  assert.notEqual(want, '', 'the file converts');
+  const cancelled = await dropOn(page, '[data-testid=input]', [{ name: 'release.yaml', text }]);
+  assert.deepEqual(cancelled, { dragover: true, drop: true }, 'the page keeps the drop');
+  await page.waitForFunction((v) => document.querySelector('[data-testid=input]').value === v, text);
+  await page.waitForFunction((v) => document.querySelector('[data-testid=output]').textContent === v, want);
+  assert.equal(await page.getAttribute('#tab-paste', 'aria-selected'), 'true', 'still on Paste');
+  await page.screenshot({ path: path.join(shots, 'drops-paste.png') });
+  assert.deepEqual(await axeViolations(page), [], 'axe-core: paste tab after a drop');
+});
+
+test('drops: files dropped outside the drop zone (on Paste, on the footer) are uploaded, never opened by the browser', async (t) => {
+  const { page } = await open(t);
+  const names = fs.readdirSync(corpus).sort().slice(0, 2);
+  const files = names.map((n) => ({ name: n, text: fs.readFileSync(path.join(corpus, n), 'utf8') }));
+  const cancelled = await dropOn(page, '#privacy', files);
+  assert.deepEqual(cancelled, { dragover: true, drop: true }, 'the page keeps the drop');
+  await page.waitForSelector('[data-testid=file-tree]');
+  assert.equal(await page.getAttribute('#tab-repo', 'aria-selected'), 'true', 'several files go to the Repo tab');
+  const rows = await page.$$eval('[data-testid=file-tree] [data-path]', (els) => els.map((e) => e.dataset.path));
+  for (const n of names) assert.ok(rows.includes(n), `${n} in ${rows}`);
+  // A drop on the drop zone is taken once, by the zone (the page handler leaves it be).
+  const more = fs.readdirSync(corpus).sort().slice(2, 3).map((n) => ({ name: n, text: fs.readFileSync(path.join(corpus, n), 'utf8') }));
+  await dropOn(page, '.drop', more);
+  await page.waitForFunction(() => document.documentElement.dataset.repoFiles === '3');
+  // Text dragged inside the page is not a file drop: its default stays.
+  const textDrag = await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.setData('text/plain', 'x');
+    const ev = new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true });
+    document.querySelector('#privacy').dispatchEvent(ev);
+    return ev.defaultPrevented;
+  });
+  assert.equal(textDrag, false);
+});

@@ -121,25 +121,7 @@ impl Component for RepoView {
         let ondragleave = link.callback(|_: DragEvent| RepoMsg::DragOver(false));
         let ondrop = link.callback(|e: DragEvent| {
             e.prevent_default();
-            let mut entries = Vec::new();
-            let mut files = Vec::new();
-            if let Some(dt) = e.data_transfer() {
-                let items = dt.items();
-                for i in 0..items.length() {
-                    if let Some(item) = items.get(i) {
-                        if item.kind() == "file" {
-                            if let Ok(Some(entry)) = item.webkit_get_as_entry() {
-                                entries.push(entry);
-                            }
-                        }
-                    }
-                }
-                if entries.is_empty() {
-                    if let Some(fl) = dt.files() {
-                        files = (0..fl.length()).filter_map(|i| fl.get(i)).collect();
-                    }
-                }
-            }
+            let (entries, files) = browser::dropped(&e);
             RepoMsg::Drop(entries, files)
         });
         html! {
