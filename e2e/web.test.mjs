@@ -1062,3 +1062,241 @@ test('safety: markup and control characters in a pre-flight finding are shown as
   assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(all), 'no raw control character in the panel');
   await assertNoInjection(page, 'pre-flight panel');
 });
+
+// ---------------------------------------------------------------- honest status (issue 16)
+
+/** A HelmRelease; `dup` plants a duplicate key, an error that stops its conversion. */
+const statusRelease = (name, dup) => `apiVersion: helm.fluxcd.io/v1
+kind: HelmRelease
+metadata:
+  name: ${name}
+  namespace: apps
+${dup ? `  name: ${name}-again\n` : ''}spec:
+  helmVersion: v3
+  chart:
+    repository: https://charts.example.com/
+    name: ${name}
+    version: 1.0.0
+`;
+
+test('status: a file an error stopped is shown as failed, its clean twin as converted; the cards add up', async (t) => {
+  const { page } = await open(t);
+  const top = path.join(tmp, 'status-planted');
+  fs.mkdirSync(path.join(top, 'apps'), { recursive: true });
+  fs.writeFileSync(path.join(top, 'apps/bad.yaml'), statusRelease('bad', true));
+  fs.writeFileSync(path.join(top, 'apps/good.yaml'), statusRelease('good', false));
+  const report = JSON.parse(native(['dir-report', top]));
+  const st = Object.fromEntries(report.files.map((f) => [f.path, f.status]));
+  assert.equal(st['status-planted/apps/bad.yaml'] ?? st['apps/bad.yaml'], 'failed', 'the native core: failed');
+  assert.equal(st['status-planted/apps/good.yaml'] ?? st['apps/good.yaml'], 'converted', 'the native core: converted');
+  const c = report.counts;
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', top);
+  await page.waitForSelector('[data-testid=file-tree]');
+  const bad = page.locator('[data-testid=file-tree] .file-btn[data-path$="apps/bad.yaml"]');
+  const good = page.locator('[data-testid=file-tree] .file-btn[data-path$="apps/good.yaml"]');
+  assert.equal(await bad.getAttribute('data-status'), 'failed');
+  assert.equal(await bad.locator('[data-testid=status-badge]').textContent(), 'not converted: 1 error');
+  assert.equal(await good.getAttribute('data-status'), 'converted');
+  assert.equal(await good.locator('[data-testid=status-badge]').textContent(), 'converted');
+  assert.equal(await page.textContent('[data-testid=status]'),
+    `${c.files} files: ${c.converted} converted, ${c.unchanged} unchanged, ${c.new} new, ${c.deleted} deleted, ${c.failed} failed (${(await page.textContent('[data-testid=status]')).match(/\((\d+) ms\)$/)[1]} ms)`);
+  assert.equal(c.failed, 1);
+  // The failed file's view says so in red, never "No changes".
+  await bad.click();
+  await page.waitForSelector('[data-testid=failed-notice]');
+  assert.match(await page.textContent('[data-testid=failed-notice]'), /^Not converted: 1 error\./);
+  assert.equal(await page.locator('text=No changes: this file is passed through').count(), 0);
+  assert.equal(await page.locator('.file-head .badge').textContent(), 'not converted: 1 error');
+  const badColor = await bad.locator('[data-testid=status-badge]').evaluate((e) => getComputedStyle(e).color);
+  const unchangedColor = await page.evaluate(() => { const s = document.createElement('span'); s.className = 'badge unchanged'; document.body.append(s); const c = getComputedStyle(s).color; s.remove(); return c; });
+  assert.notEqual(badColor, unchangedColor, 'a failed badge is not the grey unchanged one');
+  await page.screenshot({ path: path.join(shots, 'status-failed-repo.png') });
+  assert.deepEqual(await axeViolations(page), [], 'axe-core: repo tab with a failed file');
+  // The report's cards: one per status, adding up to the number of files.
+  await page.click('#tab-report');
+  const cards = Object.fromEntries(await page.$$eval('.report > .cards .card[data-status]',
+    (els) => els.map((e) => [e.dataset.status, Number(e.querySelector('b').textContent)])));
+  assert.deepEqual(cards, { converted: c.converted, unchanged: c.unchanged, new: c.new, deleted: c.deleted, failed: 1 });
+  assert.equal(Object.values(cards).reduce((a, b) => a + b, 0), c.files, 'the cards add up to the files');
+  await page.screenshot({ path: path.join(shots, 'status-failed-report.png') });
+  assert.deepEqual(await axeViolations(page), [], 'axe-core: report tab with a failed file');
+});
+
+test('status: the corpus cards add up to its files, deleted ones included', async (t) => {
+  const { page } = await open(t);
+  const c = JSON.parse(native(['dir-report', corpus])).counts;
+  assert.ok(c.deleted > 0 && c.failed > 0, 'the corpus has deleted and failed files');
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', corpus);
+  await page.waitForSelector('[data-testid=file-tree]');
+  await page.click('#tab-report');
+  const sum = await page.$$eval('.report > .cards .card[data-status] b', (els) => els.reduce((a, e) => a + Number(e.textContent), 0));
+  assert.equal(sum, c.files);
+  await page.click('#tab-repo');
+  assert.equal(await page.locator('[data-testid=file-tree] .file-btn[data-status=failed]').count(), c.failed);
+});
+
+test('status: in Paste an error leaves the output empty with the error in it, and the status never says Converted', async (t) => {
+  const { page } = await open(t);
+  const bad = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: echo-me\ndata:\n  a: [1, 2\n  b: 3\n';
+  const f = JSON.parse(native(['report'], bad)).findings.find((x) => x.code === 'YAML_PARSE_ERROR');
+  assert.equal(native(['paste'], bad), '', 'the native output is empty');
+  await page.fill('[data-testid=input]', bad);
+  const out = page.locator('[data-testid=output]');
+  await page.waitForSelector('[data-testid=output][data-failed=true]');
+  const text = await out.textContent();
+  assert.ok(text.startsWith('Not converted: 1 error.'), text);
+  assert.ok(text.includes(`input.yaml:${f.line}:${f.column}: error[YAML_PARSE_ERROR]`), text);
+  assert.ok(!text.includes('echo-me') && !text.includes('kind: ConfigMap'), 'the input is not echoed');
+  const status = await page.textContent('[data-testid=status]');
+  assert.match(status, /^Not converted: 1 error \(\d+ ms\)$/);
+  await page.screenshot({ path: path.join(shots, 'status-failed-paste.png') });
+  assert.deepEqual(await axeViolations(page), [], 'axe-core: paste tab with an error');
+  // Fixed, it converts again.
+  await page.fill('[data-testid=input]', bad.replace('[1, 2\n', '[1, 2]\n'));
+  await page.waitForSelector('[data-testid=output]:not([data-failed])');
+  assert.match(await page.textContent('[data-testid=status]'), /^Converted in \d+ ms$/);
+});
+
+test('findings: on real lines (never :0:0), whole-file ones say so; every deleted file says why with its code', async (t) => {
+  const { page } = await open(t);
+  const chart = path.join(root, 'tests/golden/chart-helm2-to-helm3/in');
+  const rep = JSON.parse(native(['dir-report', chart]));
+  const moved = rep.findings.filter((f) => f.code === 'HELM2_CHART_FILE_MOVED').map((f) => f.file).sort();
+  assert.deepEqual(moved, ['charts/ghost/requirements.lock', 'charts/ghost/requirements.yaml'], 'the native core says why they go');
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', chart);
+  await page.waitForSelector('[data-testid=file-tree]');
+  const deleted = page.locator('[data-testid=file-tree] .file-btn[data-status=deleted]');
+  const n = await deleted.count();
+  assert.ok(n >= 2, `${n} deleted files`);
+  for (let i = 0; i < n; i++) {
+    await deleted.nth(i).click();
+    const why = page.locator('[data-testid=deleted-why]');
+    await why.waitFor();
+    const codes = await why.locator('li[data-code]').evaluateAll((els) => els.map((e) => e.dataset.code));
+    assert.ok(codes.length > 0, `${await deleted.nth(i).getAttribute('data-path')} says why it goes`);
+    if ((await deleted.nth(i).getAttribute('data-path')).endsWith('charts/ghost/requirements.yaml')) {
+      assert.ok(codes.includes('HELM2_CHART_FILE_MOVED'), codes.join());
+      await page.screenshot({ path: path.join(shots, 'findings-deleted-why.png') });
+      assert.deepEqual(await axeViolations(page), [], 'axe-core: a deleted file with its reason');
+    }
+  }
+  // The whole-file finding (CHART_DIR_IN_PATH on Chart.yaml) says "(whole file)".
+  await page.click('#tab-report');
+  const locs = await page.$$eval('[data-testid=findings] tbody tr', (rows) => rows.map((r) => [r.dataset.code, r.querySelectorAll('td')[2].textContent]));
+  assert.ok(locs.length > 0);
+  for (const [code, loc] of locs) assert.ok(!/:0:0$/.test(loc), `${code} at ${loc}`);
+  assert.ok(locs.some(([code, loc]) => code === 'CHART_DIR_IN_PATH' && loc === 'charts/ghost/Chart.yaml (whole file)'), JSON.stringify(locs));
+});
+
+test('findings: a deleted fluxd Deployment says why, and its GitRepository findings sit on its --git-url line', async (t) => {
+  const { page } = await open(t);
+  const rep = JSON.parse(native(['dir-report', corpus]));
+  const file = 'fluxcd__flux__deploy__flux-deployment.yaml';
+  const ssh = rep.findings.find((f) => f.file === file && f.code === 'SSH_SECRET_REQUIRED');
+  assert.ok(ssh && ssh.line > 0, 'the native core puts it on a line');
+  const line = fs.readFileSync(path.join(corpus, file), 'utf8').split('\n')[ssh.line - 1];
+  assert.match(line, /git-url/, 'that line is the --git-url argument');
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', corpus);
+  await page.waitForSelector('[data-testid=file-tree]');
+  await page.click(`[data-testid=file-tree] .file-btn[data-path$="${file}"]`);
+  const why = page.locator('[data-testid=deleted-why]');
+  await why.waitFor();
+  const codes = await why.locator('li[data-code]').evaluateAll((els) => els.map((e) => e.dataset.code));
+  assert.ok(codes.includes('FLUX_V1_COMPONENT') && codes.includes('SSH_SECRET_REQUIRED'), codes.join());
+  const loc = await page.locator('ul.findings:visible [data-code=SSH_SECRET_REQUIRED] .loc').first().textContent();
+  assert.match(loc, new RegExp(`${file.replace(/\./g, '\\.')}:${ssh.line}:${ssh.column}$`));
+  assert.equal(await page.locator('text=/:0:0/').count(), 0, 'no :0:0 anywhere on the repo tab');
+  await page.screenshot({ path: path.join(shots, 'findings-deleted-deployment.png') });
+});
+
+// ---------------------------------------------------------------- zips (issue 16)
+
+test('zips: an empty zip, an unsafe one and a non-zip each get a notice in plain words', async (t) => {
+  const { page } = await open(t);
+  const empty = path.join(tmp, 'empty.zip');
+  pyZip(['entries', empty, '{}']);
+  const evil = path.join(tmp, 'evil16.zip');
+  pyZip(['evil', evil]);
+  const notZip = path.join(tmp, 'notes.zip');
+  fs.writeFileSync(notZip, 'apiVersion: v1\nkind: ConfigMap\n');
+  await page.click('#tab-repo');
+  const notice = page.locator('.notice');
+  await page.setInputFiles('[data-testid=file-input]', empty);
+  await notice.waitFor();
+  assert.equal(await notice.textContent(), 'empty.zip: This zip is empty: it holds no files.');
+  await page.setInputFiles('[data-testid=file-input]', evil);
+  await page.waitForSelector('.notice:has-text("evil16.zip")');
+  const said = await page.locator('.notice:has-text("evil16.zip")').textContent();
+  assert.match(said, /"\.\.\/\.\.\/etc\/evil\.yaml" rejected: unsafe path/);
+  assert.match(said, /nothing from this zip was loaded, not even its 1 safe entry$/);
+  assert.equal(await page.locator('[data-testid=file-tree]').count(), 0, 'nothing was loaded');
+  await page.setInputFiles('[data-testid=file-input]', notZip);
+  await page.waitForSelector('.notice:has-text("notes.zip")');
+  const plain = await page.locator('.notice:has-text("notes.zip")').textContent();
+  assert.equal(plain, 'notes.zip: this is not a zip file, or it is damaged: it has no zip directory to read');
+  assert.doesNotMatch(plain, /EOCD/);
+  await page.screenshot({ path: path.join(shots, 'zips-notices.png') });
+  assert.deepEqual(await axeViolations(page), [], 'axe-core: repo tab with zip notices');
+});
+
+// ---------------------------------------------------------------- drops anywhere (issue 16)
+
+/** Drops `files` ({name, text}) on the element `sel` as a synthetic drag: returns whether
+ * the page cancelled the defaults of dragover and drop (else Chromium would open the
+ * file in place of the app). */
+async function dropOn(page, sel, files) {
+  return page.evaluate(({ sel, files }) => {
+    const dt = new DataTransfer();
+    for (const f of files) dt.items.add(new File([f.text], f.name));
+    const el = document.querySelector(sel);
+    const fire = (type) => {
+      const ev = new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true });
+      el.dispatchEvent(ev);
+      return ev.defaultPrevented;
+    };
+    return { dragover: fire('dragover'), drop: fire('drop') };
+  }, { sel, files });
+}
+
+test('drops: a single YAML file dropped on Paste fills the editor and converts', async (t) => {
+  const { page } = await open(t);
+  const text = fs.readFileSync(path.join(corpus, fs.readdirSync(corpus).sort()[1]), 'utf8');
+  const want = native(['paste'], text);
+  assert.notEqual(want, '', 'the file converts');
+  const cancelled = await dropOn(page, '[data-testid=input]', [{ name: 'release.yaml', text }]);
+  assert.deepEqual(cancelled, { dragover: true, drop: true }, 'the page keeps the drop');
+  await page.waitForFunction((v) => document.querySelector('[data-testid=input]').value === v, text);
+  await page.waitForFunction((v) => document.querySelector('[data-testid=output]').textContent === v, want);
+  assert.equal(await page.getAttribute('#tab-paste', 'aria-selected'), 'true', 'still on Paste');
+  await page.screenshot({ path: path.join(shots, 'drops-paste.png') });
+  assert.deepEqual(await axeViolations(page), [], 'axe-core: paste tab after a drop');
+});
+
+test('drops: files dropped outside the drop zone (on Paste, on the footer) are uploaded, never opened by the browser', async (t) => {
+  const { page } = await open(t);
+  const names = fs.readdirSync(corpus).sort().slice(0, 2);
+  const files = names.map((n) => ({ name: n, text: fs.readFileSync(path.join(corpus, n), 'utf8') }));
+  const cancelled = await dropOn(page, '#privacy', files);
+  assert.deepEqual(cancelled, { dragover: true, drop: true }, 'the page keeps the drop');
+  await page.waitForSelector('[data-testid=file-tree]');
+  assert.equal(await page.getAttribute('#tab-repo', 'aria-selected'), 'true', 'several files go to the Repo tab');
+  const rows = await page.$$eval('[data-testid=file-tree] [data-path]', (els) => els.map((e) => e.dataset.path));
+  for (const n of names) assert.ok(rows.includes(n), `${n} in ${rows}`);
+  // A drop on the drop zone is taken once, by the zone (the page handler leaves it be).
+  const more = fs.readdirSync(corpus).sort().slice(2, 3).map((n) => ({ name: n, text: fs.readFileSync(path.join(corpus, n), 'utf8') }));
+  await dropOn(page, '.drop', more);
+  await page.waitForFunction(() => document.documentElement.dataset.repoFiles === '3');
+  // Text dragged inside the page is not a file drop: its default stays.
+  const textDrag = await page.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.setData('text/plain', 'x');
+    const ev = new DragEvent('dragover', { dataTransfer: dt, bubbles: true, cancelable: true });
+    document.querySelector('#privacy').dispatchEvent(ev);
+    return ev.defaultPrevented;
+  });
+  assert.equal(textDrag, false);
+});

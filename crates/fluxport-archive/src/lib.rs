@@ -44,12 +44,17 @@ pub struct Entry {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Error {
-    /// Not a readable zip archive.
+    /// Not a zip archive at all (no zip directory found), or one too damaged to open.
+    NotZip,
+    /// A zip archive with an unreadable part.
     Corrupt(String),
-    /// Unsafe entry path (zip-slip).
+    /// Unsafe entry path (zip-slip): `entry` is the first, `more_unsafe` counts the
+    /// others; nothing is read, not even the `safe` entries (files).
     UnsafePath {
         entry: String,
         reason: &'static str,
+        more_unsafe: usize,
+        safe: usize,
     },
     TooManyEntries {
         count: usize,
@@ -78,9 +83,26 @@ pub enum Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            Error::NotZip => write!(
+                f,
+                "this is not a zip file, or it is damaged: it has no zip directory to read"
+            ),
             Error::Corrupt(m) => write!(f, "not a valid zip archive: {m}"),
-            Error::UnsafePath { entry, reason } => {
-                write!(f, "zip entry \"{entry}\" rejected: unsafe path ({reason})")
+            Error::UnsafePath {
+                entry,
+                reason,
+                more_unsafe,
+                safe,
+            } => {
+                write!(f, "zip entry \"{entry}\" rejected: unsafe path ({reason})")?;
+                if *more_unsafe > 0 {
+                    write!(f, ", and {more_unsafe} more unsafe entries")?;
+                }
+                write!(
+                    f,
+                    "; nothing from this zip was loaded, not even its {safe} safe {}",
+                    if *safe == 1 { "entry" } else { "entries" }
+                )
             }
             Error::TooManyEntries { count, max } => {
                 write!(f, "zip archive rejected: {count} entries, more than the limit of {max}")
@@ -135,8 +157,7 @@ pub fn check_path(name: &str) -> Result<(), &'static str> {
 /// `__MACOSX/` resource forks). Checks all limits from the central directory before
 /// decompressing anything, and again while decompressing (headers can lie).
 pub fn read_zip(data: &[u8], limits: &Limits) -> Result<Vec<Entry>, Error> {
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(data)).map_err(|e| Error::Corrupt(e.to_string()))?;
+    let mut archive = zip::ZipArchive::new(Cursor::new(data)).map_err(|_| Error::NotZip)?;
     let count = archive.len();
     if count > limits.max_entries {
         return Err(Error::TooManyEntries {
@@ -147,15 +168,20 @@ pub fn read_zip(data: &[u8], limits: &Limits) -> Result<Vec<Entry>, Error> {
     // Pass 1: names and declared sizes.
     let mut total: u64 = 0;
     let mut wanted = Vec::new();
+    // The first unsafe entry and how many more: each is named before anything is read.
+    let mut unsafe_entries: Option<(String, &'static str, usize)> = None;
     for i in 0..count {
         let f = archive
             .by_index_raw(i)
             .map_err(|e| Error::Corrupt(e.to_string()))?;
         let name = String::from_utf8_lossy(f.name_raw()).into_owned();
-        check_path(&name).map_err(|reason| Error::UnsafePath {
-            entry: name.clone(),
-            reason,
-        })?;
+        if let Err(reason) = check_path(&name) {
+            match &mut unsafe_entries {
+                Some((_, _, more)) => *more += 1,
+                None => unsafe_entries = Some((name, reason, 0)),
+            }
+            continue;
+        }
         if f.is_dir() || name.ends_with('/') {
             continue;
         }
@@ -164,6 +190,14 @@ pub fn read_zip(data: &[u8], limits: &Limits) -> Result<Vec<Entry>, Error> {
             continue;
         }
         wanted.push((i, name));
+    }
+    if let Some((entry, reason, more_unsafe)) = unsafe_entries {
+        return Err(Error::UnsafePath {
+            entry,
+            reason,
+            more_unsafe,
+            safe: wanted.len(),
+        });
     }
     // Pass 2: decompress with hard caps.
     let mut out = Vec::with_capacity(wanted.len());

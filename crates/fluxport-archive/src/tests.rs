@@ -189,14 +189,13 @@ fn lying_header_is_caught_while_decompressing() {
 
 #[test]
 fn garbage_is_an_error_not_a_panic() {
-    assert!(matches!(
+    assert_eq!(
         read_zip(b"not a zip", &Limits::default()),
-        Err(Error::Corrupt(_))
-    ));
-    assert!(matches!(
-        read_zip(b"", &Limits::default()),
-        Err(Error::Corrupt(_))
-    ));
+        Err(Error::NotZip)
+    );
+    assert_eq!(read_zip(b"", &Limits::default()), Err(Error::NotZip));
+    let said = Error::NotZip.to_string();
+    assert!(!said.contains("EOCD"), "{said}");
 }
 
 #[test]
@@ -236,4 +235,38 @@ fn mutated_archives_never_panic() {
             }
         }
     }
+}
+
+/// Every unsafe entry is counted, the safe ones too, and the message says nothing was
+/// loaded.
+#[test]
+fn unsafe_entries_are_counted_and_nothing_is_loaded() {
+    let zip = raw_zip(
+        &[
+            ("ok.yaml", b"a".to_vec()),
+            ("../one.yaml", b"x".to_vec()),
+            ("b/ok.yaml", b"b".to_vec()),
+            ("/etc/two", b"y".to_vec()),
+        ],
+        zip::CompressionMethod::Stored,
+    );
+    let err = read_zip(&zip, &Limits::default()).unwrap_err();
+    assert_eq!(
+        err,
+        Error::UnsafePath {
+            entry: "../one.yaml".into(),
+            reason: match err {
+                Error::UnsafePath { reason, .. } => reason,
+                _ => unreachable!(),
+            },
+            more_unsafe: 1,
+            safe: 2,
+        }
+    );
+    let msg = err.to_string();
+    assert!(msg.contains("and 1 more unsafe entries"), "{msg}");
+    assert!(
+        msg.contains("nothing from this zip was loaded, not even its 2 safe entries"),
+        "{msg}"
+    );
 }

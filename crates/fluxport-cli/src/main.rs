@@ -591,7 +591,7 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
                 let src = sources.iter().find(|s| s.rel == f.path);
                 let disk = src.and_then(|s| s.disk.clone());
                 match (f.status, disk) {
-                    (FileStatus::Unchanged, _) => {}
+                    (FileStatus::Unchanged | FileStatus::Failed, _) => {}
                     (FileStatus::Converted, Some(d)) => ops.push(write::Op::Write {
                         target: d,
                         bytes: f.bytes.clone(),

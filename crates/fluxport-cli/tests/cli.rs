@@ -72,7 +72,7 @@ fn json_report_shape() {
         &HR.replace("  helmVersion: v3\n", ""),
     );
     let v: serde_json::Value = serde_json::from_str(&err).unwrap();
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     let f = &v["findings"][0];
     for k in [
         "code", "severity", "file", "line", "column", "message", "fix",
@@ -193,7 +193,7 @@ fn convert_reports_carry_the_preflight() {
     };
     let v = json(&planted);
     assert_eq!(
-        v["schema_version"], 1,
+        v["schema_version"], 2,
         "the report's fields stay at the top"
     );
     let p = &v["preflight"];
@@ -255,5 +255,44 @@ fn convert_reports_carry_the_preflight() {
         md.contains("| error | `VERIFY_REF_MISSING` | `hr.yaml:10:"),
         "{md}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A planted file an error stopped (a duplicate key) is `failed` in the summary line and
+/// the JSON report; its clean twin is `converted`; `--in-place` leaves the failed one be.
+#[test]
+fn a_failed_file_is_counted_failed_and_its_clean_twin_converted() {
+    let dir = std::env::temp_dir().join(format!("fluxport-cli-failed-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = HR.replace(
+        "{name: a, namespace: n}",
+        "{name: a, namespace: n, name: b}",
+    );
+    std::fs::write(dir.join("bad.yaml"), &bad).unwrap();
+    std::fs::write(dir.join("good.yaml"), HR).unwrap();
+    let d = dir.to_str().unwrap();
+    let (_, out, err) = fluxport(&["convert", "-q", d], "");
+    assert!(
+        out.contains("3 files: 1 converted, 1 new, 0 deleted, 0 unchanged, 1 failed;"),
+        "{out}{err}"
+    );
+    let (_, out, _) = fluxport(&["convert", "--format", "json", d], "");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["counts"]["failed"], 1);
+    assert_eq!(v["counts"]["unchanged"], 0);
+    let status = |p: &str| {
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == p)
+            .map(|f| f["status"].clone())
+    };
+    assert_eq!(status("bad.yaml"), Some("failed".into()));
+    assert_eq!(status("good.yaml"), Some("converted".into()));
+    fluxport(&["convert", "--in-place", d], "");
+    assert_eq!(std::fs::read_to_string(dir.join("bad.yaml")).unwrap(), bad);
+    assert_ne!(std::fs::read_to_string(dir.join("good.yaml")).unwrap(), HR);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -71,10 +71,10 @@ fn check_invariants(inputs: &[InputFile], conv: &Conversion, schemas: &Schemas) 
         let (status, bytes) = out
             .get(&input.path)
             .unwrap_or_else(|| panic!("{} missing from output", input.path));
-        if *status == FileStatus::Unchanged {
+        if status.passed_through() {
             assert_eq!(
                 bytes, &input.bytes,
-                "{} marked unchanged but differs",
+                "{} marked unchanged/failed but differs",
                 input.path
             );
             continue;
@@ -216,4 +216,56 @@ fn corpus_idiomatic_and_inline_modes_are_schema_valid() {
             .any(|f| f.status == FileStatus::New && f.path.contains("fluxport-sources")),
         "inline placement must not create sources files"
     );
+}
+
+/// Findings sit on real lines: no location reads `:0:0`; the daemon's GitRepository
+/// findings point at its git URL; every deleted file says why with a finding (the
+/// corpus as one repository, and the Helm 2 chart golden with `requirements.yaml`).
+#[test]
+fn findings_are_on_real_lines_and_every_deleted_file_says_why() {
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/golden/chart-helm2-to-helm3/in");
+    for inputs in [corpus_v1(), read_dir_inputs(&golden)] {
+        let conv = convert(&inputs, &Options::default());
+        for f in &conv.report.findings {
+            assert!(!f.location().contains(":0:0"), "{}", f.location());
+            if f.code == fluxport_core::Code::SSH_SECRET_REQUIRED
+                && f.message.starts_with("Secret flux-system/")
+            {
+                let input = inputs.iter().find(|i| i.path == f.file).unwrap();
+                let text = String::from_utf8_lossy(&input.bytes);
+                let line = text.lines().nth(f.line - 1).unwrap_or("");
+                assert!(
+                    line.contains("git-url") || line.contains("url:"),
+                    "{}: {line}",
+                    f.location()
+                );
+            }
+        }
+        let deleted: Vec<_> = conv
+            .files
+            .iter()
+            .filter(|f| f.status == FileStatus::Deleted)
+            .collect();
+        assert!(!deleted.is_empty());
+        for d in deleted {
+            assert!(
+                conv.report.findings.iter().any(|f| f.file == d.path),
+                "{} is deleted without a finding saying why",
+                d.path
+            );
+        }
+    }
+    let conv = convert(&read_dir_inputs(&golden), &Options::default());
+    for p in [
+        "charts/ghost/requirements.yaml",
+        "charts/ghost/requirements.lock",
+    ] {
+        assert!(
+            conv.report.findings.iter().any(|f| f.file == p
+                && f.code == fluxport_core::Code::HELM2_CHART_FILE_MOVED
+                && f.line > 0),
+            "{p}"
+        );
+    }
 }

@@ -858,7 +858,7 @@ fn repo_discovery_fixups() {
     );
     assert_eq!(
         out(&conv, "infra/db-secret.yaml").status,
-        FileStatus::Unchanged
+        FileStatus::Failed
     );
 
     // The Namespace in both git paths of the daemon.

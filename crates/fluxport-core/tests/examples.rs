@@ -357,7 +357,7 @@ spec:
 ";
     let without = convert_text(input, &Options::default());
     assert_eq!(codes(&without), vec!["INVALID_CHART_SOURCE"]);
-    assert_eq!(without.files[0].status, FileStatus::Unchanged);
+    assert_eq!(without.files[0].status, FileStatus::Failed);
     let opts = Options {
         git_url: Some("git@github.com:acme/ops".into()),
         ..Options::default()
@@ -610,7 +610,7 @@ fn invalid_types_are_findings_with_positions() {
         .map(|f| (f.line, f.column))
         .collect();
     assert_eq!(f, vec![(5, 12), (7, 11)]);
-    assert_eq!(conv.files[0].status, FileStatus::Unchanged);
+    assert_eq!(conv.files[0].status, FileStatus::Failed);
 }
 
 #[test]
@@ -629,7 +629,7 @@ fn parse_errors_and_duplicates_are_located() {
         "{f:?}"
     );
     assert!(f.contains(&(Code::DUPLICATE_KEY, 6)), "{f:?}");
-    assert_eq!(conv.files[0].status, FileStatus::Unchanged);
+    assert_eq!(conv.files[0].status, FileStatus::Failed);
 }
 
 /// E14: plain-manifest directory pitfalls (MAPPING.md §3.2, §3.3).

@@ -34,10 +34,21 @@ fn has(c: &Conversion, code: Code, line: usize, col: usize) -> bool {
         .any(|f| f.code == code && f.line == line && f.column == col)
 }
 
-/// Asserts the input file is passed through byte-identical.
+/// Asserts the input file is passed through byte-identical as `unchanged` (nothing to
+/// convert, no error).
 fn unchanged(c: &Conversion, input: &[u8]) {
+    passed_through(c, input, FileStatus::Unchanged);
+}
+
+/// Asserts the input file is passed through byte-identical as `failed` (an error
+/// finding stopped its conversion).
+fn failed(c: &Conversion, input: &[u8]) {
+    passed_through(c, input, FileStatus::Failed);
+}
+
+fn passed_through(c: &Conversion, input: &[u8], status: FileStatus) {
     let f = c.file("in.yaml").expect("input file in output");
-    assert_eq!(f.status, FileStatus::Unchanged, "{:?}", findings(c));
+    assert_eq!(f.status, status, "{:?}", findings(c));
     assert_eq!(f.bytes, input);
 }
 
@@ -114,7 +125,7 @@ fn alias_limit_gives_finding_at_the_first_alias_over() {
     };
     let c = run_bytes(text.as_bytes(), &opts);
     assert_eq!(findings(&c), vec![("LIMIT_EXCEEDED", 3, 9)]);
-    unchanged(&c, text.as_bytes());
+    failed(&c, text.as_bytes());
     let e = parse_document(text, 256, 4).unwrap_err();
     assert_eq!(
         (e.kind, e.line, e.col),
@@ -129,7 +140,7 @@ fn default_alias_limit_stops_a_flat_bomb() {
     let c = run(&text);
     // Alias number 10,001 sits at column 5 + 3 * 10,000 on line 2.
     assert_eq!(findings(&c), vec![("LIMIT_EXCEEDED", 2, 30_005)]);
-    unchanged(&c, text.as_bytes());
+    failed(&c, text.as_bytes());
     assert!(t.elapsed() < Duration::from_secs(5));
 }
 
@@ -143,7 +154,7 @@ fn flow_nesting_100k_deep() {
     let c = small_stack(move || run(&text));
     // saphyr-parser's own flow-depth guard fires first, at the 256th `[`.
     assert_eq!(findings(&c), vec![("YAML_PARSE_ERROR", 1, 256)]);
-    unchanged(&c, &bytes);
+    failed(&c, &bytes);
     // The message quotes a window of the line, not the whole 200 KB line.
     let m = &c.report.findings[0].message;
     assert!(m.len() < 500, "message is {} bytes", m.len());
@@ -176,7 +187,7 @@ fn block_nesting_100k_deep() {
     let c = small_stack(move || run(&text));
     // The 257th sequence start (column 2*256+1) is over the default depth of 256.
     assert_eq!(findings(&c), vec![("LIMIT_EXCEEDED", 1, 513)]);
-    unchanged(&c, &bytes);
+    failed(&c, &bytes);
 }
 
 #[test]
@@ -295,7 +306,7 @@ fn size_limits_give_whole_file_findings() {
     };
     let c = run_bytes(text.as_bytes(), &opts);
     assert_eq!(findings(&c), vec![("LIMIT_EXCEEDED", 0, 0)]);
-    unchanged(&c, text.as_bytes());
+    failed(&c, text.as_bytes());
 
     let opts = Options {
         limits: Limits {
@@ -307,7 +318,7 @@ fn size_limits_give_whole_file_findings() {
     let big = long_line(100);
     let c = run_bytes(big.as_bytes(), &opts);
     assert_eq!(findings(&c), vec![("LIMIT_EXCEEDED", 0, 0)]);
-    unchanged(&c, big.as_bytes());
+    failed(&c, big.as_bytes());
 
     // Total size: files are read in path order; the one that crosses the limit and
     // every later one are passed through.
@@ -321,7 +332,7 @@ fn size_limits_give_whole_file_findings() {
     let inputs = [InputFile::new("b.yaml", HR), InputFile::new("a.yaml", HR)];
     let c = convert(&inputs, &opts);
     assert_eq!(c.file("a.yaml").unwrap().status, FileStatus::Converted);
-    assert_eq!(c.file("b.yaml").unwrap().status, FileStatus::Unchanged);
+    assert_eq!(c.file("b.yaml").unwrap().status, FileStatus::Failed);
     assert!(c
         .report
         .findings
@@ -338,7 +349,7 @@ fn invalid_utf8_is_named_at_its_position() {
     bytes.extend_from_slice(b"\n");
     let c = run_bytes(&bytes, &Options::default());
     assert_eq!(findings(&c), vec![("NOT_UTF8", 2, 7)]);
-    unchanged(&c, &bytes);
+    failed(&c, &bytes);
 }
 
 #[test]
@@ -360,13 +371,13 @@ fn utf8_bom_is_kept_and_the_release_converted() {
 fn nul_bytes() {
     let bytes = b"a: 1\nb: x\0y\n".to_vec();
     let c = run_bytes(&bytes, &Options::default());
-    unchanged(&c, &bytes);
+    failed(&c, &bytes);
     let f = findings(&c);
     assert_eq!(f, vec![("YAML_PARSE_ERROR", 2, 5)]);
     // In a quoted string a NUL is just as invalid YAML (it is not printable).
     let bytes = b"a: \"x\0\"\n".to_vec();
     let c = run_bytes(&bytes, &Options::default());
-    unchanged(&c, &bytes);
+    failed(&c, &bytes);
 }
 
 /// docs/limits.md: non-printable characters give YAML_PARSE_ERROR at their line:column
@@ -438,12 +449,12 @@ fn tab_indentation_is_a_parse_error() {
     let c = run(text);
     // The finding points at the tab itself (saphyr reports the column after it).
     assert_eq!(findings(&c), vec![("YAML_PARSE_ERROR", 2, 1)]);
-    unchanged(&c, text.as_bytes());
+    failed(&c, text.as_bytes());
     // A tab after spaces, in a later document of the stream.
     let text = "a: 1\n---\nb:\n  c:\n  \t\td: 1\n";
     let c = run(text);
     assert_eq!(findings(&c), vec![("YAML_PARSE_ERROR", 5, 3)]);
-    unchanged(&c, text.as_bytes());
+    failed(&c, text.as_bytes());
     // Tabs inside values are fine.
     let text = HR.replace("# two for HA", "#\ttwo\tfor HA");
     let c = run(&text);
@@ -457,7 +468,59 @@ fn duplicate_keys_block_conversion() {
     let text = HR.replace("  namespace: apps\n", "  namespace: apps\n  name: other\n");
     let c = run(&text);
     assert_eq!(findings(&c), vec![("DUPLICATE_KEY", 6, 3)]);
-    unchanged(&c, text.as_bytes());
+    failed(&c, text.as_bytes());
+}
+
+/// A file an error stopped is `failed` in the statuses, the counts, the JSON and the
+/// summary line; its clean twin is `converted`; neither is counted `unchanged`.
+#[test]
+fn a_file_an_error_stopped_is_failed_and_its_clean_twin_converted() {
+    let bad = HR.replace("  namespace: apps\n", "  namespace: apps\n  name: other\n");
+    let good = HR.replace("podinfo\n  namespace", "twin\n  namespace");
+    let inputs = [
+        InputFile::new("bad.yaml", bad.as_bytes()),
+        InputFile::new("good.yaml", good.as_bytes()),
+    ];
+    let c = convert(&inputs, &Options::default());
+    let bad_out = c.file("bad.yaml").unwrap();
+    assert_eq!(bad_out.status, FileStatus::Failed);
+    assert_eq!(
+        bad_out.bytes,
+        bad.as_bytes(),
+        "passed through byte for byte"
+    );
+    assert_eq!(c.file("good.yaml").unwrap().status, FileStatus::Converted);
+    let counts = &c.report.counts;
+    assert_eq!(
+        (counts.failed, counts.converted, counts.unchanged),
+        (1, 1, 0)
+    );
+    assert_eq!(
+        counts.files,
+        counts.failed + counts.converted + counts.unchanged + counts.new + counts.deleted
+    );
+    let json: serde_json::Value = serde_json::from_str(&c.report_json()).unwrap();
+    assert_eq!(json["schema_version"], 2);
+    assert_eq!(json["counts"]["failed"], 1);
+    let status_of = |p: &str| {
+        json["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["path"] == p)
+            .map(|f| f["status"].clone())
+    };
+    assert_eq!(status_of("bad.yaml"), Some("failed".into()));
+    assert_eq!(status_of("good.yaml"), Some("converted".into()));
+    assert!(
+        c.report.summary_line().contains(", 0 unchanged, 1 failed;"),
+        "{}",
+        c.report.summary_line()
+    );
+    // Nothing converted in bad.yaml: `--check` still sees good.yaml's change only.
+    assert!(c.changes_anything());
+    let only_bad = convert(&inputs[..1], &Options::default());
+    assert!(!only_bad.changes_anything(), "a failed file is no change");
 }
 
 #[test]
@@ -533,7 +596,7 @@ fn timeout_not_an_integer() {
     let text = HR.replace("spec:\n", "spec:\n  timeout: \"abc\"\n");
     let c = run(&text);
     assert!(has(&c, Code::INVALID_FIELD, 7, 12), "{:?}", findings(&c));
-    unchanged(&c, text.as_bytes());
+    failed(&c, text.as_bytes());
 }
 
 #[test]
@@ -544,7 +607,7 @@ fn values_as_a_list() {
     );
     let c = run(&text);
     assert!(has(&c, Code::INVALID_FIELD, 12, 5), "{:?}", findings(&c));
-    unchanged(&c, text.as_bytes());
+    failed(&c, text.as_bytes());
 }
 
 #[test]
@@ -555,11 +618,11 @@ fn chart_as_a_string_and_spec_as_a_list() {
     );
     let c = run(&text);
     assert!(has(&c, Code::INVALID_FIELD, 7, 10), "{:?}", findings(&c));
-    unchanged(&c, text.as_bytes());
+    failed(&c, text.as_bytes());
     let text =
         "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata:\n  name: x\nspec: [1]\n";
     let c = run(text);
-    unchanged(&c, text.as_bytes());
+    failed(&c, text.as_bytes());
     assert!(!findings(&c).is_empty());
 }
 
@@ -575,7 +638,7 @@ fn release_name_over_53_characters() {
     );
     let c = run(&text);
     assert_eq!(findings(&c), vec![("RELEASE_NAME_TOO_LONG", 4, 9)]);
-    unchanged(&c, text.as_bytes());
+    failed(&c, text.as_bytes());
     // 53 exactly is fine.
     let name = "n".repeat(48);
     let text = HR.replace(
@@ -658,7 +721,7 @@ fn odd_value_layouts_convert_and_round_trip() {
         let text = format!("{base}{v}");
         let c = run(&text);
         let out = c.file("in.yaml").unwrap();
-        if out.status == FileStatus::Unchanged {
+        if out.status.passed_through() {
             assert_eq!(out.bytes, text.as_bytes());
             assert!(
                 !findings(&c).is_empty(),
@@ -718,7 +781,7 @@ fn many_keys_in_one_mapping_stay_linear() {
     let t = Instant::now();
     let c = run(&text);
     assert_eq!(findings(&c), vec![("DUPLICATE_KEY", 50_001, 1)]);
-    unchanged(&c, text.as_bytes());
+    failed(&c, text.as_bytes());
     assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
     // And below the small-map threshold, too.
     let c = run("a: 1\nb: 2\na: 3\n");
@@ -810,7 +873,7 @@ fn bare_carriage_returns_are_reported_not_converted() {
     let text = "resources:\r\r\r  - a.yaml\napiVersion: v1\n";
     let c = run(text);
     assert_eq!(findings(&c), vec![("BARE_CR", 1, 11)]);
-    unchanged(&c, text.as_bytes());
+    failed(&c, text.as_bytes());
     // CRLF stays fine.
     let crlf = HR.replace('\n', "\r\n");
     assert!(converted_hr(&run(&crlf)).contains("\r\n"));

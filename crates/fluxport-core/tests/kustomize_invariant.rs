@@ -343,7 +343,12 @@ fn prepare(name: &str, src: &Path, tmp: &Path) -> Repo {
             .collect()
     };
     let new_objs = objs(|s| s == FileStatus::New);
-    let tree_objs = objs(|s| matches!(s, FileStatus::Converted | FileStatus::Unchanged));
+    let tree_objs = objs(|s| {
+        matches!(
+            s,
+            FileStatus::Converted | FileStatus::Unchanged | FileStatus::Failed
+        )
+    });
     Repo {
         name: name.to_string(),
         src: src.to_path_buf(),

@@ -436,7 +436,7 @@ proptest! {
         // Converting the output again is the identity.
         let again = convert(&outputs_as_inputs(&c), &opts);
         for f in &again.files {
-            prop_assert_eq!(f.status, FileStatus::Unchanged, "second run changed {}:\n{}", &f.path, f.text());
+            prop_assert!(f.status.passed_through(), "second run changed {}:\n{}", &f.path, f.text());
         }
 
         // Independent of input order.

@@ -64,6 +64,10 @@ impl Component for App {
     fn create(ctx: &Context<Self>) -> Self {
         let link = ctx.link().clone();
         WORKER_SINK.with(|s| *s.borrow_mut() = Some(Callback::from(move |m| link.send_message(m))));
+        let link = ctx.link().clone();
+        browser::catch_page_drops(move |entries, files| {
+            link.send_message(Msg::PageDrop(entries, files))
+        });
         let saved = browser::load_settings();
         let options = saved
             .as_deref()
@@ -182,13 +186,51 @@ impl Component for App {
                 true
             }
             Msg::LoadExample => {
-                if let Some(t) = self.input_ref.cast::<HtmlTextAreaElement>() {
-                    t.set_value(EXAMPLE);
-                }
-                self.tab = Tab::Paste;
-                self.report_src = Src::Paste;
-                self.convert_paste();
+                self.fill_editor(EXAMPLE);
                 true
+            }
+            Msg::PasteFile(text) => {
+                self.fill_editor(&text);
+                true
+            }
+            Msg::PageDrop(entries, files) => {
+                // On Paste, one dropped YAML file fills the editor; anything else (several
+                // files, a folder, a zip) is an upload, as on the Repo tab's drop zone.
+                let yaml = |name: &str| {
+                    let n = name.to_ascii_lowercase();
+                    n.ends_with(".yaml") || n.ends_with(".yml")
+                };
+                let one_yaml = match (&entries[..], &files[..]) {
+                    ([e], []) => e.is_file() && yaml(&e.name()),
+                    ([], [f]) => yaml(&f.name()),
+                    _ => false,
+                };
+                if self.tab == Tab::Paste && one_yaml {
+                    let link = ctx.link().clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let file = match entries.into_iter().next() {
+                            Some(e) => browser::entry_files(e)
+                                .await
+                                .ok()
+                                .and_then(|v| v.into_iter().next())
+                                .map(|(_, f)| f),
+                            None => files.into_iter().next(),
+                        };
+                        if let Some(f) = file {
+                            match browser::read_file(&f).await {
+                                Ok(b) => link.send_message(Msg::PasteFile(
+                                    String::from_utf8_lossy(&b).into_owned(),
+                                )),
+                                Err(e) => browser::console_log(&e),
+                            }
+                        }
+                    });
+                    false
+                } else {
+                    self.tab = Tab::Repo;
+                    ctx.link().send_message(Msg::Drop(entries, files));
+                    true
+                }
             }
             Msg::Jump(line) => {
                 self.tab = Tab::Paste;
@@ -414,6 +456,9 @@ async fn read_all(
         };
         if path.to_ascii_lowercase().ends_with(".zip") {
             match fluxport_archive::read_zip(&bytes, &ZipLimits::default()) {
+                Ok(entries) if entries.is_empty() => {
+                    notes.push(format!("{path}: This zip is empty: it holds no files."))
+                }
                 Ok(entries) => {
                     let mut files: Vec<InputFile> = entries
                         .into_iter()
@@ -592,6 +637,16 @@ impl App {
         std::str::from_utf8(before).unwrap_or("").into()
     }
 
+    /// Puts `text` in the editor and converts it (Load example, a YAML file dropped on Paste).
+    fn fill_editor(&mut self, text: &str) {
+        if let Some(t) = self.input_ref.cast::<HtmlTextAreaElement>() {
+            t.set_value(text);
+        }
+        self.tab = Tab::Paste;
+        self.report_src = Src::Paste;
+        self.convert_paste();
+    }
+
     fn status_line(&self) -> String {
         if self.loading {
             return "Reading files…".into();
@@ -600,12 +655,21 @@ impl App {
             return format!("Converting {} files…", self.inputs.len());
         }
         match (self.tab, &self.paste, &self.repo) {
-            (Tab::Repo, _, Some(r)) => format!(
-                "{} files converted in {:.0} ms",
-                r.files.len(),
-                self.repo_ms
-            ),
-            (Tab::Paste, Some(p), _) => format!("Converted in {:.0} ms", p.ms),
+            (Tab::Repo, _, Some(r)) => {
+                let c = &r.report.counts;
+                format!(
+                    "{} files: {} converted, {} unchanged, {} new, {} deleted, {} failed ({:.0} ms)",
+                    c.files, c.converted, c.unchanged, c.new, c.deleted, c.failed, self.repo_ms
+                )
+            }
+            (Tab::Paste, Some(p), _) => match output::paste_failed(&p.conv) {
+                Some(errors) => format!(
+                    "Not converted: {} ({:.0} ms)",
+                    crate::components::plural(errors, "error"),
+                    p.ms
+                ),
+                None => format!("Converted in {:.0} ms", p.ms),
+            },
             _ => String::new(),
         }
     }

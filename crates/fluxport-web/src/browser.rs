@@ -9,6 +9,66 @@ use web_sys::{
     FileSystemEntry, FileSystemFileEntry, HtmlAnchorElement, Url,
 };
 
+/// What a drop carries: its entries (`webkitGetAsEntry`: a folder keeps its paths), or
+/// when there are none, its plain files.
+pub fn dropped(e: &web_sys::DragEvent) -> (Vec<FileSystemEntry>, Vec<File>) {
+    let mut entries = Vec::new();
+    let mut files = Vec::new();
+    if let Some(dt) = e.data_transfer() {
+        let items = dt.items();
+        for i in 0..items.length() {
+            if let Some(item) = items.get(i) {
+                if item.kind() == "file" {
+                    if let Ok(Some(entry)) = item.webkit_get_as_entry() {
+                        entries.push(entry);
+                    }
+                }
+            }
+        }
+        if entries.is_empty() {
+            if let Some(fl) = dt.files() {
+                files = (0..fl.length()).filter_map(|i| fl.get(i)).collect();
+            }
+        }
+    }
+    (entries, files)
+}
+
+/// True when a drag carries files (not text dragged within the page).
+fn drags_files(e: &web_sys::DragEvent) -> bool {
+    e.data_transfer().is_some_and(|dt| {
+        dt.types()
+            .iter()
+            .any(|t| t.as_string().as_deref() == Some("Files"))
+    })
+}
+
+/// Page-wide drop handling, installed once: a file drag anywhere is accepted (the
+/// default of `dragover` and `drop` cancelled, so the browser never opens a dropped
+/// file in place of the app), and a drop no drop zone handled goes to `on_drop`.
+pub fn catch_page_drops(on_drop: impl Fn(Vec<FileSystemEntry>, Vec<File>) + 'static) {
+    let w = window();
+    let over = Closure::<dyn Fn(web_sys::DragEvent)>::new(|e: web_sys::DragEvent| {
+        if drags_files(&e) {
+            e.prevent_default();
+        }
+    });
+    let drop = Closure::<dyn Fn(web_sys::DragEvent)>::new(move |e: web_sys::DragEvent| {
+        // A drop zone that took the drop cancelled its default already.
+        if e.default_prevented() || !drags_files(&e) {
+            return;
+        }
+        e.prevent_default();
+        let (entries, files) = dropped(&e);
+        on_drop(entries, files);
+    });
+    let _ = w.add_event_listener_with_callback("dragover", over.as_ref().unchecked_ref());
+    let _ = w.add_event_listener_with_callback("drop", drop.as_ref().unchecked_ref());
+    // The page lives as long as these listeners.
+    over.forget();
+    drop.forget();
+}
+
 pub fn window() -> web_sys::Window {
     web_sys::window().expect("window")
 }

@@ -15,11 +15,22 @@ pub fn convert_paste(text: &str, options: &Options) -> Conversion {
     )
 }
 
+/// The number of errors that stopped the pasted text's conversion, if they did (its
+/// status is `failed`).
+pub fn paste_failed(conv: &Conversion) -> Option<usize> {
+    let f = conv.report.files.iter().find(|f| f.path == PASTE_PATH)?;
+    (f.status == FileStatus::Failed).then_some(f.errors)
+}
+
 /// The YAML shown in the paste output pane: the converted input, then any new files the
 /// conversion generated (for example sources), each as extra documents after a comment
-/// naming the file.
+/// naming the file. Empty when an error stopped the conversion: the input is never
+/// shown as if it were the result.
 pub fn paste_output(conv: &Conversion) -> String {
     let mut out = String::new();
+    if paste_failed(conv).is_some() {
+        return out;
+    }
     for f in &conv.files {
         if f.path == PASTE_PATH && f.status != FileStatus::Deleted {
             out.push_str(f.text());
@@ -113,5 +124,19 @@ mod tests {
     fn paste_output_is_input_when_unchanged() {
         let c = convert_paste("a: 1\n", &Options::default());
         assert!(paste_output(&c).starts_with("a: 1\n") || !paste_output(&c).is_empty());
+    }
+
+    #[test]
+    fn a_failed_paste_shows_no_output() {
+        let bad = "a: [1, 2\nb: 3\n";
+        let c = convert_paste(bad, &Options::default());
+        assert_eq!(paste_failed(&c), Some(1));
+        assert_eq!(
+            paste_output(&c),
+            "",
+            "the input is never echoed as the result"
+        );
+        let good = convert_paste("a: 1\n", &Options::default());
+        assert_eq!(paste_failed(&good), None);
     }
 }

@@ -48,6 +48,10 @@ pub enum Msg {
     Files(Vec<web_sys::File>, bool),
     Loaded(Vec<fluxport_core::InputFile>, Vec<String>, f64),
     Drop(Vec<web_sys::FileSystemEntry>, Vec<web_sys::File>),
+    /// A drop outside the drop zone, anywhere on the page (see `browser::catch_page_drops`).
+    PageDrop(Vec<web_sys::FileSystemEntry>, Vec<web_sys::File>),
+    /// The text of a YAML file dropped on the Paste tab: it fills the editor.
+    PasteFile(String),
     Select(String),
     ClearRepo,
     DownloadZip,

@@ -37,7 +37,7 @@ pub fn encode(c: &Conversion) -> String {
             .iter()
             .map(|f| {
                 let text = std::str::from_utf8(&f.bytes).ok();
-                let unchanged = f.status == FileStatus::Unchanged;
+                let unchanged = f.status.passed_through();
                 FileOut {
                     path: &f.path,
                     status: f.status,
@@ -119,6 +119,7 @@ fn status(s: &str) -> Result<FileStatus, String> {
         FileStatus::Converted,
         FileStatus::New,
         FileStatus::Deleted,
+        FileStatus::Failed,
     ]
     .into_iter()
     .find(|x| x.as_str() == s)
@@ -152,7 +153,7 @@ fn file(f: &mut Obj, input: &impl Fn(&str) -> Option<Vec<u8>>) -> Result<OutputF
             })
             .collect::<Result<Vec<u8>, String>>()?,
         (None, Some(_)) => return Err("`bytes`: expected an array".to_string()),
-        (None, None) if status == FileStatus::Unchanged => {
+        (None, None) if status.passed_through() => {
             input(&path).ok_or_else(|| format!("unchanged file {path} is not an input"))?
         }
         (None, None) => Vec::new(),
@@ -193,6 +194,7 @@ fn counts(c: &mut Obj) -> Result<Counts, String> {
         converted: int(c, "converted")?,
         new: int(c, "new")?,
         deleted: int(c, "deleted")?,
+        failed: int(c, "failed")?,
         errors: int(c, "errors")?,
         warnings: int(c, "warnings")?,
         infos: int(c, "infos")?,
@@ -216,6 +218,7 @@ pub fn decode(json: &str, input: impl Fn(&str) -> Option<Vec<u8>>) -> Result<Con
                 path: string(f, "path")?,
                 status: status(&string(f, "status")?)?,
                 findings: int(f, "findings")?,
+                errors: int(f, "errors")?,
             })
         })?,
         releases: each(&mut r, "releases", |x| {

@@ -109,6 +109,9 @@ codes! {
     HELM2_CHART_TEMPLATE = Warning, "§6",
         "A chart template uses a Helm 2 feature Helm 3 drops: a `crd-install` hook (the manifest is skipped), `.Release.Time` or `.Capabilities.TillerVersion` (template error).",
         "Move crd-install CRDs into the chart's crds/ directory without the hook annotation; remove the Helm 2-only template objects.";
+    HELM2_CHART_FILE_MOVED = Info, "§6",
+        "A Helm 2 chart file moved into the Helm 3 layout: the dependencies of `requirements.yaml` into `Chart.yaml` (apiVersion v2), `requirements.lock` to `Chart.lock` with its digest recomputed. The old file is deleted.",
+        "Nothing to do; `helm dependency build` on the chart checks the result.";
     PARTIAL_HELMRELEASE = Warning, "§2.4",
         "The v1 HelmRelease has no `spec.chart` at all: it is a kustomize patch (or overlay) of a HelmRelease defined elsewhere. It was passed through unchanged.",
         "Convert the base HelmRelease, then port the patch by hand: apiVersion helm.toolkit.fluxcd.io/v2 and the v2 field names (see the converted base).";

@@ -126,9 +126,14 @@ pub struct DocRef<'a> {
 
 impl DocRef<'_> {
     pub fn finding(&self, code: Code, node: Option<&Node>, message: impl Into<String>) -> Finding {
-        let (line, col) = node
-            .map(|n| (n.line() + self.line_offset, n.col()))
-            .unwrap_or((self.line_offset + 1, 1));
+        let (line, col) = self.position(node);
         Finding::new(code, self.file, line, col, message)
+    }
+
+    /// Line and column (1-based) of `node` in the file; the document's first line
+    /// without one.
+    pub fn position(&self, node: Option<&Node>) -> (usize, usize) {
+        node.map(|n| (n.line() + self.line_offset, n.col()))
+            .unwrap_or((self.line_offset + 1, 1))
     }
 }

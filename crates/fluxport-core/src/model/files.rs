@@ -32,6 +32,9 @@ pub enum FileStatus {
     New,
     /// In the input, but the migration removes it (for example Helm 2 `requirements.yaml`).
     Deleted,
+    /// Not converted because of an error-severity finding on it (for example invalid
+    /// YAML or a duplicate key): passed through byte for byte, like `Unchanged`.
+    Failed,
 }
 
 impl FileStatus {
@@ -42,7 +45,13 @@ impl FileStatus {
             FileStatus::Converted => "converted",
             FileStatus::New => "new",
             FileStatus::Deleted => "deleted",
+            FileStatus::Failed => "failed",
         }
+    }
+
+    /// The output bytes are the input bytes (`Unchanged` or `Failed`).
+    pub fn passed_through(self) -> bool {
+        matches!(self, FileStatus::Unchanged | FileStatus::Failed)
     }
 }
 
@@ -72,6 +81,7 @@ mod tests {
             FileStatus::Converted,
             FileStatus::New,
             FileStatus::Deleted,
+            FileStatus::Failed,
         ] {
             assert_eq!(
                 serde_json::to_string(&s).unwrap(),

@@ -11,6 +11,10 @@ pub struct Daemon {
     pub file: String,
     pub namespace: String,
     pub git_url: Option<String>,
+    /// Line and column of the git URL in `file` (a `--git-url` argument or the chart's
+    /// `git.url`): where the findings about the daemon's GitRepository are reported.
+    /// (0, 0) when from options.
+    pub git_url_at: (usize, usize),
     pub git_branch: String,
     pub git_paths: Vec<String>,
     pub git_poll_interval: String,
@@ -51,6 +55,7 @@ impl Default for Daemon {
             file: String::new(),
             namespace: "flux".into(),
             git_url: None,
+            git_url_at: (0, 0),
             git_branch: "master".into(),
             git_paths: Vec::new(),
             git_poll_interval: "5m".into(),

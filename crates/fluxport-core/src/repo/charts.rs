@@ -301,6 +301,14 @@ pub fn migrate(ctx: &mut Context) {
                             }
                             edits.push(TextEdit::insert(text.len(), add));
                             ctx.deleted.insert(ri);
+                            let at = rroot.get("dependencies").map_or(1, Node::line);
+                            findings.push(Finding::new(
+                                Code::HELM2_CHART_FILE_MOVED,
+                                &ctx.files[ri].path,
+                                at,
+                                1,
+                                format!("dependencies moved into `{dir}Chart.yaml`; `requirements.yaml` is deleted"),
+                            ));
                         }
                     }
                 }
@@ -324,8 +332,15 @@ pub fn migrate(ctx: &mut Context) {
                     }
                     let lock_path = format!("{dir}Chart.lock");
                     if !ctx.files.iter().any(|f| f.path == lock_path) {
-                        ctx.new_files.insert(lock_path, vec![fixed]);
                         ctx.deleted.insert(li);
+                        findings.push(Finding::new(
+                            Code::HELM2_CHART_FILE_MOVED,
+                            &ctx.files[li].path,
+                            1,
+                            1,
+                            format!("moved to `{lock_path}` (digest recomputed); `requirements.lock` is deleted"),
+                        ));
+                        ctx.new_files.insert(lock_path, vec![fixed]);
                     }
                 }
             }

@@ -18,6 +18,8 @@ pub struct Counts {
     pub converted: usize,
     pub new: usize,
     pub deleted: usize,
+    /// Files not converted because of an error-severity finding (passed through).
+    pub failed: usize,
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
@@ -30,6 +32,8 @@ pub struct FileEntry {
     pub path: String,
     pub status: FileStatus,
     pub findings: usize,
+    /// Error-severity findings on the file (a `failed` file has at least one).
+    pub errors: usize,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -67,14 +71,20 @@ pub fn findings_text(findings: &[crate::model::finding::Finding]) -> String {
 impl Report {
     /// Sorts findings and fills the per-file list and counts. Called once by the pipeline.
     pub fn finish(&mut self, files: &[OutputFile]) {
-        self.schema_version = 1;
+        // 2: file status `failed`, `counts.failed` and `files[].errors` (a file an error
+        // stopped was `unchanged` in 1).
+        self.schema_version = 2;
         self.findings
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.findings.dedup();
         self.releases.sort();
         let mut per_file: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut errors_per_file: BTreeMap<&str, usize> = BTreeMap::new();
         for f in &self.findings {
             *per_file.entry(f.file.as_str()).or_default() += 1;
+            if f.severity == Severity::Error {
+                *errors_per_file.entry(f.file.as_str()).or_default() += 1;
+            }
         }
         let mut counts = Counts {
             files: files.len(),
@@ -88,11 +98,13 @@ impl Report {
                     FileStatus::Converted => counts.converted += 1,
                     FileStatus::New => counts.new += 1,
                     FileStatus::Deleted => counts.deleted += 1,
+                    FileStatus::Failed => counts.failed += 1,
                 }
                 FileEntry {
                     path: f.path.clone(),
                     status: f.status,
                     findings: per_file.get(f.path.as_str()).copied().unwrap_or(0),
+                    errors: errors_per_file.get(f.path.as_str()).copied().unwrap_or(0),
                 }
             })
             .collect();
@@ -133,8 +145,8 @@ impl Report {
     pub fn summary_line(&self) -> String {
         let c = &self.counts;
         format!(
-            "{} files: {} converted, {} new, {} deleted, {} unchanged; findings: {} errors, {} warnings, {} info",
-            c.files, c.converted, c.new, c.deleted, c.unchanged, c.errors, c.warnings, c.infos
+            "{} files: {} converted, {} new, {} deleted, {} unchanged, {} failed; findings: {} errors, {} warnings, {} info",
+            c.files, c.converted, c.new, c.deleted, c.unchanged, c.failed, c.errors, c.warnings, c.infos
         )
     }
 
@@ -238,6 +250,6 @@ impl Conversion {
 
     /// True when any file would change (used by `fluxport convert --check`).
     pub fn changes_anything(&self) -> bool {
-        self.files.iter().any(|f| f.status != FileStatus::Unchanged)
+        self.files.iter().any(|f| !f.status.passed_through())
     }
 }

@@ -15,6 +15,20 @@ use crate::text::apply_edits;
 /// Assembles the output files and the report from what the stages produced.
 pub fn assemble(mut ctx: Produced, files: Vec<LoadedFile>, opts: &Options) -> Conversion {
     let mut outputs = Vec::with_capacity(files.len() + ctx.new_files.len());
+    // A file passed through with an error on it was not converted: `Failed`.
+    let errored: std::collections::BTreeSet<String> = ctx
+        .findings
+        .iter()
+        .filter(|f| f.severity == crate::model::codes::Severity::Error)
+        .map(|f| f.file.clone())
+        .collect();
+    let passed_through = |path: &str| {
+        if errored.contains(path) {
+            FileStatus::Failed
+        } else {
+            FileStatus::Unchanged
+        }
+    };
     // Each file (its text and parsed documents) is dropped, and its edits freed, as
     // soon as its output exists: the input trees and the output never peak together.
     for (fi, f) in files.into_iter().enumerate() {
@@ -49,10 +63,11 @@ pub fn assemble(mut ctx: Produced, files: Vec<LoadedFile>, opts: &Options) -> Co
             (Some(text), true) => text,
             // Unchanged: the input bytes move to the output.
             (text, _) => {
+                let status = passed_through(&path);
                 outputs.push(OutputFile {
                     path,
                     bytes: text.map(String::into_bytes).unwrap_or(bytes),
-                    status: FileStatus::Unchanged,
+                    status,
                 });
                 continue;
             }
@@ -70,7 +85,7 @@ pub fn assemble(mut ctx: Produced, files: Vec<LoadedFile>, opts: &Options) -> Co
             }
         }
         let status = if out == text {
-            FileStatus::Unchanged
+            passed_through(&path)
         } else {
             FileStatus::Converted
         };

@@ -174,7 +174,7 @@ pub fn changed_on_reconversion(conv: &Conversion, opts: &Options) -> Vec<String>
     fluxport_core::convert(&again, opts)
         .files
         .into_iter()
-        .filter(|f| f.status != FileStatus::Unchanged)
+        .filter(|f| !f.status.passed_through())
         .map(|f| f.path)
         .collect()
 }

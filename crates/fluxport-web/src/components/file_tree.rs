@@ -3,7 +3,7 @@
 //! a click selects one. A view function: it has no state.
 
 use super::preflight::{status_class, status_text};
-use super::status_str;
+use super::{status_label, status_str};
 use crate::app::App;
 use crate::state::Msg;
 use fluxport_core::Conversion;
@@ -13,11 +13,11 @@ use yew::prelude::*;
 pub fn file_tree(link: &Scope<App>, r: &Conversion, selected: Option<&str>) -> Html {
     let mut files: Vec<_> = r.files.iter().collect();
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    let counts: std::collections::HashMap<&str, usize> = r
+    let counts: std::collections::HashMap<&str, (usize, usize)> = r
         .report
         .files
         .iter()
-        .map(|f| (f.path.as_str(), f.findings))
+        .map(|f| (f.path.as_str(), (f.findings, f.errors)))
         .collect();
     let mut preflight: std::collections::HashMap<&str, Vec<&fluxport_core::Finding>> =
         Default::default();
@@ -38,7 +38,7 @@ pub fn file_tree(link: &Scope<App>, r: &Conversion, selected: Option<&str>) -> H
             last_dir = dir.clone();
         }
         let st = status_str(f.status);
-        let n = counts.get(f.path.as_str()).copied().unwrap_or(0);
+        let (n, errors) = counts.get(f.path.as_str()).copied().unwrap_or((0, 0));
         let path = f.path.clone();
         let sel = selected == Some(f.path.as_str());
         let pf = preflight.get(f.path.as_str()).map(|v| {
@@ -52,7 +52,7 @@ pub fn file_tree(link: &Scope<App>, r: &Conversion, selected: Option<&str>) -> H
                     <button class={classes!("file-btn", sel.then_some("selected"))} aria-current={sel.then_some("true")}
                         data-path={f.path.clone()} data-status={st}
                         onclick={link.callback(move |_| Msg::Select(path.clone()))}>
-                        <span class={classes!("badge", st)}>{ st }</span>
+                        <span class={classes!("badge", st)} data-testid="status-badge">{ status_label(f.status, errors) }</span>
                         <span class="fname" title={f.path.clone()}>{ name }</span>
                         if n > 0 { <span class="badge findings-badge" title="has findings">{ format!("{n} finding{}", if n == 1 {""} else {"s"}) }</span> }
                         if let Some((class, text)) = pf { <span class={classes!("badge", "pf-badge", class)} data-testid="preflight-badge">{ text }</span> }

@@ -34,12 +34,15 @@ pub fn findings_list(
             } else {
                 link.callback(move |_| Msg::Select(file.clone()))
             };
+            // A repository-level finding has no file to show.
+            let repo_level = f.is_repository_level();
             html! {
                 <li data-code={f.code.as_str()} class={classes!("finding", f.severity.as_str())}>
-                    <button class="finding-btn" {onclick} title="Show this line">
+                    <button class="finding-btn" {onclick} disabled={repo_level}
+                        title={if repo_level {"About the repository as a whole"} else {"Show this line"}}>
                         <span class={classes!("sev", f.severity.as_str())}>{ f.severity.as_str() }</span>
                         <code class="code-id">{ f.code.as_str() }</code>
-                        <span class="loc" data-line={f.line.to_string()}>{ format!("{}:{}:{}", f.file, f.line, f.column) }</span>
+                        <span class="loc" data-line={f.line.to_string()}>{ visible(&f.location()).into_owned() }</span>
                         <span class="msg">{ visible(&f.message).into_owned() }</span>
                     </button>
                     <div class="fix">{"Fix: "}{ visible(&f.fix).into_owned() }</div>

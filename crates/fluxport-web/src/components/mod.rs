@@ -56,11 +56,21 @@ pub fn text_chunks(text: &str) -> Html {
         .collect::<Html>()
 }
 
+/// A file status's name (the core's, as in the JSON report): badge class and `data-status`.
 pub fn status_str(s: FileStatus) -> &'static str {
+    s.as_str()
+}
+
+/// What a file's status badge says: its status, and for a file an error stopped
+/// "not converted: N error(s)".
+pub fn status_label(s: FileStatus, errors: usize) -> String {
     match s {
-        FileStatus::Unchanged => "unchanged",
-        FileStatus::Converted => "converted",
-        FileStatus::New => "new",
-        FileStatus::Deleted => "deleted",
+        FileStatus::Failed => format!("not converted: {}", plural(errors, "error")),
+        s => s.as_str().to_string(),
     }
+}
+
+/// `1 error`, `2 errors`.
+pub fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }

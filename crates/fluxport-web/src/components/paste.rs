@@ -3,7 +3,7 @@
 //! view function: the editor and the debounce belong to the shell, which converts.
 
 use super::findings::findings_list;
-use super::text_chunks;
+use super::{plural, text_chunks};
 use crate::app::App;
 use crate::state::{Msg, Paste};
 use fluxport_core::Finding;
@@ -20,6 +20,21 @@ pub fn paste_view(
         Some(p) => (&p.output, &p.conv.report.findings),
         None => ("", &[]),
     };
+    // An error stopped the conversion: the pane says so, with the errors (the core's
+    // text form, control characters escaped), and shows no YAML.
+    let failed = paste.and_then(|p| {
+        let errors = crate::output::paste_failed(&p.conv)?;
+        let errs: Vec<Finding> = findings
+            .iter()
+            .filter(|f| f.severity == fluxport_core::Severity::Error)
+            .cloned()
+            .collect();
+        Some(format!(
+            "Not converted: {}. Nothing was converted; fix the input and it converts again.\n\n{}",
+            plural(errors, "error"),
+            fluxport_core::report::findings_text(&errs)
+        ))
+    });
     html! {
         <>
         <div class="panes">
@@ -33,10 +48,15 @@ pub fn paste_view(
             <div class="pane">
                 <div class="pane-head">
                     <span class="pane-title" id="out-title">{"Flux v2 YAML"}</span>
-                    <button class="btn small" disabled={paste.is_none()} onclick={link.callback(|_| Msg::DownloadZip)}>{"Download .zip"}</button>
+                    <button class="btn small" disabled={paste.is_none() || failed.is_some()} onclick={link.callback(|_| Msg::DownloadZip)}>{"Download .zip"}</button>
                 </div>
-                <pre class="code output" aria-labelledby="out-title" tabindex="0"
-                    data-testid={if active {"output"} else {"paste-output"}}>{ text_chunks(out) }</pre>
+                if let Some(msg) = failed {
+                    <pre class="code output failed" aria-labelledby="out-title" tabindex="0" data-failed="true"
+                        data-testid={if active {"output"} else {"paste-output"}}><span class="failed-msg">{ msg }</span></pre>
+                } else {
+                    <pre class="code output" aria-labelledby="out-title" tabindex="0"
+                        data-testid={if active {"output"} else {"paste-output"}}>{ text_chunks(out) }</pre>
+                }
             </div>
         </div>
         <h2 class="section-title">{ format!("Findings ({})", findings.len()) }</h2>

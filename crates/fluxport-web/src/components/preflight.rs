@@ -56,7 +56,7 @@ fn findings_table(app: &AppLink, findings: &[Finding], open_files: bool) -> Html
             <tbody>
             { for findings.iter().take(MAX_FINDING_ROWS).map(|f| {
                 let loc = visible(&f.location()).into_owned();
-                let location = if open_files {
+                let location = if open_files && !f.is_repository_level() {
                     let file = f.file.clone();
                     let onclick = app.batch_callback(move |_: MouseEvent| vec![Msg::Select(file.clone()), Msg::Tab(Tab::Repo)]);
                     html! { <button class="link" {onclick} title="Open this output file">{ loc }</button> }

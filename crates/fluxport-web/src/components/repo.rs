@@ -5,7 +5,7 @@ use super::diff_view::diff_view;
 use super::file_tree::file_tree;
 use super::findings::findings_list;
 use super::notices::notices;
-use super::{status_str, text_chunks};
+use super::{plural, status_label, status_str, text_chunks};
 use crate::browser;
 use crate::state::{AppLink, Msg, Shared};
 use fluxport_core::{Conversion, FileStatus, Finding};
@@ -121,25 +121,7 @@ impl Component for RepoView {
         let ondragleave = link.callback(|_: DragEvent| RepoMsg::DragOver(false));
         let ondrop = link.callback(|e: DragEvent| {
             e.prevent_default();
-            let mut entries = Vec::new();
-            let mut files = Vec::new();
-            if let Some(dt) = e.data_transfer() {
-                let items = dt.items();
-                for i in 0..items.length() {
-                    if let Some(item) = items.get(i) {
-                        if item.kind() == "file" {
-                            if let Ok(Some(entry)) = item.webkit_get_as_entry() {
-                                entries.push(entry);
-                            }
-                        }
-                    }
-                }
-                if entries.is_empty() {
-                    if let Some(fl) = dt.files() {
-                        files = (0..fl.length()).filter_map(|i| fl.get(i)).collect();
-                    }
-                }
-            }
+            let (entries, files) = browser::dropped(&e);
             RepoMsg::Drop(entries, files)
         });
         html! {
@@ -211,22 +193,33 @@ impl RepoView {
             html! { <button class={classes!("seg", (self.view == v).then_some("active"))} aria-pressed={(self.view == v).to_string()}
             onclick={link.callback(move |_| RepoMsg::View(v))}>{label}</button> }
         };
+        let errors = findings
+            .iter()
+            .filter(|x| x.severity == fluxport_core::Severity::Error)
+            .count();
         let body = match (self.view, f.status) {
-            (View::Output, _) | (_, FileStatus::Unchanged) => html! {
+            (View::Output, _) | (_, FileStatus::Unchanged | FileStatus::Failed) => html! {
                 <>
+                if f.status == FileStatus::Failed { <p class="notice" role="status" data-testid="failed-notice">{ format!("Not converted: {}. The file is passed through byte for byte; fix the finding below and convert again.", plural(errors, "error")) }</p> }
                 if f.status == FileStatus::Unchanged && self.view != View::Output { <p class="muted">{"No changes: this file is passed through byte for byte."}</p> }
                 <pre class="code output file-output" tabindex="0" data-testid={if active {"output"} else {"repo-output"}}>{ text_chunks(after) }</pre>
                 </>
             },
-            (_, FileStatus::Deleted) => {
-                html! { <p class="muted">{"This file is removed by the migration and left out of the download."}</p> }
-            }
+            // Why it goes: each finding on the file, with its code.
+            (_, FileStatus::Deleted) => html! {
+                <div class="deleted-why" data-testid="deleted-why">
+                    <p class="muted">{"This file is removed by the migration and left out of the download."}</p>
+                    <ul>{ for findings.iter().map(|x| html! {
+                        <li data-code={x.code.as_str()}><code>{ x.code.as_str() }</code>{": "}{ fluxport_core::text::visible(&x.message).into_owned() }</li>
+                    }) }</ul>
+                </div>
+            },
             (v, _) => diff_view(before, after, v == View::Split),
         };
         html! {
             <>
             <div class="file-head">
-                <span class={classes!("badge", status_str(f.status))}>{ status_str(f.status) }</span>
+                <span class={classes!("badge", status_str(f.status))}>{ status_label(f.status, errors) }</span>
                 <code class="path">{ &f.path }</code>
                 <span class="grow"></span>
                 <div class="segmented" role="group" aria-label="View">

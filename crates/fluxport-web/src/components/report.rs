@@ -136,9 +136,12 @@ impl Component for Report {
                     <div class="card err"><b>{cnt.errors}</b><span>{"errors"}</span></div>
                     <div class="card warn"><b>{cnt.warnings}</b><span>{"warnings"}</span></div>
                     <div class="card info"><b>{cnt.infos}</b><span>{"info"}</span></div>
-                    <div class="card"><b>{cnt.converted}</b><span>{"converted"}</span></div>
-                    <div class="card"><b>{cnt.new}</b><span>{"new"}</span></div>
-                    <div class="card"><b>{cnt.unchanged}</b><span>{"unchanged"}</span></div>
+                    // One card per file status: they add up to the number of files.
+                    <div class="card" data-status="converted"><b>{cnt.converted}</b><span>{"converted"}</span></div>
+                    <div class="card" data-status="unchanged"><b>{cnt.unchanged}</b><span>{"unchanged"}</span></div>
+                    <div class="card" data-status="new"><b>{cnt.new}</b><span>{"new"}</span></div>
+                    <div class="card" data-status="deleted"><b>{cnt.deleted}</b><span>{"deleted"}</span></div>
+                    <div class={classes!("card", (cnt.failed > 0).then_some("err"))} data-status="failed"><b>{cnt.failed}</b><span>{"failed"}</span></div>
                 </div>
                 <div class="filters">
                     <label>{"Severity "}
@@ -171,7 +174,7 @@ impl Component for Report {
                         <tr data-code={f.code.as_str()} class={f.severity.as_str()}>
                             <td><code>{ f.code.as_str() }</code></td>
                             <td><span class={classes!("sev", f.severity.as_str())}>{ f.severity.as_str() }</span></td>
-                            <td><button class="link" {onclick}>{ format!("{}:{}:{}", f.file, f.line, f.column) }</button></td>
+                            <td>if f.is_repository_level() { { f.location() } } else { <button class="link" {onclick}>{ visible(&f.location()).into_owned() }</button> }</td>
                             <td>{ visible(&f.message).into_owned() }</td>
                             <td>{ visible(&f.fix).into_owned() }</td>
                         </tr>

@@ -105,7 +105,10 @@ pub(super) fn apply_fluxd_args(
         let v = a.value.clone().unwrap_or_default();
         let f = |code: Code, msg: String| ctx_file.finding(code, Some(a.node), msg);
         match a.flag.as_str() {
-            "git-url" => d.git_url = Some(v).filter(|s| !s.is_empty()),
+            "git-url" => {
+                d.git_url = Some(v).filter(|s| !s.is_empty());
+                d.git_url_at = ctx_file.position(Some(a.node));
+            }
             "git-branch" => d.git_branch = v,
             "git-path" => {
                 d.git_path_at = Some(format!(
@@ -505,6 +508,7 @@ fn flux_chart_values(
     let b = |p: &[&str]| v.path(p).and_then(Node::as_bool);
     if let Some(u) = g(&["git", "url"]) {
         d.git_url = Some(u).filter(|s| !s.is_empty());
+        d.git_url_at = doc.position(v.path(&["git", "url"]));
     }
     if let Some(x) = g(&["git", "branch"]) {
         d.git_branch = x;

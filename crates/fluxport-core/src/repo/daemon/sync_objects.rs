@@ -19,7 +19,8 @@ pub fn emit(ctx: &mut Context) {
     let mut files: Vec<(String, Vec<String>)> = Vec::new();
     for (di, d) in ctx.daemons.iter().enumerate() {
         let Some(raw) = &d.git_url else { continue };
-        let at = |code: Code, msg: String| Finding::new(code, &d.file, 0, 0, msg);
+        let (line, column) = d.git_url_at;
+        let at = |code: Code, msg: String| Finding::new(code, &d.file, line, column, msg);
         let Some(url) = naming::normalize_git_url(raw) else {
             findings.push(at(
                 Code::INVALID_FIELD,

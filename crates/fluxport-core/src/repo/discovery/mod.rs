@@ -569,7 +569,8 @@ mod tests {
         assert!(codes(&c, Code::UNKNOWN_SCOPE).is_empty());
         assert_eq!(
             c.file("s.yaml").unwrap().status,
-            crate::FileStatus::Unchanged
+            crate::FileStatus::Failed,
+            "passed through, stopped by an error"
         );
     }
 
