@@ -23,7 +23,7 @@
 
 mod names;
 mod refs;
-pub mod served;
+pub use crate::model::served;
 
 use crate::model::codes::Code;
 use crate::model::document::{DocKind, FileKind, LoadedFile};
