@@ -12,6 +12,7 @@
 //! helm       HelmRelease conversion and its sources (object conversion)
 //! repo       whole-repository stages: load, classify, daemon, .flux.yaml, discovery,
 //!            namespaces, charts
+//! upgrade    pre-GA Flux v2 objects → the served versions (before helm reuses sources)
 //! model      Context and the types every stage shares
 //! yaml       parse tree with spans, verbatim copy, emitter
 //! text       text edits, line index, Markdown and shell escaping
@@ -24,6 +25,7 @@ pub mod pipeline;
 pub mod repo;
 pub mod report;
 pub mod text;
+pub mod upgrade;
 pub mod verify;
 pub mod yaml;
 

@@ -14,6 +14,7 @@ use crate::model::options::Target;
 use crate::model::sync_root;
 use crate::repo::{charts, daemon, discovery, fluxyaml, kustomize, load, namespaces};
 use crate::report::{output, Conversion};
+use crate::upgrade;
 use crate::verify;
 
 pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
@@ -69,6 +70,12 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     fluxyaml::move_patches(&mut ctx);
     // 6. From here on the detected helm-operator settings apply (explicit options win).
     let effective = daemon::effective_options(&ctx);
+    // Pre-GA Flux v2 objects move to the served versions before the helm stage, whose
+    // source deduplication then finds an upgraded HelmRepository rather than a
+    // duplicate. Only for a Flux v2 target: a tree kept on Flux v1 is left as it is.
+    if options.target == Target::FluxV2 {
+        upgrade::apply(&mut ctx);
+    }
     namespaces::apply(&mut ctx, &effective);
     charts::migrate(&mut ctx);
     if options.target == Target::Helm3OnFluxV1 {

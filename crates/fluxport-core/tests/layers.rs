@@ -18,6 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["yaml"],
     &["model"],
     &["repo"],
+    &["upgrade"],
     &["helm"],
     &["image"],
     &["report"],

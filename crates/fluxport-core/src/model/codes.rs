@@ -340,6 +340,22 @@ codes! {
     VERIFY_V1_OBJECT = Error, "§2.10",
         "A Flux v1 object (helm.fluxcd.io, flux.weave.works, helm.integrations.flux.weave.works) is in a Flux v2 build. Once the v1 CRDs are deleted, as the runbook says, the whole apply fails with `no matches for kind`.",
         "Convert the object to Flux v2, or remove it from the build.";
+    // ---- pre-GA Flux v2 objects upgraded to the served versions (docs/preGA-upgrades.md) ----
+    UPGRADE_API = Info, "§0a",
+        "A Flux v2 object on an apiVersion the targeted Flux no longer serves (for example helm.toolkit.fluxcd.io/v2beta1) was moved to the served version; its fields were upgraded per docs/preGA-upgrades.md.",
+        "Review the diff of the object; the other UPGRADE_* findings list each field that changed.";
+    UPGRADE_FIELD_RENAMED = Info, "§0a",
+        "A field of a pre-GA Flux v2 object has another name or shape in the served version and was rewritten (for example HelmRelease chart.spec.valuesFile → valuesFiles).",
+        "Nothing to do; the object means what it meant.";
+    UPGRADE_FIELD_DEFAULTED = Info, "§0a",
+        "A field the served version requires was absent; the old version's default was written out (Kustomization prune: false).",
+        "Set the value you want (prune: true is what flux bootstrap writes).";
+    UPGRADE_FIELD_DROPPED = Warning, "§0a",
+        "A field of a pre-GA Flux v2 object does not exist in the served version and was removed (Kustomization validation, GitRepository gitImplementation and accessFrom); the message keeps what it said.",
+        "Check that nothing relied on it: validation is done by server-side apply now, go-git is the only Git implementation, accessFrom was never enforced for Git sources.";
+    UPGRADE_FIELD_UNCONVERTED = Warning, "§0a",
+        "A field of a pre-GA Flux v2 object has another shape in the served version that fluxport does not write yet (patchesStrategicMerge/patchesJson6902 → patches); it was left as it was, so the API server rejects the object.",
+        "Rewrite the field as `patches:` entries (each with `patch:` and an optional `target:`) before applying.";
     VERIFY_API_NOT_SERVED = Error, "§0",
         "The object's Flux apiVersion is no longer served by the current Flux CRDs (for example helm.toolkit.fluxcd.io/v2beta1); the API server rejects it.",
         "Use the served version (see the message) and port the fields that changed.";

@@ -19,5 +19,6 @@ pub mod naming;
 pub mod options;
 pub mod paths;
 pub mod placement;
+pub mod served;
 pub mod sync_root;
 pub mod workload;

@@ -31,7 +31,7 @@
 mod build;
 mod names;
 mod refs;
-pub mod served;
+pub use crate::model::served;
 mod substitute;
 
 use crate::model::codes::Code;

@@ -1,0 +1,289 @@
+//! The pre-GA upgrade stage: every Flux v2 object on an apiVersion the targeted Flux no
+//! longer serves (`model::served`) is moved to the served version, field by field, with
+//! minimal span edits (docs/preGA-upgrades.md, "MAPPING §0a", has each rule and its
+//! source). Flux v1 objects and objects already on a served version are not touched.
+//!
+//! Reads: `ctx.files` (documents of kind `DocKind::FluxV2`).
+//! Writes: `ctx.edits` (span edits of those documents) and `ctx.findings`
+//! (`UPGRADE_API` per object, `UPGRADE_FIELD_DROPPED`, `UPGRADE_FIELD_DEFAULTED`,
+//! `UPGRADE_FIELD_RENAMED`, `UPGRADE_FIELD_UNCONVERTED` per field).
+//!
+//! Runs before the helm stage, so a HelmRepository it upgrades is one the helm
+//! stage's source deduplication can find on its served version.
+
+use crate::model::codes::Code;
+use crate::model::context::Context;
+use crate::model::document::{DocKind, DocRef};
+use crate::model::finding::Finding;
+use crate::model::served::not_served;
+use crate::text::TextEdit;
+use crate::yaml::{Entry, Node};
+
+/// What the upgrade does with one field of the old version (docs/preGA-upgrades.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    /// Removed from the served version, with nothing that replaces it: the lines go
+    /// and a finding keeps what they said.
+    Drop,
+    /// `chart.spec.valuesFile: x` → `valuesFiles: [x]`.
+    ValuesFileToList,
+    /// The served version has another shape for it that fluxport does not write yet:
+    /// left in place with a finding (never lose data).
+    Unconverted,
+}
+
+/// (kind, path below `spec`, rule). A `[]` segment is every item of a sequence.
+const FIELD_RULES: &[(&str, &[&str], Rule)] = &[
+    // §0a.1 HelmRelease v2beta1/v2beta2 → v2.
+    (
+        "HelmRelease",
+        &["chart", "spec", "valuesFile"],
+        Rule::ValuesFileToList,
+    ),
+    (
+        "HelmRelease",
+        &["postRenderers", "[]", "kustomize", "patchesStrategicMerge"],
+        Rule::Unconverted,
+    ),
+    (
+        "HelmRelease",
+        &["postRenderers", "[]", "kustomize", "patchesJson6902"],
+        Rule::Unconverted,
+    ),
+    // §0a.2 Kustomization v1beta1/v1beta2 → v1.
+    ("Kustomization", &["validation"], Rule::Drop),
+    (
+        "Kustomization",
+        &["patchesStrategicMerge"],
+        Rule::Unconverted,
+    ),
+    ("Kustomization", &["patchesJson6902"], Rule::Unconverted),
+    // §0a.3 GitRepository v1beta1/v1beta2 → v1.
+    ("GitRepository", &["gitImplementation"], Rule::Drop),
+    ("GitRepository", &["accessFrom"], Rule::Drop),
+];
+
+/// Pre-GA apiVersions the stage leaves as they are, because their field rules are not
+/// written yet (docs/preGA-upgrades.md, "Not yet covered"): an apiVersion rewrite alone
+/// would change what they mean. `fluxport verify` still reports them
+/// (`VERIFY_API_NOT_SERVED`).
+const NOT_YET: &[&str] = &[
+    // ImageUpdateAutomation's top-level checkout/commit/push (→ git.*) is v1alpha1.
+    "image.toolkit.fluxcd.io/v1alpha1",
+    // Alert `summary` → `eventMetadata` and the Provider/Receiver changes.
+    "notification.toolkit.fluxcd.io/",
+];
+
+/// True when the stage upgrades this pre-GA apiVersion of a kind.
+fn upgradable(api_version: &str, kind: &str) -> bool {
+    not_served(api_version, kind).is_some() && !NOT_YET.iter().any(|p| api_version.starts_with(p))
+}
+
+/// The stage: upgrades every pre-GA Flux v2 document of the input.
+pub fn apply(ctx: &mut Context) {
+    let targets = ctx.docs_where(|k| match k {
+        DocKind::FluxV2 { api_version, kind } => upgradable(api_version, kind),
+        _ => false,
+    });
+    for (fi, di) in targets {
+        let Some(d) = ctx.doc_ref(fi, di) else {
+            continue;
+        };
+        let Some(root) = ctx.files[fi].docs[di].root() else {
+            continue;
+        };
+        let start = ctx.files[fi].docs[di].start;
+        let (edits, findings) = upgrade_doc(d, root);
+        ctx.findings.extend(findings);
+        let file_edits = ctx.edits.entry(fi).or_default();
+        file_edits.extend(edits.into_iter().map(|mut e| {
+            e.start += start;
+            e.end += start;
+            e
+        }));
+    }
+}
+
+/// The edits (in offsets of the document chunk) and findings that upgrade one object.
+fn upgrade_doc(d: DocRef<'_>, root: &Node) -> (Vec<TextEdit>, Vec<Finding>) {
+    let mut edits = Vec::new();
+    let mut findings = Vec::new();
+    let (Some(api), Some(kind)) = (
+        root.get("apiVersion").and_then(Node::as_str),
+        root.get("kind").and_then(Node::as_str),
+    ) else {
+        return (edits, findings);
+    };
+    let Some(served) = not_served(api, kind).filter(|_| upgradable(api, kind)) else {
+        return (edits, findings);
+    };
+    let (Some((group, old)), Some(new)) = (api.split_once('/'), served.first()) else {
+        return (edits, findings);
+    };
+    let Some(api_node) = root.get("apiVersion") else {
+        return (edits, findings);
+    };
+    let line = |n: &Node| n.line() + d.line_offset;
+    // The version inside the scalar's own text, so its quoting survives.
+    let span = &d.text[api_node.start()..api_node.end()];
+    let Some(at) = span.rfind(old) else {
+        return (edits, findings);
+    };
+    let vstart = api_node.start() + at;
+    edits.push(TextEdit::replace(vstart, vstart + old.len(), *new));
+    findings.push(Finding::new(
+        Code::UPGRADE_API,
+        d.file,
+        line(api_node),
+        api_node.col(),
+        format!("{kind} {api} → {group}/{new} (docs/preGA-upgrades.md)"),
+    ));
+    let Some(spec) = root.get("spec").filter(|s| s.is_map()) else {
+        return (edits, findings);
+    };
+    if kind == "Kustomization" {
+        prune_default(d, spec, &mut edits, &mut findings);
+    }
+    for (k, path, rule) in FIELD_RULES {
+        if *k != kind {
+            continue;
+        }
+        let mut found = Vec::new();
+        entries_at(spec, path, &mut found);
+        for (parent, key) in found {
+            let Some(entry) = parent.entry(key) else {
+                continue;
+            };
+            field_rule(d, parent, entry, *rule, &mut edits, &mut findings);
+        }
+    }
+    (edits, findings)
+}
+
+/// Every (map, key) where `path` names an existing entry below `node`.
+fn entries_at<'a>(node: &'a Node, path: &[&'a str], out: &mut Vec<(&'a Node, &'a str)>) {
+    match path {
+        [] => {}
+        ["[]", rest @ ..] => {
+            for item in node.items() {
+                entries_at(item, rest, out);
+            }
+        }
+        [key] => {
+            if node.is_map() && node.entry(key).is_some() {
+                out.push((node, key));
+            }
+        }
+        [key, rest @ ..] => {
+            if let Some(child) = node.get(key) {
+                entries_at(child, rest, out);
+            }
+        }
+    }
+}
+
+fn field_rule(
+    d: DocRef<'_>,
+    parent: &Node,
+    entry: &Entry,
+    rule: Rule,
+    edits: &mut Vec<TextEdit>,
+    findings: &mut Vec<Finding>,
+) {
+    let key = entry.key.as_str().unwrap_or("?");
+    let line = entry.key.line() + d.line_offset;
+    let col = entry.key.col();
+    let shown = d.text[entry.key.start()..entry.value.end().max(entry.key.end())].trim_end();
+    match rule {
+        Rule::Drop if !parent.is_flow() => {
+            let (s, e) = whole_lines(d, entry.key.start(), entry.value.end().max(entry.key.end()));
+            edits.push(TextEdit::replace(s, e, ""));
+            findings.push(Finding::new(
+                Code::UPGRADE_FIELD_DROPPED,
+                d.file,
+                line,
+                col,
+                format!("`{key}` is not in the served version and was removed; it said: {shown}"),
+            ));
+        }
+        Rule::ValuesFileToList
+            if !parent.is_flow()
+                && parent.get("valuesFiles").is_none()
+                && entry.value.as_str().is_some()
+                && entry.value.line() == entry.key.line() =>
+        {
+            let v = &d.text[entry.value.start()..entry.value.end()];
+            edits.push(TextEdit::replace(
+                entry.key.start(),
+                entry.key.end(),
+                "valuesFiles",
+            ));
+            edits.push(TextEdit::replace(
+                entry.value.start(),
+                entry.value.end(),
+                format!("[{v}]"),
+            ));
+            findings.push(Finding::new(
+                Code::UPGRADE_FIELD_RENAMED,
+                d.file,
+                line,
+                col,
+                format!("`valuesFile: {v}` → `valuesFiles: [{v}]`"),
+            ));
+        }
+        _ => findings.push(Finding::new(
+            Code::UPGRADE_FIELD_UNCONVERTED,
+            d.file,
+            line,
+            col,
+            format!("`{key}` has another shape in the served version; fluxport left it as it was"),
+        )),
+    }
+}
+
+/// Kustomization v1 requires `spec.prune`; v1beta1/v1beta2 defaulted it to `false`:
+/// the old default is written out, so the object means what it meant.
+fn prune_default(
+    d: DocRef<'_>,
+    spec: &Node,
+    edits: &mut Vec<TextEdit>,
+    findings: &mut Vec<Finding>,
+) {
+    if spec.get("prune").is_some() || spec.is_flow() {
+        return;
+    }
+    let Some(first) = spec.entries().first() else {
+        return;
+    };
+    let at = d.index.line_start(first.key.line());
+    if at > d.text.len() || d.text[at..first.key.start()].trim() != "" {
+        return;
+    }
+    let indent = &d.text[at..first.key.start()];
+    let nl = if d.text.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    edits.push(TextEdit::insert(at, format!("{indent}prune: false{nl}")));
+    findings.push(Finding::new(
+        Code::UPGRADE_FIELD_DEFAULTED,
+        d.file,
+        first.key.line() + d.line_offset,
+        first.key.col(),
+        "`prune` is required in kustomize.toolkit.fluxcd.io/v1; the old default `prune: false` is written out",
+    ));
+}
+
+/// The byte range of the whole lines holding `start..end`, line break included.
+fn whole_lines(d: DocRef<'_>, start: usize, end: usize) -> (usize, usize) {
+    let s = d.index.line_start(d.index.line_of(start));
+    let last = d.index.line_of(end.max(start + 1) - 1);
+    let next = d.index.line_start(last + 1);
+    let e = if next == usize::MAX || next > d.text.len() {
+        d.text.len()
+    } else {
+        next
+    };
+    (s.min(start), e)
+}

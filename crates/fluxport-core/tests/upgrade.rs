@@ -1,0 +1,241 @@
+//! The pre-GA upgrade stage (docs/preGA-upgrades.md): planted pre-GA objects and their
+//! served twins, idempotence, and every document of the shared `after` trees.
+
+mod common;
+
+use common::{docs, read_dir_inputs, shared, Schemas};
+use fluxport_core::verify::served::not_served;
+use fluxport_core::{Code, FileStatus, InputFile, Options};
+use std::collections::BTreeMap;
+
+const HR_V2BETA1: &str = "\
+# kept comment
+apiVersion: helm.toolkit.fluxcd.io/v2beta1
+kind: HelmRelease
+metadata:
+  name: podinfo
+  namespace: apps
+spec:
+  interval: 5m
+  chart:
+    spec:
+      chart: podinfo
+      valuesFile: prod.yaml # prod
+      sourceRef:
+        kind: HelmRepository
+        name: podinfo
+";
+
+const KS_V1BETA2: &str = "\
+apiVersion: kustomize.toolkit.fluxcd.io/v1beta2
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 10m
+  validation: client
+  sourceRef:
+    kind: GitRepository
+    name: apps
+";
+
+fn convert(text: &str) -> fluxport_core::Conversion {
+    fluxport_core::convert(&[InputFile::new("in.yaml", text)], &Options::default())
+}
+
+fn codes(c: &fluxport_core::Conversion) -> Vec<Code> {
+    c.report.findings.iter().map(|f| f.code).collect()
+}
+
+fn upgrade_codes(c: &fluxport_core::Conversion) -> Vec<Code> {
+    codes(c)
+        .into_iter()
+        .filter(|c| c.as_str().starts_with("UPGRADE_"))
+        .collect()
+}
+
+#[test]
+fn helmrelease_v2beta1_upgrades_with_minimal_edits() {
+    let c = convert(HR_V2BETA1);
+    let out = c.files[0].text();
+    let want = HR_V2BETA1
+        .replace(
+            "helm.toolkit.fluxcd.io/v2beta1",
+            "helm.toolkit.fluxcd.io/v2",
+        )
+        .replace(
+            "valuesFile: prod.yaml # prod",
+            "valuesFiles: [prod.yaml] # prod",
+        );
+    assert_eq!(out, want);
+    assert_eq!(
+        upgrade_codes(&c),
+        vec![Code::UPGRADE_API, Code::UPGRADE_FIELD_RENAMED]
+    );
+    let f = &c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::UPGRADE_FIELD_RENAMED)
+        .unwrap();
+    assert_eq!((f.file.as_str(), f.line), ("in.yaml", 12));
+    assert!(Schemas::load().check_conversion(&c).is_empty());
+}
+
+#[test]
+fn kustomization_v1beta2_gets_prune_and_loses_validation() {
+    let c = convert(KS_V1BETA2);
+    let out = c.files[0].text();
+    assert!(out.contains("kustomize.toolkit.fluxcd.io/v1\n"), "{out}");
+    assert!(
+        out.contains("spec:\n  prune: false\n  interval: 10m\n"),
+        "{out}"
+    );
+    assert!(!out.contains("validation"), "{out}");
+    let dropped = c
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code == Code::UPGRADE_FIELD_DROPPED)
+        .expect("a finding for validation");
+    assert!(dropped.message.contains("validation: client"));
+    assert_eq!(dropped.line, 8);
+    assert!(Schemas::load().check_conversion(&c).is_empty());
+}
+
+#[test]
+fn served_twins_are_byte_identical() {
+    for pre in [HR_V2BETA1, KS_V1BETA2] {
+        let served = pre
+            .replace("v2beta1", "v2")
+            .replace("v1beta2", "v1")
+            .replace("valuesFile:", "valuesFiles:")
+            .replace("prod.yaml #", "[prod.yaml] #")
+            .replace("  validation: client\n", "  prune: false\n");
+        let c = convert(&served);
+        assert_eq!(c.files[0].status, FileStatus::Unchanged, "{served}");
+        assert!(upgrade_codes(&c).is_empty());
+    }
+}
+
+#[test]
+fn unconverted_fields_stay_with_a_finding() {
+    let text = KS_V1BETA2.replace(
+        "  validation: client\n",
+        "  prune: true\n  patchesStrategicMerge:\n    - kind: Deployment\n",
+    );
+    let c = convert(&text);
+    assert!(c.files[0]
+        .text()
+        .contains("patchesStrategicMerge:\n    - kind: Deployment\n"));
+    assert!(upgrade_codes(&c).contains(&Code::UPGRADE_FIELD_UNCONVERTED));
+    assert!(!upgrade_codes(&c).contains(&Code::UPGRADE_FIELD_DEFAULTED));
+}
+
+#[test]
+fn not_yet_covered_versions_are_left_for_verify() {
+    let text = "apiVersion: notification.toolkit.fluxcd.io/v1beta1\nkind: Alert\nmetadata:\n  name: a\n  namespace: flux-system\nspec:\n  summary: s\n";
+    let c = convert(text);
+    assert_eq!(c.files[0].status, FileStatus::Unchanged);
+    assert!(upgrade_codes(&c).is_empty());
+    let c = convert(&text.replace(
+        "notification.toolkit.fluxcd.io/v1beta1\nkind: Alert",
+        "image.toolkit.fluxcd.io/v1alpha2\nkind: ImageRepository",
+    ));
+    assert_eq!(upgrade_codes(&c), vec![Code::UPGRADE_API]);
+}
+
+#[test]
+fn upgrade_is_idempotent() {
+    for pre in [HR_V2BETA1, KS_V1BETA2] {
+        let c = convert(pre);
+        assert!(common::changed_on_reconversion(&c, &Options::default()).is_empty());
+    }
+}
+
+/// Every document of every human `after` tree: counts per (kind, from-version), every
+/// Flux object ends on a served version, findings by code. Schema errors are counted and
+/// printed (fields of §0a's "not yet covered" list remain), not asserted.
+#[test]
+fn shared_after_trees_end_on_served_versions() {
+    let mut trees = Vec::new();
+    for e in std::fs::read_dir(shared().join("corpus/pairs")).unwrap() {
+        let p = e.unwrap().path().join("after");
+        if p.is_dir() {
+            trees.push(p);
+        }
+    }
+    for e in std::fs::read_dir(shared().join("corpus/repos")).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() && p.to_string_lossy().ends_with(".after") {
+            trees.push(p);
+        }
+    }
+    trees.sort();
+    assert!(trees.len() > 10, "after trees not found");
+    let schemas = Schemas::load();
+    let mut before: BTreeMap<String, usize> = BTreeMap::new();
+    let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut schema_errors = 0;
+    let mut unreadable = 0;
+    let mut left: BTreeMap<String, usize> = BTreeMap::new();
+    for t in &trees {
+        let inputs = read_dir_inputs(t);
+        for i in &inputs {
+            let Ok(text) = std::str::from_utf8(&i.bytes) else {
+                continue;
+            };
+            for d in docs(text) {
+                let (Some(a), Some(k)) = (d["apiVersion"].as_str(), d["kind"].as_str()) else {
+                    continue;
+                };
+                if not_served(a, k).is_some() {
+                    *before.entry(format!("{k} {a}")).or_default() += 1;
+                }
+            }
+        }
+        let c = fluxport_core::convert(&inputs, &Options::default());
+        for f in &c.report.findings {
+            *by_code.entry(f.code.as_str()).or_default() += 1;
+        }
+        for f in &c.files {
+            // A file the loader rejects (a parse error, a duplicate key) is reported
+            // and passes through: nothing can upgrade what nothing can read.
+            let rejected = c.report.findings.iter().any(|x| {
+                x.file == f.path && matches!(x.code, Code::YAML_PARSE_ERROR | Code::DUPLICATE_KEY)
+            });
+            if f.status == FileStatus::Deleted || rejected {
+                unreadable += 1;
+                continue;
+            }
+            for d in docs(f.text()) {
+                let (Some(a), Some(k)) = (d["apiVersion"].as_str(), d["kind"].as_str()) else {
+                    continue;
+                };
+                // Left for later on purpose (docs/preGA-upgrades.md, "Not yet covered").
+                if a.starts_with("notification.") || a == "image.toolkit.fluxcd.io/v1alpha1" {
+                    *left.entry(format!("{k} {a}")).or_default() += 1;
+                    continue;
+                }
+                assert!(
+                    not_served(a, k).is_none(),
+                    "{}: {} {k} {a} is still not served",
+                    t.display(),
+                    f.path
+                );
+            }
+        }
+        let errs = schemas.check_conversion(&c);
+        schema_errors += errs.len();
+        for e in errs.iter().take(3) {
+            println!("schema: {}: {e}", t.display());
+        }
+    }
+    println!("pre-GA objects in the after trees: {before:#?}");
+    println!("left pre-GA on purpose: {left:#?}");
+    println!("findings by code: {by_code:#?}");
+    println!("schema errors left: {schema_errors}; rejected or deleted files: {unreadable}");
+    assert!(!before.is_empty(), "the after trees hold pre-GA objects");
+    assert!(by_code.get("UPGRADE_API").copied().unwrap_or(0) >= before.values().sum::<usize>() / 2);
+}
