@@ -84,7 +84,7 @@ fn a_flow_style_entry_is_reported_not_edited() {
     ]);
     assert_eq!(
         c.file("flux/kustomization.yaml").unwrap().status,
-        FileStatus::Unchanged
+        FileStatus::Failed
     );
     assert!(has(
         &c,
@@ -190,10 +190,7 @@ fn a_json_op_with_no_single_v2_field_is_reported() {
         f.message
     );
     // The list and its selector stay v1.
-    assert_eq!(
-        c.file("prod/ops.yaml").unwrap().status,
-        FileStatus::Unchanged
-    );
+    assert_eq!(c.file("prod/ops.yaml").unwrap().status, FileStatus::Failed);
     assert_eq!(
         c.file("prod/kustomization.yaml").unwrap().status,
         FileStatus::Unchanged
@@ -266,7 +263,7 @@ fn json_ops_that_also_patch_other_objects_are_reported() {
     assert_eq!(f.file, "prod/kustomization.yaml");
     assert_eq!(
         c.file("prod/kustomization.yaml").unwrap().status,
-        FileStatus::Unchanged
+        FileStatus::Failed
     );
 }
 

@@ -239,3 +239,78 @@ fn shared_after_trees_end_on_served_versions() {
     assert!(!before.is_empty(), "the after trees hold pre-GA objects");
     assert!(by_code.get("UPGRADE_API").copied().unwrap_or(0) >= before.values().sum::<usize>() / 2);
 }
+
+/// A kustomize patch selects its target by group/version/kind: patches of an upgraded
+/// object must name its new version, or the overlay's build fails ("no matches for
+/// Id HelmRelease.v2beta1..."; seen on hmcts's own migration, apps/mi/prod/01).
+#[test]
+fn kustomize_patches_of_upgraded_objects_name_the_new_version() {
+    let kust = "\
+apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - hr.yaml
+patchesStrategicMerge:
+  - |-
+    apiVersion: helm.toolkit.fluxcd.io/v2beta1 # inline
+    kind: HelmRelease
+    metadata:
+      name: podinfo
+    $patch: delete
+patches:
+  - target:
+      group: helm.toolkit.fluxcd.io
+      version: v2beta1
+      kind: HelmRelease
+      name: podinfo
+    patch: |-
+      - op: replace
+        path: /spec/interval
+        value: 1m
+";
+    let run = |k: &str| {
+        fluxport_core::convert(
+            &[
+                InputFile::new("app/hr.yaml", HR_V2BETA1),
+                InputFile::new("app/kustomization.yaml", k),
+            ],
+            &Options::default(),
+        )
+    };
+    let c = run(kust);
+    let out = std::str::from_utf8(&c.file("app/kustomization.yaml").unwrap().bytes)
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        out,
+        kust.replace("v2beta1 # inline", "v2 # inline")
+            .replace("version: v2beta1", "version: v2"),
+        "only the two versions change"
+    );
+    let at: Vec<(String, usize)> = c
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::UPGRADE_API && f.file == "app/kustomization.yaml")
+        .map(|f| (f.file.clone(), f.line))
+        .collect();
+    assert_eq!(
+        at,
+        vec![
+            ("app/kustomization.yaml".to_string(), 7),
+            ("app/kustomization.yaml".to_string(), 15)
+        ]
+    );
+    // The clean twin: patches already on the served version stay byte-identical, and
+    // converting the output again changes nothing.
+    let served = kust.replace("v2beta1", "v2");
+    let c2 = run(&served);
+    let f = c2.file("app/kustomization.yaml").unwrap();
+    assert_eq!(f.status, FileStatus::Unchanged);
+    assert_eq!(f.bytes, served.as_bytes());
+    let again = fluxport_core::convert(&c.output_inputs(), &Options::default());
+    assert_eq!(
+        again.file("app/kustomization.yaml").unwrap().bytes,
+        out.as_bytes()
+    );
+}

@@ -94,13 +94,176 @@ pub fn apply(ctx: &mut Context) {
         };
         let start = ctx.files[fi].docs[di].start;
         let (edits, findings) = upgrade_doc(d, root);
-        ctx.findings.extend(findings);
-        let file_edits = ctx.edits.entry(fi).or_default();
-        file_edits.extend(edits.into_iter().map(|mut e| {
-            e.start += start;
-            e.end += start;
-            e
-        }));
+        push_edits(ctx, fi, start, edits, findings);
+    }
+    // kustomize patches of pre-GA objects: a patch selects its target by
+    // group/version/kind, so it must name the version its (upgraded) target now has,
+    // or `kustomize build` fails with "no matches for Id".
+    let kustomizations = ctx.docs_where(|k| match k {
+        DocKind::Object { api_version, kind } => {
+            kind == "Kustomization" && api_version.starts_with("kustomize.config.k8s.io/")
+        }
+        DocKind::NotManifest => true,
+        _ => false,
+    });
+    for (fi, di) in kustomizations {
+        let Some(d) = ctx.doc_ref(fi, di) else {
+            continue;
+        };
+        let Some(root) = ctx.files[fi].docs[di].root() else {
+            continue;
+        };
+        let start = ctx.files[fi].docs[di].start;
+        let (edits, findings) = upgrade_kustomize_patches(d, root);
+        push_edits(ctx, fi, start, edits, findings);
+    }
+}
+
+/// Adds one document's edits (offsets of its chunk, moved by `start`) and findings.
+fn push_edits(
+    ctx: &mut Context,
+    fi: usize,
+    start: usize,
+    edits: Vec<TextEdit>,
+    findings: Vec<Finding>,
+) {
+    ctx.findings.extend(findings);
+    if edits.is_empty() {
+        return;
+    }
+    let file_edits = ctx.edits.entry(fi).or_default();
+    file_edits.extend(edits.into_iter().map(|mut e| {
+        e.start += start;
+        e.end += start;
+        e
+    }));
+}
+
+/// The edits of a kustomization file's patches of pre-GA Flux objects: the
+/// `apiVersion` inside inline patch text (`patchesStrategicMerge` items, `patches[].patch`)
+/// and the `target.version` of `patches`/`patchesJson6902` entries. Patch *files* are
+/// documents of their own and are upgraded as objects.
+fn upgrade_kustomize_patches(d: DocRef<'_>, root: &Node) -> (Vec<TextEdit>, Vec<Finding>) {
+    let mut edits = Vec::new();
+    let mut findings = Vec::new();
+    if !root.is_map() {
+        return (edits, findings);
+    }
+    let mut inline: Vec<&Node> = Vec::new();
+    let mut targets: Vec<&Node> = Vec::new();
+    if let Some(items) = root.get("patchesStrategicMerge").filter(|n| n.is_seq()) {
+        inline.extend(items.items().iter().filter(|i| i.is_string()));
+    }
+    for key in ["patches", "patchesJson6902"] {
+        let Some(items) = root.get(key).filter(|n| n.is_seq()) else {
+            continue;
+        };
+        for item in items.items().iter().filter(|i| i.is_map()) {
+            if let Some(p) = item.get("patch").filter(|p| p.is_string()) {
+                inline.push(p);
+            }
+            if let Some(t) = item.get("target").filter(|t| t.is_map()) {
+                targets.push(t);
+            }
+        }
+    }
+    for node in inline {
+        inline_patch_versions(d, node, &mut edits, &mut findings);
+    }
+    for t in targets {
+        let (Some(group), Some(version), Some(kind)) = (
+            t.get("group").and_then(Node::as_str),
+            t.get("version"),
+            t.get("kind").and_then(Node::as_str),
+        ) else {
+            continue;
+        };
+        let Some(old) = version.as_str() else {
+            continue;
+        };
+        let api = format!("{group}/{old}");
+        let Some(new) = not_served(&api, kind)
+            .filter(|_| upgradable(&api, kind))
+            .and_then(|s| s.first().copied())
+        else {
+            continue;
+        };
+        let span = &d.text[version.start()..version.end()];
+        let Some(at) = span.find(old) else {
+            continue;
+        };
+        let vstart = version.start() + at;
+        edits.push(TextEdit::replace(vstart, vstart + old.len(), new));
+        findings.push(Finding::new(
+            Code::UPGRADE_API,
+            d.file,
+            version.line() + d.line_offset,
+            version.col(),
+            format!("patch target {kind} {api} → {group}/{new}, the version its target is upgraded to (docs/preGA-upgrades.md)"),
+        ));
+    }
+    (edits, findings)
+}
+
+/// Rewrites `apiVersion: <pre-GA>` lines inside one inline patch's raw text (each
+/// `---`-separated part with its own `kind:`), quoting kept.
+fn inline_patch_versions(
+    d: DocRef<'_>,
+    node: &Node,
+    edits: &mut Vec<TextEdit>,
+    findings: &mut Vec<Finding>,
+) {
+    let raw = &d.text[node.start()..node.end()];
+    // (offset in raw, line text) of every line.
+    let mut lines = Vec::new();
+    let mut off = 0;
+    for l in raw.split_inclusive('\n') {
+        lines.push((off, l));
+        off += l.len();
+    }
+    let value_of = |l: &str, key: &str| -> Option<(usize, String)> {
+        let t = l.trim_start();
+        let rest = t.strip_prefix(key)?.strip_prefix(':')?;
+        // The plain or quoted value, without a trailing comment.
+        let v = rest
+            .split_whitespace()
+            .next()?
+            .trim_matches(|c| c == '"' || c == '\'');
+        let lead = l.len() - t.len() + key.len() + 1;
+        let at = l[lead..].find(v)? + lead;
+        Some((at, v.to_string()))
+    };
+    for part in lines.split(|(_, l)| l.trim() == "---") {
+        let kind = part
+            .iter()
+            .find_map(|(_, l)| value_of(l, "kind").map(|(_, v)| v));
+        let Some(kind) = kind else {
+            continue;
+        };
+        for (o, l) in part {
+            let Some((at, api)) = value_of(l, "apiVersion") else {
+                continue;
+            };
+            let Some(new) = not_served(&api, &kind)
+                .filter(|_| upgradable(&api, &kind))
+                .and_then(|s| s.first().copied())
+            else {
+                continue;
+            };
+            let Some((group, old)) = api.split_once('/') else {
+                continue;
+            };
+            let vstart = node.start() + o + at + group.len() + 1;
+            edits.push(TextEdit::replace(vstart, vstart + old.len(), new));
+            let line_in = raw[..*o].matches('\n').count();
+            findings.push(Finding::new(
+                Code::UPGRADE_API,
+                d.file,
+                node.line() + d.line_offset + line_in,
+                at + 1,
+                format!("inline patch of {kind}: {api} → {group}/{new}, the version its target is upgraded to (docs/preGA-upgrades.md)"),
+            ));
+        }
     }
 }
 
