@@ -361,6 +361,15 @@ codes! {
     VERIFY_MARKER_NOT_COVERED = Warning, "§4.8",
         "A file holds an `$imagepolicy` marker for a policy, but no ImageUpdateAutomation of the policy's namespace has an `update.path` covering the file: that image is never updated.",
         "Widen the ImageUpdateAutomation's `spec.update.path`, or add an automation for that path.";
+    VERIFY_SCHEMA = Error, "§0",
+        "The object breaks the `openAPIV3Schema` of the served version of its CRD (a wrong type, a value outside an enum, a missing required field, a length, bound or item count out of range): the API server rejects it. The message gives the field path, what the schema expects and what the object has.",
+        "Fix the field as the message says (`kubectl explain` or the Flux API reference shows the schema).";
+    VERIFY_UNKNOWN_FIELD = Warning, "§0",
+        "The object has a field that the served version of its CRD does not declare. The API server prunes unknown fields of structural schemas without an error, so the setting is silently lost.",
+        "Remove the field, or move it to where the served API version has it (it may be from an older API version).";
+    VERIFY_CEL = Error, "§0",
+        "The object breaks one of its CRD's `x-kubernetes-validations` (CEL) rules; the message is the rule's own message. The API server rejects the object.",
+        "Change the fields the message names so the rule holds.";
 }
 
 impl Serialize for Code {

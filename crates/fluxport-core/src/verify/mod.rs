@@ -15,14 +15,17 @@
 //!    cluster; top-level ones defined in one file (`kubectl apply -f FILE`) are one
 //!    cluster, with that file's other documents (docs/adr/0008-preflight.md). Duplicates and release identity are
 //!    checked per cluster, references against the objects of the referrer's cluster.
-//! 3. **Per document:** served apiVersions and names (`served`, `names`).
+//! 3. **Per document:** served apiVersions, names, the CRD schema and its CEL rules
+//!    (`served`, `names`, `schema`, `cel`).
 //! 4. **References and markers** (`refs`).
 //!
-//! Not yet: CRD schemas and CEL rules, `.sourceignore`/`spec.ignore`, Kustomization
+//! Not yet: CRD `pattern`s, `.sourceignore`/`spec.ignore`, Kustomization
 //! `namePrefix`/`nameSuffix`/`patches`, postBuild substitution.
 
+pub mod cel;
 mod names;
 mod refs;
+mod schema;
 pub mod served;
 
 use crate::model::codes::Code;
@@ -364,6 +367,13 @@ pub fn run_in(inputs: &[InputFile], options: &Options, roots: &[SyncRoot]) -> Ve
                 w.root.get("apiVersion"),
                 m,
             );
+        }
+    }
+    for w in &written {
+        if let Some(s) = schema::schema_for(&w.api_version, &w.kind) {
+            for p in schema::check(&w.kind, w.root, s) {
+                ctx.push(p.code, w.file, w.doc, Some(p.node), p.msg);
+            }
         }
     }
     for o in &all {
