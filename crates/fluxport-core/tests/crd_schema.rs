@@ -112,7 +112,11 @@ fn embedded_schemas_match_the_crds() {
 }
 
 fn rules(s: &Value, path: &str, out: &mut Vec<(String, String)>) {
-    for r in s["x-kubernetes-validations"].as_array().into_iter().flatten() {
+    for r in s["x-kubernetes-validations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         out.push((path.to_string(), r["rule"].as_str().unwrap().to_string()));
     }
     for (k, v) in s["properties"].as_object().into_iter().flatten() {
