@@ -1225,3 +1225,108 @@ fn kustomization_post_build_substitution() {
         "{from}    substitute:\n      cluster: b\n"
     )));
 }
+
+#[test]
+fn crd_schema_types_enums_required_unknown_fields() {
+    let repo = |extra: &str| format!("{HELMREPO}{extra}");
+    clean(&run(&[
+        ("hr.yaml", &hr("app", "apps", "")),
+        ("repo.yaml", &repo("")),
+    ]));
+    // A plain `600` where the schema wants a string (interval).
+    let v = run(&[
+        ("hr.yaml", &hr("app", "apps", "")),
+        ("repo.yaml", &repo("  timeout: 600\n")),
+    ]);
+    assert_eq!(codes(&v), ["VERIFY_SCHEMA"], "{}", v.to_text());
+    assert_eq!(v.findings[0].line, 9);
+    // An enum value the CRD does not allow.
+    let v = run(&[
+        ("hr.yaml", &hr("app", "apps", "")),
+        ("repo.yaml", &repo("  type: git\n")),
+    ]);
+    assert_eq!(codes(&v), ["VERIFY_SCHEMA"], "{}", v.to_text());
+    // A required field missing (spec.url of a HelmRepository is required? interval is not:
+    // the chart's sourceRef.name is).
+    let no_name = hr("app", "apps", "").replace("        name: charts\n", "");
+    let v = run(&[("hr.yaml", &no_name), ("repo.yaml", HELMREPO)]);
+    assert!(has(&v, "VERIFY_SCHEMA"), "{}", v.to_text());
+    // A field the served version does not have: pruned, a warning.
+    let v = run(&[
+        ("hr.yaml", &hr("app", "apps", "  wait: true\n")),
+        ("repo.yaml", HELMREPO),
+    ]);
+    assert_eq!(codes(&v), ["VERIFY_UNKNOWN_FIELD"], "{}", v.to_text());
+    assert_eq!(v.findings[0].line, 14);
+}
+
+#[test]
+fn crd_cel_rules() {
+    // chart and chartRef both set breaks "either chart or chartRef must be set".
+    let both = "  chartRef:\n    kind: OCIRepository\n    name: x\n";
+    let v = run(&[
+        ("hr.yaml", &hr("app", "apps", both)),
+        ("repo.yaml", HELMREPO),
+    ]);
+    assert!(has(&v, "VERIFY_CEL"), "{}", v.to_text());
+    assert!(v.to_text().contains("either chart or chartRef must be set"));
+    // retryInterval with RemediateOnFailure; the clean twin uses RetryOnFailure.
+    let strat = |name: &str| {
+        format!("  upgrade:\n    strategy:\n      name: {name}\n      retryInterval: 5m\n")
+    };
+    let v = run(&[
+        ("hr.yaml", &hr("app", "apps", &strat("RemediateOnFailure"))),
+        ("repo.yaml", HELMREPO),
+    ]);
+    assert_eq!(codes(&v), ["VERIFY_CEL"], "{}", v.to_text());
+    clean(&run(&[
+        ("hr.yaml", &hr("app", "apps", &strat("RetryOnFailure"))),
+        ("repo.yaml", HELMREPO),
+    ]));
+    // Bucket: the default provider is `generic`, so serviceAccountName breaks a rule.
+    let bucket = |extra: &str| {
+        format!("apiVersion: source.toolkit.fluxcd.io/v1\nkind: Bucket\nmetadata:\n  name: b\n  namespace: flux-system\nspec:\n  interval: 5m\n  bucketName: b\n  endpoint: s3.example.com\n{extra}")
+    };
+    let v = run(&[("b.yaml", &bucket("  serviceAccountName: sa\n"))]);
+    assert_eq!(codes(&v), ["VERIFY_CEL"], "{}", v.to_text());
+    clean(&run(&[(
+        "b.yaml",
+        &bucket("  provider: aws\n  serviceAccountName: sa\n"),
+    )]));
+}
+
+/// Schemas and CEL rules hold for whole objects: a kustomize patch of a HelmRelease
+/// (no `interval`, no `chart`) is a fragment and is not checked as an object; the same
+/// fragment listed as a resource is.
+#[test]
+fn crd_schema_skips_patch_fragments() {
+    let fragment = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\n  namespace: apps\nspec:\n  values:\n    replicas: 2\n";
+    let tree = |overlay_kust: &str| {
+        owned(&[
+            ("base/hr.yaml", hr("app", "apps", "")),
+            ("base/repo.yaml", HELMREPO.to_string()),
+            (
+                "base/kustomization.yaml",
+                "resources:\n  - hr.yaml\n  - repo.yaml\n".to_string(),
+            ),
+            ("overlay/patch.yaml", fragment.to_string()),
+            ("overlay/kustomization.yaml", overlay_kust.to_string()),
+        ])
+    };
+    let as_patch = run_owned(&tree(
+        "resources:\n  - ../base\npatches:\n  - path: patch.yaml\n",
+    ));
+    assert!(
+        !has(&as_patch, "VERIFY_SCHEMA") && !has(&as_patch, "VERIFY_CEL"),
+        "{}",
+        as_patch.to_text()
+    );
+    // The planted twin: the fragment as a resource of its own is an invalid object.
+    let as_resource = run_owned(&tree("resources:\n  - patch.yaml\n"));
+    assert!(
+        has(&as_resource, "VERIFY_SCHEMA"),
+        "{}",
+        as_resource.to_text()
+    );
+    assert!(has(&as_resource, "VERIFY_CEL"), "{}", as_resource.to_text());
+}

@@ -392,6 +392,15 @@ codes! {
     VERIFY_SUBSTITUTION_UNDEFINED = Error, "§3.2",
         "A `${var}` in an object's name or namespace is set by neither `postBuild.substitute` nor any `substituteFrom` source, and has no default: kustomize-controller substitutes the empty string (or, with strict substitution, fails the build).",
         "Set the variable in `postBuild.substitute` or a `substituteFrom` ConfigMap/Secret, give it a default (`${var:=value}`), or escape it as `$${var}`.";
+    VERIFY_SCHEMA = Error, "§0",
+        "The object breaks the `openAPIV3Schema` of the served version of its CRD (a wrong type, a value outside an enum, a missing required field, a length, bound or item count out of range): the API server rejects it. The message gives the field path, what the schema expects and what the object has.",
+        "Fix the field as the message says (`kubectl explain` or the Flux API reference shows the schema).";
+    VERIFY_UNKNOWN_FIELD = Warning, "§0",
+        "The object has a field that the served version of its CRD does not declare. The API server prunes unknown fields of structural schemas without an error, so the setting is silently lost.",
+        "Remove the field, or move it to where the served API version has it (it may be from an older API version).";
+    VERIFY_CEL = Error, "§0",
+        "The object breaks one of its CRD's `x-kubernetes-validations` (CEL) rules; the message is the rule's own message. The API server rejects the object.",
+        "Change the fields the message names so the rule holds.";
 }
 
 impl Serialize for Code {

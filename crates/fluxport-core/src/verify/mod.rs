@@ -18,19 +18,22 @@
 //!    cluster; top-level ones defined in one file (`kubectl apply -f FILE`) are one
 //!    cluster, with that file's other documents (docs/adr/0008-preflight.md). Duplicates and release identity are
 //!    checked per cluster, references against the objects of the referrer's cluster.
-//! 3. **Per document:** served apiVersions and names (`served`, `names`).
+//! 3. **Per document:** served apiVersions, names, the CRD schema and its CEL rules
+//!    (`served`, `names`, `schema`, `cel`).
 //! 4. **References and markers** (`refs`).
 //!
 //! On a conversion's output, [`Causes`] name the input behind findings the output
 //! cannot avoid (issue 13 point 7).
 //!
-//! Not yet: CRD schemas and CEL rules, `.sourceignore`/`spec.ignore`, Kustomization
+//! Not yet: CRD `pattern`s, `.sourceignore`/`spec.ignore`, Kustomization
 //! `components`/`images`/`commonMetadata` and target-less strategic-merge `patches`,
 //! postBuild substitution outside names and namespaces.
 
 mod build;
+pub mod cel;
 mod names;
 mod refs;
+mod schema;
 pub use crate::model::served;
 mod substitute;
 
@@ -457,6 +460,23 @@ pub fn run_in(
                 w.root.get("apiVersion"),
                 m,
             );
+        }
+    }
+    // Schemas and CEL rules hold for whole objects: a patch (a file or document some
+    // kustomization uses as a patch) is a fragment, merged into its target first.
+    for w in &written {
+        let is_patch = model.is_patch_file(w.file)
+            || model.is_patch_doc(kustomize::ObjectRef {
+                file: w.file,
+                doc: w.doc,
+            });
+        if is_patch {
+            continue;
+        }
+        if let Some(s) = schema::schema_for(&w.api_version, &w.kind) {
+            for p in schema::check(&w.kind, w.root, s) {
+                ctx.push(p.code, w.file, w.doc, Some(p.node), p.msg);
+            }
         }
     }
     for o in &all {

@@ -1,0 +1,232 @@
+//! CRD schema checks: each Flux object against the `openAPIV3Schema` of the served
+//! version of its CRD, as the API server validates it (issue 13, point 3).
+//!
+//! Reads: one document's [`Node`] tree and `crds.json`, a compact copy of the served
+//! versions' schemas of `../shared/crds` (descriptions and unused keywords dropped;
+//! generated and kept fresh by `tests/crd_schema.rs`, `FLUXPORT_BLESS=1` rewrites it).
+//! Writes: [`Problem`]s, turned into findings by `verify::run_in`.
+//!
+//! Rules, as k8s.io/apiextensions-apiserver applies them
+//! (`pkg/apiserver/schema/{pruning,defaulting}`, `pkg/apiserver/validation`):
+//! - scalars are typed by the YAML 1.1 rules of Kubernetes' YAML reader
+//!   (sigs.k8s.io/yaml over go-yaml v2: `yes`/`on` are booleans, a plain `600` an
+//!   integer, `"600"` a string), via [`Node::is_string`]/[`Node::as_i64`]/[`Node::as_bool`];
+//! - a `null` value is dropped before validation (defaulting prunes nulls of
+//!   non-nullable fields), so it is never a type error here;
+//! - a field the schema does not declare (no `additionalProperties`, no
+//!   `x-kubernetes-preserve-unknown-fields`) is pruned silently by the API server: data
+//!   loss, a warning ([`Code::VERIFY_UNKNOWN_FIELD`]), not a rejection;
+//! - `metadata` is validated by the API server as ObjectMeta, not by the CRD schema
+//!   (the names are `verify::names`');
+//! - `format`: the CRDs use `int64` (implied by `type: integer`) and `date-time` (only
+//!   under `status`, which fluxport never writes): not checked;
+//! - `pattern`: not checked yet (the CRDs' Go RE2 patterns would need a regex crate).
+//! - `x-kubernetes-validations`: `verify::cel`.
+
+use super::cel;
+use crate::model::codes::Code;
+use crate::yaml::{to_json, Node, Value};
+use serde_json::{Map, Value as J};
+use std::sync::OnceLock;
+
+/// One schema violation at `node`.
+pub struct Problem<'n> {
+    pub code: Code,
+    pub node: &'n Node,
+    pub msg: String,
+}
+
+static SCHEMAS: OnceLock<Map<String, J>> = OnceLock::new();
+
+/// The schema of `apiVersion` `kind` when it is a served Flux version.
+pub fn schema_for(api_version: &str, kind: &str) -> Option<&'static J> {
+    let all = SCHEMAS.get_or_init(|| match serde_json::from_str(include_str!("crds.json")) {
+        Ok(J::Object(m)) => m,
+        _ => Map::new(),
+    });
+    all.get(&format!("{api_version}/{kind}"))
+}
+
+/// Every violation of `root` (a whole document) against `schema`.
+pub fn check<'n>(kind: &str, root: &'n Node, schema: &J) -> Vec<Problem<'n>> {
+    let mut out = Vec::new();
+    walk(kind, root, schema, "", &mut out);
+    out
+}
+
+fn shown(path: &str) -> &str {
+    if path.is_empty() {
+        "the object"
+    } else {
+        path
+    }
+}
+
+fn type_ok(node: &Node, ty: &str, int_or_string: bool) -> bool {
+    if int_or_string {
+        return node.as_i64().is_some() || node.is_string();
+    }
+    match ty {
+        "object" => node.is_map(),
+        "array" => node.is_seq(),
+        "string" => node.is_string(),
+        "integer" => node.as_i64().is_some(),
+        "number" => {
+            node.as_i64().is_some()
+                || (!node.is_map() && !node.is_seq() && node.kind_name() == "number")
+        }
+        "boolean" => node.as_bool().is_some(),
+        _ => true,
+    }
+}
+
+fn walk<'n>(kind: &str, node: &'n Node, s: &J, path: &str, out: &mut Vec<Problem<'n>>) {
+    if matches!(node.value, Value::Alias) || node.is_null() {
+        return;
+    }
+    let bad = |out: &mut Vec<Problem<'n>>, msg: String| {
+        out.push(Problem {
+            code: Code::VERIFY_SCHEMA,
+            node,
+            msg,
+        })
+    };
+    let ios = s["x-kubernetes-int-or-string"] == J::Bool(true);
+    if let Some(ty) = s["type"].as_str() {
+        if !type_ok(node, ty, ios) {
+            let want = if ios { "integer or string" } else { ty };
+            bad(
+                out,
+                format!("{}: must be {want}, not {}", shown(path), node.kind_name()),
+            );
+            return;
+        }
+    }
+    if let Some(allowed) = s["enum"].as_array() {
+        let v = to_json(node);
+        if !allowed.contains(&v) {
+            let list: Vec<String> = allowed.iter().map(|a| a.to_string()).collect();
+            bad(
+                out,
+                format!("{}: {v} is not one of {}", shown(path), list.join(", ")),
+            );
+        }
+    }
+    if node.is_string() {
+        let n = node.as_str().unwrap_or("").chars().count() as u64;
+        if let Some(min) = s["minLength"].as_u64().filter(|&m| n < m) {
+            bad(
+                out,
+                format!("{}: at least {min} characters, not {n}", shown(path)),
+            );
+        }
+        // HelmRelease `spec.releaseName` ≤ 53 is VERIFY_RELEASE_NAME_TOO_LONG's
+        // (one rule, one finding: `verify::names::MAX_RELEASE_NAME`).
+        let owned = kind == "HelmRelease" && path == "spec.releaseName";
+        if let Some(max) = s["maxLength"].as_u64().filter(|&m| n > m && !owned) {
+            bad(
+                out,
+                format!("{}: at most {max} characters, not {n}", shown(path)),
+            );
+        }
+    } else if let Some(v) = node.as_i64() {
+        if let Some(min) = s["minimum"].as_i64().filter(|&m| v < m) {
+            bad(out, format!("{}: at least {min}, not {v}", shown(path)));
+        }
+        if let Some(max) = s["maximum"].as_i64().filter(|&m| v > m) {
+            bad(out, format!("{}: at most {max}, not {v}", shown(path)));
+        }
+    }
+    if node.is_seq() {
+        let n = node.items().len() as u64;
+        if let Some(min) = s["minItems"].as_u64().filter(|&m| n < m) {
+            bad(
+                out,
+                format!("{}: at least {min} items, not {n}", shown(path)),
+            );
+        }
+        if let Some(max) = s["maxItems"].as_u64().filter(|&m| n > m) {
+            bad(
+                out,
+                format!("{}: at most {max} items, not {n}", shown(path)),
+            );
+        }
+        if s["items"].is_object() {
+            for (i, item) in node.items().iter().enumerate() {
+                walk(kind, item, &s["items"], &format!("{path}[{i}]"), out);
+            }
+        }
+    }
+    if node.is_map() {
+        for r in s["required"].as_array().into_iter().flatten() {
+            let r = r.as_str().unwrap_or("");
+            if node.get(r).is_none_or(Node::is_null) {
+                bad(out, format!("{}: `{r}` is required", shown(path)));
+            }
+        }
+        let props = s["properties"].as_object();
+        let extra = &s["additionalProperties"];
+        let keep_unknown =
+            s["x-kubernetes-preserve-unknown-fields"] == J::Bool(true) || *extra == J::Bool(true);
+        for e in node.entries() {
+            let key = e.key.as_str().unwrap_or("");
+            let sub = if path.is_empty() {
+                key.to_string()
+            } else {
+                format!("{path}.{key}")
+            };
+            if path.is_empty() && key == "metadata" {
+                continue;
+            }
+            if let Some(ps) = props.and_then(|p| p.get(key)) {
+                walk(kind, &e.value, ps, &sub, out);
+            } else if extra.is_object() {
+                walk(kind, &e.value, extra, &sub, out);
+            } else if !keep_unknown && props.is_some() {
+                out.push(Problem {
+                    code: Code::VERIFY_UNKNOWN_FIELD,
+                    node: &e.key,
+                    msg: format!(
+                        "{sub}: {kind} has no such field; the API server drops it without a word"
+                    ),
+                });
+            }
+        }
+    }
+    for r in s["x-kubernetes-validations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let rule = r["rule"].as_str().unwrap_or("");
+        let cel_path = strip_indexes(path);
+        if cel::holds(kind, &cel_path, rule, node, s) == Some(false) {
+            out.push(Problem {
+                code: Code::VERIFY_CEL,
+                node,
+                msg: format!("{}: {}", shown(path), r["message"].as_str().unwrap_or(rule)),
+            });
+        }
+    }
+}
+
+/// `spec.a[2].b` → `spec.a[].b` (how `cel::CHECKS` keys a rule's place).
+fn strip_indexes(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut skip = false;
+    for c in path.chars() {
+        match c {
+            '[' => {
+                skip = true;
+                out.push('[');
+            }
+            ']' => {
+                skip = false;
+                out.push(']');
+            }
+            _ if skip => {}
+            _ => out.push(c),
+        }
+    }
+    out
+}
