@@ -3,7 +3,8 @@
 //! minimal span edits (docs/preGA-upgrades.md, "MAPPING §0a", has each rule and its
 //! source). Flux v1 objects and objects already on a served version are not touched.
 //!
-//! Reads: `ctx.files` (documents of kind `DocKind::FluxV2`).
+//! Reads: `ctx.files` (documents of kind `DocKind::FluxV2`, and kustomization files
+//! for their patches of those objects, rule 0a.4).
 //! Writes: `ctx.edits` (span edits of those documents) and `ctx.findings`
 //! (`UPGRADE_API` per object, `UPGRADE_FIELD_DROPPED`, `UPGRADE_FIELD_DEFAULTED`,
 //! `UPGRADE_FIELD_RENAMED`, `UPGRADE_FIELD_UNCONVERTED` per field).
@@ -85,17 +86,7 @@ pub fn apply(ctx: &mut Context) {
         DocKind::FluxV2 { api_version, kind } => upgradable(api_version, kind),
         _ => false,
     });
-    for (fi, di) in targets {
-        let Some(d) = ctx.doc_ref(fi, di) else {
-            continue;
-        };
-        let Some(root) = ctx.files[fi].docs[di].root() else {
-            continue;
-        };
-        let start = ctx.files[fi].docs[di].start;
-        let (edits, findings) = upgrade_doc(d, root);
-        push_edits(ctx, fi, start, edits, findings);
-    }
+    each_doc(ctx, &targets, upgrade_doc);
     // kustomize patches of pre-GA objects: a patch selects its target by
     // group/version/kind, so it must name the version its (upgraded) target now has,
     // or `kustomize build` fails with "no matches for Id".
@@ -106,7 +97,16 @@ pub fn apply(ctx: &mut Context) {
         DocKind::NotManifest => true,
         _ => false,
     });
-    for (fi, di) in kustomizations {
+    each_doc(ctx, &kustomizations, upgrade_kustomize_patches);
+}
+
+/// Runs `upgrade` on each document and keeps its edits and findings.
+fn each_doc(
+    ctx: &mut Context,
+    docs: &[(usize, usize)],
+    upgrade: fn(DocRef<'_>, &Node) -> (Vec<TextEdit>, Vec<Finding>),
+) {
+    for &(fi, di) in docs {
         let Some(d) = ctx.doc_ref(fi, di) else {
             continue;
         };
@@ -114,7 +114,7 @@ pub fn apply(ctx: &mut Context) {
             continue;
         };
         let start = ctx.files[fi].docs[di].start;
-        let (edits, findings) = upgrade_kustomize_patches(d, root);
+        let (edits, findings) = upgrade(d, root);
         push_edits(ctx, fi, start, edits, findings);
     }
 }
