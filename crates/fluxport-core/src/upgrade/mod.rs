@@ -100,11 +100,14 @@ pub fn apply(ctx: &mut Context) {
     each_doc(ctx, &kustomizations, upgrade_kustomize_patches);
 }
 
+/// One document's upgrade: its edits (offsets of the document chunk) and findings.
+type DocUpgrade = fn(DocRef<'_>, &Node) -> (Vec<TextEdit>, Vec<Finding>);
+
 /// Runs `upgrade` on each document and keeps its edits and findings.
 fn each_doc(
     ctx: &mut Context,
     docs: &[(usize, usize)],
-    upgrade: fn(DocRef<'_>, &Node) -> (Vec<TextEdit>, Vec<Finding>),
+    upgrade: DocUpgrade,
 ) {
     for &(fi, di) in docs {
         let Some(d) = ctx.doc_ref(fi, di) else {
