@@ -104,11 +104,7 @@ pub fn apply(ctx: &mut Context) {
 type DocUpgrade = fn(DocRef<'_>, &Node) -> (Vec<TextEdit>, Vec<Finding>);
 
 /// Runs `upgrade` on each document and keeps its edits and findings.
-fn each_doc(
-    ctx: &mut Context,
-    docs: &[(usize, usize)],
-    upgrade: DocUpgrade,
-) {
+fn each_doc(ctx: &mut Context, docs: &[(usize, usize)], upgrade: DocUpgrade) {
     for &(fi, di) in docs {
         let Some(d) = ctx.doc_ref(fi, di) else {
             continue;
