@@ -5,9 +5,10 @@
 //! Finding messages quote the input (names, paths): they reach the DOM as text nodes
 //! only, with control characters escaped (`fluxport_core::text::visible`).
 
+use super::findings::location_action;
 use super::MAX_FINDING_ROWS;
-use crate::state::{AppLink, Msg, Tab};
-use fluxport_core::text::visible;
+use crate::output::PASTE_PATH;
+use crate::state::AppLink;
 use fluxport_core::{Finding, Severity, Verification};
 use yew::prelude::*;
 
@@ -50,32 +51,10 @@ pub fn preflight_panel(app: &AppLink, v: &Verification, open_files: bool) -> Htm
 fn findings_table(app: &AppLink, findings: &[Finding], open_files: bool) -> Html {
     html! {
         <>
-        <div class="table-wrap">
-        <table class="ftable" data-testid="preflight-findings">
-            <thead><tr><th scope="col">{"Code"}</th><th scope="col">{"Severity"}</th><th scope="col">{"Location"}</th><th scope="col">{"Message"}</th><th scope="col">{"Fix"}</th></tr></thead>
-            <tbody>
-            { for findings.iter().take(MAX_FINDING_ROWS).map(|f| {
-                let loc = visible(&f.location()).into_owned();
-                let location = if open_files && !f.is_repository_level() {
-                    let file = f.file.clone();
-                    let onclick = app.batch_callback(move |_: MouseEvent| vec![Msg::Select(file.clone()), Msg::Tab(Tab::Repo)]);
-                    html! { <button class="link" {onclick} title="Open this output file">{ loc }</button> }
-                } else {
-                    html! { <code>{ loc }</code> }
-                };
-                html! {
-                <tr data-code={f.code.as_str()} class={f.severity.as_str()}>
-                    <td><details class="explain"><summary><code>{ f.code.as_str() }</code></summary>
-                        <p class="explain-text">{ f.code.explain() }</p></details></td>
-                    <td><span class={classes!("sev", f.severity.as_str())}>{ f.severity.as_str() }</span></td>
-                    <td>{ location }</td>
-                    <td>{ visible(&f.message).into_owned() }</td>
-                    <td>{ visible(&f.fix).into_owned() }</td>
-                </tr>
-            }}) }
-            </tbody>
-        </table>
-        </div>
+        { super::findings::findings_table("preflight-findings", findings.iter().take(MAX_FINDING_ROWS), |f| {
+            // Pre-flight lines are the output's: the paste editor shows the input.
+            (f.file != PASTE_PATH).then(|| location_action(app, f, open_files)).flatten()
+        }) }
         if findings.len() > MAX_FINDING_ROWS {
             <p class="muted small">{ format!("Showing the first {MAX_FINDING_ROWS} of {} pre-flight findings; the downloads list them all.", findings.len()) }</p>
         }

@@ -2,6 +2,7 @@
 //! the line or opens the file), the pre-flight panel, the runbook, and the Markdown /
 //! JSON downloads (both with the pre-flight). Built only while the tab is open.
 
+use super::findings::{findings_table, location_action};
 use super::preflight::preflight_panel;
 use super::MAX_FINDING_ROWS;
 use crate::browser;
@@ -158,30 +159,7 @@ impl Component for Report {
                     </label>
                     <span class="muted">{ format!("{} of {} findings", shown.len(), rep.findings.len()) }</span>
                 </div>
-                <div class="table-wrap">
-                <table class="ftable" data-testid={if active {"findings"} else {"report-findings"}}>
-                    <thead><tr><th scope="col">{"Code"}</th><th scope="col">{"Severity"}</th><th scope="col">{"Location"}</th><th scope="col">{"Message"}</th><th scope="col">{"Fix"}</th></tr></thead>
-                    <tbody>
-                    { for shown.iter().take(MAX_FINDING_ROWS * 2).map(|f| {
-                        let file = f.file.clone();
-                        let line = f.line;
-                        let onclick = if f.file == PASTE_PATH {
-                            app.callback(move |_: MouseEvent| Msg::Jump(line))
-                        } else {
-                            app.batch_callback(move |_: MouseEvent| vec![Msg::Select(file.clone()), Msg::Tab(Tab::Repo)])
-                        };
-                        html! {
-                        <tr data-code={f.code.as_str()} class={f.severity.as_str()}>
-                            <td><code>{ f.code.as_str() }</code></td>
-                            <td><span class={classes!("sev", f.severity.as_str())}>{ f.severity.as_str() }</span></td>
-                            <td>if f.is_repository_level() { { f.location() } } else { <button class="link" {onclick}>{ visible(&f.location()).into_owned() }</button> }</td>
-                            <td>{ visible(&f.message).into_owned() }</td>
-                            <td>{ visible(&f.fix).into_owned() }</td>
-                        </tr>
-                    }}) }
-                    </tbody>
-                </table>
-                </div>
+                { findings_table(if active {"findings"} else {"report-findings"}, shown.iter().copied().take(MAX_FINDING_ROWS * 2), |f| location_action(app, f, true)) }
                 if shown.len() > MAX_FINDING_ROWS * 2 {
                     <p class="muted small">{ format!("Showing the first {} of {} findings; narrow the filters or download the report for all of them.", MAX_FINDING_ROWS * 2, shown.len()) }</p>
                 }
