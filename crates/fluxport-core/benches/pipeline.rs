@@ -127,7 +127,7 @@ fn floor_round_trip(text: &str, out: &mut String) {
 }
 
 /// Which build the numbers come from (printed under the table; `bench/run` repeats it).
-const PROFILE_NOTE: &str = "Profile: Cargo's bench profile = the shipped native CLI's [profile.cli] (opt-level 3, LTO, 1 codegen unit); the wasm build uses [profile.release] (opt-level z). Times are median thread CPU time (wall time is also shown: the 2-core machine is shared), convert and floor alternating, in the same binary on the same bytes. Peak heap counts bytes requested from the allocator above what was live before `convert` (inputs excluded, outputs included).";
+const PROFILE_NOTE: &str = "Profile: Cargo's bench profile = the shipped native CLI's [profile.release] (opt-level 3, LTO, 1 codegen unit); the web build overrides it for size (scripts/build-web: opt-level z). Times are median thread CPU time (wall time is also shown: the 2-core machine is shared), convert and floor alternating, in the same binary on the same bytes. Peak heap counts bytes requested from the allocator above what was live before `convert` (inputs excluded, outputs included).";
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
