@@ -31,6 +31,17 @@ const EXIT_ERROR: u8 = 3;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Threads for per-file work (reading, parsing): 0 = every core (the default), 1 =
+    /// one thread. The output is the same for any value.
+    #[arg(long, global = true, default_value_t = 0)]
+    threads: usize,
+}
+
+/// `--threads 1`: per-file work in one thread (`Options::parallel` off).
+static ONE_THREAD: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn parallel() -> bool {
+    !ONE_THREAD.load(std::sync::atomic::Ordering::Relaxed)
 }
 
 #[derive(Subcommand)]
@@ -172,6 +183,7 @@ impl OptionArgs {
     fn to_options(&self) -> Result<Options, String> {
         let d = Options::default();
         let mut o = Options {
+            parallel: parallel(),
             default_helm_version: match &self.default_helm_version {
                 Some(v) => {
                     HelmVersion::parse(v).ok_or("--default-helm-version must be v2 or v3")?
@@ -292,6 +304,20 @@ fn is_duration(s: &str) -> bool {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    match cli.threads {
+        0 => {}
+        1 => ONE_THREAD.store(true, std::sync::atomic::Ordering::Relaxed),
+        n => {
+            // Before any parallel work, so the pool is built once with n threads.
+            if let Err(e) = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build_global()
+            {
+                eprintln!("fluxport: error: --threads {n}: {e}");
+                return ExitCode::from(EXIT_ERROR);
+            }
+        }
+    }
     match cli.command {
         Command::Explain { code, all } => explain(code.as_deref(), all),
         Command::Convert(args) => match run_convert(*args) {
@@ -361,6 +387,7 @@ fn run_verify(args: VerifyArgs) -> Result<u8, String> {
     let options = Options {
         assume_bootstrap: args.assume_bootstrap,
         sync_paths: args.sync_paths.clone(),
+        parallel: parallel(),
         ..Options::default()
     };
     let v: Verification = std::panic::catch_unwind(|| verify(&inputs, &options)).map_err(|_| {

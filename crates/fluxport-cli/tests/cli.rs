@@ -319,11 +319,24 @@ fn shipped_cli_profile_is_the_fast_one() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
     let cargo = std::fs::read_to_string(format!("{root}/Cargo.toml")).unwrap();
     let release = toml_section(&cargo, "profile.release");
-    let get = |k: &str| release.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
-    assert_eq!(get("opt-level"), Some("3"), "[profile.release] must be the fast native CLI: {release:?}");
+    let get = |k: &str| {
+        release
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    assert_eq!(
+        get("opt-level"),
+        Some("3"),
+        "[profile.release] must be the fast native CLI: {release:?}"
+    );
     assert_eq!(get("lto"), Some("true"), "{release:?}");
     assert_eq!(get("codegen-units"), Some("1"), "{release:?}");
-    assert_ne!(get("panic"), Some("abort"), "the CLI reports a bug in one file instead of aborting: {release:?}");
+    assert_ne!(
+        get("panic"),
+        Some("abort"),
+        "the CLI reports a bug in one file instead of aborting: {release:?}"
+    );
     assert!(get("inherits").is_none(), "{release:?}");
     // The web build keeps its size settings, as overrides of its own.
     let web = std::fs::read_to_string(format!("{root}/scripts/build-web")).unwrap();
@@ -331,7 +344,19 @@ fn shipped_cli_profile_is_the_fast_one() {
         .lines()
         .find(|l| l.trim_start().starts_with("export CARGO_PROFILE_RELEASE_"))
         .expect("scripts/build-web overrides the release profile for size");
-    assert!(exports.contains("CARGO_PROFILE_RELEASE_OPT_LEVEL=z"), "{exports}");
-    assert!(exports.contains("CARGO_PROFILE_RELEASE_PANIC=abort"), "{exports}");
-    assert!(web.find(exports).unwrap() < web.find("wasm-pack --quiet build").expect("the wasm-pack build line"), "set before wasm-pack runs");
+    assert!(
+        exports.contains("CARGO_PROFILE_RELEASE_OPT_LEVEL=z"),
+        "{exports}"
+    );
+    assert!(
+        exports.contains("CARGO_PROFILE_RELEASE_PANIC=abort"),
+        "{exports}"
+    );
+    assert!(
+        web.find(exports).unwrap()
+            < web
+                .find("wasm-pack --quiet build")
+                .expect("the wasm-pack build line"),
+        "set before wasm-pack runs"
+    );
 }

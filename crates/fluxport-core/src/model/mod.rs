@@ -10,6 +10,7 @@ pub mod codes;
 pub mod context;
 pub mod discovery;
 pub mod document;
+pub mod exec;
 pub mod files;
 pub mod finding;
 pub mod flux_v1;

@@ -125,6 +125,10 @@ pub struct Options {
     /// and Kustomization `flux-system/flux-system`) are accepted, and the runbook says
     /// that bootstrap must create them (CLI `--assume-bootstrap`).
     pub assume_bootstrap: bool,
+    /// Per-file work (reading and parsing each file) on every core, when the core is
+    /// built with the `parallel` feature (the native CLI; `model::exec`). The output is
+    /// the same either way; the CLI's `--threads 1` turns it off.
+    pub parallel: bool,
 }
 
 impl Default for Options {
@@ -148,6 +152,7 @@ impl Default for Options {
             limits: Limits::default(),
             explicit: Default::default(),
             assume_bootstrap: false,
+            parallel: true,
         }
     }
 }

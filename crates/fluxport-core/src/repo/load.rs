@@ -7,6 +7,7 @@
 use crate::model::codes::Code;
 use crate::model::document::DocKind;
 use crate::model::document::{Doc, FileKind, LoadedFile};
+use crate::model::exec;
 use crate::model::files::InputFile;
 use crate::model::finding::Finding;
 use crate::model::options::Limits;
@@ -14,7 +15,6 @@ use crate::model::options::Options;
 use crate::repo::classify::classify;
 use crate::text::LineIndex;
 use crate::yaml::{parse_document, ParseErrorKind, Parsed};
-use std::collections::BTreeSet;
 
 pub fn is_yaml_path(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
@@ -379,20 +379,27 @@ fn memchr_nl(bytes: &[u8], from: usize) -> usize {
 /// Loads every input file, in path order (a path given twice is read once), within
 /// the total-size limit; the findings are the load problems.
 pub fn load_repository(inputs: &[InputFile], options: &Options) -> (Vec<LoadedFile>, Vec<Finding>) {
-    let mut findings = Vec::new();
     let charts = chart_dirs(inputs);
-    let mut total = 0usize;
-    let mut files = Vec::with_capacity(inputs.len());
     // Sorted by path so that every later stage is independent of input order.
     let mut order: Vec<&InputFile> = inputs.iter().collect();
     order.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut seen = BTreeSet::new();
-    for input in order {
-        if !seen.insert(input.path.clone()) {
-            continue;
-        }
-        total += input.bytes.len();
-        if total > options.limits.max_total_bytes {
+    order.dedup_by(|b, a| a.path == b.path);
+    // Which files fit the total-size limit is decided in path order, before any is read.
+    let mut total = 0usize;
+    let planned: Vec<(&InputFile, bool)> = order
+        .into_iter()
+        .map(|input| {
+            total += input.bytes.len();
+            (input, total <= options.limits.max_total_bytes)
+        })
+        .collect();
+    // Each file is parsed on its own (on every core natively): its findings stay with it,
+    // and both come back in path order.
+    let loaded = exec::map_ordered(&planned, options.parallel, |&(input, within)| {
+        let mut findings = Vec::new();
+        let file = if within {
+            load_file(input, &charts, &options.limits, &mut findings)
+        } else {
             findings.push(Finding::new(
                 Code::LIMIT_EXCEEDED,
                 &input.path,
@@ -403,7 +410,7 @@ pub fn load_repository(inputs: &[InputFile], options: &Options) -> (Vec<LoadedFi
                     options.limits.max_total_bytes
                 ),
             ));
-            files.push(LoadedFile {
+            LoadedFile {
                 path: input.path.clone(),
                 bytes: input.bytes.clone(),
                 text: None,
@@ -411,10 +418,15 @@ pub fn load_repository(inputs: &[InputFile], options: &Options) -> (Vec<LoadedFi
                 docs: Vec::new(),
                 nl: "\n",
                 untouchable: true,
-            });
-            continue;
-        }
-        files.push(load_file(input, &charts, &options.limits, &mut findings));
+            }
+        };
+        (file, findings)
+    });
+    let mut files = Vec::with_capacity(loaded.len());
+    let mut findings = Vec::new();
+    for (file, mut fs) in loaded {
+        files.push(file);
+        findings.append(&mut fs);
     }
     (files, findings)
 }
