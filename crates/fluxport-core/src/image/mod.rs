@@ -14,6 +14,7 @@ pub mod helm;
 mod overlay;
 pub mod policy;
 pub mod render;
+pub mod tag_order;
 
 use crate::model::codes::Code;
 use crate::model::context::{doc_ref, Context};
