@@ -146,25 +146,32 @@ impl Reason {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Inferred(Inferred),
-    Suspended {
-        reason: Reason,
-        tag: Option<String>,
-    },
+    Suspended { reason: Reason, tag: Option<String> },
 }
 
 /// The example timestamp used in suggestions (fixed: output is deterministic).
 const EXAMPLE_TS: &str = "20260102150405";
 
-/// The tag shape that would make the policy sortable, built from the repo's own tag.
+/// The tag shape that would make the policy sortable, built from the repo's own tag
+/// (the current tag plus a timestamp, else the filter's fixed prefix plus a SHA and a
+/// timestamp); each suggestion is checked: [`infer`] must order its example.
 pub fn suggestion(filter: &Filter, tag: Option<&str>, reason: &Reason) -> String {
-    let base = match (tag, reason) {
-        (Some(t), r) if *r != Reason::NotMatching && !t.is_empty() => t.to_string(),
-        _ => match glob_of(filter) {
-            Some(g) => format!("{}<sha>", g.split('*').next().unwrap_or("")),
-            None => "<branch>-<sha>".into(),
-        },
-    };
-    format!("`{base}-<yyyymmddHHMMSS>` (e.g. `{base}-{EXAMPLE_TS}`)")
+    let prefix = glob_of(filter)
+        .map(|g| g.split('*').next().unwrap_or("").to_string())
+        .unwrap_or_default();
+    let mut candidates = Vec::new();
+    if let Some(t) = tag.filter(|t| !t.is_empty() && *reason != Reason::NotMatching) {
+        candidates.push(t.to_string());
+    }
+    candidates.push(format!("{prefix}<sha>"));
+    for base in candidates {
+        let example = format!("{}-{EXAMPLE_TS}", base.replace("<sha>", "1a2b3c4"));
+        if matches!(infer(filter, Some(&example)), Outcome::Inferred(_)) {
+            let example = format!("{base}-{EXAMPLE_TS}").replace("<sha>", "1a2b3c4");
+            return format!("`{base}-<yyyymmddHHMMSS>` (e.g. `{example}`)");
+        }
+    }
+    "`<branch>-<sha>-<yyyymmddHHMMSS>`, with a pattern written by hand,".into()
 }
 
 /// The filter as a go-glob pattern: a glob as is; a regex only when it is a sequence of
@@ -227,7 +234,9 @@ fn literal_mask(glob: &str, tag: &str) -> Option<Vec<bool>> {
     let mut at = 0;
     for part in parts.iter().take(end) {
         let idx = tag[at..].find(part)? + at;
-        mask[idx..idx + part.len()].iter_mut().for_each(|m| *m = true);
+        mask[idx..idx + part.len()]
+            .iter_mut()
+            .for_each(|m| *m = true);
         at = idx + part.len();
     }
     let last = parts[end];
@@ -377,12 +386,26 @@ impl Ctx<'_> {
         for t in &self.toks[from..to] {
             for (s, e, lit) in self.runs(t) {
                 let run = &self.tag[s..e];
-                if lit || !digits(run) {
+                if lit {
                     out.push_str(&quote_meta(run));
-                } else if fixed {
-                    out.push_str(&format!("[0-9]{{{}}}", run.len()));
-                } else {
-                    out.push_str("[0-9]+");
+                    continue;
+                }
+                // free: digit runs become a class, anything else is kept
+                let b = run.as_bytes();
+                let mut k = 0;
+                while k < b.len() {
+                    let d = b[k].is_ascii_digit();
+                    let st = k;
+                    while k < b.len() && b[k].is_ascii_digit() == d {
+                        k += 1;
+                    }
+                    if !d {
+                        out.push_str(&quote_meta(&run[st..k]));
+                    } else if fixed {
+                        out.push_str(&format!("[0-9]{{{}}}", k - st));
+                    } else {
+                        out.push_str("[0-9]+");
+                    }
                 }
             }
         }
@@ -635,8 +658,12 @@ mod tests {
         );
         assert_eq!(
             pat("glob:2.*", "2.4.33"),
+            (r"^(?P<version>2\.[0-9]+\.[0-9]+)$".into(), Order::Semver)
+        );
+        assert_eq!(
+            pat("glob:*", "v1.0.0"),
             (
-                r"^(?P<version>2\.[0-9]+\.[0-9]+)$".into(),
+                r"^(?P<version>v[0-9]+\.[0-9]+\.[0-9]+)$".into(),
                 Order::Semver
             )
         );
@@ -657,7 +684,10 @@ mod tests {
         );
         assert_eq!(why("glob:*", "1700000000-1700000001"), "two-numeric-groups");
         assert_eq!(why("glob:*", "2024013112"), "two-readings");
-        assert_eq!(why("glob:prod-*", "stg-20240131235959"), "tag-not-matching-filter");
+        assert_eq!(
+            why("glob:prod-*", "stg-20240131235959"),
+            "tag-not-matching-filter"
+        );
         assert_eq!(why("glob:prod-*", "prod-1a2b3c4.6"), "sha-in-prefix");
         assert_eq!(why("glob:*", "v0.1"), "no-fixed-prefix");
         assert_eq!(why("regex:^0.6.*", "0.6.1"), "regex-not-narrowable");
