@@ -51,10 +51,7 @@ fn shape(kind: Kind, v: i64, sha: &str) -> (&'static str, String) {
         Kind::DateTimeSecs => ("regex:^main-.*$", format!("main-{date}-{time}")),
         Kind::Unix10 => ("glob:master-*", format!("master-{v}")),
         Kind::Build => ("glob:Release-*", format!("Release-{}", v % 100_000)),
-        Kind::Semver => (
-            "glob:2.*",
-            format!("2.{}.{}", v / 1_000 % 1_000, v % 1_000),
-        ),
+        Kind::Semver => ("glob:2.*", format!("2.{}.{}", v / 1_000 % 1_000, v % 1_000)),
     }
 }
 

@@ -159,16 +159,24 @@ pub fn suggestion(filter: &Filter, tag: Option<&str>, reason: &Reason) -> String
     let prefix = glob_of(filter)
         .map(|g| g.split('*').next().unwrap_or("").to_string())
         .unwrap_or_default();
-    let mut candidates = Vec::new();
+    // (shape shown, example)
+    let mut candidates: Vec<(String, String)> = Vec::new();
     if let Some(t) = tag.filter(|t| !t.is_empty() && *reason != Reason::NotMatching) {
-        candidates.push(t.to_string());
+        candidates.push((format!("{t}-<yyyymmddHHMMSS>"), format!("{t}-{EXAMPLE_TS}")));
     }
-    candidates.push(format!("{prefix}<sha>"));
-    for base in candidates {
-        let example = format!("{}-{EXAMPLE_TS}", base.replace("<sha>", "1a2b3c4"));
+    if prefix.is_empty() || prefix.ends_with(['-', '.', '_']) {
+        candidates.push((
+            format!("{prefix}<sha>-<yyyymmddHHMMSS>"),
+            format!("{prefix}1a2b3c4-{EXAMPLE_TS}"),
+        ));
+    }
+    candidates.push((
+        format!("{prefix}<major>.<minor>.<patch>"),
+        format!("{prefix}1.2.3"),
+    ));
+    for (shape, example) in candidates {
         if matches!(infer(filter, Some(&example)), Outcome::Inferred(_)) {
-            let example = format!("{base}-{EXAMPLE_TS}").replace("<sha>", "1a2b3c4");
-            return format!("`{base}-<yyyymmddHHMMSS>` (e.g. `{example}`)");
+            return format!("`{shape}` (e.g. `{example}`)");
         }
     }
     "`<branch>-<sha>-<yyyymmddHHMMSS>`, with a pattern written by hand,".into()
