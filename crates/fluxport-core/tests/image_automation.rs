@@ -541,3 +541,57 @@ spec:
     );
     assert!(codes(&c).contains(&Code::AUTOMATION_DISABLED));
 }
+
+/// Issue 18: an inferred order is active, warned and gets a runbook "verify" line; its
+/// twin with a bare-SHA tag stays suspended, with no verify line.
+#[test]
+fn inferred_order_is_active_and_in_the_runbook() {
+    let doc = |tag: &str| {
+        format!(
+            "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  namespace: apps
+  annotations:
+    fluxcd.io/automated: \"true\"
+    fluxcd.io/tag.app: glob:prod-*
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: example/app:{tag}
+"
+        )
+    };
+    let c = conv(&[("app.yaml", &doc("prod-1a2b3c4-20240131235959"))]);
+    let objs = docs(file(&c, "fluxport-image-automation.yaml"));
+    let p = object(&objs, "ImagePolicy", "apps-app-deploy-app");
+    assert!(p["spec"].get("suspend").is_none());
+    assert_eq!(
+        p["spec"]["filterTags"]["pattern"],
+        r"^prod-[0-9a-f]+-(?P<ts>[0-9]{14})$"
+    );
+    assert_eq!(p["spec"]["filterTags"]["extract"], "$ts");
+    assert_eq!(p["spec"]["policy"]["numerical"]["order"], "asc");
+    assert!(codes(&c).contains(&Code::ORDERING_INFERRED));
+    assert!(!codes(&c).contains(&Code::BUILD_TIME_ORDERING_LOST));
+    assert!(
+        c.report
+            .runbook
+            .contains("- verify: container `app` (`glob:prod-*`)"),
+        "{}",
+        c.report.runbook
+    );
+    assert!(Schemas::load().check_conversion(&c).is_empty());
+
+    let c = conv(&[("app.yaml", &doc("prod-1a2b3c4"))]);
+    let objs = docs(file(&c, "fluxport-image-automation.yaml"));
+    let p = object(&objs, "ImagePolicy", "apps-app-deploy-app");
+    assert_eq!(p["spec"]["suspend"], true);
+    assert_eq!(p["spec"]["filterTags"]["pattern"], "^prod-.*$");
+    assert!(!codes(&c).contains(&Code::ORDERING_INFERRED));
+    assert!(codes(&c).contains(&Code::BUILD_TIME_ORDERING_LOST));
+    assert!(!c.report.runbook.contains("- verify:"));
+}
