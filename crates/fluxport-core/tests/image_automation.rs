@@ -57,10 +57,17 @@ fn e8_deployment() {
     assert_eq!(app["spec"]["policy"]["semver"]["range"], "^5.0");
     assert_eq!(app["metadata"]["namespace"], "flux-system");
     assert!(app["spec"].get("suspend").is_none());
+    // No filter (`glob:*`) and a full semver current tag: the order is inferred
+    // (docs/image-tag-order.md), active, with ORDERING_INFERRED.
     let side = object(&objs, "ImagePolicy", "default-my-app-deploy-sidecar");
-    assert_eq!(side["spec"]["suspend"], true);
-    assert_eq!(side["spec"]["policy"]["alphabetical"]["order"], "asc");
-    assert!(side["spec"].get("filterTags").is_none());
+    assert!(side["spec"].get("suspend").is_none());
+    assert_eq!(side["spec"]["policy"]["semver"]["range"], ">=0.0.0");
+    assert_eq!(
+        side["spec"]["filterTags"]["pattern"],
+        r"^(?P<version>[0-9]+\.[0-9]+\.[0-9]+)$"
+    );
+    assert_eq!(side["spec"]["filterTags"]["extract"], "$version");
+    assert!(codes(&c).contains(&Code::ORDERING_INFERRED));
     assert_eq!(
         object(&objs, "ImageRepository", "nginx")["spec"]["image"],
         "nginx"
@@ -69,7 +76,7 @@ fn e8_deployment() {
     assert_eq!(auto["spec"]["sourceRef"]["name"], "flux-system");
     assert_eq!(auto["spec"]["git"]["checkout"]["ref"]["branch"], "master");
     assert_eq!(auto["spec"]["update"]["strategy"], "Setters");
-    assert!(codes(&c).contains(&Code::BUILD_TIME_ORDERING_LOST));
+    assert!(!codes(&c).contains(&Code::BUILD_TIME_ORDERING_LOST));
     assert!(
         Schemas::load().check_conversion(&c).is_empty(),
         "{:?}",
@@ -179,7 +186,7 @@ fn e9_helmrelease_values() {
     );
     assert_eq!(
         pol("monitoring-mon-hr-alertmanager")["filterTags"]["pattern"],
-        r"^v0\.15\..*$"
+        r"^(?P<version>v0\.15\.[0-9]+)$"
     );
     assert_eq!(
         pol("monitoring-mon-hr-nats")["filterTags"]["pattern"],
@@ -533,4 +540,58 @@ spec:
         "{out}"
     );
     assert!(codes(&c).contains(&Code::AUTOMATION_DISABLED));
+}
+
+/// Issue 18: an inferred order is active, warned and gets a runbook "verify" line; its
+/// twin with a bare-SHA tag stays suspended, with no verify line.
+#[test]
+fn inferred_order_is_active_and_in_the_runbook() {
+    let doc = |tag: &str| {
+        format!(
+            "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  namespace: apps
+  annotations:
+    fluxcd.io/automated: \"true\"
+    fluxcd.io/tag.app: glob:prod-*
+spec:
+  template:
+    spec:
+      containers:
+      - name: app
+        image: example/app:{tag}
+"
+        )
+    };
+    let c = conv(&[("app.yaml", &doc("prod-1a2b3c4-20240131235959"))]);
+    let objs = docs(file(&c, "fluxport-image-automation.yaml"));
+    let p = object(&objs, "ImagePolicy", "apps-app-deploy-app");
+    assert!(p["spec"].get("suspend").is_none());
+    assert_eq!(
+        p["spec"]["filterTags"]["pattern"],
+        r"^prod-[0-9a-f]+-(?P<ts>[0-9]{14})$"
+    );
+    assert_eq!(p["spec"]["filterTags"]["extract"], "$ts");
+    assert_eq!(p["spec"]["policy"]["numerical"]["order"], "asc");
+    assert!(codes(&c).contains(&Code::ORDERING_INFERRED));
+    assert!(!codes(&c).contains(&Code::BUILD_TIME_ORDERING_LOST));
+    assert!(
+        c.report
+            .runbook
+            .contains("- verify: container `app` (`glob:prod-*`)"),
+        "{}",
+        c.report.runbook
+    );
+    assert!(Schemas::load().check_conversion(&c).is_empty());
+
+    let c = conv(&[("app.yaml", &doc("prod-1a2b3c4"))]);
+    let objs = docs(file(&c, "fluxport-image-automation.yaml"));
+    let p = object(&objs, "ImagePolicy", "apps-app-deploy-app");
+    assert_eq!(p["spec"]["suspend"], true);
+    assert_eq!(p["spec"]["filterTags"]["pattern"], "^prod-.*$");
+    assert!(!codes(&c).contains(&Code::ORDERING_INFERRED));
+    assert!(codes(&c).contains(&Code::BUILD_TIME_ORDERING_LOST));
+    assert!(!c.report.runbook.contains("- verify:"));
 }

@@ -14,6 +14,7 @@ pub mod helm;
 mod overlay;
 pub mod policy;
 pub mod render;
+pub mod tag_order;
 
 use crate::model::codes::Code;
 use crate::model::context::{doc_ref, Context};
@@ -37,6 +38,11 @@ struct Found {
     roots: Vec<usize>,
     repo: Repo,
     policy: Policy,
+    /// The current tag, and the index in the stage's findings of its ordering finding
+    /// (ORDERING_INFERRED / BUILD_TIME_ORDERING_LOST), for [`demote_build_numbers`].
+    tag: Option<String>,
+    /// (finding index, container, filter as shown).
+    order_finding: Option<(usize, String, String)>,
 }
 
 /// Reads annotations on workloads and v1 HelmReleases, writes marker edits
@@ -385,6 +391,7 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile], model: &Model) {
             additions: &mut additions,
         },
     );
+    demote_build_numbers(&mut found, &mut findings);
     ctx.built_policies.append(&mut built);
     ctx.value_additions.append(&mut additions);
     ctx.findings.append(&mut findings);
@@ -460,31 +467,60 @@ fn new_found(
     cname: &str,
     findings: &mut Vec<Finding>,
 ) -> Found {
+    let mut order = None;
+    let mut order_finding = None;
     match &filter {
         Filter::Semver(_) => {
             if let Some(t) = tag.filter(|t| semver_parts(t) < 3) {
                 findings.push(doc.finding(Code::SEMVER_TWO_PART, Some(node), format!("container `{cname}`: current tag `{t}` has fewer than three parts; v2 semver ignores such tags")));
             }
         }
-        Filter::Glob(g) if render::needs_ordering(&filter) => {
-            findings.push(doc.finding(Code::BUILD_TIME_ORDERING_LOST, Some(node), format!("container `{cname}` (`glob:{g}`): v1 picked the newest-built tag; policy `{pname}` emitted suspended with alphabetical order. Publish sortable tags (e.g. `<branch>-<sha>-<unix-ts>`), set filterTags.extract + numerical order, then remove suspend")));
-            if go_glob(g, "latest") {
-                findings.push(doc.finding(Code::LATEST_MAY_MATCH, Some(node), format!("container `{cname}`: the pattern for `glob:{g}` matches `latest`, which v1 always excluded")));
+        Filter::Glob(_) | Filter::Regex(_) if render::needs_ordering(&filter) => {
+            let shown = match &filter {
+                Filter::Regex(re) => format!("regex:{re}"),
+                Filter::Glob(g) => format!("glob:{g}"),
+                Filter::Semver(_) => String::new(),
+            };
+            let outcome = tag_order::infer(&filter, tag);
+            order_finding = Some((findings.len(), cname.to_string(), shown.clone()));
+            match &outcome {
+                tag_order::Outcome::Inferred(i) => {
+                    findings.push(doc.finding(
+                        Code::ORDERING_INFERRED,
+                        Some(node),
+                        ordering_inferred_message(cname, &shown, &pname, i),
+                    ));
+                }
+                tag_order::Outcome::Suspended { reason, tag: t } => {
+                    findings.push(doc.finding(
+                        Code::BUILD_TIME_ORDERING_LOST,
+                        Some(node),
+                        ordering_lost_message(cname, &shown, &pname, &filter, t.as_deref(), reason),
+                    ));
+                    let may_match = match &filter {
+                        Filter::Glob(g) => go_glob(g, "latest"),
+                        Filter::Regex(re) => regex_may_match_latest(re),
+                        Filter::Semver(_) => false,
+                    };
+                    if may_match {
+                        let what = match &filter {
+                            Filter::Glob(g) => format!("the pattern for `glob:{g}` matches"),
+                            Filter::Regex(re) => format!("`{re}` may match"),
+                            Filter::Semver(_) => String::new(),
+                        };
+                        findings.push(doc.finding(
+                            Code::LATEST_MAY_MATCH,
+                            Some(node),
+                            format!(
+                                "container `{cname}`: {what} `latest`, which v1 always excluded"
+                            ),
+                        ));
+                    }
+                }
             }
+            order = Some(outcome);
         }
-        Filter::Regex(re) => {
-            findings.push(doc.finding(Code::BUILD_TIME_ORDERING_LOST, Some(node), format!("container `{cname}` (`regex:{re}`): v1 picked the newest-built tag; policy `{pname}` emitted suspended with alphabetical order. Publish sortable tags, set filterTags.extract (a named group such as `$ts`) + numerical order, then remove suspend")));
-            if regex_may_match_latest(re) {
-                findings.push(doc.finding(
-                    Code::LATEST_MAY_MATCH,
-                    Some(node),
-                    format!(
-                        "container `{cname}`: `{re}` may match `latest`, which v1 always excluded"
-                    ),
-                ));
-            }
-        }
-        Filter::Glob(_) => {}
+        _ => {}
     }
     let host = refs::host(image);
     let note = p.locked.then(|| {
@@ -513,7 +549,93 @@ fn new_found(
             filter,
             locked: p.locked,
             locked_note: note,
+            order,
         },
+        tag: tag.map(str::to_string),
+        order_finding,
+    }
+}
+
+fn ordering_inferred_message(
+    cname: &str,
+    shown: &str,
+    pname: &str,
+    i: &tag_order::Inferred,
+) -> String {
+    let order = match i.order {
+        tag_order::Order::Semver => format!("semver range `{}`", tag_order::SEMVER_ANY),
+        o => format!("{} asc", o.as_str()),
+    };
+    format!("container `{cname}` (`{shown}`): v1 picked the newest-built tag; policy `{pname}` is active, ordered by the {} in the current tag `{}`: pattern `{}`, extract `{}`, {order}. Check that CI has built every tag in this shape since `{}`; an older image in another shape is no longer considered", i.shape.describe(), i.tag, i.pattern, i.extract(), i.tag)
+}
+
+fn ordering_lost_message(
+    cname: &str,
+    shown: &str,
+    pname: &str,
+    filter: &Filter,
+    tag: Option<&str>,
+    reason: &tag_order::Reason,
+) -> String {
+    format!("container `{cname}` (`{shown}`): v1 picked the newest-built tag; policy `{pname}` emitted suspended with alphabetical order: no order inferred ({}). Tags shaped {} would make it sortable: set filterTags.extract + numerical order, then remove suspend", reason.describe(), tag_order::suggestion(filter, tag, reason))
+}
+
+/// A build-number order holds only when the same prefix never carries a SHA-like part:
+/// if another current tag of the same image starts with the prefix and carries one, the
+/// policy stays suspended (its finding becomes BUILD_TIME_ORDERING_LOST).
+fn demote_build_numbers(found: &mut [Found], findings: &mut [Finding]) {
+    let mut tags: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for f in found.iter() {
+        if let Some(t) = &f.tag {
+            tags.entry(f.repo.image.as_str())
+                .or_default()
+                .push(t.clone());
+        }
+    }
+    let mut demote = Vec::new();
+    for (k, f) in found.iter().enumerate() {
+        let Some(tag_order::Outcome::Inferred(i)) = &f.policy.order else {
+            continue;
+        };
+        let tag_order::Shape::BuildNumber { prefix } = &i.shape else {
+            continue;
+        };
+        let other = tags.get(f.repo.image.as_str()).and_then(|ts| {
+            ts.iter().find(|t| {
+                t.strip_prefix(prefix.as_str()).is_some_and(|rest| {
+                    rest.split(|c: char| !c.is_ascii_alphanumeric())
+                        .any(tag_order::sha_like)
+                })
+            })
+        });
+        if let Some(o) = other {
+            demote.push((k, o.clone()));
+        }
+    }
+    for (k, other) in demote {
+        let f = &mut found[k];
+        let reason = tag_order::Reason::ShaInPrefix(other);
+        if let Some((fi, container, shown)) = &f.order_finding {
+            let old = &mut findings[*fi];
+            *old = Finding::new(
+                Code::BUILD_TIME_ORDERING_LOST,
+                &old.file,
+                old.line,
+                old.column,
+                ordering_lost_message(
+                    container,
+                    shown,
+                    &f.policy.name,
+                    &f.policy.filter,
+                    f.tag.as_deref(),
+                    &reason,
+                ),
+            );
+        }
+        f.policy.order = Some(tag_order::Outcome::Suspended {
+            reason,
+            tag: f.tag.clone(),
+        });
     }
 }
 

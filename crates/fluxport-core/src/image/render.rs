@@ -2,6 +2,7 @@
 //! (MAPPING.md §4.5–§4.7).
 
 use super::filter::{glob_to_regex, Filter};
+use super::tag_order::{self, Order, Outcome};
 use crate::yaml::emit::{render, Out};
 
 pub const API: &str = "image.toolkit.fluxcd.io/v1";
@@ -23,6 +24,9 @@ pub struct Policy {
     pub filter: Filter,
     pub locked: bool,
     pub locked_note: Option<String>,
+    /// The tag order inferred for a glob/regex filter (`None` when the filter needs no
+    /// ordering decision).
+    pub order: Option<Outcome>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,9 +82,44 @@ pub fn needs_ordering(f: &Filter) -> bool {
 pub fn policy(p: &Policy, ns: &str) -> String {
     let mut spec = Out::map().kv("imageRepositoryRef", Out::map().s("name", &p.repo).build());
     let alphabetical = || Out::map().s("order", "asc").build();
-    let todo = "TODO: v1 ordered by build time; adopt sortable tags, then choose semver, numerical (with filterTags.extract) or alphabetical";
-    match &p.filter {
-        Filter::Semver(r) => {
+    let todo = match &p.order {
+        Some(Outcome::Suspended { reason, tag }) => format!(
+            "TODO: v1 ordered by build time and no order was inferred: {}; tags shaped {} would make it sortable (numerical order with filterTags.extract)",
+            reason.describe(),
+            tag_order::suggestion(&p.filter, tag.as_deref(), reason)
+        ),
+        _ => "TODO: v1 ordered by build time; adopt sortable tags, then choose semver, numerical (with filterTags.extract) or alphabetical".into(),
+    };
+    let inferred = match &p.order {
+        Some(Outcome::Inferred(i)) => Some(i),
+        _ => None,
+    };
+    match (&p.filter, inferred) {
+        (_, Some(i)) => {
+            spec = spec.kv(
+                "filterTags",
+                Out::map()
+                    .s("pattern", &i.pattern)
+                    .s("extract", i.extract())
+                    .build(),
+            );
+            let note = format!(
+                "inferred from the current tag `{}` ({}); verify before the cut-over",
+                i.tag,
+                i.shape.describe()
+            );
+            let order = match i.order {
+                Order::Semver => Out::map().s("range", tag_order::SEMVER_ANY).build(),
+                _ => alphabetical(),
+            };
+            spec = spec.kv(
+                "policy",
+                Out::map()
+                    .kv(i.order.as_str(), Out::Commented(Box::new(order), note))
+                    .build(),
+            );
+        }
+        (Filter::Semver(r), None) => {
             spec = spec.kv(
                 "policy",
                 Out::map()
@@ -88,7 +127,7 @@ pub fn policy(p: &Policy, ns: &str) -> String {
                     .build(),
             );
         }
-        Filter::Glob(g) => {
+        (Filter::Glob(g), None) => {
             if g != "*" {
                 spec = spec.kv(
                     "filterTags",
@@ -96,20 +135,20 @@ pub fn policy(p: &Policy, ns: &str) -> String {
                 );
             }
             let pol = if needs_ordering(&p.filter) {
-                Out::Commented(Box::new(alphabetical()), todo.into())
+                Out::Commented(Box::new(alphabetical()), todo)
             } else {
                 alphabetical()
             };
             spec = spec.kv("policy", Out::map().kv("alphabetical", pol).build());
         }
-        Filter::Regex(re) => {
+        (Filter::Regex(re), None) => {
             spec = spec.kv("filterTags", Out::map().s("pattern", re).build());
             spec = spec.kv(
                 "policy",
                 Out::map()
                     .kv(
                         "alphabetical",
-                        Out::Commented(Box::new(alphabetical()), todo.into()),
+                        Out::Commented(Box::new(alphabetical()), todo),
                     )
                     .build(),
             );
@@ -122,7 +161,7 @@ pub fn policy(p: &Policy, ns: &str) -> String {
             .map(one_line)
             .unwrap_or_else(|| "locked in v1".into());
         spec = spec.kv("suspend", Out::Commented(Box::new(Out::Bool(true)), note));
-    } else if needs_ordering(&p.filter) {
+    } else if needs_ordering(&p.filter) && inferred.is_none() {
         spec = spec.kv(
             "suspend",
             Out::Commented(

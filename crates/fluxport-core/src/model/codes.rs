@@ -300,6 +300,9 @@ codes! {
     BUILD_TIME_ORDERING_LOST = Warning, "§4.4",
         "v1 picked the newest image by build time; v2 cannot order by build time. The policy was emitted suspended with a TODO.",
         "Adopt sortable tags (e.g. <branch>-<sha>-<timestamp>), set filterTags.extract + numerical ordering, then remove `suspend: true`.";
+    ORDERING_INFERRED = Warning, "§4.4 (docs/image-tag-order.md)",
+        "v1 picked the newest image by build time. The current tag carries a sortable part of a known fixed shape (timestamp, Unix time, build number or semver), so the ImagePolicy was written active: the v1 pattern narrowed to that shape, `extract` of its named group, and numerical, alphabetical or semver order. Tags of any other shape are no longer candidates.",
+        "Before the cut-over, check that CI has built every tag in this shape since the current one (the runbook lists each policy). If not, set `suspend: true` and fix the tags first.";
     LATEST_NOOP = Info, "§4.4",
         "The filter `latest` never moved in v1; no policy was emitted.",
         "For digest pinning use `digestReflectionPolicy: Always` with an interval and a :digest marker.";

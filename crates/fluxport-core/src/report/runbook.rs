@@ -116,6 +116,25 @@ pub fn render_full(
         }
         md.push('\n');
     }
+    let verify: Vec<&crate::model::finding::Finding> = findings
+        .iter()
+        .filter(|f| f.code == Code::ORDERING_INFERRED)
+        .collect();
+    if !verify.is_empty() {
+        md.push_str("   Then **verify each inferred image tag order** (ORDERING_INFERRED) before step 4: the policy is active and considers only tags of the shape below, so check that CI has built every tag in that shape since the current one:
+
+");
+        for f in verify {
+            let _ = writeln!(
+                md,
+                "   - verify: {} ({}:{})",
+                markdown::cell(&f.message),
+                markdown::cell(&f.file),
+                f.line
+            );
+        }
+        md.push('\n');
+    }
     md.push_str("4. **Commit and push the converted manifests**, then apply the generated GitRepository/Kustomization (or `flux bootstrap`) so that Flux v2 syncs the same paths:\n\n   ```sh\n   git add -A && git commit -m \"Migrate to Flux v2\" && git push\n");
     let sync: Vec<&String> = new_files
         .keys()
