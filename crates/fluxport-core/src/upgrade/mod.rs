@@ -41,24 +41,8 @@ const FIELD_RULES: &[(&str, &[&str], Rule)] = &[
         &["chart", "spec", "valuesFile"],
         Rule::ValuesFileToList,
     ),
-    (
-        "HelmRelease",
-        &["postRenderers", "[]", "kustomize", "patchesStrategicMerge"],
-        Rule::Unconverted,
-    ),
-    (
-        "HelmRelease",
-        &["postRenderers", "[]", "kustomize", "patchesJson6902"],
-        Rule::Unconverted,
-    ),
     // §0a.2 Kustomization v1beta1/v1beta2 → v1.
     ("Kustomization", &["validation"], Rule::Drop),
-    (
-        "Kustomization",
-        &["patchesStrategicMerge"],
-        Rule::Unconverted,
-    ),
-    ("Kustomization", &["patchesJson6902"], Rule::Unconverted),
     // §0a.3 GitRepository v1beta1/v1beta2 → v1.
     ("GitRepository", &["gitImplementation"], Rule::Drop),
     ("GitRepository", &["accessFrom"], Rule::Drop),
@@ -305,6 +289,14 @@ fn upgrade_doc(d: DocRef<'_>, root: &Node) -> (Vec<TextEdit>, Vec<Finding>) {
     };
     if kind == "Kustomization" {
         prune_default(d, spec, &mut edits, &mut findings);
+        patches_rewrite(d, spec, "the Kustomization", &mut edits, &mut findings);
+    }
+    if kind == "HelmRelease" {
+        for r in spec.get("postRenderers").map_or(&[][..], Node::items) {
+            if let Some(k) = r.get("kustomize").filter(|k| k.is_map()) {
+                patches_rewrite(d, k, "a postRenderers kustomize", &mut edits, &mut findings);
+            }
+        }
     }
     for (k, path, rule) in FIELD_RULES {
         if *k != kind {
@@ -448,4 +440,240 @@ fn whole_lines(d: DocRef<'_>, start: usize, end: usize) -> (usize, usize) {
         next
     };
     (s.min(start), e)
+}
+
+/// True when a node or anything below it has an anchor, a tag or an alias: its text
+/// cannot be moved into a block scalar as it is (an alias would lose its anchor).
+fn has_anchor_tag_alias(n: &Node) -> bool {
+    if matches!(n.value, crate::yaml::Value::Alias) || n.meta().anchored() || n.meta().tagged() {
+        return true;
+    }
+    n.items().iter().any(has_anchor_tag_alias)
+        || n
+            .entries()
+            .iter()
+            .any(|e| has_anchor_tag_alias(&e.key) || has_anchor_tag_alias(&e.value))
+}
+
+/// The text of a node's lines, dedented to its own column: the first line from the
+/// node's start, the others without the node's indentation (comment lines with less
+/// indentation lose all of theirs). A trailing comment on the last line is kept when
+/// nothing else follows the node there. Lines come without their line breaks.
+fn node_lines(d: DocRef<'_>, n: &Node) -> Vec<String> {
+    let text = d.text;
+    let ls = d.index.line_start(d.index.line_of(n.start()));
+    let base = n.start().saturating_sub(ls.min(n.start()));
+    let eol = text[n.end()..].find('\n').map_or(text.len(), |i| n.end() + i);
+    let rest = text[n.end()..eol].trim();
+    let end = if rest.is_empty() || rest.starts_with('#') {
+        eol
+    } else {
+        n.end()
+    };
+    let raw = &text[n.start()..end];
+    raw.split('\n')
+        .enumerate()
+        .map(|(i, l)| {
+            let l = l.strip_suffix('\r').unwrap_or(l);
+            if i == 0 {
+                return l.trim_end().to_string();
+            }
+            let lead = l.len() - l.trim_start_matches(' ').len();
+            l[lead.min(base)..].trim_end().to_string()
+        })
+        .collect()
+}
+
+/// `lines` as the content of a literal block scalar indented by `indent`.
+fn block_lines(lines: &[String], indent: &str, out: &mut Vec<String>) {
+    for l in lines {
+        if l.trim().is_empty() {
+            out.push(String::new());
+        } else {
+            out.push(format!("{indent}{l}"));
+        }
+    }
+}
+
+/// §0a.5: `patchesStrategicMerge` / `patchesJson6902` → `patches` entries in `map` (a
+/// Kustomization's `spec` or a HelmRelease's `postRenderers[].kustomize`). As kustomize's
+/// own `kustomize edit fix` does (`kubernetes-sigs/kustomize:api/types/kustomization.go`,
+/// `FixKustomization`): JSON 6902 patches become `{target, patch: <ops as YAML text>}`,
+/// each strategic-merge patch `{patch: <its YAML text>}` without a target (kustomize
+/// then patches the object the patch names by apiVersion, kind, name and namespace,
+/// as it did for `patchesStrategicMerge`), appended after any existing `patches`.
+fn patches_rewrite(
+    d: DocRef<'_>,
+    map: &Node,
+    what: &str,
+    edits: &mut Vec<TextEdit>,
+    findings: &mut Vec<Finding>,
+) {
+    let sm = map.entry("patchesStrategicMerge");
+    let js = map.entry("patchesJson6902");
+    if sm.is_none() && js.is_none() {
+        return;
+    }
+    let unconverted = |e: &Entry, why: &str, findings: &mut Vec<Finding>| {
+        findings.push(Finding::new(
+            Code::UPGRADE_FIELD_UNCONVERTED,
+            d.file,
+            e.key.line() + d.line_offset,
+            e.key.col(),
+            format!(
+                "`{}` of {what} is not in the served version and fluxport left it as it was ({why}); rewrite it as `patches:` entries",
+                e.key.as_str().unwrap_or("?")
+            ),
+        ));
+    };
+    let existing = map.entry("patches");
+    let blocked = if map.is_flow() {
+        Some("a flow mapping")
+    } else if existing.is_some_and(|p| {
+        !(p.value.is_null() && p.value.start() == p.value.end()
+            || p.value.is_seq() && !p.value.is_flow() && !p.value.items().is_empty())
+    }) {
+        Some("`patches` is not a block sequence")
+    } else {
+        None
+    };
+    // Convertible entries, in kustomize's order: JSON 6902 first, then strategic merge.
+    let mut todo: Vec<(&Entry, bool)> = Vec::new();
+    for (e, json) in [(js, true), (sm, false)] {
+        let Some(e) = e else { continue };
+        if let Some(why) = blocked {
+            unconverted(e, why, findings);
+            continue;
+        }
+        let v = &e.value;
+        let ok = (v.is_seq() || v.is_null())
+            && !has_anchor_tag_alias(v)
+            && v.items().iter().all(|i| {
+                i.is_map()
+                    && (!json
+                        || i.get("patch").is_some_and(|p| p.is_seq())
+                            && i.get("target").is_some_and(|t| t.is_map())
+                            && i.entries().len() == 2)
+            });
+        if ok {
+            todo.push((e, json));
+        } else {
+            let why = if has_anchor_tag_alias(v) {
+                "it has an anchor, alias or tag"
+            } else {
+                "an item has a shape fluxport does not rewrite"
+            };
+            unconverted(e, why, findings);
+        }
+    }
+    if todo.is_empty() {
+        return;
+    }
+    let nl = crate::text::line_ending(d.text);
+    let key_of = |e: &Entry| e.key.start() - d.index.line_start(e.key.line()).min(e.key.start());
+    // Where the new items go and how they are indented.
+    let (dash, head) = match existing.filter(|p| p.value.is_seq()) {
+        Some(p) => {
+            let first = &p.value.items()[0];
+            let ls = d.index.line_start(first.line()).min(first.start());
+            let dash = d.text[ls..first.start()].find('-').unwrap_or(0);
+            (dash, None)
+        }
+        None => {
+            let first = todo.iter().map(|(e, _)| e).min_by_key(|e| e.key.start()).unwrap();
+            (key_of(first) + 2, Some(key_of(first)))
+        }
+    };
+    let ind = " ".repeat(dash);
+    let mut out: Vec<String> = Vec::new();
+    if let Some(k) = head {
+        if existing.is_none() {
+            out.push(format!("{}patches:", " ".repeat(k)));
+        }
+    }
+    let count: usize = todo.iter().map(|(e, _)| e.value.items().len()).sum();
+    if count == 0 {
+        out.clear();
+    }
+    for (e, json) in &todo {
+        let mut from = e.key.end();
+        for item in e.value.items() {
+            // Comment lines above the item stay above its new entry.
+            let ls = d.index.line_start(item.line()).min(item.start());
+            if from < ls {
+                for l in d.text[from..ls].lines() {
+                    let t = l.trim();
+                    if t.starts_with('#') {
+                        out.push(format!("{ind}{t}"));
+                    }
+                }
+            }
+            from = whole_lines(d, item.start(), item.end()).1;
+            if *json {
+                let target = item.get("target").unwrap();
+                let patch = item.get("patch").unwrap();
+                let t = node_lines(d, target);
+                if target.is_flow() {
+                    out.push(format!("{ind}- target: {}", t[0]));
+                } else {
+                    out.push(format!("{ind}- target:"));
+                    block_lines(&t, &format!("{ind}    "), &mut out);
+                }
+                out.push(format!("{ind}  patch: |"));
+                block_lines(&node_lines(d, patch), &format!("{ind}    "), &mut out);
+            } else {
+                out.push(format!("{ind}- patch: |"));
+                block_lines(&node_lines(d, item), &format!("{ind}    "), &mut out);
+            }
+        }
+    }
+    let mut new_text = out.join(nl);
+    if !out.is_empty() {
+        new_text.push_str(nl);
+    }
+    // Remove the old entries; the new items go after the existing `patches` or where
+    // the first old entry was.
+    let mut at = None;
+    for (e, _) in &todo {
+        let (s, end) = whole_lines(d, e.key.start(), e.value.end().max(e.key.end()));
+        if head.is_some() && at.is_none_or(|a| s < a) {
+            at = Some(s);
+        }
+        edits.push(TextEdit::replace(s, end, ""));
+        let n = e.value.items().len();
+        findings.push(Finding::new(
+            Code::UPGRADE_FIELD_RENAMED,
+            d.file,
+            e.key.line() + d.line_offset,
+            e.key.col(),
+            format!(
+                "`{}` of {what} → {n} `patches` entr{} with the same patch text{}",
+                e.key.as_str().unwrap_or("?"),
+                if n == 1 { "y" } else { "ies" },
+                if existing.is_some() {
+                    "; they come after the existing `patches`, so where two patches set the same field the order of application changed (kustomize ran patchesStrategicMerge before patches)"
+                } else {
+                    ""
+                }
+            ),
+        ));
+    }
+    let at = match (existing.filter(|p| p.value.is_seq()), at) {
+        (Some(p), _) => {
+            let last = p.value.items().last().unwrap();
+            whole_lines(d, last.start(), last.end()).1
+        }
+        (None, Some(a)) => a,
+        (None, None) => return,
+    };
+    if let Some(p) = existing.filter(|p| p.value.is_null()) {
+        // `patches:` with nothing: the items go right below it.
+        let eol = whole_lines(d, p.key.start(), p.key.end()).1;
+        edits.push(TextEdit::insert(eol, new_text));
+        return;
+    }
+    if at >= d.text.len() && !d.text.ends_with('\n') {
+        new_text.insert_str(0, nl);
+    }
+    edits.push(TextEdit::insert(at, new_text));
 }
