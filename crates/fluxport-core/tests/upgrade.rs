@@ -71,7 +71,11 @@ fn helmrelease_v2beta1_upgrades_with_minimal_edits() {
     assert_eq!(out, want);
     assert_eq!(
         upgrade_codes(&c),
-        vec![Code::UPGRADE_API, Code::UPGRADE_FIELD_RENAMED]
+        vec![
+            Code::UPGRADE_API,
+            Code::UPGRADE_DEFAULT_CHANGED,
+            Code::UPGRADE_FIELD_RENAMED
+        ]
     );
     let f = &c
         .report
@@ -123,12 +127,12 @@ fn served_twins_are_byte_identical() {
 fn unconverted_fields_stay_with_a_finding() {
     let text = KS_V1BETA2.replace(
         "  validation: client\n",
-        "  prune: true\n  patchesStrategicMerge:\n    - kind: Deployment\n",
+        "  prune: true\n  patchesStrategicMerge:\n    - !!map\n      kind: Deployment\n",
     );
     let c = convert(&text);
     assert!(c.files[0]
         .text()
-        .contains("patchesStrategicMerge:\n    - kind: Deployment\n"));
+        .contains("patchesStrategicMerge:\n    - !!map\n      kind: Deployment\n"));
     assert!(upgrade_codes(&c).contains(&Code::UPGRADE_FIELD_UNCONVERTED));
     assert!(!upgrade_codes(&c).contains(&Code::UPGRADE_FIELD_DEFAULTED));
 }
@@ -256,12 +260,16 @@ fn schema_class(e: &str) -> String {
     let at = e.rsplit(" at ").next().unwrap_or("");
     if e.contains("no served CRD version") {
         format!("{kind}: not upgraded (left pre-GA)")
-    } else if e.contains("is a required property") && (at == "/spec" || at.is_empty() || at == "/") {
+    } else if e.contains("is a required property") && (at == "/spec" || at.is_empty() || at == "/")
+    {
         format!("{kind}: required field missing at {at:?} (a patch fragment)")
     } else if at.contains("/valuesFrom/") {
         format!("{kind}: valuesFrom item")
     } else if let Some(extra) = e.split("Additional properties are not allowed (").nth(1) {
-        format!("{kind}: unknown field {} at {at}", extra.split(' ').next().unwrap_or(""))
+        format!(
+            "{kind}: unknown field {} at {at}",
+            extra.split(' ').next().unwrap_or("")
+        )
     } else {
         let msg = e.rsplit(": ").next().unwrap_or(e);
         format!("{kind}: {msg}")
@@ -420,7 +428,11 @@ fn kustomization_patches_become_patches_entries() {
         .filter(|f| f.code == Code::UPGRADE_FIELD_RENAMED)
         .map(|f| f.line)
         .collect();
-    assert_eq!(renamed, vec![12, 20], "one finding per old key, at its line");
+    assert_eq!(
+        renamed,
+        vec![12, 20],
+        "one finding per old key, at its line"
+    );
     assert!(Schemas::load().check_conversion(&c).is_empty());
     assert!(common::changed_on_reconversion(&c, &Options::default()).is_empty());
     // The served twin is byte-identical.
@@ -441,19 +453,31 @@ fn helmrelease_post_renderer_patches_append_to_existing_patches() {
         .report
         .findings
         .iter()
-        .filter(|f| f.code == Code::UPGRADE_FIELD_RENAMED && f.message.contains("order of application"))
+        .filter(|f| {
+            f.code == Code::UPGRADE_FIELD_RENAMED && f.message.contains("order of application")
+        })
         .count();
     assert_eq!(renamed, 2);
-    assert!(Schemas::load().check_conversion(&c).is_empty(), "{:?}", Schemas::load().check_conversion(&c));
+    assert!(
+        Schemas::load().check_conversion(&c).is_empty(),
+        "{:?}",
+        Schemas::load().check_conversion(&c)
+    );
     assert!(common::changed_on_reconversion(&c, &Options::default()).is_empty());
 }
 
 #[test]
 fn anchored_patches_stay_unconverted() {
-    let text = KS_PATCHES.replace("    - apiVersion: apps/v1\n", "    - &p\n      apiVersion: apps/v1\n");
+    let text = KS_PATCHES.replace(
+        "    - apiVersion: apps/v1\n",
+        "    - &p\n      apiVersion: apps/v1\n",
+    );
     let c = convert(&text);
     let out = c.files[0].text();
-    assert!(out.contains("  patchesStrategicMerge:\n    # scale down\n    - &p\n"), "{out}");
+    assert!(
+        out.contains("  patchesStrategicMerge:\n    # scale down\n    - &p\n"),
+        "{out}"
+    );
     assert!(out.contains("  patches:\n    - target:\n"), "{out}");
     let u: Vec<_> = c
         .report
@@ -463,4 +487,88 @@ fn anchored_patches_stay_unconverted() {
         .map(|f| f.line)
         .collect();
     assert_eq!(u, vec![12]);
+}
+
+#[test]
+fn helmrelease_v2beta1_drift_detection_and_max_history_are_reported() {
+    let text = HR_V2BETA1.replace(
+        "  interval: 5m\n",
+        "  interval: 5m\n  driftDetection:\n    mode: enabled\n",
+    );
+    let c = convert(&text);
+    let f: Vec<(Code, usize)> = c
+        .report
+        .findings
+        .iter()
+        .filter(|f| {
+            matches!(
+                f.code,
+                Code::UPGRADE_FIELD_CHANGED | Code::UPGRADE_DEFAULT_CHANGED
+            )
+        })
+        .map(|f| (f.code, f.line))
+        .collect();
+    assert_eq!(
+        f,
+        vec![
+            (Code::UPGRADE_DEFAULT_CHANGED, 8),
+            (Code::UPGRADE_FIELD_CHANGED, 9)
+        ]
+    );
+    assert!(c.files[0]
+        .text()
+        .contains("  driftDetection:\n    mode: enabled\n"));
+    // v2beta2 had driftDetection in effect and maxHistory 5 already: nothing to say.
+    let c = convert(&text.replace("v2beta1", "v2beta2"));
+    assert!(!codes(&c).iter().any(|c| matches!(
+        c,
+        Code::UPGRADE_FIELD_CHANGED | Code::UPGRADE_DEFAULT_CHANGED
+    )));
+    // With maxHistory set, no default note.
+    let c = convert(&HR_V2BETA1.replace("  interval: 5m\n", "  interval: 5m\n  maxHistory: 3\n"));
+    assert!(!codes(&c).contains(&Code::UPGRADE_DEFAULT_CHANGED));
+}
+
+#[test]
+fn source_fields_removed_or_renamed_in_v1() {
+    let chart = "apiVersion: source.toolkit.fluxcd.io/v1beta2\nkind: HelmChart\nmetadata:\n  name: c\n  namespace: default\nspec:\n  chart: podinfo\n  valuesFile: values-prod.yaml\n  accessFrom:\n    namespaceSelectors:\n      - matchLabels: {a: b}\n  sourceRef:\n    kind: HelmRepository\n    name: podinfo\n  interval: 5m\n";
+    let c = convert(chart);
+    let out = c.files[0].text();
+    assert_eq!(
+        out,
+        "apiVersion: source.toolkit.fluxcd.io/v1\nkind: HelmChart\nmetadata:\n  name: c\n  namespace: default\nspec:\n  chart: podinfo\n  valuesFiles: [values-prod.yaml]\n  sourceRef:\n    kind: HelmRepository\n    name: podinfo\n  interval: 5m\n"
+    );
+    assert!(codes(&c).contains(&Code::UPGRADE_FIELD_DROPPED));
+    assert!(Schemas::load().check_conversion(&c).is_empty());
+    let bucket = "apiVersion: source.toolkit.fluxcd.io/v1beta1\nkind: Bucket\nmetadata:\n  name: b\n  namespace: default\nspec:\n  bucketName: b\n  endpoint: minio:9000\n  interval: 5m\n  accessFrom:\n    namespaceSelectors: []\n";
+    let c = convert(bucket);
+    assert!(!c.files[0].text().contains("accessFrom"));
+    assert!(
+        Schemas::load().check_conversion(&c).is_empty(),
+        "{:?}",
+        Schemas::load().check_conversion(&c)
+    );
+    // HelmRepository: every v1beta1/v1beta2 field is in v1 (accessFrom and
+    // passCredentials stay); a timeout in hours is not accepted by v1's pattern.
+    let repo = "apiVersion: source.toolkit.fluxcd.io/v1beta1\nkind: HelmRepository\nmetadata:\n  name: r\n  namespace: default\nspec:\n  url: https://charts.example.com\n  interval: 1h\n  timeout: 1h\n  passCredentials: true\n  accessFrom:\n    namespaceSelectors: []\n";
+    let c = convert(repo);
+    assert!(c.files[0]
+        .text()
+        .contains("  timeout: 1h\n  passCredentials: true\n  accessFrom:\n"));
+    let u: Vec<usize> = c
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::UPGRADE_FIELD_UNCONVERTED)
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(u, vec![9]);
+    assert_eq!(
+        Schemas::load().check_conversion(&c).len(),
+        1,
+        "the timeout, as reported"
+    );
+    let c = convert(&repo.replace("timeout: 1h", "timeout: 90s"));
+    assert!(!codes(&c).contains(&Code::UPGRADE_FIELD_UNCONVERTED));
+    assert!(Schemas::load().check_conversion(&c).is_empty());
 }

@@ -17,6 +17,7 @@ use crate::model::context::Context;
 use crate::model::document::{DocKind, DocRef};
 use crate::model::finding::Finding;
 use crate::model::served::not_served;
+use crate::repo::kustomize::{Model, ObjectRef};
 use crate::text::TextEdit;
 use crate::yaml::{Entry, Node};
 
@@ -28,9 +29,6 @@ enum Rule {
     Drop,
     /// `chart.spec.valuesFile: x` → `valuesFiles: [x]`.
     ValuesFileToList,
-    /// The served version has another shape for it that fluxport does not write yet:
-    /// left in place with a finding (never lose data).
-    Unconverted,
 }
 
 /// (kind, path below `spec`, rule). A `[]` segment is every item of a sequence.
@@ -46,6 +44,10 @@ const FIELD_RULES: &[(&str, &[&str], Rule)] = &[
     // §0a.3 GitRepository v1beta1/v1beta2 → v1.
     ("GitRepository", &["gitImplementation"], Rule::Drop),
     ("GitRepository", &["accessFrom"], Rule::Drop),
+    // §0a.6 HelmChart/Bucket v1beta1/v1beta2 → v1.
+    ("HelmChart", &["valuesFile"], Rule::ValuesFileToList),
+    ("HelmChart", &["accessFrom"], Rule::Drop),
+    ("Bucket", &["accessFrom"], Rule::Drop),
 ];
 
 /// Pre-GA apiVersions the stage leaves as they are, because their field rules are not
@@ -64,13 +66,19 @@ fn upgradable(api_version: &str, kind: &str) -> bool {
     not_served(api_version, kind).is_some() && !NOT_YET.iter().any(|p| api_version.starts_with(p))
 }
 
-/// The stage: upgrades every pre-GA Flux v2 document of the input.
-pub fn apply(ctx: &mut Context) {
+/// The stage: upgrades every pre-GA Flux v2 document of the input. `model` says which
+/// documents are kustomize patches (partial objects: an old default written into one
+/// would override the value of the object it patches).
+pub fn apply(ctx: &mut Context, model: &Model<'_>) {
     let targets = ctx.docs_where(|k| match k {
         DocKind::FluxV2 { api_version, kind } => upgradable(api_version, kind),
         _ => false,
     });
-    each_doc(ctx, &targets, upgrade_doc);
+    let (patches, objects): (Vec<_>, Vec<_>) = targets
+        .into_iter()
+        .partition(|&(file, doc)| model.is_patch_doc(ObjectRef { file, doc }));
+    each_doc(ctx, &objects, |d, r| upgrade_doc(d, r, false));
+    each_doc(ctx, &patches, |d, r| upgrade_doc(d, r, true));
     // kustomize patches of pre-GA objects: a patch selects its target by
     // group/version/kind, so it must name the version its (upgraded) target now has,
     // or `kustomize build` fails with "no matches for Id".
@@ -84,11 +92,13 @@ pub fn apply(ctx: &mut Context) {
     each_doc(ctx, &kustomizations, upgrade_kustomize_patches);
 }
 
-/// One document's upgrade: its edits (offsets of the document chunk) and findings.
-type DocUpgrade = fn(DocRef<'_>, &Node) -> (Vec<TextEdit>, Vec<Finding>);
-
-/// Runs `upgrade` on each document and keeps its edits and findings.
-fn each_doc(ctx: &mut Context, docs: &[(usize, usize)], upgrade: DocUpgrade) {
+/// Runs `upgrade` (one document's edits, in offsets of its chunk, and findings) on
+/// each document and keeps its edits and findings.
+fn each_doc(
+    ctx: &mut Context,
+    docs: &[(usize, usize)],
+    upgrade: impl Fn(DocRef<'_>, &Node) -> (Vec<TextEdit>, Vec<Finding>),
+) {
     for &(fi, di) in docs {
         let Some(d) = ctx.doc_ref(fi, di) else {
             continue;
@@ -251,7 +261,9 @@ fn inline_patch_versions(
 }
 
 /// The edits (in offsets of the document chunk) and findings that upgrade one object.
-fn upgrade_doc(d: DocRef<'_>, root: &Node) -> (Vec<TextEdit>, Vec<Finding>) {
+/// `patch`: the document is a kustomize patch (a partial object), so no default is
+/// written into it and no unset field is reported.
+fn upgrade_doc(d: DocRef<'_>, root: &Node, patch: bool) -> (Vec<TextEdit>, Vec<Finding>) {
     let mut edits = Vec::new();
     let mut findings = Vec::new();
     let (Some(api), Some(kind)) = (
@@ -287,9 +299,15 @@ fn upgrade_doc(d: DocRef<'_>, root: &Node) -> (Vec<TextEdit>, Vec<Finding>) {
     let Some(spec) = root.get("spec").filter(|s| s.is_map()) else {
         return (edits, findings);
     };
-    if kind == "Kustomization" {
+    if kind == "Kustomization" && !patch {
         prune_default(d, spec, &mut edits, &mut findings);
         patches_rewrite(d, spec, "the Kustomization", &mut edits, &mut findings);
+    }
+    if kind == "HelmRelease" && old == "v2beta1" {
+        helmrelease_v2beta1(d, spec, patch, &mut findings);
+    }
+    if kind == "HelmRepository" {
+        helmrepository_timeout(d, spec, &mut findings);
     }
     if kind == "HelmRelease" {
         for r in spec.get("postRenderers").map_or(&[][..], Node::items) {
@@ -385,6 +403,7 @@ fn field_rule(
                 format!("`valuesFile: {v}` → `valuesFiles: [{v}]`"),
             ));
         }
+        // A shape the rule does not rewrite: left in place with a finding.
         _ => findings.push(Finding::new(
             Code::UPGRADE_FIELD_UNCONVERTED,
             d.file,
@@ -392,6 +411,88 @@ fn field_rule(
             col,
             format!("`{key}` has another shape in the served version; fluxport left it as it was"),
         )),
+    }
+}
+
+/// §0a.1 HelmRelease v2beta1 → v2: `driftDetection` was provisional in v2beta1 and not
+/// used by it (`fluxcd/helm-controller:api/v2beta1/helmrelease_types.go`), in v2 it
+/// takes effect; `maxHistory` defaulted to 10 in v2beta1 and defaults to 5 since
+/// v2beta2 (`CHANGELOG.md`, v0.37.0).
+fn helmrelease_v2beta1(d: DocRef<'_>, spec: &Node, patch: bool, findings: &mut Vec<Finding>) {
+    if let Some(e) = spec.entry("driftDetection") {
+        let shown = d.text[e.key.start()..e.value.end().max(e.key.end())].trim_end();
+        findings.push(Finding::new(
+            Code::UPGRADE_FIELD_CHANGED,
+            d.file,
+            e.key.line() + d.line_offset,
+            e.key.col(),
+            format!("`driftDetection` was provisional in v2beta1 and not used by v2beta1 HelmReleases; in v2 it takes effect: {shown}"),
+        ));
+    }
+    if !patch && spec.get("maxHistory").is_none() {
+        let (line, col) = spec
+            .entries()
+            .first()
+            .map_or((0, 1), |e| (e.key.line(), e.key.col()));
+        findings.push(Finding::new(
+            Code::UPGRADE_DEFAULT_CHANGED,
+            d.file,
+            line + d.line_offset,
+            col,
+            "`maxHistory` is unset: v2beta1 kept 10 Helm release revisions, v2 keeps 5 (set `maxHistory: 10` to keep the old number)",
+        ));
+    }
+}
+
+/// §0a.6 HelmRepository: `timeout` had no pattern in v1beta1; v1 accepts only
+/// `ms`, `s` and `m` units (`api/v1/helmrepository_types.go`).
+fn helmrepository_timeout(d: DocRef<'_>, spec: &Node, findings: &mut Vec<Finding>) {
+    let Some(e) = spec.entry("timeout") else {
+        return;
+    };
+    let Some(v) = e.value.as_str() else {
+        return;
+    };
+    let ok = !v.is_empty() && {
+        // ^([0-9]+(\.[0-9]+)?(ms|s|m))+$
+        let b = v.as_bytes();
+        let mut i = 0;
+        let mut good = true;
+        while i < b.len() && good {
+            let s = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i == s {
+                good = false;
+                break;
+            }
+            if i < b.len() && b[i] == b'.' {
+                i += 1;
+                let f = i;
+                while i < b.len() && b[i].is_ascii_digit() {
+                    i += 1;
+                }
+                good = i > f;
+            }
+            if b[i..].starts_with(b"ms") {
+                i += 2;
+            } else if i < b.len() && (b[i] == b's' || b[i] == b'm') {
+                i += 1;
+            } else {
+                good = false;
+            }
+        }
+        good
+    };
+    if !ok {
+        findings.push(Finding::new(
+            Code::UPGRADE_FIELD_UNCONVERTED,
+            d.file,
+            e.key.line() + d.line_offset,
+            e.key.col(),
+            format!("`timeout: {v}` is not accepted by source.toolkit.fluxcd.io/v1 (units ms, s, m only); fluxport left it as it was: write it in minutes"),
+        ));
     }
 }
 
@@ -449,8 +550,7 @@ fn has_anchor_tag_alias(n: &Node) -> bool {
         return true;
     }
     n.items().iter().any(has_anchor_tag_alias)
-        || n
-            .entries()
+        || n.entries()
             .iter()
             .any(|e| has_anchor_tag_alias(&e.key) || has_anchor_tag_alias(&e.value))
 }
@@ -463,7 +563,9 @@ fn node_lines(d: DocRef<'_>, n: &Node) -> Vec<String> {
     let text = d.text;
     let ls = d.index.line_start(d.index.line_of(n.start()));
     let base = n.start().saturating_sub(ls.min(n.start()));
-    let eol = text[n.end()..].find('\n').map_or(text.len(), |i| n.end() + i);
+    let eol = text[n.end()..]
+        .find('\n')
+        .map_or(text.len(), |i| n.end() + i);
     let rest = text[n.end()..eol].trim();
     let end = if rest.is_empty() || rest.starts_with('#') {
         eol
@@ -580,7 +682,11 @@ fn patches_rewrite(
             (dash, None)
         }
         None => {
-            let first = todo.iter().map(|(e, _)| e).min_by_key(|e| e.key.start()).unwrap();
+            let first = todo
+                .iter()
+                .map(|(e, _)| e)
+                .min_by_key(|e| e.key.start())
+                .unwrap();
             (key_of(first) + 2, Some(key_of(first)))
         }
     };
