@@ -572,3 +572,121 @@ fn source_fields_removed_or_renamed_in_v1() {
     assert!(!codes(&c).contains(&Code::UPGRADE_FIELD_UNCONVERTED));
     assert!(Schemas::load().check_conversion(&c).is_empty());
 }
+
+const IUA_V1ALPHA1: &str = "\
+apiVersion: image.toolkit.fluxcd.io/v1alpha1
+kind: ImageUpdateAutomation
+metadata:
+  name: auto
+  namespace: flux-system
+spec:
+  checkout:
+    gitRepositoryRef:
+      name: auto-repo # the repo
+    branch: main
+  interval: 5m
+  update:
+    strategy: Setters
+    path: ./app
+  commit:
+    authorName: fluxbot
+    authorEmail: fluxbot@example.com
+    messageTemplate: |
+      An automated update from FluxBot
+
+      [ci skip]
+    signingKey:
+      secretRef:
+        name: git-pgp
+  push:
+    branch: auto
+";
+
+#[test]
+fn image_update_automation_v1alpha1_moves_below_git() {
+    let c = convert(IUA_V1ALPHA1);
+    let out = c.files[0].text();
+    let want = "\
+apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageUpdateAutomation
+metadata:
+  name: auto
+  namespace: flux-system
+spec:
+  sourceRef:
+    kind: GitRepository
+    name: auto-repo # the repo
+  git:
+    checkout:
+      ref:
+        branch: main
+    commit:
+      author:
+        name: fluxbot
+        email: fluxbot@example.com
+      messageTemplate: |
+        An automated update from FluxBot
+
+        [ci skip]
+      signingKey:
+        secretRef:
+          name: git-pgp
+    push:
+      branch: auto
+  interval: 5m
+  update:
+    strategy: Setters
+    path: ./app
+";
+    assert_eq!(out, want, "{out}");
+    let renamed: Vec<usize> = c
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::UPGRADE_FIELD_RENAMED)
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(renamed, vec![7, 15, 25]);
+    assert!(Schemas::load().check_conversion(&c).is_empty(), "{:?}", Schemas::load().check_conversion(&c));
+    assert!(common::changed_on_reconversion(&c, &Options::default()).is_empty());
+    // The served twin is byte-identical.
+    assert_eq!(convert(want).files[0].status, FileStatus::Unchanged);
+    // A shape it does not know (an extra key) is left, with a finding per field.
+    let odd = IUA_V1ALPHA1.replace("    branch: main\n", "    branch: main\n    depth: 1\n");
+    let c = convert(&odd);
+    assert!(c.files[0].text().contains("  checkout:\n    gitRepositoryRef:\n"));
+    assert_eq!(
+        codes(&c).iter().filter(|c| **c == Code::UPGRADE_FIELD_UNCONVERTED).count(),
+        3
+    );
+}
+
+#[test]
+fn updated_template_data_is_reported() {
+    let text = IUA_V1ALPHA1.replace(
+        "An automated update from FluxBot",
+        "{{range .Updated.Images}}{{println .}}{{end}}",
+    );
+    let c = convert(&text);
+    let f: Vec<usize> = c
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::UPGRADE_FIELD_UNCONVERTED)
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(f, vec![18]);
+    assert!(!codes(&convert(IUA_V1ALPHA1)).contains(&Code::UPGRADE_FIELD_UNCONVERTED));
+}
+
+#[test]
+fn image_policy_v1alpha1_gets_the_version_only() {
+    let text = "apiVersion: image.toolkit.fluxcd.io/v1alpha1\nkind: ImagePolicy\nmetadata:\n  name: p\n  namespace: flux-system\nspec:\n  imageRepositoryRef:\n    name: r\n  filterTags:\n    pattern: '^main-[a-f0-9]+-(?P<ts>[0-9]+)'\n    extract: '$ts'\n  policy:\n    numerical:\n      order: asc\n";
+    let c = convert(text);
+    assert_eq!(
+        c.files[0].text(),
+        text.replace("v1alpha1", "v1")
+    );
+    assert_eq!(upgrade_codes(&c), vec![Code::UPGRADE_API]);
+    assert!(Schemas::load().check_conversion(&c).is_empty());
+}

@@ -55,8 +55,6 @@ const FIELD_RULES: &[(&str, &[&str], Rule)] = &[
 /// would change what they mean. `fluxport verify` still reports them
 /// (`VERIFY_API_NOT_SERVED`).
 const NOT_YET: &[&str] = &[
-    // ImageUpdateAutomation's top-level checkout/commit/push (→ git.*) is v1alpha1.
-    "image.toolkit.fluxcd.io/v1alpha1",
     // Alert `summary` → `eventMetadata` and the Provider/Receiver changes.
     "notification.toolkit.fluxcd.io/",
 ];
@@ -309,6 +307,12 @@ fn upgrade_doc(d: DocRef<'_>, root: &Node, patch: bool) -> (Vec<TextEdit>, Vec<F
     if kind == "HelmRepository" {
         helmrepository_timeout(d, spec, &mut findings);
     }
+    if kind == "ImageUpdateAutomation" {
+        if old == "v1alpha1" {
+            automation_v1alpha1(d, spec, &mut edits, &mut findings);
+        }
+        updated_template(d, spec, &mut findings);
+    }
     if kind == "HelmRelease" {
         for r in spec.get("postRenderers").map_or(&[][..], Node::items) {
             if let Some(k) = r.get("kustomize").filter(|k| k.is_map()) {
@@ -560,20 +564,24 @@ fn has_anchor_tag_alias(n: &Node) -> bool {
 /// indentation lose all of theirs). A trailing comment on the last line is kept when
 /// nothing else follows the node there. Lines come without their line breaks.
 fn node_lines(d: DocRef<'_>, n: &Node) -> Vec<String> {
+    span_lines(d, n.start(), n.end())
+}
+
+/// The lines of `start..end` (to the end of the last line when only a comment follows),
+/// dedented by the column of `start`; see [`node_lines`].
+fn span_lines(d: DocRef<'_>, start: usize, end: usize) -> Vec<String> {
     let text = d.text;
-    let ls = d.index.line_start(d.index.line_of(n.start()));
-    let base = n.start().saturating_sub(ls.min(n.start()));
-    let eol = text[n.end()..]
-        .find('\n')
-        .map_or(text.len(), |i| n.end() + i);
-    let rest = text[n.end()..eol].trim();
+    let ls = d.index.line_start(d.index.line_of(start)).min(start);
+    let base = start - ls;
+    let eol = text[end..].find('\n').map_or(text.len(), |i| end + i);
+    let rest = text[end..eol].trim();
     let end = if rest.is_empty() || rest.starts_with('#') {
         eol
     } else {
-        n.end()
+        end
     };
-    let raw = &text[n.start()..end];
-    raw.split('\n')
+    text[start..end]
+        .split('\n')
         .enumerate()
         .map(|(i, l)| {
             let l = l.strip_suffix('\r').unwrap_or(l);
@@ -584,6 +592,160 @@ fn node_lines(d: DocRef<'_>, n: &Node) -> Vec<String> {
             l[lead.min(base)..].trim_end().to_string()
         })
         .collect()
+}
+
+/// An entry's lines (key to the end of its value), dedented to the key's column.
+fn entry_lines(d: DocRef<'_>, e: &Entry) -> Vec<String> {
+    span_lines(d, e.key.start(), e.value.end().max(e.key.end()))
+}
+
+/// §0a.7 ImageUpdateAutomation v1alpha1 → v1, as the v1alpha2 spec's "Migrating from
+/// v1alpha1" table says (`fluxcd/image-automation-controller:
+/// docs/spec/v1alpha2/imageupdateautomations.md`): `checkout.gitRepositoryRef` →
+/// `sourceRef` (kind GitRepository), `checkout.branch` → `git.checkout.ref.branch`,
+/// `commit` → `git.commit` with `authorName`/`authorEmail` → `author.name`/`author.email`,
+/// `push` → `git.push`. `update` (`strategy: Setters`, `path`) is unchanged.
+fn automation_v1alpha1(
+    d: DocRef<'_>,
+    spec: &Node,
+    edits: &mut Vec<TextEdit>,
+    findings: &mut Vec<Finding>,
+) {
+    let known = |n: Option<&Node>, keys: &[&str]| {
+        n.is_none_or(|n| {
+            n.is_map()
+                && !n.is_flow()
+                && !has_anchor_tag_alias(n)
+                && n
+                    .entries()
+                    .iter()
+                    .all(|e| e.key.as_str().is_some_and(|k| keys.contains(&k)))
+        })
+    };
+    let checkout = spec.entry("checkout");
+    let commit = spec.entry("commit");
+    let push = spec.entry("push");
+    let reference = checkout.and_then(|c| c.value.get("gitRepositoryRef"));
+    let ok = !spec.is_flow()
+        && spec.get("git").is_none()
+        && spec.get("sourceRef").is_none()
+        && checkout.is_some()
+        && known(checkout.map(|e| &e.value), &["gitRepositoryRef", "branch"])
+        && known(reference, &["name"])
+        && reference.and_then(|r| r.get("name")).is_some()
+        && known(
+            commit.map(|e| &e.value),
+            &["authorName", "authorEmail", "messageTemplate", "signingKey"],
+        )
+        && known(push.map(|e| &e.value), &["branch"]);
+    let moved: Vec<&Entry> = [checkout, commit, push].into_iter().flatten().collect();
+    if !ok {
+        for e in moved {
+            findings.push(Finding::new(
+                Code::UPGRADE_FIELD_UNCONVERTED,
+                d.file,
+                e.key.line() + d.line_offset,
+                e.key.col(),
+                format!(
+                    "`{}` of a v1alpha1 ImageUpdateAutomation moves below `git` in v1 (and `checkout.gitRepositoryRef` to `sourceRef`), but it has a shape fluxport does not rewrite; it was left as it was",
+                    e.key.as_str().unwrap_or("?")
+                ),
+            ));
+        }
+        return;
+    }
+    let checkout = checkout.unwrap();
+    let nl = crate::text::line_ending(d.text);
+    let k = checkout.key.start() - d.index.line_start(checkout.key.line()).min(checkout.key.start());
+    let i0 = " ".repeat(k);
+    let (i1, i2, i3) = (" ".repeat(k + 2), " ".repeat(k + 4), " ".repeat(k + 6));
+    let mut out = vec![format!("{i0}sourceRef:"), format!("{i1}kind: GitRepository")];
+    for e in reference.unwrap().entries() {
+        for l in entry_lines(d, e) {
+            out.push(format!("{i1}{l}"));
+        }
+    }
+    out.push(format!("{i0}git:"));
+    if let Some(b) = checkout.value.entry("branch") {
+        out.push(format!("{i1}checkout:"));
+        out.push(format!("{i2}ref:"));
+        for l in entry_lines(d, b) {
+            out.push(format!("{i3}{l}"));
+        }
+    }
+    if let Some(c) = commit {
+        out.push(format!("{i1}commit:"));
+        let (name, email) = (c.value.entry("authorName"), c.value.entry("authorEmail"));
+        if name.is_some() || email.is_some() {
+            out.push(format!("{i2}author:"));
+            for (e, new) in [(name, "name"), (email, "email")] {
+                let Some(e) = e else { continue };
+                let mut ls = entry_lines(d, e);
+                let old = e.key.as_str().unwrap_or("");
+                ls[0] = format!("{new}{}", &ls[0][old.len()..]);
+                for l in ls {
+                    out.push(format!("{i3}{l}"));
+                }
+            }
+        }
+        for e in c.value.entries() {
+            if matches!(e.key.as_str(), Some("authorName" | "authorEmail")) {
+                continue;
+            }
+            block_lines(&entry_lines(d, e), &i2, &mut out);
+        }
+    }
+    if let Some(p) = push {
+        out.push(format!("{i1}push:"));
+        for e in p.value.entries() {
+            for l in entry_lines(d, e) {
+                out.push(format!("{i2}{l}"));
+            }
+        }
+    }
+    let mut new_text = out.join(nl);
+    new_text.push_str(nl);
+    let mut first = true;
+    for e in &moved {
+        let (s, end) = whole_lines(d, e.key.start(), e.value.end().max(e.key.end()));
+        edits.push(TextEdit::replace(s, end, if first { new_text.clone() } else { String::new() }));
+        first = false;
+        findings.push(Finding::new(
+            Code::UPGRADE_FIELD_RENAMED,
+            d.file,
+            e.key.line() + d.line_offset,
+            e.key.col(),
+            format!(
+                "`{}` of a v1alpha1 ImageUpdateAutomation → {}",
+                e.key.as_str().unwrap_or("?"),
+                match e.key.as_str() {
+                    Some("checkout") => "`sourceRef` (kind GitRepository) and `git.checkout.ref.branch`",
+                    Some("commit") => "`git.commit` (authorName/authorEmail → author.name/author.email)",
+                    _ => "`git.push`",
+                }
+            ),
+        ));
+    }
+}
+
+/// ImageUpdateAutomation v1 removed the `Updated` template data
+/// (`docs/spec/v1/imageupdateautomations.md`, "Removal Note": a template using it is an
+/// error and the object is Stalled); `Changed` replaces it with another shape.
+fn updated_template(d: DocRef<'_>, spec: &Node, findings: &mut Vec<Finding>) {
+    for path in [&["git", "commit"][..], &["commit"]] {
+        let Some(t) = spec.path(path).and_then(|c| c.entry("messageTemplate")) else {
+            continue;
+        };
+        if t.value.as_str().is_some_and(|s| s.contains(".Updated")) {
+            findings.push(Finding::new(
+                Code::UPGRADE_FIELD_UNCONVERTED,
+                d.file,
+                t.key.line() + d.line_offset,
+                t.key.col(),
+                "`messageTemplate` uses `.Updated`, which image.toolkit.fluxcd.io/v1 removed (the automation stalls with an error); fluxport left it as it was: rewrite it with `.Changed` (for example `{{ range .Changed.Changes }}{{ .OldValue }} -> {{ .NewValue }}{{ end }}`)",
+            ));
+        }
+    }
 }
 
 /// `lines` as the content of a literal block scalar indented by `indent`.
