@@ -138,16 +138,43 @@ fn unconverted_fields_stay_with_a_finding() {
 }
 
 #[test]
-fn not_yet_covered_versions_are_left_for_verify() {
-    let text = "apiVersion: notification.toolkit.fluxcd.io/v1beta1\nkind: Alert\nmetadata:\n  name: a\n  namespace: flux-system\nspec:\n  summary: s\n";
+fn alert_summary_moves_to_event_metadata() {
+    let text = "apiVersion: notification.toolkit.fluxcd.io/v1beta1\nkind: Alert\nmetadata:\n  name: a\n  namespace: flux-system\nspec:\n  providerRef:\n    name: slack\n  summary: \"prod cluster\" # shown in Slack\n  eventSources:\n    - kind: Kustomization\n      name: '*'\n  exclusionList:\n    - \"waiting.*socket\"\n";
     let c = convert(text);
-    assert_eq!(c.files[0].status, FileStatus::Unchanged);
-    assert!(upgrade_codes(&c).is_empty());
-    let c = convert(&text.replace(
-        "notification.toolkit.fluxcd.io/v1beta1\nkind: Alert",
-        "image.toolkit.fluxcd.io/v1alpha2\nkind: ImageRepository",
-    ));
-    assert_eq!(upgrade_codes(&c), vec![Code::UPGRADE_API]);
+    let want = text
+        .replace("v1beta1", "v1beta3")
+        .replace("  summary: \"prod", "  eventMetadata:\n    summary: \"prod");
+    assert_eq!(c.files[0].text(), want);
+    assert_eq!(
+        upgrade_codes(&c),
+        vec![Code::UPGRADE_API, Code::UPGRADE_FIELD_RENAMED]
+    );
+    assert!(Schemas::load().check_conversion(&c).is_empty());
+    assert!(common::changed_on_reconversion(&c, &Options::default()).is_empty());
+    assert_eq!(convert(&want).files[0].status, FileStatus::Unchanged);
+    // v1beta2 with eventMetadata: summary goes below it, or is dropped when
+    // eventMetadata.summary (which took precedence) is set.
+    let v2 = text.replace("v1beta1", "v1beta2").replace(
+        "  providerRef:",
+        "  eventMetadata:\n    env: prod\n  providerRef:",
+    );
+    let c = convert(&v2);
+    assert!(c.files[0]
+        .text()
+        .contains("  eventMetadata:\n    summary: \"prod cluster\" # shown in Slack\n    env: prod\n  providerRef:\n    name: slack\n  eventSources:"), "{}", c.files[0].text());
+    let c = convert(&v2.replace("env: prod", "summary: other"));
+    assert!(!c.files[0].text().contains("prod cluster"));
+    assert!(codes(&c).contains(&Code::UPGRADE_FIELD_DROPPED));
+    // Provider and Receiver: the version only (every v1beta1 field and Provider type
+    // is in the served schema).
+    let p = "apiVersion: notification.toolkit.fluxcd.io/v1beta1\nkind: Provider\nmetadata:\n  name: slack\n  namespace: flux-system\nspec:\n  type: slack\n  channel: general\n  secretRef:\n    name: slack-url\n";
+    let c = convert(p);
+    assert_eq!(c.files[0].text(), p.replace("v1beta1", "v1beta3"));
+    assert!(Schemas::load().check_conversion(&c).is_empty());
+    let r = "apiVersion: notification.toolkit.fluxcd.io/v1beta2\nkind: Receiver\nmetadata:\n  name: gh\n  namespace: flux-system\nspec:\n  type: github\n  events: [ping, push]\n  secretRef:\n    name: token\n  resources:\n    - kind: GitRepository\n      name: apps\n";
+    let c = convert(r);
+    assert_eq!(c.files[0].text(), r.replace("v1beta2", "v1"));
+    assert!(Schemas::load().check_conversion(&c).is_empty());
 }
 
 #[test]
@@ -183,7 +210,6 @@ fn shared_after_trees_end_on_served_versions() {
     let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
     let mut schema_errors = 0;
     let mut unreadable = 0;
-    let mut left: BTreeMap<String, usize> = BTreeMap::new();
     let mut classes: BTreeMap<String, usize> = BTreeMap::new();
     for t in &trees {
         let inputs = read_dir_inputs(t);
@@ -218,11 +244,6 @@ fn shared_after_trees_end_on_served_versions() {
                 let (Some(a), Some(k)) = (d["apiVersion"].as_str(), d["kind"].as_str()) else {
                     continue;
                 };
-                // Left for later on purpose (docs/preGA-upgrades.md, "Not yet covered").
-                if a.starts_with("notification.") || a == "image.toolkit.fluxcd.io/v1alpha1" {
-                    *left.entry(format!("{k} {a}")).or_default() += 1;
-                    continue;
-                }
                 assert!(
                     not_served(a, k).is_none(),
                     "{}: {} {k} {a} is still not served",
@@ -241,7 +262,6 @@ fn shared_after_trees_end_on_served_versions() {
         }
     }
     println!("pre-GA objects in the after trees: {before:#?}");
-    println!("left pre-GA on purpose: {left:#?}");
     println!("findings by code: {by_code:#?}");
     println!("schema errors left: {schema_errors}; rejected or deleted files: {unreadable}");
     println!("schema errors by class: {classes:#?}");
@@ -647,16 +667,25 @@ spec:
         .map(|f| f.line)
         .collect();
     assert_eq!(renamed, vec![7, 15, 25]);
-    assert!(Schemas::load().check_conversion(&c).is_empty(), "{:?}", Schemas::load().check_conversion(&c));
+    assert!(
+        Schemas::load().check_conversion(&c).is_empty(),
+        "{:?}",
+        Schemas::load().check_conversion(&c)
+    );
     assert!(common::changed_on_reconversion(&c, &Options::default()).is_empty());
     // The served twin is byte-identical.
     assert_eq!(convert(want).files[0].status, FileStatus::Unchanged);
     // A shape it does not know (an extra key) is left, with a finding per field.
     let odd = IUA_V1ALPHA1.replace("    branch: main\n", "    branch: main\n    depth: 1\n");
     let c = convert(&odd);
-    assert!(c.files[0].text().contains("  checkout:\n    gitRepositoryRef:\n"));
+    assert!(c.files[0]
+        .text()
+        .contains("  checkout:\n    gitRepositoryRef:\n"));
     assert_eq!(
-        codes(&c).iter().filter(|c| **c == Code::UPGRADE_FIELD_UNCONVERTED).count(),
+        codes(&c)
+            .iter()
+            .filter(|c| **c == Code::UPGRADE_FIELD_UNCONVERTED)
+            .count(),
         3
     );
 }
@@ -683,10 +712,7 @@ fn updated_template_data_is_reported() {
 fn image_policy_v1alpha1_gets_the_version_only() {
     let text = "apiVersion: image.toolkit.fluxcd.io/v1alpha1\nkind: ImagePolicy\nmetadata:\n  name: p\n  namespace: flux-system\nspec:\n  imageRepositoryRef:\n    name: r\n  filterTags:\n    pattern: '^main-[a-f0-9]+-(?P<ts>[0-9]+)'\n    extract: '$ts'\n  policy:\n    numerical:\n      order: asc\n";
     let c = convert(text);
-    assert_eq!(
-        c.files[0].text(),
-        text.replace("v1alpha1", "v1")
-    );
+    assert_eq!(c.files[0].text(), text.replace("v1alpha1", "v1"));
     assert_eq!(upgrade_codes(&c), vec![Code::UPGRADE_API]);
     assert!(Schemas::load().check_conversion(&c).is_empty());
 }

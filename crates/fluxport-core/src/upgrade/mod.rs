@@ -54,10 +54,7 @@ const FIELD_RULES: &[(&str, &[&str], Rule)] = &[
 /// written yet (docs/preGA-upgrades.md, "Not yet covered"): an apiVersion rewrite alone
 /// would change what they mean. `fluxport verify` still reports them
 /// (`VERIFY_API_NOT_SERVED`).
-const NOT_YET: &[&str] = &[
-    // Alert `summary` → `eventMetadata` and the Provider/Receiver changes.
-    "notification.toolkit.fluxcd.io/",
-];
+const NOT_YET: &[&str] = &[];
 
 /// True when the stage upgrades this pre-GA apiVersion of a kind.
 fn upgradable(api_version: &str, kind: &str) -> bool {
@@ -306,6 +303,9 @@ fn upgrade_doc(d: DocRef<'_>, root: &Node, patch: bool) -> (Vec<TextEdit>, Vec<F
     }
     if kind == "HelmRepository" {
         helmrepository_timeout(d, spec, &mut findings);
+    }
+    if kind == "Alert" {
+        alert_summary(d, spec, &mut edits, &mut findings);
     }
     if kind == "ImageUpdateAutomation" {
         if old == "v1alpha1" {
@@ -616,8 +616,7 @@ fn automation_v1alpha1(
             n.is_map()
                 && !n.is_flow()
                 && !has_anchor_tag_alias(n)
-                && n
-                    .entries()
+                && n.entries()
                     .iter()
                     .all(|e| e.key.as_str().is_some_and(|k| keys.contains(&k)))
         })
@@ -656,10 +655,16 @@ fn automation_v1alpha1(
     }
     let checkout = checkout.unwrap();
     let nl = crate::text::line_ending(d.text);
-    let k = checkout.key.start() - d.index.line_start(checkout.key.line()).min(checkout.key.start());
+    let k = checkout.key.start()
+        - d.index
+            .line_start(checkout.key.line())
+            .min(checkout.key.start());
     let i0 = " ".repeat(k);
     let (i1, i2, i3) = (" ".repeat(k + 2), " ".repeat(k + 4), " ".repeat(k + 6));
-    let mut out = vec![format!("{i0}sourceRef:"), format!("{i1}kind: GitRepository")];
+    let mut out = vec![
+        format!("{i0}sourceRef:"),
+        format!("{i1}kind: GitRepository"),
+    ];
     for e in reference.unwrap().entries() {
         for l in entry_lines(d, e) {
             out.push(format!("{i1}{l}"));
@@ -708,7 +713,15 @@ fn automation_v1alpha1(
     let mut first = true;
     for e in &moved {
         let (s, end) = whole_lines(d, e.key.start(), e.value.end().max(e.key.end()));
-        edits.push(TextEdit::replace(s, end, if first { new_text.clone() } else { String::new() }));
+        edits.push(TextEdit::replace(
+            s,
+            end,
+            if first {
+                new_text.clone()
+            } else {
+                String::new()
+            },
+        ));
         first = false;
         findings.push(Finding::new(
             Code::UPGRADE_FIELD_RENAMED,
@@ -719,12 +732,97 @@ fn automation_v1alpha1(
                 "`{}` of a v1alpha1 ImageUpdateAutomation → {}",
                 e.key.as_str().unwrap_or("?"),
                 match e.key.as_str() {
-                    Some("checkout") => "`sourceRef` (kind GitRepository) and `git.checkout.ref.branch`",
-                    Some("commit") => "`git.commit` (authorName/authorEmail → author.name/author.email)",
+                    Some("checkout") =>
+                        "`sourceRef` (kind GitRepository) and `git.checkout.ref.branch`",
+                    Some("commit") =>
+                        "`git.commit` (authorName/authorEmail → author.name/author.email)",
                     _ => "`git.push`",
                 }
             ),
         ));
+    }
+}
+
+/// §0a.8 Alert v1beta1/v1beta2 → v1beta3: `summary` is deprecated for
+/// `eventMetadata.summary` (`fluxcd/notification-controller:docs/spec/v1beta3/alerts.md`,
+/// "Summary"; `api/v1beta3/alert_types.go`). Without `eventMetadata` the entry becomes
+/// `eventMetadata: {summary: …}`; with one, `summary` goes below it, unless it has a
+/// `summary` key already, which took precedence ("Event metadata" order): then the old
+/// field is dropped.
+fn alert_summary(
+    d: DocRef<'_>,
+    spec: &Node,
+    edits: &mut Vec<TextEdit>,
+    findings: &mut Vec<Finding>,
+) {
+    let Some(e) = spec.entry("summary") else {
+        return;
+    };
+    let meta = spec.entry("eventMetadata");
+    let line = e.key.line() + d.line_offset;
+    let shown = d.text[e.key.start()..e.value.end().max(e.key.end())]
+        .trim_end()
+        .to_string();
+    let simple = !spec.is_flow() && !has_anchor_tag_alias(&e.value) && e.value.as_str().is_some();
+    let meta_block = meta
+        .is_none_or(|m| m.value.is_map() && !m.value.is_flow() && !m.value.entries().is_empty());
+    if !simple || !meta_block {
+        findings.push(Finding::new(
+            Code::UPGRADE_FIELD_UNCONVERTED,
+            d.file,
+            line,
+            e.key.col(),
+            "`summary` is deprecated in notification.toolkit.fluxcd.io/v1beta3 for `eventMetadata.summary`; fluxport left it as it was (a shape it does not rewrite)",
+        ));
+        return;
+    }
+    let nl = crate::text::line_ending(d.text);
+    let (s, end) = whole_lines(d, e.key.start(), e.value.end().max(e.key.end()));
+    let k = e.key.start() - d.index.line_start(e.key.line()).min(e.key.start());
+    match meta {
+        None => {
+            let mut out = vec![format!("{}eventMetadata:", " ".repeat(k))];
+            block_lines(&entry_lines(d, e), &" ".repeat(k + 2), &mut out);
+            let mut t = out.join(nl);
+            t.push_str(nl);
+            edits.push(TextEdit::replace(s, end, t));
+            findings.push(Finding::new(
+                Code::UPGRADE_FIELD_RENAMED,
+                d.file,
+                line,
+                e.key.col(),
+                format!("`{shown}` → `eventMetadata.summary` (summary is deprecated in v1beta3)"),
+            ));
+        }
+        Some(m) if m.value.get("summary").is_some() => {
+            edits.push(TextEdit::replace(s, end, ""));
+            findings.push(Finding::new(
+                Code::UPGRADE_FIELD_DROPPED,
+                d.file,
+                line,
+                e.key.col(),
+                format!("`summary` was overridden by `eventMetadata.summary` and was removed; it said: {shown}"),
+            ));
+        }
+        Some(m) => {
+            let first = &m.value.entries()[0];
+            let fk =
+                first.key.start() - d.index.line_start(first.key.line()).min(first.key.start());
+            let at = d.index.line_start(first.key.line());
+            let mut out = Vec::new();
+            block_lines(&entry_lines(d, e), &" ".repeat(fk), &mut out);
+            let mut t = out.join(nl);
+            t.push_str(nl);
+            edits.push(TextEdit::insert(at, t));
+            edits.push(TextEdit::replace(s, end, ""));
+            findings.push(Finding::new(
+                Code::UPGRADE_FIELD_RENAMED,
+                d.file,
+                line,
+                e.key.col(),
+                format!("`{shown}` → `eventMetadata.summary` (summary is deprecated in v1beta3)"),
+            ));
+        }
     }
 }
 
