@@ -480,6 +480,19 @@ fn kustomization_patches_become_patches_entries() {
     // The served twin is byte-identical.
     let c2 = convert(KS_PATCHES_V1);
     assert_eq!(c2.files[0].status, FileStatus::Unchanged);
+    assert!(!codes(&c).contains(&Code::UPGRADE_FIELD_CHANGED));
+    // With a targetNamespace, JSON 6902 patches now run before the namespace
+    // transformer: said at the old key.
+    let c =
+        convert(&KS_PATCHES.replace("  prune: true\n", "  prune: true\n  targetNamespace: web\n"));
+    let changed: Vec<usize> = c
+        .report
+        .findings
+        .iter()
+        .filter(|f| f.code == Code::UPGRADE_FIELD_CHANGED)
+        .map(|f| f.line)
+        .collect();
+    assert_eq!(changed, vec![21]);
 }
 
 #[test]

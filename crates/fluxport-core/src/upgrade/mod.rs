@@ -1000,13 +1000,37 @@ fn patches_rewrite(
     // Remove the old entries; the new items go after the existing `patches` or where
     // the first old entry was.
     let mut at = None;
-    for (e, _) in &todo {
+    for (e, json) in &todo {
         let (s, end) = whole_lines(d, e.key.start(), e.value.end().max(e.key.end()));
         if head.is_some() && at.is_none_or(|a| s < a) {
             at = Some(s);
         }
         edits.push(TextEdit::replace(s, end, ""));
         let n = e.value.items().len();
+        // kustomize ran patchesJson6902 after its namespace, prefix/suffix, label and
+        // annotation transformers, `patches` before them
+        // (`api/internal/target/kusttarget.go`, `configureBuiltinTransformers`).
+        let transformed = [
+            "targetNamespace",
+            "commonMetadata",
+            "namePrefix",
+            "nameSuffix",
+        ]
+        .into_iter()
+        .filter(|k| map.get(k).is_some())
+        .collect::<Vec<_>>();
+        if *json && n > 0 && !transformed.is_empty() {
+            findings.push(Finding::new(
+                Code::UPGRADE_FIELD_CHANGED,
+                d.file,
+                e.key.line() + d.line_offset,
+                e.key.col(),
+                format!(
+                    "kustomize applied `patchesJson6902` after the transformers of {}, and applies `patches` before them: a target selecting by the transformed namespace, name or labels, or an op on those fields, now sees the values from before the transform",
+                    transformed.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
         findings.push(Finding::new(
             Code::UPGRADE_FIELD_RENAMED,
             d.file,
