@@ -187,7 +187,7 @@ fn upgrade_is_idempotent() {
 
 /// Every document of every human `after` tree: counts per (kind, from-version), every
 /// Flux object ends on a served version, findings by code. Schema errors are counted and
-/// printed (fields of §0a's "not yet covered" list remain), not asserted.
+/// printed by class (patch fragments, valuesFrom items, ...), not asserted.
 #[test]
 fn shared_after_trees_end_on_served_versions() {
     let mut trees = Vec::new();

@@ -7,7 +7,8 @@
 //! for their patches of those objects, rule 0a.4).
 //! Writes: `ctx.edits` (span edits of those documents) and `ctx.findings`
 //! (`UPGRADE_API` per object, `UPGRADE_FIELD_DROPPED`, `UPGRADE_FIELD_DEFAULTED`,
-//! `UPGRADE_FIELD_RENAMED`, `UPGRADE_FIELD_UNCONVERTED` per field).
+//! `UPGRADE_FIELD_RENAMED`, `UPGRADE_FIELD_CHANGED`, `UPGRADE_DEFAULT_CHANGED`,
+//! `UPGRADE_FIELD_UNCONVERTED` per field).
 //!
 //! Runs before the helm stage, so a HelmRepository it upgrades is one the helm
 //! stage's source deduplication can find on its served version.
@@ -50,10 +51,10 @@ const FIELD_RULES: &[(&str, &[&str], Rule)] = &[
     ("Bucket", &["accessFrom"], Rule::Drop),
 ];
 
-/// Pre-GA apiVersions the stage leaves as they are, because their field rules are not
-/// written yet (docs/preGA-upgrades.md, "Not yet covered"): an apiVersion rewrite alone
-/// would change what they mean. `fluxport verify` still reports them
-/// (`VERIFY_API_NOT_SERVED`).
+/// Pre-GA apiVersion prefixes the stage leaves as they are, because their field rules
+/// are not written yet: an apiVersion rewrite alone would change what they mean.
+/// `fluxport verify` still reports them (`VERIFY_API_NOT_SERVED`). Empty since the image
+/// v1alpha1 (§0a.7) and notification (§0a.8) rules exist.
 const NOT_YET: &[&str] = &[];
 
 /// True when the stage upgrades this pre-GA apiVersion of a kind.
