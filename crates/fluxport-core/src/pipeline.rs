@@ -74,7 +74,7 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     // source deduplication then finds an upgraded HelmRepository rather than a
     // duplicate. Only for a Flux v2 target: a tree kept on Flux v1 is left as it is.
     if options.target == Target::FluxV2 {
-        upgrade::apply(&mut ctx);
+        upgrade::apply(&mut ctx, &model);
     }
     namespaces::apply(&mut ctx, &effective);
     charts::migrate(&mut ctx);

@@ -354,11 +354,17 @@ codes! {
         "A field the served version requires was absent; the old version's default was written out (Kustomization prune: false).",
         "Set the value you want (prune: true is what flux bootstrap writes).";
     UPGRADE_FIELD_DROPPED = Warning, "§0a",
-        "A field of a pre-GA Flux v2 object does not exist in the served version and was removed (Kustomization validation, GitRepository gitImplementation and accessFrom); the message keeps what it said.",
-        "Check that nothing relied on it: validation is done by server-side apply now, go-git is the only Git implementation, accessFrom was never enforced for Git sources.";
+        "A field of a pre-GA Flux v2 object does not exist in the served version and was removed (Kustomization validation, GitRepository gitImplementation, GitRepository/HelmChart/Bucket accessFrom, an Alert summary that eventMetadata.summary overrode); the message keeps what it said.",
+        "Check that nothing relied on it: validation is done by server-side apply now, go-git is the only Git implementation, accessFrom was never implemented (provisional), an overridden summary was never shown.";
     UPGRADE_FIELD_UNCONVERTED = Warning, "§0a",
-        "A field of a pre-GA Flux v2 object has another shape in the served version that fluxport does not write yet (patchesStrategicMerge/patchesJson6902 → patches); it was left as it was, so the API server rejects the object.",
-        "Rewrite the field as `patches:` entries (each with `patch:` and an optional `target:`) before applying.";
+        "A field of a pre-GA Flux v2 object has another shape in the served version that fluxport cannot write exactly (patchesStrategicMerge/patchesJson6902 with anchors, aliases or tags; a HelmRepository timeout in hours); it was left as it was, so the API server rejects the object.",
+        "Rewrite the field as the message says (for patches: `patches:` entries, each with `patch:` and an optional `target:`) before applying.";
+    UPGRADE_FIELD_CHANGED = Warning, "§0a",
+        "A field of a pre-GA Flux v2 object is kept as written but means something else in the served version (HelmRelease v2beta1 driftDetection: provisional and ignored by v2beta1, in effect in v2).",
+        "Check that the new meaning is what you want, or remove the field.";
+    UPGRADE_DEFAULT_CHANGED = Info, "§0a",
+        "A field left unset in a pre-GA Flux v2 object has another default in the served version (HelmRelease v2beta1 maxHistory: 10 → 5); nothing was written.",
+        "Set the field if you relied on the old default.";
     VERIFY_API_NOT_SERVED = Error, "§0",
         "The object's Flux apiVersion is no longer served by the current Flux CRDs (for example helm.toolkit.fluxcd.io/v2beta1); the API server rejects it.",
         "Use the served version (see the message) and port the fields that changed.";

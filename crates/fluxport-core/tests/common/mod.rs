@@ -61,11 +61,14 @@ pub fn read_dir_inputs(dir: &Path) -> Vec<InputFile> {
 /// (apiVersion, kind).
 pub struct Schemas {
     validators: BTreeMap<(String, String), jsonschema::Validator>,
+    /// The raw schemas, for [`Schemas::unknown_fields`].
+    raw: BTreeMap<(String, String), Value>,
 }
 
 impl Schemas {
     pub fn load() -> Schemas {
         let mut validators = BTreeMap::new();
+        let mut raw = BTreeMap::new();
         for e in std::fs::read_dir(shared().join("crds")).expect("../shared/crds") {
             let p = e.unwrap().path();
             if p.extension().and_then(|x| x.to_str()) != Some("yaml") {
@@ -92,6 +95,13 @@ impl Schemas {
                     let schema = v["schema"]["openAPIV3Schema"].clone();
                     let validator = jsonschema::validator_for(&schema)
                         .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+                    raw.insert(
+                        (
+                            format!("{group}/{}", v["name"].as_str().unwrap()),
+                            kind.clone(),
+                        ),
+                        schema.clone(),
+                    );
                     validators.insert(
                         (
                             format!("{group}/{}", v["name"].as_str().unwrap()),
@@ -103,7 +113,7 @@ impl Schemas {
             }
         }
         assert!(validators.len() >= 10, "CRD schemas not found");
-        Schemas { validators }
+        Schemas { validators, raw }
     }
 
     /// Errors for one object; objects outside the Flux v2 groups are not checked.
@@ -129,6 +139,59 @@ impl Schemas {
                 })
                 .collect(),
         }
+    }
+
+    /// Fields of a Flux v2 object (below `spec`) that its served schema does not define:
+    /// the API server prunes them silently (or rejects them under strict field
+    /// validation), so a field the upgrade forgot shows here, not in [`Schemas::check`].
+    pub fn unknown_fields(&self, obj: &Value) -> Vec<String> {
+        fn walk(v: &Value, s: &Value, at: String, out: &mut Vec<String>) {
+            if s["x-kubernetes-preserve-unknown-fields"] == Value::Bool(true) {
+                return;
+            }
+            match v {
+                Value::Object(m) => {
+                    let props = s["properties"].as_object();
+                    for (k, child) in m {
+                        match props.and_then(|p| p.get(k)) {
+                            Some(cs) => walk(child, cs, format!("{at}/{k}"), out),
+                            None if props.is_some() || s["additionalProperties"].is_object() => {
+                                if let Some(ap) = s["additionalProperties"].as_object() {
+                                    walk(
+                                        child,
+                                        &Value::Object(ap.clone()),
+                                        format!("{at}/{k}"),
+                                        out,
+                                    );
+                                } else {
+                                    out.push(format!("{at}/{k}"));
+                                }
+                            }
+                            None => {}
+                        }
+                    }
+                }
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        walk(item, &s["items"], format!("{at}/{i}"), out);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let api = obj["apiVersion"].as_str().unwrap_or_default();
+        let kind = obj["kind"].as_str().unwrap_or_default();
+        let Some(schema) = self.raw.get(&(api.to_string(), kind.to_string())) else {
+            return vec![];
+        };
+        let mut out = Vec::new();
+        walk(
+            &obj["spec"],
+            &schema["properties"]["spec"],
+            "/spec".into(),
+            &mut out,
+        );
+        out
     }
 
     /// Validates every Flux v2 object in the converted and new files of a conversion.
