@@ -234,6 +234,77 @@ fn kustomization_builds() {
     assert!(!v.has_errors(), "{}", v.to_text());
 }
 
+/// The generator rule sees the source's artifact: source-controller's ignore rules
+/// (`.sourceignore`, `spec.ignore`, and the defaults only while neither has a pattern).
+#[test]
+fn generated_builds_read_the_artifact() {
+    let git_ignoring = |ignore: &str| {
+        format!(
+            "{GIT}  ignore: |\n{}",
+            ignore
+                .lines()
+                .map(|l| format!("    {l}\n"))
+                .collect::<String>()
+        )
+    };
+    let base = |git: String, extra: Vec<(&'static str, String)>| {
+        let mut v = vec![
+            ("flux/git.yaml", git),
+            ("flux/ks.yaml", ks("apps", "./apps", "")),
+            ("apps/cm.yaml", cm("a", "apps")),
+            (
+                "apps/.flux.yaml",
+                "version: 1\npatchUpdated:\n  generators: []\n".to_string(),
+            ),
+        ];
+        v.extend(extra);
+        v
+    };
+    let as_refs = |v: &[(&'static str, String)]| -> Vec<(&'static str, String)> { v.to_vec() };
+    let runv = |v: &[(&'static str, String)]| {
+        let f: Vec<(&str, &str)> = v.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        run(&f)
+    };
+    // Clean: the default list ignores `**/.flux.yaml`.
+    let v = runv(&as_refs(&base(GIT.to_string(), vec![])));
+    clean(&v);
+    assert_eq!(v.counts.objects, 1);
+    // Planted: any `.sourceignore` pattern drops the defaults, so the `.flux.yaml` is
+    // in the artifact and the generated build cannot decode it.
+    let planted = base(
+        GIT.to_string(),
+        vec![(".sourceignore", "*.md\n".to_string())],
+    );
+    let v = runv(&planted);
+    assert_eq!(codes(&v), ["VERIFY_BUILD"], "{}", v.to_text());
+    assert_eq!(v.findings[0].file, "apps/.flux.yaml");
+    assert_eq!(v.findings[0].line, 1);
+    // A comment-only `.sourceignore` has no pattern: the defaults hold.
+    let v = runv(&base(
+        GIT.to_string(),
+        vec![(".sourceignore", "# nothing\n".to_string())],
+    ));
+    clean(&v);
+    // The same through the GitRepository's spec.ignore, and its twin listing the file.
+    let v = runv(&base(git_ignoring("/charts/"), vec![]));
+    assert_eq!(codes(&v), ["VERIFY_BUILD"], "{}", v.to_text());
+    let v = runv(&base(git_ignoring("/charts/\n**/.flux.yaml"), vec![]));
+    clean(&v);
+    // An ignored file's objects are not in the build: a duplicate disappears.
+    let dup = vec![("apps/copy.yaml", cm("a", "apps"))];
+    let v = runv(&base(GIT.to_string(), dup.clone()));
+    assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
+    let v = runv(&base(git_ignoring("**/.flux.yaml\n/apps/copy.yaml"), dup));
+    clean(&v);
+    // A dot file is not ignored as such: its object is built.
+    let v = runv(&base(
+        GIT.to_string(),
+        vec![("apps/.extra.yaml", cm("b", "apps"))],
+    ));
+    clean(&v);
+    assert_eq!(v.counts.objects, 2);
+}
+
 #[test]
 fn patch_without_target_in_a_complete_build() {
     let files = [

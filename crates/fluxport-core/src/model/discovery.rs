@@ -1,39 +1,11 @@
 //! What manifest discovery found ([`Discovery`]), for the stages that write the
-//! fix-ups, and source-controller's ignore rules ([`DEFAULT_IGNORE`], [`ignore_pattern`]).
+//! fix-ups, and the ignore patterns it writes ([`ignore_pattern`]; the rules themselves
+//! are [`super::sourceignore`]).
 
 use super::paths::normalize_dir;
 use std::collections::BTreeSet;
 
-/// source-controller's default ignore patterns other than the VCS ones, in its order:
-/// `fluxcd/pkg:sourceignore/sourceignore.go` `ExcludeExt`, `ExcludeCI`, `ExcludeExtra`.
-/// They stop applying as soon as `spec.ignore` is set (only `ExcludeVCS` survives:
-/// `fluxcd/pkg:artifact/storage/archive.go#SourceIgnoreFilter`), so a written
-/// `spec.ignore` lists them again.
-pub const DEFAULT_IGNORE: &[&str] = &[
-    // ExcludeExt
-    "*.jpg",
-    "*.jpeg",
-    "*.gif",
-    "*.png",
-    "*.wmv",
-    "*.flv",
-    "*.tar.gz",
-    "*.zip",
-    // ExcludeCI
-    ".github/",
-    ".circleci/",
-    ".travis.yml",
-    ".gitlab-ci.yml",
-    "appveyor.yml",
-    ".drone.yml",
-    "cloudbuild.yaml",
-    "codeship-services.yml",
-    "codeship-steps.yml",
-    // ExcludeExtra
-    "**/.goreleaser.yml",
-    "**/.sops.yaml",
-    "**/.flux.yaml",
-];
+pub use super::sourceignore::DEFAULT_IGNORE;
 
 /// What discovery found, for the stages that write the fix-ups.
 #[derive(Debug, Default, Clone)]
@@ -99,20 +71,11 @@ pub fn ignore_pattern(path: &str) -> Option<String> {
     Some(out)
 }
 
-/// True if source-controller's default list already ignores the file.
+/// True if source-controller's default filter (no `.sourceignore`, no `spec.ignore`)
+/// leaves the file out of the artifact.
 pub fn default_ignored(path: &str) -> bool {
-    let parts: Vec<&str> = path.split('/').collect();
-    let base = parts.last().copied().unwrap_or("");
-    let dirs = &parts[..parts.len().saturating_sub(1)];
-    DEFAULT_IGNORE.iter().any(|p| {
-        if let Some(d) = p.strip_suffix('/') {
-            dirs.contains(&d)
-        } else if let Some(n) = p.strip_prefix("**/") {
-            base == n
-        } else if let Some(ext) = p.strip_prefix('*') {
-            base.ends_with(ext)
-        } else {
-            base == *p
-        }
-    })
+    static DEFAULTS: std::sync::OnceLock<super::sourceignore::Matcher> = std::sync::OnceLock::new();
+    DEFAULTS
+        .get_or_init(super::sourceignore::Matcher::defaults)
+        .is_ignored(path, false)
 }

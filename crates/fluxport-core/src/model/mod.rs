@@ -21,5 +21,6 @@ pub mod options;
 pub mod paths;
 pub mod placement;
 pub mod served;
+pub mod sourceignore;
 pub mod sync_root;
 pub mod workload;

@@ -42,6 +42,7 @@ use crate::model::document::{DocKind, FileKind, LoadedFile};
 use crate::model::files::InputFile;
 use crate::model::finding::Finding;
 use crate::model::options::Options;
+use crate::model::sourceignore;
 use crate::model::sync_root::{self, SyncRoot};
 use crate::repo::kustomize::{self, is_cluster_scoped, KustKind, Model, Outcome, ProblemKind};
 use crate::repo::load;
@@ -115,6 +116,30 @@ pub(crate) struct Ctx<'a> {
     pub findings: Vec<Finding>,
     pub bootstrap: BTreeSet<String>,
     pub causes: &'a Causes,
+    /// The tree's `.sourceignore` files, as (path, text).
+    pub ignore_files: Vec<(&'a str, &'a str)>,
+    /// `spec.ignore` of each source in the tree, by (kind, namespace, name).
+    pub source_ignore: BTreeMap<(String, String, String), Option<&'a str>>,
+}
+
+impl<'a> Ctx<'a> {
+    /// What the artifact of the Kustomization `owner`'s source leaves out
+    /// ([`sourceignore::Matcher::for_source`]). A source that is not in the tree
+    /// (bootstrap's, or a build without a Kustomization) is taken to have no
+    /// `spec.ignore`; the tree's `.sourceignore` files count either way.
+    fn artifact_filter(&self, owner: Option<&Instance>) -> sourceignore::Matcher {
+        let spec_ignore = owner.and_then(|k| {
+            let kind = str_at(k.root, &["spec", "sourceRef", "kind"]).unwrap_or("GitRepository");
+            let name = str_at(k.root, &["spec", "sourceRef", "name"])?;
+            let ns = str_at(k.root, &["spec", "sourceRef", "namespace"])
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| k.ns_or_default());
+            *self
+                .source_ignore
+                .get(&(kind.to_string(), ns.to_string(), name.to_string()))?
+        });
+        sourceignore::Matcher::for_source(&self.ignore_files, spec_ignore)
+    }
 }
 
 /// What in the conversion's input causes findings on its output, so that a finding
@@ -194,6 +219,12 @@ pub fn run_in(
         findings: Vec::new(),
         bootstrap: BTreeSet::new(),
         causes,
+        ignore_files: files
+            .iter()
+            .filter(|f| f.path.rsplit('/').next() == Some(sourceignore::IGNORE_FILE))
+            .filter_map(|f| Some((f.path.as_str(), std::str::from_utf8(f.raw()).ok()?)))
+            .collect(),
+        source_ignore: BTreeMap::new(),
     };
     let mut v = Verification::default();
     v.counts.files = files.len();
@@ -205,6 +236,24 @@ pub fn run_in(
             if let Some(i) = written_instance(f, fi, di, d.root(), &d.kind) {
                 written.push(i);
             }
+        }
+    }
+    for i in &written {
+        if i.group == "source.toolkit.fluxcd.io"
+            && matches!(
+                i.kind.as_str(),
+                "GitRepository" | "OCIRepository" | "Bucket"
+            )
+        {
+            let ignore = str_at(i.root, &["spec", "ignore"]);
+            ctx.source_ignore.insert(
+                (
+                    i.kind.clone(),
+                    i.ns_or_default().to_string(),
+                    i.name.clone(),
+                ),
+                ignore,
+            );
         }
     }
     // 1. The Flux Kustomizations and their builds.
@@ -642,14 +691,18 @@ fn build_path<'a>(
             }
             return out;
         }
-        // The generator rule: every YAML file, a kustomization directory as one resource.
+        // The generator rule: every YAML file of the artifact, a kustomization
+        // directory as one resource.
+        let filter = ctx.artifact_filter(owner);
         let mut sub_builds: BTreeSet<String> = BTreeSet::new();
         let mut seen: BTreeMap<Key, (usize, usize)> = BTreeMap::new();
         for fi in under {
             let f = &files[fi];
             let rel = &f.path[prefix.len()..];
-            if rel.split('/').any(|c| c.starts_with('.')) || !load::is_yaml_path(&f.path) {
-                continue; // source-controller's default ignores (dot files), non-YAML
+            // `scanManifests`: `filepath.Ext` is `.yaml` or `.yml` (case-sensitive).
+            let yaml_ext = f.path.ends_with(".yaml") || f.path.ends_with(".yml");
+            if filter.is_ignored(&f.path, false) || !yaml_ext {
+                continue; // not in the source's artifact (`.sourceignore`, spec.ignore), non-YAML
             }
             if f.kind != FileKind::Yaml {
                 continue; // chart files: fluxport writes an ignore pattern for them
@@ -678,6 +731,22 @@ fn build_path<'a>(
                 if sub_builds.insert(d.clone()) {
                     add_model_build(ctx, model, &d, &mut out);
                 }
+                continue;
+            }
+            // `scanManifests` decodes every file it lists (`SliceFromBytes`): a
+            // document with no apiVersion/kind fails the whole build.
+            if let Some((di, d)) = f
+                .docs
+                .iter()
+                .enumerate()
+                .find(|(_, d)| d.kind == DocKind::NotManifest)
+            {
+                let m = format!(
+                    "`{}` is in the source's artifact under `./{dir}`, which has no kustomization file, so kustomize-controller's generator lists it; document {} is not a Kubernetes object (no apiVersion/kind) and cannot be decoded: the whole build fails",
+                    f.path,
+                    di + 1
+                );
+                ctx.push(Code::VERIFY_BUILD, fi, di, d.root(), m);
                 continue;
             }
             for (di, d) in f.docs.iter().enumerate() {

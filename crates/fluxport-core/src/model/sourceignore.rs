@@ -1,0 +1,443 @@
+//! Which files of a repository reach a Flux source's artifact: source-controller's
+//! ignore rules, as one matcher used by the conversion's discovery and the pre-flight.
+//!
+//! Sources (read, not copied):
+//! - `fluxcd/pkg:sourceignore/sourceignore.go`: `ExcludeVCS` (always), `ExcludeExt`,
+//!   `ExcludeCI`, `ExcludeExtra` (the defaults, [`DEFAULT_IGNORE`]); `ReadPatterns`
+//!   (lines starting with `#` and blank lines are skipped); `LoadIgnorePatterns` (every
+//!   `.sourceignore` of the tree, the root's first, then each sub-directory's in name
+//!   order, each pattern relative to its own directory).
+//! - `source-controller:internal/controller/gitrepository_controller.go`
+//!   (`reconcileArtifact`): the `.sourceignore` patterns, then `spec.ignore`'s.
+//! - `fluxcd/pkg:artifact/storage/archive.go#SourceIgnoreFilter`: with no pattern at
+//!   all, VCS + defaults; **with any pattern, VCS + the patterns only** (the defaults are
+//!   dropped). `Archive` tests every file by its path (an ignored directory is not
+//!   pruned: a later `!` pattern can bring a file under it back).
+//! - `fluxcd/pkg:sourceignore/gitignore/{pattern,matcher}.go` (go-git's gitignore):
+//!   the last pattern that matches decides; `!` re-includes; a trailing `/` matches
+//!   directories only; a pattern without `/` matches any path component; one with `/`
+//!   is anchored to its directory, `**` spans directories; each component is matched
+//!   with Go's `path/filepath.Match` ([`go_match`]); a malformed pattern matches nothing.
+
+/// `ExcludeVCS`: ignored whatever else is set.
+pub const VCS_IGNORE: &[&str] = &[".git/", ".gitignore", ".gitmodules", ".gitattributes"];
+
+/// source-controller's default ignore patterns other than the VCS ones, in its order:
+/// `ExcludeExt`, `ExcludeCI`, `ExcludeExtra`. They stop applying as soon as any
+/// `.sourceignore` pattern or `spec.ignore` exists, so a written `spec.ignore` lists
+/// them again (MAPPING §3.2 rule 3).
+pub const DEFAULT_IGNORE: &[&str] = &[
+    // ExcludeExt
+    "*.jpg",
+    "*.jpeg",
+    "*.gif",
+    "*.png",
+    "*.wmv",
+    "*.flv",
+    "*.tar.gz",
+    "*.zip",
+    // ExcludeCI
+    ".github/",
+    ".circleci/",
+    ".travis.yml",
+    ".gitlab-ci.yml",
+    "appveyor.yml",
+    ".drone.yml",
+    "cloudbuild.yaml",
+    "codeship-services.yml",
+    "codeship-steps.yml",
+    // ExcludeExtra
+    "**/.goreleaser.yml",
+    "**/.sops.yaml",
+    "**/.flux.yaml",
+];
+
+/// The name of the per-directory ignore file.
+pub const IGNORE_FILE: &str = ".sourceignore";
+
+/// One gitignore pattern (`gitignore.ParsePattern`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pattern {
+    domain: Vec<String>,
+    parts: Vec<String>,
+    inclusion: bool,
+    dir_only: bool,
+    anchored: bool,
+}
+
+impl Pattern {
+    /// Parses one pattern line, relative to `domain` (the directory of its
+    /// `.sourceignore`, as path components; empty for the repository root).
+    pub fn parse(line: &str, domain: &[String]) -> Pattern {
+        let mut p = line;
+        let inclusion = p.starts_with('!');
+        if inclusion {
+            p = &p[1..];
+        }
+        if !p.ends_with("\\ ") {
+            p = p.trim_end_matches(' ');
+        }
+        let dir_only = p.ends_with('/');
+        if dir_only {
+            p = &p[..p.len() - 1];
+        }
+        Pattern {
+            domain: domain.to_vec(),
+            anchored: p.contains('/'),
+            parts: p.split('/').map(str::to_string).collect(),
+            inclusion,
+            dir_only,
+        }
+    }
+
+    /// `Some(true)`: the path is excluded by this pattern, `Some(false)`: re-included,
+    /// `None`: the pattern says nothing about it.
+    fn decides(&self, path: &[&str], is_dir: bool) -> Option<bool> {
+        if path.len() <= self.domain.len() || self.domain.iter().zip(path).any(|(d, p)| d != p) {
+            return None;
+        }
+        let path = &path[self.domain.len()..];
+        let hit = if self.anchored {
+            self.glob_match(path, is_dir)
+        } else {
+            self.name_match(path, is_dir)
+        };
+        hit.then_some(!self.inclusion)
+    }
+
+    fn name_match(&self, path: &[&str], is_dir: bool) -> bool {
+        for (i, name) in path.iter().enumerate() {
+            match go_match(&self.parts[0], name) {
+                Err(()) => return false,
+                Ok(false) => continue,
+                Ok(true) => return !(self.dir_only && !is_dir && i == path.len() - 1),
+            }
+        }
+        false
+    }
+
+    fn glob_match(&self, mut path: &[&str], is_dir: bool) -> bool {
+        let mut matched = false;
+        let mut traverse = false;
+        for (i, part) in self.parts.iter().enumerate() {
+            if part.is_empty() {
+                traverse = false;
+                continue;
+            }
+            if part == "**" {
+                if i == self.parts.len() - 1 {
+                    break;
+                }
+                traverse = true;
+                continue;
+            }
+            if part.contains("**") || path.is_empty() {
+                return false;
+            }
+            if traverse {
+                traverse = false;
+                loop {
+                    let Some((first, rest)) = path.split_first() else {
+                        break;
+                    };
+                    path = rest;
+                    match go_match(part, first) {
+                        Err(()) => return false,
+                        Ok(true) => {
+                            matched = true;
+                            break;
+                        }
+                        Ok(false) if path.is_empty() => matched = false,
+                        Ok(false) => {}
+                    }
+                }
+            } else {
+                if go_match(part, path[0]) != Ok(true) {
+                    return false;
+                }
+                matched = true;
+                path = &path[1..];
+            }
+        }
+        !(matched && self.dir_only && !is_dir && path.is_empty()) && matched
+    }
+}
+
+/// Patterns of one ignore text (`ReadPatterns`): `#` lines and blank lines skipped.
+pub fn read_patterns(text: &str, domain: &[String]) -> Vec<Pattern> {
+    text.lines()
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| Pattern::parse(l, domain))
+        .collect()
+}
+
+/// What a source's artifact keeps ([`Matcher::is_ignored`]).
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    patterns: Vec<Pattern>,
+}
+
+impl Matcher {
+    /// The filter of a source's artifact: `ignore_files` are the tree's `.sourceignore`
+    /// files as (repository path, text), `spec_ignore` the GitRepository's `spec.ignore`.
+    pub fn for_source(ignore_files: &[(&str, &str)], spec_ignore: Option<&str>) -> Matcher {
+        let mut files: Vec<(Vec<String>, &str)> = ignore_files
+            .iter()
+            .filter_map(|(path, text)| {
+                let dir = path.strip_suffix(IGNORE_FILE)?;
+                (dir.is_empty() || dir.ends_with('/')).then(|| {
+                    let domain = dir.split('/').filter(|c| !c.is_empty()).map(str::to_string);
+                    (domain.collect(), *text)
+                })
+            })
+            .collect();
+        // `LoadIgnorePatterns`: a directory's own file, then its sub-directories'
+        // (depth first, in name order): sorting by the component list gives that order.
+        files.sort();
+        let mut own: Vec<Pattern> = Vec::new();
+        for (domain, text) in &files {
+            own.extend(read_patterns(text, domain));
+        }
+        if let Some(s) = spec_ignore {
+            own.extend(read_patterns(s, &[]));
+        }
+        let mut patterns: Vec<Pattern> =
+            VCS_IGNORE.iter().map(|p| Pattern::parse(p, &[])).collect();
+        if own.is_empty() {
+            patterns.extend(DEFAULT_IGNORE.iter().map(|p| Pattern::parse(p, &[])));
+        }
+        patterns.extend(own);
+        Matcher { patterns }
+    }
+
+    /// The filter with no `.sourceignore` and no `spec.ignore`: VCS + defaults.
+    pub fn defaults() -> Matcher {
+        Matcher::for_source(&[], None)
+    }
+
+    /// True if the artifact leaves out the file (or directory) at `path`, a repository
+    /// path with `/` separators.
+    pub fn is_ignored(&self, path: &str, is_dir: bool) -> bool {
+        let parts: Vec<&str> = path.split('/').filter(|c| !c.is_empty()).collect();
+        self.patterns
+            .iter()
+            .rev()
+            .find_map(|p| p.decides(&parts, is_dir))
+            .unwrap_or(false)
+    }
+}
+
+/// Go's `path/filepath.Match` on one path component: `*` (any run), `?` (one
+/// character), `[...]` classes with `^` negation and `a-z` ranges, `\` escapes.
+/// `Err(())` is `ErrBadPattern` (a malformed pattern), checked over the whole pattern.
+pub fn go_match(pattern: &str, name: &str) -> Result<bool, ()> {
+    let toks = tokens(pattern)?;
+    Ok(match_from(&toks, &name.chars().collect::<Vec<_>>()))
+}
+
+#[derive(Debug)]
+enum Tok {
+    Star,
+    Any,
+    Lit(char),
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
+}
+
+fn tokens(pattern: &str) -> Result<Vec<Tok>, ()> {
+    let cs: Vec<char> = pattern.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < cs.len() {
+        match cs[i] {
+            '*' => {
+                if !matches!(out.last(), Some(Tok::Star)) {
+                    out.push(Tok::Star);
+                }
+                i += 1;
+            }
+            '?' => {
+                out.push(Tok::Any);
+                i += 1;
+            }
+            '\\' => {
+                let c = *cs.get(i + 1).ok_or(())?;
+                out.push(Tok::Lit(c));
+                i += 2;
+            }
+            '[' => {
+                i += 1;
+                let negated = cs.get(i) == Some(&'^');
+                if negated {
+                    i += 1;
+                }
+                let mut ranges = Vec::new();
+                loop {
+                    let c = *cs.get(i).ok_or(())?;
+                    if c == ']' && !ranges.is_empty() {
+                        i += 1;
+                        break;
+                    }
+                    let lo = class_char(&cs, &mut i)?;
+                    let hi = if cs.get(i) == Some(&'-') {
+                        i += 1;
+                        class_char(&cs, &mut i)?
+                    } else {
+                        lo
+                    };
+                    if hi < lo {
+                        return Err(());
+                    }
+                    ranges.push((lo, hi));
+                }
+                out.push(Tok::Class { negated, ranges });
+            }
+            c => {
+                out.push(Tok::Lit(c));
+                i += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One character of a class (`getEsc`): `-` and `]` need an escape, `\` escapes.
+fn class_char(cs: &[char], i: &mut usize) -> Result<char, ()> {
+    let mut c = *cs.get(*i).ok_or(())?;
+    if c == '-' || c == ']' {
+        return Err(());
+    }
+    if c == '\\' {
+        *i += 1;
+        c = *cs.get(*i).ok_or(())?;
+    }
+    *i += 1;
+    Ok(c)
+}
+
+fn match_from(toks: &[Tok], name: &[char]) -> bool {
+    // Iterative wildcard matching with one backtrack point per star.
+    let (mut t, mut n) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while n < name.len() {
+        let step = match toks.get(t) {
+            Some(Tok::Star) => {
+                star = Some((t, n));
+                t += 1;
+                continue;
+            }
+            Some(Tok::Any) => name[n] != '/',
+            Some(Tok::Lit(c)) => *c == name[n],
+            Some(Tok::Class { negated, ranges }) => {
+                name[n] != '/'
+                    && ranges
+                        .iter()
+                        .any(|&(lo, hi)| lo <= name[n] && name[n] <= hi)
+                        != *negated
+            }
+            None => false,
+        };
+        if step {
+            t += 1;
+            n += 1;
+        } else if let Some((st, sn)) = star.filter(|&(_, sn)| name[sn] != '/') {
+            t = st + 1;
+            n = sn + 1;
+            star = Some((st, sn + 1));
+        } else {
+            return false;
+        }
+    }
+    toks[t..].iter().all(|t| matches!(t, Tok::Star))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ignored(files: &[(&str, &str)], spec: Option<&str>, path: &str) -> bool {
+        Matcher::for_source(files, spec).is_ignored(path, false)
+    }
+
+    #[test]
+    fn go_match_follows_filepath_match() {
+        assert_eq!(go_match("*.yaml", "a.yaml"), Ok(true));
+        assert_eq!(go_match("*.yaml", "a.yml"), Ok(false));
+        assert_eq!(go_match("a?c", "abc"), Ok(true));
+        assert_eq!(go_match("[a-c]x", "bx"), Ok(true));
+        assert_eq!(go_match("[^a-c]x", "bx"), Ok(false));
+        assert_eq!(go_match("[^a-c]x", "dx"), Ok(true));
+        assert_eq!(go_match("\\*", "*"), Ok(true));
+        assert_eq!(go_match("\\*", "a"), Ok(false));
+        assert_eq!(go_match("a*b*c", "aXbYbc"), Ok(true));
+        assert_eq!(go_match("a*b*c", "aXbYb"), Ok(false));
+        // Malformed: ErrBadPattern, whatever the name.
+        assert_eq!(go_match("[a-", "a"), Err(()));
+        assert_eq!(go_match("a\\", "a"), Err(()));
+        assert_eq!(go_match("[]", "a"), Err(()));
+    }
+
+    #[test]
+    fn defaults_hold_without_any_pattern() {
+        let m = Matcher::defaults();
+        assert!(m.is_ignored("deep/.flux.yaml", false));
+        assert!(m.is_ignored(".github/workflows/ci.yaml", false));
+        assert!(m.is_ignored("x/.gitlab-ci.yml", false));
+        assert!(m.is_ignored("cloudbuild.yaml", false));
+        assert!(m.is_ignored(".git/config", false));
+        assert!(!m.is_ignored("apps/values.yaml", false));
+        // Dot files are not ignored as such.
+        assert!(!m.is_ignored("apps/.extra.yaml", false));
+    }
+
+    #[test]
+    fn any_pattern_drops_the_defaults_but_not_vcs() {
+        let files = [(".sourceignore", "# only a comment\n")];
+        // A comment-only file has no pattern: the defaults stay.
+        assert!(ignored(&files, None, "a/.flux.yaml"));
+        let files = [("apps/.sourceignore", "*.md\n")];
+        assert!(!ignored(&files, None, "a/.flux.yaml"));
+        assert!(ignored(&files, None, ".gitignore"));
+        assert!(!ignored(&[], Some("/charts/\n"), "x/.sops.yaml"));
+        // An empty spec.ignore is no pattern.
+        assert!(ignored(&[], Some(""), "x/.sops.yaml"));
+    }
+
+    #[test]
+    fn patterns_are_relative_to_their_file_and_the_last_one_decides() {
+        let files = [
+            ("apps/.sourceignore", "/secret.yaml\n"),
+            (".sourceignore", "*.txt\n"),
+        ];
+        assert!(ignored(&files, None, "apps/secret.yaml"));
+        assert!(!ignored(&files, None, "secret.yaml"));
+        assert!(!ignored(&files, None, "other/apps/secret.yaml"));
+        assert!(ignored(&files, None, "deep/x.txt"));
+        let spec = "/apps/\n!/apps/keep.yaml\n";
+        assert!(ignored(&[], Some(spec), "apps/a.yaml"));
+        assert!(!ignored(&[], Some(spec), "apps/keep.yaml"));
+        // Order matters: a later exclusion wins over an earlier `!`.
+        assert!(ignored(
+            &[],
+            Some("!/apps/keep.yaml\n/apps/\n"),
+            "apps/keep.yaml"
+        ));
+    }
+
+    #[test]
+    fn dir_only_and_double_star() {
+        let spec = "build/\n**/gen/*.yaml\n/a/**/z.yaml\n";
+        assert!(ignored(&[], Some(spec), "x/build/y.yaml"));
+        assert!(!ignored(&[], Some(spec), "x/build"));
+        assert!(ignored(&[], Some(spec), "p/q/gen/out.yaml"));
+        assert!(ignored(&[], Some(spec), "gen/out.yaml"));
+        assert!(ignored(&[], Some(spec), "a/z.yaml"));
+        assert!(ignored(&[], Some(spec), "a/b/c/z.yaml"));
+        assert!(!ignored(&[], Some(spec), "b/z.yaml"));
+        // Escaped characters and a trailing escaped space (`ignore_pattern`'s output).
+        assert!(ignored(&[], Some("/we\\[ird\\]\\ \n"), "we[ird] "));
+    }
+}
