@@ -70,12 +70,3 @@ pub fn ignore_pattern(path: &str) -> Option<String> {
     }
     Some(out)
 }
-
-/// True if source-controller's default filter (no `.sourceignore`, no `spec.ignore`)
-/// leaves the file out of the artifact.
-pub fn default_ignored(path: &str) -> bool {
-    static DEFAULTS: std::sync::OnceLock<super::sourceignore::Matcher> = std::sync::OnceLock::new();
-    DEFAULTS
-        .get_or_init(super::sourceignore::Matcher::defaults)
-        .is_ignored(path, false)
-}

@@ -55,6 +55,15 @@ pub const DEFAULT_IGNORE: &[&str] = &[
 /// The name of the per-directory ignore file.
 pub const IGNORE_FILE: &str = ".sourceignore";
 
+/// The tree's `.sourceignore` files, as (path, text) for [`Matcher::for_source`].
+pub fn ignore_files(files: &[super::document::LoadedFile]) -> Vec<(&str, &str)> {
+    files
+        .iter()
+        .filter(|f| f.path.rsplit('/').next() == Some(IGNORE_FILE))
+        .filter_map(|f| Some((f.path.as_str(), std::str::from_utf8(f.raw()).ok()?)))
+        .collect()
+}
+
 /// One gitignore pattern (`gitignore.ParsePattern`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pattern {

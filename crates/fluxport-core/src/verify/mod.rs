@@ -219,11 +219,7 @@ pub fn run_in(
         findings: Vec::new(),
         bootstrap: BTreeSet::new(),
         causes,
-        ignore_files: files
-            .iter()
-            .filter(|f| f.path.rsplit('/').next() == Some(sourceignore::IGNORE_FILE))
-            .filter_map(|f| Some((f.path.as_str(), std::str::from_utf8(f.raw()).ok()?)))
-            .collect(),
+        ignore_files: sourceignore::ignore_files(&files),
         source_ignore: BTreeMap::new(),
     };
     let mut v = Verification::default();
@@ -741,8 +737,13 @@ fn build_path<'a>(
                 .enumerate()
                 .find(|(_, d)| d.kind == DocKind::NotManifest)
             {
+                let why = match &d.parsed {
+                    None => "is not valid YAML",
+                    Some(p) if !p.duplicates.is_empty() => "has a duplicate key",
+                    Some(_) => "is not a Kubernetes object (no apiVersion/kind)",
+                };
                 let m = format!(
-                    "`{}` is in the source's artifact under `./{dir}`, which has no kustomization file, so kustomize-controller's generator lists it; document {} is not a Kubernetes object (no apiVersion/kind) and cannot be decoded: the whole build fails",
+                    "`{}` is in the source's artifact under `./{dir}`, which has no kustomization file, so kustomize-controller's generator lists it; document {} {why} and cannot be decoded: the whole build fails",
                     f.path,
                     di + 1
                 );

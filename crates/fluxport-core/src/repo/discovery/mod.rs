@@ -24,13 +24,14 @@
 
 use crate::model::codes::Code;
 use crate::model::context::Context;
-use crate::model::discovery::{default_ignored, ignore_pattern, DEFAULT_IGNORE};
+use crate::model::discovery::{ignore_pattern, DEFAULT_IGNORE};
 use crate::model::document::DocKind;
 use crate::model::document::LoadedFile;
 use crate::model::finding::Finding;
 use crate::model::options::Options;
 use crate::model::paths::normalize_dir;
 use crate::model::paths::{base_of, dir_of, is_kustomization_file, KUSTOMIZATION_FILES};
+use crate::model::sourceignore::{self, Matcher};
 use crate::text::TextEdit;
 use crate::yaml::{Node, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -283,6 +284,9 @@ pub fn scan(ctx: &mut Context, opts: &Options) {
         ctx.discovery.chart_dirs.insert(c.clone());
     }
 
+    // What the artifact leaves out before any spec.ignore is written: the defaults, or
+    // only the tree's own `.sourceignore` patterns when it has any (§3.2 rule 3).
+    let artifact = Matcher::for_source(&sourceignore::ignore_files(ctx.files), None);
     for (fi, f) in ctx.files.iter().enumerate() {
         // §3.5: fully encrypted documents, wherever they are.
         for (di, d) in f.docs.iter().enumerate() {
@@ -315,7 +319,7 @@ pub fn scan(ctx: &mut Context, opts: &Options) {
             // The generator scans `.yaml`/`.yml` (case-sensitive `filepath.Ext`).
             && (f.path.ends_with(".yaml") || f.path.ends_with(".yml"))
             && !is_kustomization_file(&f.path)
-            && !default_ignored(&f.path)
+            && !artifact.is_ignored(&f.path, false)
         {
             let clean = f.docs.iter().all(|d| {
                 d.parsed.as_ref().is_some_and(|p| p.duplicates.is_empty())
@@ -482,11 +486,20 @@ mod tests {
         assert_eq!(ignore_pattern("charts/web/").unwrap(), "/charts/web/");
         assert_eq!(ignore_pattern("a/[x]*.yaml").unwrap(), "/a/\\[x\\]\\*.yaml");
         assert_eq!(ignore_pattern("a\nb"), None);
-        assert!(default_ignored("x/.gitlab-ci.yml"));
-        assert!(default_ignored(".github/workflows/ci.yaml"));
-        assert!(default_ignored("deep/.flux.yaml"));
-        assert!(default_ignored("cloudbuild.yaml"));
-        assert!(!default_ignored("apps/values.yaml"));
+        // Each written pattern makes source-controller leave out exactly its path.
+        for path in ["charts/web/", "a/[x]*.yaml", "we ird/#x!.yaml", "t/trail "] {
+            let p = ignore_pattern(path).unwrap();
+            let m = Matcher::for_source(&[], Some(&p));
+            let dir = path.ends_with('/');
+            assert!(
+                m.is_ignored(path.trim_end_matches('/'), dir),
+                "{p} misses {path}"
+            );
+            assert!(
+                !m.is_ignored(&format!("other/{path}"), dir),
+                "{p} is not anchored"
+            );
+        }
         assert_eq!(resolve("a/b/", "../c/./d.yaml").unwrap(), "a/c/d.yaml");
         assert_eq!(resolve("", "../x"), None);
         assert_eq!(resolve("a/", "https://x/y"), None);
