@@ -305,6 +305,61 @@ fn generated_builds_read_the_artifact() {
     assert_eq!(v.counts.objects, 2);
 }
 
+/// A `spec.patches` item without `target` targets its own identity (kustomize
+/// `GetById`): apiVersion, kind, namespace and name must all find an object.
+#[test]
+fn target_less_spec_patches_name_an_object_of_the_build() {
+    let with_patch = |patch: &str| {
+        let extra = format!(
+            "  patches:\n  - patch: |\n{}",
+            patch
+                .lines()
+                .map(|l| format!("      {l}\n"))
+                .collect::<String>()
+        );
+        vec![
+            ("flux/git.yaml", GIT.to_string()),
+            ("flux/ks.yaml", ks("apps", "./apps", &extra)),
+            ("apps/cm.yaml", cm("a", "apps")),
+            ("apps/hr.yaml", hr("web", "apps", "")),
+            ("apps/repo.yaml", HELMREPO.to_string()),
+        ]
+    };
+    let runv = |v: &[(&str, String)]| {
+        let f: Vec<(&str, &str)> = v.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        run(&f)
+    };
+    let cm_patch = |name: &str, ns: &str| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n  namespace: {ns}\ndata:\n  k: v\n")
+    };
+    // Clean twins: the patch names an object of the build.
+    clean(&runv(&with_patch(&cm_patch("a", "apps"))));
+    let hr_patch = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: web\n  namespace: apps\nspec:\n  interval: 1m\n";
+    clean(&runv(&with_patch(hr_patch)));
+    // Planted: another name, another namespace, an old apiVersion, a JSON 6902 list.
+    for (patch, what) in [
+        (cm_patch("b", "apps"), "ConfigMap `apps/b`"),
+        (cm_patch("a", "other"), "ConfigMap `other/a`"),
+        (
+            hr_patch.replace("/v2\n", "/v2beta1\n"),
+            "helm.toolkit.fluxcd.io/v2beta1 HelmRelease `apps/web`",
+        ),
+        (
+            "- op: add\n  path: /data/x\n  value: y\n".to_string(),
+            "must specify a target",
+        ),
+    ] {
+        let v = runv(&with_patch(&patch));
+        assert_eq!(codes(&v), ["VERIFY_BUILD"], "{patch}: {}", v.to_text());
+        assert!(
+            v.findings[0].message.contains(what),
+            "{}",
+            v.findings[0].message
+        );
+        assert_eq!(v.findings[0].file, "flux/ks.yaml");
+    }
+}
+
 #[test]
 fn patch_without_target_in_a_complete_build() {
     let files = [

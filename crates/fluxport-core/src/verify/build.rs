@@ -19,13 +19,17 @@
 //! written names: kustomize's name-reference transformer does not know Flux kinds, so
 //! a renamed HelmRepository leaves its HelmRelease's `sourceRef` dangling.
 //!
-//! Not yet: a target-less strategic-merge `spec.patches` item (its own identity is
-//! its target), `spec.components`, `spec.images`, `spec.commonMetadata`; labels from
+//! A `spec.patches` item without `target` must name an object of the build by its own
+//! identity ([`check_own_identity`]).
+//!
+//! Not yet: `spec.components`, `spec.images`, `spec.commonMetadata`; labels from
 //! the build's `commonLabels` are not seen by label selectors (the written labels are).
 
 use super::{str_at, Ctx, Instance};
 use crate::model::codes::Code;
-use crate::repo::kustomize::{self, keeps_name, Model, SelectedId, NO_NAMESPACE};
+use crate::repo::kustomize::{
+    self, is_cluster_scoped, keeps_name, Model, SelectedId, NO_NAMESPACE,
+};
 use crate::yaml::Node;
 
 /// Applies `owner`'s `spec.patches`, `spec.namePrefix` and `spec.nameSuffix` to
@@ -77,6 +81,7 @@ fn check_patch_targets(ctx: &mut Ctx, owner: &Instance, out: &[Instance]) {
     let who = format!("Kustomization {}/{}", owner.ns_or_default(), owner.name);
     for item in patches.items() {
         let Some(target) = item.get("target") else {
+            check_own_identity(ctx, owner, &who, item, out);
             continue;
         };
         let sel = kustomize::selector(target);
@@ -105,6 +110,60 @@ fn check_patch_targets(ctx: &mut Ctx, owner: &Instance, out: &[Instance]) {
                 m,
             );
         }
+    }
+}
+
+/// A `spec.patches` item without `target`: kustomize's `PatchTransformer` takes a
+/// strategic-merge patch's own identity as its target (`GetById(patch.OrgId())`:
+/// apiVersion and kind exactly, name and namespace equal to an object's current or
+/// original ones) and fails the build when no object has it (`failed to find unique
+/// target for patch`); a JSON 6902 patch needs a target (`must specify a target for
+/// patch`). Both are `VERIFY_BUILD`: kustomize-controller's whole apply stops.
+fn check_own_identity(ctx: &mut Ctx, owner: &Instance, who: &str, item: &Node, out: &[Instance]) {
+    let Some(text) = item.get("patch").and_then(Node::as_str) else {
+        return; // the CRD requires `patch`: a schema finding
+    };
+    let (format, docs, error) = kustomize::parse_inline(text);
+    let at = item.get("patch");
+    let problem = match (format, error) {
+        (_, Some(e)) => Some(format!("spec.patches of {who}: the patch cannot be read ({e})")),
+        (kustomize::PatchFormat::Json6902, _) => Some(format!(
+            "spec.patches of {who}: a JSON 6902 patch without `target`; kustomize fails with `must specify a target for patch`"
+        )),
+        _ => docs.iter().find_map(|d| {
+            let ns = if is_cluster_scoped(&d.api_version, &d.kind) {
+                NO_NAMESPACE
+            } else {
+                d.namespace.as_deref().unwrap_or("default")
+            };
+            let hit = out.iter().any(|o| {
+                let written = str_at(o.root, &["metadata", "name"]).unwrap_or("");
+                let id = selected_id(o, &[], &[]);
+                o.api_version == d.api_version
+                    && o.kind == d.kind
+                    && ((o.name == d.name && id.namespaces[1] == ns)
+                        || (written == d.name && id.namespaces[0] == ns))
+            });
+            (!hit).then(|| {
+                format!(
+                    "spec.patches of {who}: the patch has no `target`, so its own identity is the target, and no object of the build of `{}` is {} {} `{}/{}`; kustomize fails with `failed to find unique target for patch`",
+                    str_at(owner.root, &["spec", "path"]).unwrap_or("./"),
+                    d.api_version,
+                    d.kind,
+                    ns,
+                    d.name
+                )
+            })
+        }),
+    };
+    if let Some(m) = problem {
+        ctx.push(
+            Code::VERIFY_BUILD,
+            owner.file,
+            owner.doc,
+            at.or(Some(item)),
+            m,
+        );
     }
 }
 

@@ -43,7 +43,7 @@ pub use build::keeps_name;
 pub(crate) use build::SelectedId;
 pub(crate) use output::NO_NAMESPACE;
 pub use output::{Application, Build, BuiltObject, Outcome, PatchHit};
-pub use parse::{is_cluster_scoped, kustomize_kind_of, selector, KustFileKind};
+pub use parse::{is_cluster_scoped, kustomize_kind_of, parse_inline, selector, KustFileKind};
 pub use uses::PatchUse;
 
 /// Longest chain of kustomizations including each other before the model stops.

@@ -430,8 +430,9 @@ pub fn selector(t: &Node) -> Selector<'_> {
     s
 }
 
-/// Patch documents of an inline patch text.
-fn parse_inline(text: &str) -> (PatchFormat, Vec<PatchDoc>, Option<String>) {
+/// Patch documents of an inline patch text: its format, each document's identity, and
+/// why it cannot be read.
+pub fn parse_inline(text: &str) -> (PatchFormat, Vec<PatchDoc>, Option<String>) {
     let mut roots = Vec::new();
     for part in split_stream(text) {
         match parse_document(part, 64, 256) {
