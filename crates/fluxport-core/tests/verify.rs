@@ -360,6 +360,70 @@ fn target_less_spec_patches_name_an_object_of_the_build() {
     }
 }
 
+/// `spec.components`: local, relative, existing (unless ignoreMissingComponents), and a
+/// `kind: Component`; its objects join the build.
+#[test]
+fn spec_components() {
+    const COMPONENT: &str =
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nresources:\n- extra.yaml\n";
+    let tree = |components: &str, comp_kust: &str| {
+        vec![
+            ("flux/git.yaml", GIT.to_string()),
+            ("flux/ks.yaml", ks("apps", "./apps", components)),
+            ("apps/cm.yaml", cm("a", "apps")),
+            ("comp/kustomization.yaml", comp_kust.to_string()),
+            ("comp/extra.yaml", cm("extra", "apps")),
+        ]
+    };
+    let runv = |v: &[(&str, String)]| {
+        let f: Vec<(&str, &str)> = v.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        run(&f)
+    };
+    let v = runv(&tree("  components:\n  - ../comp\n", COMPONENT));
+    clean(&v);
+    assert_eq!(v.counts.objects, 2, "the component's ConfigMap is built");
+    // A missing component is fine only with ignoreMissingComponents.
+    let v = runv(&tree("  components:\n  - ../gone\n", COMPONENT));
+    assert_eq!(codes(&v), ["VERIFY_BUILD"], "{}", v.to_text());
+    assert_eq!(
+        (v.findings[0].file.as_str(), v.findings[0].line),
+        ("flux/ks.yaml", 14)
+    );
+    clean(&runv(&tree(
+        "  ignoreMissingComponents: true\n  components:\n  - ../gone\n",
+        COMPONENT,
+    )));
+    for (components, what) in [
+        (
+            "  components:\n  - https://github.com/x/y//c\n",
+            "local, relative",
+        ),
+        ("  components:\n  - /abs/comp\n", "local, relative"),
+        ("  components:\n  - ../../out\n", "leaves the source's root"),
+    ] {
+        let v = runv(&tree(components, COMPONENT));
+        assert_eq!(codes(&v), ["VERIFY_BUILD"], "{}", v.to_text());
+        assert!(
+            v.findings[0].message.contains(what),
+            "{}",
+            v.findings[0].message
+        );
+    }
+    // A Kustomization (not a Component) there.
+    let v = runv(&tree(
+        "  components:\n  - ../comp\n",
+        "resources:\n- extra.yaml\n",
+    ));
+    assert!(codes(&v).contains(&"VERIFY_BUILD"), "{}", v.to_text());
+    assert!(
+        v.findings
+            .iter()
+            .any(|f| f.message.contains("not `kind: Component`")),
+        "{}",
+        v.to_text()
+    );
+}
+
 #[test]
 fn patch_without_target_in_a_complete_build() {
     let files = [

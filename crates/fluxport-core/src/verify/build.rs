@@ -22,13 +22,15 @@
 //! A `spec.patches` item without `target` must name an object of the build by its own
 //! identity ([`check_own_identity`]).
 //!
-//! Not yet: `spec.components`, `spec.images`, `spec.commonMetadata`; labels from
+//! `spec.components` must name local `Component` directories ([`add_components`]).
+//!
+//! Not yet: `spec.images`, `spec.commonMetadata`; labels from
 //! the build's `commonLabels` are not seen by label selectors (the written labels are).
 
 use super::{str_at, Ctx, Instance};
 use crate::model::codes::Code;
 use crate::repo::kustomize::{
-    self, is_cluster_scoped, keeps_name, Model, SelectedId, NO_NAMESPACE,
+    self, is_cluster_scoped, keeps_name, KustKind, Model, SelectedId, NO_NAMESPACE,
 };
 use crate::yaml::Node;
 
@@ -109,6 +111,89 @@ fn check_patch_targets(ctx: &mut Ctx, owner: &Instance, out: &[Instance]) {
                 Some(target),
                 m,
             );
+        }
+    }
+}
+
+/// `spec.components`: kustomize-controller's generator appends each to the path's
+/// kustomization (`components`), after checking it is local and relative
+/// (`IsLocalRelativePath`) and dropping a missing one when
+/// `spec.ignoreMissingComponents` is set (fluxcd/pkg `kustomize_generator.go`).
+/// kustomize then requires a directory whose kustomization file is a `Component`. Each
+/// problem is `VERIFY_BUILD`; a component's own objects join the build (its patches
+/// and transformers are not applied to the including build's objects here).
+pub(super) fn add_components<'a>(
+    ctx: &mut Ctx<'a>,
+    model: &Model,
+    dir: &str,
+    owner: &Instance,
+    out: &mut Vec<Instance<'a>>,
+) {
+    let Some(list) = owner.root.path(&["spec", "components"]) else {
+        return;
+    };
+    let ignore_missing = owner
+        .root
+        .path(&["spec", "ignoreMissingComponents"])
+        .and_then(Node::as_bool)
+        == Some(true);
+    let who = format!("Kustomization {}/{}", owner.ns_or_default(), owner.name);
+    for item in list.items() {
+        let Some(c) = item.as_str() else {
+            continue; // a schema finding
+        };
+        let lower = c.to_ascii_lowercase();
+        let remote = [
+            "git::",
+            "gh:",
+            "ssh://",
+            "https://",
+            "http://",
+            "git@",
+            "github.com:",
+            "github.com/",
+        ]
+        .iter()
+        .any(|p| p.len() < lower.len() && lower.starts_with(p));
+        let absolute = c.starts_with('/') || lower.trim_start_matches("file://").starts_with('/');
+        let problem = if remote || absolute {
+            Some(format!(
+                "spec.components of {who}: `{c}` must be a local, relative path (kustomize-controller: `component path '{c}' must be local and relative`)"
+            ))
+        } else {
+            let joined = if dir.is_empty() {
+                c.to_string()
+            } else {
+                format!("{dir}/{c}")
+            };
+            match super::normalise(&joined) {
+                None => Some(format!(
+                    "spec.components of {who}: `{c}` leaves the source's root"
+                )),
+                Some(d) => {
+                    let prefix = format!("{d}/");
+                    let exists = ctx.files.iter().any(|f| f.path.starts_with(&prefix));
+                    match model.kustomization_in(&d).and_then(|k| model.kustomization(k)) {
+                        _ if !exists && ignore_missing => None,
+                        _ if !exists => Some(format!(
+                            "spec.components of {who}: `{c}` names no directory of the repository (set spec.ignoreMissingComponents if that is intended)"
+                        )),
+                        None => Some(format!(
+                            "spec.components of {who}: `{d}` has no kustomization file; kustomize needs a `kind: Component` there"
+                        )),
+                        Some(k) if k.kind != KustKind::Component => Some(format!(
+                            "spec.components of {who}: the kustomization file of `{d}` is not `kind: Component`; kustomize refuses it as a component"
+                        )),
+                        Some(_) => {
+                            super::add_model_build(ctx, model, &d, out);
+                            None
+                        }
+                    }
+                }
+            }
+        };
+        if let Some(m) = problem {
+            ctx.push(Code::VERIFY_BUILD, owner.file, owner.doc, Some(item), m);
         }
     }
 }

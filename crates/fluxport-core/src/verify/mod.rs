@@ -782,6 +782,7 @@ fn build_path<'a>(
         }
     }
     if let Some(k) = owner {
+        build::add_components(ctx, model, &dir, k, &mut out);
         build::apply_spec(ctx, model, &dir, k, &mut out);
     }
     if let Some(t) = target_ns {
