@@ -375,9 +375,7 @@ fn run_verify(args: VerifyArgs) -> Result<u8, String> {
     let mut not_read = Vec::new();
     walk(&args.dir, None, &mut found, &mut not_read)?;
     found.sort();
-    for (p, what) in &not_read {
-        eprintln!("fluxport: not read: {} is {what}", escape_path(p));
-    }
+    not_read.sort();
     let mut inputs = Vec::with_capacity(found.len());
     for f in found {
         let rel = rel_path(f.strip_prefix(&args.dir).unwrap_or(&f));
@@ -390,9 +388,27 @@ fn run_verify(args: VerifyArgs) -> Result<u8, String> {
         parallel: parallel(),
         ..Options::default()
     };
-    let v: Verification = std::panic::catch_unwind(|| verify(&inputs, &options)).map_err(|_| {
-        "internal error in the pre-flight (please report it with the input)".to_string()
-    })?;
+    let mut v: Verification =
+        std::panic::catch_unwind(|| verify(&inputs, &options)).map_err(|_| {
+            "internal error in the pre-flight (please report it with the input)".to_string()
+        })?;
+    // Every path is accounted for: source-controller's artifact leaves out what is not a
+    // regular file or directory (fluxcd/pkg `artifact/storage/archive.go#Archive`:
+    // "Ignore anything that is not a file or directories e.g. symlinks"), so Flux v2
+    // never sees these either.
+    if !not_read.is_empty() {
+        for (p, what) in &not_read {
+            let rel = rel_path(p.strip_prefix(&args.dir).unwrap_or(p));
+            v.findings.push(Finding::new(
+                Code::PATH_NOT_READ,
+                &rel,
+                0,
+                0,
+                format!("{what}: not read, and not in the artifact source-controller makes (it keeps only regular files and directories)"),
+            ));
+        }
+        v.finish();
+    }
     print!(
         "{}",
         match args.format {

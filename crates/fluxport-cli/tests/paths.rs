@@ -119,6 +119,24 @@ fn links_and_fifos_are_reported_not_followed() {
         let text = std::fs::read_to_string(f.unwrap().path()).unwrap();
         assert!(!text.contains("secret"), "followed a link out of the tree");
     }
+    // `fluxport verify` accounts for the same paths (before: skipped silently, exit 0).
+    // (Exit 1: the v1 HelmRelease left in the tree is an error of its own.)
+    let (code, stdout, err) = run(&[os("verify"), src.as_os_str(), os("--format"), os("json")]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let mut got: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "PATH_NOT_READ")
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    got.sort();
+    assert_eq!(
+        got,
+        ["inside.yaml", "loop.yaml", "outside.yaml", "pipe.yaml"]
+    );
+    assert_eq!(v["counts"]["by_code"]["PATH_NOT_READ"], 4, "{stdout}");
     let _ = std::fs::remove_dir_all(&d);
 }
 

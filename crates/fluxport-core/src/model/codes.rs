@@ -71,7 +71,7 @@ codes! {
         "Re-encode the file as UTF-8 if it is a manifest.";
     PATH_NOT_READ = Warning, "fluxport",
         "A path in the input directory is not a regular file or a directory: a symbolic link (never followed, it could lead out of the tree or loop), a FIFO, a socket or a device. It was not read and is not in the output.",
-        "If it is a manifest, replace the link by the file it points to (Flux v2's source-controller does not follow links out of the repository either) and convert again; otherwise ignore it (with -o, copy it yourself).";
+        "If it is a manifest, replace the link by the file it points to and convert again (Flux v2's source-controller keeps only regular files and directories in its artifact, so it drops links too: fluxcd/pkg artifact/storage/archive.go); otherwise ignore it (with -o, copy it yourself).";
     BARE_CR = Error, "fluxport",
         "The file uses a carriage return without a line feed (old Mac line ending) as a line break. YAML reads it as a new line, editors and fluxport's edits do not, so the file was passed through unchanged.",
         "Convert the file to LF (or CRLF) line endings (e.g. `dos2unix -c mac FILE`), then convert again.";
