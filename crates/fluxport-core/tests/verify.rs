@@ -424,6 +424,50 @@ fn spec_components() {
     );
 }
 
+/// With no Flux Kustomization, a source that no build holds but a cluster's
+/// HelmRelease needs is applied by nothing: VERIFY_APPLIED_BY_HAND (the pre-flight
+/// accepts the reference, and says so).
+#[test]
+fn references_to_objects_no_build_applies() {
+    let tree = |resources: &str| {
+        vec![
+            (
+                "prod/kustomization.yaml",
+                format!("resources:\n- ../base\n{resources}"),
+            ),
+            (
+                "base/kustomization.yaml",
+                "resources:\n- hr.yaml\n".to_string(),
+            ),
+            ("base/hr.yaml", hr("web", "apps", "")),
+            ("fluxport-sources.yaml", HELMREPO.to_string()),
+        ]
+    };
+    let runv = |v: &[(&str, String)]| {
+        let f: Vec<(&str, &str)> = v.iter().map(|(p, t)| (*p, t.as_str())).collect();
+        run(&f)
+    };
+    let v = runv(&tree(""));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_APPLIED_BY_HAND", "VERIFY_SYNC_ROOTS_GUESSED"],
+        "{}",
+        v.to_text()
+    );
+    assert_eq!(
+        (v.findings[0].file.as_str(), v.findings[0].line),
+        ("fluxport-sources.yaml", 4)
+    );
+    assert!(
+        v.findings[0].message.contains("HelmRelease apps/web"),
+        "{}",
+        v.findings[0].message
+    );
+    // Clean twin: the cluster's kustomization lists the file.
+    let v = runv(&tree("- ../fluxport-sources.yaml\n"));
+    assert_eq!(codes(&v), ["VERIFY_SYNC_ROOTS_GUESSED"], "{}", v.to_text());
+}
+
 #[test]
 fn patch_without_target_in_a_complete_build() {
     let files = [

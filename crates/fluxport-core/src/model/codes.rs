@@ -322,6 +322,9 @@ codes! {
     VERIFY_BUILD = Error, "§3.2",
         "kustomize-controller cannot build this Kustomization's path: an entry names nothing, a directory has no kustomization file, a patch has no target, an object is defined twice, or a file of a generated build is not a Kubernetes object.",
         "Fix the kustomization file (or the file) at the reported line so that `kustomize build` of the path succeeds.";
+    VERIFY_APPLIED_BY_HAND = Warning, "§3.2",
+        "In a tree without Flux Kustomizations, an object that no build of a sync root holds (for example a `fluxport-sources.yaml` written beside the top-level kustomizations when the sync roots are unknown) is referenced from a cluster's build. The pre-flight accepts the reference, but no sync applies the object: only applying the file by hand gives the cluster it.",
+        "List the file in the kustomization of each cluster that needs it, or convert again with --sync-path per cluster (then fluxport places the sources in each root), or apply the file by hand with each cluster.";
     VERIFY_PATH_MISSING = Error, "§3.2",
         "A Flux Kustomization's `spec.path` names no directory of the repository; the Kustomization fails with `kustomization path not found`.",
         "Point `spec.path` at an existing directory (relative to the source's root), or add the directory.";

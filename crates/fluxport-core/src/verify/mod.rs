@@ -528,7 +528,7 @@ pub fn run_in(
         check_names(&mut ctx, o);
     }
     // 4. References, release identity, markers.
-    refs::check(&mut ctx, &all);
+    refs::check(&mut ctx, &all, flux_ks.is_empty());
     v.findings = std::mem::take(&mut ctx.findings);
     v.bootstrap_objects = ctx.bootstrap.into_iter().collect();
     v.finish();

@@ -8,6 +8,7 @@ use super::names::MAX_RELEASE_NAME;
 use super::{Ctx, Instance, Key};
 use crate::model::codes::Code;
 use crate::yaml::Node;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 const SOURCE: &str = "source.toolkit.fluxcd.io";
@@ -20,7 +21,10 @@ struct Scope {
     by_cluster: BTreeMap<usize, BTreeSet<Key>>,
     /// Documents of no build and no cluster, beside the top-level Kustomizations (may
     /// be applied by hand to any cluster).
-    unassigned: BTreeSet<Key>,
+    unassigned: BTreeMap<Key, (usize, usize)>,
+    /// Unassigned objects a cluster's reference needed, with the first referrer: in a
+    /// tree without Flux Kustomizations only hand-applying them gives a cluster them.
+    by_hand: RefCell<BTreeMap<Key, String>>,
     tree: BTreeSet<Key>,
     /// Objects a build moved to another namespace (a kustomization's `namespace:`):
     /// key as written → (namespace in the build, file).
@@ -43,8 +47,8 @@ impl Scope {
     fn has(&self, cluster: Option<usize>, key: &Key) -> bool {
         match cluster {
             Some(c) => {
-                self.unassigned.contains(key)
-                    || self.by_cluster.get(&c).is_some_and(|s| s.contains(key))
+                self.by_cluster.get(&c).is_some_and(|s| s.contains(key))
+                    || self.unassigned.contains_key(key)
             }
             None => self.tree.contains(key),
         }
@@ -55,10 +59,30 @@ fn s<'n>(n: &'n Node, key: &str) -> Option<&'n str> {
     n.get(key).and_then(Node::as_str).filter(|v| !v.is_empty())
 }
 
-pub(super) fn check(ctx: &mut Ctx, all: &[Instance]) {
+/// `VERIFY_APPLIED_BY_HAND`: in a tree without Flux Kustomizations, an object no build
+/// holds that a cluster's object references. The pre-flight accepts the reference (the
+/// file may be applied by hand, `kubectl apply -f`), but no sync applies it.
+fn applied_by_hand(ctx: &mut Ctx, scope: &Scope) {
+    for (key, referrer) in scope.by_hand.borrow().iter() {
+        let Some(&(file, doc)) = scope.unassigned.get(key) else {
+            continue;
+        };
+        let node = ctx.files[file].docs[doc]
+            .root()
+            .and_then(|r| r.path(&["metadata", "name"]));
+        let m = format!(
+            "{} {}/{} is in no build of a sync root, yet {referrer} needs it: nothing applies `{}` unless it is applied by hand to every cluster that needs it; list it in that cluster's kustomization, or give --sync-path per cluster when converting",
+            key.1, key.2, key.3, ctx.files[file].path
+        );
+        ctx.push(Code::VERIFY_APPLIED_BY_HAND, file, doc, node, m);
+    }
+}
+
+pub(super) fn check(ctx: &mut Ctx, all: &[Instance], no_flux_kustomization: bool) {
     let mut scope = Scope {
         by_cluster: BTreeMap::new(),
-        unassigned: BTreeSet::new(),
+        unassigned: BTreeMap::new(),
+        by_hand: RefCell::new(BTreeMap::new()),
         tree: BTreeSet::new(),
         moved: BTreeMap::new(),
     };
@@ -82,7 +106,7 @@ pub(super) fn check(ctx: &mut Ctx, all: &[Instance]) {
                 scope.by_cluster.entry(c).or_default().insert(o.key());
             }
             None if o.beside_top => {
-                scope.unassigned.insert(o.key());
+                scope.unassigned.entry(o.key()).or_insert((o.file, o.doc));
             }
             None => {}
         }
@@ -172,6 +196,9 @@ pub(super) fn check(ctx: &mut Ctx, all: &[Instance]) {
     }
     releases(ctx, all);
     markers(ctx, all, &scope);
+    if no_flux_kustomization {
+        applied_by_hand(ctx, &scope);
+    }
 }
 
 /// A reference `{kind, name, namespace}` (kind defaulting to `default_kind`).
@@ -195,11 +222,17 @@ fn reference(
         ns.to_string(),
         name.to_string(),
     );
+    let what = format!("{} {}/{} {field}", o.kind, o.ns_or_default(), o.name);
     if scope.has(o.cluster, &key) {
+        let own = o
+            .cluster
+            .is_some_and(|c| scope.by_cluster.get(&c).is_some_and(|s| s.contains(&key)));
+        if o.cluster.is_some() && !own {
+            scope.by_hand.borrow_mut().entry(key).or_insert(what);
+        }
         return;
     }
     let node = r.get("name");
-    let what = format!("{} {}/{} {field}", o.kind, o.ns_or_default(), o.name);
     if ns == "flux-system"
         && name == "flux-system"
         && matches!(kind, "GitRepository" | "Kustomization")
