@@ -595,3 +595,58 @@ spec:
     assert!(codes(&c).contains(&Code::BUILD_TIME_ORDERING_LOST));
     assert!(!c.report.runbook.contains("- verify:"));
 }
+
+/// The same workload (namespace, name, container) in two environments of one sync root
+/// with different filters or images gets two policies, each marker naming its own.
+/// Before: one policy name, the later policy replaced the earlier one, and the first
+/// environment's marker followed the second's filter and image (hmcts: 91 policies, 40
+/// written).
+#[test]
+fn same_workload_in_two_environments_keeps_two_policies() {
+    let prod = E8
+        .replace("semver:^5.0", "glob:prod-*")
+        .replace("5.0.0", "prod-1");
+    let stg = E8
+        .replace("semver:^5.0", "glob:stg-*")
+        .replace("5.0.0", "stg-1");
+    let c = conv(&[("prod/app.yaml", &prod), ("stg/app.yaml", &stg)]);
+    let auto = file(&c, "fluxport-image-automation.yaml");
+    let names: Vec<&str> = auto
+        .split("\n---\n")
+        .filter(|d| d.contains("kind: ImagePolicy"))
+        .filter_map(|d| d.lines().find_map(|l| l.strip_prefix("  name: ")))
+        .filter(|n| n.starts_with("default-my-app-deploy-app"))
+        .collect();
+    assert_eq!(names.len(), 2, "{auto}");
+    assert_eq!(names[0], "default-my-app-deploy-app");
+    assert!(
+        names[1].starts_with("default-my-app-deploy-app-"),
+        "{names:?}"
+    );
+    for (path, name, pattern) in [
+        ("prod/app.yaml", names[0], "^prod-"),
+        ("stg/app.yaml", names[1], "^stg-"),
+    ] {
+        let marker = format!("{{\"$imagepolicy\": \"flux-system:{name}\"}}");
+        assert!(
+            file(&c, path).contains(&marker),
+            "{path}: {}",
+            file(&c, path)
+        );
+        let doc = auto
+            .split("\n---\n")
+            .find(|d| d.contains(&format!("  name: {name}\n")))
+            .unwrap();
+        assert!(doc.contains(pattern), "{doc}");
+    }
+    // The sidecar (same image, filter and tag in both) shares one policy.
+    assert_eq!(
+        auto.matches("name: default-my-app-deploy-sidecar").count(),
+        1,
+        "{auto}"
+    );
+    // Clean twin: the same filter, image and tag share one policy.
+    let c = conv(&[("prod/app.yaml", &prod), ("stg/app.yaml", &prod)]);
+    let auto = file(&c, "fluxport-image-automation.yaml");
+    assert_eq!(auto.matches("kind: ImagePolicy").count(), 2, "{auto}");
+}

@@ -168,6 +168,7 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile], model: &Model) {
     let mut value_edits: Vec<((usize, usize), TextEdit)> = Vec::new();
     let mut disabled_reported = false;
     let mut policies: Vec<((usize, usize, String), String)> = Vec::new();
+    let mut namer = PolicyNamer::default();
     let mut built = BTreeMap::new();
     let mut additions = BTreeMap::new();
 
@@ -237,8 +238,12 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile], model: &Model) {
                                 findings.push(doc.finding(Code::MARKER_NOT_WRITTEN, Some(image), format!("container `{cname}`: no marker could be added to this `image:` line")));
                                 continue;
                             };
-                            let pname =
-                                dns1123(&format!("{ns}-{}-{}-{cname}", wl.name, wl.kind_short));
+                            let pname = namer.name(
+                                dns1123(&format!("{ns}-{}-{}-{cname}", wl.name, wl.kind_short)),
+                                &roots,
+                                (r.name.clone(), filter.clone(), r.tag.clone()),
+                                &f.path,
+                            );
                             edits.push((
                                 fi,
                                 TextEdit::insert(d.start + at, marker(&env.ns, &pname, "")),
@@ -344,7 +349,12 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile], model: &Model) {
                             ));
                             continue;
                         };
-                        let pname = dns1123(&format!("{ns}-{name}-hr-{}", c.name));
+                        let pname = namer.name(
+                            dns1123(&format!("{ns}-{name}-hr-{}", c.name)),
+                            &roots,
+                            (c.image.clone(), filter.clone(), c.tag.clone()),
+                            &f.path,
+                        );
                         let m = marker(&env.ns, &pname, suffix);
                         if suffix == ":tag" && !node.is_string() {
                             let t = node.as_str().unwrap_or("");
@@ -403,6 +413,47 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile], model: &Model) {
     }
     ctx.image_policies.extend(policies);
     place(ctx, files, found);
+}
+
+/// What a policy selects: image, v1 filter and the current tag (the tag decides an
+/// inferred order). Two containers with the same of all three share one policy.
+type PolicySig = (String, Filter, Option<String>);
+
+/// Policy names, unique per sync root among policies that select differently. The
+/// same workload in two environments of one root (`prod-*` here, `staging-*` there)
+/// used to get one name, and the later policy silently replaced the earlier one, so
+/// one environment's marker followed the other's filter. The first (in path order)
+/// keeps the plain name; a different policy gets a suffix from its file's path.
+#[derive(Default)]
+struct PolicyNamer {
+    used: BTreeMap<(usize, String), PolicySig>,
+}
+
+impl PolicyNamer {
+    fn name(&mut self, base: String, roots: &[usize], sig: PolicySig, file: &str) -> String {
+        let free = |used: &BTreeMap<(usize, String), PolicySig>, n: &str| {
+            roots
+                .iter()
+                .all(|&r| used.get(&(r, n.to_string())).is_none_or(|s| *s == sig))
+        };
+        let mut name = base.clone();
+        let mut n = 1;
+        while !free(&self.used, &name) {
+            let salt = if n == 1 {
+                file.to_string()
+            } else {
+                format!("{file}#{n}")
+            };
+            name = dns1123(&format!("{base}-{}", &sha256_hex(salt.as_bytes())[..8]));
+            n += 1;
+        }
+        for &r in roots {
+            self.used
+                .entry((r, name.clone()))
+                .or_insert_with(|| sig.clone());
+        }
+        name
+    }
 }
 
 fn shift(mut e: TextEdit, by: usize) -> TextEdit {
