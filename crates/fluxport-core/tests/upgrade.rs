@@ -4,7 +4,7 @@
 mod common;
 
 use common::{docs, read_dir_inputs, shared, Schemas};
-use fluxport_core::verify::served::not_served;
+use fluxport_core::verify::served::{not_served, FluxVersion};
 use fluxport_core::{Code, FileStatus, InputFile, Options};
 use std::collections::BTreeMap;
 
@@ -222,7 +222,7 @@ fn shared_after_trees_end_on_served_versions() {
                 let (Some(a), Some(k)) = (d["apiVersion"].as_str(), d["kind"].as_str()) else {
                     continue;
                 };
-                if not_served(a, k).is_some() {
+                if not_served(a, k, FluxVersion::V2_9).is_some() {
                     *before.entry(format!("{k} {a}")).or_default() += 1;
                 }
             }
@@ -246,7 +246,7 @@ fn shared_after_trees_end_on_served_versions() {
                     continue;
                 };
                 assert!(
-                    not_served(a, k).is_none(),
+                    not_served(a, k, FluxVersion::V2_9).is_none(),
                     "{}: {} {k} {a} is still not served",
                     t.display(),
                     f.path
@@ -769,7 +769,11 @@ fn upgrade_goldens_validate_against_the_served_crds() {
                 let (Some(a), Some(k)) = (d["apiVersion"].as_str(), d["kind"].as_str()) else {
                     continue;
                 };
-                assert!(not_served(a, k).is_none(), "{case}/{}: {k} {a}", i.path);
+                assert!(
+                    not_served(a, k, FluxVersion::V2_9).is_none(),
+                    "{case}/{}: {k} {a}",
+                    i.path
+                );
                 let errs = schemas.check(&d);
                 assert!(errs.is_empty(), "{case}/{}: {errs:?}", i.path);
                 let unknown = schemas.unknown_fields(&d);
@@ -791,4 +795,74 @@ fn upgrade_goldens_validate_against_the_served_crds() {
         schemas.unknown_fields(iua),
         vec!["/spec/checkout", "/spec/commit", "/spec/push"]
     );
+}
+
+/// `--flux-version`: flux2's `cmd/flux/migrate.go#latestAPIVersions` gives 2.7, 2.8 and
+/// 2.9 the same targets (`flux27LatestAPIVersions`), so each minor writes the same
+/// apiVersions; what differs is which old versions the minor still serves, which the
+/// UPGRADE_API message says (the pre-flight side is `tests/verify.rs`).
+#[test]
+fn each_flux_version_writes_its_target_versions() {
+    let policy = "\
+apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImagePolicy
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: app
+  policy:
+    semver:
+      range: 1.x
+";
+    let input = format!("{KS_V1BETA2}---\n{policy}---\n{HR_V2BETA1}");
+    let mut outputs = Vec::new();
+    for flux in FluxVersion::ALL {
+        let opts = Options {
+            flux_version: flux,
+            ..Options::default()
+        };
+        let c = fluxport_core::convert(&[InputFile::new("in.yaml", input.as_str())], &opts);
+        let out = c.file("in.yaml").unwrap().text().to_string();
+        let versions: Vec<String> = docs(&out)
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}",
+                    d["kind"].as_str().unwrap(),
+                    d["apiVersion"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(
+            versions,
+            [
+                "Kustomization kustomize.toolkit.fluxcd.io/v1",
+                "ImagePolicy image.toolkit.fluxcd.io/v1",
+                "HelmRelease helm.toolkit.fluxcd.io/v2",
+            ],
+            "Flux {flux}"
+        );
+        // Which upgraded versions this minor still served (deprecated).
+        let still: Vec<&str> = c
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::UPGRADE_API && f.message.contains("still serves"))
+            .map(|f| f.message.split(' ').next().unwrap())
+            .collect();
+        let want: &[&str] = match flux {
+            FluxVersion::V2_7 => &["Kustomization", "ImagePolicy"],
+            FluxVersion::V2_8 => &["ImagePolicy"],
+            FluxVersion::V2_9 => &[],
+        };
+        assert_eq!(still, want, "Flux {flux}");
+        outputs.push(out);
+    }
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]));
+    // v2beta1 was served by none of them (helm-controller v1.4 removed it).
+    for flux in FluxVersion::ALL {
+        assert!(not_served("helm.toolkit.fluxcd.io/v2beta1", "HelmRelease", flux).is_some());
+    }
 }

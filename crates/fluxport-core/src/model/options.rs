@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::served::FluxVersion;
+
 /// Helm major version a v1 HelmRelease ran on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -101,6 +103,9 @@ pub struct Options {
     pub mode: Mode,
     pub sources_placement: SourcesPlacement,
     pub target: Target,
+    /// The Flux minor the output targets (`--flux-version`): which apiVersions the
+    /// upgrade stage writes and the pre-flight accepts (`model::served`).
+    pub flux_version: FluxVersion,
     /// fluxd `--git-path` values (sync roots). Empty: taken from a daemon manifest in the
     /// input, else the whole input is one root.
     pub sync_paths: Vec<String>,
@@ -143,6 +148,7 @@ impl Default for Options {
             mode: Mode::Strict,
             sources_placement: SourcesPlacement::SyncRoot,
             target: Target::FluxV2,
+            flux_version: FluxVersion::default(),
             sync_paths: Vec::new(),
             default_namespace: "default".into(),
             automation_namespace: "flux-system".into(),
