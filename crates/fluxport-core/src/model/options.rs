@@ -179,3 +179,21 @@ impl Options {
         self.explicit.insert(name.to_string());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{FluxVersion, Options};
+
+    /// The web app stores and sends `Options` as JSON: the minor is its `--flux-version`
+    /// spelling, and settings saved before the option existed get the default.
+    #[test]
+    fn options_json() {
+        let o: Options = serde_json::from_str(r#"{"flux_version":"2.7"}"#).unwrap();
+        assert_eq!(o.flux_version, FluxVersion::V2_7);
+        let j = serde_json::to_value(&o).unwrap();
+        assert_eq!(j["flux_version"], "2.7");
+        let o: Options = serde_json::from_str(r#"{"mode":"idiomatic"}"#).unwrap();
+        assert_eq!(o.flux_version, FluxVersion::V2_9);
+        assert!(serde_json::from_str::<Options>(r#"{"flux_version":"2.6"}"#).is_err());
+    }
+}

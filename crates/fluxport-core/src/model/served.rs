@@ -279,20 +279,6 @@ mod tests {
         }
     }
 
-    /// The web app stores and sends `Options` as JSON: the minor is its `--flux-version`
-    /// spelling, and settings saved before the option existed get the default.
-    #[test]
-    fn options_json() {
-        use crate::model::options::Options;
-        let o: Options = serde_json::from_str(r#"{"flux_version":"2.7"}"#).unwrap();
-        assert_eq!(o.flux_version, FluxVersion::V2_7);
-        let j = serde_json::to_value(&o).unwrap();
-        assert_eq!(j["flux_version"], "2.7");
-        let o: Options = serde_json::from_str(r#"{"mode":"idiomatic"}"#).unwrap();
-        assert_eq!(o.flux_version, FluxVersion::V2_9);
-        assert!(serde_json::from_str::<Options>(r#"{"flux_version":"2.6"}"#).is_err());
-    }
-
     #[test]
     fn parse() {
         assert_eq!(FluxVersion::parse("2.7"), Some(FluxVersion::V2_7));
