@@ -90,9 +90,26 @@ pub fn apply(ctx: &mut Context, model: &Model<'_>) {
         _ => false,
     });
     each_doc(ctx, &kustomizations, |d, r| {
-        upgrade_kustomize_patches(d, r, flux)
+        upgrade_kustomize_patches(d, r, flux, KUSTOMIZE_PATCH_KEYS)
+    });
+    // The same for the `spec.patches` of Flux Kustomizations (any version, upgraded or
+    // not): kustomize-controller hands them to kustomize, which matches targets by
+    // group/version/kind as above. `patchesStrategicMerge`/`patchesJson6902` of a
+    // pre-GA Kustomization are moved by rule 0a.5 and keep their text.
+    let flux_kustomizations = ctx.docs_where(|k| match k {
+        DocKind::FluxV2 { api_version, kind } => {
+            kind == "Kustomization" && api_version.starts_with("kustomize.toolkit.fluxcd.io/")
+        }
+        _ => false,
+    });
+    each_doc(ctx, &flux_kustomizations, |d, r| match r.get("spec") {
+        Some(spec) if spec.is_map() => upgrade_kustomize_patches(d, spec, flux, &["patches"]),
+        _ => (Vec::new(), Vec::new()),
     });
 }
+
+/// The patch fields of a kustomization file (`kustomize.config.k8s.io`).
+const KUSTOMIZE_PATCH_KEYS: &[&str] = &["patchesStrategicMerge", "patches", "patchesJson6902"];
 
 /// Runs `upgrade` (one document's edits, in offsets of its chunk, and findings) on
 /// each document and keeps its edits and findings.
@@ -136,12 +153,14 @@ fn push_edits(
 
 /// The edits of a kustomization file's patches of pre-GA Flux objects: the
 /// `apiVersion` inside inline patch text (`patchesStrategicMerge` items, `patches[].patch`)
-/// and the `target.version` of `patches`/`patchesJson6902` entries. Patch *files* are
-/// documents of their own and are upgraded as objects.
+/// and the `target.version` of `patches`/`patchesJson6902` entries, of the fields
+/// `keys` names (below `root`: a kustomization file, or a Flux Kustomization's `spec`).
+/// Patch *files* are documents of their own and are upgraded as objects.
 fn upgrade_kustomize_patches(
     d: DocRef<'_>,
     root: &Node,
     flux: FluxVersion,
+    keys: &[&str],
 ) -> (Vec<TextEdit>, Vec<Finding>) {
     let mut edits = Vec::new();
     let mut findings = Vec::new();
@@ -150,10 +169,16 @@ fn upgrade_kustomize_patches(
     }
     let mut inline: Vec<&Node> = Vec::new();
     let mut targets: Vec<&Node> = Vec::new();
-    if let Some(items) = root.get("patchesStrategicMerge").filter(|n| n.is_seq()) {
+    if let Some(items) = root
+        .get("patchesStrategicMerge")
+        .filter(|n| n.is_seq() && keys.contains(&"patchesStrategicMerge"))
+    {
         inline.extend(items.items().iter().filter(|i| i.is_string()));
     }
-    for key in ["patches", "patchesJson6902"] {
+    for key in ["patches", "patchesJson6902"]
+        .into_iter()
+        .filter(|k| keys.contains(k))
+    {
         let Some(items) = root.get(key).filter(|n| n.is_seq()) else {
             continue;
         };
