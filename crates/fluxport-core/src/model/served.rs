@@ -222,9 +222,18 @@ pub fn upgrade_to(api_version: &str, kind: &str, flux: FluxVersion) -> Option<&'
     (version != target).then_some(target)
 }
 
+/// The first minor after `flux` that no longer serves `apiVersion`'s version of `kind`
+/// (None when every later supported minor serves it, or the kind is not in the table).
+pub fn dropped_after(api_version: &str, kind: &str, flux: FluxVersion) -> Option<FluxVersion> {
+    FluxVersion::ALL
+        .into_iter()
+        .filter(|v| *v > flux)
+        .find(|v| not_served(api_version, kind, *v).is_some())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{not_served, upgrade_to, FluxVersion, APIS};
+    use super::{dropped_after, not_served, upgrade_to, FluxVersion, APIS};
 
     #[test]
     fn old_versions_are_not_served() {
@@ -252,6 +261,9 @@ mod tests {
         assert!(not_served(ip, "ImagePolicy", V2_9).is_some());
         // v1beta1 sources were gone before 2.7.
         assert!(not_served("source.toolkit.fluxcd.io/v1beta1", "HelmRepository", V2_7).is_some());
+        assert_eq!(dropped_after(kz, "Kustomization", V2_7), Some(V2_8));
+        assert_eq!(dropped_after(ip, "ImagePolicy", V2_7), Some(V2_9));
+        assert_eq!(dropped_after(ip, "ImagePolicy", V2_9), None);
         // Served or not, every non-target version is upgraded.
         for v in FluxVersion::ALL {
             assert_eq!(upgrade_to(kz, "Kustomization", v), Some("v1"));

@@ -17,7 +17,7 @@ use crate::model::codes::Code;
 use crate::model::context::Context;
 use crate::model::document::{DocKind, DocRef};
 use crate::model::finding::Finding;
-use crate::model::served::{not_served, upgrade_to, FluxVersion};
+use crate::model::served::{dropped_after, not_served, upgrade_to, FluxVersion};
 use crate::repo::kustomize::{Model, ObjectRef};
 use crate::text::TextEdit;
 use crate::yaml::{Entry, Node};
@@ -327,10 +327,11 @@ fn upgrade_doc(
         api_node.col(),
         format!(
             "{kind} {api} → {group}/{new}{} (docs/preGA-upgrades.md)",
-            if not_served(api, kind, flux).is_none() {
-                format!("; Flux {flux} still serves {old} (deprecated), a later minor does not")
-            } else {
-                String::new()
+            match (not_served(api, kind, flux), dropped_after(api, kind, flux)) {
+                (None, Some(gone)) =>
+                    format!("; Flux {flux} still serves {old} (deprecated), {gone} does not"),
+                (None, None) => format!("; Flux {flux} still serves {old} (deprecated)"),
+                _ => String::new(),
             }
         ),
     ));
