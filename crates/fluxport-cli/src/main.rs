@@ -8,8 +8,8 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use fluxport_core::{
-    convert, verify, Code, Conversion, FileStatus, Finding, HelmVersion, InputFile, Mode, Options,
-    SourcesPlacement, Target, Verification,
+    convert, verify, Code, Conversion, FileStatus, Finding, FluxVersion, HelmVersion, InputFile,
+    Mode, Options, SourcesPlacement, Target, Verification,
 };
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
@@ -108,6 +108,17 @@ struct VerifyArgs {
     /// kustomization is checked as its own cluster.
     #[arg(long = "sync-path")]
     sync_paths: Vec<String>,
+    /// The Flux minor the cluster runs: which apiVersions are served.
+    #[arg(long, value_parser = FLUX_VERSIONS, default_value = DEFAULT_FLUX)]
+    flux_version: String,
+}
+
+/// `--flux-version` values: the minors of `fluxport_core::FluxVersion`.
+const FLUX_VERSIONS: [&str; 3] = ["2.7", "2.8", "2.9"];
+const DEFAULT_FLUX: &str = "2.9";
+
+fn flux_version(s: &str) -> FluxVersion {
+    FluxVersion::parse(s).unwrap_or_default()
 }
 
 #[derive(Args)]
@@ -149,6 +160,10 @@ struct OptionArgs {
     /// Output target.
     #[arg(long, value_parser = ["flux-v2", "helm3-on-flux-v1"], default_value = "flux-v2")]
     target: String,
+    /// The Flux minor to target: the apiVersions written (pre-GA objects are upgraded to
+    /// them) and accepted by the pre-flight, as `flux migrate -f --version` does.
+    #[arg(long, value_parser = FLUX_VERSIONS, default_value = DEFAULT_FLUX)]
+    flux_version: String,
     /// A fluxd's --git-path values (repeat per daemon/cluster; commas separate the
     /// paths of one daemon).
     #[arg(long = "sync-path")]
@@ -216,6 +231,7 @@ impl OptionArgs {
             } else {
                 Target::FluxV2
             },
+            flux_version: flux_version(&self.flux_version),
             sync_paths: self.sync_paths.clone(),
             default_namespace: self
                 .default_namespace
@@ -385,6 +401,7 @@ fn run_verify(args: VerifyArgs) -> Result<u8, String> {
     let options = Options {
         assume_bootstrap: args.assume_bootstrap,
         sync_paths: args.sync_paths.clone(),
+        flux_version: flux_version(&args.flux_version),
         parallel: parallel(),
         ..Options::default()
     };
@@ -931,6 +948,18 @@ mod tests {
             PathBuf::from("other/x.yaml")
         );
         assert!(raw_target("../x.yaml", &sources).is_err());
+    }
+
+    /// The flag's values are exactly the core's minors, in order.
+    #[test]
+    fn flux_versions_are_the_cores() {
+        let parsed: Vec<_> = FLUX_VERSIONS
+            .iter()
+            .map(|v| FluxVersion::parse(v))
+            .collect();
+        let all: Vec<_> = FluxVersion::ALL.into_iter().map(Some).collect();
+        assert_eq!(parsed, all);
+        assert_eq!(DEFAULT_FLUX, FluxVersion::default().as_str());
     }
 
     #[test]

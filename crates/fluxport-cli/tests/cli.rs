@@ -360,3 +360,66 @@ fn shipped_cli_profile_is_the_fast_one() {
         "set before wasm-pack runs"
     );
 }
+
+/// `--check` gates pre-GA objects (issue 14): a tree whose only object is a v2beta1
+/// HelmRelease exits 1 (its upgrade would change the file), and the same tree on the
+/// served versions exits 0. `--flux-version` chooses what the pre-flight accepts.
+#[test]
+fn check_gates_pre_ga_objects() {
+    let dir = std::env::temp_dir().join(format!("fluxport-cli-prega-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("apps")).unwrap();
+    let hr = |version: &str| {
+        format!(
+            "apiVersion: helm.toolkit.fluxcd.io/{version}
+kind: HelmRelease
+metadata:
+  name: app
+  namespace: apps
+spec:
+  interval: 5m
+  maxHistory: 5
+  chart:
+    spec:
+      chart: app
+      version: 1.0.0
+      sourceRef:
+        kind: HelmRepository
+        name: charts
+"
+        )
+    };
+    let file = dir.join("apps/hr.yaml");
+    let d = dir.to_string_lossy().to_string();
+    std::fs::write(&file, hr("v2beta1")).unwrap();
+    let (code, out, err) = fluxport(&["convert", "--check", &d], "");
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("UPGRADE_API"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        hr("v2beta1"),
+        "--check wrote"
+    );
+    // v2beta2 is still served by Flux 2.7 (deprecated), but it is still upgraded.
+    std::fs::write(&file, hr("v2beta2")).unwrap();
+    for flux in ["2.7", "2.9"] {
+        let (code, out, err) = fluxport(&["convert", "--check", "--flux-version", flux, &d], "");
+        assert_eq!(code, 1, "Flux {flux}: {out}{err}");
+    }
+    // The clean twin: already on the served version.
+    std::fs::write(&file, hr("v2")).unwrap();
+    let (code, out, err) = fluxport(&["convert", "--check", &d], "");
+    assert_eq!(code, 0, "{out}{err}");
+    // verify --flux-version: v2beta2 is served by 2.7 only.
+    std::fs::write(&file, hr("v2beta2")).unwrap();
+    let (_, out, _) = fluxport(&["verify", "--flux-version", "2.7", &d], "");
+    assert!(!out.contains("VERIFY_API_NOT_SERVED"), "{out}");
+    let (code, out, _) = fluxport(&["verify", "--flux-version", "2.8", &d], "");
+    assert!(out.contains("VERIFY_API_NOT_SERVED"), "{out}");
+    assert_eq!(code, 1, "{out}");
+    // An unsupported minor is refused by the flag parser (clap's own exit code, 2).
+    let (code, _, err) = fluxport(&["verify", "--flux-version", "2.6", &d], "");
+    assert_ne!(code, 0);
+    assert!(err.contains("2.7, 2.8, 2.9"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -2,7 +2,8 @@
 //! is an input dir `in/`, the expected output tree `out.golden/`, the CLI's printed
 //! report `cli.golden` (with the exit code on its last line), and optional CLI flags
 //! in `args` (one per line), and `verify.golden`: `fluxport verify` on the written output
-//! tree (its pre-flight, with the exit code; `--assume-bootstrap` when `args` has it).
+//! tree (its pre-flight, with the exit code; `--assume-bootstrap` and `--flux-version=X`
+//! when `args` has them).
 //! A `verify-*` case also has `verify-in.golden`: `fluxport verify` on its input.
 //! `UPDATE_GOLDEN=1 cargo test -p fluxport-cli --test golden`
 //! rewrites the expectations; review the diff before committing.
@@ -48,6 +49,8 @@ fn run_verify(tree: &Path, args: &[String]) -> String {
     if args.iter().any(|a| a == "--assume-bootstrap") {
         cmd.arg("--assume-bootstrap");
     }
+    // The minor the case targets is the one its pre-flight checks (`--flux-version=X`).
+    cmd.args(args.iter().filter(|a| a.starts_with("--flux-version=")));
     let out = cmd.output().unwrap();
     format!(
         "{}{}exit: {}\n",

@@ -32,7 +32,9 @@ pub mod yaml;
 pub use model::codes::{Code, Severity};
 pub use model::files::{FileStatus, InputFile, OutputFile};
 pub use model::finding::{Finding, ReleaseEntry};
-pub use model::options::{HelmVersion, Limits, Mode, Options, SourcesPlacement, Target};
+pub use model::options::{
+    FluxVersion, HelmVersion, Limits, Mode, Options, SourcesPlacement, Target,
+};
 pub use report::preflight::Verification;
 pub use report::{Conversion, Report};
 

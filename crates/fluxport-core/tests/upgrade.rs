@@ -4,7 +4,7 @@
 mod common;
 
 use common::{docs, read_dir_inputs, shared, Schemas};
-use fluxport_core::verify::served::not_served;
+use fluxport_core::verify::served::{not_served, FluxVersion};
 use fluxport_core::{Code, FileStatus, InputFile, Options};
 use std::collections::BTreeMap;
 
@@ -212,8 +212,24 @@ fn shared_after_trees_end_on_served_versions() {
     let mut unreadable = 0;
     let mut classes: BTreeMap<String, usize> = BTreeMap::new();
     let mut unknown: BTreeMap<String, usize> = BTreeMap::new();
+    // Where `flux migrate -f` (its line rule, `migrate_f_lines`) and fluxport's
+    // UPGRADE_API findings rewrite an apiVersion, by (file, line).
+    let mut versus: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut versus_examples: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    let mut objects_with_field_rules = 0;
     for t in &trees {
         let inputs = read_dir_inputs(t);
+        let mut migrate: std::collections::BTreeSet<(String, usize)> = Default::default();
+        for i in &inputs {
+            if !(i.path.ends_with(".yaml") || i.path.ends_with(".yml")) {
+                continue;
+            }
+            if let Ok(text) = std::str::from_utf8(&i.bytes) {
+                for l in migrate_f_lines(text) {
+                    migrate.insert((i.path.clone(), l));
+                }
+            }
+        }
         for i in &inputs {
             let Ok(text) = std::str::from_utf8(&i.bytes) else {
                 continue;
@@ -222,7 +238,7 @@ fn shared_after_trees_end_on_served_versions() {
                 let (Some(a), Some(k)) = (d["apiVersion"].as_str(), d["kind"].as_str()) else {
                     continue;
                 };
-                if not_served(a, k).is_some() {
+                if not_served(a, k, FluxVersion::V2_9).is_some() {
                     *before.entry(format!("{k} {a}")).or_default() += 1;
                 }
             }
@@ -230,6 +246,47 @@ fn shared_after_trees_end_on_served_versions() {
         let c = fluxport_core::convert(&inputs, &Options::default());
         for f in &c.report.findings {
             *by_code.entry(f.code.as_str()).or_default() += 1;
+        }
+        let ours: std::collections::BTreeSet<(String, usize)> = c
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::UPGRADE_API && !f.message.starts_with("patch target"))
+            .map(|f| (f.file.clone(), f.line))
+            .collect();
+        let mut fields: std::collections::BTreeSet<(String, usize)> = Default::default();
+        for f in &c.report.findings {
+            if f.code.as_str().starts_with("UPGRADE_FIELD")
+                || f.code == Code::UPGRADE_DEFAULT_CHANGED
+            {
+                // The object's apiVersion line is the nearest UPGRADE_API above.
+                if let Some(at) = ours.range(..=(f.file.clone(), f.line)).next_back() {
+                    if at.0 == f.file {
+                        fields.insert(at.clone());
+                    }
+                }
+            }
+        }
+        objects_with_field_rules += fields.len();
+        let mut note = |class: &'static str, at: &(String, usize)| {
+            *versus.entry(class).or_default() += 1;
+            let ex = versus_examples.entry(class).or_default();
+            if ex.len() < 3 {
+                ex.push(format!(
+                    "{}/{}:{}",
+                    t.file_name().unwrap().to_string_lossy(),
+                    at.0,
+                    at.1
+                ));
+            }
+        };
+        for at in ours.union(&migrate) {
+            match (ours.contains(at), migrate.contains(at)) {
+                (true, true) => note("both rewrite the apiVersion", at),
+                (true, false) => note("fluxport only", at),
+                (false, true) => note("flux migrate -f only", at),
+                _ => {}
+            }
         }
         for f in &c.files {
             // A file the loader rejects (a parse error, a duplicate key) is reported
@@ -246,7 +303,7 @@ fn shared_after_trees_end_on_served_versions() {
                     continue;
                 };
                 assert!(
-                    not_served(a, k).is_none(),
+                    not_served(a, k, FluxVersion::V2_9).is_none(),
                     "{}: {} {k} {a} is still not served",
                     t.display(),
                     f.path
@@ -287,8 +344,52 @@ fn shared_after_trees_end_on_served_versions() {
     println!("schema errors left: {schema_errors}; rejected or deleted files: {unreadable}");
     println!("schema errors by class: {classes:#?}");
     println!("fields the served schemas do not define (pruned by the API server): {unknown:#?}");
+    println!("apiVersion rewrites, fluxport vs flux migrate -f: {versus:#?} {versus_examples:#?}");
+    println!("objects fluxport upgraded with field rules (flux migrate -f changes only the version): {objects_with_field_rules}");
     assert!(!before.is_empty(), "the after trees hold pre-GA objects");
+    assert!(
+        versus
+            .get("both rewrite the apiVersion")
+            .copied()
+            .unwrap_or(0)
+            > 0
+    );
     assert!(by_code.get("UPGRADE_API").copied().unwrap_or(0) >= before.values().sum::<usize>() / 2);
+}
+
+/// The 1-based lines whose apiVersion `flux migrate -f --version 2.9` rewrites, by the
+/// rule of `fluxcd/flux2:cmd/flux/migrate.go#FileSystemMigrator.detectFileUpgrades`
+/// (read there, written here from its description): a line containing `apiVersion: `,
+/// its value up to the first space, the next line containing `kind: `, its value up to
+/// the first space; the (group, kind) has a latest version other than the one written.
+/// Its map is the same as fluxport's for every kind fluxport knows (docs/preGA-upgrades.md).
+fn migrate_f_lines(text: &str) -> Vec<usize> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let value = |l: &str, key: &str| -> Option<String> {
+        let at = l.find(key)?;
+        let v = l[at + key.len()..].trim();
+        Some(v.split(' ').next().unwrap_or("").to_string())
+    };
+    let mut out = Vec::new();
+    for (i, l) in lines.iter().enumerate() {
+        let Some(api) = value(l, "apiVersion: ") else {
+            continue;
+        };
+        let Some(kind) = lines.get(i + 1).and_then(|k| value(k, "kind: ")) else {
+            continue;
+        };
+        if fluxport_core::verify::served::upgrade_to(&api, &kind, FluxVersion::V2_9).is_some() {
+            out.push(i + 1);
+        }
+    }
+    out
+}
+
+#[test]
+fn migrate_f_rule_twins() {
+    // Rewritten: kind on the next line, a trailing comment, quoting aside.
+    let text = "apiVersion: helm.toolkit.fluxcd.io/v2beta1 # old\nkind: HelmRelease\n---\nkind: HelmRelease\napiVersion: helm.toolkit.fluxcd.io/v2beta1\nmetadata: {}\n---\napiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\n";
+    assert_eq!(migrate_f_lines(text), [1]);
 }
 
 /// What kind of schema error one message is, for the counts of the after-tree test.
@@ -769,7 +870,11 @@ fn upgrade_goldens_validate_against_the_served_crds() {
                 let (Some(a), Some(k)) = (d["apiVersion"].as_str(), d["kind"].as_str()) else {
                     continue;
                 };
-                assert!(not_served(a, k).is_none(), "{case}/{}: {k} {a}", i.path);
+                assert!(
+                    not_served(a, k, FluxVersion::V2_9).is_none(),
+                    "{case}/{}: {k} {a}",
+                    i.path
+                );
                 let errs = schemas.check(&d);
                 assert!(errs.is_empty(), "{case}/{}: {errs:?}", i.path);
                 let unknown = schemas.unknown_fields(&d);
@@ -791,4 +896,158 @@ fn upgrade_goldens_validate_against_the_served_crds() {
         schemas.unknown_fields(iua),
         vec!["/spec/checkout", "/spec/commit", "/spec/push"]
     );
+}
+
+/// `--flux-version`: flux2's `cmd/flux/migrate.go#latestAPIVersions` gives 2.7, 2.8 and
+/// 2.9 the same targets (`flux27LatestAPIVersions`), so each minor writes the same
+/// apiVersions; what differs is which old versions the minor still serves, which the
+/// UPGRADE_API message says (the pre-flight side is `tests/verify.rs`).
+#[test]
+fn each_flux_version_writes_its_target_versions() {
+    let policy = "\
+apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImagePolicy
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: app
+  policy:
+    semver:
+      range: 1.x
+";
+    let input = format!("{KS_V1BETA2}---\n{policy}---\n{HR_V2BETA1}");
+    let mut outputs = Vec::new();
+    for flux in FluxVersion::ALL {
+        let opts = Options {
+            flux_version: flux,
+            ..Options::default()
+        };
+        let c = fluxport_core::convert(&[InputFile::new("in.yaml", input.as_str())], &opts);
+        let out = c.file("in.yaml").unwrap().text().to_string();
+        let versions: Vec<String> = docs(&out)
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}",
+                    d["kind"].as_str().unwrap(),
+                    d["apiVersion"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert_eq!(
+            versions,
+            [
+                "Kustomization kustomize.toolkit.fluxcd.io/v1",
+                "ImagePolicy image.toolkit.fluxcd.io/v1",
+                "HelmRelease helm.toolkit.fluxcd.io/v2",
+            ],
+            "Flux {flux}"
+        );
+        // Which upgraded versions this minor still served (deprecated).
+        let still: Vec<&str> = c
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::UPGRADE_API && f.message.contains("still serves"))
+            .map(|f| f.message.split(' ').next().unwrap())
+            .collect();
+        let want: &[&str] = match flux {
+            FluxVersion::V2_7 => &["Kustomization", "ImagePolicy"],
+            FluxVersion::V2_8 => &["ImagePolicy"],
+            FluxVersion::V2_9 => &[],
+        };
+        assert_eq!(still, want, "Flux {flux}");
+        outputs.push(out);
+    }
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]));
+    // v2beta1 was served by none of them (helm-controller v1.4 removed it).
+    for flux in FluxVersion::ALL {
+        assert!(not_served("helm.toolkit.fluxcd.io/v2beta1", "HelmRelease", flux).is_some());
+    }
+}
+
+/// A Flux Kustomization's `spec.patches` name their targets by group/version/kind too
+/// (kustomize-controller hands them to kustomize): a patch of a v2beta1 HelmRelease
+/// names `v2` once its target is upgraded, whether the Kustomization itself is pre-GA
+/// or already on v1 (seen in the hmcts after tree, `apps/base/kustomize.yaml`, which
+/// `flux migrate -f` rewrites by its line rule). A patch of a kind not upgraded, or
+/// already naming the target version, stays byte-identical.
+#[test]
+fn flux_kustomization_patches_name_the_new_version() {
+    let ks = "\
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./apps
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  patches:
+    - patch: |-
+        apiVersion: helm.toolkit.fluxcd.io/v2beta1
+        kind: HelmRelease
+        metadata:
+          name: podinfo
+        spec:
+          interval: 1m
+    - target:
+        group: helm.toolkit.fluxcd.io
+        version: v2beta2
+        kind: HelmRelease
+      patch: |-
+        - op: replace
+          path: /spec/interval
+          value: 2m
+    - patch: |-
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+";
+    for (kind_version, want_ks) in [("v1", "v1"), ("v1beta2", "v1")] {
+        let input = ks.replace(
+            "kustomize.toolkit.fluxcd.io/v1\n",
+            &format!("kustomize.toolkit.fluxcd.io/{kind_version}\n"),
+        );
+        let c = convert(&input);
+        let out = c.file("in.yaml").unwrap().text().to_string();
+        assert_eq!(
+            out,
+            ks.replace(
+                "kustomize.toolkit.fluxcd.io/v1\n",
+                &format!("kustomize.toolkit.fluxcd.io/{want_ks}\n")
+            )
+            .replace(
+                "helm.toolkit.fluxcd.io/v2beta1",
+                "helm.toolkit.fluxcd.io/v2"
+            )
+            .replace("version: v2beta2", "version: v2"),
+            "from {kind_version}"
+        );
+        let lines: Vec<usize> = c
+            .report
+            .findings
+            .iter()
+            .filter(|f| f.code == Code::UPGRADE_API && f.line > 1)
+            .map(|f| f.line)
+            .collect();
+        assert_eq!(lines, [15, 23], "from {kind_version}");
+    }
+    // The clean twin: patches on the served versions are left byte-identical.
+    let served = ks
+        .replace(
+            "helm.toolkit.fluxcd.io/v2beta1",
+            "helm.toolkit.fluxcd.io/v2",
+        )
+        .replace("version: v2beta2", "version: v2");
+    let c = convert(&served);
+    assert_eq!(c.file("in.yaml").unwrap().text(), served);
+    assert!(upgrade_codes(&c).is_empty());
 }

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{read_dir_inputs, shared};
-use fluxport_core::verify::served::SERVED;
+use fluxport_core::verify::served::{FluxVersion, APIS};
 use fluxport_core::{convert, verify, InputFile, Options, Verification};
 use std::collections::BTreeMap;
 
@@ -145,20 +145,24 @@ fn served_table_matches_the_crds() {
         from_crds.push((group, kind, served));
     }
     from_crds.sort();
-    let mut table: Vec<(String, String, Vec<String>)> = SERVED
+    // The CRDs are those of the release MAPPING.md §0 targets, the default minor.
+    let mut table: Vec<(String, String, Vec<String>)> = APIS
         .iter()
-        .map(|(g, k, v)| {
+        .map(|a| {
             (
-                g.to_string(),
-                k.to_string(),
-                v.iter().map(|s| s.to_string()).collect(),
+                a.group.to_string(),
+                a.kind.to_string(),
+                a.served(FluxVersion::default())
+                    .iter()
+                    .map(|s| s.to_string())
+                    .collect(),
             )
         })
         .collect();
     table.sort();
     assert_eq!(
         table, from_crds,
-        "verify/served.rs SERVED drifted from ../shared/crds"
+        "model/served.rs APIS (default minor) drifted from ../shared/crds"
     );
 }
 
@@ -1563,4 +1567,76 @@ fn crd_schema_skips_patch_fragments() {
         as_resource.to_text()
     );
     assert!(has(&as_resource, "VERIFY_CEL"), "{}", as_resource.to_text());
+}
+
+/// `--flux-version`: the pre-flight accepts what the chosen minor serves. A v1beta2
+/// ImagePolicy is served by Flux 2.7 and 2.8 (image-reflector-controller v1.0/v1.1,
+/// deprecated) and not by 2.9 (v1.2); a v1beta2 Kustomization only by 2.7.
+#[test]
+fn served_versions_follow_the_flux_version() {
+    let policy = "apiVersion: image.toolkit.fluxcd.io/v1beta2
+kind: ImagePolicy
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  imageRepositoryRef:
+    name: app
+  policy:
+    semver:
+      range: 1.x
+";
+    let repo = "apiVersion: image.toolkit.fluxcd.io/v1
+kind: ImageRepository
+metadata:
+  name: app
+  namespace: flux-system
+spec:
+  image: ghcr.io/example/app
+  interval: 5m
+";
+    let old_ks = ks("apps", "./apps", "").replace("/v1\n", "/v1beta2\n");
+    let with = |flux| Options {
+        flux_version: flux,
+        ..Options::default()
+    };
+    let not_served = |v: &Verification| {
+        v.findings
+            .iter()
+            .filter(|f| f.code.as_str() == "VERIFY_API_NOT_SERVED")
+            .count()
+    };
+    let files = [("policy.yaml", policy), ("repo.yaml", repo)];
+    for (flux, want) in [
+        (FluxVersion::V2_7, 0),
+        (FluxVersion::V2_8, 0),
+        (FluxVersion::V2_9, 1),
+    ] {
+        let v = run_with(&files, &with(flux));
+        assert_eq!(not_served(&v), want, "Flux {flux}: {}", v.to_text());
+    }
+    let v = run_with(&files, &Options::default());
+    assert!(
+        v.findings[0].message.contains("Flux 2.9"),
+        "{}",
+        v.to_text()
+    );
+    let files = [("git.yaml", GIT), ("ks.yaml", old_ks.as_str())];
+    for (flux, want) in [
+        (FluxVersion::V2_7, 0),
+        (FluxVersion::V2_8, 1),
+        (FluxVersion::V2_9, 1),
+    ] {
+        let v = run_with(&files, &with(flux));
+        assert_eq!(not_served(&v), want, "Flux {flux}: {}", v.to_text());
+    }
+    // The twin on the target versions passes for every minor.
+    let new_policy = policy.replace("v1beta2", "v1");
+    for flux in FluxVersion::ALL {
+        let v = run_with(
+            &[("policy.yaml", &new_policy), ("repo.yaml", repo)],
+            &with(flux),
+        );
+        assert_eq!(not_served(&v), 0, "Flux {flux}: {}", v.to_text());
+    }
 }

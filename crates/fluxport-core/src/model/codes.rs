@@ -348,7 +348,7 @@ codes! {
         "Convert the object to Flux v2, or remove it from the build.";
     // ---- pre-GA Flux v2 objects upgraded to the served versions (docs/preGA-upgrades.md) ----
     UPGRADE_API = Info, "§0a",
-        "A Flux v2 object on an apiVersion the targeted Flux no longer serves (for example helm.toolkit.fluxcd.io/v2beta1) was moved to the served version; its fields were upgraded per docs/preGA-upgrades.md.",
+        "A Flux v2 object on an apiVersion other than the one the targeted Flux minor stores (--flux-version) (for example helm.toolkit.fluxcd.io/v2beta1) was moved to that version; its fields were upgraded per docs/preGA-upgrades.md.",
         "Review the diff of the object; the other UPGRADE_* findings list each field that changed.";
     UPGRADE_FIELD_RENAMED = Info, "§0a",
         "A field of a pre-GA Flux v2 object has another name or shape in the served version and was rewritten (for example HelmRelease chart.spec.valuesFile → valuesFiles).",
@@ -369,7 +369,7 @@ codes! {
         "A field left unset in a pre-GA Flux v2 object has another default in the served version (HelmRelease v2beta1 maxHistory: 10 → 5); nothing was written.",
         "Set the field if you relied on the old default.";
     VERIFY_API_NOT_SERVED = Error, "§0",
-        "The object's Flux apiVersion is no longer served by the current Flux CRDs (for example helm.toolkit.fluxcd.io/v2beta1); the API server rejects it.",
+        "The object's Flux apiVersion is not served by the targeted Flux minor's CRDs (--flux-version, default 2.9) (for example helm.toolkit.fluxcd.io/v2beta1); the API server rejects it.",
         "Use the served version (see the message) and port the fields that changed.";
     VERIFY_INVALID_NAME = Error, "fluxport",
         "metadata.name or metadata.namespace breaks the Kubernetes rules: a namespace is an RFC 1123 label (at most 63 characters of a-z, 0-9 and `-`, starting and ending alphanumeric), a name an RFC 1123 subdomain (at most 253, dots allowed).",

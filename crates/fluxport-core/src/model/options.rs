@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use super::served::FluxVersion;
+
 /// Helm major version a v1 HelmRelease ran on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -101,6 +103,9 @@ pub struct Options {
     pub mode: Mode,
     pub sources_placement: SourcesPlacement,
     pub target: Target,
+    /// The Flux minor the output targets (`--flux-version`): which apiVersions the
+    /// upgrade stage writes and the pre-flight accepts (`model::served`).
+    pub flux_version: FluxVersion,
     /// fluxd `--git-path` values (sync roots). Empty: taken from a daemon manifest in the
     /// input, else the whole input is one root.
     pub sync_paths: Vec<String>,
@@ -143,6 +148,7 @@ impl Default for Options {
             mode: Mode::Strict,
             sources_placement: SourcesPlacement::SyncRoot,
             target: Target::FluxV2,
+            flux_version: FluxVersion::default(),
             sync_paths: Vec::new(),
             default_namespace: "default".into(),
             automation_namespace: "flux-system".into(),
@@ -171,5 +177,23 @@ impl Options {
     /// changed).
     pub fn mark_explicit(&mut self, name: &str) {
         self.explicit.insert(name.to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FluxVersion, Options};
+
+    /// The web app stores and sends `Options` as JSON: the minor is its `--flux-version`
+    /// spelling, and settings saved before the option existed get the default.
+    #[test]
+    fn options_json() {
+        let o: Options = serde_json::from_str(r#"{"flux_version":"2.7"}"#).unwrap();
+        assert_eq!(o.flux_version, FluxVersion::V2_7);
+        let j = serde_json::to_value(&o).unwrap();
+        assert_eq!(j["flux_version"], "2.7");
+        let o: Options = serde_json::from_str(r#"{"mode":"idiomatic"}"#).unwrap();
+        assert_eq!(o.flux_version, FluxVersion::V2_9);
+        assert!(serde_json::from_str::<Options>(r#"{"flux_version":"2.6"}"#).is_err());
     }
 }

@@ -17,7 +17,7 @@ use crate::model::codes::Code;
 use crate::model::context::Context;
 use crate::model::document::{DocKind, DocRef};
 use crate::model::finding::Finding;
-use crate::model::served::not_served;
+use crate::model::served::{dropped_after, not_served, upgrade_to, FluxVersion};
 use crate::repo::kustomize::{Model, ObjectRef};
 use crate::text::TextEdit;
 use crate::yaml::{Entry, Node};
@@ -57,24 +57,28 @@ const FIELD_RULES: &[(&str, &[&str], Rule)] = &[
 /// v1alpha1 (§0a.7) and notification (§0a.8) rules exist.
 const NOT_YET: &[&str] = &[];
 
-/// True when the stage upgrades this pre-GA apiVersion of a kind.
-fn upgradable(api_version: &str, kind: &str) -> bool {
-    not_served(api_version, kind).is_some() && !NOT_YET.iter().any(|p| api_version.starts_with(p))
+/// The version the stage upgrades this apiVersion of a kind to, for Flux `flux`: the
+/// version that minor stores, when the object is on another one (`served::upgrade_to`),
+/// and its rules are written (`NOT_YET`).
+fn upgrade_target(api_version: &str, kind: &str, flux: FluxVersion) -> Option<&'static str> {
+    upgrade_to(api_version, kind, flux)
+        .filter(|_| !NOT_YET.iter().any(|p| api_version.starts_with(p)))
 }
 
 /// The stage: upgrades every pre-GA Flux v2 document of the input. `model` says which
 /// documents are kustomize patches (partial objects: an old default written into one
 /// would override the value of the object it patches).
 pub fn apply(ctx: &mut Context, model: &Model<'_>) {
+    let flux = ctx.opts.flux_version;
     let targets = ctx.docs_where(|k| match k {
-        DocKind::FluxV2 { api_version, kind } => upgradable(api_version, kind),
+        DocKind::FluxV2 { api_version, kind } => upgrade_target(api_version, kind, flux).is_some(),
         _ => false,
     });
     let (patches, objects): (Vec<_>, Vec<_>) = targets
         .into_iter()
         .partition(|&(file, doc)| model.is_patch_doc(ObjectRef { file, doc }));
-    each_doc(ctx, &objects, |d, r| upgrade_doc(d, r, false));
-    each_doc(ctx, &patches, |d, r| upgrade_doc(d, r, true));
+    each_doc(ctx, &objects, |d, r| upgrade_doc(d, r, false, flux));
+    each_doc(ctx, &patches, |d, r| upgrade_doc(d, r, true, flux));
     // kustomize patches of pre-GA objects: a patch selects its target by
     // group/version/kind, so it must name the version its (upgraded) target now has,
     // or `kustomize build` fails with "no matches for Id".
@@ -85,8 +89,27 @@ pub fn apply(ctx: &mut Context, model: &Model<'_>) {
         DocKind::NotManifest => true,
         _ => false,
     });
-    each_doc(ctx, &kustomizations, upgrade_kustomize_patches);
+    each_doc(ctx, &kustomizations, |d, r| {
+        upgrade_kustomize_patches(d, r, flux, KUSTOMIZE_PATCH_KEYS)
+    });
+    // The same for the `spec.patches` of Flux Kustomizations (any version, upgraded or
+    // not): kustomize-controller hands them to kustomize, which matches targets by
+    // group/version/kind as above. `patchesStrategicMerge`/`patchesJson6902` of a
+    // pre-GA Kustomization are moved by rule 0a.5 and keep their text.
+    let flux_kustomizations = ctx.docs_where(|k| match k {
+        DocKind::FluxV2 { api_version, kind } => {
+            kind == "Kustomization" && api_version.starts_with("kustomize.toolkit.fluxcd.io/")
+        }
+        _ => false,
+    });
+    each_doc(ctx, &flux_kustomizations, |d, r| match r.get("spec") {
+        Some(spec) if spec.is_map() => upgrade_kustomize_patches(d, spec, flux, &["patches"]),
+        _ => (Vec::new(), Vec::new()),
+    });
 }
+
+/// The patch fields of a kustomization file (`kustomize.config.k8s.io`).
+const KUSTOMIZE_PATCH_KEYS: &[&str] = &["patchesStrategicMerge", "patches", "patchesJson6902"];
 
 /// Runs `upgrade` (one document's edits, in offsets of its chunk, and findings) on
 /// each document and keeps its edits and findings.
@@ -130,9 +153,15 @@ fn push_edits(
 
 /// The edits of a kustomization file's patches of pre-GA Flux objects: the
 /// `apiVersion` inside inline patch text (`patchesStrategicMerge` items, `patches[].patch`)
-/// and the `target.version` of `patches`/`patchesJson6902` entries. Patch *files* are
-/// documents of their own and are upgraded as objects.
-fn upgrade_kustomize_patches(d: DocRef<'_>, root: &Node) -> (Vec<TextEdit>, Vec<Finding>) {
+/// and the `target.version` of `patches`/`patchesJson6902` entries, of the fields
+/// `keys` names (below `root`: a kustomization file, or a Flux Kustomization's `spec`).
+/// Patch *files* are documents of their own and are upgraded as objects.
+fn upgrade_kustomize_patches(
+    d: DocRef<'_>,
+    root: &Node,
+    flux: FluxVersion,
+    keys: &[&str],
+) -> (Vec<TextEdit>, Vec<Finding>) {
     let mut edits = Vec::new();
     let mut findings = Vec::new();
     if !root.is_map() {
@@ -140,10 +169,16 @@ fn upgrade_kustomize_patches(d: DocRef<'_>, root: &Node) -> (Vec<TextEdit>, Vec<
     }
     let mut inline: Vec<&Node> = Vec::new();
     let mut targets: Vec<&Node> = Vec::new();
-    if let Some(items) = root.get("patchesStrategicMerge").filter(|n| n.is_seq()) {
+    if let Some(items) = root
+        .get("patchesStrategicMerge")
+        .filter(|n| n.is_seq() && keys.contains(&"patchesStrategicMerge"))
+    {
         inline.extend(items.items().iter().filter(|i| i.is_string()));
     }
-    for key in ["patches", "patchesJson6902"] {
+    for key in ["patches", "patchesJson6902"]
+        .into_iter()
+        .filter(|k| keys.contains(k))
+    {
         let Some(items) = root.get(key).filter(|n| n.is_seq()) else {
             continue;
         };
@@ -157,7 +192,7 @@ fn upgrade_kustomize_patches(d: DocRef<'_>, root: &Node) -> (Vec<TextEdit>, Vec<
         }
     }
     for node in inline {
-        inline_patch_versions(d, node, &mut edits, &mut findings);
+        inline_patch_versions(d, node, flux, &mut edits, &mut findings);
     }
     for t in targets {
         let (Some(group), Some(version), Some(kind)) = (
@@ -171,10 +206,7 @@ fn upgrade_kustomize_patches(d: DocRef<'_>, root: &Node) -> (Vec<TextEdit>, Vec<
             continue;
         };
         let api = format!("{group}/{old}");
-        let Some(new) = not_served(&api, kind)
-            .filter(|_| upgradable(&api, kind))
-            .and_then(|s| s.first().copied())
-        else {
+        let Some(new) = upgrade_target(&api, kind, flux) else {
             continue;
         };
         let span = &d.text[version.start()..version.end()];
@@ -199,6 +231,7 @@ fn upgrade_kustomize_patches(d: DocRef<'_>, root: &Node) -> (Vec<TextEdit>, Vec<
 fn inline_patch_versions(
     d: DocRef<'_>,
     node: &Node,
+    flux: FluxVersion,
     edits: &mut Vec<TextEdit>,
     findings: &mut Vec<Finding>,
 ) {
@@ -233,10 +266,7 @@ fn inline_patch_versions(
             let Some((at, api)) = value_of(l, "apiVersion") else {
                 continue;
             };
-            let Some(new) = not_served(&api, &kind)
-                .filter(|_| upgradable(&api, &kind))
-                .and_then(|s| s.first().copied())
-            else {
+            let Some(new) = upgrade_target(&api, &kind, flux) else {
                 continue;
             };
             let Some((group, old)) = api.split_once('/') else {
@@ -259,7 +289,12 @@ fn inline_patch_versions(
 /// The edits (in offsets of the document chunk) and findings that upgrade one object.
 /// `patch`: the document is a kustomize patch (a partial object), so no default is
 /// written into it and no unset field is reported.
-fn upgrade_doc(d: DocRef<'_>, root: &Node, patch: bool) -> (Vec<TextEdit>, Vec<Finding>) {
+fn upgrade_doc(
+    d: DocRef<'_>,
+    root: &Node,
+    patch: bool,
+    flux: FluxVersion,
+) -> (Vec<TextEdit>, Vec<Finding>) {
     let mut edits = Vec::new();
     let mut findings = Vec::new();
     let (Some(api), Some(kind)) = (
@@ -268,10 +303,10 @@ fn upgrade_doc(d: DocRef<'_>, root: &Node, patch: bool) -> (Vec<TextEdit>, Vec<F
     ) else {
         return (edits, findings);
     };
-    let Some(served) = not_served(api, kind).filter(|_| upgradable(api, kind)) else {
+    let Some(new) = upgrade_target(api, kind, flux) else {
         return (edits, findings);
     };
-    let (Some((group, old)), Some(new)) = (api.split_once('/'), served.first()) else {
+    let Some((group, old)) = api.split_once('/') else {
         return (edits, findings);
     };
     let Some(api_node) = root.get("apiVersion") else {
@@ -284,13 +319,21 @@ fn upgrade_doc(d: DocRef<'_>, root: &Node, patch: bool) -> (Vec<TextEdit>, Vec<F
         return (edits, findings);
     };
     let vstart = api_node.start() + at;
-    edits.push(TextEdit::replace(vstart, vstart + old.len(), *new));
+    edits.push(TextEdit::replace(vstart, vstart + old.len(), new));
     findings.push(Finding::new(
         Code::UPGRADE_API,
         d.file,
         line(api_node),
         api_node.col(),
-        format!("{kind} {api} → {group}/{new} (docs/preGA-upgrades.md)"),
+        format!(
+            "{kind} {api} → {group}/{new}{} (docs/preGA-upgrades.md)",
+            match (not_served(api, kind, flux), dropped_after(api, kind, flux)) {
+                (None, Some(gone)) =>
+                    format!("; Flux {flux} still serves {old} (deprecated), {gone} does not"),
+                (None, None) => format!("; Flux {flux} still serves {old} (deprecated)"),
+                _ => String::new(),
+            }
+        ),
     ));
     let Some(spec) = root.get("spec").filter(|s| s.is_map()) else {
         return (edits, findings);

@@ -486,12 +486,14 @@ pub fn run_in(
     all.extend(unbuilt);
     // 3. Served versions (as written) and names (as applied).
     for w in &written {
-        if let Some(served) = served::not_served(&w.api_version, &w.kind) {
+        if let Some(served) = served::not_served(&w.api_version, &w.kind, ctx.options.flux_version)
+        {
             let m = format!(
-                "{} {} uses {}, which the Flux CRDs no longer serve (served: {})",
+                "{} {} uses {}, which Flux {} no longer serves (served: {})",
                 w.kind,
                 w.name,
                 w.api_version,
+                ctx.options.flux_version,
                 served
                     .iter()
                     .map(|s| format!("{}/{s}", w.group))

@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::state::Msg;
-use fluxport_core::{HelmVersion, Mode, Options, SourcesPlacement, Target};
+use fluxport_core::{FluxVersion, HelmVersion, Mode, Options, SourcesPlacement, Target};
 use web_sys::HtmlInputElement;
 use yew::html::Scope;
 use yew::prelude::*;
@@ -76,6 +76,14 @@ pub fn settings(link: &Scope<App>, options: &Options, remember: bool) -> Html {
                     <option value="helm3-on-flux-v1" selected={o.target == Target::Helm3OnFluxV1}>{"Helm 3 on Flux v1"}</option>
                 </select>
                 <p class="help">{"Flux v2 converts everything; “Helm 3 on Flux v1” stays on helm-operator and only moves Helm 2 releases to Helm 3."}</p>
+
+                <label for="s-flux">{"Flux version"}</label>
+                <select id="s-flux" onchange={set(|o, v| o.flux_version = FluxVersion::parse(&v).unwrap_or_default())}>
+                    { for FluxVersion::ALL.into_iter().map(|v| html! {
+                        <option value={v.as_str()} selected={o.flux_version == v}>{format!("Flux {v}")}</option>
+                    }) }
+                </select>
+                <p class="help">{"--flux-version: the Flux minor the cluster runs. Pre-GA objects are upgraded to the apiVersions it stores, and the pre-flight accepts only the versions it serves (2.7 still serves the v1beta2/v2beta2 betas, 2.8 the image and notification v1beta2, 2.9 none)."}</p>
 
                 <label for="s-paths">{"Sync paths"}</label>
                 <input id="s-paths" type="text" placeholder="e.g. clusters/prod, apps" value={o.sync_paths.join(", ")}
