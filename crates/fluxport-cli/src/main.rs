@@ -319,7 +319,19 @@ fn is_duration(s: &str) -> bool {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // A usage error (unknown flag, bad value) exits 3 like every other usage error, not
+    // with clap's default 2, which here means "findings that need a human".
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                EXIT_ERROR
+            } else {
+                EXIT_CLEAN
+            });
+        }
+    };
     match cli.threads {
         0 => {}
         1 => ONE_THREAD.store(true, std::sync::atomic::Ordering::Relaxed),

@@ -423,3 +423,16 @@ spec:
     assert!(err.contains("2.7, 2.8, 2.9"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A usage error exits 3, as the README says (before: clap's 2, which is "findings").
+#[test]
+fn usage_errors_exit_3_and_help_exits_0() {
+    let (code, _, err) = fluxport(&["convert", "--flux-version", "2.5", "-"], "");
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("2.5"), "{err}");
+    let (code, _, err) = fluxport(&["convert", "--no-such-flag"], "");
+    assert_eq!(code, 3, "{err}");
+    let (code, out, _) = fluxport(&["--help"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("convert"), "{out}");
+}
