@@ -347,10 +347,7 @@ fn an_overlay_filter_becomes_an_overlay_image_policy() {
     );
     // `glob:prod-*` with the current tag `prod-1`: the build number is the
     // order (issue 18, docs/image-tag-order.md).
-    assert!(
-        auto.contains("pattern: ^prod-(?P<build>[0-9]+)$"),
-        "{auto}"
-    );
+    assert!(auto.contains("pattern: ^prod-(?P<build>[0-9]+)$"), "{auto}");
     // The base keeps its own policy and marker.
     assert!(auto.contains("range: ~6.5"), "{auto}");
     assert!(!c

@@ -85,6 +85,7 @@ fn convert_helm_releases_in(
             .into_iter()
             .filter(|(fi, di)| {
                 !ctx.deleted.contains(fi)
+                    && !ctx.refused.contains(&(*fi, *di))
                     && !patches::is_patch(model, *fi, *di)
                     && !ctx
                         .v1_components
@@ -116,6 +117,7 @@ fn convert_helm_releases_in(
             releases.push((fi, di, r));
         }
     }
+    release_clashes(ctx, model, &mut releases, &mut findings);
     let existing = existing_sources(files, opts);
     let mut specs: BTreeSet<SourceSpec> = BTreeSet::new();
     for (_, _, r) in &releases {
@@ -327,6 +329,86 @@ fn convert_helm_releases_in(
             }
         }
     }
+}
+
+/// RELEASE_CLASH (issue 15): two HelmReleases that one sync applies (a unit of
+/// `repo::identity::applied`, the same grouping as DUPLICATE_OBJECT) map to one Helm
+/// release: the release name and storage namespace. For a v1 HelmRelease both as
+/// `helmrelease::read` computes them under the v1 rules (MAPPING.md §2.2: Helm 3
+/// stores in the target namespace, and so do releases `helm 2to3` converted); for a
+/// Flux v2 HelmRelease already in the input by `model::release`. The v2 ones come
+/// first (they are not converted), then the v1 ones in file and document order; a
+/// later one names the first and is not converted: converted, helm-controller would
+/// have both upgrade one release, as helm-operator did. Converting the output again
+/// finds the converted first one as a v2 HelmRelease, so the verdict stays.
+fn release_clashes(
+    ctx: &Context,
+    model: &Model,
+    releases: &mut Vec<(usize, usize, V1Release)>,
+    findings: &mut Vec<Finding>,
+) {
+    use crate::repo::identity::{self, Unit};
+    let files = ctx.files;
+    let all = identity::applied(ctx, model);
+    // (unit, release, storage) → (file, line, `namespace/name`) of the first.
+    let mut owner: BTreeMap<(Unit, String, String), (usize, usize, usize, String)> =
+        BTreeMap::new();
+    for a in &all {
+        let (fi, di) = (a.file, a.doc);
+        let DocKind::FluxV2 { kind, .. } = &files[fi].docs[di].kind else {
+            continue;
+        };
+        let Some(spec) = files[fi].docs[di].root().and_then(|r| r.get("spec")) else {
+            continue;
+        };
+        if kind != "HelmRelease" || a.id.0 != "helm.toolkit.fluxcd.io" {
+            continue;
+        }
+        let (ns, name) = (&a.id.2, &a.id.3);
+        let id = crate::model::release::v2_release(spec, name, ns);
+        owner
+            .entry((a.unit.clone(), id.release, id.storage))
+            .or_insert((fi, di, a.line, format!("{ns}/{name}")));
+    }
+    let mut clashed: BTreeSet<usize> = BTreeSet::new();
+    for (i, (fi, di, r)) in releases.iter().enumerate() {
+        for u in identity::units_of(&all, *fi, *di) {
+            let key = (u, r.release_name.clone(), r.target_namespace.clone());
+            let (l, _) = r.doc.position(name_node(r));
+            let Some((f0, d0, l0, who)) = owner.get(&key).cloned() else {
+                owner.insert(key, (*fi, *di, l, format!("{}/{}", r.namespace, r.name)));
+                continue;
+            };
+            if (f0, d0) == (*fi, *di) {
+                continue;
+            }
+            let Some(d) = doc_ref(files, *fi, *di) else {
+                continue;
+            };
+            findings.push(d.finding(
+                Code::RELEASE_CLASH,
+                name_node(r),
+                format!(
+                    "HelmRelease {}/{} maps to Helm release `{}` stored in namespace `{}`, as HelmRelease {who} does ({}:{l0}): both would upgrade one release; this one was not converted",
+                    r.namespace, r.name, r.release_name, r.target_namespace, files[f0].path
+                ),
+            ));
+            clashed.insert(i);
+            break;
+        }
+    }
+    let mut i = 0;
+    releases.retain(|_| {
+        i += 1;
+        !clashed.contains(&(i - 1))
+    });
+}
+
+/// Where a release's identity is written: `spec.releaseName`, else `metadata.name`.
+fn name_node<'a>(r: &V1Release<'a>) -> Option<&'a Node> {
+    r.spec
+        .and_then(|s| s.get("releaseName"))
+        .or_else(|| r.root.path(&["metadata", "name"]))
 }
 
 /// Names the placeholder Secret in each SSH_SECRET_REQUIRED finding of a release whose

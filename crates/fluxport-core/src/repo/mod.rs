@@ -20,6 +20,7 @@ pub mod classify;
 pub mod daemon;
 pub mod discovery;
 pub mod fluxyaml;
+pub mod identity;
 pub mod kustomize;
 pub mod load;
 pub mod namespaces;
