@@ -395,6 +395,21 @@ fn service_names_and_helm_namespaces() {
             ("repo.yaml", HELMREPO),
         ]));
     }
+    // The release name a v1 HelmRelease computed from an invalid target namespace.
+    let bad = "  releaseName: demo-Not_A_Namespace!-app\n";
+    let v = run(&[
+        ("hr.yaml", &hr("app", "apps", bad)),
+        ("repo.yaml", HELMREPO),
+    ]);
+    assert_eq!(codes(&v), ["VERIFY_INVALID_NAME"], "{}", v.to_text());
+    assert!(v.findings[0].message.contains("spec.releaseName"));
+    clean(&run(&[
+        (
+            "hr.yaml",
+            &hr("app", "apps", "  releaseName: demo-apps-app\n"),
+        ),
+        ("repo.yaml", HELMREPO),
+    ]));
 }
 
 #[test]

@@ -378,7 +378,7 @@ codes! {
         "The object's Flux apiVersion is no longer served by the current Flux CRDs (for example helm.toolkit.fluxcd.io/v2beta1); the API server rejects it.",
         "Use the served version (see the message) and port the fields that changed.";
     VERIFY_INVALID_NAME = Error, "fluxport",
-        "metadata.name or metadata.namespace (or a HelmRelease's spec.targetNamespace or spec.storageNamespace) breaks the Kubernetes rules (k8s.io/apimachinery validation.go): a namespace is an RFC 1123 label (at most 63 characters of a-z, 0-9 and `-`, starting and ending alphanumeric), a Service name an RFC 1035 label (the same, starting with a letter), other names an RFC 1123 subdomain (at most 253, dots allowed).",
+        "metadata.name or metadata.namespace (or a HelmRelease's spec.targetNamespace, spec.storageNamespace or spec.releaseName) breaks the Kubernetes rules (k8s.io/apimachinery validation.go): a namespace is an RFC 1123 label (at most 63 characters of a-z, 0-9 and `-`, starting and ending alphanumeric), a Service name an RFC 1035 label (the same, starting with a letter), other names an RFC 1123 subdomain (at most 253, dots allowed), and a Helm release name too (Helm `chartutil.ValidateReleaseName`).",
         "Rename the object (lowercase, no `_`); for a templated value, render it before converting.";
     VERIFY_RELEASE_NAME_TOO_LONG = Error, "§2.2",
         "The HelmRelease's effective Helm release name (`spec.releaseName`, or `[targetNamespace-]name`) is longer than Helm's 53 characters: the CRD rejects an explicit one, and helm-controller shortens a derived one to a hashed name (a new release).",

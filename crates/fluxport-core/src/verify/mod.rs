@@ -838,7 +838,8 @@ fn check_names(ctx: &mut Ctx, o: &Instance) {
         }
     }
     // A HelmRelease's target and storage namespaces name namespaces: RFC 1123 labels
-    // (the CRD says only `maxLength: 63`; the namespace Helm installs into must exist).
+    // (the CRD says only `maxLength: 63`; the namespace Helm installs into must exist),
+    // and its release name is a Helm release name (`chartutil.ValidateReleaseName`).
     if o.group == "helm.toolkit.fluxcd.io" && o.kind == "HelmRelease" {
         for field in ["targetNamespace", "storageNamespace"] {
             let Some(n) = o.root.path(&["spec", field]) else {
@@ -850,6 +851,16 @@ fn check_names(ctx: &mut Ctx, o: &Instance) {
             if let Some(e) = names::label_error(v) {
                 let m = format!("HelmRelease {}: spec.{field} `{v}` {e}", o.name);
                 ctx.push(Code::VERIFY_INVALID_NAME, o.file, o.doc, Some(n), m);
+            }
+        }
+        // Helm's release-name pattern (its length is VERIFY_RELEASE_NAME_TOO_LONG's).
+        if let Some(n) = o.root.path(&["spec", "releaseName"]) {
+            let v = n.as_str().unwrap_or("");
+            if !v.is_empty() && !templated(v) && v.len() <= names::MAX_RELEASE_NAME {
+                if let Some(e) = names::release_name_error(v) {
+                    let m = format!("HelmRelease {}: spec.releaseName `{v}` {e}", o.name);
+                    ctx.push(Code::VERIFY_INVALID_NAME, o.file, o.doc, Some(n), m);
+                }
             }
         }
     }
