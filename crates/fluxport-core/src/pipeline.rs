@@ -3,7 +3,7 @@
 //! top what it reads and writes. The reasons for the order are written here, next to
 //! each step.
 
-use crate::helm::convert::convert_helm_releases;
+use crate::helm::convert::{convert_helm_releases, refuse_release_clashes};
 use crate::helm::helm3_on_v1;
 use crate::image;
 use crate::model::context::Context;
@@ -68,6 +68,10 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     // refused second definitions are left as written by every stage below.
     if options.target == Target::FluxV2 {
         identity::check(&mut ctx, &model);
+        // Two HelmReleases on one Helm release: read with the options the helm stage
+        // uses (the detected helm-operator settings, known since step 2).
+        let read_opts = daemon::effective_options(&ctx);
+        refuse_release_clashes(&mut ctx, &read_opts, &model);
     }
     // 5. Image automation plans policies and markers (needs roots and daemons) before
     //    `.flux.yaml` patch files move, because a moved image pin carries the marker of

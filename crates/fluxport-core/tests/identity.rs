@@ -307,3 +307,28 @@ fn clusters_of_known_sync_roots_do_not_clash() {
     let conv = convert(&inputs, &opts);
     assert_eq!(with_code(&conv, Code::RELEASE_CLASH).len(), 1);
 }
+
+#[test]
+fn refused_release_gets_no_image_automation() {
+    let auto = "  annotations:\n    fluxcd.io/automated: \"true\"\n    filter.fluxcd.io/chart-image: semver:~1.0\n";
+    let values = "  values:\n    image:\n      repository: example/b\n      tag: 1.0.0\n";
+    let a = hr("a", "demo", "  releaseName: shared\n");
+    let b = hr("b", "demo", "  releaseName: shared\n")
+        .replace("  namespace: demo\n", &format!("  namespace: demo\n{auto}"))
+        + values;
+    let policies = |conv: &Conversion| {
+        conv.files
+            .iter()
+            .filter(|f| f.text().contains("kind: ImagePolicy"))
+            .count()
+    };
+    let conv = run(&[("a.yaml", &a), ("b.yaml", &b)]);
+    assert_eq!(with_code(&conv, Code::RELEASE_CLASH).len(), 1);
+    assert_eq!(policies(&conv), 0, "no automation for a refused release");
+    assert_eq!(file(&conv, "b.yaml").bytes, b.as_bytes());
+    // Clean twin: its own release name, then it is automated.
+    let b2 = b.replace("releaseName: shared", "releaseName: other");
+    let conv = run(&[("a.yaml", &a), ("b.yaml", &b2)]);
+    assert_eq!(with_code(&conv, Code::RELEASE_CLASH), Vec::<String>::new());
+    assert_eq!(policies(&conv), 1);
+}

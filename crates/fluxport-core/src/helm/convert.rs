@@ -67,19 +67,16 @@ fn existing_sources(files: &[LoadedFile], opts: &Options) -> Vec<ExistingSource>
     out
 }
 
-pub fn convert_helm_releases(ctx: &mut Context, opts: &Options, model: &Model) {
-    let files = ctx.files;
-    convert_helm_releases_in(ctx, files, opts, model);
-}
-
-fn convert_helm_releases_in(
-    ctx: &mut Context,
-    files: &[LoadedFile],
+/// The v1 HelmReleases the stage converts, read. Documents of a file the migration
+/// removes (a moved `.flux.yaml` patch file), patches (converted with their base),
+/// Flux v1's own releases and refused documents (`ctx.refused`) are not read.
+fn read_releases<'f>(
+    ctx: &Context,
+    files: &'f [LoadedFile],
     opts: &Options,
     model: &Model,
-) {
-    // Documents of a file the migration removes (a moved `.flux.yaml` patch file) are
-    // not converted on their own.
+    findings: &mut Vec<Finding>,
+) -> Vec<(usize, usize, V1Release<'f>)> {
     let hr_docs: Vec<(usize, usize)> =
         docs_where(files, |k| matches!(k, DocKind::HelmReleaseV1(_)))
             .into_iter()
@@ -93,9 +90,7 @@ fn convert_helm_releases_in(
                         .any(|c| c.file == *fi && c.doc == *di)
             })
             .collect();
-    let mut findings = Vec::new();
-    // Read every v1 HelmRelease first: the planner needs all of their sources.
-    let mut releases: Vec<(usize, usize, V1Release)> = Vec::new();
+    let mut releases = Vec::new();
     for &(fi, di) in &hr_docs {
         let DocKind::HelmReleaseV1(flavor) = files[fi].docs[di].kind.clone() else {
             continue;
@@ -112,12 +107,44 @@ fn convert_helm_releases_in(
             flavor,
             opts,
             ctx.placements.get(&(fi, di)),
-            &mut findings,
+            findings,
         ) {
             releases.push((fi, di, r));
         }
     }
-    release_clashes(ctx, model, &mut releases, &mut findings);
+    releases
+}
+
+/// RELEASE_CLASH, before any stage converts (the pipeline runs it next to the
+/// duplicate check, `repo::identity`): the later HelmRelease of a clash is refused
+/// (`ctx.refused`), so the image stage plans nothing for it and this stage leaves it
+/// as written. `opts`: the effective options (detected helm-operator settings), as
+/// for the conversion. Findings of the read itself are the conversion's (dropped
+/// here).
+pub fn refuse_release_clashes(ctx: &mut Context, opts: &Options, model: &Model) {
+    let files = ctx.files;
+    let mut scratch = Vec::new();
+    let releases = read_releases(ctx, files, opts, model, &mut scratch);
+    let mut findings = Vec::new();
+    let clashed = release_clashes(ctx, model, &releases, &mut findings);
+    ctx.refused.extend(clashed);
+    ctx.findings.append(&mut findings);
+}
+
+pub fn convert_helm_releases(ctx: &mut Context, opts: &Options, model: &Model) {
+    let files = ctx.files;
+    convert_helm_releases_in(ctx, files, opts, model);
+}
+
+fn convert_helm_releases_in(
+    ctx: &mut Context,
+    files: &[LoadedFile],
+    opts: &Options,
+    model: &Model,
+) {
+    let mut findings = Vec::new();
+    // Read every v1 HelmRelease first: the planner needs all of their sources.
+    let releases = read_releases(ctx, files, opts, model, &mut findings);
     let existing = existing_sources(files, opts);
     let mut specs: BTreeSet<SourceSpec> = BTreeSet::new();
     for (_, _, r) in &releases {
@@ -338,15 +365,15 @@ fn convert_helm_releases_in(
 /// stores in the target namespace, and so do releases `helm 2to3` converted); for a
 /// Flux v2 HelmRelease already in the input by `model::release`. The v2 ones come
 /// first (they are not converted), then the v1 ones in file and document order; a
-/// later one names the first and is not converted: converted, helm-controller would
+/// later one names the first and is refused: converted, helm-controller would
 /// have both upgrade one release, as helm-operator did. Converting the output again
 /// finds the converted first one as a v2 HelmRelease, so the verdict stays.
 fn release_clashes(
     ctx: &Context,
     model: &Model,
-    releases: &mut Vec<(usize, usize, V1Release)>,
+    releases: &[(usize, usize, V1Release)],
     findings: &mut Vec<Finding>,
-) {
+) -> BTreeSet<(usize, usize)> {
     use crate::repo::identity::{self, Unit};
     let files = ctx.files;
     let all = identity::applied(ctx, model);
@@ -370,8 +397,8 @@ fn release_clashes(
             .entry((a.unit.clone(), id.release, id.storage))
             .or_insert((fi, di, a.line, format!("{ns}/{name}")));
     }
-    let mut clashed: BTreeSet<usize> = BTreeSet::new();
-    for (i, (fi, di, r)) in releases.iter().enumerate() {
+    let mut clashed: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for (fi, di, r) in releases {
         for u in identity::units_of(&all, *fi, *di) {
             let key = (u, r.release_name.clone(), r.target_namespace.clone());
             let (l, _) = r.doc.position(name_node(r));
@@ -393,15 +420,11 @@ fn release_clashes(
                     r.namespace, r.name, r.release_name, r.target_namespace, files[f0].path
                 ),
             ));
-            clashed.insert(i);
+            clashed.insert((*fi, *di));
             break;
         }
     }
-    let mut i = 0;
-    releases.retain(|_| {
-        i += 1;
-        !clashed.contains(&(i - 1))
-    });
+    clashed
 }
 
 /// Where a release's identity is written: `spec.releaseName`, else `metadata.name`.
