@@ -332,3 +332,45 @@ fn refused_release_gets_no_image_automation() {
     assert_eq!(with_code(&conv, Code::RELEASE_CLASH), Vec::<String>::new());
     assert_eq!(policies(&conv), 1);
 }
+
+#[test]
+fn known_sync_roots_scope_duplicates() {
+    let one = hr("app", "demo", "");
+    let conv_with = |paths: &[&str], files: &[(&str, &str)]| {
+        let opts = Options {
+            sync_paths: paths.iter().map(|p| p.to_string()).collect(),
+            ..Options::default()
+        };
+        let inputs: Vec<InputFile> = files.iter().map(|(p, t)| InputFile::new(*p, *t)).collect();
+        convert(&inputs, &opts)
+    };
+    // One path, two files: fluxd applied both.
+    let conv = conv_with(
+        &["apps"],
+        &[("apps/x/a.yaml", &one), ("apps/y/b.yaml", &one)],
+    );
+    let got = dup_findings(&conv);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].contains("files one fluxd applies as written"),
+        "{got:?}"
+    );
+    assert!(got[0].contains("first at apps/x/a.yaml:4"), "{got:?}");
+    // Two paths of one daemon: DUPLICATE_ACROSS_PATHS, not also DUPLICATE_OBJECT.
+    let conv = conv_with(
+        &["apps/x,apps/y"],
+        &[("apps/x/a.yaml", &one), ("apps/y/b.yaml", &one)],
+    );
+    assert_eq!(dup_findings(&conv), Vec::<String>::new());
+    assert_eq!(with_code(&conv, Code::DUPLICATE_ACROSS_PATHS).len(), 1);
+    // Clean twin: two clusters (two roots).
+    let conv = conv_with(
+        &["apps/x", "apps/y"],
+        &[("apps/x/a.yaml", &one), ("apps/y/b.yaml", &one)],
+    );
+    assert_eq!(dup_findings(&conv), Vec::<String>::new());
+    assert_eq!(
+        with_code(&conv, Code::DUPLICATE_ACROSS_PATHS),
+        Vec::<String>::new()
+    );
+}

@@ -368,6 +368,9 @@ fn convert_helm_releases_in(
 /// later one names the first and is refused: converted, helm-controller would
 /// have both upgrade one release, as helm-operator did. Converting the output again
 /// finds the converted first one as a v2 HelmRelease, so the verdict stays.
+/// The first HelmRelease of a Helm release: (file, doc, line, `namespace/name`).
+type Owner = (usize, usize, usize, String);
+
 fn release_clashes(
     ctx: &Context,
     model: &Model,
@@ -377,9 +380,7 @@ fn release_clashes(
     use crate::repo::identity::{self, Unit};
     let files = ctx.files;
     let all = identity::applied(ctx, model);
-    // (unit, release, storage) → (file, line, `namespace/name`) of the first.
-    let mut owner: BTreeMap<(Unit, String, String), (usize, usize, usize, String)> =
-        BTreeMap::new();
+    let mut owner: BTreeMap<(Unit, String, String), Owner> = BTreeMap::new();
     for a in &all {
         let (fi, di) = (a.file, a.doc);
         let DocKind::FluxV2 { kind, .. } = &files[fi].docs[di].kind else {
