@@ -374,3 +374,18 @@ fn known_sync_roots_scope_duplicates() {
         Vec::<String>::new()
     );
 }
+
+#[test]
+fn helmrelease_fragments_are_no_objects() {
+    // Per-environment patch files no kustomization lists (no chart): not duplicates.
+    let frag = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\n  namespace: demo\nspec:\n  values:\n    replicas: 2\n";
+    let conv = run(&[("app/demo.yaml", frag), ("app/ithc.yaml", frag)]);
+    assert_eq!(dup_findings(&conv), Vec::<String>::new());
+    // Planted: with a chart they are two objects.
+    let full = frag.replace(
+        "spec:\n",
+        "spec:\n  chart:\n    spec:\n      chart: app\n      sourceRef:\n        kind: HelmRepository\n        name: r\n",
+    );
+    let conv = run(&[("app/demo.yaml", &full), ("app/ithc.yaml", &full)]);
+    assert_eq!(dup_findings(&conv).len(), 1);
+}

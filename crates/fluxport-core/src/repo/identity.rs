@@ -23,7 +23,8 @@
 //! (`repo::kustomize`: names after prefixes and suffixes, namespaces after the
 //! kustomization's `namespace:`, patch documents and `$patch: delete` excluded).
 //! A namespaced object without a namespace gets the fallback namespace, as the
-//! namespace stage writes it (§3.3).
+//! namespace stage writes it (§3.3). A HelmRelease without a chart is a patch
+//! fragment, no object ([`is_fragment`]).
 //!
 //! Findings (docs/adr/0011-identity-checks.md):
 //! * DUPLICATE_ACROSS_PATHS (§3.1): one object applied from two git paths of one
@@ -125,6 +126,9 @@ pub fn applied(ctx: &Context, model: &Model) -> Vec<Applied> {
                 continue;
             };
             let Some(root) = d.root() else { continue };
+            if is_fragment(root) {
+                continue;
+            }
             let group = v2_group(
                 o.api_version.rsplit_once('/').map_or("", |(g, _)| g),
                 &o.kind,
@@ -196,6 +200,9 @@ pub fn applied(ctx: &Context, model: &Model) -> Vec<Applied> {
                 continue;
             }
             let Some(root) = d.root() else { continue };
+            if is_fragment(root) {
+                continue;
+            }
             let kind = root.get("kind").and_then(Node::as_str).unwrap_or("");
             let objs: Vec<&Node> = if kind.ends_with("List") && root.get("items").is_some() {
                 root.get("items")
@@ -355,4 +362,14 @@ fn v2_group<'g>(group: &'g str, kind: &str) -> &'g str {
         }
         _ => group,
     }
+}
+
+/// A HelmRelease without a chart (`spec.chart`, or a v2 `spec.chartRef`) is a patch
+/// fragment of one defined elsewhere, not an object (PARTIAL_HELMRELEASE for a v1 one;
+/// the pre-flight reads it so too): per-environment patch files that no
+/// kustomization lists any more sit next to each other with one identity.
+fn is_fragment(root: &Node) -> bool {
+    root.get("kind").and_then(Node::as_str) == Some("HelmRelease")
+        && root.path(&["spec", "chart"]).is_none()
+        && root.path(&["spec", "chartRef"]).is_none()
 }
