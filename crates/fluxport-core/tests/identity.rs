@@ -389,3 +389,21 @@ fn helmrelease_fragments_are_no_objects() {
     let conv = run(&[("app/demo.yaml", &full), ("app/ithc.yaml", &full)]);
     assert_eq!(dup_findings(&conv).len(), 1);
 }
+
+#[test]
+fn refused_definition_keeps_its_bytes() {
+    // The namespace stage would insert `namespace: default` into the second one.
+    let in_default = hr("cm", "default", "").replace(
+        "helm.fluxcd.io/v1\nkind: HelmRelease",
+        "v1\nkind: ConfigMap",
+    );
+    let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: b\n";
+    let conv = run(&[("a.yaml", &in_default), ("b.yaml", cm)]);
+    assert_eq!(dup_findings(&conv).len(), 1, "{:?}", dup_findings(&conv));
+    let b = file(&conv, "b.yaml");
+    assert_eq!(b.bytes, cm.as_bytes(), "{}", b.text());
+    assert_eq!(b.status, FileStatus::Failed);
+    // Clean twin: alone, it gets the fallback namespace written in.
+    let conv = run(&[("b.yaml", cm)]);
+    assert!(file(&conv, "b.yaml").text().contains("namespace: default"));
+}
