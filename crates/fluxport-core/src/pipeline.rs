@@ -3,7 +3,7 @@
 //! top what it reads and writes. The reasons for the order are written here, next to
 //! each step.
 
-use crate::helm::convert::convert_helm_releases;
+use crate::helm::convert::{convert_helm_releases, refuse_release_clashes};
 use crate::helm::helm3_on_v1;
 use crate::image;
 use crate::model::context::Context;
@@ -12,7 +12,7 @@ use crate::model::flux_yaml;
 use crate::model::options::Options;
 use crate::model::options::Target;
 use crate::model::sync_root;
-use crate::repo::{charts, daemon, discovery, fluxyaml, kustomize, load, namespaces};
+use crate::repo::{charts, daemon, discovery, fluxyaml, identity, kustomize, load, namespaces};
 use crate::report::{output, Conversion};
 use crate::upgrade;
 use crate::verify;
@@ -63,6 +63,16 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     };
     kustomize::mark_v1_builds(&model, &v1_builds, &mut ctx.placements);
     ctx.discovery.not_applied = discovery::not_applied_as_is(&ctx);
+    // Objects defined twice in what one sync applies (needs roots, daemons, the
+    // generator directories and `not_applied`), before any stage converts: the
+    // refused second definitions are left as written by every stage below.
+    if options.target == Target::FluxV2 {
+        identity::check(&mut ctx, &model);
+        // Two HelmReleases on one Helm release: read with the options the helm stage
+        // uses (the detected helm-operator settings, known since step 2).
+        let read_opts = daemon::effective_options(&ctx);
+        refuse_release_clashes(&mut ctx, &read_opts, &model);
+    }
     // 5. Image automation plans policies and markers (needs roots and daemons) before
     //    `.flux.yaml` patch files move, because a moved image pin carries the marker of
     //    the policy planned here (`ctx.image_policies`).
@@ -83,7 +93,7 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
         helm3_on_v1::apply(&mut ctx, &effective);
     } else {
         // 7. Discovery fills the ignore patterns the daemon's GitRepository needs.
-        discovery::scan(&mut ctx, &effective);
+        discovery::scan(&mut ctx);
         // 8. HelmReleases convert and their sources are placed.
         convert_helm_releases(&mut ctx, &effective, &model);
         // 9. The GitRepository/Kustomizations (reads the ignore patterns of step 7).
@@ -95,6 +105,7 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     // 11. Every file a stage removed leaves the kustomizations that list it, so each
     //     directory that built before still builds.
     discovery::unlink_removed_files(&mut ctx, &model);
+    identity::keep_refused(&mut ctx);
     // 12. Apply the edits and write the report.
     let roots = ctx.roots.clone();
     // Sync roots the pre-flight may trust: from a daemon manifest or --sync-path (the

@@ -602,6 +602,54 @@ fn names_and_release_names() {
     ]));
 }
 
+/// Issue 15: the name rules of `model::k8s_names` in the pre-flight: a Service name is
+/// an RFC 1035 label, a HelmRelease's target and storage namespaces RFC 1123 labels.
+#[test]
+fn service_names_and_helm_namespaces() {
+    let svc = |name: &str| {
+        format!("apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n  namespace: apps\n")
+    };
+    let v = run(&[("svc.yaml", &svc("1web"))]);
+    assert_eq!(codes(&v), ["VERIFY_INVALID_NAME"], "{}", v.to_text());
+    assert!(v.findings[0]
+        .message
+        .contains("must start with a lowercase letter"));
+    clean(&run(&[("svc.yaml", &svc("web-1"))]));
+    // `1web` is a valid name for most other kinds (an RFC 1123 subdomain).
+    clean(&run(&[("cm.yaml", &cm("1web", "apps"))]));
+    for field in ["targetNamespace", "storageNamespace"] {
+        let bad = format!("  {field}: Bad_NS\n");
+        let v = run(&[
+            ("hr.yaml", &hr("app", "apps", &bad)),
+            ("repo.yaml", HELMREPO),
+        ]);
+        assert_eq!(codes(&v), ["VERIFY_INVALID_NAME"], "{}", v.to_text());
+        assert!(v.findings[0]
+            .message
+            .contains(&format!("spec.{field} `Bad_NS`")));
+        let good = format!("  {field}: bad-ns\n");
+        clean(&run(&[
+            ("hr.yaml", &hr("app", "apps", &good)),
+            ("repo.yaml", HELMREPO),
+        ]));
+    }
+    // The release name a v1 HelmRelease computed from an invalid target namespace.
+    let bad = "  releaseName: demo-Not_A_Namespace!-app\n";
+    let v = run(&[
+        ("hr.yaml", &hr("app", "apps", bad)),
+        ("repo.yaml", HELMREPO),
+    ]);
+    assert_eq!(codes(&v), ["VERIFY_INVALID_NAME"], "{}", v.to_text());
+    assert!(v.findings[0].message.contains("spec.releaseName"));
+    clean(&run(&[
+        (
+            "hr.yaml",
+            &hr("app", "apps", "  releaseName: demo-apps-app\n"),
+        ),
+        ("repo.yaml", HELMREPO),
+    ]));
+}
+
 #[test]
 fn release_identity() {
     let a = hr("a", "apps", "  releaseName: shared\n");

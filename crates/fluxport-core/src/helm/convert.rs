@@ -67,24 +67,22 @@ fn existing_sources(files: &[LoadedFile], opts: &Options) -> Vec<ExistingSource>
     out
 }
 
-pub fn convert_helm_releases(ctx: &mut Context, opts: &Options, model: &Model) {
-    let files = ctx.files;
-    convert_helm_releases_in(ctx, files, opts, model);
-}
-
-fn convert_helm_releases_in(
-    ctx: &mut Context,
-    files: &[LoadedFile],
+/// The v1 HelmReleases the stage converts, read. Documents of a file the migration
+/// removes (a moved `.flux.yaml` patch file), patches (converted with their base),
+/// Flux v1's own releases and refused documents (`ctx.refused`) are not read.
+fn read_releases<'f>(
+    ctx: &Context,
+    files: &'f [LoadedFile],
     opts: &Options,
     model: &Model,
-) {
-    // Documents of a file the migration removes (a moved `.flux.yaml` patch file) are
-    // not converted on their own.
+    findings: &mut Vec<Finding>,
+) -> Vec<(usize, usize, V1Release<'f>)> {
     let hr_docs: Vec<(usize, usize)> =
         docs_where(files, |k| matches!(k, DocKind::HelmReleaseV1(_)))
             .into_iter()
             .filter(|(fi, di)| {
                 !ctx.deleted.contains(fi)
+                    && !ctx.refused.contains(&(*fi, *di))
                     && !patches::is_patch(model, *fi, *di)
                     && !ctx
                         .v1_components
@@ -92,9 +90,7 @@ fn convert_helm_releases_in(
                         .any(|c| c.file == *fi && c.doc == *di)
             })
             .collect();
-    let mut findings = Vec::new();
-    // Read every v1 HelmRelease first: the planner needs all of their sources.
-    let mut releases: Vec<(usize, usize, V1Release)> = Vec::new();
+    let mut releases = Vec::new();
     for &(fi, di) in &hr_docs {
         let DocKind::HelmReleaseV1(flavor) = files[fi].docs[di].kind.clone() else {
             continue;
@@ -111,11 +107,44 @@ fn convert_helm_releases_in(
             flavor,
             opts,
             ctx.placements.get(&(fi, di)),
-            &mut findings,
+            findings,
         ) {
             releases.push((fi, di, r));
         }
     }
+    releases
+}
+
+/// RELEASE_CLASH, before any stage converts (the pipeline runs it next to the
+/// duplicate check, `repo::identity`): the later HelmRelease of a clash is refused
+/// (`ctx.refused`), so the image stage plans nothing for it and this stage leaves it
+/// as written. `opts`: the effective options (detected helm-operator settings), as
+/// for the conversion. Findings of the read itself are the conversion's (dropped
+/// here).
+pub fn refuse_release_clashes(ctx: &mut Context, opts: &Options, model: &Model) {
+    let files = ctx.files;
+    let mut scratch = Vec::new();
+    let releases = read_releases(ctx, files, opts, model, &mut scratch);
+    let mut findings = Vec::new();
+    let clashed = release_clashes(ctx, model, &releases, &mut findings);
+    ctx.refused.extend(clashed);
+    ctx.findings.append(&mut findings);
+}
+
+pub fn convert_helm_releases(ctx: &mut Context, opts: &Options, model: &Model) {
+    let files = ctx.files;
+    convert_helm_releases_in(ctx, files, opts, model);
+}
+
+fn convert_helm_releases_in(
+    ctx: &mut Context,
+    files: &[LoadedFile],
+    opts: &Options,
+    model: &Model,
+) {
+    let mut findings = Vec::new();
+    // Read every v1 HelmRelease first: the planner needs all of their sources.
+    let releases = read_releases(ctx, files, opts, model, &mut findings);
     let existing = existing_sources(files, opts);
     let mut specs: BTreeSet<SourceSpec> = BTreeSet::new();
     for (_, _, r) in &releases {
@@ -327,6 +356,83 @@ fn convert_helm_releases_in(
             }
         }
     }
+}
+
+/// RELEASE_CLASH (issue 15): two HelmReleases that one sync applies (a unit of
+/// `repo::identity::applied`, the same grouping as DUPLICATE_OBJECT) map to one Helm
+/// release: the release name and storage namespace. For a v1 HelmRelease both as
+/// `helmrelease::read` computes them under the v1 rules (MAPPING.md §2.2: Helm 3
+/// stores in the target namespace, and so do releases `helm 2to3` converted); for a
+/// Flux v2 HelmRelease already in the input by `model::release`. The v2 ones come
+/// first (they are not converted), then the v1 ones in file and document order; a
+/// later one names the first and is refused: converted, helm-controller would
+/// have both upgrade one release, as helm-operator did. Converting the output again
+/// finds the converted first one as a v2 HelmRelease, so the verdict stays.
+/// The first HelmRelease of a Helm release: (file, doc, line, `namespace/name`).
+type Owner = (usize, usize, usize, String);
+
+fn release_clashes(
+    ctx: &Context,
+    model: &Model,
+    releases: &[(usize, usize, V1Release)],
+    findings: &mut Vec<Finding>,
+) -> BTreeSet<(usize, usize)> {
+    use crate::repo::identity::{self, Unit};
+    let files = ctx.files;
+    let all = identity::applied(ctx, model);
+    let mut owner: BTreeMap<(Unit, String, String), Owner> = BTreeMap::new();
+    for a in &all {
+        let (fi, di) = (a.file, a.doc);
+        let DocKind::FluxV2 { kind, .. } = &files[fi].docs[di].kind else {
+            continue;
+        };
+        let Some(spec) = files[fi].docs[di].root().and_then(|r| r.get("spec")) else {
+            continue;
+        };
+        if kind != "HelmRelease" || a.id.0 != "helm.toolkit.fluxcd.io" {
+            continue;
+        }
+        let (ns, name) = (&a.id.2, &a.id.3);
+        let id = crate::model::release::v2_release(spec, name, ns);
+        owner
+            .entry((a.unit.clone(), id.release, id.storage))
+            .or_insert((fi, di, a.line, format!("{ns}/{name}")));
+    }
+    let mut clashed: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for (fi, di, r) in releases {
+        for u in identity::units_of(&all, *fi, *di) {
+            let key = (u, r.release_name.clone(), r.target_namespace.clone());
+            let (l, _) = r.doc.position(name_node(r));
+            let Some((f0, d0, l0, who)) = owner.get(&key).cloned() else {
+                owner.insert(key, (*fi, *di, l, format!("{}/{}", r.namespace, r.name)));
+                continue;
+            };
+            if (f0, d0) == (*fi, *di) {
+                continue;
+            }
+            let Some(d) = doc_ref(files, *fi, *di) else {
+                continue;
+            };
+            findings.push(d.finding(
+                Code::RELEASE_CLASH,
+                name_node(r),
+                format!(
+                    "HelmRelease {}/{} maps to Helm release `{}` stored in namespace `{}`, as HelmRelease {who} does ({}:{l0}): both would upgrade one release; this one was not converted",
+                    r.namespace, r.name, r.release_name, r.target_namespace, files[f0].path
+                ),
+            ));
+            clashed.insert((*fi, *di));
+            break;
+        }
+    }
+    clashed
+}
+
+/// Where a release's identity is written: `spec.releaseName`, else `metadata.name`.
+fn name_node<'a>(r: &V1Release<'a>) -> Option<&'a Node> {
+    r.spec
+        .and_then(|s| s.get("releaseName"))
+        .or_else(|| r.root.path(&["metadata", "name"]))
 }
 
 /// Names the placeholder Secret in each SSH_SECRET_REQUIRED finding of a release whose

@@ -5,7 +5,7 @@
 //! (HelmRelease values shapes), [`filter`] (tag filters), [`crate::model::image_ref`] (image names,
 //! providers), [`render`] (the generated objects).
 //!
-//! Stage function: [`plan`]. Reads: `files`, `roots`, `daemons`, `deleted`,
+//! Stage function: [`plan`]. Reads: `files`, `roots`, `daemons`, `deleted`, `refused`,
 //! `v1_components`, `opts`. Writes: `edits`, `value_edits`, `new_files`,
 //! `image_policies`, `findings`.
 
@@ -141,6 +141,7 @@ struct Env<'c> {
 }
 
 fn plan_in(ctx: &mut Context, files: &[LoadedFile], model: &Model) {
+    let ctx_refused = ctx.refused.clone();
     let first = ctx.daemons.first();
     let defaults = Daemon::default();
     let d = first.unwrap_or(&defaults);
@@ -180,6 +181,10 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile], model: &Model) {
             let (Some(root), Some(doc)) = (d.root(), doc_ref(files, fi, di)) else {
                 continue;
             };
+            // A refused second definition (DUPLICATE_OBJECT) gets no automation.
+            if ctx_refused.contains(&(fi, di)) {
+                continue;
+            }
             let mut roots = roots_of(env.ctx_roots, &f.path);
             if roots.is_empty() {
                 roots.push(usize::MAX);

@@ -79,8 +79,17 @@ codes! {
         "The input is over one of fluxport's safety limits (size, documents, nesting depth or aliases). The file was passed through unchanged.",
         "Split the file, or raise the limit (CLI: --max-file-bytes, --max-documents, --max-depth, --max-aliases) if the input is trusted.";
     INVALID_FIELD = Error, "fluxport",
-        "A v1 field has a value of the wrong type (for example `timeout: \"abc\"` or `values` as a list). helm-operator would have rejected this HelmRelease, so it was not converted.",
-        "Fix the field's type in the v1 manifest, then convert again.";
+        "A v1 field has a value of the wrong type (for example `timeout: \"abc\"` or `values` as a list), or a field fluxport reads carries an explicit YAML tag whose Kubernetes reading is not certain (`!!binary`, a local tag such as `!foo`, a core tag of another type; `!!str` on a string field is read as the string). helm-operator would have rejected this HelmRelease (or read another value), so it was not converted.",
+        "Fix the field's type in the v1 manifest (write the value without a tag), then convert again.";
+    INVALID_NAME = Error, "fluxport",
+        "A v1 HelmRelease's `metadata.name` is not an RFC 1123 subdomain, its `metadata.namespace` or `spec.targetNamespace` is not an RFC 1123 label, or its `spec.releaseName` (or the release name v1 computes from them) is not a valid Helm release name (k8s.io/apimachinery `IsDNS1123Subdomain`/`IsDNS1123Label`, Helm `chartutil.ValidateReleaseName`). The API server or Helm would refuse it, so it was not converted and the file was passed through unchanged.",
+        "Rename as the message says (lowercase letters, digits and `-`; dots only in names), then convert again. For a running release with such a name, set a valid `spec.releaseName` and plan a fresh install.";
+    DUPLICATE_OBJECT = Error, "§3.1",
+        "Two documents of the input define the same object (API group, kind, effective namespace, name) in what one sync applies: twice in one file, in two files fluxd applied together, or twice in one kustomize build. fluxd refused the duplicate (and kustomize refuses a duplicate id); converted, both would fight over one object. The second one was not converted.",
+        "Keep one definition (merge the two), or rename or re-namespace one of them, then convert again.";
+    RELEASE_CLASH = Error, "§2.2",
+        "Two v1 HelmReleases applied by one sync root map to the same Helm release (release name and storage namespace, computed by the v1 rules of MAPPING.md §2.2): helm-operator had them overwrite each other's release, and helm-controller would too. The later one (by file and line) was not converted.",
+        "Give one of them another `spec.releaseName` or `spec.targetNamespace` (a new release: plan the data migration), or remove the duplicate, then convert again.";
     UNKNOWN_FIELD = Warning, "fluxport",
         "The v1 object has a field that the v1 API does not define. It has no v2 counterpart and was dropped.",
         "Check whether the field was a typo (v1 ignored it). If it carried meaning, move it to the right v2 field by hand.";
@@ -372,7 +381,7 @@ codes! {
         "The object's Flux apiVersion is not served by the targeted Flux minor's CRDs (--flux-version, default 2.9) (for example helm.toolkit.fluxcd.io/v2beta1); the API server rejects it.",
         "Use the served version (see the message) and port the fields that changed.";
     VERIFY_INVALID_NAME = Error, "fluxport",
-        "metadata.name or metadata.namespace breaks the Kubernetes rules: a namespace is an RFC 1123 label (at most 63 characters of a-z, 0-9 and `-`, starting and ending alphanumeric), a name an RFC 1123 subdomain (at most 253, dots allowed).",
+        "metadata.name or metadata.namespace (or a HelmRelease's spec.targetNamespace, spec.storageNamespace or spec.releaseName) breaks the Kubernetes rules (k8s.io/apimachinery validation.go): a namespace is an RFC 1123 label (at most 63 characters of a-z, 0-9 and `-`, starting and ending alphanumeric), a Service name an RFC 1035 label (the same, starting with a letter), other names an RFC 1123 subdomain (at most 253, dots allowed), and a Helm release name too (Helm `chartutil.ValidateReleaseName`).",
         "Rename the object (lowercase, no `_`); for a templated value, render it before converting.";
     VERIFY_RELEASE_NAME_TOO_LONG = Error, "§2.2",
         "The HelmRelease's effective Helm release name (`spec.releaseName`, or `[targetNamespace-]name`) is longer than Helm's 53 characters: the CRD rejects an explicit one, and helm-controller shortens a derived one to a hashed name (a new release).",

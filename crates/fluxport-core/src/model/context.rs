@@ -76,6 +76,9 @@ pub struct Context<'o> {
     /// Namespaces each document has in the kustomize builds that contain it
     /// (`repo::kustomize::placements`).
     pub placements: BTreeMap<(usize, usize), Placement>,
+    /// Documents an input identity check refused (DUPLICATE_OBJECT, the second
+    /// definition): no stage converts them (`repo::identity`).
+    pub refused: BTreeSet<(usize, usize)>,
 }
 
 /// A document's location, for findings and copies.
@@ -198,6 +201,7 @@ impl<'o> Context<'o> {
             built_policies: BTreeMap::new(),
             value_additions: BTreeMap::new(),
             placements: BTreeMap::new(),
+            refused: BTreeSet::new(),
         }
     }
 

@@ -19,7 +19,7 @@
 //!    cluster, with that file's other documents (docs/adr/0008-preflight.md). Duplicates and release identity are
 //!    checked per cluster, references against the objects of the referrer's cluster.
 //! 3. **Per document:** served apiVersions, names, the CRD schema and its CEL rules
-//!    (`served`, `names`, `schema`, `cel`).
+//!    (`served`, names by `model::k8s_names`, `schema`, `cel`).
 //! 4. **References and markers** (`refs`).
 //!
 //! On a conversion's output, [`Causes`] name the input behind findings the output
@@ -31,7 +31,6 @@
 
 mod build;
 pub mod cel;
-mod names;
 mod refs;
 mod schema;
 pub use crate::model::served;
@@ -41,6 +40,7 @@ use crate::model::codes::Code;
 use crate::model::document::{DocKind, FileKind, LoadedFile};
 use crate::model::files::InputFile;
 use crate::model::finding::Finding;
+use crate::model::k8s_names as names;
 use crate::model::options::Options;
 use crate::model::sourceignore;
 use crate::model::sync_root::{self, SyncRoot};
@@ -889,12 +889,7 @@ fn add_model_build<'a>(ctx: &mut Ctx<'a>, model: &Model, dir: &str, out: &mut Ve
 fn check_names(ctx: &mut Ctx, o: &Instance) {
     let templated = |s: &str| s.contains("${");
     if !o.name.is_empty() && !templated(&o.name) {
-        let err = if o.kind == "Namespace" {
-            names::label_error(&o.name)
-        } else {
-            names::subdomain_error(&o.name)
-        };
-        if let Some(e) = err {
+        if let Some(e) = names::object_name_error(&o.kind, &o.name) {
             let m = format!("{} name `{}` {e}", o.kind, o.name);
             ctx.push(
                 Code::VERIFY_INVALID_NAME,
@@ -913,6 +908,33 @@ fn check_names(ctx: &mut Ctx, o: &Instance) {
                 .path(&["metadata", "namespace"])
                 .or_else(|| o.root.path(&["metadata", "name"]));
             ctx.push(Code::VERIFY_INVALID_NAME, o.file, o.doc, node, m);
+        }
+    }
+    // A HelmRelease's target and storage namespaces name namespaces: RFC 1123 labels
+    // (the CRD says only `maxLength: 63`; the namespace Helm installs into must exist),
+    // and its release name is a Helm release name (`chartutil.ValidateReleaseName`).
+    if o.group == "helm.toolkit.fluxcd.io" && o.kind == "HelmRelease" {
+        for field in ["targetNamespace", "storageNamespace"] {
+            let Some(n) = o.root.path(&["spec", field]) else {
+                continue;
+            };
+            let Some(v) = n.as_str().filter(|v| !v.is_empty() && !templated(v)) else {
+                continue;
+            };
+            if let Some(e) = names::label_error(v) {
+                let m = format!("HelmRelease {}: spec.{field} `{v}` {e}", o.name);
+                ctx.push(Code::VERIFY_INVALID_NAME, o.file, o.doc, Some(n), m);
+            }
+        }
+        // Helm's release-name pattern (its length is VERIFY_RELEASE_NAME_TOO_LONG's).
+        if let Some(n) = o.root.path(&["spec", "releaseName"]) {
+            let v = n.as_str().unwrap_or("");
+            if !v.is_empty() && !templated(v) && v.len() <= names::MAX_RELEASE_NAME {
+                if let Some(e) = names::release_name_error(v) {
+                    let m = format!("HelmRelease {}: spec.releaseName `{v}` {e}", o.name);
+                    ctx.push(Code::VERIFY_INVALID_NAME, o.file, o.doc, Some(n), m);
+                }
+            }
         }
     }
 }

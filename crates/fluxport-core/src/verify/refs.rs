@@ -4,9 +4,9 @@
 //! A reference from an object of a cluster must name an object of that cluster; one
 //! from a document no build holds may name any object of the tree.
 
-use super::names::MAX_RELEASE_NAME;
 use super::{Ctx, Instance, Key};
 use crate::model::codes::Code;
+use crate::model::k8s_names::MAX_RELEASE_NAME;
 use crate::yaml::Node;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
@@ -315,13 +315,8 @@ fn releases(ctx: &mut Ctx, all: &[Instance]) {
         let Some(spec) = o.root.get("spec") else {
             continue;
         };
-        let tns = s(spec, "targetNamespace");
-        let explicit = s(spec, "releaseName");
-        let release = match (explicit, tns) {
-            (Some(r), _) => r.to_string(),
-            (None, Some(t)) => format!("{t}-{}", o.name),
-            (None, None) => o.name.clone(),
-        };
+        let id = crate::model::release::v2_release(spec, &o.name, o.ns_or_default());
+        let (explicit, release) = (id.explicit, id.release);
         if release.len() > MAX_RELEASE_NAME && !release.contains("${") {
             let m = if explicit.is_some() {
                 format!("spec.releaseName `{release}` is {} characters long; the HelmRelease CRD and Helm allow {MAX_RELEASE_NAME}", release.len())
@@ -336,10 +331,7 @@ fn releases(ctx: &mut Ctx, all: &[Instance]) {
         if o.cluster.is_none() {
             continue;
         }
-        let storage = s(spec, "storageNamespace")
-            .or(tns)
-            .unwrap_or(o.ns_or_default())
-            .to_string();
+        let storage = id.storage;
         let me = (o.ns_or_default().to_string(), o.name.clone());
         match seen.get(&(o.cluster, storage.clone(), release.clone())) {
             Some(first) if *first != me => {

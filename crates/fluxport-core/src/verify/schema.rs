@@ -121,7 +121,7 @@ fn walk<'n>(kind: &str, node: &'n Node, s: &J, path: &str, out: &mut Vec<Problem
             );
         }
         // HelmRelease `spec.releaseName` ≤ 53 is VERIFY_RELEASE_NAME_TOO_LONG's
-        // (one rule, one finding: `verify::names::MAX_RELEASE_NAME`).
+        // (one rule, one finding: `model::k8s_names::MAX_RELEASE_NAME`).
         let owned = kind == "HelmRelease" && path == "spec.releaseName";
         if let Some(max) = s["maxLength"].as_u64().filter(|&m| n > m && !owned) {
             bad(

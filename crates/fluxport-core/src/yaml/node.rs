@@ -18,16 +18,76 @@ pub enum Style {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Meta(u8);
 
+/// What an explicit tag is: one of the YAML core schema's (`!!str`, ...: the
+/// `tag:yaml.org,2002:` handle), or any other (`!!binary`, `!foo`, a verbatim tag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tag {
+    Str,
+    Int,
+    Bool,
+    Float,
+    Null,
+    Map,
+    Seq,
+    Other,
+}
+
+impl Tag {
+    const ALL: [Tag; 8] = [
+        Tag::Other,
+        Tag::Str,
+        Tag::Int,
+        Tag::Bool,
+        Tag::Float,
+        Tag::Null,
+        Tag::Map,
+        Tag::Seq,
+    ];
+    /// A tag of the core schema by its suffix (`str` of `!!str`), else [`Tag::Other`].
+    pub(super) fn core(suffix: &str) -> Tag {
+        match suffix {
+            "str" => Tag::Str,
+            "int" => Tag::Int,
+            "bool" => Tag::Bool,
+            "float" => Tag::Float,
+            "null" => Tag::Null,
+            "map" => Tag::Map,
+            "seq" => Tag::Seq,
+            _ => Tag::Other,
+        }
+    }
+    /// As written, for messages (`!!str`); `Other` has no single spelling.
+    pub fn shown(self) -> &'static str {
+        match self {
+            Tag::Str => "!!str",
+            Tag::Int => "!!int",
+            Tag::Bool => "!!bool",
+            Tag::Float => "!!float",
+            Tag::Null => "!!null",
+            Tag::Map => "!!map",
+            Tag::Seq => "!!seq",
+            Tag::Other => "a non-core tag",
+        }
+    }
+}
+
 impl Meta {
     const FLOW: u8 = 1;
     const TAGGED: u8 = 2;
     const ANCHORED: u8 = 4;
-    pub(super) fn new(flow: bool, tagged: bool, anchored: bool) -> Meta {
-        Meta(
-            (u8::from(flow) * Self::FLOW)
-                | (u8::from(tagged) * Self::TAGGED)
-                | (u8::from(anchored) * Self::ANCHORED),
-        )
+    /// Bits 3..6: the [`Tag`] (its index in `Tag::ALL`) when `TAGGED`.
+    const TAG_SHIFT: u8 = 3;
+    pub(super) fn new(flow: bool, tag: Option<Tag>, anchored: bool) -> Meta {
+        let tag_bits = tag.map_or(0, |t| {
+            let i = Tag::ALL.iter().position(|x| *x == t).unwrap_or(0) as u8;
+            Self::TAGGED | (i << Self::TAG_SHIFT)
+        });
+        Meta((u8::from(flow) * Self::FLOW) | tag_bits | (u8::from(anchored) * Self::ANCHORED))
+    }
+    /// The explicit tag, if the node has one.
+    pub fn tag(self) -> Option<Tag> {
+        self.tagged()
+            .then(|| Tag::ALL[usize::from((self.0 >> Self::TAG_SHIFT) & 7)])
     }
     pub fn flow(self) -> bool {
         self.0 & Self::FLOW != 0

@@ -236,7 +236,11 @@ pub fn parse_document(
                     }
                 }
                 Some(node(
-                    Value::scalar(&value, style, Meta::new(false, tag.is_some(), anchor > 0)),
+                    Value::scalar(
+                        &value,
+                        style,
+                        Meta::new(false, tag_of(tag.as_deref()), anchor > 0),
+                    ),
                     end,
                 ))
             }
@@ -255,7 +259,7 @@ pub fn parse_document(
                     col,
                     meta: Meta::new(
                         text[start..].starts_with(['{', '[']),
-                        tag.is_some(),
+                        tag_of(tag.as_deref()),
                         anchor > 0,
                     ),
                 };
@@ -384,4 +388,20 @@ pub fn parse_document(
         }
     }
     Ok(parsed)
+}
+
+/// The kind of an explicit tag: a core-schema one (`!!str`, or `!<tag:yaml.org,2002:str>`)
+/// by its suffix, any other as [`Tag::Other`].
+fn tag_of(tag: Option<&saphyr_parser::Tag>) -> Option<Tag> {
+    let t = tag?;
+    Some(if t.is_yaml_core_schema() {
+        Tag::core(&t.suffix)
+    } else if t.handle.is_empty() {
+        // A verbatim tag: the whole URI is in the suffix.
+        t.suffix
+            .strip_prefix("tag:yaml.org,2002:")
+            .map_or(Tag::Other, Tag::core)
+    } else {
+        Tag::Other
+    })
 }

@@ -2,6 +2,16 @@
 //! (effective namespace, release name, Helm version, wait, chart source).
 
 use super::*;
+use crate::model::k8s_names;
+use crate::yaml::Tag;
+
+/// The tag as written (`!!binary`, `!foo`), for messages: a scalar's span starts at
+/// its tag.
+fn written_tag<'t>(text: &'t str, node: &Node) -> Option<&'t str> {
+    let from = text.get(node.start()..)?;
+    let tok = from.split([' ', '\t', '\n', '\r']).next()?;
+    tok.starts_with('!').then_some(tok)
+}
 
 /// A typed read of a scalar field that records INVALID_FIELD on a wrong type.
 struct Fields<'a, 'b> {
@@ -19,8 +29,35 @@ impl<'a> Fields<'a, '_> {
             format!("`{path}` must be {want}, found {}", node.kind_name()),
         ));
     }
+    /// A field fluxport reads carries an explicit YAML tag other than the core tag of
+    /// the type it expects (`want`). Kubernetes decodes v1 objects with
+    /// `sigs.k8s.io/yaml` (YAML → JSON through go-yaml): `!!str x` is the string `x`
+    /// (read as such, `ok`), but `!!binary` is base64-decoded and a local tag (`!foo`)
+    /// is dropped or refused depending on the go-yaml version, so fluxport cannot be
+    /// certain what helm-operator read: INVALID_FIELD, not converted (issue 15).
+    fn tag_ok(&mut self, node: &Node, path: &str, want: Tag) -> bool {
+        let Some(tag) = node.meta().tag() else {
+            return true;
+        };
+        if tag == want || (tag == Tag::Null && node.is_null()) {
+            return true;
+        }
+        let shown = written_tag(self.doc.text, node).unwrap_or(tag.shown());
+        self.ok = false;
+        self.findings.push(self.doc.finding(
+            Code::INVALID_FIELD,
+            Some(node),
+            format!(
+                "`{path}` has the YAML tag `{shown}`; Kubernetes' YAML decoding of a tagged value is not certain (`!!binary` is base64-decoded, local tags depend on the decoder), so fluxport does not guess what helm-operator read: remove the tag (write the value itself)"
+            ),
+        ));
+        false
+    }
     fn bool(&mut self, parent: Option<&'a Node>, key: &str, path: &str) -> Option<bool> {
         let n = parent?.get(key)?;
+        if !self.tag_ok(n, path, Tag::Bool) {
+            return None;
+        }
         if n.is_null() {
             return None;
         }
@@ -34,6 +71,9 @@ impl<'a> Fields<'a, '_> {
     }
     fn int(&mut self, parent: Option<&'a Node>, key: &str, path: &str) -> Option<i64> {
         let n = parent?.get(key)?;
+        if !self.tag_ok(n, path, Tag::Int) {
+            return None;
+        }
         if n.is_null() {
             return None;
         }
@@ -47,6 +87,9 @@ impl<'a> Fields<'a, '_> {
     }
     fn string(&mut self, parent: Option<&'a Node>, key: &str, path: &str) -> Option<String> {
         let n = parent?.get(key)?;
+        if !self.tag_ok(n, path, Tag::Str) {
+            return None;
+        }
         if n.is_null() {
             return None;
         }
@@ -61,6 +104,9 @@ impl<'a> Fields<'a, '_> {
     }
     fn map(&mut self, parent: Option<&'a Node>, key: &str, path: &str) -> Option<&'a Node> {
         let n = parent?.get(key)?;
+        if !self.tag_ok(n, path, Tag::Map) {
+            return None;
+        }
         if n.is_null() {
             return None;
         }
@@ -73,6 +119,9 @@ impl<'a> Fields<'a, '_> {
     }
     fn seq(&mut self, parent: Option<&'a Node>, key: &str, path: &str) -> Option<&'a Node> {
         let n = parent?.get(key)?;
+        if !self.tag_ok(n, path, Tag::Seq) {
+            return None;
+        }
         if n.is_null() {
             return None;
         }
@@ -329,11 +378,66 @@ pub fn read<'a>(
     } else {
         None
     };
+    // Names (issue 15): what the API server and Helm would refuse is never written
+    // into the v2 object (`model::k8s_names` has the rules and their sources).
+    let bad_name = |f: &mut Fields<'a, '_>, node: Option<&Node>, what: String| {
+        f.ok = false;
+        f.findings
+            .push(doc.finding(Code::INVALID_NAME, node.or(Some(root)), what));
+    };
+    let name_node = metadata.and_then(|m| m.get("name"));
+    if let Some(e) = k8s_names::subdomain_error(&name) {
+        bad_name(
+            &mut f,
+            name_node,
+            format!("`metadata.name` `{name}` is not a valid object name (RFC 1123 subdomain): it {e}; the API server rejects the HelmRelease"),
+        );
+    }
+    if let Some(ns) = written_namespace.as_deref().filter(|s| !s.is_empty()) {
+        if let Some(e) = k8s_names::label_error(ns) {
+            bad_name(
+                &mut f,
+                metadata.and_then(|m| m.get("namespace")),
+                format!(
+                    "`metadata.namespace` `{ns}` is not a valid namespace (RFC 1123 label): it {e}"
+                ),
+            );
+        }
+    }
+    if let Some(t) = target_ns.as_deref().filter(|s| !s.is_empty()) {
+        if let Some(e) = k8s_names::label_error(t) {
+            bad_name(
+                &mut f,
+                spec.and_then(|s| s.get("targetNamespace")),
+                format!("`spec.targetNamespace` `{t}` is not a valid namespace (RFC 1123 label): it {e}; v1 would compute release name `{release_name}`, which Helm refuses"),
+            );
+        }
+    }
+    if let Some(r) = release_name_v1.as_deref() {
+        if let Some(e) = k8s_names::subdomain_error(r) {
+            bad_name(
+                &mut f,
+                spec.and_then(|s| s.get("releaseName")),
+                format!("`spec.releaseName` `{r}` is not a valid Helm release name (`chartutil.ValidateReleaseName`: an RFC 1123 subdomain): it {e}"),
+            );
+        }
+    }
+    // The parts are valid but the computed name is not (a namespace a kustomization or
+    // the fallback option sets): named at metadata.name.
+    if f.ok {
+        if let Some(e) = k8s_names::subdomain_error(&release_name) {
+            bad_name(
+                &mut f,
+                name_node,
+                format!("the release name v1 computes, `{release_name}`, is not a valid Helm release name (RFC 1123 subdomain): it {e}; set a valid `spec.releaseName`, or fix the namespace it comes from"),
+            );
+        }
+    }
     if !f.ok {
         return None;
     }
 
-    if release_name.len() > 53 {
+    if release_name.len() > k8s_names::MAX_RELEASE_NAME {
         findings.push(doc.finding(
             Code::RELEASE_NAME_TOO_LONG,
             metadata.and_then(|m| m.get("name")),

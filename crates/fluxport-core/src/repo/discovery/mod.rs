@@ -13,8 +13,8 @@
 //!   which setting `spec.ignore` drops ([`DEFAULT_IGNORE`]).
 //! * `kustomization.yaml` files no `.flux.yaml` generator used: v2 applies only what they
 //!   list (STRAY_KUSTOMIZATION).
-//! * Fully SOPS-encrypted documents (SOPS_FULLY_ENCRYPTED) and objects applied from two
-//!   sync paths of one daemon (DUPLICATE_ACROSS_PATHS).
+//! * Fully SOPS-encrypted documents (SOPS_FULLY_ENCRYPTED). (Objects applied twice,
+//!   DUPLICATE_ACROSS_PATHS and DUPLICATE_OBJECT, are `repo::identity`'s.)
 //! * Generated files placed in a directory with a kustomization are added to its
 //!   `resources:` list ([`link_new_files`]).
 //!
@@ -28,13 +28,12 @@ use crate::model::discovery::{ignore_pattern, DEFAULT_IGNORE};
 use crate::model::document::DocKind;
 use crate::model::document::LoadedFile;
 use crate::model::finding::Finding;
-use crate::model::options::Options;
 use crate::model::paths::normalize_dir;
 use crate::model::paths::{base_of, dir_of, is_kustomization_file, KUSTOMIZATION_FILES};
 use crate::model::sourceignore::{self, Matcher};
 use crate::text::TextEdit;
 use crate::yaml::{Node, Value};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Outermost directories holding both `Chart.yaml` and `values.yaml` (fluxd's
 /// `looksLikeChart`; it does not descend into them).
@@ -202,7 +201,7 @@ fn manual_ignore_fix(pattern: &str) -> String {
 /// documents and objects duplicated across sync paths; records what the daemon
 /// GitRepository must ignore in `ctx.discovery`. `opts` are the effective options (for
 /// the fallback namespace). Read-only on the files.
-pub fn scan(ctx: &mut Context, opts: &Options) {
+pub fn scan(ctx: &mut Context) {
     let mut findings = Vec::new();
     let paths: BTreeSet<&str> = ctx
         .roots
@@ -360,7 +359,6 @@ pub fn scan(ctx: &mut Context, opts: &Options) {
         }
     }
 
-    duplicates_across_paths(ctx, opts, &mut findings);
     let mut seen = BTreeSet::new();
     findings.retain(|f| seen.insert((f.file.clone(), f.line, f.column, f.code, f.message.clone())));
     ctx.findings.append(&mut findings);
@@ -417,9 +415,7 @@ fn stray_finding(files: &[LoadedFile], fi: usize, in_chart: &dyn Fn(&str) -> boo
     )
 }
 
-mod duplicates;
 mod link;
-use duplicates::duplicates_across_paths;
 pub use link::{append_to_lists, link_new_files, resources_edit, unlink_removed_files};
 
 #[cfg(test)]
