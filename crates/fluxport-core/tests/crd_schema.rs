@@ -155,3 +155,81 @@ fn every_cel_rule_has_a_check() {
         missing.join("\n")
     );
 }
+
+/// Every distinct `pattern` of every CRD in `../shared/crds` (all versions, served or
+/// not), with where it first appears.
+fn crd_patterns() -> BTreeMap<String, String> {
+    fn walk(s: &Value, at: &str, out: &mut BTreeMap<String, String>) {
+        match s {
+            Value::Object(m) => {
+                if let Some(p) = m.get("pattern").and_then(Value::as_str) {
+                    out.entry(p.to_string()).or_insert_with(|| at.to_string());
+                }
+                for (k, v) in m {
+                    walk(v, &format!("{at}.{k}"), out);
+                }
+            }
+            Value::Array(a) => {
+                for (i, v) in a.iter().enumerate() {
+                    walk(v, &format!("{at}[{i}]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(shared().join("crds")).expect("../shared/crds") {
+        let p = e.unwrap().path();
+        if p.extension().and_then(|x| x.to_str()) != Some("yaml") {
+            continue;
+        }
+        let name = p.file_name().unwrap().to_string_lossy().to_string();
+        for crd in docs(&std::fs::read_to_string(&p).unwrap()) {
+            walk(&crd["spec"]["versions"], &name, &mut out);
+        }
+    }
+    out
+}
+
+/// The CRDs' patterns are Go RE2; the pre-flight runs them with regex-lite. Fails naming
+/// each pattern regex-lite cannot compile (it would go unchecked).
+#[test]
+fn every_crd_pattern_compiles_with_regex_lite() {
+    let all = crd_patterns();
+    println!("{} distinct patterns in ../shared/crds", all.len());
+    assert!(all.len() >= 10, "only {} patterns found", all.len());
+    let bad: Vec<String> = all
+        .iter()
+        .filter(|(p, _)| fluxport_core::verify::schema::pattern_holds(p, "").is_none())
+        .map(|(p, at)| {
+            format!(
+                "{p}  (first at {at}): {}",
+                regex_lite::Regex::new(p).unwrap_err()
+            )
+        })
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "CRD patterns regex-lite does not compile:\n{}",
+        bad.join("\n")
+    );
+}
+
+/// `pattern` is an unanchored search (kube-openapi `validate.Pattern`: Go
+/// `regexp.MatchString`), not a full match; an invalid pattern is not checked.
+#[test]
+fn pattern_is_an_unanchored_search() {
+    use fluxport_core::verify::schema::pattern_holds;
+    assert_eq!(
+        pattern_holds("^https?://", "https://a.example/realm"),
+        Some(true)
+    );
+    assert_eq!(pattern_holds("^https?://", "a.example"), Some(false));
+    assert_eq!(pattern_holds("b", "abc"), Some(true));
+    assert_eq!(pattern_holds("^b$", "abc"), Some(false));
+    // `$` is the end of the text, not of a line (no multi-line mode, as in RE2).
+    assert_eq!(pattern_holds("^a$", "a\nb"), Some(false));
+    assert_eq!(pattern_holds("(", "x"), None);
+    // A pattern outside the embedded schemas is compiled on the spot.
+    assert_eq!(pattern_holds("^[0-9]{2}$", "42"), Some(true));
+}
