@@ -32,6 +32,9 @@ const KEEP: &[&str] = &[
     "x-kubernetes-int-or-string",
     "x-kubernetes-preserve-unknown-fields",
     "x-kubernetes-validations",
+    // Only `map` and `set` (uniqueness); `atomic` says nothing to validation.
+    "x-kubernetes-list-type",
+    "x-kubernetes-list-map-keys",
 ];
 
 fn compact(s: &Value) -> Value {
@@ -66,6 +69,7 @@ fn compact(s: &Value) -> Value {
             ),
             // A default only matters where a CEL rule reads the field (a scalar).
             "default" if v.is_object() || v.is_array() => continue,
+            "x-kubernetes-list-type" if v == "atomic" => continue,
             _ => v.clone(),
         };
         out.insert(k.clone(), v);

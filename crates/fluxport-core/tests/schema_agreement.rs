@@ -33,8 +33,10 @@
 //! - HelmRelease `spec.releaseName` over 53 characters is fluxport's
 //!   VERIFY_RELEASE_NAME_TOO_LONG (one rule, one finding), counted as invalid here.
 //!
-//! Neither checks `x-kubernetes-list-type: map` key uniqueness (Receiver
-//! `oidcProviders` by `issuerURL`).
+//! - `x-kubernetes-list-type: map`/`set` uniqueness (Receiver `oidcProviders` by
+//!   `issuerURL`): the API server rejects duplicates and fluxport does too; jsonschema
+//!   does not know the keyword, so those findings are not part of the verdict here
+//!   (tests/verify.rs `crd_schema_list_map_keys` plants one).
 
 mod common;
 
@@ -61,7 +63,7 @@ fn ours(text: &str) -> Option<Result<(), Vec<String>>> {
     let s = schema::schema_for(&api, &kind)?;
     let mut why: Vec<String> = schema::check(&kind, &root, s)
         .into_iter()
-        .filter(|p| p.code.as_str() == "VERIFY_SCHEMA")
+        .filter(|p| p.code.as_str() == "VERIFY_SCHEMA" && !p.msg.contains("x-kubernetes-list-type"))
         .map(|p| p.msg)
         .collect();
     let release = root

@@ -1354,6 +1354,43 @@ fn crd_schema_patterns() {
     ]));
 }
 
+/// `x-kubernetes-list-type: map`: the API server rejects two items with the same key
+/// (Receiver `oidcProviders`, keyed by `issuerURL`).
+#[test]
+fn crd_schema_list_map_keys() {
+    let receiver = |a: &str, b: &str| {
+        let provider = |url: &str| {
+            format!("    - issuerURL: {url}\n      validations:\n        - expression: \"true\"\n          message: any\n")
+        };
+        format!(
+            "apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Receiver\nmetadata:\n  name: r\n  namespace: flux-system\nspec:\n  type: generic-oidc\n  resources:\n    - kind: GitRepository\n      name: repo\n  oidcProviders:\n{}{}",
+            provider(a),
+            provider(b)
+        )
+    };
+    let v = run(&[
+        (
+            "r.yaml",
+            &receiver("https://a.example.com", "https://a.example.com"),
+        ),
+        ("git.yaml", GIT),
+    ]);
+    assert_eq!(codes(&v), ["VERIFY_SCHEMA"], "{}", v.to_text());
+    assert_eq!(v.findings[0].line, 16, "{}", v.to_text());
+    assert!(
+        v.to_text().contains("spec.oidcProviders[1]: duplicate"),
+        "{}",
+        v.to_text()
+    );
+    clean(&run(&[
+        (
+            "r.yaml",
+            &receiver("https://a.example.com", "https://b.example.com"),
+        ),
+        ("git.yaml", GIT),
+    ]));
+}
+
 #[test]
 fn crd_cel_rules() {
     // chart and chartRef both set breaks "either chart or chartRef must be set".

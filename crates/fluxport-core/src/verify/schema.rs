@@ -29,6 +29,8 @@
 //!   `../shared/crds`); each distinct pattern is compiled once ([`pattern_holds`]).
 //!   A value holding `${` is not checked: kustomize-controller's `postBuild`
 //!   substitution may replace it before the object reaches the API server.
+//! - `x-kubernetes-list-type` `set`/`map`: items unique (by their map keys), see
+//!   [`duplicates`];
 //! - `x-kubernetes-validations`: `verify::cel`.
 
 use super::cel;
@@ -225,6 +227,7 @@ fn walk<'n>(kind: &str, node: &'n Node, s: &J, path: &str, out: &mut Vec<Problem
                 format!("{}: at most {max} items, not {n}", shown(path)),
             );
         }
+        duplicates(node, s, path, out);
         if s["items"].is_object() {
             for (i, item) in node.items().iter().enumerate() {
                 walk(kind, item, &s["items"], &format!("{path}[{i}]"), out);
@@ -279,6 +282,53 @@ fn walk<'n>(kind: &str, node: &'n Node, s: &J, path: &str, out: &mut Vec<Problem
                 code: Code::VERIFY_CEL,
                 node,
                 msg: format!("{}: {}", shown(path), r["message"].as_str().unwrap_or(rule)),
+            });
+        }
+    }
+}
+
+/// `x-kubernetes-list-type: set` (items unique) and `map` (items unique by their
+/// `x-kubernetes-list-map-keys`), as apiextensions-apiserver
+/// `pkg/apiserver/schema/listtype/validation.go` checks them: one error for the first
+/// repeat of each value, at that item; an item without a key field counts as the
+/// unspecified key.
+fn duplicates<'n>(node: &'n Node, s: &J, path: &str, out: &mut Vec<Problem<'n>>) {
+    let list_type = s["x-kubernetes-list-type"].as_str().unwrap_or("");
+    if !matches!(list_type, "set" | "map") || node.items().len() < 2 {
+        return;
+    }
+    let keys: Vec<&str> = s["x-kubernetes-list-map-keys"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(J::as_str)
+        .collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, item) in node.items().iter().enumerate() {
+        let value = if list_type == "set" {
+            to_json(item)
+        } else {
+            J::Object(
+                keys.iter()
+                    .filter_map(|k| item.get(k).map(|v| (k.to_string(), to_json(v))))
+                    .collect(),
+            )
+        };
+        let text = value.to_string();
+        let times = seen.entry(text.clone()).or_insert(0);
+        *times += 1;
+        if *times == 2 {
+            let what = if list_type == "set" {
+                "a set".to_string()
+            } else {
+                format!("a map keyed by {}", keys.join(", "))
+            };
+            out.push(Problem {
+                code: Code::VERIFY_SCHEMA,
+                node: item,
+                msg: format!(
+                    "{path}[{i}]: duplicate {text} in {what} (x-kubernetes-list-type: {list_type}): the API server rejects it"
+                ),
             });
         }
     }
