@@ -1546,6 +1546,137 @@ fn crd_schema_types_enums_required_unknown_fields() {
     assert_eq!(v.findings[0].line, 14);
 }
 
+/// CRD `pattern`s, checked as the API server does (an unanchored search): planted
+/// values that break the CRDs' real patterns, and clean twins.
+#[test]
+fn crd_schema_patterns() {
+    let repo = |extra: &str| format!("{HELMREPO}{extra}");
+    // HelmRelease `spec.interval`: `^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$`.
+    let v = run(&[
+        (
+            "hr.yaml",
+            &hr("app", "apps", "").replace("interval: 5m", "interval: 5 minutes"),
+        ),
+        ("repo.yaml", &repo("")),
+    ]);
+    assert_eq!(codes(&v), ["VERIFY_SCHEMA"], "{}", v.to_text());
+    let text = v.to_text();
+    assert_eq!(v.findings[0].line, 7, "{text}");
+    assert!(
+        text.contains("spec.interval: \"5 minutes\" does not match the pattern `^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$`"),
+        "{text}"
+    );
+    clean(&run(&[
+        (
+            "hr.yaml",
+            &hr("app", "apps", "").replace("interval: 5m", "interval: 1h30m"),
+        ),
+        ("repo.yaml", &repo("")),
+    ]));
+    // HelmRepository `spec.timeout` allows no hours (`(ms|s|m)`), `spec.interval` does.
+    let v = run(&[
+        ("hr.yaml", &hr("app", "apps", "")),
+        ("repo.yaml", &repo("  timeout: 1h\n")),
+    ]);
+    assert_eq!(codes(&v), ["VERIFY_SCHEMA"], "{}", v.to_text());
+    clean(&run(&[
+        ("hr.yaml", &hr("app", "apps", "")),
+        ("repo.yaml", &repo("  timeout: 90s\n")),
+    ]));
+    // GitRepository `spec.url`: `^(http|https|ssh)://.*$`; the scp-like form Flux v1's
+    // --git-url allowed is rejected; the value is shown escaped.
+    let git = |url: &str| GIT.replace("https://example.com/repo", url);
+    let v = run(&[("git.yaml", &git("git@github.com:org/repo"))]);
+    assert_eq!(codes(&v), ["VERIFY_SCHEMA"], "{}", v.to_text());
+    assert!(v
+        .to_text()
+        .contains("spec.url: \"git@github.com:org/repo\""));
+    let v = run(&[("git.yaml", &git("\"ssh:\\t//x\""))]);
+    assert!(v.to_text().contains("\"ssh:\\t//x\""), "{}", v.to_text());
+    clean(&run(&[("git.yaml", &git("ssh://git@github.com/org/repo"))]));
+    // HelmRelease `valuesFrom[].valuesKey`: `^[\-._a-zA-Z0-9]+$` (a path inside a list).
+    let from = |key: &str| {
+        format!(
+            "  valuesFrom:\n    - kind: ConfigMap\n      name: values\n      valuesKey: {key}\n"
+        )
+    };
+    let v = run(&[
+        ("hr.yaml", &hr("app", "apps", &from("my/values.yaml"))),
+        ("repo.yaml", HELMREPO),
+    ]);
+    assert!(has(&v, "VERIFY_SCHEMA"), "{}", v.to_text());
+    assert!(
+        v.to_text().contains("spec.valuesFrom[0].valuesKey"),
+        "{}",
+        v.to_text()
+    );
+    let v = run(&[
+        ("hr.yaml", &hr("app", "apps", &from("values.yaml"))),
+        ("repo.yaml", HELMREPO),
+    ]);
+    assert!(!has(&v, "VERIFY_SCHEMA"), "{}", v.to_text());
+    // Unanchored: Receiver `oidcProviders[].issuerURL` is `^https?://` (no `$`), so any
+    // URL after the scheme matches; a full match would reject it.
+    let receiver = |url: &str| {
+        format!("apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Receiver\nmetadata:\n  name: r\n  namespace: flux-system\nspec:\n  type: generic-oidc\n  resources:\n    - kind: GitRepository\n      name: repo\n  oidcProviders:\n    - issuerURL: {url}\n      validations:\n        - expression: \"true\"\n          message: any\n")
+    };
+    let ok = run(&[
+        ("r.yaml", &receiver("https://issuer.example.com/realms/ci")),
+        ("git.yaml", GIT),
+    ]);
+    assert!(!has(&ok, "VERIFY_SCHEMA"), "{}", ok.to_text());
+    let v = run(&[
+        ("r.yaml", &receiver("issuer.example.com")),
+        ("git.yaml", GIT),
+    ]);
+    assert!(has(&v, "VERIFY_SCHEMA"), "{}", v.to_text());
+    // A value postBuild substitution may still replace is not checked.
+    clean(&run(&[
+        (
+            "hr.yaml",
+            &hr("app", "apps", "").replace("interval: 5m", "interval: ${interval}"),
+        ),
+        ("repo.yaml", &repo("")),
+    ]));
+}
+
+/// `x-kubernetes-list-type: map`: the API server rejects two items with the same key
+/// (Receiver `oidcProviders`, keyed by `issuerURL`).
+#[test]
+fn crd_schema_list_map_keys() {
+    let receiver = |a: &str, b: &str| {
+        let provider = |url: &str| {
+            format!("    - issuerURL: {url}\n      validations:\n        - expression: \"true\"\n          message: any\n")
+        };
+        format!(
+            "apiVersion: notification.toolkit.fluxcd.io/v1\nkind: Receiver\nmetadata:\n  name: r\n  namespace: flux-system\nspec:\n  type: generic-oidc\n  resources:\n    - kind: GitRepository\n      name: repo\n  oidcProviders:\n{}{}",
+            provider(a),
+            provider(b)
+        )
+    };
+    let v = run(&[
+        (
+            "r.yaml",
+            &receiver("https://a.example.com", "https://a.example.com"),
+        ),
+        ("git.yaml", GIT),
+    ]);
+    assert_eq!(codes(&v), ["VERIFY_SCHEMA"], "{}", v.to_text());
+    assert_eq!(v.findings[0].line, 16, "{}", v.to_text());
+    assert!(
+        v.to_text().contains("spec.oidcProviders[1]: duplicate"),
+        "{}",
+        v.to_text()
+    );
+    clean(&run(&[
+        (
+            "r.yaml",
+            &receiver("https://a.example.com", "https://b.example.com"),
+        ),
+        ("git.yaml", GIT),
+    ]));
+}
+
 #[test]
 fn crd_cel_rules() {
     // chart and chartRef both set breaks "either chart or chartRef must be set".

@@ -414,7 +414,7 @@ codes! {
         "A `${var}` in an object's name or namespace is set by neither `postBuild.substitute` nor any `substituteFrom` source, and has no default: kustomize-controller substitutes the empty string (or, with strict substitution, fails the build).",
         "Set the variable in `postBuild.substitute` or a `substituteFrom` ConfigMap/Secret, give it a default (`${var:=value}`), or escape it as `$${var}`.";
     VERIFY_SCHEMA = Error, "§0",
-        "The object breaks the `openAPIV3Schema` of the served version of its CRD (a wrong type, a value outside an enum, a missing required field, a length, bound or item count out of range): the API server rejects it. The message gives the field path, what the schema expects and what the object has.",
+        "The object breaks the `openAPIV3Schema` of the served version of its CRD (a wrong type, a value outside an enum, a string that does not match the field's `pattern`, a missing required field, a length, bound or item count out of range, two items with the same key in a list the schema keys by a field): the API server rejects it. The message gives the field path, what the schema expects and what the object has.",
         "Fix the field as the message says (`kubectl explain` or the Flux API reference shows the schema).";
     VERIFY_UNKNOWN_FIELD = Warning, "§0",
         "The object has a field that the served version of its CRD does not declare. The API server prunes unknown fields of structural schemas without an error, so the setting is silently lost.",

@@ -7,7 +7,15 @@
 //! [`CHECKS`] is keyed by (kind, schema path, exact rule text); `tests/crd_schema.rs`
 //! reads every rule of `../shared/crds` and fails naming each one without a check, so a
 //! new rule in updated CRDs cannot pass unnoticed. A rule the table does not know is
-//! not evaluated ([`holds`] gives `None`).
+//! not evaluated ([`holds`] gives `None`). `tests/crd_schema.rs` (`CEL_CASES`) also has,
+//! for every rule, objects that break exactly that rule and a clean twin, and fails
+//! when a rule has no such case.
+//!
+//! `has(self.f)` here reads the object as written, while the API server evaluates CEL
+//! after defaulting. Of the fields the rules test with `has()`, only ImagePolicy
+//! `digestReflectionPolicy` has a default (`Never`), and both readings give the same
+//! result for it (planted unset in `CEL_CASES`). Field *values* do take the default
+//! ([`This::s`], e.g. Bucket `provider: generic`).
 
 use crate::yaml::Node;
 use serde_json::Value as J;

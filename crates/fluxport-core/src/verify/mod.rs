@@ -25,14 +25,14 @@
 //! On a conversion's output, [`Causes`] name the input behind findings the output
 //! cannot avoid (issue 13 point 7).
 //!
-//! Not yet: CRD `pattern`s, `.sourceignore`/`spec.ignore`, Kustomization
+//! Not yet: `.sourceignore`/`spec.ignore`, Kustomization
 //! `components`/`images`/`commonMetadata` and target-less strategic-merge `patches`,
 //! postBuild substitution outside names and namespaces.
 
 mod build;
 pub mod cel;
 mod refs;
-mod schema;
+pub mod schema;
 pub use crate::model::served;
 mod substitute;
 

@@ -20,13 +20,25 @@
 //!   (the names are `verify::names`');
 //! - `format`: the CRDs use `int64` (implied by `type: integer`) and `date-time` (only
 //!   under `status`, which fluxport never writes): not checked;
-//! - `pattern`: not checked yet (the CRDs' Go RE2 patterns would need a regex crate).
+//! - `pattern` (strings only): the API server's check is kube-openapi's
+//!   `validate.Pattern` (`pkg/validation/validate/values.go`), Go `regexp`
+//!   `MatchString`: an unanchored search, so a pattern holds when it matches anywhere
+//!   in the value (the CRDs anchor theirs with `^…$` themselves). Here with
+//!   `regex_lite::Regex::is_match`, which has the same semantics and covers the RE2
+//!   syntax the CRDs use (`tests/crd_schema.rs` compiles every pattern of
+//!   `../shared/crds`); each distinct pattern is compiled once ([`pattern_holds`]).
+//!   A value holding `${` is not checked: kustomize-controller's `postBuild`
+//!   substitution may replace it before the object reaches the API server.
+//! - `x-kubernetes-list-type` `set`/`map`: items unique (by their map keys), see
+//!   [`duplicates`];
 //! - `x-kubernetes-validations`: `verify::cel`.
 
 use super::cel;
 use crate::model::codes::Code;
 use crate::yaml::{to_json, Node, Value};
+use regex_lite::Regex;
 use serde_json::{Map, Value as J};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// One schema violation at `node`.
@@ -40,11 +52,62 @@ static SCHEMAS: OnceLock<Map<String, J>> = OnceLock::new();
 
 /// The schema of `apiVersion` `kind` when it is a served Flux version.
 pub fn schema_for(api_version: &str, kind: &str) -> Option<&'static J> {
-    let all = SCHEMAS.get_or_init(|| match serde_json::from_str(include_str!("crds.json")) {
+    schemas().get(&format!("{api_version}/{kind}"))
+}
+
+fn schemas() -> &'static Map<String, J> {
+    SCHEMAS.get_or_init(|| match serde_json::from_str(include_str!("crds.json")) {
         Ok(J::Object(m)) => m,
         _ => Map::new(),
+    })
+}
+
+/// Every `pattern` of the embedded schemas, compiled once (a pattern regex-lite cannot
+/// compile is left out: not checked).
+static PATTERNS: OnceLock<HashMap<&'static str, Regex>> = OnceLock::new();
+
+fn collect_patterns(s: &'static J, out: &mut HashMap<&'static str, Regex>) {
+    match s {
+        J::Object(m) => {
+            if let Some(p) = m.get("pattern").and_then(J::as_str) {
+                if !out.contains_key(p) {
+                    if let Ok(re) = Regex::new(p) {
+                        out.insert(p, re);
+                    }
+                }
+            }
+            m.values().for_each(|v| collect_patterns(v, out));
+        }
+        J::Array(a) => a.iter().for_each(|v| collect_patterns(v, out)),
+        _ => {}
+    }
+}
+
+/// Whether `value` matches the CRD `pattern` as the API server tests it (unanchored
+/// search); `None` when the pattern does not compile. Patterns of the embedded schemas
+/// come from a cache built once; another schema's are compiled on each call.
+pub fn pattern_holds(pattern: &str, value: &str) -> Option<bool> {
+    let cache = PATTERNS.get_or_init(|| {
+        let mut out = HashMap::new();
+        for s in schemas().values() {
+            collect_patterns(s, &mut out);
+        }
+        out
     });
-    all.get(&format!("{api_version}/{kind}"))
+    match cache.get(pattern) {
+        Some(re) => Some(re.is_match(value)),
+        None => Regex::new(pattern).ok().map(|re| re.is_match(value)),
+    }
+}
+
+/// A value as a message shows it: JSON-escaped, at most 100 characters.
+fn escaped(v: &str) -> String {
+    const MAX: usize = 100;
+    if v.chars().count() <= MAX {
+        return J::String(v.to_string()).to_string();
+    }
+    let head: String = v.chars().take(MAX).collect();
+    format!("{}…", J::String(head))
 }
 
 /// Every violation of `root` (a whole document) against `schema`.
@@ -113,7 +176,8 @@ fn walk<'n>(kind: &str, node: &'n Node, s: &J, path: &str, out: &mut Vec<Problem
         }
     }
     if node.is_string() {
-        let n = node.as_str().unwrap_or("").chars().count() as u64;
+        let text = node.as_str().unwrap_or("");
+        let n = text.chars().count() as u64;
         if let Some(min) = s["minLength"].as_u64().filter(|&m| n < m) {
             bad(
                 out,
@@ -128,6 +192,18 @@ fn walk<'n>(kind: &str, node: &'n Node, s: &J, path: &str, out: &mut Vec<Problem
                 out,
                 format!("{}: at most {max} characters, not {n}", shown(path)),
             );
+        }
+        if let Some(p) = s["pattern"].as_str() {
+            if !text.contains("${") && pattern_holds(p, text) == Some(false) {
+                bad(
+                    out,
+                    format!(
+                        "{}: {} does not match the pattern `{p}`",
+                        shown(path),
+                        escaped(text)
+                    ),
+                );
+            }
         }
     } else if let Some(v) = node.as_i64() {
         if let Some(min) = s["minimum"].as_i64().filter(|&m| v < m) {
@@ -151,6 +227,7 @@ fn walk<'n>(kind: &str, node: &'n Node, s: &J, path: &str, out: &mut Vec<Problem
                 format!("{}: at most {max} items, not {n}", shown(path)),
             );
         }
+        duplicates(node, s, path, out);
         if s["items"].is_object() {
             for (i, item) in node.items().iter().enumerate() {
                 walk(kind, item, &s["items"], &format!("{path}[{i}]"), out);
@@ -205,6 +282,53 @@ fn walk<'n>(kind: &str, node: &'n Node, s: &J, path: &str, out: &mut Vec<Problem
                 code: Code::VERIFY_CEL,
                 node,
                 msg: format!("{}: {}", shown(path), r["message"].as_str().unwrap_or(rule)),
+            });
+        }
+    }
+}
+
+/// `x-kubernetes-list-type: set` (items unique) and `map` (items unique by their
+/// `x-kubernetes-list-map-keys`), as apiextensions-apiserver
+/// `pkg/apiserver/schema/listtype/validation.go` checks them: one error for the first
+/// repeat of each value, at that item; an item without a key field counts as the
+/// unspecified key.
+fn duplicates<'n>(node: &'n Node, s: &J, path: &str, out: &mut Vec<Problem<'n>>) {
+    let list_type = s["x-kubernetes-list-type"].as_str().unwrap_or("");
+    if !matches!(list_type, "set" | "map") || node.items().len() < 2 {
+        return;
+    }
+    let keys: Vec<&str> = s["x-kubernetes-list-map-keys"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(J::as_str)
+        .collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, item) in node.items().iter().enumerate() {
+        let value = if list_type == "set" {
+            to_json(item)
+        } else {
+            J::Object(
+                keys.iter()
+                    .filter_map(|k| item.get(k).map(|v| (k.to_string(), to_json(v))))
+                    .collect(),
+            )
+        };
+        let text = value.to_string();
+        let times = seen.entry(text.clone()).or_insert(0);
+        *times += 1;
+        if *times == 2 {
+            let what = if list_type == "set" {
+                "a set".to_string()
+            } else {
+                format!("a map keyed by {}", keys.join(", "))
+            };
+            out.push(Problem {
+                code: Code::VERIFY_SCHEMA,
+                node: item,
+                msg: format!(
+                    "{path}[{i}]: duplicate {text} in {what} (x-kubernetes-list-type: {list_type}): the API server rejects it"
+                ),
             });
         }
     }

@@ -116,6 +116,11 @@ impl Schemas {
         Schemas { validators, raw }
     }
 
+    /// The served openAPIV3Schema of (apiVersion, kind), as in the CRD.
+    pub fn raw(&self, api_version: &str, kind: &str) -> Option<&Value> {
+        self.raw.get(&(api_version.to_string(), kind.to_string()))
+    }
+
     /// Errors for one object; objects outside the Flux v2 groups are not checked.
     pub fn check(&self, obj: &Value) -> Vec<String> {
         let api = obj["apiVersion"].as_str().unwrap_or_default();
