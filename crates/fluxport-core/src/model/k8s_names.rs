@@ -48,20 +48,16 @@ fn label_shape(s: &str, first_letter: bool) -> Option<&'static str> {
 
 /// Why `s` is not an RFC 1123 label (`IsDNS1123Label`), if it is not.
 pub fn label_error(s: &str) -> Option<String> {
-    if s.is_empty() {
-        return Some("is empty".into());
-    }
-    if s.len() > MAX_LABEL {
-        return Some(format!(
-            "is {} characters long (at most {MAX_LABEL})",
-            s.len()
-        ));
-    }
-    label_shape(s, false).map(str::to_string)
+    label_of_kind(s, false)
 }
 
 /// Why `s` is not an RFC 1035 label (`IsDNS1035Label`: a Service name), if it is not.
 pub fn rfc1035_label_error(s: &str) -> Option<String> {
+    label_of_kind(s, true)
+}
+
+/// The two label rules differ only in the first character (`label_shape`).
+fn label_of_kind(s: &str, rfc1035: bool) -> Option<String> {
     if s.is_empty() {
         return Some("is empty".into());
     }
@@ -71,7 +67,7 @@ pub fn rfc1035_label_error(s: &str) -> Option<String> {
             s.len()
         ));
     }
-    label_shape(s, true).map(str::to_string)
+    label_shape(s, rfc1035).map(str::to_string)
 }
 
 /// Why `s` is not an RFC 1123 subdomain (`IsDNS1123Subdomain`), if it is not.
