@@ -2,7 +2,7 @@
 //! file's diff or output with its findings and pre-flight findings.
 
 use super::diff_view::diff_view;
-use super::file_tree::file_tree;
+use super::file_tree::FileTree;
 use super::findings::findings_list;
 use super::notices::notices;
 use super::{plural, status_label, status_str, text_chunks};
@@ -96,6 +96,7 @@ impl Component for RepoView {
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let RepoProps {
+            active,
             repo,
             selected,
             notices: notes,
@@ -147,7 +148,7 @@ impl Component for RepoView {
                             <button class="btn small primary" data-testid="download-zip" onclick={app.callback(|_| Msg::DownloadZip)}>{"Download all (.zip)"}</button>
                             <button class="btn small" onclick={app.callback(|_| Msg::ClearRepo)}>{"Clear"}</button>
                         </div>
-                        { file_tree(app, r, selected.as_deref()) }
+                        <FileTree repo={r.clone()} selected={selected.clone()} active={*active} app={app.clone()} />
                     } else {
                         <button class="btn small primary" data-testid="download-zip" disabled=true>{"Download all (.zip)"}</button>
                     }
