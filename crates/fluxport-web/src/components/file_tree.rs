@@ -239,26 +239,34 @@ impl Component for FileTree {
             preflight.entry(f.file.as_str()).or_default().push(f);
         }
         let selected = ctx.props().selected.as_deref();
-        // Rows are nested like the folders; only shown rows are rendered, and a closed
-        // folder renders no children.
-        let row = |id: usize, render: &dyn Fn(usize) -> Html| -> Html {
+        // The rows are flat siblings, the hierarchy declared (WAI-ARIA: aria-level,
+        // aria-setsize, aria-posinset; aria-expanded on folders), as APG allows for a tree
+        // without groups: a folder's accessible name is then its own row's text only
+        // (nested groups would put every file's name into it). Only shown rows render.
+        let siblings = |id: usize| -> (usize, usize) {
+            let sibs = match t.nodes[id].parent {
+                Some(p) => &t.nodes[p].children,
+                None => &t.roots,
+            };
+            let sibs: Vec<usize> = sibs.iter().copied().filter(|&c| shown[c]).collect();
+            let pos = sibs.iter().position(|&c| c == id).unwrap_or(0);
+            (pos + 1, sibs.len())
+        };
+        let row = |id: usize| -> Html {
             let n = &t.nodes[id];
             let tabindex = if Some(id) == stop { "0" } else { "-1" };
             let level = n.level.to_string();
+            let (pos, size) = siblings(id);
+            let (pos, size) = (pos.to_string(), size.to_string());
             match n.kind {
                 Kind::Dir => {
                     let open = !self.collapsed.contains(&n.key);
-                    let label = format!("tn-{id}");
                     html! {
-                        <li role="treeitem" class="tree-dir" aria-level={level} aria-expanded={open.to_string()}
-                            aria-labelledby={label.clone()} tabindex={tabindex} data-key={n.key.clone()}>
-                            <div class="tree-row" onclick={link.callback(move |_| TreeMsg::Toggle(id))}>
-                                <span class="twisty" aria-hidden="true">{ if open { "▾" } else { "▸" } }</span>
-                                <span class="dir" id={label}>{ n.name.clone() }</span>
-                            </div>
-                            if open {
-                                <ul role="group">{ for n.children.iter().filter(|&&c| shown[c]).map(|&c| render(c)) }</ul>
-                            }
+                        <li role="treeitem" class="tree-dir" aria-level={level} aria-setsize={size} aria-posinset={pos}
+                            aria-expanded={open.to_string()} tabindex={tabindex} data-key={n.key.clone()}
+                            onclick={link.callback(move |_| TreeMsg::Toggle(id))}>
+                            <span class="twisty" aria-hidden="true">{ if open { "▾" } else { "▸" } }</span>
+                            <span class="dir">{ n.name.clone() }</span>
                         </li>
                     }
                 }
@@ -275,6 +283,7 @@ impl Component for FileTree {
                     });
                     html! {
                         <li role="treeitem" class={classes!("file-btn", sel.then_some("selected"))} aria-level={level}
+                            aria-setsize={size} aria-posinset={pos}
                             aria-selected={sel.to_string()} aria-current={sel.then_some("true")} tabindex={tabindex}
                             data-key={n.key.clone()} data-path={f.path.clone()} data-status={st}
                             onclick={link.callback(move |_| TreeMsg::Open(id))}>
@@ -287,10 +296,6 @@ impl Component for FileTree {
                 }
             }
         };
-        fn render_all(id: usize, row: &dyn Fn(usize, &dyn Fn(usize) -> Html) -> Html) -> Html {
-            row(id, &|c| render_all(c, row))
-        }
-
         let on_query = link.callback(|e: InputEvent| {
             TreeMsg::Query(e.target_unchecked_into::<HtmlInputElement>().value())
         });
@@ -335,13 +340,15 @@ impl Component for FileTree {
                 <button class="btn small" data-testid="next-finding" aria-keyshortcuts="]" title="Next file with findings (])"
                     disabled={!any_findings} onclick={link.callback(|_| TreeMsg::Jump(true, false))}>{"↓ Next finding"}</button>
             </div>
+            // A tree holds treeitems (WAI-ARIA): with none, a sentence instead.
             if visible.is_empty() {
                 <p class="muted small" data-testid="tree-empty">{"No file matches the search and filters."}</p>
+            } else {
+                <ul class="tree" role="tree" aria-label="Files" data-testid="file-tree" ref={self.tree_ref.clone()}
+                    onkeydown={link.callback(TreeMsg::Key)} {onfocusin}>
+                    { for visible.iter().map(|&id| row(id)) }
+                </ul>
             }
-            <ul class="tree" role="tree" aria-label="Files" data-testid="file-tree" ref={self.tree_ref.clone()}
-                onkeydown={link.callback(TreeMsg::Key)} {onfocusin}>
-                { for t.roots.iter().filter(|&&c| shown[c]).map(|&c| render_all(c, &row)) }
-            </ul>
             </>
         }
     }
