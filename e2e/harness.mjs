@@ -1,8 +1,9 @@
 // Shared set-up for the e2e test files (not a test file itself: node --test runs only
 // *.test.mjs): builds dist/ (unless FLUXPORT_E2E_NO_BUILD=1 and it exists), serves it
 // from a sub-path on 127.0.0.1, starts /usr/bin/chromium, opens guarded pages and runs
-// axe-core. Used by e2e/tree.test.mjs; e2e/web.test.mjs still has its own copy of the
+// axe-core. e2e/web.test.mjs still has its own copy of the
 // same set-up (to move here once the other branches touching it are merged).
+// Used by e2e/tree.test.mjs and e2e/zips.test.mjs.
 //
 // Env: FLUXPORT_E2E_NO_BUILD=1, CHROMIUM=/path/to/chromium (as in web.test.mjs).
 import assert from 'node:assert/strict';

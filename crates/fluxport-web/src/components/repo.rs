@@ -29,6 +29,8 @@ pub struct RepoProps {
     /// The uploaded text of the selected file ("" when there is none or it is not UTF-8).
     pub before: Rc<str>,
     pub notices: Vec<String>,
+    /// (zip name, safe entries) of each zip of the upload an unsafe entry kept out.
+    pub offers: Vec<(String, usize)>,
     pub app: AppLink,
 }
 
@@ -100,6 +102,7 @@ impl Component for RepoView {
             repo,
             selected,
             notices: notes,
+            offers,
             app,
             ..
         } = ctx.props();
@@ -140,7 +143,7 @@ impl Component for RepoView {
                         </div>
                         <p class="muted small">{"Files are read locally. Zips are checked for unsafe paths and zip bombs."}</p>
                     </div>
-                    { notices(notes) }
+                    { notices(app, notes, offers) }
                     if let Some(r) = repo {
                         <div class="tree-head">
                             <span>{ format!("{} files", r.files.len()) }</span>
