@@ -334,10 +334,12 @@ impl Component for FileTree {
                     }) }
                 </select>
                 <span class="tree-count" role="status" data-testid="tree-count">{ format!("{matching} of {} files", t.files.len()) }</span>
+                <div class="tree-jumps">
                 <button class="btn small tree-jump" data-testid="prev-finding" aria-keyshortcuts="[" title="Previous file with findings ([)"
                     disabled={!any_findings} onclick={link.callback(|_| TreeMsg::Jump(false, false))}>{"↑ Previous finding"}</button>
                 <button class="btn small tree-jump" data-testid="next-finding" aria-keyshortcuts="]" title="Next file with findings (])"
                     disabled={!any_findings} onclick={link.callback(|_| TreeMsg::Jump(true, false))}>{"↓ Next finding"}</button>
+                </div>
             </div>
             // A tree holds treeitems (WAI-ARIA): with none, a sentence instead.
             if visible.is_empty() {
