@@ -932,7 +932,7 @@ test('pre-flight: a planted error shows in the report panel and the file tree; i
   assert.equal(await page.textContent('[data-testid=preflight-status]'), summaryLine(pf.counts));
   assert.match(await page.getAttribute('[data-testid=preflight-status]', 'class'), /\berror\b/);
   assert.deepEqual(await texts(page, '[data-testid=preflight-badge]'), ['pre-flight: 1 error']);
-  assert.equal(await page.getByRole('button', { name: /release\.yaml.*pre-flight: 1 error/ }).count(), 1, 'the badge is in the file button\'s accessible name');
+  assert.equal(await page.getByRole('treeitem', { name: /release\.yaml.*pre-flight: 1 error/ }).count(), 1, 'the badge is in the file row\'s accessible name');
   // The report's panel: the counts and the finding with its code, severity, location, message.
   await page.click('#tab-report');
   const panel = page.locator('[data-testid=preflight]');

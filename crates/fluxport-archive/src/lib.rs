@@ -157,6 +157,23 @@ pub fn check_path(name: &str) -> Result<(), &'static str> {
 /// `__MACOSX/` resource forks). Checks all limits from the central directory before
 /// decompressing anything, and again while decompressing (headers can lie).
 pub fn read_zip(data: &[u8], limits: &Limits) -> Result<Vec<Entry>, Error> {
+    read(data, limits, false).map(|(entries, _)| entries)
+}
+
+/// Like [`read_zip`], but leaves out the entries with an unsafe path instead of
+/// rejecting the archive (what a user asks for after [`Error::UnsafePath`]: "load the
+/// N safe entries"); returns the safe entries and each one left out, with why. Every
+/// other limit still rejects the whole archive.
+pub fn read_zip_skipping_unsafe(
+    data: &[u8],
+    limits: &Limits,
+) -> Result<(Vec<Entry>, Vec<(String, &'static str)>), Error> {
+    read(data, limits, true)
+}
+
+type Skipped = Vec<(String, &'static str)>;
+
+fn read(data: &[u8], limits: &Limits, skip_unsafe: bool) -> Result<(Vec<Entry>, Skipped), Error> {
     let mut archive = zip::ZipArchive::new(Cursor::new(data)).map_err(|_| Error::NotZip)?;
     let count = archive.len();
     if count > limits.max_entries {
@@ -170,12 +187,17 @@ pub fn read_zip(data: &[u8], limits: &Limits) -> Result<Vec<Entry>, Error> {
     let mut wanted = Vec::new();
     // The first unsafe entry and how many more: each is named before anything is read.
     let mut unsafe_entries: Option<(String, &'static str, usize)> = None;
+    let mut skipped = Vec::new();
     for i in 0..count {
         let f = archive
             .by_index_raw(i)
             .map_err(|e| Error::Corrupt(e.to_string()))?;
         let name = String::from_utf8_lossy(f.name_raw()).into_owned();
         if let Err(reason) = check_path(&name) {
+            if skip_unsafe {
+                skipped.push((name, reason));
+                continue;
+            }
             match &mut unsafe_entries {
                 Some((_, _, more)) => *more += 1,
                 None => unsafe_entries = Some((name, reason, 0)),
@@ -214,7 +236,7 @@ pub fn read_zip(data: &[u8], limits: &Limits) -> Result<Vec<Entry>, Error> {
         check_sizes(&name, bytes.len() as u64, compressed, &mut total, limits)?;
         out.push(Entry { path: name, bytes });
     }
-    Ok(out)
+    Ok((out, skipped))
 }
 
 fn check_sizes(

@@ -270,3 +270,41 @@ fn unsafe_entries_are_counted_and_nothing_is_loaded() {
         "{msg}"
     );
 }
+
+#[test]
+fn skipping_unsafe_loads_the_safe_entries_and_names_each_one_left_out() {
+    let zip = raw_zip(
+        &[
+            ("ok.yaml", b"a: 1\n".to_vec()),
+            ("../one.yaml", b"b: 2\n".to_vec()),
+            ("dir/two.yaml", b"c: 3\n".to_vec()),
+            ("/abs.yaml", b"d: 4\n".to_vec()),
+        ],
+        zip::CompressionMethod::Stored,
+    );
+    let (entries, skipped) = read_zip_skipping_unsafe(&zip, &Limits::default()).unwrap();
+    assert_eq!(
+        entries,
+        vec![e("ok.yaml", b"a: 1\n"), e("dir/two.yaml", b"c: 3\n")]
+    );
+    let names: Vec<&str> = skipped.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["../one.yaml", "/abs.yaml"]);
+    assert!(skipped.iter().all(|(_, why)| !why.is_empty()));
+    // Its clean twin: nothing skipped, the same as read_zip.
+    let clean = raw_zip(
+        &[("ok.yaml", b"a: 1\n".to_vec())],
+        zip::CompressionMethod::Stored,
+    );
+    let (entries, skipped) = read_zip_skipping_unsafe(&clean, &Limits::default()).unwrap();
+    assert_eq!(entries, read_zip(&clean, &Limits::default()).unwrap());
+    assert!(skipped.is_empty());
+    // The other limits still reject the whole archive.
+    let many = Limits {
+        max_entries: 1,
+        ..Limits::default()
+    };
+    assert!(matches!(
+        read_zip_skipping_unsafe(&zip, &many),
+        Err(Error::TooManyEntries { .. })
+    ));
+}

@@ -11,7 +11,7 @@ use crate::components::report::Report;
 use crate::components::settings::settings;
 use crate::components::tabs::tabs;
 use crate::output::{self, PASTE_PATH};
-use crate::state::{AppLink, Msg, Paste, Shared, Src, Tab};
+use crate::state::{AppLink, Msg, Paste, Shared, Src, Tab, UnsafeZip};
 use fluxport_archive::Limits as ZipLimits;
 use fluxport_core::{convert, Conversion, FileStatus, InputFile, Options};
 use gloo_timers::callback::Timeout;
@@ -52,6 +52,8 @@ pub struct App {
     repo_ms: f64,
     loading: bool,
     notices: Vec<String>,
+    /// Zips of the latest upload an unsafe entry kept out (for "load the N safe entries").
+    unsafe_zips: Vec<UnsafeZip>,
     selected: Option<String>,
     report_src: Src,
     toast: Option<String>,
@@ -95,6 +97,7 @@ impl Component for App {
             repo_ms: 0.0,
             loading: false,
             notices: Vec::new(),
+            unsafe_zips: Vec::new(),
             selected: None,
             report_src: Src::Paste,
             toast: None,
@@ -266,8 +269,8 @@ impl Component for App {
                         })
                         .collect();
                     let any_rel = named.iter().any(|(p, _)| p.contains('/'));
-                    let (inputs, notes) = read_all(named, folder || any_rel).await;
-                    link.send_message(Msg::Loaded(inputs, notes, t0));
+                    let (inputs, notes, zips) = read_all(named, folder || any_rel).await;
+                    link.send_message(Msg::Loaded(inputs, notes, zips, t0));
                 });
                 true
             }
@@ -288,15 +291,37 @@ impl Component for App {
                             Err(err) => notes.push(err),
                         }
                     }
-                    let (inputs, mut more) = read_all(named, any_dir).await;
+                    let (inputs, mut more, zips) = read_all(named, any_dir).await;
                     notes.append(&mut more);
-                    link.send_message(Msg::Loaded(inputs, notes, t0));
+                    link.send_message(Msg::Loaded(inputs, notes, zips, t0));
                 });
                 true
             }
-            Msg::Loaded(files, notes, t0) => {
+            Msg::LoadSafe(i) => {
+                if i >= self.unsafe_zips.len() {
+                    return false;
+                }
+                let z = self.unsafe_zips.remove(i);
+                let (files, note) = safe_entries(&z);
+                // The upload's other notices stay; this zip's rejection gives way to
+                // what was loaded and what was left out.
+                let mine = format!("{}: ", z.name);
+                let mut notes: Vec<String> = self
+                    .notices
+                    .iter()
+                    .filter(|n| !n.starts_with(&mine))
+                    .cloned()
+                    .collect();
+                notes.extend(note);
+                let zips = std::mem::take(&mut self.unsafe_zips);
+                ctx.link()
+                    .send_message(Msg::Loaded(files, notes, zips, browser::now()));
+                false
+            }
+            Msg::Loaded(files, notes, zips, t0) => {
                 self.loading = false;
                 self.notices = notes;
+                self.unsafe_zips = zips;
                 for f in files {
                     if let Some(&i) = self.originals.get(&f.path) {
                         self.inputs[i] = f;
@@ -323,6 +348,7 @@ impl Component for App {
                 self.repo = None;
                 self.selected = None;
                 self.notices.clear();
+                self.unsafe_zips.clear();
                 true
             }
             Msg::DownloadZip => {
@@ -400,7 +426,8 @@ impl Component for App {
                 <main>
                     <section id="panel-paste" role="tabpanel" aria-labelledby="tab-paste" hidden={self.tab != Tab::Paste}>{ paste_view(link, self.tab == Tab::Paste, self.paste.as_deref(), &self.input_ref) }</section>
                     <section id="panel-repo" role="tabpanel" aria-labelledby="tab-repo" hidden={self.tab != Tab::Repo}><RepoView active={self.tab == Tab::Repo} repo={repo.clone()} selected={self.selected.clone()}
-                        before={self.selected_before()} notices={self.notices.clone()} app={app.clone()} /></section>
+                        before={self.selected_before()} notices={self.notices.clone()}
+                        offers={self.unsafe_zips.iter().map(|z| (z.name.clone(), z.safe)).collect::<Vec<_>>()} app={app.clone()} /></section>
                     <section id="panel-report" role="tabpanel" aria-labelledby="tab-report" hidden={self.tab != Tab::Report}><Report active={self.tab == Tab::Report} {paste} {repo} src={self.report_src} {app} /></section>
                     <section id="panel-settings" role="tabpanel" aria-labelledby="tab-settings" hidden={self.tab != Tab::Settings}>{ settings(link, &self.options, self.remember) }</section>
                 </main>
@@ -443,9 +470,10 @@ pub fn worker_done(repo: bool, id: u32, json: Option<String>, panic: Option<Stri
 async fn read_all(
     named: Vec<(String, web_sys::File)>,
     strip_top: bool,
-) -> (Vec<InputFile>, Vec<String>) {
+) -> (Vec<InputFile>, Vec<String>, Vec<UnsafeZip>) {
     let mut out = Vec::new();
     let mut notes = Vec::new();
+    let mut zips = Vec::new();
     for (path, f) in named {
         let bytes = match browser::read_file(&f).await {
             Ok(b) => b,
@@ -467,7 +495,16 @@ async fn read_all(
                     strip_common_top(&mut files);
                     out.extend(files);
                 }
-                Err(e) => notes.push(format!("{path}: {e}")),
+                Err(e) => {
+                    notes.push(format!("{path}: {e}"));
+                    if let fluxport_archive::Error::UnsafePath { safe, .. } = e {
+                        zips.push(UnsafeZip {
+                            name: path.clone(),
+                            bytes,
+                            safe,
+                        });
+                    }
+                }
             }
         } else {
             out.push(InputFile::new(output::clean_path(&path), bytes));
@@ -497,7 +534,34 @@ async fn read_all(
             if dups.len() > shown.len() { ", …" } else { "" }
         ));
     }
-    (out, notes)
+    (out, notes, zips)
+}
+
+/// The safe entries of a zip an unsafe entry kept out, and a notice naming each entry
+/// left out and why ("load the N safe entries").
+fn safe_entries(z: &UnsafeZip) -> (Vec<InputFile>, Vec<String>) {
+    match fluxport_archive::read_zip_skipping_unsafe(&z.bytes, &ZipLimits::default()) {
+        Ok((entries, skipped)) => {
+            let mut files: Vec<InputFile> = entries
+                .into_iter()
+                .map(|e| InputFile::new(output::clean_path(&e.path), e.bytes))
+                .collect();
+            strip_common_top(&mut files);
+            let left_out: Vec<String> = skipped
+                .iter()
+                .map(|(name, why)| format!("\"{name}\" ({why})"))
+                .collect();
+            let note = format!(
+                "{}: loaded its {} safe {}; left out, unsafe: {}.",
+                z.name,
+                files.len(),
+                if files.len() == 1 { "entry" } else { "entries" },
+                left_out.join(", ")
+            );
+            (files, vec![note])
+        }
+        Err(e) => (Vec::new(), vec![format!("{}: {e}", z.name)]),
+    }
 }
 
 fn strip_common_top(files: &mut [InputFile]) {

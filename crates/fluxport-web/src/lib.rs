@@ -1,8 +1,9 @@
-//! fluxport web app. The pure helpers (`diff`, `output`) build natively too; the Yew
+//! fluxport web app. The pure helpers (`diff`, `output`, `tree`) build natively too; the Yew
 //! app and the browser glue only for wasm32.
 
 pub mod diff;
 pub mod output;
+pub mod tree;
 pub mod wire;
 
 #[cfg(target_arch = "wasm32")]

@@ -46,7 +46,14 @@ pub enum Msg {
     LoadExample,
     Jump(usize),
     Files(Vec<web_sys::File>, bool),
-    Loaded(Vec<fluxport_core::InputFile>, Vec<String>, f64),
+    Loaded(
+        Vec<fluxport_core::InputFile>,
+        Vec<String>,
+        Vec<UnsafeZip>,
+        f64,
+    ),
+    /// "Load the N safe entries" of the `i`-th zip an unsafe entry kept out.
+    LoadSafe(usize),
     Drop(Vec<web_sys::FileSystemEntry>, Vec<web_sys::File>),
     /// A drop outside the drop zone, anywhere on the page (see `browser::catch_page_drops`).
     PageDrop(Vec<web_sys::FileSystemEntry>, Vec<web_sys::File>),
@@ -60,6 +67,14 @@ pub enum Msg {
     Options(fluxport_core::Options),
     Remember(bool),
     ResetSettings,
+}
+
+/// A zip of the latest upload that an unsafe entry path kept out whole: its name, bytes
+/// and number of safe entries, for the notice's "load the N safe entries".
+pub struct UnsafeZip {
+    pub name: String,
+    pub bytes: Vec<u8>,
+    pub safe: usize,
 }
 
 pub struct Paste {

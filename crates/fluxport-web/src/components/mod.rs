@@ -1,7 +1,8 @@
 //! The views, one per file (see the crate README, "Layout"). Each gets what it shows
 //! from the shell ([`crate::app::App`]) and sends [`crate::state::Msg`] back to it.
 //! The views with state of their own are Yew components ([`repo::RepoView`]: drag-over,
-//! diff mode; [`report::Report`]: filters); the others are view functions of the
+//! diff mode; [`report::Report`]: filters; [`file_tree::FileTree`]: open folders,
+//! focus, search, filters); the others are view functions of the
 //! shell's state (every component type costs ~3–5 KB of wasm, see the README).
 //! Also the small view helpers several of them use.
 

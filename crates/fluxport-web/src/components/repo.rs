@@ -2,7 +2,7 @@
 //! file's diff or output with its findings and pre-flight findings.
 
 use super::diff_view::diff_view;
-use super::file_tree::file_tree;
+use super::file_tree::FileTree;
 use super::findings::findings_list;
 use super::notices::notices;
 use super::{plural, status_label, status_str, text_chunks};
@@ -29,6 +29,8 @@ pub struct RepoProps {
     /// The uploaded text of the selected file ("" when there is none or it is not UTF-8).
     pub before: Rc<str>,
     pub notices: Vec<String>,
+    /// (zip name, safe entries) of each zip of the upload an unsafe entry kept out.
+    pub offers: Vec<(String, usize)>,
     pub app: AppLink,
 }
 
@@ -96,9 +98,11 @@ impl Component for RepoView {
     fn view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let RepoProps {
+            active,
             repo,
             selected,
             notices: notes,
+            offers,
             app,
             ..
         } = ctx.props();
@@ -139,7 +143,7 @@ impl Component for RepoView {
                         </div>
                         <p class="muted small">{"Files are read locally. Zips are checked for unsafe paths and zip bombs."}</p>
                     </div>
-                    { notices(notes) }
+                    { notices(app, notes, offers) }
                     if let Some(r) = repo {
                         <div class="tree-head">
                             <span>{ format!("{} files", r.files.len()) }</span>
@@ -147,7 +151,7 @@ impl Component for RepoView {
                             <button class="btn small primary" data-testid="download-zip" onclick={app.callback(|_| Msg::DownloadZip)}>{"Download all (.zip)"}</button>
                             <button class="btn small" onclick={app.callback(|_| Msg::ClearRepo)}>{"Clear"}</button>
                         </div>
-                        { file_tree(app, r, selected.as_deref()) }
+                        <FileTree repo={r.clone()} selected={selected.clone()} active={*active} app={app.clone()} />
                     } else {
                         <button class="btn small primary" data-testid="download-zip" disabled=true>{"Download all (.zip)"}</button>
                     }
