@@ -145,10 +145,7 @@ impl Pattern {
             }
             if traverse {
                 traverse = false;
-                loop {
-                    let Some((first, rest)) = path.split_first() else {
-                        break;
-                    };
+                while let Some((first, rest)) = path.split_first() {
                     path = rest;
                     match go_match(part, first) {
                         Err(()) => return false,
@@ -168,7 +165,7 @@ impl Pattern {
                 path = &path[1..];
             }
         }
-        !(matched && self.dir_only && !is_dir && path.is_empty()) && matched
+        matched && !(self.dir_only && !is_dir && path.is_empty())
     }
 }
 
@@ -240,6 +237,7 @@ impl Matcher {
 /// Go's `path/filepath.Match` on one path component: `*` (any run), `?` (one
 /// character), `[...]` classes with `^` negation and `a-z` ranges, `\` escapes.
 /// `Err(())` is `ErrBadPattern` (a malformed pattern), checked over the whole pattern.
+#[allow(clippy::result_unit_err)] // Go's one error value: nothing more to say
 pub fn go_match(pattern: &str, name: &str) -> Result<bool, ()> {
     let toks = tokens(pattern)?;
     Ok(match_from(&toks, &name.chars().collect::<Vec<_>>()))
