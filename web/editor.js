@@ -77,7 +77,7 @@ function base(readOnly, label) {
     EditorState.tabSize.of(2),
     EditorState.readOnly.of(readOnly),
     EditorView.editable.of(true), // read-only views stay focusable, selectable and searchable
-    EditorView.contentAttributes.of({ 'aria-label': label, 'aria-readonly': String(readOnly), spellcheck: 'false', autocorrect: 'off', autocapitalize: 'off', translate: 'no' }),
+    EditorView.contentAttributes.of({ tabindex: '0', 'aria-label': label, 'aria-readonly': String(readOnly), spellcheck: 'false', autocorrect: 'off', autocapitalize: 'off', translate: 'no' }),
     keymap.of([...searchKeymap, ...(readOnly ? [] : historyKeymap), ...defaultKeymap, ...(readOnly ? [] : [indentWithTab])]),
     ...(readOnly ? [] : [history()]),
   ];
@@ -87,14 +87,14 @@ const SEV = { error: 'error', warning: 'warning', info: 'info' };
 
 // [{line, col, sev, msg}] (1-based; line 0 = the whole file: its first line) as CodeMirror
 // diagnostics of `doc`, from the column to the end of the line. `map` moves a position
-// (the unified view maps input positions onto the output).
-function diagnostics(doc, marks, map = (p) => p) {
+// into the `target` document (the unified view maps input positions onto the output).
+function diagnostics(doc, marks, map = (p) => p, target = doc) {
   const out = [];
   for (const m of marks || []) {
     const p = pos(doc, m.line, m.col);
     if (p == null) continue;
     const at = map(p);
-    const line = doc.lineAt(at);
+    const line = target.lineAt(at);
     out.push({ from: at, to: Math.max(at, line.to), severity: SEV[m.sev] || 'info', message: m.msg, source: m.code });
   }
   return out;
@@ -167,7 +167,27 @@ self.FluxportEditor = {
     if (o.placeholder) ext.push(placeholder(o.placeholder));
     // A dropped file is the page's (browser.rs: on Paste a YAML file replaces the text),
     // not CodeMirror's (which would insert it at the drop point).
-    ext.push(EditorView.domEventHandlers({ drop: (e) => !!(e.dataTransfer && e.dataTransfer.files.length) }));
+    ext.push(EditorView.domEventHandlers({
+      // (CodeMirror cancels the default of a drop it is told is handled: the mark tells
+      // the page's handler, browser::catch_page_drops, that the drop is still its own.)
+      drop: (e) => {
+        if (!(e.dataTransfer && e.dataTransfer.files.length)) return false;
+        e.fluxportPageDrop = true;
+        return true;
+      },
+      // Typing over (or deleting) a selection: CodeMirror replaces it itself. Left to the
+      // browser, Chromium merges the selected line elements and adds inline style
+      // attributes to keep their look, which the CSP blocks (and reports on the console).
+      beforeinput(e, view) {
+        const sel = view.state.selection;
+        if (view.state.readOnly || sel.ranges.every((r) => r.empty) || view.composing) return false;
+        const t = e.inputType;
+        if (t !== 'insertText' && !t.startsWith('delete')) return false;
+        e.preventDefault();
+        view.dispatch(view.state.replaceSelection(t === 'insertText' ? e.data || '' : ''), { userEvent: t === 'insertText' ? 'input.type' : 'delete.selection', scrollIntoView: true });
+        return true;
+      },
+    }));
     return new EditorView({ state: EditorState.create({ doc: o.text || '', extensions: ext }), parent: host });
   },
   text(x) {
@@ -218,7 +238,7 @@ self.FluxportEditor = {
         }),
         parent: host,
       });
-      const diags = diagnostics(b.state.doc, mb).concat(diagnostics(original, ma, (p) => aToB(b, p)));
+      const diags = diagnostics(b.state.doc, mb).concat(diagnostics(original, ma, (p) => aToB(b, p), b.state.doc));
       b.dispatch(setDiagnostics(b.state, diags));
       h = { b, original, split: false };
       stats(host, getChunks(b.state).chunks, original, b.state.doc);
