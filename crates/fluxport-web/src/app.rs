@@ -139,8 +139,9 @@ impl Component for App {
             }
             Msg::ConvertPaste => {
                 self.debounce = None;
-                self.convert_paste();
-                true
+                // Sent to the worker: nothing on the page changes until the answer (a
+                // render here would land among the next keystrokes of a large paste).
+                self.convert_paste()
             }
             Msg::PasteDone {
                 id,
@@ -563,9 +564,10 @@ fn strip_common_top(files: &mut [InputFile]) {
 impl App {
     /// Converts the editor's text: in the conversion worker when there is one (the
     /// page stays responsive; the answer comes back as `Msg::PasteDone`), else here.
-    fn convert_paste(&mut self) {
+    /// True when the page has a new conversion to show (converted here).
+    fn convert_paste(&mut self) -> bool {
         let Some(v) = &self.input else {
-            return;
+            return false;
         };
         let text = editor::text(v);
         let selftest =
@@ -574,11 +576,13 @@ impl App {
         self.paste_seq += 1;
         if browser::worker_post(self.paste_seq, &text, &options, selftest) {
             self.paste_text = text;
+            false
         } else {
             if selftest && text.contains("fluxport-selftest-panic") {
                 panic!("self-test panic requested (#selftest-panic)");
             }
             self.convert_paste_here(&text);
+            true
         }
     }
 
