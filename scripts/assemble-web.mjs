@@ -1,12 +1,14 @@
 // Assembles the static site and the single-file build from wasm-pack's output.
 //   dist/index.html, dist/web/app.css, dist/pkg/fluxport.js (one script: the wasm module,
-//   gzip + base64; the wasm-bindgen glue; web/boot.js — one request, nothing to wait for
+//   gzip + base64; the editor (web/editor.js: CodeMirror 6, bundled here by the pinned
+//   esbuild); the wasm-bindgen glue; web/boot.js — one request, nothing to wait for
 //   between them), dist/fluxport.html (everything inlined; works from file://)
 // Usage: node scripts/assemble-web.mjs <wasm-pack out dir> <dist dir>
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import crypto from 'node:crypto';
+import * as esbuild from 'esbuild';
 
 const [pkgDir = 'target/web-pkg', dist = 'dist'] = process.argv.slice(2);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -26,10 +28,18 @@ const wasm = fs.readFileSync(r(`${pkgDir}/fluxport_web_bg.wasm`));
 const wasmGz = zlib.gzipSync(wasm, { level: 9 });
 const wasmJs = `self.FLUXPORT_WASM_GZ="${wasmGz.toString('base64')}";\n`;
 const boot = fs.readFileSync(r('web/boot.js'), 'utf8');
+// The editor and diff views: web/editor.js and the CodeMirror 6 packages it imports
+// (exact versions in package.json / package-lock.json), one IIFE defining FluxportEditor.
+// Plain ASCII output (esbuild escapes the rest), no source map, no eval.
+const editorJs = '/* CodeMirror 6, MIT licence, (C) Marijn Haverbeke and others: https://codemirror.net (versions: package.json) */\n' +
+  esbuild.buildSync({
+    entryPoints: [r('web/editor.js')], bundle: true, minify: true, format: 'iife', write: false,
+    target: ['chrome111', 'firefox115', 'safari16.4'], legalComments: 'none', logLevel: 'warning',
+  }).outputFiles[0].text;
 const css = fs.readFileSync(r('web/app.css'), 'utf8');
 const index = fs.readFileSync(r('index.html'), 'utf8');
 
-const bundle = `${wasmJs}${glue}${boot}`;
+const bundle = `${editorJs}${wasmJs}${glue}${boot}`;
 fs.writeFileSync(r(`${dist}/pkg/fluxport.js`), bundle);
 fs.writeFileSync(r(`${dist}/web/app.css`), css);
 fs.writeFileSync(r(`${dist}/index.html`), index);
@@ -69,6 +79,7 @@ const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
 const rows = [];
 const add = (label, buf) => rows.push([label, buf.length, gz(buf)]);
 add('wasm (raw .wasm)', wasm);
+add('editor: CodeMirror 6 (in pkg/fluxport.js)', Buffer.from(editorJs));
 add('glue + boot (in pkg/fluxport.js)', Buffer.from(glue + boot));
 add('wasm, gzip + base64 (in pkg/fluxport.js)', Buffer.from(wasmJs));
 add('pkg/fluxport.js (all script)', Buffer.from(bundle));

@@ -10,13 +10,14 @@ use crate::components::repo::RepoView;
 use crate::components::report::Report;
 use crate::components::settings::settings;
 use crate::components::tabs::tabs;
+use crate::editor::{self, Side};
 use crate::output::{self, PASTE_PATH};
-use crate::state::{AppLink, Msg, Paste, Shared, Src, Tab, UnsafeZip};
+use crate::state::{AppLink, Msg, Paste, Shared, Src, Tab, Target, UnsafeZip};
 use fluxport_archive::Limits as ZipLimits;
 use fluxport_core::{convert, Conversion, FileStatus, InputFile, Options};
 use gloo_timers::callback::Timeout;
+use std::cell::Cell;
 use std::rc::Rc;
-use web_sys::HtmlTextAreaElement;
 use yew::prelude::*;
 
 pub(crate) const EXAMPLE: &str = include_str!("example.yaml");
@@ -26,7 +27,18 @@ pub struct App {
     tab: Tab,
     options: Options,
     remember: bool,
-    input_ref: NodeRef,
+    /// Hosts of the paste editor and the paste output view, and the views in them
+    /// (made once, on the first render).
+    input_host: NodeRef,
+    output_host: NodeRef,
+    input: Option<editor::View>,
+    output: Option<editor::View>,
+    /// Set while the app itself replaces the editor's text (no `Msg::Input` then).
+    quiet: Rc<Cell<bool>>,
+    /// A paste line to show once the Paste tab is rendered: (output view?, line, column).
+    paste_jump: Option<(bool, usize, usize)>,
+    /// The repo file view's scroll target (`Msg::Open` of a repo finding).
+    target: Option<Target>,
     debounce: Option<Timeout>,
     paste: Option<Rc<Paste>>,
     first_convert_done: bool,
@@ -79,7 +91,13 @@ impl Component for App {
             tab: Tab::Paste,
             options,
             remember: saved.is_some(),
-            input_ref: NodeRef::default(),
+            input_host: NodeRef::default(),
+            output_host: NodeRef::default(),
+            input: None,
+            output: None,
+            quiet: Rc::new(Cell::new(false)),
+            paste_jump: None,
+            target: None,
             debounce: None,
             paste: None,
             first_convert_done: false,
@@ -124,8 +142,9 @@ impl Component for App {
             }
             Msg::ConvertPaste => {
                 self.debounce = None;
-                self.convert_paste();
-                true
+                // Sent to the worker: nothing on the page changes until the answer (a
+                // render here would land among the next keystrokes of a large paste).
+                self.convert_paste()
             }
             Msg::PasteDone {
                 id,
@@ -235,18 +254,39 @@ impl Component for App {
                     true
                 }
             }
-            Msg::Jump(line) => {
-                self.tab = Tab::Paste;
-                if let Some(t) = self.input_ref.cast::<HtmlTextAreaElement>() {
-                    let text = t.value();
-                    let (s, e) = output::line_range_utf16(&text, line.max(1));
-                    let total = text.lines().count().max(1) as f64;
-                    let _ = t.focus();
-                    let _ = t.set_selection_range(s, e.max(s));
-                    let per_line = t.scroll_height() as f64 / total;
-                    let target =
-                        per_line * (line.saturating_sub(1)) as f64 - t.client_height() as f64 / 3.0;
-                    t.set_scroll_top(target.max(0.0) as i32);
+            Msg::Open {
+                src,
+                file,
+                line,
+                column,
+                side,
+            } => {
+                match src {
+                    Src::Paste => {
+                        self.tab = Tab::Paste;
+                        self.report_src = Src::Paste;
+                        self.paste_jump = match side {
+                            Side::Input => (file == PASTE_PATH).then_some((false, line, column)),
+                            Side::Output => self
+                                .paste
+                                .as_ref()
+                                .and_then(|p| output::paste_output_line(&p.conv, &file, line))
+                                .map(|l| (true, l, column)),
+                        };
+                    }
+                    Src::Repo => {
+                        let seq = self.target.as_ref().map_or(1, |t| t.seq + 1);
+                        self.selected = Some(file.clone());
+                        self.tab = Tab::Repo;
+                        self.report_src = Src::Repo;
+                        self.target = Some(Target {
+                            seq,
+                            file,
+                            line,
+                            column,
+                            side,
+                        });
+                    }
                 }
                 true
             }
@@ -397,7 +437,15 @@ impl Component for App {
         }
     }
 
-    fn rendered(&mut self, _ctx: &Context<Self>, _first: bool) {
+    fn rendered(&mut self, ctx: &Context<Self>, first: bool) {
+        if first {
+            self.make_views(ctx);
+        }
+        if let Some((out, line, col)) = self.paste_jump.take() {
+            if let Some(v) = if out { &self.output } else { &self.input } {
+                editor::jump(v, line, col);
+            }
+        }
         self.renders += 1;
         browser::mark("renders", &self.renders.to_string());
         if let Some(t0) = self.paste_shown_t0.take() {
@@ -424,9 +472,9 @@ impl Component for App {
                 </header>
                 { tabs(link, self.tab, self.status_line()) }
                 <main>
-                    <section id="panel-paste" role="tabpanel" aria-labelledby="tab-paste" hidden={self.tab != Tab::Paste}>{ paste_view(link, self.tab == Tab::Paste, self.paste.as_deref(), &self.input_ref) }</section>
+                    <section id="panel-paste" role="tabpanel" aria-labelledby="tab-paste" hidden={self.tab != Tab::Paste}>{ paste_view(link, self.tab == Tab::Paste, self.paste.as_deref(), &self.input_host, &self.output_host) }</section>
                     <section id="panel-repo" role="tabpanel" aria-labelledby="tab-repo" hidden={self.tab != Tab::Repo}><RepoView active={self.tab == Tab::Repo} repo={repo.clone()} selected={self.selected.clone()}
-                        before={self.selected_before()} notices={self.notices.clone()}
+                        target={self.target.clone()} before={self.selected_before()} notices={self.notices.clone()}
                         offers={self.unsafe_zips.iter().map(|z| (z.name.clone(), z.safe)).collect::<Vec<_>>()} app={app.clone()} /></section>
                     <section id="panel-report" role="tabpanel" aria-labelledby="tab-report" hidden={self.tab != Tab::Report}><Report active={self.tab == Tab::Report} {paste} {repo} src={self.report_src} {app} /></section>
                     <section id="panel-settings" role="tabpanel" aria-labelledby="tab-settings" hidden={self.tab != Tab::Settings}>{ settings(link, &self.options, self.remember) }</section>
@@ -580,22 +628,25 @@ fn strip_common_top(files: &mut [InputFile]) {
 impl App {
     /// Converts the editor's text: in the conversion worker when there is one (the
     /// page stays responsive; the answer comes back as `Msg::PasteDone`), else here.
-    fn convert_paste(&mut self) {
-        let Some(t) = self.input_ref.cast::<HtmlTextAreaElement>() else {
-            return;
+    /// True when the page has a new conversion to show (converted here).
+    fn convert_paste(&mut self) -> bool {
+        let Some(v) = &self.input else {
+            return false;
         };
-        let text = t.value();
+        let text = editor::text(v);
         let selftest =
             browser::window().location().hash().ok().as_deref() == Some("#selftest-panic");
         let options = serde_json::to_string(&self.options).unwrap_or_default();
         self.paste_seq += 1;
         if browser::worker_post(self.paste_seq, &text, &options, selftest) {
             self.paste_text = text;
+            false
         } else {
             if selftest && text.contains("fluxport-selftest-panic") {
                 panic!("self-test panic requested (#selftest-panic)");
             }
             self.convert_paste_here(&text);
+            true
         }
     }
 
@@ -620,11 +671,28 @@ impl App {
         browser::mark("paste-page-ms", &format!("{page_ms:.1}"));
         self.paste_count += 1;
         browser::mark("paste-count", &self.paste_count.to_string());
-        self.paste = Some(Rc::new(Paste {
-            conv,
-            output: out,
-            ms,
-        }));
+        // The findings as markers: conversion findings on the editor's lines, pre-flight
+        // findings on the output's (mapped into the pane's concatenated files).
+        if let Some(v) = &self.input {
+            editor::set_marks(
+                v,
+                conv.report
+                    .findings
+                    .iter()
+                    .filter(|f| f.file == PASTE_PATH)
+                    .map(|f| (f, f.line)),
+            );
+        }
+        if let Some(v) = &self.output {
+            editor::set_text(v, &out);
+            editor::set_marks(
+                v,
+                conv.preflight.findings.iter().filter_map(|f| {
+                    output::paste_output_line(&conv, &f.file, f.line).map(|l| (f, l))
+                }),
+            );
+        }
+        self.paste = Some(Rc::new(Paste { conv, ms }));
     }
 
     /// Converts the uploaded files: in the conversion worker when there is one (the
@@ -703,12 +771,47 @@ impl App {
 
     /// Puts `text` in the editor and converts it (Load example, a YAML file dropped on Paste).
     fn fill_editor(&mut self, text: &str) {
-        if let Some(t) = self.input_ref.cast::<HtmlTextAreaElement>() {
-            t.set_value(text);
+        if let Some(v) = &self.input {
+            self.quiet.set(true);
+            editor::set_text(v, text);
+            self.quiet.set(false);
         }
+        self.debounce = None;
         self.tab = Tab::Paste;
         self.report_src = Src::Paste;
         self.convert_paste();
+    }
+
+    /// Makes the paste editor and output view in their hosts (first render).
+    fn make_views(&mut self, ctx: &Context<Self>) {
+        let (Some(ih), Some(oh)) = (
+            self.input_host.cast::<web_sys::Element>(),
+            self.output_host.cast::<web_sys::Element>(),
+        ) else {
+            return;
+        };
+        let link = ctx.link().clone();
+        let quiet = self.quiet.clone();
+        self.input = Some(editor::editor(
+            &ih,
+            false,
+            "Flux v1 YAML",
+            "input",
+            "Paste Flux v1 manifests here (HelmRelease, Kustomization, annotated workloads…), or press “Load example”.",
+            Some(Box::new(move || {
+                if !quiet.get() {
+                    link.send_message(Msg::Input)
+                }
+            })),
+        ));
+        self.output = Some(editor::editor(
+            &oh,
+            true,
+            "Flux v2 YAML",
+            "output-text",
+            "",
+            None,
+        ));
     }
 
     fn status_line(&self) -> String {

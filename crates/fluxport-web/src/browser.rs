@@ -54,8 +54,12 @@ pub fn catch_page_drops(on_drop: impl Fn(Vec<FileSystemEntry>, Vec<File>) + 'sta
         }
     });
     let drop = Closure::<dyn Fn(web_sys::DragEvent)>::new(move |e: web_sys::DragEvent| {
-        // A drop zone that took the drop cancelled its default already.
-        if e.default_prevented() || !drags_files(&e) {
+        // A drop zone that took the drop cancelled its default already. The paste
+        // editor cancels it too (so CodeMirror does not insert the file), but marks it
+        // as the page's (web/editor.js).
+        let for_page =
+            js_sys::Reflect::get(&e, &"fluxportPageDrop".into()).is_ok_and(|v| v.is_truthy());
+        if (e.default_prevented() && !for_page) || !drags_files(&e) {
             return;
         }
         e.prevent_default();

@@ -1,7 +1,6 @@
-//! fluxport web app. The pure helpers (`diff`, `output`, `tree`) build natively too; the Yew
+//! fluxport web app. The pure helpers (`output`, `tree`, `wire`) build natively too; the Yew
 //! app and the browser glue only for wasm32.
 
-pub mod diff;
 pub mod output;
 pub mod tree;
 pub mod wire;
@@ -14,6 +13,8 @@ pub mod bindings;
 mod browser;
 #[cfg(target_arch = "wasm32")]
 mod components;
+#[cfg(target_arch = "wasm32")]
+mod editor;
 #[cfg(target_arch = "wasm32")]
 mod panic;
 #[cfg(target_arch = "wasm32")]

@@ -27,12 +27,28 @@ pub fn paste_failed(conv: &Conversion) -> Option<usize> {
 /// naming the file. Empty when an error stopped the conversion: the input is never
 /// shown as if it were the result.
 pub fn paste_output(conv: &Conversion) -> String {
+    paste_output_map(conv).0
+}
+
+/// Where output line `line` of `file` is in the paste output pane (see [`paste_output`]),
+/// for a pre-flight finding's marker and jump; `None` when the pane does not show it.
+pub fn paste_output_line(conv: &Conversion, file: &str, line: usize) -> Option<usize> {
+    let (_, starts) = paste_output_map(conv);
+    let (_, before) = starts.into_iter().find(|(p, _)| *p == file)?;
+    Some(before + line.max(1))
+}
+
+/// The paste output, and for each file in it the number of lines before its first line.
+fn paste_output_map(conv: &Conversion) -> (String, Vec<(&str, usize)>) {
     let mut out = String::new();
+    let mut starts = Vec::new();
     if paste_failed(conv).is_some() {
-        return out;
+        return (out, starts);
     }
+    let lines = |s: &str| s.bytes().filter(|&b| b == b'\n').count();
     for f in &conv.files {
         if f.path == PASTE_PATH && f.status != FileStatus::Deleted {
+            starts.push((f.path.as_str(), 0));
             out.push_str(f.text());
         }
     }
@@ -45,9 +61,10 @@ pub fn paste_output(conv: &Conversion) -> String {
             out.push('\n');
         }
         out.push_str(&format!("---\n# fluxport: new file {}\n", f.path));
+        starts.push((f.path.as_str(), lines(&out)));
         out.push_str(f.text());
     }
-    out
+    (out, starts)
 }
 
 /// The entries of the "download all" zip: every output file except deleted ones, in
@@ -103,6 +120,27 @@ pub fn line_range_utf16(text: &str, line: usize) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paste_output_lines_point_into_each_file() {
+        let text = "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata:\n  name: podinfo\n  namespace: demo\nspec:\n  chart:\n    repository: https://stefanprodan.github.io/podinfo\n    name: podinfo\n    version: 5.0.3\n";
+        let conv = convert_paste(text, &Options::default());
+        let out = paste_output(&conv);
+        let lines: Vec<&str> = out.lines().collect();
+        // The input's lines are the pane's first lines.
+        assert_eq!(paste_output_line(&conv, PASTE_PATH, 1), Some(1));
+        // A generated file: its line 1 is the line after its header comment.
+        let new = conv
+            .files
+            .iter()
+            .find(|f| f.path != PASTE_PATH)
+            .expect("a generated source file");
+        let at = paste_output_line(&conv, &new.path, 1).unwrap();
+        assert_eq!(lines[at - 2], format!("# fluxport: new file {}", new.path));
+        assert_eq!(lines[at - 1], new.text().lines().next().unwrap());
+        // A file the pane does not show has no line.
+        assert_eq!(paste_output_line(&conv, "nope.yaml", 1), None);
+    }
 
     #[test]
     fn line_ranges() {

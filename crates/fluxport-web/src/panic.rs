@@ -2,8 +2,6 @@
 //! hook itself builds a visible error box with plain DOM calls (outside the Yew tree,
 //! no callbacks into wasm) holding a bug report and the user's input.
 
-use wasm_bindgen::JsCast;
-
 /// Installed through Yew: `Renderer::render` replaces a plain `std::panic::set_hook`
 /// with its own default hook unless a custom one is registered this way.
 pub fn install() {
@@ -26,8 +24,7 @@ pub fn show(message: &str) {
         .query_selector("[data-testid=input]")
         .ok()
         .flatten()
-        .and_then(|e| e.dyn_into::<web_sys::HtmlTextAreaElement>().ok())
-        .map(|t| t.value())
+        .and_then(|e| crate::editor::text_in(&e))
         .unwrap_or_default();
     let report = format!(
         "fluxport {} crashed in the browser.\n\nPanic: {message}\n\nUser agent: {}\n\nInput ({} bytes):\n{input}",

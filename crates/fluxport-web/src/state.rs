@@ -17,7 +17,7 @@ pub enum Tab {
     Settings,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Src {
     Paste,
     Repo,
@@ -44,7 +44,15 @@ pub enum Msg {
         ms: f64,
     },
     LoadExample,
-    Jump(usize),
+    /// Show a finding's line: open its file (the paste editor or output, or the repo
+    /// file), scroll the editor or diff to `line` and mark it.
+    Open {
+        src: Src,
+        file: String,
+        line: usize,
+        column: usize,
+        side: crate::editor::Side,
+    },
     Files(Vec<web_sys::File>, bool),
     Loaded(
         Vec<fluxport_core::InputFile>,
@@ -77,9 +85,19 @@ pub struct UnsafeZip {
     pub safe: usize,
 }
 
+/// Where the Repo tab's file view is to scroll (a `Msg::Open` of a repo finding);
+/// `seq` tells a new request from one already shown.
+#[derive(Clone, PartialEq)]
+pub struct Target {
+    pub seq: u32,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub side: crate::editor::Side,
+}
+
 pub struct Paste {
     pub conv: Conversion,
-    pub output: String,
     pub ms: f64,
 }
 

@@ -4,31 +4,12 @@
 use fluxport_archive::{read_zip, write_zip, Entry, Limits};
 use fluxport_core::{convert, FileStatus, InputFile, Options};
 use fluxport_web::bindings::convert_yaml;
-use fluxport_web::diff::{diff, hunks, stats, Block, Kind};
 use fluxport_web::output::{convert_paste, paste_output, zip_entries, PASTE_PATH};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 const HR: &str = "apiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata:\n  name: podinfo\n  namespace: demo\nspec:\n  chart:\n    repository: https://stefanprodan.github.io/podinfo\n    name: podinfo\n    version: 5.0.3\n";
-
-#[wasm_bindgen_test]
-fn diff_in_wasm() {
-    let a = "a\nb\nc\nd\n";
-    let b = "a\nB\nc\nd\ne\n";
-    let d = diff(a, b);
-    assert_eq!(stats(&d), (2, 1));
-    assert_eq!(d[1].kind, Kind::Del);
-    assert_eq!(d[1].text, "b");
-    let big_a: String = (0..50_000).map(|i| format!("line {i}\n")).collect();
-    let big_b = big_a.replace("line 25000\n", "changed\n");
-    let t0 = js_sys::Date::now();
-    let d = diff(&big_a, &big_b);
-    assert_eq!(stats(&d), (1, 1));
-    let h = hunks(&d, 3);
-    assert!(matches!(h[0], Block::Skipped(24997)));
-    assert!(js_sys::Date::now() - t0 < 3000.0);
-}
 
 #[wasm_bindgen_test]
 fn zip_round_trip_in_wasm() {

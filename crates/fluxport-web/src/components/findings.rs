@@ -1,24 +1,27 @@
 //! A list of findings (the paste view's, and a repo file's): each one a button that
-//! jumps to its line in the editor (a pasted finding) or selects its file.
+//! opens its file, scrolls the editor or diff to its line and marks it (`Msg::Open`).
 
 use super::MAX_FINDING_ROWS;
 use crate::app::App;
-use crate::output::PASTE_PATH;
-use crate::state::{AppLink, Msg, Tab};
+use crate::editor::Side;
+use crate::state::{AppLink, Msg, Src};
 use fluxport_core::text::visible;
 use fluxport_core::Finding;
 use yew::html::Scope;
 use yew::prelude::*;
 
-/// `jump`: a pasted finding jumps to its line (else it selects its file); `pasted`:
-/// there is a paste conversion (the empty list says "No findings." instead of a hint).
+/// `src`, `side`: whose findings they are, and whether their lines are the input's
+/// (conversion findings) or the output's (pre-flight); `pasted`: there is a paste
+/// conversion (the empty list says "No findings." instead of a hint).
 pub fn findings_list(
     link: &Scope<App>,
     findings: &[Finding],
     active: bool,
-    jump: bool,
+    src: Src,
+    side: Side,
     pasted: bool,
 ) -> Html {
+    let jump = src == Src::Paste;
     if findings.is_empty() {
         return html! { <ul class="findings empty" data-testid={if active {"findings"} else {"findings-hidden"}}>
         <li class="muted">{ if pasted || !jump { "No findings." } else { "Findings appear here after a conversion." } }</li></ul> };
@@ -27,13 +30,8 @@ pub fn findings_list(
         <>
         <ul class="findings" data-testid={if active {"findings"} else {"findings-hidden"}}>
         { for findings.iter().take(MAX_FINDING_ROWS).map(|f| {
-            let line = f.line;
-            let file = f.file.clone();
-            let onclick = if jump && f.file == PASTE_PATH {
-                link.callback(move |_| Msg::Jump(line))
-            } else {
-                link.callback(move |_| Msg::Select(file.clone()))
-            };
+            let open = open_msg(f, src, side);
+            let onclick = link.callback(move |_| open());
             // A repository-level finding has no file to show.
             let repo_level = f.is_repository_level();
             html! {
@@ -57,27 +55,32 @@ pub fn findings_list(
     }
 }
 
-/// Where a click on a finding's location leads: the line of the pasted YAML, or its
-/// file in the Repo tab; `None` leaves the location as text (a repository-level
-/// finding, or a file the view cannot open).
+/// The message that shows finding `f` on its line (see `Msg::Open`).
+fn open_msg(f: &Finding, src: Src, side: Side) -> impl Fn() -> Msg {
+    let (file, line, column) = (f.file.clone(), f.line, f.column);
+    move || Msg::Open {
+        src,
+        file: file.clone(),
+        line,
+        column,
+        side,
+    }
+}
+
+/// Where a click on a finding's location leads: its file (the pasted YAML's editor or
+/// output, or the Repo tab's file), scrolled to its line; `None` leaves the location
+/// as text (a repository-level finding has no line).
 pub fn location_action(
     app: &AppLink,
     f: &Finding,
-    open_files: bool,
+    src: Src,
+    side: Side,
 ) -> Option<Callback<MouseEvent>> {
     if f.is_repository_level() {
-        None
-    } else if f.file == PASTE_PATH {
-        let line = f.line;
-        Some(app.callback(move |_: MouseEvent| Msg::Jump(line)))
-    } else if open_files {
-        let file = f.file.clone();
-        Some(app.batch_callback(move |_: MouseEvent| {
-            vec![Msg::Select(file.clone()), Msg::Tab(Tab::Repo)]
-        }))
-    } else {
-        None
+        return None;
     }
+    let open = open_msg(f, src, side);
+    Some(app.callback(move |_: MouseEvent| open()))
 }
 
 /// One table of findings, the Report tab's and the pre-flight panel's: code (its

@@ -1,11 +1,13 @@
-//! The Paste tab: the editor (uncontrolled: the shell reads its text when the debounce
-//! fires, so a keystroke renders nothing), the converted output and the findings. A
-//! view function: the editor and the debounce belong to the shell, which converts.
+//! The Paste tab: the editor (CodeMirror, uncontrolled: the shell reads its text when
+//! the debounce fires, so a keystroke renders nothing), the converted output (a
+//! read-only CodeMirror view) and the findings. A view function: the two views live in
+//! host elements the shell fills (`crate::editor`), and the debounce is the shell's.
 
 use super::findings::findings_list;
-use super::{plural, text_chunks};
+use super::plural;
 use crate::app::App;
-use crate::state::{Msg, Paste};
+use crate::editor::Side;
+use crate::state::{Msg, Paste, Src};
 use fluxport_core::Finding;
 use yew::html::Scope;
 use yew::prelude::*;
@@ -14,11 +16,12 @@ pub fn paste_view(
     link: &Scope<App>,
     active: bool,
     paste: Option<&Paste>,
-    input_ref: &NodeRef,
+    input_host: &NodeRef,
+    output_host: &NodeRef,
 ) -> Html {
-    let (out, findings): (&str, &[Finding]) = match paste {
-        Some(p) => (&p.output, &p.conv.report.findings),
-        None => ("", &[]),
+    let findings: &[Finding] = match paste {
+        Some(p) => &p.conv.report.findings,
+        None => &[],
     };
     // An error stopped the conversion: the pane says so, with the errors (the core's
     // text form, control characters escaped), and shows no YAML.
@@ -39,28 +42,26 @@ pub fn paste_view(
         <>
         <div class="panes">
             <div class="pane">
-                <label class="pane-title" for="editor">{"Flux v1 YAML"}</label>
-                <textarea id="editor" ref={input_ref.clone()} data-testid="input" class="code editor"
-                    spellcheck="false" autocomplete="off" wrap="off"
-                    placeholder="Paste Flux v1 manifests here (HelmRelease, Kustomization, annotated workloads…), or press “Load example”."
-                    oninput={link.callback(|_: InputEvent| Msg::Input)} />
+                <span class="pane-title" id="editor-title">{"Flux v1 YAML"}</span>
+                // CodeMirror's editor (its editable element carries data-testid="input").
+                <div class="cm-host editor" ref={input_host.clone()} />
             </div>
             <div class="pane">
                 <div class="pane-head">
                     <span class="pane-title" id="out-title">{"Flux v2 YAML"}</span>
                     <button class="btn small" disabled={paste.is_none() || failed.is_some()} onclick={link.callback(|_| Msg::DownloadZip)}>{"Download .zip"}</button>
                 </div>
-                if let Some(msg) = failed {
+                if let Some(msg) = &failed {
                     <pre class="code output failed" aria-labelledby="out-title" tabindex="0" data-failed="true"
-                        data-testid={if active {"output"} else {"paste-output"}}><span class="failed-msg">{ msg }</span></pre>
-                } else {
-                    <pre class="code output" aria-labelledby="out-title" tabindex="0"
-                        data-testid={if active {"output"} else {"paste-output"}}>{ text_chunks(out) }</pre>
+                        data-testid={if active {"output"} else {"paste-output"}}><span class="failed-msg">{ msg.clone() }</span></pre>
                 }
+                // The read-only output view (hidden, not emptied, while an error shows).
+                <div class="cm-host output" ref={output_host.clone()} hidden={failed.is_some()}
+                    data-testid={if failed.is_some() {"paste-output-stale"} else if active {"output"} else {"paste-output"}} />
             </div>
         </div>
         <h2 class="section-title">{ format!("Findings ({})", findings.len()) }</h2>
-        { findings_list(link, findings, active, true, paste.is_some()) }
+        { findings_list(link, findings, active, Src::Paste, Side::Input, paste.is_some()) }
         </>
     }
 }

@@ -7,16 +7,16 @@
 
 use super::findings::location_action;
 use super::MAX_FINDING_ROWS;
-use crate::output::PASTE_PATH;
-use crate::state::AppLink;
+use crate::editor::Side;
+use crate::state::{AppLink, Src};
 use fluxport_core::{Finding, Severity, Verification};
 use yew::prelude::*;
 
 /// The Report tab's panel: counts, then every finding with its code (the explain text
-/// one click away), severity, `file:line:column` and fix. `open_files`: a location
-/// opens its output file in the Repo tab (the uploaded repository); pasted YAML has
-/// no file view, so there the location is text.
-pub fn preflight_panel(app: &AppLink, v: &Verification, open_files: bool) -> Html {
+/// one click away), severity, `file:line:column` and fix. A location opens its output
+/// file at the line: the Repo tab's file (`src` = the uploaded repository), or the
+/// paste output pane.
+pub fn preflight_panel(app: &AppLink, v: &Verification, src: Src) -> Html {
     let c = &v.counts;
     let body = if v.skipped {
         html! { <p class="muted">{ v.summary_line() }</p> }
@@ -34,7 +34,7 @@ pub fn preflight_panel(app: &AppLink, v: &Verification, open_files: bool) -> Htm
             if v.findings.is_empty() {
                 <p class="pf-clean">{"No pre-flight findings: every build, name and reference checked."}</p>
             } else {
-                { findings_table(app, &v.findings, open_files) }
+                { findings_table(app, &v.findings, src) }
             }
             </>
         }
@@ -48,12 +48,12 @@ pub fn preflight_panel(app: &AppLink, v: &Verification, open_files: bool) -> Htm
     }
 }
 
-fn findings_table(app: &AppLink, findings: &[Finding], open_files: bool) -> Html {
+fn findings_table(app: &AppLink, findings: &[Finding], src: Src) -> Html {
     html! {
         <>
         { super::findings::findings_table("preflight-findings", findings.iter().take(MAX_FINDING_ROWS), |f| {
-            // Pre-flight lines are the output's: the paste editor shows the input.
-            (f.file != PASTE_PATH).then(|| location_action(app, f, open_files)).flatten()
+            // Pre-flight lines are the output's.
+            location_action(app, f, src, Side::Output)
         }) }
         if findings.len() > MAX_FINDING_ROWS {
             <p class="muted small">{ format!("Showing the first {MAX_FINDING_ROWS} of {} pre-flight findings; the downloads list them all.", findings.len()) }</p>

@@ -1,16 +1,18 @@
 //! The Repo tab: the drop zone and pickers, notices, the file tree, and the selected
-//! file's diff or output with its findings and pre-flight findings.
+//! file's diff (a CodeMirror merge view: side by side or unified) or output (a
+//! read-only CodeMirror view) with its findings and pre-flight findings as markers,
+//! scrolled to a finding's line when one is opened (`Msg::Open`).
 
-use super::diff_view::diff_view;
 use super::file_tree::FileTree;
 use super::findings::findings_list;
 use super::notices::notices;
-use super::{plural, status_label, status_str, text_chunks};
+use super::{plural, status_label, status_str};
 use crate::browser;
-use crate::state::{AppLink, Msg, Shared};
+use crate::editor::{self, Side};
+use crate::state::{AppLink, Msg, Shared, Src, Target};
 use fluxport_core::{Conversion, FileStatus, Finding};
 use std::rc::Rc;
-use web_sys::{DragEvent, HtmlInputElement};
+use web_sys::{DragEvent, Element, HtmlInputElement};
 use yew::prelude::*;
 
 /// How the selected file is shown.
@@ -26,6 +28,8 @@ pub struct RepoProps {
     pub active: bool,
     pub repo: Option<Shared<Conversion>>,
     pub selected: Option<String>,
+    /// Where to scroll the file view (a finding opened from a list or the report).
+    pub target: Option<Target>,
     /// The uploaded text of the selected file ("" when there is none or it is not UTF-8).
     pub before: Rc<str>,
     pub notices: Vec<String>,
@@ -42,9 +46,20 @@ pub enum RepoMsg {
     CopyFile,
 }
 
+/// Narrower windows (CSS px) start in the unified view: side by side would leave each
+/// column too narrow (CodeMirror never wraps YAML; the view scrolls sideways).
+const SPLIT_MIN_WIDTH: f64 = 900.0;
+
 pub struct RepoView {
     drag: bool,
     view: View,
+    /// The diff mode a jump to an input line switches to from Output.
+    diff_mode: View,
+    host: NodeRef,
+    /// The CodeMirror view in `host`, and what it shows (file, mode, conversion, host).
+    cm: Option<(editor::View, (String, View, usize, Element))>,
+    /// The `Target::seq` last scrolled to.
+    shown_seq: u32,
 }
 
 impl Component for RepoView {
@@ -52,9 +67,39 @@ impl Component for RepoView {
     type Properties = RepoProps;
 
     fn create(_ctx: &Context<Self>) -> Self {
+        let wide = browser::window()
+            .inner_width()
+            .ok()
+            .and_then(|w| w.as_f64())
+            .is_some_and(|w| w >= SPLIT_MIN_WIDTH);
+        let mode = if wide { View::Split } else { View::Unified };
         RepoView {
             drag: false,
-            view: View::Unified,
+            view: mode,
+            diff_mode: mode,
+            host: NodeRef::default(),
+            cm: None,
+            shown_seq: 0,
+        }
+    }
+
+    fn changed(&mut self, ctx: &Context<Self>, _old: &RepoProps) -> bool {
+        // An input line is not in the Output view of a converted file: show the diff.
+        if let Some(t) = &ctx.props().target {
+            if t.seq != self.shown_seq && t.side == Side::Input && self.view == View::Output {
+                self.view = self.diff_mode;
+            }
+        }
+        true
+    }
+
+    fn rendered(&mut self, ctx: &Context<Self>, _first: bool) {
+        self.sync_view(ctx);
+    }
+
+    fn destroy(&mut self, _ctx: &Context<Self>) {
+        if let Some((v, _)) = self.cm.take() {
+            editor::destroy(&v);
         }
     }
 
@@ -72,6 +117,9 @@ impl Component for RepoView {
             }
             RepoMsg::View(v) => {
                 self.view = v;
+                if v != View::Output {
+                    self.diff_mode = v;
+                }
                 true
             }
             RepoMsg::DownloadFile => {
@@ -166,11 +214,7 @@ impl RepoView {
     fn file_view(&self, ctx: &Context<Self>) -> Html {
         let link = ctx.link();
         let RepoProps {
-            active,
-            repo,
-            before,
-            app,
-            ..
+            active, repo, app, ..
         } = ctx.props();
         let active = *active;
         let Some(f) = selected_file(ctx.props()) else {
@@ -178,7 +222,6 @@ impl RepoView {
             <p>{"Upload the manifests of a Flux v1 repository: individual files, a folder, or a .zip. Every file is converted together (sources are shared, sync roots honoured), and you can review each change before downloading the result."}</p></div> };
         };
         let r = repo.as_ref().unwrap();
-        let after = f.text();
         let findings: Vec<Finding> = r
             .report
             .findings
@@ -206,7 +249,7 @@ impl RepoView {
                 <>
                 if f.status == FileStatus::Failed { <p class="notice" role="status" data-testid="failed-notice">{ format!("Not converted: {}. The file is passed through byte for byte; fix the finding below and convert again.", plural(errors, "error")) }</p> }
                 if f.status == FileStatus::Unchanged && self.view != View::Output { <p class="muted">{"No changes: this file is passed through byte for byte."}</p> }
-                <pre class="code output file-output" tabindex="0" data-testid={if active {"output"} else {"repo-output"}}>{ text_chunks(after) }</pre>
+                <div class="cm-host output file-output" ref={self.host.clone()} data-testid={if active {"output"} else {"repo-output"}} />
                 </>
             },
             // Why it goes: each finding on the file, with its code.
@@ -218,7 +261,10 @@ impl RepoView {
                     }) }</ul>
                 </div>
             },
-            (v, _) => diff_view(before, after, v == View::Split),
+            // The merge view (its +/− line counts above it, written by web/editor.js).
+            (v, _) => {
+                html! { <div class="cm-host diff" ref={self.host.clone()} data-testid="diff" data-mode={if v == View::Split {"split"} else {"unified"}} /> }
+            }
         };
         html! {
             <>
@@ -235,13 +281,86 @@ impl RepoView {
             <div class="diff-wrap">{ body }</div>
             if !findings.is_empty() {
                 <h2 class="section-title">{ format!("Findings in this file ({})", findings.len()) }</h2>
-                { findings_list(app, &findings, false, false, false) }
+                { findings_list(app, &findings, false, Src::Repo, Side::Input, false) }
             }
             if !preflight.is_empty() {
                 <h2 class="section-title">{ format!("Pre-flight findings in this file ({})", preflight.len()) }</h2>
-                { findings_list(app, &preflight, false, false, false) }
+                { findings_list(app, &preflight, false, Src::Repo, Side::Output, false) }
             }
             </>
+        }
+    }
+}
+
+impl RepoView {
+    /// Keeps the CodeMirror view in the host in step with the selected file and mode
+    /// (made again only when one of them, the conversion or the host changed), then
+    /// scrolls to a new target.
+    fn sync_view(&mut self, ctx: &Context<Self>) {
+        let p = ctx.props();
+        let host = self.host.cast::<Element>();
+        let file = selected_file(p).filter(|f| f.status != FileStatus::Deleted);
+        let (Some(host), Some(f), Some(r)) = (host, file, p.repo.as_ref()) else {
+            if let Some((v, _)) = self.cm.take() {
+                editor::destroy(&v);
+            }
+            return;
+        };
+        let mode = match f.status {
+            FileStatus::Unchanged | FileStatus::Failed => View::Output,
+            _ => self.view,
+        };
+        let key = (
+            f.path.clone(),
+            mode,
+            Rc::as_ptr(&r.0) as usize,
+            host.clone(),
+        );
+        if self.cm.as_ref().map(|(_, k)| k) != Some(&key) {
+            if let Some((v, _)) = self.cm.take() {
+                editor::destroy(&v);
+            }
+            let on_input = r.report.findings.iter().filter(|x| x.file == f.path);
+            let on_output = r.preflight.findings.iter().filter(|x| x.file == f.path);
+            let v = if mode == View::Output {
+                let v = editor::editor(
+                    &host,
+                    true,
+                    &format!("Output: {}", f.path),
+                    "file-text",
+                    "",
+                    None,
+                );
+                editor::set_text(&v, f.text());
+                // A file passed through: its input lines are its output lines.
+                let same = f.status != FileStatus::Converted && f.status != FileStatus::New;
+                let marks: Vec<_> = on_output
+                    .chain(on_input.filter(|_| same))
+                    .map(|x| (x, x.line))
+                    .collect();
+                editor::set_marks(&v, marks);
+                v
+            } else {
+                editor::diff(
+                    &host,
+                    &p.before,
+                    f.text(),
+                    mode == View::Split,
+                    on_input.map(|x| (x, x.line)),
+                    on_output.map(|x| (x, x.line)),
+                )
+            };
+            self.cm = Some((v, key));
+        }
+        if let (Some(t), Some((v, (_, mode, _, _)))) = (&p.target, &self.cm) {
+            if t.seq != self.shown_seq && t.file == f.path {
+                self.shown_seq = t.seq;
+                if *mode == View::Output {
+                    editor::jump(v, t.line, t.column);
+                } else {
+                    editor::jump_diff(v, t.side, t.line, t.column);
+                }
+            }
         }
     }
 }

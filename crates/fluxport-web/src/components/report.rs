@@ -6,6 +6,7 @@ use super::findings::{findings_table, location_action};
 use super::preflight::preflight_panel;
 use super::MAX_FINDING_ROWS;
 use crate::browser;
+use crate::editor::Side;
 use crate::state::{AppLink, Paste, Shared, Src};
 use fluxport_core::{Conversion, Finding};
 use std::collections::BTreeSet;
@@ -101,6 +102,7 @@ impl Component for Report {
             c,
             repo.as_deref().map_or(std::ptr::null(), |r| r as *const _),
         );
+        let from = if is_repo { Src::Repo } else { Src::Paste };
         let src = if is_repo {
             "uploaded repository"
         } else {
@@ -157,11 +159,11 @@ impl Component for Report {
                     </label>
                     <span class="muted">{ format!("{} of {} findings", shown.len(), rep.findings.len()) }</span>
                 </div>
-                { findings_table(if active {"findings"} else {"report-findings"}, shown.iter().copied().take(MAX_FINDING_ROWS * 2), |f| location_action(app, f, true)) }
+                { findings_table(if active {"findings"} else {"report-findings"}, shown.iter().copied().take(MAX_FINDING_ROWS * 2), |f| location_action(app, f, from, Side::Input)) }
                 if shown.len() > MAX_FINDING_ROWS * 2 {
                     <p class="muted small">{ format!("Showing the first {} of {} findings; narrow the filters or download the report for all of them.", MAX_FINDING_ROWS * 2, shown.len()) }</p>
                 }
-                { preflight_panel(app, &c.preflight, is_repo) }
+                { preflight_panel(app, &c.preflight, from) }
                 <h2 class="section-title">{"Cut-over runbook"}</h2>
                 <pre class="runbook" tabindex="0">{ if rep.runbook.is_empty() { "The runbook appears here once the converter produces one.".to_string() } else { rep.runbook.clone() } }</pre>
             </div>
