@@ -690,18 +690,18 @@ const XSS = {
   name: '<img src=x onerror=window.__pwned=4>',
 };
 
-/** A v1 HelmRelease with markup in comments, values, its name and its release name (the
- * last is quoted by the HELM2_RELEASE finding). */
+/** A v1 HelmRelease with markup in comments, an annotation and values: it converts, so
+ * the markup reaches the output and the diffs. */
 const HOSTILE = `# ${XSS.script} a comment ${XSS.closeTextarea}
 apiVersion: helm.fluxcd.io/v1
 kind: HelmRelease
 metadata:
-  name: "${XSS.name}"
+  name: grafana
   namespace: monitoring
   annotations:
     note: '${XSS.img}'
 spec:
-  releaseName: "${XSS.releaseName}"
+  releaseName: grafana-ops
   chart:
     repository: https://grafana.github.io/helm-charts
     name: grafana
@@ -710,6 +710,13 @@ spec:
     banner: "${XSS.script}"  # ${XSS.img}
     close: "${XSS.closeTextarea}<img src=x onerror=window.__pwned=2>"
 `;
+
+/** The same with markup in its name and release name: refused (INVALID_NAME, issue 15),
+ * and the findings quote both. */
+const HOSTILE_NAMES = HOSTILE.replace('  name: grafana\n', `  name: "${XSS.name}"\n`).replace(
+  'releaseName: grafana-ops',
+  `releaseName: "${XSS.releaseName}"`,
+);
 
 /** Nothing ran and no element was made from user markup. */
 async function assertNoInjection(page, where) {
@@ -734,13 +741,18 @@ test('safety: pasted markup in values, comments and names is shown as text, neve
   const { page } = await open(t);
   await page.fill('[data-testid=input]', HOSTILE);
   const expected = native(['paste'], HOSTILE);
-  for (const m of [XSS.script, XSS.img, XSS.closeTextarea, XSS.name, XSS.releaseName]) assert.ok(expected.includes(m), `native output keeps ${m}`);
+  for (const m of [XSS.script, XSS.img, XSS.closeTextarea]) assert.ok(expected.includes(m), `native output keeps ${m}`);
   assert.equal(await waitOutput(page, expected), expected, 'the output pane shows the markup literally');
   assert.equal(await editorText(page), HOSTILE, 'the editor keeps the text');
-  // The HELM2_RELEASE finding quotes the release name.
-  const report = JSON.parse(native(['report'], HOSTILE));
-  const quoting = report.findings.filter((f) => f.message.includes(XSS.releaseName));
-  assert.ok(quoting.length > 0, 'some finding quotes the release name');
+  await assertNoInjection(page, 'paste output');
+  // Markup in the names: refused, and the findings quote the names as written.
+  await page.fill('[data-testid=input]', HOSTILE_NAMES);
+  const report = JSON.parse(native(['report'], HOSTILE_NAMES));
+  const quoting = report.findings.filter((f) => f.message.includes(XSS.releaseName) || f.message.includes(XSS.name));
+  assert.ok(quoting.length > 0, 'some finding quotes the names');
+  await page
+    .waitForFunction((m) => [...document.querySelectorAll('[data-testid=findings] .msg')].some((e) => e.textContent === m), quoting[0].message, { timeout: 20000 })
+    .catch(() => {});
   const msgs = await texts(page, '[data-testid=findings] .msg');
   for (const f of quoting) assert.ok(msgs.includes(f.message), `finding ${f.code} shown literally: ${msgs.join(' | ')}`);
   await assertNoInjection(page, 'paste');
@@ -751,7 +763,8 @@ test('safety: pasted markup in values, comments and names is shown as text, neve
   const [md] = await Promise.all([page.waitForEvent('download'), page.click('text=Download Markdown')]);
   const mdPath = path.join(tmp, 'hostile-report.md');
   await md.saveAs(mdPath);
-  assert.ok(fs.readFileSync(mdPath, 'utf8').includes(XSS.releaseName), 'the Markdown report quotes the name as written');
+  const mdText = fs.readFileSync(mdPath, 'utf8');
+  assert.ok(mdText.includes(XSS.releaseName) || mdText.includes(XSS.name), 'the Markdown report quotes the name as written');
   await assertNoInjection(page, 'report tab');
 });
 
@@ -791,7 +804,7 @@ test('safety: markup in uploaded file and folder names is shown as text', async 
   for (const v of ['Unified', 'Side by side']) {
     await page.click(`.segmented >> text=${v}`);
     const diff = await page.$eval('[data-testid=diff]', (e) => e.textContent);
-    for (const m of [XSS.name, XSS.releaseName]) assert.ok(diff.includes(m), `${v} diff shows ${m}`);
+    for (const m of [XSS.script, XSS.closeTextarea]) assert.ok(diff.includes(m), `${v} diff shows ${m}`);
     await assertNoInjection(page, `${v} diff`);
   }
   await page.click('.segmented >> text=Output');
@@ -1454,7 +1467,13 @@ test('diff: a finding in a repo file, the report and the pre-flight panel opens 
   await page.click('[data-testid=file-tree] .file-btn[data-path$="apps/bad.yaml"]');
   await page.waitForSelector('[data-testid=output] .cm-editor');
   const view = '[data-testid=output]';
-  assert.deepEqual((await page.$eval(view, (e) => FluxportEditor.marks(e))).filter(([, s]) => s === 'error').map(([l]) => l), [err.line], 'the error is marked on its line');
+  // Every error on the file is marked on its line: the conversion's and the pre-flight's
+  // (the refused v1 object left in the output is VERIFY_V1_OBJECT).
+  const errLines = [...new Set([...rep.findings, ...((rep.preflight && rep.preflight.findings) || [])]
+    .filter((f) => f.file.endsWith('apps/bad.yaml') && f.severity === 'error')
+    .map((f) => f.line))].sort((a, b) => a - b);
+  assert.ok(errLines.includes(err.line));
+  assert.deepEqual((await page.$eval(view, (e) => FluxportEditor.marks(e))).filter(([, s]) => s === 'error').map(([l]) => l), errLines, 'each error is marked on its line');
   await page.locator(`.repo-main .findings [data-code=${err.code}] button`).first().click();
   let sel = await selectionOf(page, view);
   assert.equal(sel.line, err.line);

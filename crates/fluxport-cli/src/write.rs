@@ -480,21 +480,27 @@ pub fn commit(root: &Path, ops: &[Op], held: &mut Option<Lock>) -> Result<(), St
     for d in &dirs {
         let _ = fsync_dir(d);
     }
-    // 7. The commit point, then the backups.
-    fs::remove_file(root.join(JOURNAL))
-        .and_then(|_| fsync_dir(root))
-        .map_err(|err| {
-            format!(
-                "{}: {err}; every file was written; remove the journal by hand",
-                show(&root.join(JOURNAL))
-            )
-        })?;
+    // 7. The commit point, then the backups. Once the journal is gone the new tree is
+    // the result, so the backups go even when the directory cannot be synced (an
+    // injected EIO there used to leave every `.fluxport-bak-*` behind).
+    fs::remove_file(root.join(JOURNAL)).map_err(|err| {
+        format!(
+            "{}: {err}; every file was written; remove the journal by hand",
+            show(&root.join(JOURNAL))
+        )
+    })?;
+    let synced = fsync_dir(root);
     for e in &entries {
         if e.existed {
             let _ = fs::remove_file(&e.bak);
         }
     }
-    Ok(())
+    synced.map_err(|err| {
+        format!(
+            "{}: {err}; every file was written, but the directory could not be synced, so the change may not survive a power loss",
+            show(root)
+        )
+    })
 }
 
 #[cfg(test)]
