@@ -6,7 +6,7 @@
 //! Go RE2 (same syntax for `(?P<name>...)`, classes and counted repetition).
 
 use fluxport_core::image::filter::{go_glob, Filter};
-use fluxport_core::image::tag_order::{infer, select, Inferred, Order, Outcome};
+use fluxport_core::image::tag_order::{infer, select, Inferred, Order, Outcome, Reason};
 use proptest::prelude::*;
 
 /// Days since 1970-01-01 → (y, m, d) (proleptic Gregorian).
@@ -32,7 +32,7 @@ fn ymd_hms(t: i64) -> (String, String) {
     )
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Kind {
     Ts14,
     DateTime,
@@ -84,6 +84,17 @@ fn kinds() -> impl Strategy<Value = Kind> {
     ]
 }
 
+/// yyyymmddHH with a year 1970–2099, month 1–12, day 1–31 and hour 0–23.
+fn reads_as_date_hour(s: &str) -> bool {
+    let n = |a: usize, b: usize| s[a..b].parse::<u32>().unwrap_or(u32::MAX);
+    s.len() == 10
+        && s.bytes().all(|b| b.is_ascii_digit())
+        && (1970..=2099).contains(&n(0, 4))
+        && (1..=12).contains(&n(4, 6))
+        && (1..=31).contains(&n(6, 8))
+        && n(8, 10) < 24
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -103,6 +114,16 @@ proptest! {
         let (filter, _) = shape(kind, values[0], &shas[0]);
         let filter = Filter::parse(filter);
         let cur = &tags[current.index(tags.len())].0;
+        // A 10-digit value that also reads as yyyymmddHH (2072021500: 2072-02-15, 00 h)
+        // must stay suspended (issue 18: "a group that could be read two ways").
+        if kind == Kind::Unix10 && reads_as_date_hour(&cur["master-".len()..]) {
+            let out = infer(&filter, Some(cur));
+            prop_assert!(
+                matches!(out, Outcome::Suspended { reason: Reason::TwoReadings, .. }),
+                "{cur}: two readings, yet {out:?}"
+            );
+            return Ok(());
+        }
         let Outcome::Inferred(inf) = infer(&filter, Some(cur)) else {
             return Err(TestCaseError::fail(format!("{cur}: not inferred")));
         };
