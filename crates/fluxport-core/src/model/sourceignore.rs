@@ -184,10 +184,16 @@ pub struct Matcher {
     patterns: Vec<Pattern>,
 }
 
-impl Matcher {
-    /// The filter of a source's artifact: `ignore_files` are the tree's `.sourceignore`
-    /// files as (repository path, text), `spec_ignore` the GitRepository's `spec.ignore`.
-    pub fn for_source(ignore_files: &[(&str, &str)], spec_ignore: Option<&str>) -> Matcher {
+/// The patterns of a tree's `.sourceignore` files, read once (`LoadIgnorePatterns`);
+/// each source of the tree then adds its own `spec.ignore` ([`TreeIgnore::matcher`]).
+#[derive(Debug, Clone, Default)]
+pub struct TreeIgnore {
+    patterns: Vec<Pattern>,
+}
+
+impl TreeIgnore {
+    /// `ignore_files`: the tree's `.sourceignore` files as (repository path, text).
+    pub fn read(ignore_files: &[(&str, &str)]) -> TreeIgnore {
         let mut files: Vec<(Vec<String>, &str)> = ignore_files
             .iter()
             .filter_map(|(path, text)| {
@@ -201,10 +207,16 @@ impl Matcher {
         // `LoadIgnorePatterns`: a directory's own file, then its sub-directories'
         // (depth first, in name order): sorting by the component list gives that order.
         files.sort();
-        let mut own: Vec<Pattern> = Vec::new();
+        let mut patterns = Vec::new();
         for (domain, text) in &files {
-            own.extend(read_patterns(text, domain));
+            patterns.extend(read_patterns(text, domain));
         }
+        TreeIgnore { patterns }
+    }
+
+    /// The filter of the artifact of a source with `spec_ignore` (its `spec.ignore`).
+    pub fn matcher(&self, spec_ignore: Option<&str>) -> Matcher {
+        let mut own = self.patterns.clone();
         if let Some(s) = spec_ignore {
             own.extend(read_patterns(s, &[]));
         }
@@ -215,6 +227,14 @@ impl Matcher {
         }
         patterns.extend(own);
         Matcher { patterns }
+    }
+}
+
+impl Matcher {
+    /// The filter of a source's artifact: `ignore_files` are the tree's `.sourceignore`
+    /// files as (repository path, text), `spec_ignore` the GitRepository's `spec.ignore`.
+    pub fn for_source(ignore_files: &[(&str, &str)], spec_ignore: Option<&str>) -> Matcher {
+        TreeIgnore::read(ignore_files).matcher(spec_ignore)
     }
 
     /// The filter with no `.sourceignore` and no `spec.ignore`: VCS + defaults.

@@ -116,15 +116,15 @@ pub(crate) struct Ctx<'a> {
     pub findings: Vec<Finding>,
     pub bootstrap: BTreeSet<String>,
     pub causes: &'a Causes,
-    /// The tree's `.sourceignore` files, as (path, text).
-    pub ignore_files: Vec<(&'a str, &'a str)>,
+    /// The tree's `.sourceignore` patterns, read once.
+    pub tree_ignore: sourceignore::TreeIgnore,
     /// `spec.ignore` of each source in the tree, by (kind, namespace, name).
     pub source_ignore: BTreeMap<(String, String, String), Option<&'a str>>,
 }
 
 impl<'a> Ctx<'a> {
     /// What the artifact of the Kustomization `owner`'s source leaves out
-    /// ([`sourceignore::Matcher::for_source`]). A source that is not in the tree
+    /// ([`sourceignore::TreeIgnore::matcher`]). A source that is not in the tree
     /// (bootstrap's, or a build without a Kustomization) is taken to have no
     /// `spec.ignore`; the tree's `.sourceignore` files count either way.
     fn artifact_filter(&self, owner: Option<&Instance>) -> sourceignore::Matcher {
@@ -138,7 +138,7 @@ impl<'a> Ctx<'a> {
                 .source_ignore
                 .get(&(kind.to_string(), ns.to_string(), name.to_string()))?
         });
-        sourceignore::Matcher::for_source(&self.ignore_files, spec_ignore)
+        self.tree_ignore.matcher(spec_ignore)
     }
 }
 
@@ -219,7 +219,7 @@ pub fn run_in(
         findings: Vec::new(),
         bootstrap: BTreeSet::new(),
         causes,
-        ignore_files: sourceignore::ignore_files(&files),
+        tree_ignore: sourceignore::TreeIgnore::read(&sourceignore::ignore_files(&files)),
         source_ignore: BTreeMap::new(),
     };
     let mut v = Verification::default();

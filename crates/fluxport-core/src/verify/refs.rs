@@ -222,16 +222,17 @@ fn reference(
         ns.to_string(),
         name.to_string(),
     );
-    let what = format!("{} {}/{} {field}", o.kind, o.ns_or_default(), o.name);
+    let what = || format!("{} {}/{} {field}", o.kind, o.ns_or_default(), o.name);
     if scope.has(o.cluster, &key) {
         let own = o
             .cluster
             .is_some_and(|c| scope.by_cluster.get(&c).is_some_and(|s| s.contains(&key)));
         if o.cluster.is_some() && !own {
-            scope.by_hand.borrow_mut().entry(key).or_insert(what);
+            scope.by_hand.borrow_mut().entry(key).or_insert_with(what);
         }
         return;
     }
+    let what = what();
     let node = r.get("name");
     if ns == "flux-system"
         && name == "flux-system"
