@@ -1,12 +1,19 @@
-//! Hostile and broken input: every case must finish quickly, never panic, keep the
-//! file byte-identical when it is not converted, and name the problem with the exact
-//! finding (code, line, column).
+//! Hostile and broken input: every case must finish, never panic, keep the file
+//! byte-identical when it is not converted, and name the problem with the exact finding
+//! (code, line, column).
+//!
+//! No test here is timed against a speed target (those are `bench/run` rows). Two
+//! guards instead: [`guarded`] fails a case that does not finish within
+//! [`HANG_LIMIT`] (a hang, e.g. an alias bomb expanded), and [`assert_linear`] fails
+//! a case whose thread CPU time grows faster than linearly with its size (the quadratic
+//! scans these cases once had), as a ratio measured in the same process.
 
 mod common;
 
 use common::{docs, Schemas};
 use fluxport_core::yaml::{parse_document, to_json, ParseErrorKind};
 use fluxport_core::{convert, Code, Conversion, FileStatus, InputFile, Limits, Options};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 fn run_bytes(bytes: &[u8], opts: &Options) -> Conversion {
@@ -52,15 +59,118 @@ fn passed_through(c: &Conversion, input: &[u8], status: FileStatus) {
     assert_eq!(f.bytes, input);
 }
 
+/// A case that has not finished after this long hangs (no case needs a tenth of it,
+/// even in a debug build on a loaded machine).
+const HANG_LIMIT: Duration = Duration::from_secs(120);
+
+/// Runs `f` on its own thread with `stack` bytes of stack, and fails if it has not
+/// finished within [`HANG_LIMIT`].
+fn on_thread<T: Send + 'static>(stack: usize, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = mpsc::channel();
+    let handle = std::thread::Builder::new()
+        .stack_size(stack)
+        .spawn(move || {
+            let _ = tx.send(f());
+        })
+        .unwrap();
+    match rx.recv_timeout(HANG_LIMIT) {
+        Ok(v) => {
+            handle.join().unwrap();
+            v
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            // The thread ended without a result: it panicked (or overflowed its stack).
+            std::panic::resume_unwind(handle.join().expect_err("no result, no panic"))
+        }
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            panic!("did not finish within {HANG_LIMIT:?}: hangs")
+        }
+    }
+}
+
 /// Runs `f` on a thread with a small stack (wasm's default stack is 1 MiB; debug frames
-/// are larger than release ones, so passing here leaves a margin).
+/// are larger than release ones, so passing here leaves a margin), with the hang guard.
 fn small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    std::thread::Builder::new()
-        .stack_size(1 << 20)
-        .spawn(f)
-        .unwrap()
-        .join()
-        .expect("overflowed a 1 MiB stack")
+    on_thread(1 << 20, f)
+}
+
+/// Runs `f` with the hang guard (and the default 8 MiB stack of a test thread).
+fn guarded<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    on_thread(8 << 20, f)
+}
+
+/// CPU time of the calling thread (not wall time: other processes on a shared machine
+/// do not count).
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid out-pointer; CLOCK_THREAD_CPUTIME_ID exists on Linux.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0);
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// One thread: the thread CPU clock then sees all the work.
+fn one_thread() -> Options {
+    Options {
+        parallel: false,
+        ..Options::default()
+    }
+}
+
+/// Asserts that `cost(size)` (a thread-CPU time) grows at most about linearly: the best
+/// of three at `4 * n` must be under 8× the best at `n` (linear work gives 4×,
+/// quadratic 16×).
+fn assert_grows_linearly(n: usize, cost: impl Fn(usize) -> Duration) {
+    let best = |size: usize| (0..3).map(|_| cost(size)).min().unwrap();
+    let (small, large) = (best(n), best(4 * n));
+    // Below a millisecond the clock's granularity decides the ratio.
+    let ratio = large.as_secs_f64() / small.max(Duration::from_millis(1)).as_secs_f64();
+    eprintln!("n = {n}: {small:?}; 4n: {large:?}; ratio {ratio:.2} (linear 4, quadratic 16)");
+    assert!(
+        ratio < 8.0,
+        "CPU time grew {ratio:.1}× for 4× the input ({small:?} → {large:?}): worse than linear"
+    );
+}
+
+/// [`assert_grows_linearly`] for converting `make(size)` in one thread, with the hang
+/// guard. `check` asserts the result at both sizes, so the work measured is the work
+/// that must happen.
+fn assert_linear(
+    n: usize,
+    make: impl Fn(usize) -> String + Send + Sync + 'static,
+    check: impl Fn(&Conversion, &str) + Send + Sync + 'static,
+) {
+    guarded(move || {
+        assert_grows_linearly(n, |size| {
+            let text = make(size);
+            let t = thread_cpu();
+            let c = run_bytes(text.as_bytes(), &one_thread());
+            let spent = thread_cpu() - t;
+            check(&c, &text);
+            spent
+        })
+    })
+}
+
+/// The guard itself: linear work passes, quadratic work fails.
+#[test]
+fn the_linearity_guard_tells_linear_from_quadratic() {
+    fn spin(steps: u64) -> Duration {
+        let t = thread_cpu();
+        let mut x = 0u64;
+        for i in 0..steps {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(i));
+        }
+        std::hint::black_box(x);
+        thread_cpu() - t
+    }
+    assert_grows_linearly(20_000_000, |n| spin(n as u64));
+    let quadratic =
+        std::panic::catch_unwind(|| assert_grows_linearly(3_000, |n| spin((n * n) as u64)));
+    assert!(quadratic.is_err(), "a quadratic cost passed the guard");
 }
 
 const HR: &str = "apiVersion: helm.fluxcd.io/v1
@@ -99,17 +209,17 @@ fn billion_laughs(levels: usize) -> String {
 #[test]
 fn billion_laughs_is_never_expanded() {
     let text = billion_laughs(10); // 9^10 ≈ 3.5e9 strings if expanded
-    let t = Instant::now();
-    let p = parse_document(&text, 256, 10_000).unwrap();
-    let root = p.root.unwrap();
-    let json = to_json(&root);
-    // Aliases become null in JSON: the output stays as small as the input.
-    assert_eq!(json["a9"].as_array().unwrap().len(), 9);
-    assert!(json["a9"][0].is_null());
-    assert!(serde_json::to_string(&json).unwrap().len() < 2 * text.len());
-    let c = run(&text);
-    unchanged(&c, text.as_bytes());
-    assert!(t.elapsed() < Duration::from_secs(2));
+    guarded(move || {
+        let p = parse_document(&text, 256, 10_000).unwrap();
+        let root = p.root.unwrap();
+        let json = to_json(&root);
+        // Aliases become null in JSON: the output stays as small as the input.
+        assert_eq!(json["a9"].as_array().unwrap().len(), 9);
+        assert!(json["a9"][0].is_null());
+        assert!(serde_json::to_string(&json).unwrap().len() < 2 * text.len());
+        let c = run(&text);
+        unchanged(&c, text.as_bytes());
+    });
 }
 
 #[test]
@@ -136,12 +246,12 @@ fn alias_limit_gives_finding_at_the_first_alias_over() {
 #[test]
 fn default_alias_limit_stops_a_flat_bomb() {
     let text = format!("a: &x 1\nb: [{}]\n", vec!["*x"; 20_000].join(","));
-    let t = Instant::now();
-    let c = run(&text);
-    // Alias number 10,001 sits at column 5 + 3 * 10,000 on line 2.
-    assert_eq!(findings(&c), vec![("LIMIT_EXCEEDED", 2, 30_005)]);
-    failed(&c, text.as_bytes());
-    assert!(t.elapsed() < Duration::from_secs(5));
+    guarded(move || {
+        let c = run(&text);
+        // Alias number 10,001 sits at column 5 + 3 * 10,000 on line 2.
+        assert_eq!(findings(&c), vec![("LIMIT_EXCEEDED", 2, 30_005)]);
+        failed(&c, text.as_bytes());
+    });
 }
 
 // ---------------------------------------------------------------- deep nesting
@@ -150,7 +260,6 @@ fn default_alias_limit_stops_a_flat_bomb() {
 fn flow_nesting_100k_deep() {
     let text = "[".repeat(100_000) + &"]".repeat(100_000);
     let bytes = text.clone().into_bytes();
-    let t = Instant::now();
     let c = small_stack(move || run(&text));
     // saphyr-parser's own flow-depth guard fires first, at the 256th `[`.
     assert_eq!(findings(&c), vec![("YAML_PARSE_ERROR", 1, 256)]);
@@ -159,7 +268,6 @@ fn flow_nesting_100k_deep() {
     let m = &c.report.findings[0].message;
     assert!(m.len() < 500, "message is {} bytes", m.len());
     assert!(m.contains("recursion limit exceeded"));
-    assert!(t.elapsed() < Duration::from_secs(10));
 }
 
 #[test]
@@ -247,13 +355,12 @@ fn long_line(n: usize) -> String {
 }
 
 #[test]
-fn long_single_line_fast_variant() {
-    let text = long_line(2 << 20);
-    let t = Instant::now();
-    let c = run(&text);
-    unchanged(&c, text.as_bytes());
-    assert!(findings(&c).is_empty());
-    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+fn long_single_line_stays_linear() {
+    // 512 KiB and 2 MiB on one line.
+    assert_linear(512 << 10, long_line, |c, text| {
+        unchanged(c, text.as_bytes());
+        assert!(findings(c).is_empty());
+    });
 }
 
 /// 26 s in a debug build (saphyr unoptimised), so release only:
@@ -266,8 +373,10 @@ fn long_single_line_50mb() {
     let c = run(&text);
     unchanged(&c, text.as_bytes());
     assert!(findings(&c).is_empty());
-    eprintln!("50 MB line: {:?}", t.elapsed());
-    assert!(t.elapsed() < Duration::from_secs(5));
+    eprintln!(
+        "50 MB line: {:?} (a number to read, not a limit)",
+        t.elapsed()
+    );
 }
 
 fn tiny_docs(n: usize) -> String {
@@ -275,23 +384,9 @@ fn tiny_docs(n: usize) -> String {
 }
 
 #[test]
-fn many_tiny_documents_fast_variant() {
-    let text = tiny_docs(10_000);
-    let t = Instant::now();
-    let c = run(&text);
-    unchanged(&c, text.as_bytes());
-    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
-}
-
-/// 2.5 s in a debug build here: runs always (the bound only catches quadratic work).
-#[test]
-fn many_tiny_documents_100k() {
-    let text = tiny_docs(100_000);
-    let t = Instant::now();
-    let c = run(&text);
-    unchanged(&c, text.as_bytes());
-    eprintln!("100k documents: {:?}", t.elapsed());
-    assert!(t.elapsed() < Duration::from_secs(30), "{:?}", t.elapsed());
+fn many_tiny_documents_stay_linear() {
+    // 25,000 and 100,000 documents in one file.
+    assert_linear(25_000, tiny_docs, |c, text| unchanged(c, text.as_bytes()));
 }
 
 #[test]
@@ -759,30 +854,35 @@ fn odd_value_layouts_convert_and_round_trip() {
 fn long_non_ascii_content_stays_linear() {
     // Byte offsets come from saphyr's character offsets through a moving cursor; a
     // long non-ASCII value, many non-ASCII keys and a converted release after them.
-    let mut text = format!("a: {}\n", "é".repeat(1 << 20));
-    for i in 0..20_000 {
-        text.push_str(&format!("ü{i}: ñ\n"));
+    fn make(n: usize) -> String {
+        let mut text = format!("a: {}\n", "é".repeat(n * 50));
+        for i in 0..n {
+            text.push_str(&format!("ü{i}: ñ\n"));
+        }
+        text.push_str("---\n");
+        text.push_str(&HR.replace("# two for HA", "# zwei für HA ✓"));
+        text
     }
-    text.push_str("---\n");
-    text.push_str(&HR.replace("# two for HA", "# zwei für HA ✓"));
-    let t = Instant::now();
-    let c = run(&text);
-    let out = converted_hr(&c);
-    assert!(out.contains("replicaCount: 2 # zwei für HA ✓"));
-    assert!(out.starts_with(&text[..text.find("---").unwrap()]));
-    assert!(t.elapsed() < Duration::from_secs(15), "{:?}", t.elapsed());
+    assert_linear(5_000, make, |c, text| {
+        let out = converted_hr(c);
+        assert!(out.contains("replicaCount: 2 # zwei für HA ✓"));
+        assert!(out.starts_with(&text[..text.find("---").unwrap()]));
+    });
 }
 
 #[test]
 fn many_keys_in_one_mapping_stay_linear() {
     // Duplicate-key detection was a linear scan per key: 20,000 keys took 30 s (debug).
-    let mut text: String = (0..50_000).map(|i| format!("k{i}: v\n")).collect();
-    text.push_str("k49999: again\n");
-    let t = Instant::now();
-    let c = run(&text);
-    assert_eq!(findings(&c), vec![("DUPLICATE_KEY", 50_001, 1)]);
-    failed(&c, text.as_bytes());
-    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    fn make(n: usize) -> String {
+        let mut text: String = (0..n).map(|i| format!("k{i}: v\n")).collect();
+        text.push_str(&format!("k{}: again\n", n - 1));
+        text
+    }
+    assert_linear(12_500, make, |c, text| {
+        let lines = text.lines().count();
+        assert_eq!(findings(c), vec![("DUPLICATE_KEY", lines, 1)]);
+        failed(c, text.as_bytes());
+    });
     // And below the small-map threshold, too.
     let c = run("a: 1\nb: 2\na: 3\n");
     assert_eq!(findings(&c), vec![("DUPLICATE_KEY", 3, 1)]);
