@@ -48,17 +48,17 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
             .range((pf, 0)..(pf + 1, 0))
             .flat_map(|(_, v)| v.iter().map(|a| format!("`{}`", a.value)))
             .collect();
-        let why = if lost.is_empty() {
-            why
+        let message = if lost.is_empty() {
+            format!("{why}; the patch file stays where it is (its image lines got `$imagepolicy` markers like any workload), but v2 does not apply it: add its documents as `patches:` entries with a target to the kustomization by hand")
         } else {
-            format!("{why}; image automation is lost for this environment: its HelmRelease pins ({}) override the base's marked values and cannot carry a marker here", lost.join(", "))
+            format!("{why}; the patch file stays where it is, but v2 does not apply it, and image automation is lost for this environment: its HelmRelease pins ({}) override the base's marked values and have no marker — add each document as a patch file (`patches:` entry with `path:` and a target) with a `$imagepolicy` marker on its image line by hand", lost.join(", "))
         };
         ctx.findings.push(Finding::new(
             Code::FLUX_PATCH_NOT_MOVED,
             pf_path,
             1,
             1,
-            format!("{why}; the patch file stays where it is (its image lines got `$imagepolicy` markers like any workload), but v2 does not apply it: add its documents as `patches:` entries with a target to the kustomization by hand"),
+            message,
         ));
     };
     if ctx.files[pf].untouchable || ctx.files[pf].text.is_none() {
