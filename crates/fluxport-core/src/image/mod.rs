@@ -172,6 +172,18 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile], model: &Model) {
     let mut namer = PolicyNamer::default();
     let mut built = BTreeMap::new();
     let mut additions = BTreeMap::new();
+    let mut pins = BTreeMap::new();
+    // `.flux.yaml` patch files → their generator directory (`overlay::flux_patch_pins`).
+    let mut patch_files: BTreeMap<String, String> = BTreeMap::new();
+    for p in &ctx.flux_yaml {
+        if let crate::model::flux_yaml::Outcome::Kustomize {
+            dir,
+            patch_file: Some(pf),
+        } = &p.outcome
+        {
+            patch_files.entry(pf.clone()).or_insert_with(|| dir.clone());
+        }
+    }
 
     for (fi, f) in files.iter().enumerate() {
         if f.untouchable {
@@ -274,7 +286,8 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile], model: &Model) {
                         }
                     }
                 }
-                DocKind::HelmReleaseV1(_) if overlay::is_patch(model, fi, di) => {}
+                DocKind::HelmReleaseV1(_)
+                    if overlay::is_patch(model, fi, di) || patch_files.contains_key(&f.path) => {}
                 DocKind::HelmReleaseV1(flavor) => {
                     // Only releases the HelmRelease stage converts get markers (a
                     // release it rejects is left as it is, so no policy may name it).
@@ -391,24 +404,30 @@ fn plan_in(ctx: &mut Context, files: &[LoadedFile], model: &Model) {
             }
         }
     }
-    overlay::plan(
+    let mut sink = overlay::Sink {
+        found: &mut found,
+        findings: &mut findings,
+        edits: &mut edits,
+        value_edits: &mut value_edits,
+        policies: &mut policies,
+        built: &mut built,
+        additions: &mut additions,
+    };
+    overlay::plan(files, model, &env, ctx.opts, &mut sink);
+    overlay::flux_patch_pins(
         files,
         model,
         &env,
         ctx.opts,
-        &mut overlay::Sink {
-            found: &mut found,
-            findings: &mut findings,
-            edits: &mut edits,
-            value_edits: &mut value_edits,
-            policies: &mut policies,
-            built: &mut built,
-            additions: &mut additions,
-        },
+        &patch_files,
+        &mut namer,
+        &mut sink,
+        &mut pins,
     );
     demote_build_numbers(&mut found, &mut findings);
     ctx.built_policies.append(&mut built);
     ctx.value_additions.append(&mut additions);
+    ctx.flux_patch_markers.append(&mut pins);
     ctx.findings.append(&mut findings);
     for (fi, e) in edits {
         ctx.edits.entry(fi).or_default().push(e);

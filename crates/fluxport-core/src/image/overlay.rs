@@ -770,3 +770,137 @@ fn image_entry(
         }
     }
 }
+
+/// The HelmRelease documents of `.flux.yaml` `patchUpdated` patch files (ADR 0003):
+/// fluxd wrote each image update of an automated release into the patch file, so in
+/// that environment the patch's pin overrides the base's value and the base's marker
+/// never reaches it. For each pinned image field of a release the merged object
+/// (the base as the generator directory's build has it, then the patch) automates,
+/// the policy of *this* environment is planned here, with the pin's tag as its
+/// current tag (so the tag order is inferred from the tag that runs), and the field is
+/// recorded in `pins` for `repo::fluxyaml`, which moves the document into a patch
+/// file of its own and writes the marker on that line.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn flux_patch_pins(
+    files: &[LoadedFile],
+    model: &Model,
+    env: &Env,
+    opts: &crate::model::options::Options,
+    patch_files: &BTreeMap<String, String>,
+    namer: &mut super::PolicyNamer,
+    sink: &mut Sink,
+    pins: &mut BTreeMap<(usize, usize), Vec<ValueAddition>>,
+) {
+    use crate::repo::kustomize::{PatchFormat, Resolved};
+    for (pf_path, dir) in patch_files {
+        let Some(pfi) = files.iter().position(|f| f.path == *pf_path) else {
+            continue;
+        };
+        let f = &files[pfi];
+        let Some(build) = model.kustomization_in(dir).and_then(|k| model.build_of(k)) else {
+            continue;
+        };
+        if f.untouchable || env.disabled.is_some() {
+            continue;
+        }
+        let mut roots = roots_of(env.ctx_roots, &f.path);
+        if roots.is_empty() {
+            roots.push(usize::MAX);
+        }
+        for (di, d) in f.docs.iter().enumerate() {
+            if !matches!(d.kind, DocKind::HelmReleaseV1(_)) {
+                continue;
+            }
+            let (Some(root), Some(doc)) = (d.root(), doc_ref(files, pfi, di)) else {
+                continue;
+            };
+            let s = |keys: &[&str]| root.path(keys).and_then(Node::as_str).unwrap_or("");
+            let (name, ns) = (s(&["metadata", "name"]), s(&["metadata", "namespace"]));
+            // fluxd wrote the patch for the object it applied: kustomize's output ID.
+            let Some(o) = build
+                .of_kind("HelmRelease")
+                .find(|o| o.name == name && o.namespace.as_deref().unwrap_or("") == ns)
+            else {
+                continue;
+            };
+            let Some(base) = files[o.source.file].docs[o.source.doc].root() else {
+                continue;
+            };
+            // The object as the build emits it: the base and the build's own
+            // strategic-merge patch files, in order.
+            let mut after = to_json(base);
+            for h in &o.patches {
+                let Some(p) = model
+                    .kustomization(h.kustomization)
+                    .and_then(|k| k.patches.get(h.patch))
+                    .filter(|p| p.format == PatchFormat::StrategicMerge)
+                else {
+                    continue;
+                };
+                let (Some(Resolved::File(pfile)), Some(pd)) = (
+                    p.path.as_ref().map(|e| &e.resolved),
+                    p.docs.get(h.doc).and_then(|d| d.doc),
+                ) else {
+                    continue;
+                };
+                if let Some(r) = files[*pfile].docs.get(pd).and_then(|d| d.root()) {
+                    smp::merge(&mut after, &to_json(r));
+                }
+            }
+            smp::merge(&mut after, &to_json(root));
+            let pa = policies_of(&after);
+            if !pa.is_automated() {
+                continue;
+            }
+            let ns = o
+                .namespace
+                .clone()
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| env.default_ns.clone());
+            let mut lines = release_lines(root, &after, opts);
+            lines.sort_by(|a, b| a.container.cmp(&b.container));
+            for l in &lines {
+                let (Some((node, suffix)), Some((keys, _, _))) = (l.node, l.field.as_ref()) else {
+                    continue; // not pinned here: the base's marker updates it
+                };
+                let Some(filter) =
+                    container_filter(env, &doc, node, &l.container, &pa, &l.image, sink.findings)
+                else {
+                    continue;
+                };
+                let pname = namer.name(
+                    dns1123(&format!("{ns}-{name}-hr-{}", l.container)),
+                    &roots,
+                    (l.image.clone(), filter.clone(), l.tag.clone()),
+                    &f.path,
+                );
+                let m = marker(&env.ns, &pname, suffix);
+                pins.entry((pfi, di)).or_default().push(ValueAddition {
+                    keys: keys.clone(),
+                    value: node.as_str().unwrap_or("").to_string(),
+                    comment: m
+                        .trim_start()
+                        .trim_start_matches('#')
+                        .trim_start()
+                        .to_string(),
+                });
+                sink.policies
+                    .push(((pfi, di, l.container.clone()), pname.clone()));
+                sink.found.push(new_found(
+                    env,
+                    &roots,
+                    &l.image,
+                    None,
+                    pname,
+                    filter,
+                    &pa,
+                    &doc,
+                    node,
+                    l.tag.as_deref(),
+                    &l.container,
+                    sink.findings,
+                ));
+            }
+        }
+    }
+}

@@ -73,6 +73,12 @@ pub struct Context<'o> {
     /// file, doc) → (keys below `spec.values`, the merged object's value, marker
     /// comment). Filled by `image::plan`, written by `helm::patches`.
     pub value_additions: BTreeMap<(usize, usize), Vec<ValueAddition>>,
+    /// Image fields of a `.flux.yaml` patch file's HelmRelease document (fluxd's pin of
+    /// a release its base automates) that carry a marker: (patch file, doc) → (keys
+    /// below `spec.values`, the pinned value, marker comment). Filled by `image::plan`;
+    /// `repo::fluxyaml` then moves the document into a patch file of its own with the
+    /// marker on that line (a marker inside an inline `patch: |-` is not seen).
+    pub flux_patch_markers: BTreeMap<(usize, usize), Vec<ValueAddition>>,
     /// Namespaces each document has in the kustomize builds that contain it
     /// (`repo::kustomize::placements`).
     pub placements: BTreeMap<(usize, usize), Placement>,
@@ -200,6 +206,7 @@ impl<'o> Context<'o> {
             image_policies: BTreeMap::new(),
             built_policies: BTreeMap::new(),
             value_additions: BTreeMap::new(),
+            flux_patch_markers: BTreeMap::new(),
             placements: BTreeMap::new(),
             refused: BTreeSet::new(),
         }

@@ -43,12 +43,22 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
         return; // fluxd creates the patch file on the first update: nothing to move.
     };
     let not_moved = |ctx: &mut Context, why: String| {
+        let lost: Vec<String> = ctx
+            .flux_patch_markers
+            .range((pf, 0)..(pf + 1, 0))
+            .flat_map(|(_, v)| v.iter().map(|a| format!("`{}`", a.value)))
+            .collect();
+        let message = if lost.is_empty() {
+            format!("{why}; the patch file stays where it is (its image lines got `$imagepolicy` markers like any workload), but v2 does not apply it: add its documents as `patches:` entries with a target to the kustomization by hand")
+        } else {
+            format!("{why}; the patch file stays where it is, but v2 does not apply it, and image automation is lost for this environment: its HelmRelease pins ({}) override the base's marked values and have no marker — add each document as a patch file (`patches:` entry with `path:` and a target) with a `$imagepolicy` marker on its image line by hand", lost.join(", "))
+        };
         ctx.findings.push(Finding::new(
             Code::FLUX_PATCH_NOT_MOVED,
             pf_path,
             1,
             1,
-            format!("{why}; the patch file stays where it is (its image lines got `$imagepolicy` markers like any workload), but v2 does not apply it: add its documents as `patches:` entries with a target to the kustomization by hand"),
+            message,
         ));
     };
     if ctx.files[pf].untouchable || ctx.files[pf].text.is_none() {
@@ -238,7 +248,8 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
         }
         prune_empty(&mut j);
         let is_hr = kind == "HelmRelease";
-        if is_hr && automation {
+        let pin_marks = ctx.flux_patch_markers.get(&(pf, di));
+        if is_hr && automation && pin_marks.is_none() {
             findings.push(doc.finding(Code::FLUX_PATCH_AUTOMATION, root, format!("HelmRelease {}: automation annotations in a patch were dropped; no ImagePolicy was written for its values — add the policy and a `$imagepolicy` marker on the image line of the base HelmRelease by hand (§4.3)", name)));
         }
         if is_hr
@@ -282,11 +293,60 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
                 )),
                 _ => {}
             }
-            e.push_str("    patch: |-\n");
-            for l in emit::render(&crate::yaml::emit::from_json(&j), "\n").lines() {
-                e.push_str("      ");
-                e.push_str(l);
-                e.push('\n');
+            let rendered = emit::render(&crate::yaml::emit::from_json(&j), "\n");
+            // A marker inside an inline `patch: |-` is text of a string, not a YAML
+            // comment: image-automation-controller's setters never see it. Pins of an
+            // automated release keep a patch file of their own.
+            match pin_marks.map(|m| mark_pins(&rendered, m, ctx.opts)) {
+                Some(Ok(text)) => {
+                    let stem = pf_path
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or("flux-patch.yaml")
+                        .trim_end_matches(".yaml")
+                        .trim_end_matches(".yml");
+                    let file = crate::model::context::free_path(
+                        ctx.files,
+                        &ctx.new_files,
+                        dir,
+                        &format!(
+                            "{}.yaml",
+                            crate::model::naming::dns1123(&format!(
+                                "{stem}-{}-{name}",
+                                ns.as_deref().unwrap_or("")
+                            ))
+                        ),
+                    );
+                    let base = file.rsplit('/').next().unwrap_or(&file).to_string();
+                    e = format!(
+                        "  - path: {}\n    target:\n{}",
+                        emit::quote(&base),
+                        &e["  - target:\n".len()..]
+                    );
+                    ctx.new_files.insert(file.clone(), vec![text]);
+                    ctx.unlisted_files.insert(file.clone());
+                    moved.push(format!(
+                        "its pinned image values keep their `$imagepolicy` marker{} in patch file {file} (ImagePolicy {})",
+                        if pin_marks.map_or(0, Vec::len) == 1 { "" } else { "s" },
+                        pin_marks
+                            .into_iter()
+                            .flatten()
+                            .map(|a| a.comment.split('"').nth(3).unwrap_or("").to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                other => {
+                    if let Some(Err(why)) = other {
+                        findings.push(doc.finding(Code::MARKER_NOT_WRITTEN, root, format!("HelmRelease {name}: {why}; the pin stays in an inline patch, where no `$imagepolicy` marker works: image automation is lost for this environment — move the patch into a file with the marker on its image line by hand")));
+                    }
+                    e.push_str("    patch: |-\n");
+                    for l in rendered.lines() {
+                        e.push_str("      ");
+                        e.push_str(l);
+                        e.push('\n');
+                    }
+                }
             }
             patch_entries.push(e);
             moved.push(format!(
@@ -357,6 +417,44 @@ fn move_one(ctx: &mut Context, pf_path: &str, dir: &str) {
     ctx.edits.remove(&pf);
     ctx.deleted.insert(pf);
     ctx.findings.append(&mut findings);
+}
+
+/// The rendered patch document with each pinned value's marker comment at the end of
+/// its line; `Err` when a value is not a one-line scalar of the rendered text.
+fn mark_pins(
+    text: &str,
+    marks: &[crate::model::context::ValueAddition],
+    opts: &crate::model::options::Options,
+) -> Result<String, String> {
+    let root = crate::yaml::parse_document(text, opts.limits.max_depth, opts.limits.max_aliases)
+        .ok()
+        .and_then(|d| d.root)
+        .ok_or("the moved patch could not be read back")?;
+    let mut ends: Vec<(usize, &str)> = Vec::new();
+    for a in marks {
+        let mut keys = vec!["spec", "values"];
+        keys.extend(a.keys.iter().map(String::as_str));
+        let node = root
+            .path(&keys)
+            .filter(|n| n.as_str() == Some(a.value.as_str()))
+            .ok_or_else(|| format!("`{}` is not in the moved patch", a.keys.join(".")))?;
+        let eol = text[node.start()..]
+            .find('\n')
+            .map_or(text.len(), |i| node.start() + i);
+        if text[node.start()..node.end().min(text.len())]
+            .trim_end()
+            .contains('\n')
+        {
+            return Err(format!("`{}` is not a one-line value", a.keys.join(".")));
+        }
+        ends.push((eol, &a.comment));
+    }
+    ends.sort();
+    let mut out = text.to_string();
+    for (at, c) in ends.into_iter().rev() {
+        out.insert_str(at, &format!(" # {c}"));
+    }
+    Ok(out)
 }
 
 fn strip_set_element_order(j: &mut J, at: &str, dropped: &mut Vec<String>) {
