@@ -120,6 +120,12 @@ pub(crate) struct Ctx<'a> {
     pub tree_ignore: sourceignore::TreeIgnore,
     /// `spec.ignore` of each source in the tree, by (kind, namespace, name).
     pub source_ignore: BTreeMap<(String, String, String), Option<&'a str>>,
+    /// Whether each file is left out of the artifact, by the `spec.ignore` that
+    /// decides it (`None` for no `spec.ignore`), indexed like `files`: the filter is a
+    /// function of the tree and that one string, and many Kustomizations share a
+    /// source, so each file is matched once per distinct `spec.ignore` rather than
+    /// once per build (the pre-flight's cost, issue 13).
+    pub ignored: BTreeMap<Option<&'a str>, Vec<Option<bool>>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -127,8 +133,8 @@ impl<'a> Ctx<'a> {
     /// ([`sourceignore::TreeIgnore::matcher`]). A source that is not in the tree
     /// (bootstrap's, or a build without a Kustomization) is taken to have no
     /// `spec.ignore`; the tree's `.sourceignore` files count either way.
-    fn artifact_filter(&self, owner: Option<&Instance>) -> sourceignore::Matcher {
-        let spec_ignore = owner.and_then(|k| {
+    fn spec_ignore_of(&self, owner: Option<&Instance>) -> Option<&'a str> {
+        owner.and_then(|k| {
             let kind = str_at(k.root, &["spec", "sourceRef", "kind"]).unwrap_or("GitRepository");
             let name = str_at(k.root, &["spec", "sourceRef", "name"])?;
             let ns = str_at(k.root, &["spec", "sourceRef", "namespace"])
@@ -137,9 +143,25 @@ impl<'a> Ctx<'a> {
             *self
                 .source_ignore
                 .get(&(kind.to_string(), ns.to_string(), name.to_string()))?
-        });
-        self.tree_ignore.matcher(spec_ignore)
+        })
     }
+}
+
+/// Whether file `fi` is left out of the artifact of a source with `spec_ignore`
+/// ([`sourceignore::TreeIgnore::matcher`]), memoised in `memo` (one slot per file).
+fn is_ignored_memo(
+    files: &[LoadedFile],
+    tree: &sourceignore::TreeIgnore,
+    spec_ignore: Option<&str>,
+    matcher: &mut Option<sourceignore::Matcher>,
+    memo: &mut [Option<bool>],
+    fi: usize,
+) -> bool {
+    *memo[fi].get_or_insert_with(|| {
+        matcher
+            .get_or_insert_with(|| tree.matcher(spec_ignore))
+            .is_ignored(&files[fi].path, false)
+    })
 }
 
 /// What in the conversion's input causes findings on its output, so that a finding
@@ -221,6 +243,7 @@ pub fn run_in(
         causes,
         tree_ignore: sourceignore::TreeIgnore::read(&sourceignore::ignore_files(&files)),
         source_ignore: BTreeMap::new(),
+        ignored: BTreeMap::new(),
     };
     let mut v = Verification::default();
     v.counts.files = files.len();
@@ -691,7 +714,10 @@ fn build_path<'a>(
         }
         // The generator rule: every YAML file of the artifact, a kustomization
         // directory as one resource.
-        let filter = ctx.artifact_filter(owner);
+        let spec_ignore = ctx.spec_ignore_of(owner);
+        let mut memo = ctx.ignored.remove(&spec_ignore).unwrap_or_default();
+        memo.resize(files.len(), None);
+        let mut matcher = None;
         let mut sub_builds: BTreeSet<String> = BTreeSet::new();
         let mut seen: BTreeMap<Key, (usize, usize)> = BTreeMap::new();
         for fi in under {
@@ -699,7 +725,15 @@ fn build_path<'a>(
             let rel = &f.path[prefix.len()..];
             // `scanManifests`: `filepath.Ext` is `.yaml` or `.yml` (case-sensitive).
             let yaml_ext = f.path.ends_with(".yaml") || f.path.ends_with(".yml");
-            if filter.is_ignored(&f.path, false) || !yaml_ext {
+            if is_ignored_memo(
+                files,
+                &ctx.tree_ignore,
+                spec_ignore,
+                &mut matcher,
+                &mut memo,
+                fi,
+            ) || !yaml_ext
+            {
                 continue; // not in the source's artifact (`.sourceignore`, spec.ignore), non-YAML
             }
             if f.kind != FileKind::Yaml {
@@ -782,6 +816,7 @@ fn build_path<'a>(
                 }
             }
         }
+        ctx.ignored.insert(spec_ignore, memo);
     }
     if let Some(k) = owner {
         build::add_components(ctx, model, &dir, k, &mut out);

@@ -355,12 +355,31 @@ fn releases(ctx: &mut Ctx, all: &[Instance]) {
 
 /// One `$imagepolicy` marker: (line, column, namespace, name).
 pub(crate) fn find_markers(text: &str) -> Vec<(usize, usize, String, String)> {
+    const NEEDLE: &str = "\"$imagepolicy\"";
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let Some(at) = line.find("\"$imagepolicy\"") else {
-            continue;
+    // One search over the whole text (not one per line): the first hit of each line,
+    // as `text.lines()` would give it, with its line number counted as we go.
+    let (mut line_no, mut counted_to, mut last_start) = (1usize, 0usize, usize::MAX);
+    for (hit, _) in text.match_indices(NEEDLE) {
+        line_no += text.as_bytes()[counted_to..hit]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        counted_to = hit;
+        let start = text[..hit].rfind('\n').map_or(0, |i| i + 1);
+        if start == last_start {
+            continue; // a second marker on one line
+        }
+        last_start = start;
+        let line = match text[hit..].find('\n') {
+            Some(n) => {
+                let l = &text[start..hit + n];
+                l.strip_suffix('\r').unwrap_or(l)
+            }
+            None => &text[start..],
         };
-        let rest = &line[at + "\"$imagepolicy\"".len()..];
+        let (i, at) = (line_no - 1, hit - start);
+        let rest = &line[at + NEEDLE.len()..];
         let Some(rest) = rest.trim_start().strip_prefix(':') else {
             continue;
         };
@@ -459,13 +478,16 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
             }
             let pl = labels
                 .get(&(ns.clone(), name.clone()))
-                .cloned()
-                .unwrap_or_default();
+                .map_or(&[][..], Vec::as_slice);
             let covered = iuas.get(&ns).into_iter().flatten().any(|(_, path, sel)| {
                 let selected = sel
                     .as_ref()
                     .is_none_or(|want| want.iter().all(|kv| pl.contains(kv)));
-                let under = path.is_empty() || f.path.starts_with(&format!("{path}/"));
+                // `f.path` starts with `{path}/`.
+                let under = path.is_empty()
+                    || f.path
+                        .strip_prefix(path.as_str())
+                        .is_some_and(|r| r.starts_with('/'));
                 selected && under
             });
             if !covered {
@@ -491,6 +513,54 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
                     m,
                 ));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_markers;
+
+    /// The whole-text search gives what a per-line search gives: the first marker of
+    /// each line, its 1-based line and character column, across `\n` and `\r\n`.
+    #[test]
+    fn find_markers_first_per_line_with_lines_and_columns() {
+        let text = "a: 1\r\n  image: x # {\"$imagepolicy\": \"ns:one\"}\r\n\nb: é {\"$imagepolicy\": \"ns2:two:tag\"} {\"$imagepolicy\": \"ns:skip\"}\nc: {\"$imagepolicy\": \"nocolon\"}\nd: {\"$imagepolicy\":\"last:x\"}";
+        let got = find_markers(text);
+        let want = vec![
+            (2, 15, "ns".to_string(), "one".to_string()),
+            (4, 7, "ns2".to_string(), "two".to_string()),
+            (6, 5, "last".to_string(), "x".to_string()),
+        ];
+        assert_eq!(got, want);
+        assert!(find_markers("no marker here\n").is_empty());
+        // The per-line definition, as the oracle.
+        let per_line = |text: &str| {
+            let mut out = Vec::new();
+            for (i, line) in text.lines().enumerate() {
+                let Some(at) = line.find("\"$imagepolicy\"") else {
+                    continue;
+                };
+                let rest = line[at + 14..].trim_start().strip_prefix(':');
+                let Some(rest) = rest.and_then(|r| r.trim_start().strip_prefix('"')) else {
+                    continue;
+                };
+                let Some(end) = rest.find('"') else { continue };
+                let mut parts = rest[..end].split(':');
+                let (Some(ns), Some(name)) = (parts.next(), parts.next()) else {
+                    continue;
+                };
+                let col = line[..at].chars().count() + 1;
+                out.push((i + 1, col, ns.to_string(), name.to_string()));
+            }
+            out
+        };
+        for t in [
+            text,
+            "\"$imagepolicy\"\"$imagepolicy\": \"a:b\"\n",
+            "x\n\"$imagepolicy\"\r\n: \"a:b\"\n\"$imagepolicy\":\"c:d\"\r",
+        ] {
+            assert_eq!(find_markers(t), per_line(t), "{t:?}");
         }
     }
 }
