@@ -4,14 +4,20 @@
 //!
 //! For each input (the real corpus in `../shared/corpus/v1`, the synthetic repo of
 //! `fluxport-bench-gen` at scale 1, 2, 4, 8, and a 1 MB single-file paste) it measures:
-//! - `convert`: the full pipeline (`fluxport_core::convert`), median thread CPU time
-//!   (and wall time), run alternately with the floor;
+//! - `convert`: the full pipeline (`fluxport_core::convert`, on every core: the bench
+//!   builds the core with `parallel`), median process CPU time (every thread: the
+//!   load's parse runs on rayon's workers) and wall time, run alternately with the floor;
 //! - `floor`: the same bytes through saphyr-parser alone — every event of every
 //!   document — re-serialised by the minimal flow-style emitter below (a lower bound for
 //!   any YAML round trip with this parser);
-//! - the ratio convert / floor (budget ≤ 3×);
+//! - the ratio convert / floor (budget ≤ 2.5×, issue 17) and, on the synthetic repo,
+//!   ms/MB at the largest scale against scale 1 (flat within 5 %);
 //! - peak heap during `convert` above what was live before it (a counting global
-//!   allocator), against the input size (budget ≤ 10×).
+//!   allocator), against the input size (budget ≤ 5×);
+//! - on the synthetic repo at scale 1 and the largest scale: wall time on every core
+//!   against one thread (`Options::parallel` off; budget ≤ 0.6×), and the peak RSS of
+//!   a child process that converts it (`VmHWM` after resetting it through
+//!   `/proc/self/clear_refs`, Linux only; budget ≤ 5× the input).
 //!
 //! - `verify`: on the synthetic repo at scale 1, the pre-flight over the conversion's
 //!   output against the rest of the conversion (budget ≤ 30 %, issue 13).
@@ -127,15 +133,16 @@ fn floor_round_trip(text: &str, out: &mut String) {
 }
 
 /// Which build the numbers come from (printed under the table; `bench/run` repeats it).
-const PROFILE_NOTE: &str = "Profile: Cargo's bench profile = the shipped native CLI's [profile.release] (opt-level 3, LTO, 1 codegen unit); the web build overrides it for size (scripts/build-web: opt-level z). Times are median thread CPU time (wall time is also shown: the 2-core machine is shared), convert and floor alternating, in the same binary on the same bytes. Peak heap counts bytes requested from the allocator above what was live before `convert` (inputs excluded, outputs included).";
+const PROFILE_NOTE: &str = "Profile: Cargo's bench profile = the shipped native CLI's [profile.release] (opt-level 3, LTO, 1 codegen unit); the web build overrides it for size (scripts/build-web: opt-level z). Times are median process CPU time (all threads) (wall time is also shown: the 2-core machine is shared), convert and floor alternating, in the same binary on the same bytes. Peak heap counts bytes requested from the allocator above what was live before `convert` (inputs excluded, outputs included).";
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
 }
 
-/// CPU time of this thread: the machine is shared (other jobs load its 2 cores), and
-/// wall time then measures the neighbours as much as the code.
+/// CPU time of this process, every thread (the load's parse runs on rayon's workers,
+/// which a thread clock would not count): the machine is shared (other jobs load its 2
+/// cores), and wall time then measures the neighbours as much as the code.
 #[cfg(unix)]
 fn cpu_now() -> Duration {
     let mut ts = libc::timespec {
@@ -143,7 +150,7 @@ fn cpu_now() -> Duration {
         tv_nsec: 0,
     };
     // SAFETY: clock_gettime writes into the timespec we own.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 #[cfg(not(unix))]
@@ -153,7 +160,7 @@ fn cpu_now() -> Duration {
 }
 
 struct Timing {
-    /// Median thread CPU time of `f` and of `g`.
+    /// Median process CPU time of `f` and of `g`.
     f: Duration,
     g: Duration,
     /// Median wall time of `f`.
@@ -190,7 +197,7 @@ struct Row {
     name: String,
     bytes: usize,
     files: usize,
-    /// Median thread CPU time of `convert` and of the floor.
+    /// Median process CPU time of `convert` and of the floor.
     convert: Duration,
     floor: Duration,
     /// Median wall time of `convert`.
@@ -269,9 +276,9 @@ fn measure(name: &str, inputs: &[InputFile], quick: bool) -> Row {
 struct VerifyRow {
     name: String,
     bytes: usize,
-    /// Median thread CPU time of the whole `convert` (pre-flight included).
+    /// Median process CPU time of the whole `convert` (pre-flight included).
     convert: Duration,
-    /// Median thread CPU time of `verify` over the conversion's output.
+    /// Median process CPU time of `verify` over the conversion's output.
     verify: Duration,
     /// Objects the pre-flight built.
     objects: usize,
@@ -326,6 +333,114 @@ fn verify_line(r: &VerifyRow) -> String {
         r.ratio() * 100.0,
         ok(r.ratio() <= 0.30)
     )
+}
+
+/// Every core against one thread (issue 17: wall time ≤ 0.6× of one thread), on the
+/// same bytes, alternating, with the output checked equal once.
+struct ThreadsRow {
+    name: String,
+    bytes: usize,
+    /// Median wall time with `Options::parallel` on and off.
+    all: Duration,
+    one: Duration,
+}
+
+fn measure_threads(name: &str, inputs: &[InputFile], quick: bool) -> ThreadsRow {
+    let all = Options::default();
+    let one = Options {
+        parallel: false,
+        ..Options::default()
+    };
+    let (a, b) = (convert(inputs, &all), convert(inputs, &one));
+    assert!(
+        a.files.len() == b.files.len()
+            && a.files
+                .iter()
+                .zip(&b.files)
+                .all(|(x, y)| x.bytes == y.bytes),
+        "{name}: parallel and one-thread outputs differ"
+    );
+    drop((a, b));
+    let (runs, min) = if quick {
+        (1, Duration::ZERO)
+    } else {
+        (3, Duration::from_secs(2))
+    };
+    let (mut av, mut ov) = (Vec::new(), Vec::new());
+    let start = Instant::now();
+    while av.len() < runs || (start.elapsed() < min && av.len() < 20) {
+        let w = Instant::now();
+        std::hint::black_box(convert(std::hint::black_box(inputs), &all));
+        av.push(w.elapsed());
+        let w = Instant::now();
+        std::hint::black_box(convert(std::hint::black_box(inputs), &one));
+        ov.push(w.elapsed());
+    }
+    ThreadsRow {
+        name: name.to_string(),
+        bytes: inputs.iter().map(|f| f.bytes.len()).sum(),
+        all: median(av),
+        one: median(ov),
+    }
+}
+
+/// `VmRSS`/`VmHWM` of this process, in bytes (Linux `/proc/self/status`).
+fn proc_status_kb(field: &str) -> Option<usize> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with(field))?;
+    let kb: usize = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// The child of [`measure_rss`]: generates the synthetic repo at `scale`, resets the
+/// peak RSS to what is resident now (the inputs, the binary), converts it on every
+/// core, and prints `rss <peak> <before> <input bytes>`.
+fn rss_child(scale: usize) {
+    let inputs = synthetic(scale);
+    let bytes: usize = inputs.iter().map(|f| f.bytes.len()).sum();
+    // Writing 5 to clear_refs resets VmHWM to the current RSS (Linux ≥ 4.0).
+    let reset = std::fs::write("/proc/self/clear_refs", "5").is_ok();
+    let before = proc_status_kb("VmRSS:").unwrap_or(0);
+    let c = convert(&inputs, &Options::default());
+    std::hint::black_box(&c);
+    let peak = proc_status_kb("VmHWM:").unwrap_or(0);
+    if reset {
+        println!("rss {peak} {before} {bytes}");
+    }
+}
+
+struct RssRow {
+    name: String,
+    bytes: usize,
+    /// Peak RSS of the converting process, and what was resident before `convert`.
+    peak: usize,
+    before: usize,
+}
+
+/// Peak RSS of a fresh process (this bench, re-run as a child) converting the synthetic
+/// repo at `scale`; `None` where `/proc/self/clear_refs` is not available.
+fn measure_rss(scale: usize) -> Option<RssRow> {
+    let exe = std::env::current_exe().ok()?;
+    let out = std::process::Command::new(exe)
+        .env("FLUXPORT_BENCH_RSS_CHILD", scale.to_string())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().find(|l| l.starts_with("rss "))?;
+    let n: Vec<usize> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    let [peak, before, bytes] = n[..] else {
+        return None;
+    };
+    Some(RssRow {
+        name: format!("synthetic repo, scale {scale}"),
+        bytes,
+        peak,
+        before,
+    })
 }
 
 fn corpus() -> Option<Vec<InputFile>> {
@@ -419,6 +534,13 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(8);
 
+    if let Some(n) = std::env::var("FLUXPORT_BENCH_RSS_CHILD")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        rss_child(n);
+        return;
+    }
     let only = std::env::var("FLUXPORT_BENCH_ONLY").unwrap_or_default();
     if only == "paste" {
         // One file, many documents: per-document work must not scan the whole file.
@@ -441,12 +563,29 @@ fn main() {
         // One synthetic scale alone (for a profiler).
         let r = measure("synthetic", &synthetic(n), quick);
         println!(
-            "scale {n}: {:.1} ms CPU ({:.1} ms/MB), floor {:.1} ms, peak {:.1}x",
+            "scale {n}: {:.1} ms CPU ({:.1} ms/MB; wall {:.1} ms), floor {:.1} ms, {:.2}x, peak {:.1}x",
             ms(r.convert),
             ms(r.convert) / mb(r.bytes),
+            ms(r.wall),
             ms(r.floor),
+            r.convert.as_secs_f64() / r.floor.as_secs_f64(),
             r.peak as f64 / r.bytes as f64
         );
+        let t = measure_threads("synthetic", &synthetic(n), quick);
+        println!(
+            "scale {n}: wall all cores {:.1} ms, one thread {:.1} ms, {:.2}x",
+            ms(t.all),
+            ms(t.one),
+            t.all.as_secs_f64() / t.one.as_secs_f64()
+        );
+        if let Some(r) = measure_rss(n) {
+            println!(
+                "scale {n}: peak RSS {:.1} MB ({:.1}x input; {:.1} MB before convert)",
+                mb(r.peak),
+                r.peak as f64 / r.bytes as f64,
+                mb(r.before)
+            );
+        }
         return;
     }
     if let Some(want) = only.strip_prefix("repo=") {
@@ -532,6 +671,17 @@ fn main() {
 
     rows.extend(wide);
     let verify_row = measure_verify("synthetic repo, scale 1", &synthetic(1), quick);
+    // Every core against one thread, and the peak RSS, at the smallest and largest scale.
+    let mut top = 1;
+    while top * 2 <= max_scale {
+        top *= 2;
+    }
+    let ends: Vec<usize> = if top > 1 { vec![1, top] } else { vec![1] };
+    let threads: Vec<ThreadsRow> = ends
+        .iter()
+        .map(|&n| measure_threads(&format!("synthetic repo, scale {n}"), &synthetic(n), quick))
+        .collect();
+    let rss: Vec<RssRow> = ends.iter().filter_map(|&n| measure_rss(n)).collect();
     let ok = |b: bool| if b { "yes" } else { "**NO**" };
     let mut t = String::new();
     if !rows_only {
@@ -542,20 +692,68 @@ fn main() {
         let mem = r.peak as f64 / r.bytes as f64;
         let _ = writeln!(
             t,
-            "| native convert | {} ({} files, {:.2} MB) | {:.1} ms CPU ({:.1} ms/MB; wall {:.1} ms); YAML floor {:.1} ms CPU; ratio {:.2}× | ≤ 3× floor | {} |",
-            r.name, r.files, mb(r.bytes), ms(r.convert), ms(r.convert) / mb(r.bytes), ms(r.wall), ms(r.floor), ratio, ok(ratio <= 3.0)
+            "| native convert | {} ({} files, {:.2} MB) | {:.1} ms CPU, all threads ({:.1} ms/MB; wall {:.1} ms); YAML floor {:.1} ms CPU; ratio {:.2}× | ≤ 2.5× floor | {} |",
+            r.name, r.files, mb(r.bytes), ms(r.convert), ms(r.convert) / mb(r.bytes), ms(r.wall), ms(r.floor), ratio, ok(ratio <= 2.5)
         );
         let _ = writeln!(
             t,
-            "| native peak heap | {} | {:.1} MB ({:.1}× input; loaded files and trees {:.1}×) | ≤ 10× input | {} |",
+            "| native peak heap | {} | {:.1} MB ({:.1}× input; loaded files and trees {:.1}×) | ≤ 5× input | {} |",
             r.name,
             mb(r.peak),
             mem,
             r.loaded as f64 / r.bytes as f64,
-            ok(mem <= 10.0)
+            ok(mem <= 5.0)
         );
     }
     let _ = writeln!(t, "{}", verify_line(&verify_row));
+    // ms/MB flat from the smallest to the largest synthetic scale (issue 17: within 5 %).
+    let syn_rows: Vec<&Row> = rows
+        .iter()
+        .filter(|r| r.name.starts_with("synthetic"))
+        .collect();
+    if let (Some(a), Some(b)) = (syn_rows.first(), syn_rows.last()) {
+        if syn_rows.len() > 1 {
+            let per = |r: &Row| ms(r.convert) / mb(r.bytes);
+            let growth = per(b) / per(a);
+            let _ = writeln!(
+                t,
+                "| native linearity | synthetic repo, {:.2} MB → {:.2} MB | {:.1} → {:.1} ms/MB CPU (×{:.3}) | within 5 % | {} |",
+                mb(a.bytes),
+                mb(b.bytes),
+                per(a),
+                per(b),
+                growth,
+                ok((growth - 1.0).abs() <= 0.05)
+            );
+        }
+    }
+    for r in &threads {
+        let x = r.all.as_secs_f64() / r.one.as_secs_f64();
+        let _ = writeln!(
+            t,
+            "| native cores | {} ({:.2} MB; {} threads) | wall {:.1} ms on every core, {:.1} ms on one thread; {:.2}× | ≤ 0.6× one thread | {} |",
+            r.name,
+            mb(r.bytes),
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+            ms(r.all),
+            ms(r.one),
+            x,
+            ok(x <= 0.6)
+        );
+    }
+    for r in &rss {
+        let x = r.peak as f64 / r.bytes as f64;
+        let _ = writeln!(
+            t,
+            "| native peak RSS | {} ({:.2} MB; a child process, inputs resident) | {:.1} MB ({:.1}× input; {:.1} MB resident before convert) | ≤ 5× input | {} |",
+            r.name,
+            mb(r.bytes),
+            mb(r.peak),
+            x,
+            mb(r.before),
+            ok(x <= 5.0)
+        );
+    }
     print!("{t}");
 
     // The scaling curve: cost per MB must stay flat.

@@ -69,6 +69,9 @@ pub fn ignore_files(files: &[super::document::LoadedFile]) -> Vec<(&str, &str)> 
 pub struct Pattern {
     domain: Vec<String>,
     parts: Vec<String>,
+    /// Each part as [`go_match`]'s tokens, read once here (not once per path tested:
+    /// every file of a tree is tested against every pattern); `Err` is a malformed part.
+    globs: Vec<Result<Vec<Tok>, ()>>,
     inclusion: bool,
     dir_only: bool,
     anchored: bool,
@@ -90,10 +93,12 @@ impl Pattern {
         if dir_only {
             p = &p[..p.len() - 1];
         }
+        let parts: Vec<String> = p.split('/').map(str::to_string).collect();
         Pattern {
             domain: domain.to_vec(),
             anchored: p.contains('/'),
-            parts: p.split('/').map(str::to_string).collect(),
+            globs: parts.iter().map(|part| tokens(part)).collect(),
+            parts,
             inclusion,
             dir_only,
         }
@@ -116,13 +121,19 @@ impl Pattern {
 
     fn name_match(&self, path: &[&str], is_dir: bool) -> bool {
         for (i, name) in path.iter().enumerate() {
-            match go_match(&self.parts[0], name) {
+            match self.part_match(0, name) {
                 Err(()) => return false,
                 Ok(false) => continue,
                 Ok(true) => return !(self.dir_only && !is_dir && i == path.len() - 1),
             }
         }
         false
+    }
+
+    /// [`go_match`] of part `i` of the pattern on `name`, with the part's tokens.
+    fn part_match(&self, i: usize, name: &str) -> Result<bool, ()> {
+        let toks = self.globs[i].as_deref().map_err(|&()| ())?;
+        Ok(match_from(toks, name))
     }
 
     fn glob_match(&self, mut path: &[&str], is_dir: bool) -> bool {
@@ -147,7 +158,7 @@ impl Pattern {
                 traverse = false;
                 while let Some((first, rest)) = path.split_first() {
                     path = rest;
-                    match go_match(part, first) {
+                    match self.part_match(i, first) {
                         Err(()) => return false,
                         Ok(true) => {
                             matched = true;
@@ -158,7 +169,7 @@ impl Pattern {
                     }
                 }
             } else {
-                if go_match(part, path[0]) != Ok(true) {
+                if self.part_match(i, path[0]) != Ok(true) {
                     return false;
                 }
                 matched = true;
@@ -260,10 +271,10 @@ impl Matcher {
 #[allow(clippy::result_unit_err)] // Go's one error value: nothing more to say
 pub fn go_match(pattern: &str, name: &str) -> Result<bool, ()> {
     let toks = tokens(pattern)?;
-    Ok(match_from(&toks, &name.chars().collect::<Vec<_>>()))
+    Ok(match_from(&toks, name))
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Tok {
     Star,
     Any,
@@ -345,35 +356,37 @@ fn class_char(cs: &[char], i: &mut usize) -> Result<char, ()> {
     Ok(c)
 }
 
-fn match_from(toks: &[Tok], name: &[char]) -> bool {
-    // Iterative wildcard matching with one backtrack point per star.
+fn match_from(toks: &[Tok], name: &str) -> bool {
+    // Iterative wildcard matching with one backtrack point per star; `n` and the star's
+    // position are byte offsets of characters of `name` (no per-call char vector).
     let (mut t, mut n) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
-    while n < name.len() {
+    while let Some(c) = name[n..].chars().next() {
         let step = match toks.get(t) {
             Some(Tok::Star) => {
                 star = Some((t, n));
                 t += 1;
                 continue;
             }
-            Some(Tok::Any) => name[n] != '/',
-            Some(Tok::Lit(c)) => *c == name[n],
+            Some(Tok::Any) => c != '/',
+            Some(Tok::Lit(l)) => *l == c,
             Some(Tok::Class { negated, ranges }) => {
-                name[n] != '/'
-                    && ranges
-                        .iter()
-                        .any(|&(lo, hi)| lo <= name[n] && name[n] <= hi)
-                        != *negated
+                c != '/' && ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negated
             }
             None => false,
         };
         if step {
             t += 1;
-            n += 1;
-        } else if let Some((st, sn)) = star.filter(|&(_, sn)| name[sn] != '/') {
+            n += c.len_utf8();
+        } else if let Some((st, sn)) = star {
+            // `sn <= n < name.len()`: the star's next character exists.
+            let sc = name[sn..].chars().next().unwrap_or('/');
+            if sc == '/' {
+                return false;
+            }
             t = st + 1;
-            n = sn + 1;
-            star = Some((st, sn + 1));
+            n = sn + sc.len_utf8();
+            star = Some((st, n));
         } else {
             return false;
         }
@@ -401,6 +414,13 @@ mod tests {
         assert_eq!(go_match("\\*", "a"), Ok(false));
         assert_eq!(go_match("a*b*c", "aXbYbc"), Ok(true));
         assert_eq!(go_match("a*b*c", "aXbYb"), Ok(false));
+        // Characters, not bytes: `?` and classes take one multi-byte character, and a
+        // star backtracks by whole characters.
+        assert_eq!(go_match("?x", "éx"), Ok(true));
+        assert_eq!(go_match("??x", "éx"), Ok(false));
+        assert_eq!(go_match("[é-ê]*z", "êéz"), Ok(true));
+        assert_eq!(go_match("*é?", "aéébé!"), Ok(true));
+        assert_eq!(go_match("*é?", "abé"), Ok(false));
         // Malformed: ErrBadPattern, whatever the name.
         assert_eq!(go_match("[a-", "a"), Err(()));
         assert_eq!(go_match("a\\", "a"), Err(()));
