@@ -3,6 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { setUp, open, axeViolations, shots } from './harness.mjs';
 
@@ -61,4 +62,40 @@ test('zips: no offer for a safe zip, nor for one with only unsafe entries', asyn
   await page.locator('.notice').first().waitFor();
   assert.match(await page.locator('.notice').first().textContent(), /not even its 0 safe entries/);
   assert.equal(await page.locator('[data-testid=load-safe]').count(), 0, 'nothing safe to offer');
+});
+
+test('zips: each entry left out is a PATH_NOT_READ finding in the report view and both report downloads', async (t) => {
+  const page = await open(env, t);
+  const zip = zipOf(path.join(env.tmp, 'mixed-report.zip'), {
+    'ok.yaml': CM('ok'), '../../etc/evil.yaml': CM('evil'), '/abs.yaml': CM('abs'),
+  });
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=file-input]', zip);
+  await page.click('[data-testid=load-safe]');
+  await page.waitForSelector('[data-testid=file-tree] [data-path="ok.yaml"]');
+  await page.click('#tab-report');
+  const shown = await page.locator('#panel-report tr[data-code=PATH_NOT_READ]').allTextContents();
+  assert.equal(shown.length, 2, `one row per entry left out: ${shown}`);
+  assert.ok(shown.some((r) => r.includes('../../etc/evil.yaml') && r.includes('mixed-report.zip')), shown.join('\n'));
+  assert.ok(shown.some((r) => r.includes('/abs.yaml')), shown.join('\n'));
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('text=Download JSON')]);
+  const json = JSON.parse(fs.readFileSync(await dl.path(), 'utf8'));
+  const nr = json.findings.filter((f) => f.code === 'PATH_NOT_READ').map((f) => [f.file, f.message]);
+  assert.deepEqual(nr.map(([f]) => f).sort(), ['../../etc/evil.yaml', '/abs.yaml'].sort());
+  for (const [, m] of nr) assert.match(m, /^entry of mixed-report\.zip, left out as unsafe \(.+\): not read, so it is not in the output$/);
+  assert.equal(json.counts.by_code.PATH_NOT_READ, 2);
+  const [md] = await Promise.all([page.waitForEvent('download'), page.click('text=Download Markdown')]);
+  const text = fs.readFileSync(await md.path(), 'utf8');
+  assert.ok(text.includes('PATH_NOT_READ') && text.includes('evil.yaml') && text.includes('abs.yaml'), text.slice(0, 2000));
+});
+
+test('zips: a safe zip has no PATH_NOT_READ finding (the clean twin)', async (t) => {
+  const page = await open(env, t);
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=file-input]', zipOf(path.join(env.tmp, 'clean.zip'), { 'ok.yaml': CM('ok') }));
+  await page.waitForSelector('[data-testid=file-tree] [data-path="ok.yaml"]');
+  await page.click('#tab-report');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('text=Download JSON')]);
+  const json = JSON.parse(fs.readFileSync(await dl.path(), 'utf8'));
+  assert.equal(json.findings.filter((f) => f.code === 'PATH_NOT_READ').length, 0);
 });

@@ -106,6 +106,22 @@ function pos(doc, line, col) {
   return Math.min(l.from + Math.max((col || 1) - 1, 0), l.to);
 }
 
+// The beforeinput types that put text in place of the selection (typing, the browser's
+// replacement of a misspelt word, paste and yank when they come as beforeinput).
+const INSERTS = new Set(['insertText', 'insertReplacementText', 'insertFromPaste', 'insertFromYank']);
+
+/** The document range of the page's (non-empty) selection in `view`, or null. */
+function domSelection(view) {
+  const sel = view.root.getSelection ? view.root.getSelection() : document.getSelection();
+  if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
+  const r = sel.getRangeAt(0);
+  const c = view.contentDOM;
+  if (!c.contains(r.startContainer) || !c.contains(r.endContainer)) return null;
+  const a = view.posAtDOM(r.startContainer, r.startOffset);
+  const b = view.posAtDOM(r.endContainer, r.endOffset);
+  return a === b ? null : { from: Math.min(a, b), to: Math.max(a, b) };
+}
+
 function viewOf(x) {
   if (x instanceof EditorView) return x;
   if (x && x.b instanceof EditorView) return x.b;
@@ -175,16 +191,32 @@ self.FluxportEditor = {
         e.fluxportPageDrop = true;
         return true;
       },
-      // Typing over (or deleting) a selection: CodeMirror replaces it itself. Left to the
-      // browser, Chromium merges the selected line elements and adds inline style
-      // attributes to keep their look, which the CSP blocks (and reports on the console).
+      // Typing, pasting or deleting over a selection: CodeMirror replaces it itself.
+      // Left to the browser, Chromium merges the selected line elements and adds inline
+      // style attributes to keep their look, which the CSP (style-src, no
+      // 'unsafe-inline') blocks and reports on the console. The range is read from the
+      // DOM selection when it is not yet CodeMirror's: a selection made by script or by
+      // the browser (e.g. select-all before an insertText, as Playwright's fill does)
+      // reaches the state only at the next selectionchange, after this event.
       beforeinput(e, view) {
-        const sel = view.state.selection;
-        if (view.state.readOnly || sel.ranges.every((r) => r.empty) || view.composing) return false;
+        if (view.state.readOnly || view.composing) return false;
         const t = e.inputType;
-        if (t !== 'insertText' && !t.startsWith('delete')) return false;
+        const insert = INSERTS.has(t);
+        if (!insert && !t.startsWith('delete')) return false;
+        const dom = domSelection(view);
+        const main = view.state.selection.main;
+        let spec;
+        const text = insert ? (e.data ?? (e.dataTransfer && e.dataTransfer.getData('text/plain')) ?? '') : '';
+        if (dom && (dom.from !== main.from || dom.to !== main.to)) {
+          const ins = view.state.toText(text);
+          spec = { changes: { from: dom.from, to: dom.to, insert: ins }, selection: { anchor: dom.from + ins.length } };
+        } else if (view.state.selection.ranges.some((r) => !r.empty)) {
+          spec = view.state.replaceSelection(text);
+        } else {
+          return false; // nothing selected: CodeMirror's own input handling
+        }
         e.preventDefault();
-        view.dispatch(view.state.replaceSelection(t === 'insertText' ? e.data || '' : ''), { userEvent: t === 'insertText' ? 'input.type' : 'delete.selection', scrollIntoView: true });
+        view.dispatch(spec, { userEvent: insert ? (t === 'insertFromPaste' ? 'input.paste' : 'input.type') : 'delete.selection', scrollIntoView: true });
         return true;
       },
     }));

@@ -623,18 +623,7 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
 
     let bar = progress_bar(inputs.len());
     let mut conv = convert_guarded(&inputs, &options)?;
-    if !not_read.is_empty() {
-        for (rel, what) in &not_read {
-            conv.report.findings.push(Finding::new(
-                Code::PATH_NOT_READ,
-                rel,
-                0,
-                0,
-                format!("{what}: not read, so it is not in the output"),
-            ));
-        }
-        conv.report.finish(&conv.files);
-    }
+    conv.report.add_not_read(&conv.files, &not_read);
     if let Some(b) = &bar {
         b.set_position(inputs.len() as u64);
     }

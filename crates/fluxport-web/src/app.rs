@@ -66,6 +66,10 @@ pub struct App {
     notices: Vec<String>,
     /// Zips of the latest upload an unsafe entry kept out (for "load the N safe entries").
     unsafe_zips: Vec<UnsafeZip>,
+    /// Zip entries left out as unsafe when the user loaded a zip's safe entries, with
+    /// why: each is a PATH_NOT_READ finding in the repo's report (core
+    /// `Report::add_not_read`, as the CLI reports what it could not read).
+    not_read: Vec<(String, String)>,
     selected: Option<String>,
     report_src: Src,
     toast: Option<String>,
@@ -116,6 +120,7 @@ impl Component for App {
             loading: false,
             notices: Vec::new(),
             unsafe_zips: Vec::new(),
+            not_read: Vec::new(),
             selected: None,
             report_src: Src::Paste,
             toast: None,
@@ -342,7 +347,8 @@ impl Component for App {
                     return false;
                 }
                 let z = self.unsafe_zips.remove(i);
-                let (files, note) = safe_entries(&z);
+                let (files, note, skipped) = safe_entries(&z);
+                self.not_read.extend(skipped);
                 // The upload's other notices stay; this zip's rejection gives way to
                 // what was loaded and what was left out.
                 let mine = format!("{}: ", z.name);
@@ -389,6 +395,7 @@ impl Component for App {
                 self.selected = None;
                 self.notices.clear();
                 self.unsafe_zips.clear();
+                self.not_read.clear();
                 true
             }
             Msg::DownloadZip => {
@@ -586,8 +593,9 @@ async fn read_all(
 }
 
 /// The safe entries of a zip an unsafe entry kept out, and a notice naming each entry
-/// left out and why ("load the N safe entries").
-fn safe_entries(z: &UnsafeZip) -> (Vec<InputFile>, Vec<String>) {
+/// left out and why ("load the N safe entries"), and each entry left out with why (for
+/// the report: `App::not_read`).
+fn safe_entries(z: &UnsafeZip) -> (Vec<InputFile>, Vec<String>, Vec<(String, String)>) {
     match fluxport_archive::read_zip_skipping_unsafe(&z.bytes, &ZipLimits::default()) {
         Ok((entries, skipped)) => {
             let mut files: Vec<InputFile> = entries
@@ -606,9 +614,18 @@ fn safe_entries(z: &UnsafeZip) -> (Vec<InputFile>, Vec<String>) {
                 if files.len() == 1 { "entry" } else { "entries" },
                 left_out.join(", ")
             );
-            (files, vec![note])
+            let not_read = skipped
+                .into_iter()
+                .map(|(name, why)| {
+                    (
+                        name,
+                        format!("entry of {}, left out as unsafe ({why})", z.name),
+                    )
+                })
+                .collect();
+            (files, vec![note], not_read)
         }
-        Err(e) => (Vec::new(), vec![format!("{}: {e}", z.name)]),
+        Err(e) => (Vec::new(), vec![format!("{}: {e}", z.name)], Vec::new()),
     }
 }
 
@@ -722,7 +739,8 @@ impl App {
         self.show_repo(conv);
     }
 
-    fn show_repo(&mut self, conv: Conversion) {
+    fn show_repo(&mut self, mut conv: Conversion) {
+        conv.report.add_not_read(&conv.files, &self.not_read);
         if self
             .selected
             .as_ref()

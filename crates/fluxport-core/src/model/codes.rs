@@ -70,8 +70,8 @@ codes! {
         "The file is not valid UTF-8 text. It was passed through unchanged.",
         "Re-encode the file as UTF-8 if it is a manifest.";
     PATH_NOT_READ = Warning, "fluxport",
-        "A path in the input directory is not a regular file or a directory: a symbolic link (never followed, it could lead out of the tree or loop), a FIFO, a socket or a device. It was not read and is not in the output.",
-        "If it is a manifest, replace the link by the file it points to and convert again (Flux v2's source-controller keeps only regular files and directories in its artifact, so it drops links too: fluxcd/pkg artifact/storage/archive.go); otherwise ignore it (with -o, copy it yourself).";
+        "A path in the input directory is not a regular file or a directory: a symbolic link (never followed, it could lead out of the tree or loop), a FIFO, a socket or a device. Or, in the web app, an entry of a zip whose safe entries only were loaded: its name is unsafe (a \"..\" component, an absolute path, a drive letter, a backslash or a NUL byte). It was not read and is not in the output.",
+        "If it is a manifest, replace the link by the file it points to (or, in a zip, give the entry a plain relative name) and convert again (Flux v2's source-controller keeps only regular files and directories in its artifact, so it drops links too: fluxcd/pkg artifact/storage/archive.go); otherwise ignore it (with -o, copy it yourself).";
     BARE_CR = Error, "fluxport",
         "The file uses a carriage return without a line feed (old Mac line ending) as a line break. YAML reads it as a new line, editors and fluxport's edits do not, so the file was passed through unchanged.",
         "Convert the file to LF (or CRLF) line endings (e.g. `dos2unix -c mac FILE`), then convert again.";

@@ -122,6 +122,27 @@ impl Report {
         self.counts = counts;
     }
 
+    /// Inputs that were named but not read (a link, FIFO or device in the CLI's input
+    /// directory; an unsafe entry of a zip the web app loaded only the safe entries of):
+    /// one `PATH_NOT_READ` warning each, `what` saying what it is and why it was left out,
+    /// then [`Report::finish`] again. The one place both the CLI and the web app report
+    /// them, so the text, JSON and Markdown reports name every input left out.
+    pub fn add_not_read<W: AsRef<str>>(&mut self, files: &[OutputFile], not_read: &[(String, W)]) {
+        if not_read.is_empty() {
+            return;
+        }
+        for (path, what) in not_read {
+            self.findings.push(Finding::new(
+                crate::model::codes::Code::PATH_NOT_READ,
+                path,
+                0,
+                0,
+                format!("{}: not read, so it is not in the output", what.as_ref()),
+            ));
+        }
+        self.finish(files);
+    }
+
     pub fn has_errors(&self) -> bool {
         self.counts.errors > 0
     }
@@ -251,5 +272,67 @@ impl Conversion {
     /// True when any file would change (used by `fluxport convert --check`).
     pub fn changes_anything(&self) -> bool {
         self.files.iter().any(|f| !f.status.passed_through())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::codes::Code;
+
+    fn file(path: &str) -> OutputFile {
+        OutputFile {
+            path: path.into(),
+            bytes: b"a: 1\n".to_vec(),
+            status: FileStatus::Unchanged,
+        }
+    }
+
+    #[test]
+    fn every_input_not_read_is_a_finding_and_counted() {
+        let files = [file("ok.yaml")];
+        let mut r = Report::default();
+        r.finish(&files);
+        let left_out = [
+            (
+                "../../etc/evil.yaml".to_string(),
+                "entry of a.zip, left out as unsafe (climbs out)",
+            ),
+            (
+                "/abs.yaml".to_string(),
+                "entry of a.zip, left out as unsafe (absolute)",
+            ),
+        ];
+        r.add_not_read(&files, &left_out);
+        let got: Vec<(&str, Code, &str)> = r
+            .findings
+            .iter()
+            .map(|f| (f.file.as_str(), f.code, f.message.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("../../etc/evil.yaml", Code::PATH_NOT_READ, "entry of a.zip, left out as unsafe (climbs out): not read, so it is not in the output"),
+                ("/abs.yaml", Code::PATH_NOT_READ, "entry of a.zip, left out as unsafe (absolute): not read, so it is not in the output"),
+            ]
+        );
+        assert_eq!(r.counts.by_code["PATH_NOT_READ"], 2);
+        assert_eq!(r.counts.warnings, 2);
+        assert_eq!(
+            r.counts.files, 1,
+            "an input not read is not a file of the output"
+        );
+        assert!(r.to_json().contains("../../etc/evil.yaml"));
+    }
+
+    #[test]
+    fn nothing_not_read_leaves_the_report_as_it_was() {
+        let files = [file("ok.yaml")];
+        let mut r = Report::default();
+        r.finish(&files);
+        let before = r.to_json();
+        r.add_not_read::<&str>(&files, &[]);
+        assert_eq!(r.to_json(), before);
+        assert!(r.findings.is_empty());
     }
 }
