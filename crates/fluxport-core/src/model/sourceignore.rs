@@ -270,6 +270,23 @@ impl Matcher {
 /// `Err(())` is `ErrBadPattern` (a malformed pattern), checked over the whole pattern.
 #[allow(clippy::result_unit_err)] // Go's one error value: nothing more to say
 pub fn go_match(pattern: &str, name: &str) -> Result<bool, ()> {
+    // Fast paths, the same answers as the general one (`tests::fast_paths_agree`):
+    // every file of a tree meets every pattern of its source's filter, and most
+    // patterns are a literal name or `*` and a literal suffix (the pre-flight's cost,
+    // issue 13). Neither can be malformed; `*` matches no `/`.
+    const META: [char; 4] = ['*', '?', '[', '\\'];
+    if !pattern.contains(META) {
+        return Ok(pattern == name);
+    }
+    if let Some(suffix) = pattern.strip_prefix('*') {
+        if !suffix.contains(META) && !name.contains('/') {
+            return Ok(name.ends_with(suffix));
+        }
+    }
+    general_match(pattern, name)
+}
+
+fn general_match(pattern: &str, name: &str) -> Result<bool, ()> {
     let toks = tokens(pattern)?;
     Ok(match_from(&toks, name))
 }
@@ -400,6 +417,19 @@ mod tests {
 
     fn ignored(files: &[(&str, &str)], spec: Option<&str>, path: &str) -> bool {
         Matcher::for_source(files, spec).is_ignored(path, false)
+    }
+
+    #[test]
+    fn fast_paths_agree() {
+        let patterns = ["a.yaml", "*.tgz", "*", "", "*.", "x/y", "*a", "a*"];
+        let names = [
+            "a.yaml", "b.tgz", ".tgz", "tgz", "", "x/y", "a/b.tgz", "ba", "a", "é.tgz",
+        ];
+        for p in patterns {
+            for n in names {
+                assert_eq!(go_match(p, n), general_match(p, n), "{p:?} {n:?}");
+            }
+        }
     }
 
     #[test]
