@@ -487,9 +487,9 @@ fn diamonds_are_memoised_and_growth_is_capped() {
         .collect();
     let r = repo(&refs);
     let files = r.files();
-    let t = std::time::Instant::now();
+    // Bounded by the object cap, not by a clock: 2^30 objects are never built (the
+    // counts below), so no time limit is asserted (speed is a bench row).
     let m = Model::new(&files);
-    assert!(t.elapsed().as_secs() < 20, "took {:?}", t.elapsed());
     assert_eq!(m.build("l20").unwrap().live().count(), 1024);
     let top = m.build("l0").unwrap();
     assert!(top.objects.len() <= MAX_OBJECTS);
