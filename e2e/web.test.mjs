@@ -586,6 +586,59 @@ test('single-file build works from file:// with no requests', async (t) => {
   assert.equal(await page.getAttribute('html', 'data-paste-in'), 'worker', 'the worker runs from file:// too');
 });
 
+test('copy: the Paste output, each file of it and every runbook command; the output as one .yaml download', async (t) => {
+  const { page } = await open(t);
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+  const clip = () => page.evaluate(() => navigator.clipboard.readText());
+  const expected = native(['paste'], HELMRELEASE);
+  await page.fill('[data-testid=input]', HELMRELEASE);
+  await waitOutput(page, expected);
+  await page.evaluate(() => navigator.clipboard.writeText('(before)'));
+  const copy = page.getByRole('button', { name: 'Copy the Flux v2 output' });
+  assert.equal(await copy.getAttribute('data-testid'), 'copy-output');
+  await copy.click();
+  await page.locator('.toast', { hasText: 'Copied to the clipboard.' }).waitFor();
+  assert.equal(await clip(), expected, 'the output, exactly as shown');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-yaml]')]);
+  assert.equal(dl.suggestedFilename(), 'fluxport-v2.yaml');
+  assert.equal(fs.readFileSync(await dl.path(), 'utf8'), expected, 'the one-file download is the output');
+  // One Copy per file of the output (the converted input and each generated file).
+  const docs = page.locator('[data-testid=copy-doc]');
+  const paths = await docs.evaluateAll((els) => els.map((e) => e.dataset.path));
+  assert.ok(paths.length >= 2 && paths.includes('input.yaml'), `files: ${paths}`);
+  for (let i = 0; i < paths.length; i++) {
+    const b = docs.nth(i);
+    assert.equal(await b.getAttribute('aria-label'), `Copy ${paths[i]}`);
+    await b.click();
+    const got = await clip();
+    assert.ok(expected.includes(got) && got.length > 0, `copy of ${paths[i]} is a part of the output`);
+    assert.ok(got.includes('kind:'), `${paths[i]} holds a document`);
+  }
+  // The runbook: every command line of its code blocks has its own button.
+  await page.click('#tab-report');
+  const cmds = page.locator('[data-testid=copy-command]');
+  const n = await cmds.count();
+  const runbook = await page.locator('[data-testid=runbook]').textContent();
+  assert.ok(n >= 3, `runbook commands: ${n}`);
+  for (let i = 0; i < n; i++) {
+    const label = await cmds.nth(i).getAttribute('aria-label');
+    await cmds.nth(i).click();
+    const got = await clip();
+    assert.equal(label, `Copy command: ${got}`);
+    assert.ok(!got.startsWith('#') && got.trim() === got && runbook.includes(got), got);
+  }
+  assert.ok((await (async () => { const all = []; for (let i = 0; i < n; i++) all.push(await cmds.nth(i).getAttribute('aria-label')); return all; })()).some((l) => l.includes('flux install')));
+});
+
+test('copy: a failed paste offers no copy and no download (the twin)', async (t) => {
+  const { page } = await open(t);
+  await page.fill('[data-testid=input]', 'a: [\n');
+  await page.locator('[data-testid=output][data-failed=true]').waitFor();
+  assert.equal(await page.isDisabled('[data-testid=copy-output]'), true);
+  assert.equal(await page.isDisabled('[data-testid=download-yaml]'), true);
+  assert.equal(await page.locator('[data-testid=copy-doc]').count(), 0);
+});
+
 test('without a worker (CSP forbids it) the page converts by itself', async (t) => {
   // The blocked worker is reported on the console by Chromium (allowed here).
   const { page } = await open(t, { url: `http://127.0.0.1:${port}${BASE_PATH}?noworker`, allowErrors: true });

@@ -411,6 +411,23 @@ impl Component for App {
                 }
                 true
             }
+            Msg::DownloadYaml => {
+                if let Some(p) = &self.paste {
+                    if output::paste_failed(&p.conv).is_none() {
+                        let text = output::paste_output(&p.conv);
+                        browser::download("fluxport-v2.yaml", text.as_bytes(), "application/yaml");
+                    }
+                }
+                false
+            }
+            Msg::Copy(text) => {
+                let link = ctx.link().clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let r = browser::copy_text(&text).await;
+                    link.send_message(Msg::Copied(r));
+                });
+                false
+            }
             Msg::Copied(r) => {
                 self.toast = Some(match r {
                     Ok(()) => "Copied to the clipboard.".into(),

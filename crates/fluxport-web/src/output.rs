@@ -67,6 +67,24 @@ fn paste_output_map(conv: &Conversion) -> (String, Vec<(&str, usize)>) {
     (out, starts)
 }
 
+/// The runbook's lines (Markdown), each with the shell command it holds when it is a
+/// command line of a fenced code block (not blank, not a `#` comment), trimmed: the
+/// lines the Report tab gives a Copy button.
+pub fn runbook_lines(md: &str) -> Vec<(&str, Option<&str>)> {
+    let mut fence = false;
+    md.lines()
+        .map(|line| {
+            let t = line.trim();
+            if t.starts_with("```") {
+                fence = !fence;
+                return (line, None);
+            }
+            let cmd = (fence && !t.is_empty() && !t.starts_with('#')).then_some(t);
+            (line, cmd)
+        })
+        .collect()
+}
+
 /// The entries of the "download all" zip: every output file except deleted ones, in
 /// output order, with their original relative paths.
 pub fn zip_entries(conv: &Conversion) -> Vec<Entry> {
@@ -120,6 +138,27 @@ pub fn line_range_utf16(text: &str, line: usize) -> (u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runbook_commands_are_the_fenced_lines_only() {
+        let md = "1. **Stop.** Run `kubectl get`:\n\n   ```sh\n   kubectl -n flux scale deployment/flux --replicas=0\n   # a comment\n\n   helm 2to3 convert a   # ns/a\n   ```\n\n   kubectl outside a fence\n";
+        let cmds: Vec<&str> = runbook_lines(md)
+            .into_iter()
+            .filter_map(|(_, c)| c)
+            .collect();
+        assert_eq!(
+            cmds,
+            [
+                "kubectl -n flux scale deployment/flux --replicas=0",
+                "helm 2to3 convert a   # ns/a"
+            ]
+        );
+        assert_eq!(
+            runbook_lines(md).len(),
+            md.lines().count(),
+            "every line is kept, in order"
+        );
+    }
 
     #[test]
     fn paste_output_lines_point_into_each_file() {

@@ -70,6 +70,10 @@ pub enum Msg {
     Select(String),
     ClearRepo,
     DownloadZip,
+    /// The Paste output as one `.yaml` file.
+    DownloadYaml,
+    /// Copies this text to the clipboard (then `Copied`).
+    Copy(String),
     Copied(Result<(), String>),
     ClearToast,
     Options(fluxport_core::Options),

@@ -38,6 +38,21 @@ pub fn paste_view(
             fluxport_core::report::findings_text(&errs)
         ))
     });
+    // The output as shown (for "Copy"), and each file in it, to copy one by one.
+    let out = match (paste, &failed) {
+        (Some(p), None) => crate::output::paste_output(&p.conv),
+        _ => String::new(),
+    };
+    let docs: Vec<(String, String)> = match (paste, &failed) {
+        (Some(p), None) => p
+            .conv
+            .files
+            .iter()
+            .filter(|f| f.status != fluxport_core::FileStatus::Deleted)
+            .map(|f| (f.path.clone(), f.text().to_string()))
+            .collect(),
+        _ => Vec::new(),
+    };
     html! {
         <>
         <div class="panes">
@@ -49,6 +64,9 @@ pub fn paste_view(
             <div class="pane">
                 <div class="pane-head">
                     <span class="pane-title" id="out-title">{"Flux v2 YAML"}</span>
+                    <button class="btn small" data-testid="copy-output" aria-label="Copy the Flux v2 output" disabled={paste.is_none() || failed.is_some()}
+                        onclick={{ let text = out.clone(); link.callback(move |_| Msg::Copy(text.clone())) }}>{"Copy"}</button>
+                    <button class="btn small" data-testid="download-yaml" disabled={paste.is_none() || failed.is_some()} onclick={link.callback(|_| Msg::DownloadYaml)}>{"Download .yaml"}</button>
                     <button class="btn small" disabled={paste.is_none() || failed.is_some()} onclick={link.callback(|_| Msg::DownloadZip)}>{"Download .zip"}</button>
                 </div>
                 if let Some(msg) = &failed {
@@ -58,6 +76,15 @@ pub fn paste_view(
                 // The read-only output view (hidden, not emptied, while an error shows).
                 <div class="cm-host output" ref={output_host.clone()} hidden={failed.is_some()}
                     data-testid={if failed.is_some() {"paste-output-stale"} else if active {"output"} else {"paste-output"}} />
+                if docs.len() > 1 {
+                    <ul class="doc-copies" aria-label="Copy one file of the output">
+                    { for docs.into_iter().map(|(path, text)| {
+                        let label = format!("Copy {path}");
+                        html! { <li><button class="btn small" data-testid="copy-doc" data-path={path.clone()} aria-label={label}
+                            onclick={link.callback(move |_| Msg::Copy(text.clone()))}>{ format!("Copy {path}") }</button></li> }
+                    }) }
+                    </ul>
+                }
             </div>
         </div>
         <h2 class="section-title">{ format!("Findings ({})", findings.len()) }</h2>

@@ -165,7 +165,21 @@ impl Component for Report {
                 }
                 { preflight_panel(app, &c.preflight, from) }
                 <h2 class="section-title">{"Cut-over runbook"}</h2>
-                <pre class="runbook" tabindex="0">{ if rep.runbook.is_empty() { "The runbook appears here once the converter produces one.".to_string() } else { rep.runbook.clone() } }</pre>
+                if rep.runbook.is_empty() {
+                    <pre class="runbook" tabindex="0">{"The runbook appears here once the converter produces one."}</pre>
+                } else {
+                    // Each shell command gets its own Copy button (the text as shown).
+                    <pre class="runbook" tabindex="0" data-testid="runbook">
+                    { for crate::output::runbook_lines(&rep.runbook).into_iter().map(|(line, cmd)| match cmd {
+                        Some(cmd) => {
+                            let text = cmd.to_string();
+                            html! { <>{ line }<button class="btn small copy-cmd" data-testid="copy-command" aria-label={format!("Copy command: {cmd}")}
+                                onclick={app.callback(move |_| crate::state::Msg::Copy(text.clone()))}>{"Copy"}</button>{"\n"}</> }
+                        }
+                        None => html! { <>{ line }{"\n"}</> },
+                    }) }
+                    </pre>
+                }
             </div>
         }
     }
