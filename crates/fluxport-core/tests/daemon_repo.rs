@@ -929,3 +929,49 @@ fn flux_yaml_without_manifest_generation_is_inactive() {
     let sync = out(&conv, "flux-system/fluxport-sync.yaml");
     assert!(sync.text().contains("path: ./cluster\n"), "{}", sync.text());
 }
+
+/// A `.flux.yaml` HelmRelease pin of an automated base release: when the patch file can
+/// be moved, the pin gets its own patch file with a marker; when it cannot (the
+/// kustomization's `patches:` is flow style), the finding says that image automation
+/// is lost for that environment — never silently (ADR 0003).
+#[test]
+fn flux_patch_helmrelease_pin_marker_or_lost_automation_is_said() {
+    let golden = repo_root().join("tests/golden/fluxyaml-patch-helmrelease-pin/in");
+    let moved = convert(&read_dir_inputs(&golden), &Options::default());
+    let pin = out(&moved, "staging/flux-patch-shop-frontend.yaml").text();
+    assert!(
+        pin.contains(":prod-270662e-20211119163356 # {\"$imagepolicy\": \"flux-system:shop-frontend-hr-nodejs\"}"),
+        "{pin}"
+    );
+    assert!(!has_code(&moved, "FLUX_PATCH_NOT_MOVED"));
+
+    // The same tree with a flow-style `patches: []`: the patch file cannot move.
+    let inputs: Vec<InputFile> = read_dir_inputs(&golden)
+        .into_iter()
+        .map(|f| {
+            if f.path == "staging/kustomization.yaml" {
+                InputFile::new(f.path, "resources:\n  - ../base\npatches: []\n")
+            } else {
+                f
+            }
+        })
+        .collect();
+    let stuck = convert(&inputs, &Options::default());
+    let f = stuck
+        .report
+        .findings
+        .iter()
+        .find(|f| f.code.as_str() == "FLUX_PATCH_NOT_MOVED")
+        .expect("FLUX_PATCH_NOT_MOVED");
+    assert_eq!(f.file, "staging/flux-patch.yaml");
+    assert!(
+        f.message
+            .contains("image automation is lost for this environment"),
+        "{}",
+        f.message
+    );
+    assert!(stuck
+        .files
+        .iter()
+        .all(|f| f.path != "staging/flux-patch-shop-frontend.yaml"));
+}
