@@ -354,11 +354,26 @@ fn check_release_names(hrs: &[Hr], c: &Conversion, opts: &Options) -> Result<(),
                 .all(|o| o["spec"]["releaseName"] != want.as_str()));
             continue;
         }
-        // Two generated HRs may share name and namespace; any one must match then.
+        // Two generated HRs may share name and namespace, or map to one Helm release.
+        // In one unit (one file, one directory or one build) the first definition
+        // converts and a later one is refused, named by DUPLICATE_OBJECT or
+        // RELEASE_CLASH (issue 15); in two directories both convert (they may be synced
+        // to two clusters), and any one must match.
+        let refused = c.report.findings.iter().any(|f| {
+            (f.code == Code::DUPLICATE_OBJECT
+                && f.message
+                    .starts_with(&format!("HelmRelease {ns}/{} is defined twice", h.name)))
+                || (f.code == Code::RELEASE_CLASH
+                    && f.message.starts_with(&format!(
+                        "HelmRelease {ns}/{} maps to Helm release `{want}`",
+                        h.name
+                    )))
+        });
         prop_assert!(
-            found
-                .iter()
-                .any(|o| o["spec"]["releaseName"] == want.as_str()),
+            refused
+                || found
+                    .iter()
+                    .any(|o| o["spec"]["releaseName"] == want.as_str()),
             "release {want} not found for {}/{}: {:?}",
             ns,
             h.name,
