@@ -696,7 +696,7 @@ impl App {
     /// Shows a paste conversion. `ms`: conversion time; `page_ms`: main-thread time it
     /// cost the page before rendering (decoding the worker's answer, or converting here).
     fn show_paste(&mut self, conv: Conversion, ms: f64, page_ms: f64) {
-        let out = output::paste_output(&conv);
+        let (out, starts) = output::paste_output_map(&conv);
         if !self.first_convert_done {
             self.first_convert_done = true;
             browser::mark("first-convert-at", &format!("{:.1}", browser::now()));
@@ -721,11 +721,13 @@ impl App {
             editor::set_text(v, &out);
             editor::set_marks(
                 v,
-                conv.preflight.findings.iter().filter_map(|f| {
-                    output::paste_output_line(&conv, &f.file, f.line).map(|l| (f, l))
-                }),
+                conv.preflight
+                    .findings
+                    .iter()
+                    .filter_map(|f| output::line_in_pane(&starts, &f.file, f.line).map(|l| (f, l))),
             );
         }
+        drop(starts);
         self.paste = Some(Rc::new(Paste { conv, ms }));
     }
 

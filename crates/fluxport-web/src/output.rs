@@ -33,13 +33,19 @@ pub fn paste_output(conv: &Conversion) -> String {
 /// Where output line `line` of `file` is in the paste output pane (see [`paste_output`]),
 /// for a pre-flight finding's marker and jump; `None` when the pane does not show it.
 pub fn paste_output_line(conv: &Conversion, file: &str, line: usize) -> Option<usize> {
-    let (_, starts) = paste_output_map(conv);
-    let (_, before) = starts.into_iter().find(|(p, _)| *p == file)?;
+    line_in_pane(&paste_output_map(conv).1, file, line)
+}
+
+/// [`paste_output_line`] over the file starts [`paste_output_map`] returned: for every
+/// finding of one conversion, build the pane once (not once per finding, which was
+/// quadratic in a large paste's size times its findings).
+pub fn line_in_pane(starts: &[(&str, usize)], file: &str, line: usize) -> Option<usize> {
+    let (_, before) = starts.iter().find(|(p, _)| *p == file)?;
     Some(before + line.max(1))
 }
 
 /// The paste output, and for each file in it the number of lines before its first line.
-fn paste_output_map(conv: &Conversion) -> (String, Vec<(&str, usize)>) {
+pub fn paste_output_map(conv: &Conversion) -> (String, Vec<(&str, usize)>) {
     let mut out = String::new();
     let mut starts = Vec::new();
     if paste_failed(conv).is_some() {
