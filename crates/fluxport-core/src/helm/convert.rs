@@ -168,34 +168,37 @@ fn convert_helm_releases_in(
     specs.extend(also_in.iter().map(|(_, s)| s.clone()));
     let names = sources::assign_names(&specs, &existing);
     name_pending_secrets(files, &releases, &names, &mut findings);
+    // Each release's source key, computed once, and the releases of each key in input
+    // order: the loops below ask "which releases use this source" per source, which
+    // scanned every release per source (quadratic in a paste of thousands of
+    // HelmReleases with their own repositories).
+    let release_keys: Vec<SourceKey> = releases.iter().map(|(_, _, r)| r.source.key()).collect();
+    let mut releases_of: BTreeMap<&SourceKey, Vec<usize>> = BTreeMap::new();
+    for (ri, key) in release_keys.iter().enumerate() {
+        releases_of.entry(key).or_default().push(ri);
+    }
     for spec in &specs {
         let key = spec.key();
-        if !releases.iter().any(|(_, _, r)| r.source.key() == key) {
+        let Some(&first) = releases_of.get(&key).and_then(|v| v.first()) else {
             continue; // only a copy for another namespace of a build (below)
-        }
+        };
+        let (first_fi, first_di, _) = &releases[first];
         if let Some(res) = names.get(&key) {
             if res.existing {
-                if let Some((fi, di, _)) = releases.iter().find(|(_, _, r)| r.source.key() == key) {
-                    if let Some(d) = doc_ref(files, *fi, *di) {
-                        findings.push(d.finding(
-                            Code::EXISTING_SOURCE_REUSED,
-                            None,
-                            format!(
-                                "uses the existing {} `{}/{}`",
-                                res.kind, res.namespace, res.name
-                            ),
-                        ));
-                    }
+                if let Some(d) = doc_ref(files, *first_fi, *first_di) {
+                    findings.push(d.finding(
+                        Code::EXISTING_SOURCE_REUSED,
+                        None,
+                        format!(
+                            "uses the existing {} `{}/{}`",
+                            res.kind, res.namespace, res.name
+                        ),
+                    ));
                 }
             } else if res.clashed {
                 findings.push(Finding::new(
                     Code::SOURCE_NAME_CLASH,
-                    &files[releases
-                        .iter()
-                        .find(|(_, _, r)| r.source.key() == key)
-                        .map(|x| x.0)
-                        .unwrap_or(0)]
-                    .path,
+                    &files[*first_fi].path,
                     0,
                     0,
                     format!(
@@ -219,9 +222,8 @@ fn convert_helm_releases_in(
         }
     };
     let mut rendered: Vec<(usize, usize, String)> = Vec::new();
-    for (fi, di, r) in &releases {
-        let key = r.source.key();
-        let Some(res) = names.get(&key) else { continue };
+    for ((fi, di, r), key) in releases.iter().zip(&release_keys) {
+        let Some(res) = names.get(key) else { continue };
         let value_edits = ctx
             .value_edits
             .get(&(*fi, *di))
@@ -238,13 +240,13 @@ fn convert_helm_releases_in(
             helm2: r.helm_version == HelmVersion::V2,
         });
         if !res.existing {
-            need(&mut root_needs, *fi, &key);
+            need(&mut root_needs, *fi, key);
         }
     }
     for (ri, spec) in &also_in {
-        let (fi, di, r) = &releases[*ri];
+        let (fi, di, _) = &releases[*ri];
         let key = spec.key();
-        let (Some(res), Some(own)) = (names.get(&key), names.get(&r.source.key())) else {
+        let (Some(res), Some(own)) = (names.get(&key), names.get(&release_keys[*ri])) else {
             continue;
         };
         if res.name != own.name {
@@ -332,16 +334,17 @@ fn convert_helm_releases_in(
             // Each source goes into the first file (by path) of the root that uses it.
             for (root, keys) in &root_needs {
                 for key in ordered(keys) {
-                    let host = releases
-                        .iter()
-                        .filter(|(fi, _, r)| {
-                            r.source.key() == key
-                                && (*root == usize::MAX
-                                    || model
-                                        .roots_applying(&ctx.roots, *fi, &files[*fi].path)
-                                        .contains(root))
+                    let host = releases_of
+                        .get(&key)
+                        .into_iter()
+                        .flatten()
+                        .map(|&ri| releases[ri].0)
+                        .filter(|fi| {
+                            *root == usize::MAX
+                                || model
+                                    .roots_applying(&ctx.roots, *fi, &files[*fi].path)
+                                    .contains(root)
                         })
-                        .map(|(fi, _, _)| *fi)
                         .min();
                     if let Some(fi) = host {
                         let nl = files[fi].nl;
@@ -399,8 +402,9 @@ fn release_clashes(
             .or_insert((fi, di, a.line, format!("{ns}/{name}")));
     }
     let mut clashed: BTreeSet<(usize, usize)> = BTreeSet::new();
+    let units = identity::units_by_doc(&all);
     for (fi, di, r) in releases {
-        for u in identity::units_of(&all, *fi, *di) {
+        for u in units.get(&(*fi, *di)).into_iter().flatten().cloned() {
             let key = (u, r.release_name.clone(), r.target_namespace.clone());
             let (l, _) = r.doc.position(name_node(r));
             let Some((f0, d0, l0, who)) = owner.get(&key).cloned() else {

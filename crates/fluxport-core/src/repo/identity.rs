@@ -44,7 +44,7 @@ use crate::model::document::DocKind;
 use crate::model::finding::Finding;
 use crate::repo::kustomize::Model;
 use crate::yaml::Node;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// (API group, kind, namespace ("" when cluster-scoped), name) of an object.
 pub type Identity = (String, String, String, String);
@@ -323,12 +323,18 @@ pub fn check(ctx: &mut Context, model: &Model) {
     ctx.findings.append(&mut findings);
 }
 
-/// The units that apply document `doc` of file `file` (for the release clash check).
-pub fn units_of(all: &[Applied], file: usize, doc: usize) -> BTreeSet<Unit> {
-    all.iter()
-        .filter(|a| a.file == file && a.doc == doc)
-        .map(|a| a.unit.clone())
-        .collect()
+/// The units that apply each document, by (file, doc) (for the release clash check):
+/// one pass over `all`, not one per document, which was quadratic in a paste of
+/// thousands of HelmReleases.
+pub fn units_by_doc(all: &[Applied]) -> BTreeMap<(usize, usize), BTreeSet<Unit>> {
+    let mut by_doc: BTreeMap<(usize, usize), BTreeSet<Unit>> = BTreeMap::new();
+    for a in all {
+        by_doc
+            .entry((a.file, a.doc))
+            .or_default()
+            .insert(a.unit.clone());
+    }
+    by_doc
 }
 
 fn identity(
