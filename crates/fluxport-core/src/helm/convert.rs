@@ -448,6 +448,19 @@ fn name_pending_secrets(
     findings: &mut [Finding],
 ) {
     use crate::helm::helmrelease::SECRET_NAME_PENDING;
+    // The findings still waiting for a name, by (file, line): each release looks up its
+    // own lines (scanning every finding per release was quadratic in a paste of
+    // thousands of git-chart HelmReleases).
+    let mut pending: BTreeMap<(&str, usize), Vec<usize>> = BTreeMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        if f.code == Code::SSH_SECRET_REQUIRED && f.message.ends_with(SECRET_NAME_PENDING) {
+            pending
+                .entry((f.file.as_str(), f.line))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut named: Vec<(usize, String)> = Vec::new();
     for (fi, di, r) in releases {
         let SourceSpec::Git {
             needs_auth_placeholder: true,
@@ -464,15 +477,19 @@ fn name_pending_secrets(
         let docs = &files[*fi].docs;
         let first = docs[*di].line_offset;
         let end = docs.get(di + 1).map_or(usize::MAX, |d| d.line_offset);
-        for f in findings.iter_mut().filter(|f| {
-            f.code == Code::SSH_SECRET_REQUIRED
-                && f.file == files[*fi].path
-                && first < f.line
-                && f.line <= end
-        }) {
-            if let Some(head) = f.message.strip_suffix(SECRET_NAME_PENDING) {
-                f.message = format!("{head}{secret}");
-            }
+        let path = files[*fi].path.as_str();
+        if first >= end {
+            continue;
+        }
+        for (_, at) in pending.range((path, first + 1)..=(path, end)) {
+            named.extend(at.iter().map(|&i| (i, secret.clone())));
+        }
+    }
+    // In release order: a finding named once keeps that name (as before).
+    for (i, secret) in named {
+        let f = &mut findings[i];
+        if let Some(head) = f.message.strip_suffix(SECRET_NAME_PENDING) {
+            f.message = format!("{head}{secret}");
         }
     }
 }
