@@ -35,6 +35,7 @@ pub use model::finding::{Finding, ReleaseEntry};
 pub use model::options::{
     FluxVersion, HelmVersion, Limits, Mode, Options, SourcesPlacement, Target,
 };
+pub use pipeline::PendingPreflight;
 pub use report::preflight::Verification;
 pub use report::{Conversion, Report};
 
@@ -42,6 +43,13 @@ pub use report::{Conversion, Report};
 /// page in wasm); every problem becomes a finding in the report.
 pub fn convert(inputs: &[InputFile], options: &Options) -> Conversion {
     pipeline::run(inputs, options)
+}
+
+/// [`convert`] in two steps: the conversion (its `preflight` empty), then
+/// [`PendingPreflight::run`] fills in the pre-flight and its runbook section. The same
+/// result as [`convert`]; a caller can show the output before the pre-flight is done.
+pub fn convert_deferred(inputs: &[InputFile], options: &Options) -> (Conversion, PendingPreflight) {
+    pipeline::run_deferred(inputs, options)
 }
 
 /// The pre-flight of a Flux v2 tree: what Flux v2 will do with it, checked offline

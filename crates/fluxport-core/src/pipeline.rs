@@ -18,6 +18,43 @@ use crate::upgrade;
 use crate::verify;
 
 pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
+    let (mut conv, preflight) = run_deferred(inputs, options);
+    preflight.run(&mut conv, options);
+    conv
+}
+
+/// The pre-flight of a conversion, not yet run: what [`run_deferred`] knows that the
+/// pre-flight needs besides the output (the sync roots it may trust, and what in the
+/// input causes findings). The web app's worker sends the conversion first and the
+/// pre-flight after it, so a large repository's output is shown while it runs.
+#[derive(Debug, Clone)]
+pub struct PendingPreflight {
+    /// `None` for a target that is not checked (a v1 tree kept for helm-operator).
+    roots: Option<Option<Vec<crate::model::sync_root::SyncRoot>>>,
+    causes: verify::Causes,
+}
+
+impl PendingPreflight {
+    /// Step 13: the pre-flight, on the output as written (a v1 tree kept for
+    /// helm-operator is not checked). Bootstrap objects it assumed go to the runbook.
+    /// `options` must be the ones the conversion ran with.
+    pub fn run(self, conv: &mut Conversion, options: &Options) {
+        let Some(roots) = self.roots else {
+            conv.preflight.skipped = true;
+            return;
+        };
+        let outputs = conv.output_inputs();
+        conv.preflight = verify::run_in(&outputs, options, roots.as_deref(), &self.causes);
+        if let Some(s) = conv.preflight.runbook_section() {
+            conv.report.runbook.push('\n');
+            conv.report.runbook.push_str(&s);
+        }
+    }
+}
+
+/// Steps 1–12: the conversion without its pre-flight, and what the pre-flight needs.
+/// [`run`] is this and [`PendingPreflight::run`], one after the other.
+pub fn run_deferred(inputs: &[InputFile], options: &Options) -> (Conversion, PendingPreflight) {
     // 1. Load: every later stage reads the parsed documents. Files are sorted by path,
     //    so nothing below depends on input order.
     let (files, findings) = load::load_repository(inputs, options);
@@ -131,23 +168,10 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
     };
     let produced = ctx.into_produced();
     drop(model);
-    let mut conv = output::assemble(produced, files, options);
-    // 13. The pre-flight, on the output as written (a v1 tree kept for helm-operator
-    //     is not checked). Bootstrap objects it assumed go to the runbook.
-    if options.target == Target::FluxV2 {
-        let outputs = conv.output_inputs();
-        conv.preflight = verify::run_in(
-            &outputs,
-            options,
-            roots_known.then_some(roots.as_slice()),
-            &causes,
-        );
-        if let Some(s) = conv.preflight.runbook_section() {
-            conv.report.runbook.push('\n');
-            conv.report.runbook.push_str(&s);
-        }
-    } else {
-        conv.preflight.skipped = true;
-    }
-    conv
+    let conv = output::assemble(produced, files, options);
+    let preflight = PendingPreflight {
+        roots: (options.target == Target::FluxV2).then(|| roots_known.then_some(roots)),
+        causes,
+    };
+    (conv, preflight)
 }

@@ -3,12 +3,15 @@
 //! tree of the shared corpus. Built with the core's `parallel` feature (its
 //! dev-dependency on itself turns it on), or the comparison would be one thread
 //! against itself: `parallel_path_is_compiled_in` fails then.
+//!
+//! Also: [`convert_deferred`] then its pending pre-flight gives what [`convert`] gives
+//! (the web app's worker shows the output before the pre-flight is done).
 
 mod common;
 
 use common::{read_dir_inputs, shared};
 use fluxport_core::model::exec;
-use fluxport_core::{convert, InputFile, Options};
+use fluxport_core::{convert, convert_deferred, InputFile, Options, Target};
 use std::path::PathBuf;
 
 fn corpus_trees() -> Vec<(PathBuf, Vec<InputFile>)> {
@@ -82,4 +85,39 @@ fn parallel_and_one_thread_convert_the_same() {
         "parallel == one thread over {} trees, {files} input files",
         trees.len()
     );
+}
+
+#[test]
+fn deferred_preflight_gives_the_same_conversion() {
+    let mut checked = 0;
+    for (dir, inputs) in corpus_trees() {
+        for target in [Target::FluxV2, Target::Helm3OnFluxV1] {
+            let opts = Options {
+                target,
+                ..Options::default()
+            };
+            let whole = convert(&inputs, &opts);
+            let (mut first, pending) = convert_deferred(&inputs, &opts);
+            // Before the pre-flight runs: the same files, no pre-flight yet.
+            assert!(
+                first
+                    .files
+                    .iter()
+                    .map(|f| (&f.path, &f.bytes))
+                    .eq(whole.files.iter().map(|f| (&f.path, &f.bytes))),
+                "{}: output files differ",
+                dir.display()
+            );
+            assert!(first.preflight.findings.is_empty() && !first.preflight.skipped);
+            pending.run(&mut first, &opts);
+            assert_eq!(
+                first.report_json(),
+                whole.report_json(),
+                "{} ({target:?}): reports differ",
+                dir.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "{checked} trees");
 }
