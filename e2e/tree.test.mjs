@@ -66,6 +66,8 @@ async function upload(page, top, n) {
   await page.setInputFiles('[data-testid=folder-input]', top);
   await page.waitForFunction((k) => document.documentElement.dataset.repoFiles === String(k), n, { timeout: 60000 });
   await page.waitForSelector('[data-testid=file-tree] [role=treeitem]');
+  // The pre-flight arrives after the conversion: the tree's badges need it.
+  await page.waitForSelector('html[data-preflight=done]');
 }
 
 const rows = (page) => page.$$eval('[data-testid=file-tree] [data-path]', (els) => els.map((e) => e.dataset.path));

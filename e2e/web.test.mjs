@@ -404,7 +404,8 @@ async function repoChecks(page, label) {
   const want = nativeFiles.map((f) => [f.path, f.status]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
   assert.deepEqual(rows, want, 'file tree matches native statuses');
   assert.equal(await page.getAttribute('html', 'data-repo-in'), 'worker', 'the repo is converted in the worker');
-  metrics[`${label}: convert ${inputCount} corpus files in browser`] = `${await page.getAttribute('html', 'data-repo-ms')} ms (read + convert; ${await page.getAttribute('html', 'data-repo-convert-ms')} ms converting in the worker)`;
+  await page.waitForSelector('html[data-preflight=done]');
+  metrics[`${label}: convert ${inputCount} corpus files in browser`] = `${await page.getAttribute('html', 'data-repo-ms')} ms (read + convert; ${await page.getAttribute('html', 'data-repo-convert-ms')} ms converting in the worker, then its pre-flight ${await page.getAttribute('html', 'data-preflight-ms')} ms)`;
 
   // Selected-file output equals the native output of that file.
   const first = nativeFiles.find((f) => f.status !== 'deleted');
@@ -1017,6 +1018,27 @@ function preflightRepo(name, withSource) {
 
 const summaryLine = (c) => `pre-flight: ${c.kustomizations} Kustomizations, ${c.objects} objects; ${c.errors} errors, ${c.warnings} warnings, ${c.infos} info`;
 
+test('pre-flight: a repository\'s conversion is shown first, its pre-flight follows from the worker and equals the native one', async (t) => {
+  const { page } = await open(t);
+  // Every value the page gives `data-preflight`, in order.
+  await page.evaluate(() => {
+    self.__pf = [];
+    new MutationObserver((ms) => ms.forEach((m) => self.__pf.push(m.target.getAttribute('data-preflight'))))
+      .observe(document.documentElement, { attributeFilter: ['data-preflight'] });
+  });
+  const nativePf = JSON.parse(native(['dir-report', corpus])).preflight;
+  await page.click('#tab-repo');
+  await page.setInputFiles('[data-testid=folder-input]', corpus);
+  await page.waitForSelector('html[data-preflight=done]');
+  assert.deepEqual(await page.evaluate(() => self.__pf), ['running', 'done'], 'shown while running, then done');
+  assert.ok(Number(await page.getAttribute('html', 'data-preflight-ms')) > 0, 'the pre-flight ran in the worker');
+  await page.waitForFunction((want) => document.querySelector('[data-testid=preflight-status]')?.textContent === want, summaryLine(nativePf.counts));
+  await page.click('#tab-report');
+  assert.equal(await page.locator('[data-testid=preflight-running]').count(), 0);
+  assert.equal(await page.textContent('[data-testid=preflight-summary]'), summaryLine(nativePf.counts));
+  assert.equal(await page.locator('[data-testid=preflight-findings] tbody tr').count(), Math.min(nativePf.findings.length, 500));
+});
+
 test('pre-flight: a planted error shows in the report panel and the file tree; its clean twin is clean', async (t) => {
   const { page } = await open(t);
   // Planted: the HelmRelease's HelmRepository is missing.
@@ -1029,6 +1051,7 @@ test('pre-flight: a planted error shows in the report panel and the file tree; i
   await page.click('#tab-repo');
   await page.setInputFiles('[data-testid=folder-input]', planted);
   await page.waitForSelector('[data-testid=file-tree]');
+  await page.waitForSelector('html[data-preflight=done]');
   // The tree: the whole tree's status, and the file's badge in its button's name.
   assert.equal(await page.textContent('[data-testid=preflight-status]'), summaryLine(pf.counts));
   assert.match(await page.getAttribute('[data-testid=preflight-status]', 'class'), /\berror\b/);
@@ -1080,6 +1103,7 @@ test('pre-flight: a planted error shows in the report panel and the file tree; i
   assert.deepEqual(cleanPf.findings, [], 'the native core passes the clean twin');
   await page.setInputFiles('[data-testid=folder-input]', clean);
   await page.waitForSelector('[data-path="apps/source.yaml"]');
+  await page.waitForSelector('html[data-preflight=done]');
   assert.equal(await page.textContent('[data-testid=preflight-status]'), summaryLine(cleanPf.counts));
   assert.match(await page.getAttribute('[data-testid=preflight-status]', 'class'), /\bok\b/);
   assert.equal(await page.locator('[data-testid=preflight-badge]').count(), 0);

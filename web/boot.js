@@ -49,7 +49,21 @@
           self.postMessage({ id: m.id, panic: self.FLUXPORT_PANIC || String(err) });
           return;
         }
-        self.postMessage({ id: m.id, json: json, ms: performance.now() - t0 });
+        if (m.kind !== 'repo') {
+          self.postMessage({ id: m.id, json: json, ms: performance.now() - t0 });
+          return;
+        }
+        // A repository: its conversion first (shown at once), then its pre-flight.
+        self.postMessage({ id: m.id, json: json, ms: performance.now() - t0, more: true });
+        var t1 = performance.now();
+        var pf;
+        try {
+          pf = wasm_bindgen.worker_preflight();
+        } catch (err) {
+          self.postMessage({ id: m.id, panic: self.FLUXPORT_PANIC || String(err), preflight: true });
+          return;
+        }
+        self.postMessage({ id: m.id, preflight: pf || null, ms: performance.now() - t1 });
       }, function (err) {
         self.postMessage({ id: m.id, unavailable: 'the conversion worker could not start: ' + err });
       });
@@ -77,7 +91,21 @@
     worker.onmessage = function (e) {
       var m = e.data;
       var req = inflight;
+      if (m.more) {
+        // A repository's conversion; the worker stays busy with its pre-flight.
+        wasm_bindgen.worker_done(req.kind, m.id, m.json, undefined, m.ms || 0);
+        return;
+      }
       inflight = null;
+      if ('preflight' in m) {
+        if (m.panic !== undefined) {
+          worker.terminate();
+          spawn();
+        }
+        wasm_bindgen.worker_preflight_done(m.id, m.panic === undefined && m.preflight !== null ? m.preflight : undefined, m.panic, m.ms || 0);
+        next();
+        return;
+      }
       if (m.panic !== undefined || m.unavailable !== undefined) {
         worker.terminate();
         worker = null;

@@ -40,8 +40,7 @@ impl PendingPreflight {
     /// `options` must be the ones the conversion ran with.
     pub fn run(self, conv: &mut Conversion, options: &Options) {
         let Some(roots) = self.roots else {
-            conv.preflight.skipped = true;
-            return;
+            return; // marked skipped by `run_deferred`
         };
         let outputs = conv.output_inputs();
         conv.preflight = verify::run_in(&outputs, options, roots.as_deref(), &self.causes);
@@ -168,7 +167,12 @@ pub fn run_deferred(inputs: &[InputFile], options: &Options) -> (Conversion, Pen
     };
     let produced = ctx.into_produced();
     drop(model);
-    let conv = output::assemble(produced, files, options);
+    let mut conv = output::assemble(produced, files, options);
+    if options.target == Target::FluxV2 {
+        conv.preflight.running = true;
+    } else {
+        conv.preflight.skipped = true;
+    }
     let preflight = PendingPreflight {
         roots: (options.target == Target::FluxV2).then(|| roots_known.then_some(roots)),
         causes,

@@ -202,13 +202,47 @@ impl Component for App {
                             Ok(conv) => {
                                 browser::mark("repo-in", "worker");
                                 browser::mark("repo-convert-ms", &format!("{ms:.1}"));
+                                let running = conv.preflight.running;
                                 self.show_repo(conv);
+                                if running {
+                                    // Kept until the pre-flight arrives: if the worker
+                                    // dies first, the page converts the request itself.
+                                    self.repo_sent = Some(sent);
+                                }
                             }
                             Err(e) => crate::panic::show(&format!("worker answer unreadable: {e}")),
                         }
                     }
                     (None, Some(msg)) => crate::panic::show(&msg),
                     (None, None) => self.convert_repo_here(&sent),
+                }
+                true
+            }
+            Msg::PreflightDone {
+                id,
+                json,
+                panic,
+                ms,
+            } => {
+                if id != self.repo_seq {
+                    return false; // the pre-flight of an older request, or a cleared repo
+                }
+                let Some(conv) = self.repo.as_mut() else {
+                    return false;
+                };
+                self.repo_sent = None;
+                match (json, panic) {
+                    (Some(json), _) => {
+                        match crate::wire::decode_preflight(&json, Rc::make_mut(conv)) {
+                            Ok(()) => {
+                                browser::mark("preflight-ms", &format!("{ms:.1}"));
+                                browser::mark("preflight", "done");
+                            }
+                            Err(e) => crate::panic::show(&format!("worker answer unreadable: {e}")),
+                        }
+                    }
+                    (None, Some(msg)) => crate::panic::show(&msg),
+                    (None, None) => {}
                 }
                 true
             }
@@ -537,6 +571,19 @@ pub fn worker_done(repo: bool, id: u32, json: Option<String>, panic: Option<Stri
     }
 }
 
+/// The worker's pre-flight of repo request `id` (web/boot.js, after [`worker_done`]).
+pub fn worker_preflight_done(id: u32, json: Option<String>, panic: Option<String>, ms: f64) {
+    let sink = WORKER_SINK.with(|s| s.borrow().clone());
+    if let Some(cb) = sink {
+        cb.emit(Msg::PreflightDone {
+            id,
+            json,
+            panic,
+            ms,
+        });
+    }
+}
+
 /// Reads named files; expands `.zip` archives; strips one top-level folder shared by
 /// every file when `strip_top` (the uploaded folder is the repository root).
 async fn read_all(
@@ -772,6 +819,14 @@ impl App {
                 .or(conv.files.first())
                 .map(|f| f.path.clone());
         }
+        browser::mark(
+            "preflight",
+            if conv.preflight.running {
+                "running"
+            } else {
+                "done"
+            },
+        );
         self.repo = Some(Rc::new(conv));
         self.repo_ms = browser::now() - self.repo_t0;
         browser::mark("repo-ms", &format!("{:.1}", self.repo_ms));
@@ -855,15 +910,24 @@ impl App {
         if self.loading {
             return "Reading files…".into();
         }
-        if self.repo_sent.is_some() && self.tab == Tab::Repo {
+        // While the shown conversion's pre-flight runs, the request is still out.
+        let preflight_running = self.repo.as_ref().is_some_and(|r| r.preflight.running);
+        if self.repo_sent.is_some() && self.tab == Tab::Repo && !preflight_running {
             return format!("Converting {} files…", self.inputs.len());
         }
         match (self.tab, &self.paste, &self.repo) {
             (Tab::Repo, _, Some(r)) => {
                 let c = &r.report.counts;
                 format!(
-                    "{} files: {} converted, {} unchanged, {} new, {} deleted, {} failed ({:.0} ms)",
-                    c.files, c.converted, c.unchanged, c.new, c.deleted, c.failed, self.repo_ms
+                    "{} files: {} converted, {} unchanged, {} new, {} deleted, {} failed ({:.0} ms){}",
+                    c.files,
+                    c.converted,
+                    c.unchanged,
+                    c.new,
+                    c.deleted,
+                    c.failed,
+                    self.repo_ms,
+                    if preflight_running { "; pre-flight running…" } else { "" }
                 )
             }
             (Tab::Paste, Some(p), _) => match output::paste_failed(&p.conv) {

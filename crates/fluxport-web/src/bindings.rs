@@ -82,7 +82,29 @@ pub fn worker_convert_repo(paths: &str, bytes: &[u8], lens: &[u32], options_json
         inputs.push(fluxport_core::InputFile::new(path, head.to_vec()));
         rest = tail;
     }
-    crate::wire::encode(&fluxport_core::convert(&inputs, &options))
+    // The conversion goes to the page now; its pre-flight runs in the next call
+    // (`worker_preflight`), so a large repository's output is shown while it runs.
+    let (conv, pending) = fluxport_core::convert_deferred(&inputs, &options);
+    drop(inputs);
+    let json = crate::wire::encode(&conv);
+    DEFERRED.with(|d| *d.borrow_mut() = Some((conv, pending, options)));
+    json
+}
+
+thread_local! {
+    /// In the worker: the repository conversion whose pre-flight is still to run.
+    static DEFERRED: std::cell::RefCell<Option<(fluxport_core::Conversion, fluxport_core::PendingPreflight, Options)>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// In the worker, right after `worker_convert_repo`: runs that conversion's pre-flight
+/// and returns it as [`crate::wire::encode_preflight`] JSON (`None`: nothing pending).
+#[wasm_bindgen]
+pub fn worker_preflight() -> Option<String> {
+    worker_panic_hook();
+    let (mut conv, pending, options) = DEFERRED.with(|d| d.borrow_mut().take())?;
+    pending.run(&mut conv, &options);
+    Some(crate::wire::encode_preflight(&conv))
 }
 
 /// In the worker, once at start: converts the built-in example so the code a
@@ -98,4 +120,11 @@ pub fn worker_warm() {
 #[wasm_bindgen]
 pub fn worker_done(kind: &str, id: u32, json: Option<String>, panic: Option<String>, ms: f64) {
     crate::app::worker_done(kind == "repo", id, json, panic, ms);
+}
+
+/// On the page: the worker finished the pre-flight of repository request `id` (`json`:
+/// [`crate::wire::encode_preflight`]; `panic`: it crashed with this message).
+#[wasm_bindgen]
+pub fn worker_preflight_done(id: u32, json: Option<String>, panic: Option<String>, ms: f64) {
+    crate::app::worker_preflight_done(id, json, panic, ms);
 }

@@ -36,6 +36,14 @@ pub enum Msg {
         panic: Option<String>,
         ms: f64,
     },
+    /// The worker's pre-flight of repo request `id`, sent after its conversion (see
+    /// [`crate::app::worker_preflight_done`]).
+    PreflightDone {
+        id: u32,
+        json: Option<String>,
+        panic: Option<String>,
+        ms: f64,
+    },
     /// The worker's answer to paste request `id` (see [`crate::app::worker_done`]).
     PasteDone {
         id: u32,

@@ -237,13 +237,21 @@ pub fn decode(json: &str, input: impl Fn(&str) -> Option<Vec<u8>>) -> Result<Con
         counts: counts(&mut obj(take(&mut r, "counts")?, "counts")?)?,
         runbook: string(&mut r, "runbook")?,
     };
-    let mut p = obj(take(&mut w, "preflight")?, "preflight")?;
+    let preflight = verification(obj(take(&mut w, "preflight")?, "preflight")?)?;
+    Ok(Conversion {
+        files,
+        report,
+        preflight,
+    })
+}
+
+fn verification(mut p: Obj) -> Result<Verification, String> {
     let mut pc = obj(take(&mut p, "counts")?, "preflight counts")?;
     let mut by_code = BTreeMap::new();
     for (k, v) in obj(take(&mut pc, "by_code")?, "by_code")? {
         by_code.insert(k, uint(&v, "by_code")?);
     }
-    let preflight = Verification {
+    Ok(Verification {
         schema_version: u32::try_from(int(&mut p, "schema_version")?).map_err(|e| e.to_string())?,
         findings: each(&mut p, "findings", finding)?,
         counts: VerifyCounts {
@@ -266,12 +274,37 @@ pub fn decode(json: &str, input: impl Fn(&str) -> Option<Vec<u8>>) -> Result<Con
             Value::Bool(b) => b,
             _ => return Err("`skipped`: expected a boolean".to_string()),
         },
-    };
-    Ok(Conversion {
-        files,
-        report,
-        preflight,
+        running: match opt(&mut p, "running") {
+            None => false,
+            Some(Value::Bool(b)) => b,
+            Some(_) => return Err("`running`: expected a boolean".to_string()),
+        },
     })
+}
+
+#[derive(Serialize)]
+struct PreflightOut<'a> {
+    preflight: &'a Verification,
+    runbook: &'a str,
+}
+
+/// The pre-flight of a conversion that was sent without it (`convert_deferred`), as
+/// JSON: the [`Verification`] and the runbook it completed (see [`decode_preflight`]).
+pub fn encode_preflight(c: &Conversion) -> String {
+    serde_json::to_string(&PreflightOut {
+        preflight: &c.preflight,
+        runbook: &c.report.runbook,
+    })
+    .unwrap_or_default()
+}
+
+/// Reads what [`encode_preflight`] wrote into the conversion the page holds.
+pub fn decode_preflight(json: &str, conv: &mut Conversion) -> Result<(), String> {
+    let v: Value = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    let mut w = obj(v, "pre-flight")?;
+    conv.preflight = verification(obj(take(&mut w, "preflight")?, "preflight")?)?;
+    conv.report.runbook = string(&mut w, "runbook")?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -303,6 +336,37 @@ mod tests {
                 assert_eq!((&a.path, a.status, &a.bytes), (&b.path, b.status, &b.bytes));
             }
         }
+    }
+
+    #[test]
+    fn deferred_preflight_round_trip_is_the_whole_conversion() {
+        // A repo whose pre-flight finds something and adds to the runbook.
+        let inputs = vec![InputFile::new(
+            "apps/hr.yaml",
+            include_str!("example.yaml").as_bytes().to_vec(),
+        )];
+        let opts = Options {
+            assume_bootstrap: true,
+            ..Options::default()
+        };
+        let whole = convert(&inputs, &opts);
+        let (mut conv, pending) = fluxport_core::convert_deferred(&inputs, &opts);
+        let input = |p: &str| inputs.iter().find(|f| f.path == p).map(|f| f.bytes.clone());
+        let mut page = decode(&encode(&conv), input).expect("decodes");
+        assert!(
+            page.preflight.running,
+            "the page knows the pre-flight is still running"
+        );
+        assert_eq!(page.preflight.summary_line(), "pre-flight: running…");
+        pending.run(&mut conv, &opts);
+        decode_preflight(&encode_preflight(&conv), &mut page).expect("decodes");
+        assert!(!page.preflight.running);
+        assert_eq!(page.preflight.to_json(), whole.preflight.to_json());
+        assert_eq!(page.report.to_json(), whole.report.to_json());
+        assert!(
+            !whole.preflight.findings.is_empty(),
+            "the case has pre-flight findings"
+        );
     }
 
     #[test]

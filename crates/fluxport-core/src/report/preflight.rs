@@ -33,6 +33,11 @@ pub struct Verification {
     pub bootstrap_objects: Vec<String>,
     /// Not run (a conversion that stays on Flux v1).
     pub skipped: bool,
+    /// Not run yet: the conversion came from [`crate::convert_deferred`] and its
+    /// [`crate::PendingPreflight`] has not run. Never true in a finished conversion, and
+    /// not written to the JSON report unless true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub running: bool,
 }
 
 impl Verification {
@@ -70,6 +75,9 @@ impl Verification {
     pub fn summary_line(&self) -> String {
         if self.skipped {
             return "pre-flight: skipped (the output stays on Flux v1)".into();
+        }
+        if self.running {
+            return "pre-flight: running…".into();
         }
         let c = &self.counts;
         format!(

@@ -317,7 +317,7 @@ impl Component for FileTree {
         let v = &r.preflight;
         html! {
             <>
-            <p class={classes!("pf-tree", status_class(&v.findings))} data-testid="preflight-status">{ v.summary_line() }</p>
+            <p class={classes!("pf-tree", if v.running { "running" } else { status_class(&v.findings) })} data-testid="preflight-status">{ v.summary_line() }</p>
             <div class="tree-tools">
                 <input type="search" class="tree-search" placeholder="Search paths" aria-label="Search file paths"
                     data-testid="tree-search" value={self.filter.query.clone()} oninput={on_query} />

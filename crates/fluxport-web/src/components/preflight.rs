@@ -20,6 +20,9 @@ pub fn preflight_panel(app: &AppLink, v: &Verification, src: Src) -> Html {
     let c = &v.counts;
     let body = if v.skipped {
         html! { <p class="muted">{ v.summary_line() }</p> }
+    } else if v.running {
+        // The conversion is shown; its pre-flight arrives from the worker.
+        html! { <p class="muted" role="status" data-testid="preflight-running">{ v.summary_line() }</p> }
     } else {
         html! {
             <>
