@@ -11,6 +11,7 @@ use fluxport_core::{
     convert, verify, Code, Conversion, FileStatus, Finding, FluxVersion, HelmVersion, InputFile,
     Mode, Options, SourcesPlacement, Target, Verification,
 };
+use std::collections::HashMap;
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Component, Path, PathBuf};
 use std::process::ExitCode;
@@ -629,12 +630,13 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
     }
 
     if !args.check {
+        let targets = Targets::new(&sources);
         if let Some(out) = &args.out {
             let mut ops = Vec::new();
             for f in &conv.files {
                 if f.status != FileStatus::Deleted {
                     ops.push(write::Op::Write {
-                        target: out.join(raw_target(&f.path, &sources)?),
+                        target: out.join(targets.raw_target(&f.path)?),
                         bytes: f.bytes.clone(),
                     });
                 }
@@ -649,7 +651,7 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
         } else if args.in_place {
             let mut ops = Vec::new();
             for f in &conv.files {
-                let src = sources.iter().find(|s| s.rel == f.path);
+                let src = targets.source(&f.path);
                 let disk = src.and_then(|s| s.disk.clone());
                 match (f.status, disk) {
                     (FileStatus::Unchanged | FileStatus::Failed, _) => {}
@@ -659,7 +661,7 @@ fn run_convert(args: ConvertArgs) -> Result<u8, String> {
                     }),
                     (FileStatus::Deleted, Some(d)) => ops.push(write::Op::Delete { target: d }),
                     (FileStatus::New, _) => ops.push(write::Op::Write {
-                        target: journal_root.join(raw_target(&f.path, &sources)?),
+                        target: journal_root.join(targets.raw_target(&f.path)?),
                         bytes: f.bytes.clone(),
                     }),
                     (_, None) => {}
@@ -829,30 +831,54 @@ fn walk(
     Ok(())
 }
 
-/// Where a file of the conversion goes, relative to the output (or input) directory: an
-/// input's own path with its original bytes, or for a generated file its path with the
-/// original bytes of the directories it shares with an input.
-fn raw_target(core_path: &str, sources: &[Source]) -> Result<PathBuf, String> {
-    if let Some(s) = sources.iter().find(|s| s.rel == core_path) {
-        return Ok(s.raw.clone());
-    }
-    let safe = safe_rel(core_path)?;
-    let comps: Vec<&str> = core_path.split('/').collect();
-    for k in (1..comps.len()).rev() {
-        let prefix = comps[..k].join("/");
+/// Where the files of one conversion go: the inputs by their core path, and every
+/// directory prefix of an input by (component count, core path), each indexed once.
+/// Looking them up per file scanned every input (and built every input's prefixes)
+/// for each output file: quadratic in a repository with thousands of generated files.
+struct Targets<'s> {
+    by_rel: HashMap<&'s str, &'s Source>,
+    dirs: HashMap<(usize, String), PathBuf>,
+}
+
+impl<'s> Targets<'s> {
+    fn new(sources: &'s [Source]) -> Self {
+        let mut by_rel = HashMap::new();
+        let mut dirs = HashMap::new();
         for s in sources {
+            by_rel.entry(s.rel.as_str()).or_insert(s);
             let raw: Vec<_> = s.raw.components().collect();
-            if raw.len() > k {
+            for k in 1..raw.len() {
                 let dir: PathBuf = raw[..k].iter().collect();
-                if rel_path(&dir) == prefix {
-                    let mut p = dir;
-                    p.extend(&comps[k..]);
-                    return Ok(p);
-                }
+                dirs.entry((k, rel_path(&dir))).or_insert(dir);
             }
         }
+        Targets { by_rel, dirs }
     }
-    Ok(safe)
+
+    /// The input with this core path (the first, in input order).
+    fn source(&self, core_path: &str) -> Option<&'s Source> {
+        self.by_rel.get(core_path).copied()
+    }
+
+    /// Where a file of the conversion goes, relative to the output (or input)
+    /// directory: an input's own path with its original bytes, or for a generated file
+    /// its path with the original bytes of the longest directory it shares with an
+    /// input (the first such input).
+    fn raw_target(&self, core_path: &str) -> Result<PathBuf, String> {
+        if let Some(s) = self.source(core_path) {
+            return Ok(s.raw.clone());
+        }
+        let safe = safe_rel(core_path)?;
+        let comps: Vec<&str> = core_path.split('/').collect();
+        for k in (1..comps.len()).rev() {
+            if let Some(dir) = self.dirs.get(&(k, comps[..k].join("/"))) {
+                let mut p = dir.clone();
+                p.extend(&comps[k..]);
+                return Ok(p);
+            }
+        }
+        Ok(safe)
+    }
 }
 
 /// A path for a message: control characters (`fluxport_core::text::escape_control`, the
@@ -936,19 +962,21 @@ mod tests {
         };
         assert_eq!(src.rel, "dir\\xfe/a.yaml");
         let sources = [src];
-        assert_eq!(raw_target("dir\\xfe/a.yaml", &sources).unwrap(), raw);
+        let targets = Targets::new(&sources);
+        assert_eq!(targets.raw_target("dir\\xfe/a.yaml").unwrap(), raw);
         assert_eq!(
-            raw_target("dir\\xfe/fluxport-sources.yaml", &sources)
+            targets
+                .raw_target("dir\\xfe/fluxport-sources.yaml")
                 .unwrap()
                 .as_os_str()
                 .as_bytes(),
             b"dir\xfe/fluxport-sources.yaml"
         );
         assert_eq!(
-            raw_target("other/x.yaml", &sources).unwrap(),
+            targets.raw_target("other/x.yaml").unwrap(),
             PathBuf::from("other/x.yaml")
         );
-        assert!(raw_target("../x.yaml", &sources).is_err());
+        assert!(targets.raw_target("../x.yaml").is_err());
     }
 
     /// The flag's values are exactly the core's minors, in order.

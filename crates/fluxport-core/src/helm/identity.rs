@@ -56,6 +56,22 @@ pub fn carry(
     let mut findings = Vec::new();
     // kustomization → patches entries to add (in order).
     let mut entries: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    // Per kustomization that sets a namespace: the first live object of its build from
+    // each source document. One pass per build, not a scan of the build per release
+    // (quadratic in a base of many releases with namespaced overlays).
+    let object_of: Vec<BTreeMap<(usize, usize), usize>> = (0..model.kustomizations().len())
+        .map(|k| {
+            let mut by_source = BTreeMap::new();
+            if let (Some(_), Some(build)) = (model.sets_namespace(k), model.build_of(k)) {
+                for (i, o) in build.objects.iter().enumerate() {
+                    if o.deleted_by.is_none() {
+                        by_source.entry((o.source.file, o.source.doc)).or_insert(i);
+                    }
+                }
+            }
+            by_source
+        })
+        .collect();
     for (fi, di, r) in releases {
         let Some(p) = ctx.placements.get(&(*fi, *di)) else {
             continue;
@@ -90,11 +106,7 @@ pub fn carry(
             let Some(build) = model.build_of(k) else {
                 continue;
             };
-            let Some(o) = build
-                .objects
-                .iter()
-                .find(|o| o.source.file == *fi && o.source.doc == *di && o.deleted_by.is_none())
-            else {
+            let Some(o) = object_of[k].get(&(*fi, *di)).map(|&i| &build.objects[i]) else {
                 continue;
             };
             let result = (|| -> Result<Option<(String, J)>, String> {

@@ -47,6 +47,10 @@ enum Inst {
 pub struct Regex {
     prog: Vec<Inst>,
     classes: Vec<(Vec<(char, char)>, bool)>,
+    /// The pattern, when it has no metacharacter: it then matches exactly itself, and
+    /// [`Regex::full_match`] compares strings instead of running the VM (most selectors
+    /// name one object; the pre-flight matches every patch against every object).
+    literal: Option<Box<str>>,
 }
 
 struct Parser<'p> {
@@ -372,14 +376,25 @@ impl Regex {
         };
         c.emit(&ast, 0)?;
         c.push(Inst::Match)?;
+        let literal =
+            (!pattern.contains(|c: char| "\\.+*?()|[]{}^$".contains(c))).then(|| pattern.into());
         Ok(Regex {
             prog: c.prog,
             classes: c.classes,
+            literal,
         })
     }
 
     /// True if the whole of `text` matches (Go: `^(?:pattern)$`).
     pub fn full_match(&self, text: &str) -> bool {
+        match &self.literal {
+            Some(l) => **l == *text,
+            None => self.vm_match(text),
+        }
+    }
+
+    /// [`Regex::full_match`] by the Pike VM.
+    fn vm_match(&self, text: &str) -> bool {
         let n = self.prog.len();
         let mut clist: Vec<usize> = Vec::new();
         let mut nlist: Vec<usize> = Vec::new();
@@ -454,6 +469,26 @@ impl Regex {
 #[cfg(test)]
 mod tests {
     use super::Regex;
+
+    #[test]
+    fn the_literal_fast_path_agrees_with_the_vm() {
+        let patterns = [
+            "app-1", "app", "", "a_b", "ns/x", "é-ü", "app-1.x", "a+", "[a]", "x|y",
+        ];
+        let texts = [
+            "app-1", "app-10", "app", "", "a_b", "ns/x", "é-ü", "app-1.x", "app-1Ax", "aa", "a",
+            "x",
+        ];
+        let mut literals = 0;
+        for p in patterns {
+            let r = Regex::new(p).unwrap();
+            literals += usize::from(r.literal.is_some());
+            for t in texts {
+                assert_eq!(r.full_match(t), r.vm_match(t), "{p:?} on {t:?}");
+            }
+        }
+        assert_eq!(literals, 6, "the first six patterns have no metacharacter");
+    }
 
     fn m(p: &str, t: &str) -> bool {
         Regex::new(p).unwrap().full_match(t)
