@@ -42,8 +42,21 @@ impl PendingPreflight {
         let Some(roots) = self.roots else {
             return; // marked skipped by `run_deferred`
         };
-        let outputs = conv.output_inputs();
+        // The output's bytes are lent to the pre-flight (moved out and back), not copied.
+        let shown: Vec<usize> = (0..conv.files.len())
+            .filter(|&i| conv.files[i].status != crate::model::files::FileStatus::Deleted)
+            .collect();
+        let outputs: Vec<InputFile> = shown
+            .iter()
+            .map(|&i| {
+                let f = &mut conv.files[i];
+                InputFile::new(f.path.clone(), std::mem::take(&mut f.bytes))
+            })
+            .collect();
         conv.preflight = verify::run_in(&outputs, options, roots.as_deref(), &self.causes);
+        for (i, lent) in shown.into_iter().zip(outputs) {
+            conv.files[i].bytes = lent.bytes;
+        }
         if let Some(s) = conv.preflight.runbook_section() {
             conv.report.runbook.push('\n');
             conv.report.runbook.push_str(&s);

@@ -145,8 +145,10 @@ impl TextEdit {
 pub fn apply_edits(text: &str, edits: &[TextEdit]) -> String {
     let mut sorted: Vec<&TextEdit> = edits.iter().collect();
     sorted.sort_by_key(|e| (e.start, e.end));
-    let mut out =
-        String::with_capacity(text.len() + edits.iter().map(|e| e.with.len()).sum::<usize>());
+    // The edits that apply (in order, not overlapping an earlier one), then the exact
+    // size of the result: the output is held until it is written, and an estimate that
+    // ignored the replaced ranges reserved up to twice its size.
+    let mut applied = Vec::with_capacity(sorted.len());
     let mut pos = 0;
     for e in sorted {
         if e.start < pos
@@ -157,11 +159,21 @@ pub fn apply_edits(text: &str, edits: &[TextEdit]) -> String {
         {
             continue;
         }
+        applied.push(e);
+        pos = e.end;
+    }
+    let size = applied
+        .iter()
+        .fold(text.len(), |n, e| n - (e.end - e.start) + e.with.len());
+    let mut out = String::with_capacity(size);
+    let mut pos = 0;
+    for e in applied {
         out.push_str(&text[pos..e.start]);
         out.push_str(&e.with);
         pos = e.end;
     }
     out.push_str(&text[pos..]);
+    debug_assert_eq!(out.len(), size);
     out
 }
 
