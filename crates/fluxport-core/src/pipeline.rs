@@ -27,14 +27,29 @@ pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
 /// pre-flight needs besides the output (the sync roots it may trust, and what in the
 /// input causes findings). The web app's worker sends the conversion first and the
 /// pre-flight after it, so a large repository's output is shown while it runs.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct PendingPreflight {
     /// `None` for a target that is not checked (a v1 tree kept for helm-operator).
     roots: Option<Option<Vec<crate::model::sync_root::SyncRoot>>>,
     causes: verify::Causes,
+    /// The conversion's loaded YAML files that its output passes through byte for
+    /// byte: the pre-flight reuses their trees instead of parsing them again.
+    parsed: Vec<crate::model::document::LoadedFile>,
 }
 
 impl PendingPreflight {
+    /// Drops the conversion's parsed files: the pre-flight then parses the whole output
+    /// again. Less memory is held until it runs; the result is the same (tested).
+    pub fn forget_parsed(mut self) -> Self {
+        self.parsed = Vec::new();
+        self
+    }
+
+    /// How many of the output's files the pre-flight will not parse again.
+    pub fn reused_files(&self) -> usize {
+        self.parsed.len()
+    }
+
     /// Step 13: the pre-flight, on the output as written (a v1 tree kept for
     /// helm-operator is not checked). Bootstrap objects it assumed go to the runbook.
     /// `options` must be the ones the conversion ran with.
@@ -53,7 +68,13 @@ impl PendingPreflight {
                 InputFile::new(f.path.clone(), std::mem::take(&mut f.bytes))
             })
             .collect();
-        conv.preflight = verify::run_in(&outputs, options, roots.as_deref(), &self.causes);
+        conv.preflight = verify::run_in_reusing(
+            &outputs,
+            options,
+            roots.as_deref(),
+            &self.causes,
+            self.parsed,
+        );
         for (i, lent) in shown.into_iter().zip(outputs) {
             conv.files[i].bytes = lent.bytes;
         }
@@ -180,15 +201,17 @@ pub fn run_deferred(inputs: &[InputFile], options: &Options) -> (Conversion, Pen
     };
     let produced = ctx.into_produced();
     drop(model);
-    let mut conv = output::assemble(produced, files, options);
-    if options.target == Target::FluxV2 {
+    let checked = options.target == Target::FluxV2;
+    let (mut conv, parsed) = output::assemble(produced, files, options, checked);
+    if checked {
         conv.preflight.running = true;
     } else {
         conv.preflight.skipped = true;
     }
     let preflight = PendingPreflight {
-        roots: (options.target == Target::FluxV2).then(|| roots_known.then_some(roots)),
+        roots: checked.then(|| roots_known.then_some(roots)),
         causes,
+        parsed,
     };
     (conv, preflight)
 }

@@ -123,3 +123,28 @@ fn deferred_preflight_gives_the_same_conversion() {
     }
     assert!(checked >= 8, "{checked} trees");
 }
+
+#[test]
+fn reused_trees_give_the_preflight_a_fresh_parse_gives() {
+    let (mut trees, mut reused) = (0, 0);
+    for (dir, inputs) in corpus_trees() {
+        let opts = Options::default();
+        let (mut a, pa) = convert_deferred(&inputs, &opts);
+        let (mut b, pb) = convert_deferred(&inputs, &opts);
+        reused += pa.reused_files();
+        pa.run(&mut a, &opts);
+        pb.forget_parsed().run(&mut b, &opts);
+        assert_eq!(
+            a.report_json(),
+            b.report_json(),
+            "{}: the pre-flight differs when it reuses the conversion's trees",
+            dir.display()
+        );
+        trees += 1;
+    }
+    eprintln!("{trees} trees, {reused} files' trees reused");
+    assert!(
+        reused > 100,
+        "the corpus has passed-through YAML files: {reused}"
+    );
+}

@@ -379,6 +379,19 @@ fn memchr_nl(bytes: &[u8], from: usize) -> usize {
 /// Loads every input file, in path order (a path given twice is read once), within
 /// the total-size limit; the findings are the load problems.
 pub fn load_repository(inputs: &[InputFile], options: &Options) -> (Vec<LoadedFile>, Vec<Finding>) {
+    load_repository_reusing(inputs, options, Vec::new())
+}
+
+/// [`load_repository`], taking a file from `parsed` instead of loading it again when
+/// loading it would give that very file: a YAML file ([`FileKind::Yaml`]) with the same
+/// path and bytes, read within the total-size limit, outside any chart directory of
+/// `inputs` (then [`load_file`] depends on nothing else). Its load findings are not
+/// repeated: the pre-flight, the one caller, does not read them.
+pub fn load_repository_reusing(
+    inputs: &[InputFile],
+    options: &Options,
+    parsed: Vec<LoadedFile>,
+) -> (Vec<LoadedFile>, Vec<Finding>) {
     let charts = chart_dirs(inputs);
     // Sorted by path so that every later stage is independent of input order.
     let mut order: Vec<&InputFile> = inputs.iter().collect();
@@ -393,9 +406,34 @@ pub fn load_repository(inputs: &[InputFile], options: &Options) -> (Vec<LoadedFi
             (input, total <= options.limits.max_total_bytes)
         })
         .collect();
+    let mut parsed: std::collections::BTreeMap<String, LoadedFile> =
+        parsed.into_iter().map(|f| (f.path.clone(), f)).collect();
+    let in_chart = |path: &str| {
+        charts
+            .iter()
+            .any(|d| !d.is_empty() && path.starts_with(d.as_str()))
+    };
+    let mut reused: Vec<Option<LoadedFile>> = planned
+        .iter()
+        .map(|&(input, within)| {
+            let f = parsed.remove(&input.path)?;
+            (within
+                && f.kind == FileKind::Yaml
+                && is_yaml_path(&input.path)
+                && !in_chart(&input.path)
+                && f.raw() == input.bytes.as_slice())
+            .then_some(f)
+        })
+        .collect();
+    let to_load: Vec<(&InputFile, bool)> = planned
+        .iter()
+        .zip(&reused)
+        .filter(|(_, r)| r.is_none())
+        .map(|(p, _)| *p)
+        .collect();
     // Each file is parsed on its own (on every core natively): its findings stay with it,
     // and both come back in path order.
-    let loaded = exec::map_ordered(&planned, options.parallel, |&(input, within)| {
+    let loaded = exec::map_ordered(&to_load, options.parallel, |&(input, within)| {
         let mut findings = Vec::new();
         let file = if within {
             load_file(input, &charts, &options.limits, &mut findings)
@@ -422,11 +460,20 @@ pub fn load_repository(inputs: &[InputFile], options: &Options) -> (Vec<LoadedFi
         };
         (file, findings)
     });
-    let mut files = Vec::with_capacity(loaded.len());
+    let mut files = Vec::with_capacity(planned.len());
     let mut findings = Vec::new();
-    for (file, mut fs) in loaded {
-        files.push(file);
-        findings.append(&mut fs);
+    let mut loaded = loaded.into_iter();
+    for r in &mut reused {
+        match r.take() {
+            Some(f) => files.push(f),
+            None => {
+                let Some((file, mut fs)) = loaded.next() else {
+                    break;
+                };
+                files.push(file);
+                findings.append(&mut fs);
+            }
+        }
     }
     (files, findings)
 }

@@ -13,7 +13,16 @@ use crate::model::options::Options;
 use crate::text::apply_edits;
 
 /// Assembles the output files and the report from what the stages produced.
-pub fn assemble(mut ctx: Produced, files: Vec<LoadedFile>, opts: &Options) -> Conversion {
+/// The conversion's output, and (with `keep_parsed`) the loaded YAML files it passes
+/// through byte for byte, trees and all: the pre-flight reads those instead of parsing
+/// them again (`load::load_repository_reusing`).
+pub fn assemble(
+    mut ctx: Produced,
+    files: Vec<LoadedFile>,
+    opts: &Options,
+    keep_parsed: bool,
+) -> (Conversion, Vec<LoadedFile>) {
+    let mut kept = Vec::new();
     let mut outputs = Vec::with_capacity(files.len() + ctx.new_files.len());
     // A file passed through with an error on it was not converted: `Failed`.
     let errored: std::collections::BTreeSet<String> = ctx
@@ -32,6 +41,18 @@ pub fn assemble(mut ctx: Produced, files: Vec<LoadedFile>, opts: &Options) -> Co
     // Each file (its text and parsed documents) is dropped, and its edits freed, as
     // soon as its output exists: the input trees and the output never peak together.
     for (fi, f) in files.into_iter().enumerate() {
+        let untouched = !ctx.deleted.contains(&fi)
+            && !ctx.edits.contains_key(&fi)
+            && !ctx.appended.contains_key(&fi);
+        if keep_parsed && untouched && f.kind == crate::model::document::FileKind::Yaml {
+            outputs.push(OutputFile {
+                path: f.path.clone(),
+                bytes: f.raw().to_vec(),
+                status: passed_through(&f.path),
+            });
+            kept.push(f);
+            continue;
+        }
         let LoadedFile {
             path,
             bytes,
@@ -129,9 +150,10 @@ pub fn assemble(mut ctx: Produced, files: Vec<LoadedFile>, opts: &Options) -> Co
         opts,
     );
     report.finish(&outputs);
-    Conversion {
+    let conv = Conversion {
         files: outputs,
         report,
         preflight: Default::default(),
-    }
+    };
+    (conv, kept)
 }

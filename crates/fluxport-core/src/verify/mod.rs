@@ -232,7 +232,20 @@ pub fn run_in(
     roots: Option<&[SyncRoot]>,
     causes: &Causes,
 ) -> Verification {
-    let (files, _load_findings) = load::load_repository(inputs, options);
+    run_in_reusing(inputs, options, roots, causes, Vec::new())
+}
+
+/// [`run_in`], reading the files of `parsed` (loaded earlier from the same bytes, as
+/// the conversion loads its input) instead of parsing them again where
+/// [`load::load_repository_reusing`] can.
+pub fn run_in_reusing(
+    inputs: &[InputFile],
+    options: &Options,
+    roots: Option<&[SyncRoot]>,
+    causes: &Causes,
+    parsed: Vec<LoadedFile>,
+) -> Verification {
+    let (files, _load_findings) = load::load_repository_reusing(inputs, options, parsed);
     let null = kustomize::null_node();
     let model = kustomize::model_of(&files, &null);
     let mut ctx = Ctx {
