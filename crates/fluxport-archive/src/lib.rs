@@ -160,6 +160,9 @@ pub fn read_zip(data: &[u8], limits: &Limits) -> Result<Vec<Entry>, Error> {
     read(data, limits, false).map(|(entries, _)| entries)
 }
 
+/// The entries [`read_zip_skipping_unsafe`] left out: each path, and why.
+pub type Skipped = Vec<(String, &'static str)>;
+
 /// Like [`read_zip`], but leaves out the entries with an unsafe path instead of
 /// rejecting the archive (what a user asks for after [`Error::UnsafePath`]: "load the
 /// N safe entries"); returns the safe entries and each one left out, with why. Every
@@ -167,11 +170,9 @@ pub fn read_zip(data: &[u8], limits: &Limits) -> Result<Vec<Entry>, Error> {
 pub fn read_zip_skipping_unsafe(
     data: &[u8],
     limits: &Limits,
-) -> Result<(Vec<Entry>, Vec<(String, &'static str)>), Error> {
+) -> Result<(Vec<Entry>, Skipped), Error> {
     read(data, limits, true)
 }
-
-type Skipped = Vec<(String, &'static str)>;
 
 fn read(data: &[u8], limits: &Limits, skip_unsafe: bool) -> Result<(Vec<Entry>, Skipped), Error> {
     let mut archive = zip::ZipArchive::new(Cursor::new(data)).map_err(|_| Error::NotZip)?;
