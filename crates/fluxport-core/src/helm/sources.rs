@@ -79,6 +79,8 @@ impl SourceSpec {
     /// Dedupe key: HelmRepository by (namespace, v1-cleaned URL); GitRepository by
     /// (namespace, URL, ref, secret).
     pub fn key(&self) -> SourceKey {
+        #[cfg(test)]
+        tests::KEYS_COMPUTED.with(|n| n.set(n.get() + 1));
         match self {
             SourceSpec::Helm { namespace, url, .. } => SourceKey {
                 kind: "HelmRepository",
@@ -348,6 +350,40 @@ pub fn render_source_in(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// Source keys computed on this thread ([`SourceSpec::key`]): the helm stage must
+        /// compute a number linear in its releases.
+        pub(super) static KEYS_COMPUTED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    #[test]
+    fn the_helm_stage_computes_source_keys_linearly() {
+        // 300 HelmReleases, each with its own chart repository. Finding each source's
+        // releases by scanning every release (and computing its key) took 300 × 300.
+        let text: String = (0..300)
+            .map(|i| format!("---\napiVersion: helm.fluxcd.io/v1\nkind: HelmRelease\nmetadata:\n  name: app-{i}\n  namespace: apps\nspec:\n  chart:\n    repository: https://charts-{i}.example.com/\n    name: app\n    version: 1.0.0\n"))
+            .collect();
+        let opts = crate::model::options::Options {
+            parallel: false,
+            ..Default::default()
+        };
+        KEYS_COMPUTED.with(|n| n.set(0));
+        let c = crate::convert(&[crate::InputFile::new("apps.yaml", text)], &opts);
+        let keys = KEYS_COMPUTED.with(|n| n.get());
+        let sources = c
+            .files
+            .iter()
+            .flat_map(|f| f.text().lines())
+            .filter(|l| *l == "kind: HelmRepository")
+            .count();
+        assert_eq!(sources, 300, "one HelmRepository per release");
+        eprintln!("{keys} source keys for 300 releases");
+        assert!(
+            keys < 20 * 300,
+            "{keys} source keys computed for 300 releases: not linear"
+        );
+    }
 
     fn helm(ns: &str, url: &str) -> SourceSpec {
         SourceSpec::Helm {
