@@ -54,6 +54,8 @@ pub struct App {
     renders: u32,
     /// Id of the latest repo conversion asked of the worker; older answers are stale.
     repo_seq: u32,
+    /// The request whose conversion is shown (`repo_seq` once its answer arrived).
+    repo_shown: u32,
     /// The sorted inputs sent with request `repo_seq`, while it runs.
     repo_sent: Option<Vec<InputFile>>,
     /// When reading the files of the current upload started (for `data-repo-ms`).
@@ -111,6 +113,7 @@ impl Component for App {
             paste_shown_t0: None,
             renders: 0,
             repo_seq: 0,
+            repo_shown: 0,
             repo_sent: None,
             repo_t0: 0.0,
             inputs: Vec::new(),
@@ -828,6 +831,7 @@ impl App {
             },
         );
         self.repo = Some(Rc::new(conv));
+        self.repo_shown = self.repo_seq;
         self.repo_ms = browser::now() - self.repo_t0;
         browser::mark("repo-ms", &format!("{:.1}", self.repo_ms));
         browser::mark("repo-files", &self.inputs.len().to_string());
@@ -910,9 +914,10 @@ impl App {
         if self.loading {
             return "Reading files…".into();
         }
-        // While the shown conversion's pre-flight runs, the request is still out.
+        // A request is out and its conversion is not shown yet (while only its
+        // pre-flight runs, its counts are shown).
         let preflight_running = self.repo.as_ref().is_some_and(|r| r.preflight.running);
-        if self.repo_sent.is_some() && self.tab == Tab::Repo && !preflight_running {
+        if self.repo_sent.is_some() && self.tab == Tab::Repo && self.repo_shown != self.repo_seq {
             return format!("Converting {} files…", self.inputs.len());
         }
         match (self.tab, &self.paste, &self.repo) {
