@@ -94,6 +94,21 @@ pub fn load_file(
     limits: &Limits,
     findings: &mut Vec<Finding>,
 ) -> LoadedFile {
+    load_file_reusing(input, chart_dirs, limits, findings, None)
+}
+
+/// [`load_file`], taking each document whose text (its whole chunk) is also a document
+/// of `donor` (an earlier load of this file, before a conversion edited other
+/// documents of it) from `donor` instead of parsing it again. A document's tree and
+/// line index are relative to its chunk, so only its place in the file changes.
+/// The load findings of a taken document are not repeated.
+pub fn load_file_reusing(
+    input: &InputFile,
+    chart_dirs: &[String],
+    limits: &Limits,
+    findings: &mut Vec<Finding>,
+    donor: Option<LoadedFile>,
+) -> LoadedFile {
     let path = input.path.clone();
     let mut file = LoadedFile {
         path: path.clone(),
@@ -221,11 +236,39 @@ pub fn load_file(
         return file;
     }
     let templated = text.contains("{{") || text.contains("{%");
+    // The donor's documents by their chunk text (the first of equal ones).
+    let (donor_text, mut donor_docs) = match donor {
+        Some(LoadedFile {
+            text: Some(t),
+            docs,
+            ..
+        }) => (t, docs.into_iter().map(Some).collect::<Vec<_>>()),
+        _ => (String::new(), Vec::new()),
+    };
+    let mut donor_by_text: std::collections::HashMap<&str, usize> =
+        std::collections::HashMap::new();
+    for (i, d) in donor_docs.iter().enumerate() {
+        if let Some(d) = d {
+            if let Some(t) = donor_text.get(d.start..d.end) {
+                donor_by_text.entry(t).or_insert(i);
+            }
+        }
+    }
     let mut line_offset = 0;
     for (start, end) in chunks {
         let chunk = &text[start..end];
-        let index = LineIndex::new(chunk);
         let lines_in_chunk = chunk.bytes().filter(|b| *b == b'\n').count();
+        if let Some(d) = donor_by_text.get(chunk).and_then(|&i| donor_docs[i].take()) {
+            file.docs.push(Doc {
+                start,
+                end,
+                line_offset,
+                ..d
+            });
+            line_offset += lines_in_chunk;
+            continue;
+        }
+        let index = LineIndex::new(chunk);
         // A BOM only appears at the very start; saphyr does not skip it.
         let (parse_text, bom) = match chunk.strip_prefix('\u{feff}') {
             Some(rest) => (rest, true),
@@ -413,30 +456,33 @@ pub fn load_repository_reusing(
             .iter()
             .any(|d| !d.is_empty() && path.starts_with(d.as_str()))
     };
-    let mut reused: Vec<Option<LoadedFile>> = planned
-        .iter()
-        .map(|&(input, within)| {
-            let f = parsed.remove(&input.path)?;
-            (within
+    // A file with the same bytes is taken whole; a file whose bytes changed lends the
+    // documents it still has (`load_file_reusing`).
+    let mut reused: Vec<Option<LoadedFile>> = Vec::with_capacity(planned.len());
+    let mut to_load: Vec<(&InputFile, bool, std::sync::Mutex<Option<LoadedFile>>)> = Vec::new();
+    for &(input, within) in &planned {
+        let donor = parsed.remove(&input.path).filter(|f| {
+            within
                 && f.kind == FileKind::Yaml
                 && is_yaml_path(&input.path)
                 && !in_chart(&input.path)
-                && f.raw() == input.bytes.as_slice())
-            .then_some(f)
-        })
-        .collect();
-    let to_load: Vec<(&InputFile, bool)> = planned
-        .iter()
-        .zip(&reused)
-        .filter(|(_, r)| r.is_none())
-        .map(|(p, _)| *p)
-        .collect();
+        });
+        match donor {
+            Some(f) if f.raw() == input.bytes.as_slice() => reused.push(Some(f)),
+            donor => {
+                reused.push(None);
+                to_load.push((input, within, std::sync::Mutex::new(donor)));
+            }
+        }
+    }
     // Each file is parsed on its own (on every core natively): its findings stay with it,
     // and both come back in path order.
-    let loaded = exec::map_ordered(&to_load, options.parallel, |&(input, within)| {
+    let loaded = exec::map_ordered(&to_load, options.parallel, |(input, within, donor)| {
+        let (input, within) = (*input, *within);
+        let donor = donor.lock().ok().and_then(|mut d| d.take());
         let mut findings = Vec::new();
         let file = if within {
-            load_file(input, &charts, &options.limits, &mut findings)
+            load_file_reusing(input, &charts, &options.limits, &mut findings, donor)
         } else {
             findings.push(Finding::new(
                 Code::LIMIT_EXCEEDED,

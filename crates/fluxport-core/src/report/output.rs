@@ -13,9 +13,10 @@ use crate::model::options::Options;
 use crate::text::apply_edits;
 
 /// Assembles the output files and the report from what the stages produced.
-/// The conversion's output, and (with `keep_parsed`) the loaded YAML files it passes
-/// through byte for byte, trees and all: the pre-flight reads those instead of parsing
-/// them again (`load::load_repository_reusing`).
+/// The conversion's output, and (with `keep_parsed`) for the pre-flight the loaded YAML
+/// files it passes through byte for byte, trees and all, and of each edited YAML file
+/// the documents no edit touches: the pre-flight reads those instead of parsing them
+/// again (`load::load_repository_reusing`).
 pub fn assemble(
     mut ctx: Produced,
     files: Vec<LoadedFile>,
@@ -53,6 +54,7 @@ pub fn assemble(
             kept.push(f);
             continue;
         }
+        let yaml = f.kind == crate::model::document::FileKind::Yaml;
         let LoadedFile {
             path,
             bytes,
@@ -61,7 +63,22 @@ pub fn assemble(
             docs,
             ..
         } = f;
-        drop(docs);
+        // An edited YAML file lends the pre-flight the documents no edit touches
+        // (`load_file_reusing` takes one only if its text is unchanged); the others'
+        // trees go now.
+        let lend: Vec<crate::model::document::Doc> = match ctx.edits.get(&fi) {
+            Some(edits) if keep_parsed && yaml && !ctx.deleted.contains(&fi) => docs
+                .into_iter()
+                .filter(|d| {
+                    d.parsed.is_some()
+                        && !edits.iter().any(|e| e.start <= d.end && e.end >= d.start)
+                })
+                .collect(),
+            _ => {
+                drop(docs);
+                Vec::new()
+            }
+        };
         if ctx.deleted.contains(&fi) {
             outputs.push(OutputFile {
                 path,
@@ -110,6 +127,19 @@ pub fn assemble(
         } else {
             FileStatus::Converted
         };
+        // Only for a changed file: the pre-flight takes a file with its input's bytes
+        // whole, and this one lends only some documents.
+        if !lend.is_empty() && status == FileStatus::Converted {
+            kept.push(LoadedFile {
+                path: path.clone(),
+                bytes: Vec::new(),
+                text: Some(text),
+                kind: crate::model::document::FileKind::Yaml,
+                docs: lend,
+                nl,
+                untouchable: false,
+            });
+        }
         outputs.push(OutputFile {
             path,
             bytes: out.into_bytes(),
