@@ -535,6 +535,52 @@ fn yaml_printable(c: char) -> bool {
 mod tests {
     use super::*;
 
+    /// What a loaded file's documents are, positions included.
+    fn shape(f: &LoadedFile) -> Vec<(usize, usize, usize, String, String, Option<(usize, usize)>)> {
+        f.docs
+            .iter()
+            .map(|d| {
+                let root = d.root();
+                (
+                    d.start,
+                    d.end,
+                    d.line_offset,
+                    format!("{:?}", d.kind),
+                    root.map(crate::yaml::to_json)
+                        .unwrap_or_default()
+                        .to_string(),
+                    root.and_then(|r| r.get("b"))
+                        .map(|n| (n.line() + d.line_offset, n.col())),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_lent_document_is_taken_only_when_its_text_is_unchanged() {
+        let limits = Limits::default();
+        let before = "a: 1\n---\nb: {c: 2}\n---\nd: 3\n";
+        // The first document grows by two lines; the second is moved but unchanged;
+        // the third changes.
+        let after = "a: 1\nx: 2\ny: 3\n---\nb: {c: 2}\n---\nd: 4\n";
+        let load = |t: &str, donor| {
+            let input = InputFile::new("f.yaml", t.as_bytes().to_vec());
+            load_file_reusing(&input, &[], &limits, &mut Vec::new(), donor)
+        };
+        let donor = load(before, None);
+        let fresh = load(after, None);
+        let reused = load(after, Some(donor));
+        assert_eq!(shape(&reused), shape(&fresh));
+        assert_eq!(
+            shape(&fresh)[1].5,
+            Some((5, 4)),
+            "the moved document is at its line in the new file"
+        );
+        // A donor of another text lends nothing wrong either.
+        let other = load("b: {c: 9}\n", None);
+        assert_eq!(shape(&load(after, Some(other))), shape(&fresh));
+    }
+
     #[test]
     fn splits_documents() {
         let t = "a: 1\n---\nb: 2\n--- # c\nc: 3\n...\nd: 4\n";
