@@ -535,8 +535,11 @@ fn yaml_printable(c: char) -> bool {
 mod tests {
     use super::*;
 
+    /// A document: its range, line offset, kind, tree as JSON, and where `b`'s value is.
+    type DocShape = (usize, usize, usize, String, String, Option<(usize, usize)>);
+
     /// What a loaded file's documents are, positions included.
-    fn shape(f: &LoadedFile) -> Vec<(usize, usize, usize, String, String, Option<(usize, usize)>)> {
+    fn shape(f: &LoadedFile) -> Vec<DocShape> {
         f.docs
             .iter()
             .map(|d| {
