@@ -12,7 +12,7 @@ use crate::components::settings::settings;
 use crate::components::tabs::tabs;
 use crate::editor::{self, Side};
 use crate::output::{self, PASTE_PATH};
-use crate::state::{AppLink, Msg, Paste, Shared, Src, Tab, Target, UnsafeZip};
+use crate::state::{AppLink, Msg, Paste, Shared, Src, Tab, Target, UnsafeZip, WorkerAnswer};
 use fluxport_archive::Limits as ZipLimits;
 use fluxport_core::{convert, Conversion, FileStatus, InputFile, Options};
 use gloo_timers::callback::Timeout;
@@ -154,12 +154,8 @@ impl Component for App {
                 // render here would land among the next keystrokes of a large paste).
                 self.convert_paste()
             }
-            Msg::PasteDone {
-                id,
-                json,
-                panic,
-                ms,
-            } => {
+            Msg::PasteDone(answer) => {
+                let (id, json, panic, ms) = (answer.id, answer.json, answer.panic, answer.ms);
                 if id != self.paste_seq {
                     return false; // a newer request is on its way
                 }
@@ -185,12 +181,8 @@ impl Component for App {
                 }
                 true
             }
-            Msg::RepoDone {
-                id,
-                json,
-                panic,
-                ms,
-            } => {
+            Msg::RepoDone(answer) => {
+                let (id, json, panic, ms) = (answer.id, answer.json, answer.panic, answer.ms);
                 if id != self.repo_seq {
                     return false; // a newer request is on its way, or the repo was cleared
                 }
@@ -221,12 +213,8 @@ impl Component for App {
                 }
                 true
             }
-            Msg::PreflightDone {
-                id,
-                json,
-                panic,
-                ms,
-            } => {
+            Msg::PreflightDone(answer) => {
+                let (id, json, panic, ms) = (answer.id, answer.json, answer.panic, answer.ms);
                 if id != self.repo_seq {
                     return false; // the pre-flight of an older request, or a cleared repo
                 }
@@ -554,36 +542,29 @@ thread_local! {
 
 /// The conversion worker answered request `id` (called from web/boot.js).
 pub fn worker_done(repo: bool, id: u32, json: Option<String>, panic: Option<String>, ms: f64) {
-    let sink = WORKER_SINK.with(|s| s.borrow().clone());
-    if let Some(cb) = sink {
-        cb.emit(if repo {
-            Msg::RepoDone {
-                id,
-                json,
-                panic,
-                ms,
-            }
-        } else {
-            Msg::PasteDone {
-                id,
-                json,
-                panic,
-                ms,
-            }
-        });
-    }
+    let done = if repo { Msg::RepoDone } else { Msg::PasteDone };
+    deliver(done(WorkerAnswer {
+        id,
+        json,
+        panic,
+        ms,
+    }));
 }
 
 /// The worker's pre-flight of repo request `id` (web/boot.js, after [`worker_done`]).
 pub fn worker_preflight_done(id: u32, json: Option<String>, panic: Option<String>, ms: f64) {
+    deliver(Msg::PreflightDone(WorkerAnswer {
+        id,
+        json,
+        panic,
+        ms,
+    }));
+}
+
+fn deliver(m: Msg) {
     let sink = WORKER_SINK.with(|s| s.borrow().clone());
     if let Some(cb) = sink {
-        cb.emit(Msg::PreflightDone {
-            id,
-            json,
-            panic,
-            ms,
-        });
+        cb.emit(m);
     }
 }
 

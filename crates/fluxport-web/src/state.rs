@@ -23,34 +23,28 @@ pub enum Src {
     Repo,
 }
 
+/// One answer of the conversion worker to request `id`: its JSON, or the message of
+/// the panic it died of (neither: no worker, so the page converts); `ms` spent there.
+pub struct WorkerAnswer {
+    pub id: u32,
+    pub json: Option<String>,
+    pub panic: Option<String>,
+    pub ms: f64,
+}
+
 /// Messages of the shell. The components' own messages (drag-over, the diff mode, the
 /// report's filters) stay in their components.
 pub enum Msg {
     Tab(Tab),
     Input,
     ConvertPaste,
-    /// The worker's answer to repo request `id` (see [`crate::app::worker_done`]).
-    RepoDone {
-        id: u32,
-        json: Option<String>,
-        panic: Option<String>,
-        ms: f64,
-    },
-    /// The worker's pre-flight of repo request `id`, sent after its conversion (see
+    /// The worker's answer to a repo request (see [`crate::app::worker_done`]).
+    RepoDone(WorkerAnswer),
+    /// The worker's pre-flight of a repo request, sent after its conversion (see
     /// [`crate::app::worker_preflight_done`]).
-    PreflightDone {
-        id: u32,
-        json: Option<String>,
-        panic: Option<String>,
-        ms: f64,
-    },
-    /// The worker's answer to paste request `id` (see [`crate::app::worker_done`]).
-    PasteDone {
-        id: u32,
-        json: Option<String>,
-        panic: Option<String>,
-        ms: f64,
-    },
+    PreflightDone(WorkerAnswer),
+    /// The worker's answer to a paste request (see [`crate::app::worker_done`]).
+    PasteDone(WorkerAnswer),
     LoadExample,
     /// Show a finding's line: open its file (the paste editor or output, or the repo
     /// file), scroll the editor or diff to `line` and mark it.
