@@ -979,6 +979,74 @@ mod tests {
         assert!(targets.raw_target("../x.yaml").is_err());
     }
 
+    /// The index answers what a scan of every input answers (the lookup before the
+    /// index): the input's own path, else the longest shared directory of the first
+    /// input that has it, else the path as written.
+    #[test]
+    fn targets_index_agrees_with_a_scan_of_the_inputs() {
+        use std::os::unix::ffi::OsStrExt;
+        fn scan(core_path: &str, sources: &[Source]) -> Result<PathBuf, String> {
+            if let Some(s) = sources.iter().find(|s| s.rel == core_path) {
+                return Ok(s.raw.clone());
+            }
+            let safe = safe_rel(core_path)?;
+            let comps: Vec<&str> = core_path.split('/').collect();
+            for k in (1..comps.len()).rev() {
+                let prefix = comps[..k].join("/");
+                for s in sources {
+                    let raw: Vec<_> = s.raw.components().collect();
+                    if raw.len() > k {
+                        let dir: PathBuf = raw[..k].iter().collect();
+                        if rel_path(&dir) == prefix {
+                            let mut p = dir;
+                            p.extend(&comps[k..]);
+                            return Ok(p);
+                        }
+                    }
+                }
+            }
+            Ok(safe)
+        }
+        let raws: [&[u8]; 7] = [
+            b"apps/a.yaml",
+            b"apps/x\xfe/b.yaml",
+            b"apps/x\xff/c.yaml",
+            b"./clusters/prod/k.yaml",
+            b"clusters/prod/deep/d.yaml",
+            b"top.yaml",
+            b"apps/a.yaml",
+        ];
+        let sources: Vec<Source> = raws
+            .iter()
+            .map(|b| {
+                let raw = PathBuf::from(std::ffi::OsStr::from_bytes(b));
+                Source {
+                    rel: rel_path(&raw),
+                    raw,
+                    disk: None,
+                }
+            })
+            .collect();
+        let targets = Targets::new(&sources);
+        let mut asked = 0;
+        for s in &sources {
+            let rel = s.rel.clone();
+            let dir = rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+            for p in [
+                rel.clone(),
+                format!("{dir}/fluxport-sources.yaml"),
+                format!("{dir}/new/sub/x.yaml"),
+                "elsewhere/x.yaml".to_string(),
+                "../escape.yaml".to_string(),
+                "fluxport-sources.yaml".to_string(),
+            ] {
+                assert_eq!(targets.raw_target(&p), scan(&p, &sources), "{p}");
+                asked += 1;
+            }
+        }
+        assert_eq!(asked, 42);
+    }
+
     /// The flag's values are exactly the core's minors, in order.
     #[test]
     fn flux_versions_are_the_cores() {
