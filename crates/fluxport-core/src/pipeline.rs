@@ -58,10 +58,10 @@ impl PendingPreflight {
             return; // marked skipped by `run_deferred`
         };
         // The output's bytes are lent to the pre-flight (moved out and back), not copied.
-        let shown: Vec<usize> = (0..conv.files.len())
+        let written: Vec<usize> = (0..conv.files.len())
             .filter(|&i| conv.files[i].status != crate::model::files::FileStatus::Deleted)
             .collect();
-        let outputs: Vec<InputFile> = shown
+        let outputs: Vec<InputFile> = written
             .iter()
             .map(|&i| {
                 let f = &mut conv.files[i];
@@ -75,7 +75,7 @@ impl PendingPreflight {
             &self.causes,
             self.parsed,
         );
-        for (i, lent) in shown.into_iter().zip(outputs) {
+        for (i, lent) in written.into_iter().zip(outputs) {
             conv.files[i].bytes = lent.bytes;
         }
         if let Some(s) = conv.preflight.runbook_section() {

@@ -88,6 +88,14 @@ pub fn chart_dirs(inputs: &[InputFile]) -> Vec<String> {
     dirs
 }
 
+/// Whether `path` lies in one of `chart_dirs` ([`chart_dirs`]; the root never counts):
+/// such a YAML file is a chart file, not parsed.
+fn in_chart_dir(path: &str, chart_dirs: &[String]) -> bool {
+    chart_dirs
+        .iter()
+        .any(|d| !d.is_empty() && path.starts_with(d.as_str()))
+}
+
 pub fn load_file(
     input: &InputFile,
     chart_dirs: &[String],
@@ -122,10 +130,7 @@ pub fn load_file_reusing(
     if !is_yaml_path(&path) && !is_json_path(&path) {
         return file;
     }
-    if chart_dirs
-        .iter()
-        .any(|d| !d.is_empty() && path.starts_with(d.as_str()))
-    {
+    if in_chart_dir(&path, chart_dirs) {
         file.kind = FileKind::ChartFile;
         return file;
     }
@@ -451,11 +456,6 @@ pub fn load_repository_reusing(
         .collect();
     let mut parsed: std::collections::BTreeMap<String, LoadedFile> =
         parsed.into_iter().map(|f| (f.path.clone(), f)).collect();
-    let in_chart = |path: &str| {
-        charts
-            .iter()
-            .any(|d| !d.is_empty() && path.starts_with(d.as_str()))
-    };
     // A file with the same bytes is taken whole; a file whose bytes changed lends the
     // documents it still has (`load_file_reusing`).
     let mut reused: Vec<Option<LoadedFile>> = Vec::with_capacity(planned.len());
@@ -465,7 +465,7 @@ pub fn load_repository_reusing(
             within
                 && f.kind == FileKind::Yaml
                 && is_yaml_path(&input.path)
-                && !in_chart(&input.path)
+                && !in_chart_dir(&input.path, &charts)
         });
         match donor {
             Some(f) if f.raw() == input.bytes.as_slice() => reused.push(Some(f)),

@@ -7,7 +7,7 @@
 
 use super::{runbook, Conversion, Report};
 use crate::model::context::Produced;
-use crate::model::document::LoadedFile;
+use crate::model::document::{Doc, FileKind, LoadedFile};
 use crate::model::files::{FileStatus, OutputFile};
 use crate::model::options::Options;
 use crate::text::apply_edits;
@@ -42,10 +42,10 @@ pub fn assemble(
     // Each file (its text and parsed documents) is dropped, and its edits freed, as
     // soon as its output exists: the input trees and the output never peak together.
     for (fi, f) in files.into_iter().enumerate() {
-        let untouched = !ctx.deleted.contains(&fi)
-            && !ctx.edits.contains_key(&fi)
-            && !ctx.appended.contains_key(&fi);
-        if keep_parsed && untouched && f.kind == crate::model::document::FileKind::Yaml {
+        let deleted = ctx.deleted.contains(&fi);
+        let yaml = f.kind == FileKind::Yaml;
+        let untouched = !deleted && !ctx.edits.contains_key(&fi) && !ctx.appended.contains_key(&fi);
+        if keep_parsed && untouched && yaml {
             outputs.push(OutputFile {
                 path: f.path.clone(),
                 bytes: f.raw().to_vec(),
@@ -54,7 +54,6 @@ pub fn assemble(
             kept.push(f);
             continue;
         }
-        let yaml = f.kind == crate::model::document::FileKind::Yaml;
         let LoadedFile {
             path,
             bytes,
@@ -66,8 +65,8 @@ pub fn assemble(
         // An edited YAML file lends the pre-flight the documents no edit touches
         // (`load_file_reusing` takes one only if its text is unchanged); the others'
         // trees go now.
-        let lend: Vec<crate::model::document::Doc> = match ctx.edits.get(&fi) {
-            Some(edits) if keep_parsed && yaml && !ctx.deleted.contains(&fi) => docs
+        let lend: Vec<Doc> = match ctx.edits.get(&fi) {
+            Some(edits) if keep_parsed && yaml && !deleted => docs
                 .into_iter()
                 .filter(|d| {
                     d.parsed.is_some()
@@ -79,7 +78,7 @@ pub fn assemble(
                 Vec::new()
             }
         };
-        if ctx.deleted.contains(&fi) {
+        if deleted {
             outputs.push(OutputFile {
                 path,
                 bytes: Vec::new(),
@@ -134,7 +133,7 @@ pub fn assemble(
                 path: path.clone(),
                 bytes: Vec::new(),
                 text: Some(text),
-                kind: crate::model::document::FileKind::Yaml,
+                kind: FileKind::Yaml,
                 docs: lend,
                 nl,
                 untouchable: false,
