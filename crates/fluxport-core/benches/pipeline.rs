@@ -282,6 +282,12 @@ struct VerifyRow {
     verify: Duration,
     /// Objects the pre-flight built.
     objects: usize,
+    /// Median process CPU time of `convert_deferred` (steps 1–12, no pre-flight),
+    /// alternating with `convert`: `convert` minus this is what the pre-flight costs
+    /// inside a conversion, where it reuses the trees the conversion kept.
+    deferred: Duration,
+    /// `convert` in the same alternation as `deferred`.
+    convert_again: Duration,
 }
 
 impl VerifyRow {
@@ -312,26 +318,45 @@ fn measure_verify(name: &str, inputs: &[InputFile], quick: bool) -> VerifyRow {
             std::hint::black_box(fluxport_core::verify(std::hint::black_box(&outputs), &opts));
         },
     );
+    let d = time_pair(
+        runs,
+        min,
+        || {
+            std::hint::black_box(convert(std::hint::black_box(inputs), &opts));
+        },
+        || {
+            std::hint::black_box(fluxport_core::convert_deferred(
+                std::hint::black_box(inputs),
+                &opts,
+            ));
+        },
+    );
     VerifyRow {
         name: name.to_string(),
         bytes: inputs.iter().map(|f| f.bytes.len()).sum(),
         convert: t.f,
         verify: t.g,
         objects,
+        deferred: d.g,
+        convert_again: d.f,
     }
 }
 
 fn verify_line(r: &VerifyRow) -> String {
     let ok = |b: bool| if b { "yes" } else { "**NO**" };
+    let rest = r.deferred.as_secs_f64().max(f64::MIN_POSITIVE);
+    let inside = r.convert_again.saturating_sub(r.deferred).as_secs_f64() / rest;
     format!(
-        "| native verify | {} ({:.2} MB; {} objects built) | convert {:.1} ms CPU (pre-flight included); verify of its output {:.1} ms CPU; verify ÷ rest of convert {:.0} % | ≤ 30 % | {} |",
+        "| native verify | {} ({:.2} MB; {} objects built) | conversion without its pre-flight {:.1} ms CPU; its pre-flight inside `convert` {:.1} ms ({:.0} %); `verify` of the output from scratch {:.1} ms ({:.0} % of the rest of `convert`) | ≤ 30 % | {} |",
         r.name,
         mb(r.bytes),
         r.objects,
-        ms(r.convert),
+        ms(r.deferred),
+        ms(r.convert_again.saturating_sub(r.deferred)),
+        inside * 100.0,
         ms(r.verify),
         r.ratio() * 100.0,
-        ok(r.ratio() <= 0.30)
+        ok(inside <= 0.30 && r.ratio() <= 0.30)
     )
 }
 

@@ -17,6 +17,7 @@ use crate::model::options::{HelmVersion, Options, SourcesPlacement};
 use crate::model::paths::SOURCES_FILE;
 use crate::model::sync_root;
 use crate::repo::kustomize::Model;
+use crate::yaml::emit::GeneratedTrees;
 use crate::yaml::Node;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -229,7 +230,15 @@ fn convert_helm_releases_in(
             .get(&(*fi, *di))
             .cloned()
             .unwrap_or_default();
-        let out = helmrelease::render(r, res, opts, &value_edits, files[*fi].nl, &mut findings);
+        let out = helmrelease::render(
+            r,
+            res,
+            opts,
+            &value_edits,
+            files[*fi].nl,
+            &mut ctx.generated,
+            &mut findings,
+        );
         rendered.push((*fi, *di, out.text));
         ctx.releases.push(ReleaseEntry {
             file: files[*fi].path.clone(),
@@ -286,10 +295,11 @@ fn convert_helm_releases_in(
         git_interval: &opts.git_poll_interval,
         git_timeout: &opts.git_timeout,
     };
-    let render_key = |key: &SourceKey, nl: &str| -> Option<String> {
+    let render_key = |key: &SourceKey, nl: &str, trees: &mut GeneratedTrees| -> Option<String> {
         let spec = by_key.get(key)?;
         let res = names.get(key)?;
-        Some(sources::render_source(spec, res, &settings, nl))
+        let doc = sources::source_doc(spec, res, Some(&res.namespace), &settings);
+        Some(trees.render(&doc, nl))
     };
     let ordered = |keys: &BTreeSet<SourceKey>| -> Vec<SourceKey> {
         let mut v: Vec<SourceKey> = keys.iter().cloned().collect();
@@ -323,7 +333,7 @@ fn convert_helm_releases_in(
                     if dir.is_empty() { "." } else { dir.trim_end_matches('/') }
                 )];
                 for k in ordered(&keys) {
-                    if let Some(t) = render_key(&k, nl) {
+                    if let Some(t) = render_key(&k, nl, &mut ctx.generated) {
                         docs.push(t);
                     }
                 }
@@ -348,7 +358,7 @@ fn convert_helm_releases_in(
                         .min();
                     if let Some(fi) = host {
                         let nl = files[fi].nl;
-                        if let Some(t) = render_key(&key, nl) {
+                        if let Some(t) = render_key(&key, nl, &mut ctx.generated) {
                             let list = ctx.appended.entry(fi).or_default();
                             if !list.contains(&t) {
                                 list.push(t);

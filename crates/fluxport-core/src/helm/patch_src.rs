@@ -339,7 +339,7 @@ pub fn with_v1<T>(
 pub fn convert_v1(path: &str, v1: &J, resolve: &Resolve, opts: &Options) -> Result<J, String> {
     let out = with_v1(path, v1, opts, |r, scratch| {
         let own = resolve(&r.source)?;
-        Ok(helmrelease::render_tree(r, &own, opts, &[], scratch))
+        Ok(helmrelease::render_tree(r, &own, opts, &[], true, scratch))
     })?;
     emit::to_json(&out, opts.limits.max_depth, opts.limits.max_aliases)
         .ok_or_else(|| "internal: the converted patch target does not parse".into())

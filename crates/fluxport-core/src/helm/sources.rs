@@ -295,6 +295,17 @@ pub fn render_source_in(
     settings: &SourceSettings,
     nl: &str,
 ) -> String {
+    render(&source_doc(spec, resolved, namespace, settings), nl)
+}
+
+/// The source object's document, for [`render_source_in`] or for
+/// `emit::GeneratedTrees::render`.
+pub fn source_doc(
+    spec: &SourceSpec,
+    resolved: &ResolvedSource,
+    namespace: Option<&str>,
+    settings: &SourceSettings,
+) -> Out {
     let metadata = Out::map()
         .s("name", &resolved.name)
         .opt("namespace", namespace.map(Out::str))
@@ -344,7 +355,7 @@ pub fn render_source_in(
                 .build()
         }
     };
-    render(&doc, nl)
+    doc
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use super::filter::{glob_to_regex, Filter};
 use super::tag_order::{self, Order, Outcome};
-use crate::yaml::emit::{render, Out};
+use crate::yaml::emit::Out;
 
 pub const API: &str = "image.toolkit.fluxcd.io/v1";
 
@@ -50,7 +50,8 @@ fn meta(name: &str, ns: &str) -> Out {
     Out::map().s("name", name).s("namespace", ns).build()
 }
 
-pub fn repository(r: &Repo, ns: &str) -> String {
+/// The ImageRepository document (rendered through `emit::GeneratedTrees`).
+pub fn repository(r: &Repo, ns: &str) -> Out {
     let mut spec = Out::map().s("image", &r.image).s("interval", &r.interval);
     if let Some(p) = r.provider {
         spec = spec.s("provider", p);
@@ -61,13 +62,13 @@ pub fn repository(r: &Repo, ns: &str) -> String {
     if r.insecure {
         spec = spec.kv("insecure", Out::Bool(true));
     }
-    let doc = Out::map()
+
+    Out::map()
         .s("apiVersion", API)
         .s("kind", "ImageRepository")
         .kv("metadata", meta(&r.name, ns))
         .kv("spec", spec.build())
-        .build();
-    render(&doc, "\n")
+        .build()
 }
 
 /// True when the ordering needs a human decision (glob/regex with several candidates).
@@ -79,7 +80,7 @@ pub fn needs_ordering(f: &Filter) -> bool {
     }
 }
 
-pub fn policy(p: &Policy, ns: &str) -> String {
+pub fn policy(p: &Policy, ns: &str) -> Out {
     let mut spec = Out::map().kv("imageRepositoryRef", Out::map().s("name", &p.repo).build());
     let alphabetical = || Out::map().s("order", "asc").build();
     let todo = match &p.order {
@@ -170,16 +171,16 @@ pub fn policy(p: &Policy, ns: &str) -> String {
             ),
         );
     }
-    let doc = Out::map()
+
+    Out::map()
         .s("apiVersion", API)
         .s("kind", "ImagePolicy")
         .kv("metadata", meta(&p.name, ns))
         .kv("spec", spec.build())
-        .build();
-    render(&doc, "\n")
+        .build()
 }
 
-pub fn automation(a: &Automation, ns: &str) -> String {
+pub fn automation(a: &Automation, ns: &str) -> Out {
     let mut commit = Out::map().kv(
         "author",
         Out::map().s("name", &a.author).s("email", &a.email).build(),
@@ -220,11 +221,11 @@ pub fn automation(a: &Automation, ns: &str) -> String {
                 .build(),
         )
         .build();
-    let doc = Out::map()
+
+    Out::map()
         .s("apiVersion", API)
         .s("kind", "ImageUpdateAutomation")
         .kv("metadata", meta(&a.name, ns))
         .kv("spec", spec)
-        .build();
-    render(&doc, "\n")
+        .build()
 }

@@ -61,6 +61,9 @@ pub struct Context<'o> {
     pub flux_yaml: Vec<PathPlan>,
     /// Flux v1's own HelmReleases (`flux` / `helm-operator` charts): never converted.
     pub v1_components: Vec<V1Component>,
+    /// The trees of the documents the stages generated, for the pre-flight (kept only
+    /// when the target is Flux v2: a v1 tree is not checked).
+    pub generated: crate::yaml::emit::GeneratedTrees,
     /// ImagePolicy written for a workload container: (file, doc, container) → policy
     /// name (filled by `image::plan`; `fluxyaml` writes markers for moved image pins).
     pub image_policies: BTreeMap<(usize, usize, String), String>,
@@ -165,6 +168,7 @@ pub struct Produced {
     pub daemons: Vec<Daemon>,
     pub helm_operator: Option<HelmOperator>,
     pub v1_components: Vec<V1Component>,
+    pub generated: crate::yaml::emit::GeneratedTrees,
 }
 
 impl<'o> Context<'o> {
@@ -180,6 +184,7 @@ impl<'o> Context<'o> {
             daemons: self.daemons,
             helm_operator: self.helm_operator,
             v1_components: self.v1_components,
+            generated: self.generated,
         }
     }
 
@@ -203,6 +208,9 @@ impl<'o> Context<'o> {
             discovery: Default::default(),
             flux_yaml: Vec::new(),
             v1_components: Vec::new(),
+            generated: crate::yaml::emit::GeneratedTrees::new(
+                opts.target == crate::model::options::Target::FluxV2,
+            ),
             image_policies: BTreeMap::new(),
             built_policies: BTreeMap::new(),
             value_additions: BTreeMap::new(),

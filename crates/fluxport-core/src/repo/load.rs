@@ -264,6 +264,8 @@ pub fn load_file_reusing(
         let chunk = &text[start..end];
         let lines_in_chunk = chunk.bytes().filter(|b| *b == b'\n').count();
         if let Some(d) = donor_by_text.get(chunk).and_then(|&i| donor_docs[i].take()) {
+            #[cfg(debug_assertions)]
+            assert_reused_is_parsed(&path, chunk, &d, limits);
             file.docs.push(Doc {
                 start,
                 end,
@@ -376,6 +378,36 @@ fn escape_snippet(s: &str, caret: usize) -> (String, usize) {
     )
 }
 
+/// Debug builds (every test) check that a document taken from a donor, instead of
+/// parsed, is what parsing its chunk gives: the same tree (spans, lines, columns,
+/// styles) and kind. Donors are the conversion's input trees and the trees of the
+/// documents it generated (`yaml::emit::render_tree`).
+#[cfg(debug_assertions)]
+fn assert_reused_is_parsed(path: &str, chunk: &str, d: &Doc, limits: &Limits) {
+    if d.parsed.is_none() {
+        return; // nothing reused: the document did not parse
+    }
+    let (text, bom) = match chunk.strip_prefix('\u{feff}') {
+        Some(rest) => (rest, true),
+        None => (chunk, false),
+    };
+    let mut fresh = parse_document(text, limits.max_depth, limits.max_aliases)
+        .unwrap_or_else(|e| panic!("{path}: a reused document does not parse: {e:?}"));
+    if bom {
+        shift_tree(&mut fresh, 3);
+    }
+    let reused = d.parsed.as_ref().and_then(|p| p.root.as_ref());
+    assert!(
+        reused == fresh.root.as_ref(),
+        "{path}: a reused tree is not the parse of its text:\n{chunk}\nreused: {reused:?}\nparsed: {:?}",
+        fresh.root
+    );
+    assert!(fresh.duplicates.is_empty() || d.kind == DocKind::NotManifest);
+    if fresh.duplicates.is_empty() {
+        assert_eq!(d.kind, classify(fresh.root.as_ref()), "{path}");
+    }
+}
+
 fn shift_tree(p: &mut Parsed, by: usize) {
     if let Some(r) = &mut p.root {
         r.shift(by);
@@ -468,7 +500,14 @@ pub fn load_repository_reusing(
                 && !in_chart_dir(&input.path, &charts)
         });
         match donor {
-            Some(f) if f.raw() == input.bytes.as_slice() => reused.push(Some(f)),
+            Some(f) if f.raw() == input.bytes.as_slice() => {
+                #[cfg(debug_assertions)]
+                for d in &f.docs {
+                    let text = f.text.as_deref().unwrap_or_default();
+                    assert_reused_is_parsed(&f.path, &text[d.start..d.end], d, &options.limits);
+                }
+                reused.push(Some(f))
+            }
             donor => {
                 reused.push(None);
                 to_load.push((input, within, std::sync::Mutex::new(donor)));

@@ -10,7 +10,74 @@ use crate::model::context::Produced;
 use crate::model::document::{Doc, FileKind, LoadedFile};
 use crate::model::files::{FileStatus, OutputFile};
 use crate::model::options::Options;
-use crate::text::apply_edits;
+use crate::text::{apply_edits, LineIndex};
+use crate::yaml::emit::GeneratedTrees;
+use crate::yaml::Parsed;
+
+/// Adds to `donor` (a pre-flight donor: text and documents) each document of the output
+/// text `out` whose tree a stage kept when it generated it (`GeneratedTrees`): its
+/// chunk is the generated text exactly, after whole lines that hold no node (its `---`
+/// line, a header comment, blank lines). The load takes a donor's document only for a
+/// chunk with the same text (`load::load_file_reusing`).
+fn add_generated(out: &str, trees: &mut GeneratedTrees, donor: &mut LoadedFile) {
+    if trees.is_empty() {
+        return;
+    }
+    let count_lines = |t: &str| t.bytes().filter(|b| *b == b'\n').count();
+    // Lines of the donor's text so far, counted once and then per added chunk.
+    let mut donor_lines = donor.text.as_deref().map_or(0, count_lines);
+    for (start, end) in crate::repo::load::split_documents(out) {
+        let chunk = &out[start..end];
+        let mut prefix = 0;
+        let tree = loop {
+            if let Some(t) = trees.take(&chunk[prefix..]) {
+                break Some(t);
+            }
+            let line_end = chunk[prefix..].find('\n').map(|i| prefix + i + 1);
+            match line_end {
+                Some(e)
+                    if {
+                        let l = chunk[prefix..e].trim();
+                        l.is_empty() || l == "---" || l.starts_with('#')
+                    } =>
+                {
+                    prefix = e
+                }
+                _ => break None,
+            }
+        };
+        let Some(mut root) = tree else { continue };
+        root.move_down(prefix, count_lines(&chunk[..prefix]));
+        let text = donor.text.get_or_insert_with(String::new);
+        let line_offset = donor_lines;
+        donor_lines += count_lines(chunk);
+        let doc_start = text.len();
+        text.push_str(chunk);
+        donor.docs.push(Doc {
+            start: doc_start,
+            end: text.len(),
+            line_offset,
+            kind: crate::repo::classify::classify(Some(&root)),
+            parsed: Some(Parsed {
+                root: Some(root),
+                duplicates: Vec::new(),
+            }),
+            index: LineIndex::new(chunk),
+        });
+    }
+}
+
+fn donor_for(path: &str, nl: &'static str) -> LoadedFile {
+    LoadedFile {
+        path: path.to_string(),
+        bytes: Vec::new(),
+        text: None,
+        kind: FileKind::Yaml,
+        docs: Vec::new(),
+        nl,
+        untouchable: false,
+    }
+}
 
 /// Assembles the output files and the report from what the stages produced.
 /// The conversion's output, and (with `keep_parsed`) for the pre-flight the loaded YAML
@@ -127,17 +194,17 @@ pub fn assemble(
             FileStatus::Converted
         };
         // Only for a changed file: the pre-flight takes a file with its input's bytes
-        // whole, and this one lends only some documents.
-        if !lend.is_empty() && status == FileStatus::Converted {
-            kept.push(LoadedFile {
-                path: path.clone(),
-                bytes: Vec::new(),
-                text: Some(text),
-                kind: FileKind::Yaml,
-                docs: lend,
-                nl,
-                untouchable: false,
-            });
+        // whole, and this one lends only some documents (and those it generated).
+        if keep_parsed && yaml && status == FileStatus::Converted {
+            let mut donor = donor_for(&path, nl);
+            if !lend.is_empty() {
+                donor.text = Some(text);
+                donor.docs = lend;
+            }
+            add_generated(&out, &mut ctx.generated, &mut donor);
+            if !donor.docs.is_empty() {
+                kept.push(donor);
+            }
         }
         outputs.push(OutputFile {
             path,
@@ -156,6 +223,13 @@ pub fn assemble(
             text.push_str(d);
             if !d.ends_with('\n') {
                 text.push('\n');
+            }
+        }
+        if keep_parsed {
+            let mut donor = donor_for(path, "\n");
+            add_generated(&text, &mut ctx.generated, &mut donor);
+            if !donor.docs.is_empty() {
+                kept.push(donor);
             }
         }
         outputs.push(OutputFile {

@@ -6,6 +6,7 @@
 use crate::yaml::plain_type;
 use crate::yaml::raw::RawText;
 use crate::yaml::PlainType;
+use crate::yaml::{to_u32, Entry, Meta, Node, Style, Value};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Out {
@@ -16,6 +17,10 @@ pub enum Out {
     Bool(bool),
     /// Text copied from the input (already relative to the key's indentation + 2).
     Raw(RawText),
+    /// A block collection copied from the input, written as `Raw(RawText::Block)` is,
+    /// with its node's tree relative to the copied lines
+    /// (`raw::copy_node_with_tree`): the tree mode places it instead of giving up.
+    Copied(Vec<String>, Box<Node>),
     /// A value followed by a line comment on the same line (scalars only) or a comment
     /// line above the key (collections).
     Commented(Box<Out>, String),
@@ -27,6 +32,14 @@ impl Out {
     }
     pub fn map() -> MapBuilder {
         MapBuilder(Vec::new())
+    }
+    /// A copy of input text ([`crate::yaml::raw::copy_node_with_tree`]'s answer): with
+    /// its tree when it has one.
+    pub fn copied((text, tree): (RawText, Option<Node>)) -> Out {
+        match (text, tree) {
+            (RawText::Block(lines), Some(tree)) => Out::Copied(lines, Box::new(tree)),
+            (text, _) => Out::Raw(text),
+        }
     }
     pub fn is_empty_map(&self) -> bool {
         matches!(self, Out::Map(m) if m.is_empty())
@@ -69,95 +82,324 @@ impl MapBuilder {
 
 /// Renders a document (without `---`). Lines end with `nl`.
 pub fn render(doc: &Out, nl: &str) -> String {
-    let mut w = Writer {
-        out: String::new(),
-        nl,
-    };
-    match doc {
-        Out::Map(entries) => w.map_entries(entries, 0),
-        other => {
-            w.out.push_str(&scalar_text(other));
-            w.out.push_str(nl);
-        }
-    }
-    w.out
+    Writer::new(nl, false).document(doc).0
 }
 
+/// [`render`], and the tree that parsing the rendered text gives (what
+/// `parse_document` would return as its root, spans and all), built while writing
+/// instead of parsed back: the pre-flight reads the documents a conversion generates
+/// through it. `None` for the tree when the document holds text copied from the input
+/// (`Out::Raw`), whose tree is not known here, or when the writer cannot vouch for the
+/// tree (an empty document, a key written twice): those documents are parsed.
+/// In debug builds the pre-flight's load checks every tree handed to it against a
+/// parse of the same text (`repo::load`).
+pub fn render_tree(doc: &Out, nl: &str) -> (String, Option<Node>) {
+    Writer::new(nl, true).document(doc)
+}
+
+/// The trees of the documents a conversion generated, by their text (rendered with
+/// [`render_tree`]): its pre-flight takes a generated document's tree from here instead
+/// of parsing the output again (`report::output`, `repo::load`). Off (nothing kept,
+/// [`GeneratedTrees::render`] is [`render`]) when no pre-flight will read them.
+#[derive(Debug, Default)]
+pub struct GeneratedTrees {
+    on: bool,
+    /// Text → its tree, and how many documents were rendered with that text (each
+    /// [`GeneratedTrees::take`] hands out one).
+    by_text: std::collections::HashMap<String, (Node, usize)>,
+}
+
+impl GeneratedTrees {
+    pub fn new(on: bool) -> Self {
+        GeneratedTrees {
+            on,
+            by_text: Default::default(),
+        }
+    }
+
+    /// [`render`], keeping the tree when on.
+    pub fn render(&mut self, doc: &Out, nl: &str) -> String {
+        if !self.on {
+            return render(doc, nl);
+        }
+        let (text, tree) = render_tree(doc, nl);
+        if let Some(tree) = tree {
+            self.by_text
+                .entry(text.clone())
+                .and_modify(|(_, n)| *n += 1)
+                .or_insert((tree, 1));
+        }
+        text
+    }
+
+    /// The tree of a document rendered as exactly `text`, if one was kept.
+    pub fn take(&mut self, text: &str) -> Option<Node> {
+        let (tree, n) = self.by_text.get_mut(text)?;
+        if *n > 1 {
+            *n -= 1;
+            return Some(tree.clone());
+        }
+        self.by_text.remove(text).map(|(t, _)| t)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_text.is_empty()
+    }
+
+    /// Whether trees are kept.
+    pub fn is_on(&self) -> bool {
+        self.on
+    }
+}
+
+/// Writes the text, and in tree mode the nodes a parser would build from it: each
+/// method returns the node (or entries) it wrote, `None` outside tree mode or once
+/// something was written whose node is not known (`exact` then turns false).
 struct Writer<'a> {
     out: String,
     nl: &'a str,
+    /// Whether to build the tree at all.
+    tree: bool,
+    /// Still true when every node written so far is known.
+    exact: bool,
+    /// 1-based line being written, and the byte offset where it starts.
+    line: usize,
+    line_start: usize,
 }
 
-impl Writer<'_> {
+impl<'a> Writer<'a> {
+    fn new(nl: &'a str, tree: bool) -> Self {
+        Writer {
+            out: String::new(),
+            nl,
+            tree,
+            exact: true,
+            line: 1,
+            line_start: 0,
+        }
+    }
+
+    fn document(mut self, doc: &Out) -> (String, Option<Node>) {
+        let root = match doc {
+            Out::Map(entries) if !entries.is_empty() => {
+                let entries = self.map_entries(entries, 0);
+                self.block_map(entries)
+            }
+            Out::Map(_) => {
+                self.exact = false; // nothing written: the document has no root
+                None
+            }
+            other => {
+                let node = self.scalar(other);
+                self.newline();
+                node
+            }
+        };
+        let root = if self.tree && self.exact { root } else { None };
+        (self.out, root)
+    }
+
+    fn newline(&mut self) {
+        self.out.push_str(self.nl);
+        self.line += 1;
+        self.line_start = self.out.len();
+    }
+
     fn pad(&mut self, n: usize) {
         for _ in 0..n {
             self.out.push(' ');
         }
     }
 
-    fn map_entries(&mut self, entries: &[(String, Out)], indent: usize) {
+    /// A node starting at the current position and ending at `end`.
+    fn node_here(&self, start: usize, end: usize, value: Value) -> Node {
+        let col = self.out[self.line_start..start].chars().count() + 1;
+        Node {
+            value,
+            start: to_u32(start),
+            end: to_u32(end),
+            line: to_u32(self.line),
+            col: to_u32(col),
+        }
+    }
+
+    /// Writes a scalar (or `{}`/`[]`) at the current position.
+    fn scalar(&mut self, v: &Out) -> Option<Node> {
+        let start = self.out.len();
+        let text = scalar_text(v);
+        self.out.push_str(&text);
+        if !self.tree {
+            return None;
+        }
+        match scalar_value(v, &text) {
+            Some(value) => Some(self.node_here(start, self.out.len(), value)),
+            None => {
+                self.exact = false;
+                None
+            }
+        }
+    }
+
+    /// The block mapping of `entries`: it starts at its first key and ends at its last
+    /// value. A key written twice is a duplicate to a parser: not vouched for.
+    fn block_map(&mut self, entries: Option<Vec<Entry>>) -> Option<Node> {
+        let entries = entries?;
+        let first = entries.first()?;
+        let last = entries.last()?;
+        let mut keys: Vec<&[u8]> = entries
+            .iter()
+            .filter_map(|e| e.key.scalar_bytes())
+            .collect();
+        keys.sort_unstable();
+        if keys.windows(2).any(|w| w[0] == w[1]) {
+            self.exact = false;
+            return None;
+        }
+        let (start, line, col, end) = (
+            first.key.start,
+            first.key.line,
+            first.key.col,
+            last.value.end,
+        );
+        Some(Node {
+            value: Value::Map {
+                entries: entries.into_boxed_slice(),
+                meta: Meta::default(),
+            },
+            start,
+            end,
+            line,
+            col,
+        })
+    }
+
+    /// The block sequence of `items`, starting at its first `-` (`first_dash`: offset,
+    /// line and column) and ending at its last item.
+    fn block_seq(items: Option<Vec<Node>>, first_dash: (usize, usize, usize)) -> Option<Node> {
+        let items = items?;
+        let end = items.last()?.end;
+        let (start, line, col) = first_dash;
+        Some(Node {
+            value: Value::Seq {
+                items: items.into_boxed_slice(),
+                meta: Meta::default(),
+            },
+            start: to_u32(start),
+            end,
+            line: to_u32(line),
+            col: to_u32(col),
+        })
+    }
+
+    fn map_entries(&mut self, entries: &[(String, Out)], indent: usize) -> Option<Vec<Entry>> {
+        let mut written = self.tree.then(|| Vec::with_capacity(entries.len()));
         for (i, (k, v)) in entries.iter().enumerate() {
             if i > 0 {
                 self.pad(indent);
             }
-            self.key_value(k, v, indent);
+            let entry = self.key_value(k, v, indent);
+            match (&mut written, entry) {
+                (Some(w), Some(e)) => w.push(e),
+                _ => written = None,
+            }
         }
+        written
     }
 
     /// Writes `key: value` starting at the current position (indentation already
     /// written), ending with a newline.
-    fn key_value(&mut self, k: &str, v: &Out, indent: usize) {
+    fn key_value(&mut self, k: &str, v: &Out, indent: usize) -> Option<Entry> {
         let (v, comment) = match v {
             Out::Commented(inner, c) => (inner.as_ref(), Some(c.as_str())),
             other => (other, None),
         };
-        let key = quote_key(k);
-        match v {
+        let key = self.scalar(&Out::Str(k.to_string()));
+        let value = match v {
             Out::Map(m) if !m.is_empty() => {
-                self.out.push_str(&key);
                 self.out.push(':');
                 self.comment(comment);
-                self.out.push_str(self.nl);
+                self.newline();
                 self.pad(indent + 2);
-                self.map_entries(m, indent + 2);
+                let entries = self.map_entries(m, indent + 2);
+                self.block_map(entries)
             }
             Out::Seq(s) if !s.is_empty() => {
-                self.out.push_str(&key);
                 self.out.push(':');
                 self.comment(comment);
-                self.out.push_str(self.nl);
-                self.seq_items(s, indent + 2);
+                self.newline();
+                self.seq_items(s, indent + 2)
             }
             Out::Raw(RawText::Block(lines)) => {
-                self.out.push_str(&key);
+                self.exact = false;
                 self.out.push(':');
                 self.comment(comment);
-                self.out.push_str(self.nl);
+                self.newline();
                 for l in lines {
                     self.out.push_str(l);
-                    self.out.push_str(self.nl);
+                    self.newline();
                 }
+                None
+            }
+            Out::Copied(lines, tree) => {
+                self.out.push(':');
+                self.comment(comment);
+                self.newline();
+                let (base, base_line) = (self.out.len(), self.line);
+                for l in lines {
+                    self.out.push_str(l);
+                    self.newline();
+                }
+                self.tree.then(|| self.place(tree, lines, base, base_line))
             }
             Out::Raw(RawText::Inline(lines)) => {
-                self.out.push_str(&key);
+                self.exact = false;
                 self.out.push_str(": ");
                 for (i, l) in lines.iter().enumerate() {
                     if i > 0 {
-                        self.out.push_str(self.nl);
+                        self.newline();
                     }
                     self.out.push_str(l);
                 }
                 self.comment(comment);
-                self.out.push_str(self.nl);
+                self.newline();
+                None
             }
             scalar => {
-                self.out.push_str(&key);
                 self.out.push_str(": ");
-                self.out.push_str(&scalar_text(scalar));
+                let node = self.scalar(scalar);
                 self.comment(comment);
-                self.out.push_str(self.nl);
+                self.newline();
+                node
+            }
+        };
+        Some(Entry {
+            key: key?,
+            value: value?,
+        })
+    }
+
+    /// `tree` (relative to the copied `lines`: see `Out::Copied`) where the lines were
+    /// written, from byte `base` and line `base_line` on.
+    fn place(&self, tree: &Node, lines: &[String], base: usize, base_line: usize) -> Node {
+        let extra = self.nl.len().saturating_sub(1);
+        // Line starts of the copy joined by `\n`: how many line breaks precede an end.
+        let mut starts = Vec::new();
+        if extra > 0 {
+            let mut at = 0;
+            for l in lines {
+                starts.push(at);
+                at += l.len() + 1;
             }
         }
+        let breaks = |offset: usize| starts.partition_point(|s| *s <= offset).saturating_sub(1);
+        let mut tree = tree.clone();
+        tree.for_each_mut(&mut |n| {
+            let line = n.line();
+            n.start = to_u32(base + n.start() + line * extra);
+            n.end = to_u32(base + n.end() + breaks(n.end()) * extra);
+            n.line = to_u32(base_line + line);
+        });
+        tree
     }
 
     fn comment(&mut self, c: Option<&str>) {
@@ -167,23 +409,68 @@ impl Writer<'_> {
         }
     }
 
-    fn seq_items(&mut self, items: &[Out], indent: usize) {
-        for item in items {
+    fn seq_items(&mut self, items: &[Out], indent: usize) -> Option<Node> {
+        let mut written = self.tree.then(|| Vec::with_capacity(items.len()));
+        let mut first_dash = (0, 0, 0);
+        for (i, item) in items.iter().enumerate() {
             self.pad(indent);
+            if i == 0 {
+                let at = self.out.len();
+                first_dash = (
+                    at,
+                    self.line,
+                    self.out[self.line_start..at].chars().count() + 1,
+                );
+            }
             self.out.push_str("- ");
-            match item {
-                Out::Map(m) if !m.is_empty() => self.map_entries(m, indent + 2),
+            let node = match item {
+                Out::Map(m) if !m.is_empty() => {
+                    let entries = self.map_entries(m, indent + 2);
+                    self.block_map(entries)
+                }
                 Out::Seq(s) if !s.is_empty() => {
-                    self.out.push_str(self.nl);
-                    self.seq_items(s, indent + 2);
+                    self.newline();
+                    self.seq_items(s, indent + 2)
                 }
                 other => {
-                    self.out.push_str(&scalar_text(other));
-                    self.out.push_str(self.nl);
+                    let node = self.scalar(other);
+                    self.newline();
+                    node
                 }
+            };
+            match (&mut written, node) {
+                (Some(w), Some(n)) => w.push(n),
+                _ => written = None,
             }
         }
+        Self::block_seq(written, first_dash)
     }
+}
+
+/// The node value of a scalar written as `text` (`None` for copied input text).
+fn scalar_value(v: &Out, text: &str) -> Option<Value> {
+    Some(match v {
+        // Only the value's own text is the node: a comment follows it.
+        Out::Commented(inner, _) => return scalar_value(inner, text),
+        Out::Str(s) => {
+            let style = if text == s {
+                Style::Plain
+            } else {
+                Style::DoubleQuoted
+            };
+            Value::scalar(s, style, Meta::default())
+        }
+        Out::Int(_) | Out::Bool(_) => Value::scalar(text, Style::Plain, Meta::default()),
+        Out::Map(_) => Value::Map {
+            entries: Box::new([]),
+            meta: Meta::new(true, None, false),
+        },
+        Out::Seq(_) => Value::Seq {
+            items: Box::new([]),
+            meta: Meta::new(true, None, false),
+        },
+        Out::Raw(_) | Out::Copied(..) => return None,
+    })
 }
 
 fn scalar_text(v: &Out) -> String {
@@ -193,13 +480,11 @@ fn scalar_text(v: &Out) -> String {
         Out::Bool(b) => b.to_string(),
         Out::Map(_) => "{}".into(),
         Out::Seq(_) => "[]".into(),
-        Out::Raw(RawText::Inline(l)) | Out::Raw(RawText::Block(l)) => l.join(" "),
+        Out::Raw(RawText::Inline(l)) | Out::Raw(RawText::Block(l)) | Out::Copied(l, _) => {
+            l.join(" ")
+        }
         Out::Commented(inner, _) => scalar_text(inner),
     }
-}
-
-fn quote_key(k: &str) -> String {
-    quote(k)
 }
 
 /// Quotes a string only when a YAML 1.1 or 1.2 reader could take it for something
@@ -300,6 +585,7 @@ pub fn to_json(out: &Out, max_depth: usize, max_aliases: usize) -> Option<serde_
         Out::Int(i) => J::from(*i),
         Out::Bool(b) => J::Bool(*b),
         Out::Commented(v, _) => to_json(v, max_depth, max_aliases)?,
+        Out::Copied(_, tree) => crate::yaml::to_json(tree),
         Out::Raw(_) => {
             let text = render(&Out::Map(vec![("v".into(), out.clone())]), "\n");
             let doc = crate::yaml::parse_document(&text, max_depth, max_aliases).ok()?;
@@ -335,6 +621,88 @@ mod tests {
             crate::yaml::to_json(parsed.root.as_ref().unwrap()),
             "{text}"
         );
+    }
+
+    /// The tree `render_tree` builds is the tree a parse of its text gives, spans,
+    /// lines, columns and styles included; and it refuses what it cannot vouch for.
+    #[test]
+    fn render_tree_is_the_parse_of_its_text() {
+        let docs = vec![
+            Out::map()
+                .s("apiVersion", "image.toolkit.fluxcd.io/v1")
+                .s("kind", "ImagePolicy")
+                .kv(
+                    "metadata",
+                    Out::map().s("name", "a").s("namespace", "ns").build(),
+                )
+                .kv(
+                    "spec",
+                    Out::map()
+                        .kv("imageRepositoryRef", Out::map().s("name", "x").build())
+                        .kv(
+                            "filterTags",
+                            Out::map()
+                                .s("pattern", "^v(?P<ts>.*)$")
+                                .s("extract", "$ts")
+                                .build(),
+                        )
+                        .kv(
+                            "policy",
+                            Out::map()
+                                .kv("semver", Out::map().s("range", ">=1.0.0 <2").build())
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+            Out::map()
+                .s("empty", "")
+                .s("yes", "yes")
+                .s("num", "1.10")
+                .s("ünï", "çödé: x")
+                .s("quote", "say \"hi\"\n\tnext")
+                .kv("i", Out::Int(-3))
+                .kv("b", Out::Bool(true))
+                .kv("m", Out::Map(vec![]))
+                .kv("s", Out::Seq(vec![]))
+                .kv("c", Out::Commented(Box::new(Out::str("5m")), "why".into()))
+                .kv(
+                    "cm",
+                    Out::Commented(Box::new(Out::map().s("k", "v").build()), "above".into()),
+                )
+                .kv(
+                    "list",
+                    Out::Seq(vec![
+                        Out::map().s("a", "1.0").kv("b", Out::Int(2)).build(),
+                        Out::str("x"),
+                        Out::Seq(vec![Out::str("deep"), Out::Map(vec![])]),
+                        Out::Commented(Box::new(Out::str("y")), "c".into()),
+                        Out::Seq(vec![]),
+                    ]),
+                )
+                .build(),
+            Out::str("a scalar root"),
+        ];
+        for nl in ["\n", "\r\n"] {
+            for doc in &docs {
+                let (text, tree) = render_tree(doc, nl);
+                assert_eq!(text, render(doc, nl));
+                let parsed = crate::yaml::parse_document(&text, 64, 64).unwrap();
+                assert_eq!(tree.as_ref(), parsed.root.as_ref(), "{text}");
+                assert!(tree.is_some(), "{text}");
+            }
+        }
+        // Not vouched for: copied input text, a key written twice, an empty document.
+        let raw = Out::map()
+            .kv(
+                "v",
+                Out::Raw(crate::yaml::raw::RawText::Block(vec!["  x: 1".into()])),
+            )
+            .build();
+        let twice = Out::map().s("a", "1").s("a", "2").build();
+        for doc in [raw, twice, Out::Map(vec![])] {
+            assert_eq!(render_tree(&doc, "\n"), (render(&doc, "\n"), None));
+        }
     }
 
     #[test]
@@ -374,6 +742,131 @@ mod tests {
             "flux-system:a-b",
         ] {
             assert_eq!(quote(s), s);
+        }
+    }
+
+    /// The tree `copy_node_with_tree` hands over is the tree a parse of the written
+    /// copy gives (spans, lines, columns, values), for LF and CRLF input and output and
+    /// with marker edits; and it hands over none where the copy could read otherwise.
+    #[test]
+    fn copied_tree_is_the_parse_of_the_copy() {
+        use crate::text::{LineIndex, TextEdit};
+        use crate::yaml::raw::{copy_node, copy_node_with_tree};
+        /// The edits a case makes to its document.
+        type EditsOf = Box<dyn Fn(&str) -> Vec<TextEdit>>;
+        let marker = |doc: &str, after: &str| {
+            let at = doc.find(after).unwrap() + after.len();
+            vec![TextEdit::replace(at, at, " # {\"$imagepolicy\": \"ns:p\"}")]
+        };
+        let cases: Vec<(&str, EditsOf)> = vec![
+            (
+                "spec:\n  values:\n    # top\n    image:\n      repository: nginx # pinned\n      tag: \"1.0\"\n    list:\n    - a\n    -   b: 1\n        c: [x, {y: z}]\n    flow: {a: 1,\n      b: 2}\n    ünï: çödé\n    text: |\n      one\n\n        two\n    folded: >-\n      a\n      b\n    ind: |2\n        x\n    quoted: \"a\n      b\"\n    plain: a\n      b\n    tab: \"a\tb\"\n    empty:\n    nested:\n      - - deep\n        - 1\n\n    # trailing\nnext: 1\n",
+                Box::new(|_| Vec::new()),
+            ),
+            (
+                "spec:\n  values:\n    image:\n      repository: nginx\n      tag: \"1.0\" # old\n    z: 1\n",
+                Box::new(move |d| marker(d, "repository: nginx")),
+            ),
+            (
+                "spec:\n  values:\n    image:\n      repository: nginx\n      tag: 1.0 # old\n    z: 1\n",
+                Box::new(|d: &str| {
+                    let at = d.find("# old").unwrap();
+                    vec![TextEdit::replace(at, at + 5, "# {\"$imagepolicy\": \"ns:p:tag\"}")]
+                }),
+            ),
+            (
+                "spec:\n  values:\n    - a: 1\n      # note\n    - b\n    -\n      - c\n",
+                Box::new(|_| Vec::new()),
+            ),
+        ];
+        for (input, edits) in &cases {
+            for in_nl in ["\n", "\r\n"] {
+                let doc = input.replace('\n', in_nl);
+                let edits = edits(&doc);
+                let p = crate::yaml::parse_document(&doc, 64, 100).unwrap();
+                let root = p.root.unwrap();
+                let values = root.get("spec").unwrap().get("values").unwrap();
+                let idx = LineIndex::new(&doc);
+                let copied = copy_node_with_tree(&doc, &idx, values, 2, 4, &edits);
+                assert_eq!(copied.0, copy_node(&doc, &idx, values, 2, 4, &edits));
+                assert!(copied.1.is_some(), "{doc}");
+                for out_nl in ["\n", "\r\n"] {
+                    let out = Out::map()
+                        .s("kind", "HelmRelease")
+                        .kv(
+                            "spec",
+                            Out::map()
+                                .s("a", "b")
+                                .kv("values", Out::copied(copied.clone()))
+                                .build(),
+                        )
+                        .build();
+                    let (text, tree) = render_tree(&out, out_nl);
+                    assert_eq!(text, render(&out, out_nl));
+                    let parsed = crate::yaml::parse_document(&text, 64, 100).unwrap();
+                    assert_eq!(tree.as_ref(), parsed.root.as_ref(), "{text}");
+                }
+            }
+        }
+        // None: an anchor, an alias, a duplicate key, a sequence at its key's
+        // indentation (the copy indents it), a whitespace-only line, an edit inside a
+        // scalar (a quoted scalar's span runs over a comment after it).
+        let refused: Vec<(&str, EditsOf)> = vec![
+            (
+                "spec:\n  values:\n    a: &x 1\n    b: *x\n",
+                Box::new(|_| Vec::new()),
+            ),
+            (
+                "spec:\n  values:\n    a: 1\n    a: 2\n",
+                Box::new(|_| Vec::new()),
+            ),
+            (
+                "spec:\n  values:\n    tag: '1.0'\n",
+                Box::new(move |d: &str| marker(d, "'1.0'")),
+            ),
+            (
+                "spec:\n  values:\n  - a: 1\n  - b\n",
+                Box::new(|_| Vec::new()),
+            ),
+            (
+                "spec:\n  values:\n    t: |\n      a\n        \n      b\n",
+                Box::new(|_| Vec::new()),
+            ),
+            (
+                "spec:\n  values:\n    tag: \"1.0\" # old\n",
+                Box::new(|d: &str| {
+                    let at = d.find("# old").unwrap();
+                    vec![TextEdit::replace(
+                        at,
+                        at + 5,
+                        "# {\"$imagepolicy\": \"ns:p:tag\"}",
+                    )]
+                }),
+            ),
+            (
+                "spec:\n  values:\n    image: nginx:1.0-alpine\n",
+                Box::new(|d: &str| {
+                    let at = d.find("1.0").unwrap();
+                    vec![TextEdit::replace(at, at + 3, "1.1")]
+                }),
+            ),
+            (
+                "spec:\n  values:\n    image: nginx:1.0\n",
+                Box::new(|d: &str| {
+                    let at = d.find("1.0").unwrap();
+                    vec![TextEdit::replace(at, at + 3, "1.1")]
+                }),
+            ),
+        ];
+        for (doc, edits) in &refused {
+            let edits = edits(doc);
+            let p = crate::yaml::parse_document(doc, 64, 100).unwrap();
+            let root = p.root.unwrap();
+            let values = root.get("spec").unwrap().get("values").unwrap();
+            let idx = LineIndex::new(doc);
+            let (text, tree) = copy_node_with_tree(doc, &idx, values, 2, 4, &edits);
+            assert_eq!(text, copy_node(doc, &idx, values, 2, 4, &edits));
+            assert!(tree.is_none(), "{doc}");
         }
     }
 }

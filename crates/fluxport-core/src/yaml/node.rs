@@ -103,7 +103,9 @@ impl Meta {
 
 /// A node's content. Boxed slices, not `Vec`s: a finished tree never grows, and growth
 /// slack was a third of the tree's memory.
-#[derive(Debug, Clone)]
+/// `PartialEq` compares trees whole (values, styles, spans, lines and columns): a tree
+/// handed over instead of parsed must equal the parse (`emit::render_tree`).
+#[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Scalar {
         text: Box<str>,
@@ -130,7 +132,7 @@ pub enum Value {
     Alias,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     pub key: Node,
     pub value: Node,
@@ -139,7 +141,7 @@ pub struct Entry {
 /// A node with its byte span in the document text. Positions are stored as `u32`
 /// (documents are far below 4 GiB: `Limits::max_file_bytes`) and read through
 /// [`Node::start`], [`Node::end`], [`Node::line`] and [`Node::col`] (1-based).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     pub value: Value,
     pub(super) start: u32,
@@ -206,10 +208,24 @@ impl Node {
 
     /// Moves the node and everything under it `by` bytes later in the text.
     pub fn shift(&mut self, by: usize) {
+        self.move_down(by, 0);
+    }
+
+    /// Moves the node and everything under it `bytes` later and `lines` lines down in
+    /// the text (whole lines put before it: its columns stay).
+    pub fn move_down(&mut self, bytes: usize, lines: usize) {
+        self.for_each_mut(&mut |n| {
+            n.start = to_u32(n.start() + bytes);
+            n.end = to_u32(n.end() + bytes);
+            n.line = to_u32(n.line() + lines);
+        });
+    }
+
+    /// Calls `f` on this node and every node below it (keys included), parents first.
+    pub fn for_each_mut(&mut self, f: &mut impl FnMut(&mut Node)) {
         let mut work: Vec<&mut Node> = vec![self];
         while let Some(n) = work.pop() {
-            n.start = to_u32(n.start() + by);
-            n.end = to_u32(n.end() + by);
+            f(n);
             match &mut n.value {
                 Value::Map { entries, .. } => {
                     for e in entries.iter_mut() {

@@ -27,6 +27,40 @@ pub fn copy_node(
     new_indent: usize,
     edits: &[TextEdit],
 ) -> RawText {
+    copy(doc, idx, node, parent_indent, new_indent, edits, false).0
+}
+
+/// [`copy_node`], and for a block collection copied as [`RawText::Block`] the tree a
+/// parse of the copied lines gives the node: `node` moved to where the copy puts it, in
+/// coordinates relative to the copied lines (line 0 is the first copied line; byte
+/// offsets count from its start with the lines joined by `\n`; columns are the lines'
+/// own). `None` for the tree wherever a copy could read differently from the input, so
+/// the caller parses instead: an anchor or alias (its other end may not be copied), a
+/// duplicate or non-scalar key, a whitespace-only line (the copy empties it, which
+/// changes a block scalar), an edit inside a node or its indentation, or a point of the
+/// tree outside the copied lines. Debug builds check every such tree against a parse of
+/// the written text (`repo::load`).
+pub fn copy_node_with_tree(
+    doc: &str,
+    idx: &LineIndex,
+    node: &Node,
+    parent_indent: usize,
+    new_indent: usize,
+    edits: &[TextEdit],
+) -> (RawText, Option<Node>) {
+    copy(doc, idx, node, parent_indent, new_indent, edits, true)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn copy(
+    doc: &str,
+    idx: &LineIndex,
+    node: &Node,
+    parent_indent: usize,
+    new_indent: usize,
+    edits: &[TextEdit],
+    want_tree: bool,
+) -> (RawText, Option<Node>) {
     let first_line = idx.line_of(node.start());
     let first_start = idx.line_start(first_line);
     let inline = node.is_flow()
@@ -76,7 +110,7 @@ pub fn copy_node(
         if let Some(f) = out.first_mut() {
             *f = first;
         }
-        return RawText::Inline(out);
+        return (RawText::Inline(out), None);
     }
 
     // Block collection: whole lines, extended over trailing comments that still belong
@@ -144,8 +178,190 @@ pub fn copy_node(
         .map(|l| reindent(l, base, new_indent))
         .collect::<Vec<_>>();
     match header {
-        Some(h) if !h.is_empty() => RawText::Inline(std::iter::once(h).chain(out).collect()),
-        _ => RawText::Block(out),
+        Some(h) if !h.is_empty() => (
+            RawText::Inline(std::iter::once(h).chain(out).collect()),
+            None,
+        ),
+        _ => {
+            let tree = want_tree
+                .then(|| {
+                    let copied = Copied {
+                        doc,
+                        idx,
+                        first_line,
+                        end_line,
+                        base,
+                        new_indent,
+                    };
+                    copied.tree(node, edits, &out)
+                })
+                .flatten();
+            (RawText::Block(out), tree)
+        }
+    }
+}
+
+/// The input lines `first_line..=end_line` of a block copy, each re-indented by
+/// [`reindent`] from `base` to `new_indent`: where a point of the input lands.
+struct Copied<'a> {
+    doc: &'a str,
+    idx: &'a LineIndex,
+    first_line: usize,
+    end_line: usize,
+    base: usize,
+    new_indent: usize,
+}
+
+impl Copied<'_> {
+    /// `node` moved into the copy written as `out` (see [`copy_node_with_tree`]).
+    fn tree(&self, node: &Node, edits: &[TextEdit], out: &[String]) -> Option<Node> {
+        let region =
+            self.idx.line_start(self.first_line)..=line_end(self.doc, self.idx, self.end_line);
+        // Edits inside the copy, by start; each on one line and apart from the others.
+        let mut edits: Vec<&TextEdit> = edits
+            .iter()
+            .filter(|e| e.start >= *region.start() && e.end <= *region.end())
+            .collect();
+        edits.sort_by_key(|e| (e.start, e.end));
+        for (i, e) in edits.iter().enumerate() {
+            let next_start = edits.get(i + 1).map_or(usize::MAX, |n| n.start);
+            if e.end < e.start
+                || e.with.contains(['\n', '\r'])
+                || self.doc[e.start..e.end].contains('\n')
+                || e.end > next_start
+            {
+                return None;
+            }
+        }
+        for line in self.first_line..=self.end_line {
+            let t = line_text(self.doc, self.idx, line);
+            if !t.is_empty() && is_blank(t) {
+                return None;
+            }
+        }
+        let mut starts = Vec::with_capacity(out.len());
+        let mut at = 0;
+        for l in out {
+            starts.push(at);
+            at += l.len() + 1;
+        }
+        // A sequence written at its key's indentation starts at its first item, one
+        // indented under its key at its first `-`: the copy indents it.
+        if node.is_seq() && !node.is_flow() && self.doc.as_bytes().get(node.start()) != Some(&b'-')
+        {
+            return None;
+        }
+        let mut tree = node.clone();
+        let mut ok = true;
+        tree.for_each_mut(&mut |n| {
+            if !ok {
+                return;
+            }
+            let leaf = !matches!(n.value, super::Value::Map { .. } | super::Value::Seq { .. });
+            // An edit inside a scalar changes its value. A quoted scalar's span runs to
+            // the end of its line over a comment after it: an edit there moves its end.
+            let (s, e) = (n.start(), n.end());
+            let quoted = matches!(
+                n.style(),
+                Some(super::Style::SingleQuoted | super::Style::DoubleQuoted)
+            );
+            let edited = leaf
+                && if quoted {
+                    let line_end = line_end(self.doc, self.idx, self.idx.line_of(e));
+                    edits
+                        .iter()
+                        .any(|x| x.start <= line_end.max(e) && x.end > s)
+                } else {
+                    edits.iter().any(|x| x.start < e && x.end > s)
+                };
+            let start = self.point(n.start(), true, &edits, &starts);
+            let end = self.point(n.end(), false, &edits, &starts);
+            match (start, end) {
+                (Some((start, line, dcol)), Some((end, _, _))) if !edited && Self::plain(n) => {
+                    n.start = super::to_u32(start);
+                    n.end = super::to_u32(end);
+                    n.line = super::to_u32(line);
+                    n.col = super::to_u32(n.col().saturating_add_signed(dcol).max(1));
+                }
+                _ => ok = false,
+            }
+        });
+        ok.then_some(tree)
+    }
+
+    /// A node a copy keeps as it is: no anchor or alias, and a mapping's keys are
+    /// distinct scalars.
+    fn plain(n: &Node) -> bool {
+        if matches!(n.value, super::Value::Alias) || n.meta().anchored() {
+            return false;
+        }
+        let entries = n.entries();
+        if entries.is_empty() {
+            return true;
+        }
+        let mut keys = Vec::with_capacity(entries.len());
+        for e in entries {
+            match e.key.scalar_bytes() {
+                Some(k) => keys.push(k),
+                None => return false,
+            }
+        }
+        keys.sort_unstable();
+        keys.windows(2).all(|w| w[0] != w[1])
+    }
+
+    /// Where the input byte offset `p` (a node's start, or its end) lands in the copy:
+    /// its offset, its 0-based line, and how far its column moves. `None` off the
+    /// copied lines, inside an edit, or in indentation the copy removes. Text inserted exactly at `p` comes before a start and after an
+    /// end.
+    fn point(
+        &self,
+        p: usize,
+        is_start: bool,
+        edits: &[&TextEdit],
+        starts: &[usize],
+    ) -> Option<(usize, usize, isize)> {
+        let line = self.idx.line_of(p);
+        if line < self.first_line || line > self.end_line {
+            return None;
+        }
+        let j = line - self.first_line;
+        let ls = self.idx.line_start(line);
+        let t = line_text(self.doc, self.idx, line);
+        let out_start = *starts.get(j)?;
+        let ind = indent_of(t);
+        if !is_start && p == ls && (t.is_empty() || ind > 0) {
+            // An end at the start of a line (a node never starts in indentation).
+            return Some((out_start, j, 0));
+        }
+        // In the indentation only where the copy keeps the point's column (a block
+        // scalar with an indentation indicator starts there).
+        let target = self.new_indent + ind.saturating_sub(self.base);
+        if p < ls + (ind - target.min(ind)) || p > ls + t.len() {
+            return None;
+        }
+        let (mut bytes, mut chars) = (0isize, 0isize);
+        let first = edits.partition_point(|e| e.start < ls);
+        for e in &edits[first..] {
+            if e.start > ls + t.len() {
+                break;
+            }
+            if e.start < ls + ind {
+                return None;
+            }
+            let shifts = if is_start { e.end <= p } else { e.end < p };
+            if shifts {
+                bytes += e.with.len() as isize - (e.end - e.start) as isize;
+                chars += e.with.chars().count() as isize
+                    - self.doc[e.start..e.end].chars().count() as isize;
+            } else if e.start < p || (is_start && e.start == p) {
+                return None;
+            } else {
+                break;
+            }
+        }
+        let at = out_start as isize + target as isize + (p - ls) as isize - ind as isize + bytes;
+        Some((at as usize, j, target as isize - ind as isize + chars))
     }
 }
 

@@ -14,8 +14,8 @@ use crate::model::naming::{normalize_git_url, rewrite_stable_repo, split_url};
 use crate::model::options::{HelmVersion, Options};
 use crate::model::placement::Placement;
 use crate::text::TextEdit;
-use crate::yaml::emit::{render as render_yaml, Out};
-use crate::yaml::raw::copy_node;
+use crate::yaml::emit::{GeneratedTrees, Out};
+use crate::yaml::raw::{copy_node, copy_node_with_tree};
 use crate::yaml::Node;
 
 /// The v1 chart source, as helm-operator chose it (`prepareChart`).

@@ -13,31 +13,50 @@ fn secs(n: i64) -> Out {
 }
 
 /// Writes the v2 HelmRelease. `value_edits` (byte offsets into the document text) are
-/// applied to `spec.values` as it is copied, for image-policy markers.
+/// applied to `spec.values` as it is copied, for image-policy markers. Its tree is kept
+/// in `trees` (when on) for the pre-flight.
 pub fn render(
     r: &V1Release,
     source: &ResolvedSource,
     opts: &Options,
     value_edits: &[TextEdit],
     nl: &str,
+    trees: &mut GeneratedTrees,
     findings: &mut Vec<Finding>,
 ) -> Rendered {
-    let out = render_tree(r, source, opts, value_edits, findings);
-    let mut text = render_yaml(&out, nl);
+    let out = render_tree(r, source, opts, value_edits, trees.is_on(), findings);
+    let mut text = trees.render(&out, nl);
     while text.ends_with('\n') || text.ends_with('\r') {
         text.pop();
     }
     Rendered { text }
 }
 
-/// The v2 HelmRelease as an output tree (what [`render`] writes).
+/// The v2 HelmRelease as an output tree (what [`render`] writes). With `copied_trees`,
+/// the text it copies from the input (labels, values) carries its node's tree where one
+/// can be vouched for (`Out::Copied`).
 pub fn render_tree(
     r: &V1Release,
     source: &ResolvedSource,
     opts: &Options,
     value_edits: &[TextEdit],
+    copied_trees: bool,
     findings: &mut Vec<Finding>,
 ) -> Out {
+    let copy = |node: &Node, parent: usize, edits: &[TextEdit]| {
+        if copied_trees {
+            Out::copied(copy_node_with_tree(
+                r.doc.text,
+                r.doc.index,
+                node,
+                parent,
+                4,
+                edits,
+            ))
+        } else {
+            Out::Raw(copy_node(r.doc.text, r.doc.index, node, parent, 4, edits))
+        }
+    };
     let doc = r.doc;
     let spec = r.spec;
     let strict = opts.strict();
@@ -60,17 +79,7 @@ pub fn render_tree(
     if let Some(labels) = metadata_node.and_then(|m| m.entry("labels")) {
         if !labels.value.is_null() {
             let parent = crate::text::indent_of(line_of(doc, labels.key.line()));
-            metadata.push(
-                "labels",
-                Out::Raw(copy_node(
-                    doc.text,
-                    doc.index,
-                    &labels.value,
-                    parent,
-                    4,
-                    &[],
-                )),
-            );
+            metadata.push("labels", copy(&labels.value, parent, &[]));
         }
     }
     let mut annotations = Out::map();
@@ -434,14 +443,7 @@ pub fn render_tree(
         .and_then(|_| spec.and_then(|s| s.entry("values")))
         .map(|e| {
             let parent = crate::text::indent_of(line_of(doc, e.key.line()));
-            Out::Raw(copy_node(
-                doc.text,
-                doc.index,
-                &e.value,
-                parent,
-                4,
-                value_edits,
-            ))
+            copy(&e.value, parent, value_edits)
         });
 
     let mut spec_out = Out::map()

@@ -30,7 +30,7 @@ use crate::model::naming;
 use crate::model::options::Options;
 use crate::model::paths::SYNC_DIR;
 use crate::repo::kustomize::Model;
-use crate::yaml::emit::{self, Out};
+use crate::yaml::emit::Out;
 use crate::yaml::Node;
 
 /// The options the HelmRelease conversion uses: the user's options, where a value the

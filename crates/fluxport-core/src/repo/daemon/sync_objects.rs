@@ -64,21 +64,23 @@ pub fn emit(ctx: &mut Context) {
                 "the flux-sync tag is no longer written".into(),
             ));
         }
-        docs.push(emit::render(
-            &Out::map()
-                .s("apiVersion", "source.toolkit.fluxcd.io/v1")
-                .s("kind", "GitRepository")
-                .kv(
-                    "metadata",
-                    Out::map()
-                        .s("name", &name)
-                        .s("namespace", "flux-system")
-                        .build(),
-                )
-                .kv("spec", spec.build())
-                .build(),
-            "\n",
-        ));
+        docs.push(
+            ctx.generated.render(
+                &Out::map()
+                    .s("apiVersion", "source.toolkit.fluxcd.io/v1")
+                    .s("kind", "GitRepository")
+                    .kv(
+                        "metadata",
+                        Out::map()
+                            .s("name", &name)
+                            .s("namespace", "flux-system")
+                            .build(),
+                    )
+                    .kv("spec", spec.build())
+                    .build(),
+                "\n",
+            ),
+        );
         for p in &d.git_paths {
             // `.flux.yaml` (§3.6): the generator decides the path, decryption, or that
             // no Kustomization can be written.
@@ -132,21 +134,23 @@ pub fn emit(ctx: &mut Context) {
                         .build(),
                 );
             }
-            docs.push(emit::render(
-                &Out::map()
-                    .s("apiVersion", "kustomize.toolkit.fluxcd.io/v1")
-                    .s("kind", "Kustomization")
-                    .kv(
-                        "metadata",
-                        Out::map()
-                            .s("name", kname)
-                            .s("namespace", "flux-system")
-                            .build(),
-                    )
-                    .kv("spec", spec.build())
-                    .build(),
-                "\n",
-            ));
+            docs.push(
+                ctx.generated.render(
+                    &Out::map()
+                        .s("apiVersion", "kustomize.toolkit.fluxcd.io/v1")
+                        .s("kind", "Kustomization")
+                        .kv(
+                            "metadata",
+                            Out::map()
+                                .s("name", kname)
+                                .s("namespace", "flux-system")
+                                .build(),
+                        )
+                        .kv("spec", spec.build())
+                        .build(),
+                    "\n",
+                ),
+            );
         }
         let path = if several {
             let first = crate::model::paths::normalize_dir(
