@@ -18,7 +18,7 @@ use crate::upgrade;
 use crate::verify;
 
 pub fn run(inputs: &[InputFile], options: &Options) -> Conversion {
-    let (mut conv, preflight) = run_deferred(inputs, options);
+    let (mut conv, preflight) = stages(inputs, options, true);
     preflight.run(&mut conv, options);
     conv
 }
@@ -86,12 +86,29 @@ impl PendingPreflight {
 }
 
 /// Steps 1–12: the conversion without its pre-flight, and what the pre-flight needs.
-/// [`run`] is this and [`PendingPreflight::run`], one after the other.
+/// [`run`] is this and [`PendingPreflight::run`], one after the other, except that
+/// [`run`] has the stages keep the trees of the documents they write for its
+/// pre-flight (`yaml::emit::GeneratedTrees`): building them costs the conversion about
+/// what parsing them costs the pre-flight, and a deferred pre-flight runs after the
+/// output is shown (the web app), so that cost must not come before it. The result is
+/// the same either way (tests/parallel.rs).
 pub fn run_deferred(inputs: &[InputFile], options: &Options) -> (Conversion, PendingPreflight) {
+    stages(inputs, options, false)
+}
+
+fn stages(
+    inputs: &[InputFile],
+    options: &Options,
+    keep_generated_trees: bool,
+) -> (Conversion, PendingPreflight) {
     // 1. Load: every later stage reads the parsed documents. Files are sorted by path,
     //    so nothing below depends on input order.
     let (files, findings) = load::load_repository(inputs, options);
     let mut ctx = Context::new(options, &files, findings);
+    // Only a checked target has a pre-flight to hand the trees to.
+    ctx.generated = crate::yaml::emit::GeneratedTrees::new(
+        keep_generated_trees && options.target == Target::FluxV2,
+    );
     // The kustomization model, once: what each directory's build contains and where it
     // puts each document. Every stage below sees objects where kustomize puts them.
     let null = kustomize::null_node();

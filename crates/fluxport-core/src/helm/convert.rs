@@ -299,7 +299,7 @@ fn convert_helm_releases_in(
         let spec = by_key.get(key)?;
         let res = names.get(key)?;
         let doc = sources::source_doc(spec, res, Some(&res.namespace), &settings);
-        Some(trees.render(&doc, nl))
+        Some(trees.render(doc, nl))
     };
     let ordered = |keys: &BTreeSet<SourceKey>| -> Vec<SourceKey> {
         let mut v: Vec<SourceKey> = keys.iter().cloned().collect();

@@ -802,16 +802,16 @@ fn place(ctx: &mut Context, files: &[LoadedFile], found: Vec<Found>) {
         docs.extend(
             repos
                 .values()
-                .map(|r| trees.render(&render::repository(r, &ns), "\n")),
+                .map(|r| trees.render(render::repository(r, &ns), "\n")),
         );
         docs.extend(
             pols.values()
-                .map(|p| trees.render(&render::policy(p, &ns), "\n")),
+                .map(|p| trees.render(render::policy(p, &ns), "\n")),
         );
         docs.extend(
             autos
                 .values()
-                .map(|a| trees.render(&render::automation(a, &ns), "\n")),
+                .map(|a| trees.render(render::automation(a, &ns), "\n")),
         );
         ctx.new_files.insert(path, docs);
     }

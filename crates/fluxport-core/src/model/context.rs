@@ -62,7 +62,7 @@ pub struct Context<'o> {
     /// Flux v1's own HelmReleases (`flux` / `helm-operator` charts): never converted.
     pub v1_components: Vec<V1Component>,
     /// The trees of the documents the stages generated, for the pre-flight (kept only
-    /// when the target is Flux v2: a v1 tree is not checked).
+    /// when the pipeline turns it on: `pipeline::run_deferred`).
     pub generated: crate::yaml::emit::GeneratedTrees,
     /// ImagePolicy written for a workload container: (file, doc, container) → policy
     /// name (filled by `image::plan`; `fluxyaml` writes markers for moved image pins).
@@ -208,9 +208,7 @@ impl<'o> Context<'o> {
             discovery: Default::default(),
             flux_yaml: Vec::new(),
             v1_components: Vec::new(),
-            generated: crate::yaml::emit::GeneratedTrees::new(
-                opts.target == crate::model::options::Target::FluxV2,
-            ),
+            generated: crate::yaml::emit::GeneratedTrees::new(false),
             image_policies: BTreeMap::new(),
             built_policies: BTreeMap::new(),
             value_additions: BTreeMap::new(),

@@ -205,7 +205,7 @@ pub fn load_file_reusing(
     // no other C0 control, DEL, C1 control but NEL, U+FFFE or U+FFFF, in scalars and
     // comments alike. saphyr-parser accepts some of them in plain scalars; fluxport
     // reports the first one (docs/limits.md) and passes the file through unchanged.
-    if let Some((at, c)) = text.char_indices().find(|&(_, c)| !yaml_printable(c)) {
+    if let Some((at, c)) = first_unprintable(&text) {
         let before = &text[..at];
         let line = before.bytes().filter(|b| *b == b'\n').count() + 1;
         let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
@@ -563,6 +563,24 @@ pub fn load_repository_reusing(
     (files, findings)
 }
 
+/// The first character YAML 1.2 does not allow in a stream, and its byte offset. Scans
+/// bytes and decodes only where a byte is not printable ASCII (most files are ASCII).
+fn first_unprintable(text: &str) -> Option<(usize, char)> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    loop {
+        let at = from
+            + bytes[from..].iter().position(|&b| {
+                !(b == b'\t' || b == b'\n' || b == b'\r' || (0x20..0x7F).contains(&b))
+            })?;
+        let c = text[at..].chars().next()?;
+        if !yaml_printable(c) {
+            return Some((at, c));
+        }
+        from = at + c.len_utf8();
+    }
+}
+
 /// YAML 1.2 `c-printable`: x9 | xA | xD | [x20-x7E] | x85 | [xA0-xD7FF] | [xE000-xFFFD]
 /// | [x10000-x10FFFF] (the BOM U+FEFF is in it).
 fn yaml_printable(c: char) -> bool {
@@ -573,6 +591,28 @@ fn yaml_printable(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte scan finds what a scan of every character finds.
+    #[test]
+    fn first_unprintable_is_the_first_char_yaml_disallows() {
+        for text in [
+            "a: b\n\tc: \"d\"\r\n",
+            "ünï: çödé 日本 🦀\n",
+            "a: \u{7f}",
+            "é\u{85}\u{a0}\u{9f}x",
+            "ok \u{fffe}",
+            "\u{feff}a: 1\u{1}",
+            "\u{ffff}",
+            "",
+        ] {
+            let slow = text.char_indices().find(|&(_, c)| !yaml_printable(c));
+            assert_eq!(first_unprintable(text), slow, "{text:?}");
+        }
+        assert_eq!(
+            first_unprintable("é\u{85}\u{a0}\u{9f}x"),
+            Some((6, '\u{9f}'))
+        );
+    }
 
     /// A document: its range, line offset, kind, tree as JSON, and where `b`'s value is.
     type DocShape = (usize, usize, usize, String, String, Option<(usize, usize)>);

@@ -47,10 +47,12 @@ fn add_generated(out: &str, trees: &mut GeneratedTrees, donor: &mut LoadedFile) 
             }
         };
         let Some(mut root) = tree else { continue };
-        root.move_down(prefix, count_lines(&chunk[..prefix]));
+        let index = LineIndex::new(chunk);
+        // Lines before the tree (the whole lines skipped above), and in the chunk.
+        root.move_down(prefix, index.line_of(prefix) - 1);
         let text = donor.text.get_or_insert_with(String::new);
         let line_offset = donor_lines;
-        donor_lines += count_lines(chunk);
+        donor_lines += index.line_count() - 1;
         let doc_start = text.len();
         text.push_str(chunk);
         donor.docs.push(Doc {
@@ -62,7 +64,7 @@ fn add_generated(out: &str, trees: &mut GeneratedTrees, donor: &mut LoadedFile) 
                 root: Some(root),
                 duplicates: Vec::new(),
             }),
-            index: LineIndex::new(chunk),
+            index,
         });
     }
 }

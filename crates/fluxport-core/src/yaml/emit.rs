@@ -104,46 +104,80 @@ pub fn render_tree(doc: &Out, nl: &str) -> (String, Option<Node>) {
 #[derive(Debug, Default)]
 pub struct GeneratedTrees {
     on: bool,
-    /// Text → its tree, and how many documents were rendered with that text (each
-    /// [`GeneratedTrees::take`] hands out one).
-    by_text: std::collections::HashMap<String, (Node, usize)>,
+    /// The kept trees by [`GeneratedTrees::key`] of their text: a hash of the text's
+    /// length and ends, so a lookup does not hash megabytes; the text itself decides.
+    by_key: std::collections::HashMap<u64, Vec<Kept>>,
+    state: std::collections::hash_map::RandomState,
+}
+
+/// A kept tree: its document's text, and how many documents were rendered with that
+/// text (each [`GeneratedTrees::take`] hands out one).
+#[derive(Debug)]
+struct Kept {
+    text: String,
+    tree: Node,
+    count: usize,
 }
 
 impl GeneratedTrees {
     pub fn new(on: bool) -> Self {
         GeneratedTrees {
             on,
-            by_text: Default::default(),
+            ..Default::default()
         }
     }
 
-    /// [`render`], keeping the tree when on.
-    pub fn render(&mut self, doc: &Out, nl: &str) -> String {
+    fn key(&self, text: &str) -> u64 {
+        const ENDS: usize = 64;
+        let b = text.as_bytes();
+        let head = &b[..b.len().min(ENDS)];
+        let tail = &b[b.len().saturating_sub(ENDS)..];
+        std::hash::BuildHasher::hash_one(&self.state, (b.len(), head, tail))
+    }
+
+    /// [`render`], keeping the tree when on. Takes the document: the trees it carries
+    /// (`Out::Copied`) move into the kept tree instead of being copied.
+    pub fn render(&mut self, mut doc: Out, nl: &str) -> String {
         if !self.on {
-            return render(doc, nl);
+            return render(&doc, nl);
         }
-        let (text, tree) = render_tree(doc, nl);
+        let mut copied = Vec::new();
+        take_copied(&mut doc, &mut copied);
+        let mut writer = Writer::new(nl, true);
+        writer.copied = Some(copied.into_iter());
+        let (text, tree) = writer.document(&doc);
         if let Some(tree) = tree {
-            self.by_text
-                .entry(text.clone())
-                .and_modify(|(_, n)| *n += 1)
-                .or_insert((tree, 1));
+            let kept = self.by_key.entry(self.key(&text)).or_default();
+            match kept.iter_mut().find(|k| k.text == text) {
+                Some(k) => k.count += 1,
+                None => kept.push(Kept {
+                    text: text.clone(),
+                    tree,
+                    count: 1,
+                }),
+            }
         }
         text
     }
 
     /// The tree of a document rendered as exactly `text`, if one was kept.
     pub fn take(&mut self, text: &str) -> Option<Node> {
-        let (tree, n) = self.by_text.get_mut(text)?;
-        if *n > 1 {
-            *n -= 1;
-            return Some(tree.clone());
+        let key = self.key(text);
+        let kept = self.by_key.get_mut(&key)?;
+        let i = kept.iter().position(|k| k.text == text)?;
+        if kept[i].count > 1 {
+            kept[i].count -= 1;
+            return Some(kept[i].tree.clone());
         }
-        self.by_text.remove(text).map(|(t, _)| t)
+        let k = kept.swap_remove(i);
+        if kept.is_empty() {
+            self.by_key.remove(&key);
+        }
+        Some(k.tree)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.by_text.is_empty()
+        self.by_key.is_empty()
     }
 
     /// Whether trees are kept.
@@ -165,6 +199,30 @@ struct Writer<'a> {
     /// 1-based line being written, and the byte offset where it starts.
     line: usize,
     line_start: usize,
+    /// The trees of the document's `Out::Copied` values, taken out of it in writing
+    /// order ([`take_copied`]); `None`: each is cloned from the document.
+    copied: Option<std::vec::IntoIter<Node>>,
+}
+
+/// Moves the trees of `doc`'s `Out::Copied` values into `into`, in the order the
+/// writer meets them (what is left in `doc` is a placeholder).
+fn take_copied(doc: &mut Out, into: &mut Vec<Node>) {
+    match doc {
+        Out::Map(entries) => entries.iter_mut().for_each(|(_, v)| take_copied(v, into)),
+        Out::Seq(items) => items.iter_mut().for_each(|v| take_copied(v, into)),
+        Out::Commented(inner, _) => take_copied(inner, into),
+        Out::Copied(_, tree) => {
+            let placeholder = Node {
+                value: Value::Alias,
+                start: 0,
+                end: 0,
+                line: 0,
+                col: 0,
+            };
+            into.push(std::mem::replace(&mut **tree, placeholder));
+        }
+        Out::Str(_) | Out::Int(_) | Out::Bool(_) | Out::Raw(_) => {}
+    }
 }
 
 impl<'a> Writer<'a> {
@@ -176,6 +234,7 @@ impl<'a> Writer<'a> {
             exact: true,
             line: 1,
             line_start: 0,
+            copied: None,
         }
     }
 
@@ -349,7 +408,14 @@ impl<'a> Writer<'a> {
                     self.out.push_str(l);
                     self.newline();
                 }
-                self.tree.then(|| self.place(tree, lines, base, base_line))
+                if !self.tree {
+                    return None;
+                }
+                let tree = match self.copied.as_mut() {
+                    Some(taken) => taken.next()?,
+                    None => (**tree).clone(),
+                };
+                Some(self.place(tree, lines, base, base_line))
             }
             Out::Raw(RawText::Inline(lines)) => {
                 self.exact = false;
@@ -380,7 +446,7 @@ impl<'a> Writer<'a> {
 
     /// `tree` (relative to the copied `lines`: see `Out::Copied`) where the lines were
     /// written, from byte `base` and line `base_line` on.
-    fn place(&self, tree: &Node, lines: &[String], base: usize, base_line: usize) -> Node {
+    fn place(&self, mut tree: Node, lines: &[String], base: usize, base_line: usize) -> Node {
         let extra = self.nl.len().saturating_sub(1);
         // Line starts of the copy joined by `\n`: how many line breaks precede an end.
         let mut starts = Vec::new();
@@ -392,7 +458,6 @@ impl<'a> Writer<'a> {
             }
         }
         let breaks = |offset: usize| starts.partition_point(|s| *s <= offset).saturating_sub(1);
-        let mut tree = tree.clone();
         tree.for_each_mut(&mut |n| {
             let line = n.line();
             n.start = to_u32(base + n.start() + line * extra);
@@ -805,6 +870,13 @@ mod tests {
                     assert_eq!(text, render(&out, out_nl));
                     let parsed = crate::yaml::parse_document(&text, 64, 100).unwrap();
                     assert_eq!(tree.as_ref(), parsed.root.as_ref(), "{text}");
+                    // Kept by the conversion: the tree moves out of the document.
+                    let mut kept = GeneratedTrees::new(true);
+                    assert_eq!(kept.render(out.clone(), out_nl), text);
+                    assert_eq!(kept.render(out, out_nl), text);
+                    assert_eq!(kept.take(&text).as_ref(), parsed.root.as_ref());
+                    assert_eq!(kept.take(&text).as_ref(), parsed.root.as_ref());
+                    assert!(kept.take(&text).is_none() && kept.is_empty());
                 }
             }
         }

@@ -25,7 +25,7 @@ pub fn render(
     findings: &mut Vec<Finding>,
 ) -> Rendered {
     let out = render_tree(r, source, opts, value_edits, trees.is_on(), findings);
-    let mut text = trees.render(&out, nl);
+    let mut text = trees.render(out, nl);
     while text.ends_with('\n') || text.ends_with('\r') {
         text.pop();
     }

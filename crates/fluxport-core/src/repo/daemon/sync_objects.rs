@@ -66,7 +66,7 @@ pub fn emit(ctx: &mut Context) {
         }
         docs.push(
             ctx.generated.render(
-                &Out::map()
+                Out::map()
                     .s("apiVersion", "source.toolkit.fluxcd.io/v1")
                     .s("kind", "GitRepository")
                     .kv(
@@ -136,7 +136,7 @@ pub fn emit(ctx: &mut Context) {
             }
             docs.push(
                 ctx.generated.render(
-                    &Out::map()
+                    Out::map()
                         .s("apiVersion", "kustomize.toolkit.fluxcd.io/v1")
                         .s("kind", "Kustomization")
                         .kv(
