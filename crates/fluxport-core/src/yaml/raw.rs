@@ -247,7 +247,11 @@ impl Copied<'_> {
         }
         // A sequence written at its key's indentation starts at its first item, one
         // indented under its key at its first `-`: the copy indents it.
-        if node.is_seq() && !node.is_flow() && self.doc.as_bytes().get(node.start()) != Some(&b'-')
+        if !node.is_flow()
+            && node
+                .items()
+                .first()
+                .is_some_and(|i| i.start() == node.start())
         {
             return None;
         }
@@ -258,22 +262,32 @@ impl Copied<'_> {
                 return;
             }
             let leaf = !matches!(n.value, super::Value::Map { .. } | super::Value::Seq { .. });
-            // An edit inside a scalar changes its value. A quoted scalar's span runs to
-            // the end of its line over a comment after it: an edit there moves its end.
+            // An edit in or at a scalar changes its value, except a comment added right
+            // after a plain one. A quoted scalar's span runs to the end of its line over
+            // a comment after it, so an edit there moves its end; text after a block
+            // scalar's last line is its content.
             let (s, e) = (n.start(), n.end());
-            let quoted = matches!(
-                n.style(),
-                Some(super::Style::SingleQuoted | super::Style::DoubleQuoted)
-            );
-            let edited = leaf
-                && if quoted {
-                    let line_end = line_end(self.doc, self.idx, self.idx.line_of(e));
-                    edits
-                        .iter()
-                        .any(|x| x.start <= line_end.max(e) && x.end > s)
+            let edited = leaf && {
+                let style = n.style();
+                let quoted = matches!(
+                    style,
+                    Some(super::Style::SingleQuoted | super::Style::DoubleQuoted)
+                );
+                let plain = matches!(style, Some(super::Style::Plain));
+                let reach = if quoted {
+                    line_end(self.doc, self.idx, self.idx.line_of(e)).max(e)
                 } else {
-                    edits.iter().any(|x| x.start < e && x.end > s)
+                    e
                 };
+                edits.iter().any(|x| {
+                    let comment_after = plain
+                        && x.start == e
+                        && x.end == e
+                        && x.with.trim_start_matches([' ', '\t']).starts_with('#')
+                        && x.with.starts_with([' ', '\t']);
+                    x.start <= reach && x.end >= s && !comment_after
+                })
+            };
             let start = self.point(n.start(), true, &edits, &starts);
             let end = self.point(n.end(), false, &edits, &starts);
             match (start, end) {
