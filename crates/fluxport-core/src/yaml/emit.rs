@@ -415,7 +415,9 @@ impl<'a> Writer<'a> {
                     Some(taken) => taken.next()?,
                     None => (**tree).clone(),
                 };
-                Some(self.place(tree, lines, base, base_line))
+                Some(crate::yaml::raw::place(
+                    tree, lines, self.nl, base, base_line,
+                ))
             }
             Out::Raw(RawText::Inline(lines)) => {
                 self.exact = false;
@@ -442,29 +444,6 @@ impl<'a> Writer<'a> {
             key: key?,
             value: value?,
         })
-    }
-
-    /// `tree` (relative to the copied `lines`: see `Out::Copied`) where the lines were
-    /// written, from byte `base` and line `base_line` on.
-    fn place(&self, mut tree: Node, lines: &[String], base: usize, base_line: usize) -> Node {
-        let extra = self.nl.len().saturating_sub(1);
-        // Line starts of the copy joined by `\n`: how many line breaks precede an end.
-        let mut starts = Vec::new();
-        if extra > 0 {
-            let mut at = 0;
-            for l in lines {
-                starts.push(at);
-                at += l.len() + 1;
-            }
-        }
-        let breaks = |offset: usize| starts.partition_point(|s| *s <= offset).saturating_sub(1);
-        tree.for_each_mut(&mut |n| {
-            let line = n.line();
-            n.start = to_u32(base + n.start() + line * extra);
-            n.end = to_u32(base + n.end() + breaks(n.end()) * extra);
-            n.line = to_u32(base_line + line);
-        });
-        tree
     }
 
     fn comment(&mut self, c: Option<&str>) {

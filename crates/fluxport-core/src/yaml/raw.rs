@@ -201,6 +201,29 @@ fn copy(
     }
 }
 
+/// `tree` (relative to copied `lines`: see [`copy_node_with_tree`]) where the lines
+/// were written with line ends `nl`, from byte `base` and 1-based line `base_line` on.
+pub fn place(mut tree: Node, lines: &[String], nl: &str, base: usize, base_line: usize) -> Node {
+    let extra = nl.len().saturating_sub(1);
+    // Line starts of the copy joined by `\n`: how many line breaks precede an end.
+    let mut starts = Vec::new();
+    if extra > 0 {
+        let mut at = 0;
+        for l in lines {
+            starts.push(at);
+            at += l.len() + 1;
+        }
+    }
+    let breaks = |offset: usize| starts.partition_point(|s| *s <= offset).saturating_sub(1);
+    tree.for_each_mut(&mut |n| {
+        let line = n.line();
+        n.start = super::to_u32(base + n.start() + line * extra);
+        n.end = super::to_u32(base + n.end() + breaks(n.end()) * extra);
+        n.line = super::to_u32(base_line + line);
+    });
+    tree
+}
+
 /// The input lines `first_line..=end_line` of a block copy, each re-indented by
 /// [`reindent`] from `base` to `new_indent`: where a point of the input lands.
 struct Copied<'a> {
