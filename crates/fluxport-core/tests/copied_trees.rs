@@ -9,9 +9,24 @@ mod common;
 use common::{read_dir_inputs, shared};
 use fluxport_core::repo::load::split_documents;
 use fluxport_core::text::{indent_of, LineIndex, TextEdit};
-use fluxport_core::yaml::emit::{render_tree, Out};
+use fluxport_core::yaml::emit::{render, render_tree, GeneratedTrees, Out};
 use fluxport_core::yaml::raw::copy_node_with_tree;
+use fluxport_core::yaml::raw::{copy_node, RawText};
 use fluxport_core::yaml::{parse_document, Node};
+
+/// A copy placed as a HelmRelease's `spec.values` (at indentation 4).
+fn as_values(copied: &(RawText, Option<Node>)) -> Out {
+    Out::map()
+        .s("kind", "HelmRelease")
+        .kv(
+            "spec",
+            Out::map()
+                .s("a", "b")
+                .kv("values", Out::copied(copied.clone()))
+                .build(),
+        )
+        .build()
+}
 
 /// Every block mapping or sequence below `node` that is a mapping value.
 fn block_values<'a>(node: &'a Node, out: &mut Vec<(&'a Node, &'a Node)>) {
@@ -85,16 +100,7 @@ fn copied_trees_are_the_parse_of_the_copy_over_the_corpus() {
                         continue;
                     }
                     for nl in ["\n", "\r\n"] {
-                        let out = Out::map()
-                            .s("kind", "HelmRelease")
-                            .kv(
-                                "spec",
-                                Out::map()
-                                    .s("a", "b")
-                                    .kv("values", Out::copied(copied.clone()))
-                                    .build(),
-                            )
-                            .build();
+                        let out = as_values(&copied);
                         let (written, tree) = render_tree(&out, nl);
                         let fresh = parse_document(&written, 64, 1000).unwrap_or_else(|e| {
                             panic!("{}: the copy does not parse: {e:?}\n{written}", f.path)
@@ -117,4 +123,125 @@ fn copied_trees_are_the_parse_of_the_copy_over_the_corpus() {
         checked > 5_000 && checked > refused * 4,
         "{checked} checked, {refused} refused"
     );
+}
+
+/// The tree `copy_node_with_tree` hands over is the tree a parse of the written
+/// copy gives (spans, lines, columns, values), for LF and CRLF input and output and
+/// with marker edits; and it hands over none where the copy could read otherwise.
+#[test]
+fn copied_tree_is_the_parse_of_the_copy() {
+    /// The edits a case makes to its document.
+    type EditsOf = Box<dyn Fn(&str) -> Vec<TextEdit>>;
+    let marker = |doc: &str, after: &str| {
+        let at = doc.find(after).unwrap() + after.len();
+        vec![TextEdit::replace(at, at, " # {\"$imagepolicy\": \"ns:p\"}")]
+    };
+    let cases: Vec<(&str, EditsOf)> = vec![
+        (
+            "spec:\n  values:\n    # top\n    image:\n      repository: nginx # pinned\n      tag: \"1.0\"\n    list:\n    - a\n    -   b: 1\n        c: [x, {y: z}]\n    flow: {a: 1,\n      b: 2}\n    ünï: çödé\n    text: |\n      one\n\n        two\n    folded: >-\n      a\n      b\n    ind: |2\n        x\n    quoted: \"a\n      b\"\n    plain: a\n      b\n    tab: \"a\tb\"\n    empty:\n    nested:\n      - - deep\n        - 1\n\n    # trailing\nnext: 1\n",
+            Box::new(|_| Vec::new()),
+        ),
+        (
+            "spec:\n  values:\n    image:\n      repository: nginx\n      tag: \"1.0\" # old\n    z: 1\n",
+            Box::new(move |d| marker(d, "repository: nginx")),
+        ),
+        (
+            "spec:\n  values:\n    image:\n      repository: nginx\n      tag: 1.0 # old\n    z: 1\n",
+            Box::new(|d: &str| {
+                let at = d.find("# old").unwrap();
+                vec![TextEdit::replace(at, at + 5, "# {\"$imagepolicy\": \"ns:p:tag\"}")]
+            }),
+        ),
+        (
+            "spec:\n  values:\n    - a: 1\n      # note\n    - b\n    -\n      - c\n",
+            Box::new(|_| Vec::new()),
+        ),
+    ];
+    for (input, edits) in &cases {
+        for in_nl in ["\n", "\r\n"] {
+            let doc = input.replace('\n', in_nl);
+            let edits = edits(&doc);
+            let p = parse_document(&doc, 64, 100).unwrap();
+            let root = p.root.unwrap();
+            let values = root.get("spec").unwrap().get("values").unwrap();
+            let idx = LineIndex::new(&doc);
+            let copied = copy_node_with_tree(&doc, &idx, values, 2, 4, &edits);
+            assert_eq!(copied.0, copy_node(&doc, &idx, values, 2, 4, &edits));
+            assert!(copied.1.is_some(), "{doc}");
+            for out_nl in ["\n", "\r\n"] {
+                let out = as_values(&copied);
+                let (text, tree) = render_tree(&out, out_nl);
+                assert_eq!(text, render(&out, out_nl));
+                let parsed = parse_document(&text, 64, 100).unwrap();
+                assert_eq!(tree.as_ref(), parsed.root.as_ref(), "{text}");
+                // Kept by the conversion: the tree moves out of the document.
+                let mut kept = GeneratedTrees::new(true);
+                assert_eq!(kept.render(out.clone(), out_nl), text);
+                assert_eq!(kept.render(out, out_nl), text);
+                assert_eq!(kept.take(&text).as_ref(), parsed.root.as_ref());
+                assert_eq!(kept.take(&text).as_ref(), parsed.root.as_ref());
+                assert!(kept.take(&text).is_none() && kept.is_empty());
+            }
+        }
+    }
+    // None: an anchor, an alias, a duplicate key, a sequence at its key's
+    // indentation (the copy indents it), a whitespace-only line, an edit inside a
+    // scalar (a quoted scalar's span runs over a comment after it).
+    let refused: Vec<(&str, EditsOf)> = vec![
+        (
+            "spec:\n  values:\n    a: &x 1\n    b: *x\n",
+            Box::new(|_| Vec::new()),
+        ),
+        (
+            "spec:\n  values:\n    a: 1\n    a: 2\n",
+            Box::new(|_| Vec::new()),
+        ),
+        (
+            "spec:\n  values:\n    tag: '1.0'\n",
+            Box::new(move |d: &str| marker(d, "'1.0'")),
+        ),
+        (
+            "spec:\n  values:\n  - a: 1\n  - b\n",
+            Box::new(|_| Vec::new()),
+        ),
+        (
+            "spec:\n  values:\n    t: |\n      a\n        \n      b\n",
+            Box::new(|_| Vec::new()),
+        ),
+        (
+            "spec:\n  values:\n    tag: \"1.0\" # old\n",
+            Box::new(|d: &str| {
+                let at = d.find("# old").unwrap();
+                vec![TextEdit::replace(
+                    at,
+                    at + 5,
+                    "# {\"$imagepolicy\": \"ns:p:tag\"}",
+                )]
+            }),
+        ),
+        (
+            "spec:\n  values:\n    image: nginx:1.0-alpine\n",
+            Box::new(|d: &str| {
+                let at = d.find("1.0").unwrap();
+                vec![TextEdit::replace(at, at + 3, "1.1")]
+            }),
+        ),
+        (
+            "spec:\n  values:\n    image: nginx:1.0\n",
+            Box::new(|d: &str| {
+                let at = d.find("1.0").unwrap();
+                vec![TextEdit::replace(at, at + 3, "1.1")]
+            }),
+        ),
+    ];
+    for (doc, edits) in &refused {
+        let edits = edits(doc);
+        let p = parse_document(doc, 64, 100).unwrap();
+        let root = p.root.unwrap();
+        let values = root.get("spec").unwrap().get("values").unwrap();
+        let idx = LineIndex::new(doc);
+        let (text, tree) = copy_node_with_tree(doc, &idx, values, 2, 4, &edits);
+        assert_eq!(text, copy_node(doc, &idx, values, 2, 4, &edits));
+        assert!(tree.is_none(), "{doc}");
+    }
 }
