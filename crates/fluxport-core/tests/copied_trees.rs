@@ -94,7 +94,7 @@ fn copied_trees_are_the_parse_of_the_copy_over_the_corpus() {
                     })
                     .unwrap_or_default();
                 for edits in [Vec::new(), marker] {
-                    let copied = copy_node_with_tree(doc, &idx, value, parent, 4, &edits);
+                    let copied = copy_node_with_tree(doc, &idx, value, parent, 4, &edits, true);
                     if copied.1.is_none() {
                         refused += 1;
                         continue;
@@ -165,7 +165,7 @@ fn copied_tree_is_the_parse_of_the_copy() {
             let root = p.root.unwrap();
             let values = root.get("spec").unwrap().get("values").unwrap();
             let idx = LineIndex::new(&doc);
-            let copied = copy_node_with_tree(&doc, &idx, values, 2, 4, &edits);
+            let copied = copy_node_with_tree(&doc, &idx, values, 2, 4, &edits, true);
             assert_eq!(copied.0, copy_node(&doc, &idx, values, 2, 4, &edits));
             assert!(copied.1.is_some(), "{doc}");
             for out_nl in ["\n", "\r\n"] {
@@ -240,7 +240,7 @@ fn copied_tree_is_the_parse_of_the_copy() {
         let root = p.root.unwrap();
         let values = root.get("spec").unwrap().get("values").unwrap();
         let idx = LineIndex::new(doc);
-        let (text, tree) = copy_node_with_tree(doc, &idx, values, 2, 4, &edits);
+        let (text, tree) = copy_node_with_tree(doc, &idx, values, 2, 4, &edits, true);
         assert_eq!(text, copy_node(doc, &idx, values, 2, 4, &edits));
         assert!(tree.is_none(), "{doc}");
     }

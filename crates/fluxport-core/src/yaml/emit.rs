@@ -282,6 +282,15 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// Writes a mapping key at the current position.
+    fn key(&mut self, k: &str) -> Option<Node> {
+        let start = self.out.len();
+        let text = quote(k);
+        self.out.push_str(&text);
+        self.tree
+            .then(|| self.node_here(start, self.out.len(), str_value(k, &text)))
+    }
+
     /// Writes a scalar (or `{}`/`[]`) at the current position.
     fn scalar(&mut self, v: &Out) -> Option<Node> {
         let start = self.out.len();
@@ -305,12 +314,7 @@ impl<'a> Writer<'a> {
         let entries = entries?;
         let first = entries.first()?;
         let last = entries.last()?;
-        let mut keys: Vec<&[u8]> = entries
-            .iter()
-            .filter_map(|e| e.key.scalar_bytes())
-            .collect();
-        keys.sort_unstable();
-        if keys.windows(2).any(|w| w[0] == w[1]) {
+        if !crate::yaml::distinct_scalar_keys(&entries) {
             self.exact = false;
             return None;
         }
@@ -372,7 +376,7 @@ impl<'a> Writer<'a> {
             Out::Commented(inner, c) => (inner.as_ref(), Some(c.as_str())),
             other => (other, None),
         };
-        let key = self.scalar(&Out::Str(k.to_string()));
+        let key = self.key(k);
         let value = match v {
             Out::Map(m) if !m.is_empty() => {
                 self.out.push(':');
@@ -390,24 +394,11 @@ impl<'a> Writer<'a> {
             }
             Out::Raw(RawText::Block(lines)) => {
                 self.exact = false;
-                self.out.push(':');
-                self.comment(comment);
-                self.newline();
-                for l in lines {
-                    self.out.push_str(l);
-                    self.newline();
-                }
+                self.block_lines(lines, comment);
                 None
             }
             Out::Copied(lines, tree) => {
-                self.out.push(':');
-                self.comment(comment);
-                self.newline();
-                let (base, base_line) = (self.out.len(), self.line);
-                for l in lines {
-                    self.out.push_str(l);
-                    self.newline();
-                }
+                let (base, base_line) = self.block_lines(lines, comment);
                 if !self.tree {
                     return None;
                 }
@@ -446,6 +437,20 @@ impl<'a> Writer<'a> {
         })
     }
 
+    /// Writes `:` (and `comment`) ending the key's line, then copied `lines` below it;
+    /// returns where the first of them starts (byte offset and line).
+    fn block_lines(&mut self, lines: &[String], comment: Option<&str>) -> (usize, usize) {
+        self.out.push(':');
+        self.comment(comment);
+        self.newline();
+        let first = (self.out.len(), self.line);
+        for l in lines {
+            self.out.push_str(l);
+            self.newline();
+        }
+        first
+    }
+
     fn comment(&mut self, c: Option<&str>) {
         if let Some(c) = c {
             self.out.push_str(" # ");
@@ -458,7 +463,7 @@ impl<'a> Writer<'a> {
         let mut first_dash = (0, 0, 0);
         for (i, item) in items.iter().enumerate() {
             self.pad(indent);
-            if i == 0 {
+            if i == 0 && self.tree {
                 let at = self.out.len();
                 first_dash = (
                     at,
@@ -491,19 +496,23 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// The node value of the string `s` written as `text` (by [`quote`]: as it is, or
+/// double-quoted).
+fn str_value(s: &str, text: &str) -> Value {
+    let style = if text == s {
+        Style::Plain
+    } else {
+        Style::DoubleQuoted
+    };
+    Value::scalar(s, style, Meta::default())
+}
+
 /// The node value of a scalar written as `text` (`None` for copied input text).
 fn scalar_value(v: &Out, text: &str) -> Option<Value> {
     Some(match v {
         // Only the value's own text is the node: a comment follows it.
         Out::Commented(inner, _) => return scalar_value(inner, text),
-        Out::Str(s) => {
-            let style = if text == s {
-                Style::Plain
-            } else {
-                Style::DoubleQuoted
-            };
-            Value::scalar(s, style, Meta::default())
-        }
+        Out::Str(s) => str_value(s, text),
         Out::Int(_) | Out::Bool(_) => Value::scalar(text, Style::Plain, Meta::default()),
         Out::Map(_) => Value::Map {
             entries: Box::new([]),

@@ -174,6 +174,21 @@ impl Value {
     }
 }
 
+/// Whether every key of `entries` is a scalar and no two are equal: a mapping a
+/// parser reads without a duplicate key (`emit::render_tree`, `raw::copy_node_with_tree`
+/// vouch for a tree only then).
+pub(super) fn distinct_scalar_keys(entries: &[Entry]) -> bool {
+    let mut keys = Vec::with_capacity(entries.len());
+    for e in entries {
+        match e.key.scalar_bytes() {
+            Some(k) => keys.push(k),
+            None => return false,
+        }
+    }
+    keys.sort_unstable();
+    keys.windows(2).all(|w| w[0] != w[1])
+}
+
 pub(super) fn to_u32(v: usize) -> u32 {
     u32::try_from(v).unwrap_or(u32::MAX)
 }

@@ -27,32 +27,21 @@ pub fn copy_node(
     new_indent: usize,
     edits: &[TextEdit],
 ) -> RawText {
-    copy(doc, idx, node, parent_indent, new_indent, edits, false).0
+    copy_node_with_tree(doc, idx, node, parent_indent, new_indent, edits, false).0
 }
 
-/// [`copy_node`], and for a block collection copied as [`RawText::Block`] the tree a
-/// parse of the copied lines gives the node: `node` moved to where the copy puts it, in
-/// coordinates relative to the copied lines (line 0 is the first copied line; byte
-/// offsets count from its start with the lines joined by `\n`; columns are the lines'
-/// own). `None` for the tree wherever a copy could read differently from the input, so
-/// the caller parses instead: an anchor or alias (its other end may not be copied), a
-/// duplicate or non-scalar key, a whitespace-only line (the copy empties it, which
-/// changes a block scalar), an edit inside a node or its indentation, or a point of the
-/// tree outside the copied lines. Debug builds check every such tree against a parse of
-/// the written text (`repo::load`).
-pub fn copy_node_with_tree(
-    doc: &str,
-    idx: &LineIndex,
-    node: &Node,
-    parent_indent: usize,
-    new_indent: usize,
-    edits: &[TextEdit],
-) -> (RawText, Option<Node>) {
-    copy(doc, idx, node, parent_indent, new_indent, edits, true)
-}
-
+/// [`copy_node`], and (with `want_tree`) for a block collection copied as
+/// [`RawText::Block`] the tree a parse of the copied lines gives the node: `node` moved
+/// to where the copy puts it, in coordinates relative to the copied lines (line 0 is
+/// the first copied line; byte offsets count from its start with the lines joined by
+/// `\n`; columns are the lines' own). `None` for the tree wherever a copy could read
+/// differently from the input, so the caller parses instead: an anchor or alias (its
+/// other end may not be copied), a duplicate or non-scalar key, a whitespace-only line
+/// (the copy empties it, which changes a block scalar), an edit inside a node or its
+/// indentation, or a point of the tree outside the copied lines. Debug builds check
+/// every such tree against a parse of the written text (`repo::load`).
 #[allow(clippy::too_many_arguments)]
-fn copy(
+pub fn copy_node_with_tree(
     doc: &str,
     idx: &LineIndex,
     node: &Node,
@@ -205,15 +194,12 @@ fn copy(
 /// were written with line ends `nl`, from byte `base` and 1-based line `base_line` on.
 pub fn place(mut tree: Node, lines: &[String], nl: &str, base: usize, base_line: usize) -> Node {
     let extra = nl.len().saturating_sub(1);
-    // Line starts of the copy joined by `\n`: how many line breaks precede an end.
-    let mut starts = Vec::new();
-    if extra > 0 {
-        let mut at = 0;
-        for l in lines {
-            starts.push(at);
-            at += l.len() + 1;
-        }
-    }
+    // How many line breaks precede an end (only needed when they are wider than `\n`).
+    let starts = if extra > 0 {
+        joined_starts(lines)
+    } else {
+        Vec::new()
+    };
     let breaks = |offset: usize| starts.partition_point(|s| *s <= offset).saturating_sub(1);
     tree.for_each_mut(&mut |n| {
         let line = n.line();
@@ -222,6 +208,20 @@ pub fn place(mut tree: Node, lines: &[String], nl: &str, base: usize, base_line:
         n.line = super::to_u32(base_line + line);
     });
     tree
+}
+
+/// Where each of `lines` starts in the lines joined by `\n` (the coordinates of a
+/// copied tree).
+fn joined_starts(lines: &[String]) -> Vec<usize> {
+    let mut at = 0;
+    lines
+        .iter()
+        .map(|l| {
+            let start = at;
+            at += l.len() + 1;
+            start
+        })
+        .collect()
 }
 
 /// The input lines `first_line..=end_line` of a block copy, each re-indented by
@@ -262,12 +262,7 @@ impl Copied<'_> {
                 return None;
             }
         }
-        let mut starts = Vec::with_capacity(out.len());
-        let mut at = 0;
-        for l in out {
-            starts.push(at);
-            at += l.len() + 1;
-        }
+        let starts = joined_starts(out);
         // A sequence written at its key's indentation starts at its first item, one
         // indented under its key at its first `-`: the copy indents it.
         if !node.is_flow()
@@ -332,25 +327,13 @@ impl Copied<'_> {
         if matches!(n.value, super::Value::Alias) || n.meta().anchored() {
             return false;
         }
-        let entries = n.entries();
-        if entries.is_empty() {
-            return true;
-        }
-        let mut keys = Vec::with_capacity(entries.len());
-        for e in entries {
-            match e.key.scalar_bytes() {
-                Some(k) => keys.push(k),
-                None => return false,
-            }
-        }
-        keys.sort_unstable();
-        keys.windows(2).all(|w| w[0] != w[1])
+        super::distinct_scalar_keys(n.entries())
     }
 
     /// Where the input byte offset `p` (a node's start, or its end) lands in the copy:
     /// its offset, its 0-based line, and how far its column moves. `None` off the
-    /// copied lines, inside an edit, or in indentation the copy removes. Text inserted exactly at `p` comes before a start and after an
-    /// end.
+    /// copied lines, inside an edit, or in indentation the copy removes. Text inserted
+    /// exactly at `p` comes before a start and after an end.
     fn point(
         &self,
         p: usize,

@@ -15,7 +15,7 @@ use crate::model::options::{HelmVersion, Options};
 use crate::model::placement::Placement;
 use crate::text::TextEdit;
 use crate::yaml::emit::{GeneratedTrees, Out};
-use crate::yaml::raw::{copy_node, copy_node_with_tree};
+use crate::yaml::raw::copy_node_with_tree;
 use crate::yaml::Node;
 
 /// The v1 chart source, as helm-operator chose it (`prepareChart`).

@@ -44,18 +44,16 @@ pub fn render_tree(
     findings: &mut Vec<Finding>,
 ) -> Out {
     let copy = |node: &Node, parent: usize, edits: &[TextEdit]| {
-        if copied_trees {
-            Out::copied(copy_node_with_tree(
-                r.doc.text,
-                r.doc.index,
-                node,
-                parent,
-                4,
-                edits,
-            ))
-        } else {
-            Out::Raw(copy_node(r.doc.text, r.doc.index, node, parent, 4, edits))
-        }
+        let doc = r.doc;
+        Out::copied(copy_node_with_tree(
+            doc.text,
+            doc.index,
+            node,
+            parent,
+            4,
+            edits,
+            copied_trees,
+        ))
     };
     let doc = r.doc;
     let spec = r.spec;
