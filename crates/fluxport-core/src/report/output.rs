@@ -10,9 +10,9 @@ use crate::model::context::Produced;
 use crate::model::document::{Doc, FileKind, LoadedFile};
 use crate::model::files::{FileStatus, OutputFile};
 use crate::model::options::Options;
-use crate::text::{apply_edits, LineIndex};
+use crate::text::{apply_edits, LineIndex, TextEdit};
 use crate::yaml::emit::GeneratedTrees;
-use crate::yaml::Parsed;
+use crate::yaml::{Node, Parsed};
 
 /// Adds to `donor` (a pre-flight donor: text and documents) each document of the output
 /// text `out` whose tree a stage kept when it generated it (`GeneratedTrees`): its
@@ -23,7 +23,6 @@ fn add_generated(out: &str, trees: &mut GeneratedTrees, donor: &mut LoadedFile) 
     if trees.is_empty() {
         return;
     }
-    let count_lines = |t: &str| t.bytes().filter(|b| *b == b'\n').count();
     // Lines of the donor's text so far, counted once and then per added chunk.
     let mut donor_lines = donor.text.as_deref().map_or(0, count_lines);
     for (start, end) in crate::repo::load::split_documents(out) {
@@ -46,27 +45,66 @@ fn add_generated(out: &str, trees: &mut GeneratedTrees, donor: &mut LoadedFile) 
                 _ => break None,
             }
         };
-        let Some(mut root) = tree else { continue };
-        let index = LineIndex::new(chunk);
-        // Lines before the tree (the whole lines skipped above), and in the chunk.
-        root.move_down(prefix, index.line_of(prefix) - 1);
-        let text = donor.text.get_or_insert_with(String::new);
-        let line_offset = donor_lines;
-        donor_lines += index.line_count() - 1;
-        let doc_start = text.len();
-        text.push_str(chunk);
-        donor.docs.push(Doc {
-            start: doc_start,
-            end: text.len(),
-            line_offset,
-            kind: crate::repo::classify::classify(Some(&root)),
-            parsed: Some(Parsed {
-                root: Some(root),
-                duplicates: Vec::new(),
-            }),
-            index,
-        });
+        let Some(root) = tree else { continue };
+        add_donor_doc(donor, chunk, root, prefix, &mut donor_lines);
     }
+}
+
+/// Adds `chunk` to `donor` as a document whose tree is `root`, a tree of
+/// `chunk[skip..]` (the whole lines before it hold no node). `donor_lines` counts the
+/// lines of the donor's text (a donor taken whole keeps its documents' line offsets).
+fn add_donor_doc(
+    donor: &mut LoadedFile,
+    chunk: &str,
+    mut root: Node,
+    skip: usize,
+    donor_lines: &mut usize,
+) {
+    let index = LineIndex::new(chunk);
+    let line_offset = *donor_lines;
+    *donor_lines += index.line_count() - 1;
+    root.move_down(skip, index.line_of(skip) - 1);
+    let text = donor.text.get_or_insert_with(String::new);
+    let doc_start = text.len();
+    text.push_str(chunk);
+    donor.docs.push(Doc {
+        start: doc_start,
+        end: text.len(),
+        line_offset,
+        kind: crate::repo::classify::classify(Some(&root)),
+        parsed: Some(Parsed {
+            root: Some(root),
+            duplicates: Vec::new(),
+        }),
+        index,
+    });
+}
+
+/// The edited text of document `d` of `text` and its tree, when every edit touching it
+/// lies inside it and `yaml::edited` can move its tree (else it is parsed again).
+fn edited_doc(text: &str, d: Doc, edits: &[&TextEdit]) -> Option<(String, Node)> {
+    let Parsed { root, duplicates } = d.parsed?;
+    if !duplicates.is_empty() {
+        return None;
+    }
+    let root = root?;
+    let local: Vec<TextEdit> = edits
+        .iter()
+        .map(|e| {
+            (e.start >= d.start && e.end <= d.end).then(|| TextEdit {
+                start: e.start - d.start,
+                end: e.end - d.start,
+                with: e.with.clone(),
+            })
+        })
+        .collect::<Option<_>>()?;
+    let chunk = text.get(d.start..d.end)?;
+    let tree = crate::yaml::edited::edited_tree(root, chunk, &local)?;
+    Some((apply_edits(chunk, &local), tree))
+}
+
+fn count_lines(t: &str) -> usize {
+    t.bytes().filter(|b| *b == b'\n').count()
 }
 
 fn donor_for(path: &str, nl: &'static str) -> LoadedFile {
@@ -134,17 +172,31 @@ pub fn assemble(
         // An edited YAML file lends the pre-flight the documents no edit touches
         // (`load_file_reusing` takes one only if its text is unchanged); the others'
         // trees go now.
-        let lend: Vec<Doc> = match ctx.edits.get(&fi) {
-            Some(edits) if keep_parsed && yaml && !deleted => docs
-                .into_iter()
-                .filter(|d| {
-                    d.parsed.is_some()
-                        && !edits.iter().any(|e| e.start <= d.end && e.end >= d.start)
-                })
-                .collect(),
+        // A document the edits touch lends its tree moved by them, where
+        // `yaml::edited` can build it, with its edited text.
+        let (lend, edited): (Vec<Doc>, Vec<(String, Node)>) = match (ctx.edits.get(&fi), &text) {
+            (Some(edits), Some(text)) if keep_parsed && yaml && !deleted => {
+                let mut lend = Vec::new();
+                let mut edited = Vec::new();
+                for d in docs {
+                    if d.parsed.is_none() {
+                        continue;
+                    }
+                    let touching: Vec<&TextEdit> = edits
+                        .iter()
+                        .filter(|e| e.start <= d.end && e.end >= d.start)
+                        .collect();
+                    if touching.is_empty() {
+                        lend.push(d);
+                    } else if let Some(e) = edited_doc(text, d, &touching) {
+                        edited.push(e);
+                    }
+                }
+                (lend, edited)
+            }
             _ => {
                 drop(docs);
-                Vec::new()
+                (Vec::new(), Vec::new())
             }
         };
         if deleted {
@@ -202,6 +254,10 @@ pub fn assemble(
             if !lend.is_empty() {
                 donor.text = Some(text);
                 donor.docs = lend;
+            }
+            let mut donor_lines = donor.text.as_deref().map_or(0, count_lines);
+            for (chunk, root) in edited {
+                add_donor_doc(&mut donor, &chunk, root, 0, &mut donor_lines);
             }
             add_generated(&out, &mut ctx.generated, &mut donor);
             if !donor.docs.is_empty() {

@@ -6,6 +6,7 @@
 //! value, which this tree keeps. Aliases are recorded, never expanded (no alias bombs),
 //! and the builder is iterative with a depth limit (no stack overflow).
 
+pub mod edited;
 pub mod emit;
 pub mod raw;
 
