@@ -1819,3 +1819,228 @@ spec:
         assert_eq!(not_served(&v), 0, "Flux {flux}: {}", v.to_text());
     }
 }
+
+#[test]
+fn post_build_substitution_in_references_and_releases() {
+    // Kustomization `apps` builds a HelmRelease whose sourceRef and releaseName are
+    // templated; `other` builds a HelmRelease of release `app-prod`.
+    let tree = |post: &str, extra: &str| {
+        let templated = hr("app", "apps", extra).replace("name: charts", "name: ${repo}");
+        owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            (
+                "flux/ks.yaml",
+                format!(
+                    "{}---\n{}",
+                    ks("apps", "./apps", post),
+                    ks("other", "./other", "")
+                ),
+            ),
+            ("apps/hr.yaml", templated),
+            (
+                "other/hr.yaml",
+                hr("prod", "apps", "  releaseName: app-prod\n"),
+            ),
+            ("other/repo.yaml", HELMREPO.to_string()),
+        ])
+    };
+    let sub = |vars: &str| format!("  postBuild:\n    substitute:\n{vars}");
+    // The substituted sourceRef names the HelmRepository.
+    clean(&run_owned(&tree(&sub("      repo: charts\n"), "")));
+    let v = run_owned(&tree(&sub("      repo: nope\n"), ""));
+    assert_eq!(codes(&v), ["VERIFY_REF_MISSING"], "{}", v.to_text());
+    assert!(v.findings[0].message.contains("HelmRepository apps/nope"));
+    // No variables at all: nothing is substituted, the name is `${repo}`.
+    let v = run_owned(&tree("", ""));
+    assert_eq!(codes(&v), ["VERIFY_REF_MISSING"], "{}", v.to_text());
+    // A variable from a ConfigMap outside the repository: unknown, not missing.
+    let from = "  postBuild:\n    substituteFrom:\n    - kind: ConfigMap\n      name: vars\n";
+    let v = run_owned(&tree(from, ""));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_SUBSTITUTION_UNKNOWN", "VERIFY_EXTERNAL_REF"],
+        "{}",
+        v.to_text()
+    );
+    assert_eq!(
+        (v.findings[0].file.as_str(), v.findings[0].line),
+        ("apps/hr.yaml", 13)
+    );
+    // Set nowhere: undefined (it becomes empty), and no missing reference on top.
+    let v = run_owned(&tree(&sub("      other: x\n"), ""));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_SUBSTITUTION_UNDEFINED"],
+        "{}",
+        v.to_text()
+    );
+    // The release name after substitution: a clash with `other`'s release...
+    let rel = "  releaseName: app-${env}\n";
+    let v = run_owned(&tree(&sub("      repo: charts\n      env: prod\n"), rel));
+    assert_eq!(codes(&v), ["VERIFY_RELEASE_CLASH"], "{}", v.to_text());
+    clean(&run_owned(&tree(
+        &sub("      repo: charts\n      env: dev\n"),
+        rel,
+    )));
+    // ... too long for Helm ...
+    let long = "x".repeat(60);
+    let v = run_owned(&tree(
+        &sub(&format!("      repo: charts\n      env: {long}\n")),
+        rel,
+    ));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_RELEASE_NAME_TOO_LONG"],
+        "{}",
+        v.to_text()
+    );
+    // ... and the target namespace is a namespace name.
+    let tns = "  targetNamespace: ${env}\n";
+    clean(&run_owned(&tree(
+        &sub("      repo: charts\n      env: dev\n"),
+        tns,
+    )));
+    let v = run_owned(&tree(&sub("      repo: charts\n      env: Dev_1\n"), tns));
+    assert_eq!(codes(&v), ["VERIFY_INVALID_NAME"], "{}", v.to_text());
+    // Unknown: neither the release name nor its clash is checked.
+    let v = run_owned(&tree(
+        &format!("{from}    substitute:\n      repo: charts\n"),
+        rel,
+    ));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_SUBSTITUTION_UNKNOWN", "VERIFY_EXTERNAL_REF"],
+        "{}",
+        v.to_text()
+    );
+    // An annotation disables substitution: the reference is `${repo}`.
+    let disabled = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\n  namespace: apps\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n";
+    let mut t = tree(&sub("      repo: charts\n"), "");
+    t[2].1 = t[2].1.replacen(
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\n  namespace: apps\n",
+        disabled,
+        1,
+    );
+    let v = run_owned(&t);
+    assert_eq!(codes(&v), ["VERIFY_REF_MISSING"], "{}", v.to_text());
+}
+
+#[test]
+fn post_build_substitution_in_image_automation_and_dependencies() {
+    // An ImagePolicy's imageRepositoryRef, an ImageUpdateAutomation's sourceRef and
+    // update.path, and a Kustomization's dependsOn, all templated.
+    let pol = policy("${repo}");
+    let auto = iua("${git}", "./${dir}");
+    let tree = |vars: &str| {
+        owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            (
+                "flux/ks.yaml",
+                format!(
+                    "{}---\n{}",
+                    ks(
+                        "images",
+                        "./images",
+                        &format!("  dependsOn:\n  - name: ${{dep}}\n  postBuild:\n    substitute:\n{vars}")
+                    ),
+                    ks("apps", "./apps", "")
+                ),
+            ),
+            ("images/repo.yaml", IMG_REPO.to_string()),
+            ("images/policy.yaml", pol.clone()),
+            ("images/iua.yaml", auto.clone()),
+            ("apps/deploy.yaml", DEPLOY.to_string()),
+        ])
+    };
+    let good = "      repo: app\n      git: repo\n      dir: apps\n";
+    // dependsOn is the Kustomization's own field: substituted only by the one that
+    // applies it (none here), so `${dep}` stays and names nothing.
+    let v = run_owned(&tree(good));
+    assert_eq!(codes(&v), ["VERIFY_REF_MISSING"], "{}", v.to_text());
+    assert!(v.findings[0].message.contains("${dep}"), "{}", v.to_text());
+    let files = |vars: &str| {
+        let mut t = tree(vars);
+        t[1].1 = t[1].1.replace("  dependsOn:\n  - name: ${dep}\n", "");
+        t
+    };
+    clean(&run_owned(&files(good)));
+    let v = run_owned(&files(
+        "      repo: nope\n      git: repo\n      dir: apps\n",
+    ));
+    assert_eq!(codes(&v), ["VERIFY_REF_MISSING"], "{}", v.to_text());
+    let v = run_owned(&files(
+        "      repo: app\n      git: nope\n      dir: apps\n",
+    ));
+    assert_eq!(codes(&v), ["VERIFY_REF_MISSING"], "{}", v.to_text());
+    let v = run_owned(&files(
+        "      repo: app\n      git: repo\n      dir: other\n",
+    ));
+    assert_eq!(codes(&v), ["VERIFY_MARKER_NOT_COVERED"], "{}", v.to_text());
+}
+
+#[test]
+fn post_build_substitution_syntax() {
+    // fluxcd/pkg envsubst: only `${...}` is substituted; a bare `$var` stays, `$$` is
+    // one `$`; `${var-d}` does not parse and fails the build; an invalid variable
+    // name fails it too.
+    let tree = |post: &str, name: &str| {
+        owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            (
+                "flux/ks.yaml",
+                format!(
+                    "{}---\n{}",
+                    ks("apps", "./apps", post),
+                    ks("other", "./other", "")
+                ),
+            ),
+            ("apps/cm.yaml", cm(name, "apps")),
+            ("other/cm.yaml", cm("web-a", "apps")),
+        ])
+    };
+    let sub = "  postBuild:\n    substitute:\n      cluster: a\n";
+    let v = run_owned(&tree(sub, "web-${cluster}"));
+    assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
+    // A bare `$cluster` is not substituted: the name keeps its `$`.
+    let v = run_owned(&tree(sub, "web-$cluster"));
+    assert_eq!(codes(&v), ["VERIFY_INVALID_NAME"], "{}", v.to_text());
+    assert!(
+        v.findings[0].message.contains("`web-$cluster`"),
+        "{}",
+        v.to_text()
+    );
+    // `$$` then `${cluster}`: `$` and the value.
+    let v = run_owned(&tree(sub, "web-$$${cluster}"));
+    assert!(
+        v.findings[0].message.contains("`web-$a`"),
+        "{}",
+        v.to_text()
+    );
+    // Case functions are evaluated; `${cluster,,}` is `a`.
+    let up = "  postBuild:\n    substitute:\n      cluster: A\n";
+    let v = run_owned(&tree(up, "web-${cluster,,}"));
+    assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
+    // A function not evaluated: unknown.
+    let v = run_owned(&tree(sub, "web-${cluster:0:1}"));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_SUBSTITUTION_UNKNOWN"],
+        "{}",
+        v.to_text()
+    );
+    // `${var-d}` is no expression of the fork: the build fails.
+    let v = run_owned(&tree(sub, "web-${region-a}"));
+    assert_eq!(codes(&v), ["VERIFY_BUILD"], "{}", v.to_text());
+    // `${var=d}` gives `d` when unset.
+    let v = run_owned(&tree(sub, "web-${region=a}"));
+    assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
+    // An invalid variable name fails the build, at its key.
+    let bad = "  postBuild:\n    substitute:\n      cluster-name: a\n";
+    let v = run_owned(&tree(bad, "web-b"));
+    assert_eq!(codes(&v), ["VERIFY_BUILD"], "{}", v.to_text());
+    assert_eq!(
+        (v.findings[0].file.as_str(), v.findings[0].line),
+        ("flux/ks.yaml", 15)
+    );
+    clean(&run_owned(&tree(sub, "web-b")));
+}

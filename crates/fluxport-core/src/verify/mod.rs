@@ -75,6 +75,9 @@ pub(crate) struct Instance<'a> {
     /// A document no build holds, next to the files of top-level Kustomizations
     /// (applied with them by hand), or in a tree without Flux Kustomizations.
     pub beside_top: bool,
+    /// The postBuild variables of the Kustomization whose build substitutes this
+    /// object (`substitute::apply`); read its fields through `substitute::resolved`.
+    pub vars: Option<std::rc::Rc<substitute::Vars>>,
 }
 
 impl Instance<'_> {
@@ -667,6 +670,7 @@ fn written_instance<'a>(
         root,
         cluster: None,
         beside_top: false,
+        vars: None,
     })
 }
 
@@ -930,6 +934,7 @@ fn add_model_build<'a>(ctx: &mut Ctx<'a>, model: &Model, dir: &str, out: &mut Ve
             root,
             cluster: None,
             beside_top: false,
+            vars: None,
         });
     }
 }
@@ -963,22 +968,29 @@ fn check_names(ctx: &mut Ctx, o: &Instance) {
     // and its release name is a Helm release name (`chartutil.ValidateReleaseName`).
     if o.group == "helm.toolkit.fluxcd.io" && o.kind == "HelmRelease" {
         for field in ["targetNamespace", "storageNamespace"] {
-            let Some(n) = o.root.path(&["spec", field]) else {
+            let Some((n, raw)) = o
+                .root
+                .path(&["spec", field])
+                .and_then(|n| Some((n, n.as_str()?)))
+            else {
                 continue;
             };
-            let Some(v) = n.as_str().filter(|v| !v.is_empty() && !templated(v)) else {
+            let Some(v) = substitute::resolved(ctx, o, n, &format!("spec.{field}"), raw)
+                .filter(|v| !v.is_empty() && !templated(v))
+            else {
                 continue;
             };
-            if let Some(e) = names::label_error(v) {
+            if let Some(e) = names::label_error(&v) {
                 let m = format!("HelmRelease {}: spec.{field} `{v}` {e}", o.name);
                 ctx.push(Code::VERIFY_INVALID_NAME, o.file, o.doc, Some(n), m);
             }
         }
         // Helm's release-name pattern (its length is VERIFY_RELEASE_NAME_TOO_LONG's).
         if let Some(n) = o.root.path(&["spec", "releaseName"]) {
-            let v = n.as_str().unwrap_or("");
-            if !v.is_empty() && !templated(v) && v.len() <= names::MAX_RELEASE_NAME {
-                if let Some(e) = names::release_name_error(v) {
+            let raw = n.as_str().unwrap_or("");
+            let v = substitute::resolved(ctx, o, n, "spec.releaseName", raw).unwrap_or_default();
+            if !v.is_empty() && !templated(&v) && v.len() <= names::MAX_RELEASE_NAME {
+                if let Some(e) = names::release_name_error(&v) {
                     let m = format!("HelmRelease {}: spec.releaseName `{v}` {e}", o.name);
                     ctx.push(Code::VERIFY_INVALID_NAME, o.file, o.doc, Some(n), m);
                 }

@@ -3,11 +3,17 @@
 //!
 //! A reference from an object of a cluster must name an object of that cluster; one
 //! from a document no build holds may name any object of the tree.
+//!
+//! Every field is read as kustomize-controller applies it, after the postBuild
+//! substitution of the Kustomization that builds the object ([`field`],
+//! `substitute::resolved`): a value unknown offline skips its check (the substitution
+//! finding says why) rather than report a reference to a templated name.
 
-use super::{Ctx, Instance, Key};
+use super::{substitute, Ctx, Instance, Key};
 use crate::model::codes::Code;
 use crate::model::k8s_names::MAX_RELEASE_NAME;
 use crate::yaml::Node;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -57,6 +63,28 @@ impl Scope {
 
 fn s<'n>(n: &'n Node, key: &str) -> Option<&'n str> {
     n.get(key).and_then(Node::as_str).filter(|v| !v.is_empty())
+}
+
+/// A value of a field the cluster gets is not known offline (a finding says why).
+struct Unknown;
+
+/// The string `key` of `r` (a node of `o` at `path`) as applied: after `o`'s postBuild
+/// substitution; `None` when unset or empty.
+fn field<'n>(
+    ctx: &mut Ctx,
+    o: &Instance,
+    r: &'n Node,
+    key: &str,
+    path: &str,
+) -> Result<Option<Cow<'n, str>>, Unknown> {
+    let Some((n, raw)) = r.get(key).and_then(|n| Some((n, n.as_str()?))) else {
+        return Ok(None);
+    };
+    match substitute::resolved(ctx, o, n, &format!("{path}.{key}"), raw) {
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) => Ok(Some(v)),
+        None => Err(Unknown),
+    }
 }
 
 /// `VERIFY_APPLIED_BY_HAND`: in a tree without Flux Kustomizations, an object no build
@@ -211,11 +239,19 @@ fn reference(
     default_kind: Option<&str>,
     field: &str,
 ) {
-    let Some(name) = s(r, "name") else { return };
-    let Some(kind) = s(r, "kind").or(default_kind) else {
+    let path = format!("spec.{field}");
+    let (Ok(Some(name)), Ok(kind), Ok(ref_ns)) = (
+        self::field(ctx, o, r, "name", &path),
+        self::field(ctx, o, r, "kind", &path),
+        self::field(ctx, o, r, "namespace", &path),
+    ) else {
         return;
     };
-    let ns = s(r, "namespace").unwrap_or(o.ns_or_default());
+    let Some(kind) = kind.or(default_kind.map(Cow::Borrowed)) else {
+        return;
+    };
+    let (name, kind) = (name.as_ref(), kind.as_ref());
+    let ns = ref_ns.as_deref().unwrap_or(o.ns_or_default());
     let key = (
         group.to_string(),
         kind.to_string(),
@@ -266,7 +302,7 @@ fn reference(
         .root
         .path(&["metadata", "namespace"])
         .and_then(Node::as_str);
-    if let Some(w) = written.filter(|w| s(r, "namespace").is_none() && *w != ns) {
+    if let Some(w) = written.filter(|w| ref_ns.is_none() && *w != ns) {
         hint.push_str(&format!(
             "; {} {} is written with namespace {w} in {}, but a kustomization's `namespace:` moves it to {ns} in its build, and the reference sets no namespace",
             o.kind, o.name, ctx.files[o.file].path
@@ -287,7 +323,9 @@ fn depends_on(ctx: &mut Ctx, scope: &Scope, o: &Instance, spec: &Node, group: &s
 
 /// A Secret/ConfigMap reference: info when it is not in the repository.
 fn external(ctx: &mut Ctx, scope: &Scope, o: &Instance, r: &Node, kind: &str, field: &str) {
-    let Some(name) = s(r, "name") else { return };
+    let Ok(Some(name)) = self::field(ctx, o, r, "name", &format!("spec.{field}")) else {
+        return;
+    };
     let ns = o.ns_or_default();
     let key = (
         String::new(),
@@ -316,7 +354,20 @@ fn releases(ctx: &mut Ctx, all: &[Instance]) {
         let Some(spec) = o.root.get("spec") else {
             continue;
         };
-        let id = crate::model::release::v2_release(spec, &o.name, o.ns_or_default());
+        let (Ok(explicit), Ok(tns), Ok(storage)) = (
+            field(ctx, o, spec, "releaseName", "spec"),
+            field(ctx, o, spec, "targetNamespace", "spec"),
+            field(ctx, o, spec, "storageNamespace", "spec"),
+        ) else {
+            continue; // the identity is unknown offline
+        };
+        let id = crate::model::release::release_identity(
+            explicit.as_deref(),
+            tns.as_deref(),
+            storage.as_deref(),
+            &o.name,
+            o.ns_or_default(),
+        );
         let (explicit, release) = (id.explicit, id.release);
         if release.len() > MAX_RELEASE_NAME && !release.contains("${") {
             let m = if explicit.is_some() {
@@ -399,7 +450,7 @@ pub(crate) fn find_markers(text: &str) -> Vec<(usize, usize, String, String)> {
 
 fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
     // ImageUpdateAutomations by namespace: (update.path, policySelector matchLabels).
-    type Iua = (String, String, Option<Vec<(String, String)>>);
+    type Iua = (String, Option<String>, Option<Vec<(String, String)>>);
     let mut iuas: BTreeMap<String, Vec<Iua>> = BTreeMap::new();
     let mut seen = BTreeSet::new();
     for o in all
@@ -413,7 +464,11 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
         let Some(update) = o.root.path(&["spec", "update"]) else {
             continue;
         };
-        let path = super::normalise(s(update, "path").unwrap_or("./")).unwrap_or_default();
+        // Unknown offline: it may cover any file.
+        let path = match field(ctx, o, update, "path", "spec.update") {
+            Ok(p) => Some(super::normalise(p.as_deref().unwrap_or("./")).unwrap_or_default()),
+            Err(Unknown) => None,
+        };
         let selector = o
             .root
             .path(&["spec", "policySelector", "matchLabels"])
@@ -484,10 +539,12 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
                     .as_ref()
                     .is_none_or(|want| want.iter().all(|kv| pl.contains(kv)));
                 // `f.path` starts with `{path}/`.
-                let under = path.is_empty()
-                    || f.path
-                        .strip_prefix(path.as_str())
-                        .is_some_and(|r| r.starts_with('/'));
+                let under = path.as_ref().is_none_or(|path| {
+                    path.is_empty()
+                        || f.path
+                            .strip_prefix(path.as_str())
+                            .is_some_and(|r| r.starts_with('/'))
+                });
                 selected && under
             });
             if !covered {
@@ -495,7 +552,9 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
                     .get(&ns)
                     .into_iter()
                     .flatten()
-                    .map(|(n, p, _)| format!("{ns}/{n} (update.path `./{p}`)"))
+                    .map(|(n, p, _)| {
+                        format!("{ns}/{n} (update.path `./{}`)", p.as_deref().unwrap_or(""))
+                    })
                     .collect();
                 let m = if names.is_empty() {
                     format!("the marker for ImagePolicy {ns}/{name} is updated by no ImageUpdateAutomation: none is in namespace {ns}")
