@@ -2044,3 +2044,141 @@ fn post_build_substitution_syntax() {
     );
     clean(&run_owned(&tree(sub, "web-b")));
 }
+
+#[test]
+fn kustomization_common_metadata() {
+    let tree = |extra: &str, obj: &str| {
+        owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            ("flux/ks.yaml", ks("apps", "./apps", extra)),
+            ("apps/cm.yaml", obj.to_string()),
+        ])
+    };
+    let meta = |labels: &str, annotations: &str| {
+        format!("  commonMetadata:\n    labels:\n{labels}    annotations:\n{annotations}")
+    };
+    let plain = cm("settings", "apps");
+    clean(&run_owned(&tree(
+        &meta(
+            "      team: a\n      app.kubernetes.io/part-of: shop\n      empty: ''\n",
+            "      Example.com/Owner: me\n      note: any text at all\n",
+        ),
+        &plain,
+    )));
+    // Keys and values the API server refuses (the CRD accepts any string).
+    let v = run_owned(&tree(
+        &meta(
+            "      a/b/c: x\n      team: x y\n      -bad: x\n",
+            "      bad key: x\n",
+        ),
+        &plain,
+    ));
+    assert_eq!(
+        codes(&v),
+        [
+            "VERIFY_COMMON_METADATA_INVALID",
+            "VERIFY_COMMON_METADATA_INVALID",
+            "VERIFY_COMMON_METADATA_INVALID",
+            "VERIFY_COMMON_METADATA_INVALID"
+        ],
+        "{}",
+        v.to_text()
+    );
+    assert_eq!(
+        (v.findings[0].file.as_str(), v.findings[0].line),
+        ("flux/ks.yaml", 15)
+    );
+    // Set after substitution: `substitute: disabled` there disables nothing; the
+    // templated name is still substituted (and checked).
+    let templated =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web_${x}\n  namespace: apps\n";
+    let post = "  postBuild:\n    substitute:\n      x: a\n";
+    let v = run_owned(&tree(
+        &format!(
+            "{post}  commonMetadata:\n    annotations:\n      kustomize.toolkit.fluxcd.io/substitute: disabled\n"
+        ),
+        templated,
+    ));
+    let mut c = codes(&v);
+    c.sort();
+    assert_eq!(
+        c,
+        [
+            "VERIFY_COMMON_METADATA_AFTER_SUBSTITUTION",
+            "VERIFY_INVALID_NAME"
+        ],
+        "{}",
+        v.to_text()
+    );
+    // On the object itself it does disable it.
+    let own = templated.replace(
+        "  namespace: apps\n",
+        "  namespace: apps\n  labels:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n",
+    );
+    clean(&run_owned(&tree(post, &own)));
+    // The apply's exclusion selector on every object: nothing is applied.
+    let v = run_owned(&tree(
+        "  commonMetadata:\n    labels:\n      kustomize.toolkit.fluxcd.io/reconcile: disabled\n",
+        &plain,
+    ));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_COMMON_METADATA_SKIPS_APPLY"],
+        "{}",
+        v.to_text()
+    );
+    let v = run_owned(&tree(
+        "  commonMetadata:\n    annotations:\n      kustomize.toolkit.fluxcd.io/ssa: ignore\n",
+        &plain,
+    ));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_COMMON_METADATA_SKIPS_APPLY"],
+        "{}",
+        v.to_text()
+    );
+    clean(&run_owned(&tree(
+        "  commonMetadata:\n    labels:\n      kustomize.toolkit.fluxcd.io/prune: disabled\n",
+        &plain,
+    )));
+    // spec.patches run in the build: their label selectors do not see it.
+    let v = run_owned(&tree(
+        "  commonMetadata:\n    labels:\n      team: a\n  patches:\n  - patch: |\n      - op: add\n        path: /metadata/labels/x\n        value: y\n    target:\n      labelSelector: team=a\n",
+        &plain,
+    ));
+    assert_eq!(codes(&v), ["VERIFY_PATCH_NO_TARGET"], "{}", v.to_text());
+}
+
+#[test]
+fn common_metadata_labels_select_image_policies() {
+    // An automation selects policies by label; the policy is labelled only by the
+    // commonMetadata of the Kustomization that applies it.
+    let auto = iua("repo", "./apps").replace(
+        "  update:\n",
+        "  policySelector:\n    matchLabels:\n      team: a\n  update:\n",
+    );
+    let tree = |meta: &str| {
+        owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            (
+                "flux/ks.yaml",
+                format!(
+                    "{}---\n{}",
+                    ks("images", "./images", meta),
+                    ks("apps", "./apps", "")
+                ),
+            ),
+            ("images/repo.yaml", IMG_REPO.to_string()),
+            ("images/policy.yaml", policy("app")),
+            ("images/iua.yaml", auto.clone()),
+            ("apps/deploy.yaml", DEPLOY.to_string()),
+        ])
+    };
+    clean(&run_owned(&tree(
+        "  commonMetadata:\n    labels:\n      team: a\n",
+    )));
+    let v = run_owned(&tree(""));
+    assert_eq!(codes(&v), ["VERIFY_MARKER_NOT_COVERED"], "{}", v.to_text());
+    let v = run_owned(&tree("  commonMetadata:\n    labels:\n      team: b\n"));
+    assert_eq!(codes(&v), ["VERIFY_MARKER_NOT_COVERED"], "{}", v.to_text());
+}

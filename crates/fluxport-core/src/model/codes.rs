@@ -413,6 +413,15 @@ codes! {
     VERIFY_SUBSTITUTION_UNDEFINED = Error, "§3.2",
         "A `${var}` in an object's name or namespace, or in a field the pre-flight checks (a reference, a HelmRelease's release name or namespaces, an automation's `update.path`), is set by neither `postBuild.substitute` nor any `substituteFrom` source, and has no default: kustomize-controller substitutes the empty string (or, with strict substitution, fails the build).",
         "Set the variable in `postBuild.substitute` or a `substituteFrom` ConfigMap/Secret, give it a default (`${var:=value}`), or escape it as `$${var}`.";
+    VERIFY_COMMON_METADATA_INVALID = Error, "§3.2",
+        "A label key, label value or annotation key of the Kustomization's `spec.commonMetadata` is not what the API server accepts (a key is an optional DNS subdomain prefix and `/`, then at most 63 letters, digits, `-`, `_`, `.`, starting and ending alphanumeric; a value is empty or such a name). The CRD does not check it; kustomize-controller sets it on every object of the build, so the apply's dry-run rejects the first one and the whole apply fails.",
+        "Fix the key or value in `spec.commonMetadata`.";
+    VERIFY_COMMON_METADATA_AFTER_SUBSTITUTION = Warning, "§3.2",
+        "The Kustomization's `spec.commonMetadata` sets `kustomize.toolkit.fluxcd.io/substitute: disabled`, but kustomize-controller sets common metadata when it applies, after postBuild substitution: the objects are substituted anyway.",
+        "Put the label or annotation on the objects themselves (or in the kustomization's `labels`/`commonAnnotations`, which the build applies), not in `spec.commonMetadata`.";
+    VERIFY_COMMON_METADATA_SKIPS_APPLY = Warning, "§3.2",
+        "The Kustomization's `spec.commonMetadata` sets `kustomize.toolkit.fluxcd.io/reconcile: disabled` or `kustomize.toolkit.fluxcd.io/ssa: ignore`: kustomize-controller sets it on every object before the server-side apply, whose exclusion selector then skips every object of the build, so the Kustomization applies nothing.",
+        "Remove it from `spec.commonMetadata`; set it on the objects that must be skipped, or suspend the Kustomization.";
     VERIFY_SCHEMA = Error, "§0",
         "The object breaks the `openAPIV3Schema` of the served version of its CRD (a wrong type, a value outside an enum, a string that does not match the field's `pattern`, a missing required field, a length, bound or item count out of range, two items with the same key in a list the schema keys by a field): the API server rejects it. The message gives the field path, what the schema expects and what the object has.",
         "Fix the field as the message says (`kubectl explain` or the Flux API reference shows the schema).";

@@ -78,6 +78,10 @@ pub(crate) struct Instance<'a> {
     /// The postBuild variables of the Kustomization whose build substitutes this
     /// object (`substitute::apply`); read its fields through `substitute::resolved`.
     pub vars: Option<std::rc::Rc<substitute::Vars>>,
+    /// The labels the owning Kustomization's `spec.commonMetadata` sets on this
+    /// object when applying (`build::apply_common_metadata`): cluster selectors see
+    /// them over the written ones.
+    pub common_labels: Option<std::rc::Rc<BTreeMap<String, String>>>,
 }
 
 impl Instance<'_> {
@@ -671,6 +675,7 @@ fn written_instance<'a>(
         cluster: None,
         beside_top: false,
         vars: None,
+        common_labels: None,
     })
 }
 
@@ -846,6 +851,7 @@ fn build_path<'a>(
     }
     if let Some(k) = owner {
         substitute::apply(ctx, k, &mut out);
+        build::apply_common_metadata(ctx, k, &mut out);
     }
     out
 }
@@ -935,6 +941,7 @@ fn add_model_build<'a>(ctx: &mut Ctx<'a>, model: &Model, dir: &str, out: &mut Ve
             cluster: None,
             beside_top: false,
             vars: None,
+            common_labels: None,
         });
     }
 }

@@ -490,7 +490,8 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
         .iter()
         .filter(|o| o.group == IMAGE && o.kind == "ImagePolicy")
     {
-        let l = o
+        // As the cluster has them: spec.commonMetadata's labels override the written.
+        let mut l: Vec<(String, String)> = o
             .root
             .path(&["metadata", "labels"])
             .map(|m| {
@@ -499,9 +500,13 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
                     .filter_map(|e| {
                         Some((e.key.as_str()?.to_string(), e.value.as_str()?.to_string()))
                     })
+                    .filter(|(k, _)| o.common_labels.as_ref().is_none_or(|c| !c.contains_key(k)))
                     .collect()
             })
             .unwrap_or_default();
+        if let Some(c) = &o.common_labels {
+            l.extend(c.iter().map(|(k, v)| (k.clone(), v.clone())));
+        }
         labels.insert((o.ns_or_default().to_string(), o.name.clone()), l);
     }
     for f in ctx.files {
