@@ -2182,3 +2182,80 @@ fn common_metadata_labels_select_image_policies() {
     let v = run_owned(&tree("  commonMetadata:\n    labels:\n      team: b\n"));
     assert_eq!(codes(&v), ["VERIFY_MARKER_NOT_COVERED"], "{}", v.to_text());
 }
+
+#[test]
+fn images_entries_over_automated_lines() {
+    // The automation updates the marked `image:` line of apps/deploy.yaml.
+    let tree = |spec_images: &str, kustomization: Option<&str>| {
+        let mut t = owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            ("flux/ks.yaml", ks("apps", "./apps", spec_images)),
+            ("flux/repo.yaml", IMG_REPO.to_string()),
+            ("flux/policy.yaml", policy("app")),
+            ("flux/iua.yaml", iua("repo", "./apps")),
+            ("apps/deploy.yaml", DEPLOY.to_string()),
+        ]);
+        if let Some(k) = kustomization {
+            t.push(("apps/kustomization.yaml", k.to_string()));
+        }
+        t
+    };
+    let spec = |fields: &str| format!("  images:\n  - name: ghcr.io/x/app\n{fields}");
+    clean(&run_owned(&tree("", None)));
+    // spec.images sets the tag: the automation's commits never reach the cluster.
+    let v = run_owned(&tree(&spec("    newTag: 2.0.0\n"), None));
+    assert_eq!(codes(&v), ["VERIFY_IMAGE_OVERRIDDEN"], "{}", v.to_text());
+    assert_eq!(
+        (v.findings[0].file.as_str(), v.findings[0].line),
+        ("apps/deploy.yaml", 11)
+    );
+    assert!(
+        v.findings[0].message.contains("spec.images"),
+        "{}",
+        v.to_text()
+    );
+    let v = run_owned(&tree(&spec("    digest: sha256:abc\n"), None));
+    assert_eq!(codes(&v), ["VERIFY_IMAGE_OVERRIDDEN"], "{}", v.to_text());
+    // Only the name, or another image: the tag is still the automated one.
+    clean(&run_owned(&tree(
+        &spec("    newName: registry.example.com/app\n"),
+        None,
+    )));
+    clean(&run_owned(&tree(
+        "  images:\n  - name: ghcr.io/x/other\n    newTag: 2.0.0\n",
+        None,
+    )));
+    // The path's own kustomization file, the same concept.
+    let own = |tag_line: &str| {
+        format!("resources: [deploy.yaml]\nimages:\n- name: ghcr.io/x/app\n  newTag: {tag_line}\n")
+    };
+    let v = run_owned(&tree("", Some(&own("2.0.0"))));
+    assert_eq!(codes(&v), ["VERIFY_IMAGE_OVERRIDDEN"], "{}", v.to_text());
+    assert!(v.findings[0].message.contains("apps/kustomization.yaml"));
+    // ... unless the entry that wins carries a marker the automation updates.
+    let marked = own("2.0.0 # {\"$imagepolicy\": \"flux-system:app:tag\"}");
+    clean(&run_owned(&tree("", Some(&marked))));
+    // spec.images over that marked entry: now the entry's line is overridden.
+    let v = run_owned(&tree(&spec("    newTag: 3.0.0\n"), Some(&marked)));
+    let mut at: Vec<(&str, usize)> = v
+        .findings
+        .iter()
+        .map(|f| (f.file.as_str(), f.line))
+        .collect();
+    at.sort();
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_IMAGE_OVERRIDDEN", "VERIFY_IMAGE_OVERRIDDEN"],
+        "{}",
+        v.to_text()
+    );
+    assert_eq!(
+        at,
+        [("apps/deploy.yaml", 11), ("apps/kustomization.yaml", 4)]
+    );
+    // A marker no automation covers is VERIFY_MARKER_NOT_COVERED only.
+    let mut t = tree(&spec("    newTag: 2.0.0\n"), None);
+    t[4].1 = iua("repo", "./other");
+    let v = run_owned(&t);
+    assert_eq!(codes(&v), ["VERIFY_MARKER_NOT_COVERED"], "{}", v.to_text());
+}

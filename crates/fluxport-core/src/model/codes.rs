@@ -422,6 +422,9 @@ codes! {
     VERIFY_COMMON_METADATA_SKIPS_APPLY = Warning, "§3.2",
         "The Kustomization's `spec.commonMetadata` sets `kustomize.toolkit.fluxcd.io/reconcile: disabled` or `kustomize.toolkit.fluxcd.io/ssa: ignore`: kustomize-controller sets it on every object before the server-side apply, whose exclusion selector then skips every object of the build, so the Kustomization applies nothing.",
         "Remove it from `spec.commonMetadata`; set it on the objects that must be skipped, or suspend the Kustomization.";
+    VERIFY_IMAGE_OVERRIDDEN = Warning, "§4.8",
+        "A container's `image:` line (or an `images:` entry) carries an `$imagepolicy` marker that an ImageUpdateAutomation updates, but a later `images:` entry of the build (a kustomization file's own, or the Flux Kustomization's `spec.images`, which kustomize-controller merges into the path's kustomization) sets that container's tag or digest and carries no marker: the automation commits new tags that never reach the cluster.",
+        "Put the marker on the `newTag` of the entry that wins (the conversion does so for overlays), or remove that entry.";
     VERIFY_SCHEMA = Error, "§0",
         "The object breaks the `openAPIV3Schema` of the served version of its CRD (a wrong type, a value outside an enum, a string that does not match the field's `pattern`, a missing required field, a length, bound or item count out of range, two items with the same key in a list the schema keys by a field): the API server rejects it. The message gives the field path, what the schema expects and what the object has.",
         "Fix the field as the message says (`kubectl explain` or the Flux API reference shows the schema).";

@@ -31,6 +31,7 @@
 
 mod build;
 pub mod cel;
+mod images;
 mod refs;
 pub mod schema;
 pub use crate::model::served;
@@ -82,6 +83,11 @@ pub(crate) struct Instance<'a> {
     /// object when applying (`build::apply_common_metadata`): cluster selectors see
     /// them over the written ones.
     pub common_labels: Option<std::rc::Rc<BTreeMap<String, String>>>,
+    /// The model's kustomizations the object passed in its build, innermost first
+    /// (`BuiltObject::via`); empty for a generated build's own files.
+    pub via: Vec<usize>,
+    /// (file, document) of the Flux Kustomization whose build holds the object.
+    pub owner: Option<(usize, usize)>,
 }
 
 impl Instance<'_> {
@@ -573,7 +579,8 @@ pub fn run_in_reusing(
         check_names(&mut ctx, o);
     }
     // 4. References, release identity, markers.
-    refs::check(&mut ctx, &all, flux_ks.is_empty());
+    let automated = refs::check(&mut ctx, &all, flux_ks.is_empty());
+    images::check(&mut ctx, &model, &all, &automated);
     v.findings = std::mem::take(&mut ctx.findings);
     v.bootstrap_objects = ctx.bootstrap.into_iter().collect();
     v.finish();
@@ -676,6 +683,8 @@ fn written_instance<'a>(
         beside_top: false,
         vars: None,
         common_labels: None,
+        via: Vec::new(),
+        owner: None,
     })
 }
 
@@ -852,6 +861,9 @@ fn build_path<'a>(
     if let Some(k) = owner {
         substitute::apply(ctx, k, &mut out);
         build::apply_common_metadata(ctx, k, &mut out);
+        for o in out.iter_mut() {
+            o.owner = Some((k.file, k.doc));
+        }
     }
     out
 }
@@ -942,6 +954,8 @@ fn add_model_build<'a>(ctx: &mut Ctx<'a>, model: &Model, dir: &str, out: &mut Ve
             beside_top: false,
             vars: None,
             common_labels: None,
+            via: o.via.clone(),
+            owner: None,
         });
     }
 }

@@ -106,7 +106,9 @@ fn applied_by_hand(ctx: &mut Ctx, scope: &Scope) {
     }
 }
 
-pub(super) fn check(ctx: &mut Ctx, all: &[Instance], no_flux_kustomization: bool) {
+/// Checks references, release identity and markers; gives the markers an
+/// ImageUpdateAutomation updates ([`Automated`]).
+pub(super) fn check(ctx: &mut Ctx, all: &[Instance], no_flux_kustomization: bool) -> Automated {
     let mut scope = Scope {
         by_cluster: BTreeMap::new(),
         unassigned: BTreeMap::new(),
@@ -223,11 +225,17 @@ pub(super) fn check(ctx: &mut Ctx, all: &[Instance], no_flux_kustomization: bool
         }
     }
     releases(ctx, all);
-    markers(ctx, all, &scope);
+    let automated = markers(ctx, all, &scope);
     if no_flux_kustomization {
         applied_by_hand(ctx, &scope);
     }
+    automated
 }
+
+/// The lines holding a `$imagepolicy` marker that an ImageUpdateAutomation covers
+/// (namespace and `update.path`, policy selector): (file index, line) → ImagePolicy
+/// `namespace/name`.
+pub(crate) type Automated = BTreeMap<(usize, usize), String>;
 
 /// A reference `{kind, name, namespace}` (kind defaulting to `default_kind`).
 fn reference(
@@ -448,7 +456,8 @@ pub(crate) fn find_markers(text: &str) -> Vec<(usize, usize, String, String)> {
     out
 }
 
-fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
+fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) -> Automated {
+    let mut automated = Automated::new();
     // ImageUpdateAutomations by namespace: (update.path, policySelector matchLabels).
     type Iua = (String, Option<String>, Option<Vec<(String, String)>>);
     let mut iuas: BTreeMap<String, Vec<Iua>> = BTreeMap::new();
@@ -509,7 +518,7 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
         }
         labels.insert((o.ns_or_default().to_string(), o.name.clone()), l);
     }
-    for f in ctx.files {
+    for (fi, f) in ctx.files.iter().enumerate() {
         let Some(text) = f.text.as_deref() else {
             continue;
         };
@@ -552,7 +561,9 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
                 });
                 selected && under
             });
-            if !covered {
+            if covered {
+                automated.insert((fi, line), format!("{ns}/{name}"));
+            } else {
                 let names: Vec<String> = iuas
                     .get(&ns)
                     .into_iter()
@@ -579,6 +590,7 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
             }
         }
     }
+    automated
 }
 
 #[cfg(test)]
