@@ -24,8 +24,12 @@
 //!
 //! `spec.components` must name local `Component` directories ([`add_components`]).
 //!
-//! Not yet: `spec.images`, `spec.commonMetadata`; labels from
-//! the build's `commonLabels` are not seen by label selectors (the written labels are).
+//! `spec.commonMetadata` is set after the build and the substitution
+//! ([`apply_common_metadata`]); `spec.images` is merged into the path's kustomization
+//! (`verify/images.rs`, with the kustomization files' own `images:`).
+//!
+//! Not modelled: labels from the build's `commonLabels`/`labels` are not seen by
+//! `spec.patches` label selectors (the written labels are).
 
 use super::{str_at, Ctx, Instance};
 use crate::model::codes::Code;

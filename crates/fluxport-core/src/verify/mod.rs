@@ -11,9 +11,11 @@
 //!    with its own kustomization file as one resource). A tree without a Flux
 //!    Kustomization is one implicit build per sync root path (what a bootstrap there
 //!    applies); with the sync roots unknown, one per top-level kustomization
-//!    ([`guessed_roots`]). The Kustomization's own `namePrefix`/`nameSuffix` and
-//!    `patches` targets (`build`), then `targetNamespace`, are applied to the built
-//!    objects, then `postBuild` substitution to their names and namespaces (`substitute`).
+//!    ([`guessed_roots`]). Then, in kustomize-controller's order, the Kustomization's
+//!    own `spec.components`, `spec.patches` targets and `namePrefix`/`nameSuffix`
+//!    (`build`), `targetNamespace`, `postBuild` substitution (`substitute`: into names
+//!    and namespaces here; the fields the checks read go through
+//!    `substitute::resolved`), then `spec.commonMetadata` (`build`).
 //! 2. **Clusters.** A Kustomization placed in another's build belongs to that one's
 //!    cluster; top-level ones defined in one file (`kubectl apply -f FILE`) are one
 //!    cluster, with that file's other documents (docs/adr/0008-preflight.md). Duplicates and release identity are
@@ -21,13 +23,15 @@
 //! 3. **Per document:** served apiVersions, names, the CRD schema and its CEL rules
 //!    (`served`, names by `model::k8s_names`, `schema`, `cel`).
 //! 4. **References and markers** (`refs`).
+//! 5. **Image overrides** (`images`): `images:` entries and `spec.images` over a line
+//!    an ImageUpdateAutomation updates.
 //!
 //! On a conversion's output, [`Causes`] name the input behind findings the output
 //! cannot avoid (issue 13 point 7).
 //!
-//! Not yet: `.sourceignore`/`spec.ignore`, Kustomization
-//! `components`/`images`/`commonMetadata` and target-less strategic-merge `patches`,
-//! postBuild substitution outside names and namespaces.
+//! Not modelled: spec fields changed by kustomize patches (references are read from
+//! the source document, with the effective namespace and name), postBuild
+//! substitution outside names, namespaces and the checked fields.
 
 mod build;
 pub mod cel;
