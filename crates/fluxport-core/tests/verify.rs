@@ -2043,6 +2043,29 @@ fn post_build_substitution_syntax() {
         ("flux/ks.yaml", 15)
     );
     clean(&run_owned(&tree(sub, "web-b")));
+    // envsubst parses the whole object: `${var-d}` in a data value fails the build
+    // too; `${var:-d}` does not; nor does anything without variables or disabled.
+    let data = |value: &str, extra_meta: &str| {
+        let mut t = tree(sub, "web-b");
+        t[2].1 = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-b\n  namespace: apps\n{extra_meta}data:\n  region: ${{{value}}}\n"
+        );
+        t
+    };
+    let v = run_owned(&data("region-eu", ""));
+    assert_eq!(codes(&v), ["VERIFY_BUILD"], "{}", v.to_text());
+    assert_eq!(
+        (v.findings[0].file.as_str(), v.findings[0].line),
+        ("apps/cm.yaml", 7)
+    );
+    clean(&run_owned(&data("region:-eu", "")));
+    clean(&run_owned(&data(
+        "region-eu",
+        "  labels:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n",
+    )));
+    let mut t = data("region-eu", "");
+    t[1].1 = t[1].1.replace(sub, "");
+    clean(&run_owned(&t));
 }
 
 #[test]

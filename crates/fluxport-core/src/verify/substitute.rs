@@ -25,8 +25,9 @@
 //!   the value is empty or unset (`toDefault`; `d` may hold `${…}`);
 //!   `${var,}`, `${var,,}`, `${var^}`, `${var^^}` change case; the other functions
 //!   (length, substring, pattern removal and replacement) are not evaluated here (the
-//!   value is unknown offline); `${var-d}` and any other unparsable expression fail
-//!   the parse (`parseFunc`: `missing closing brace`, …), and so the whole build;
+//!   value is unknown offline); `${var-d}` and any other unparsable expression, in
+//!   any string of the object, fail the parse (`parseFunc`: `missing closing brace`,
+//!   …), and so the whole build ([`check_parses`]);
 //!   an unset variable without a default becomes the empty string (kustomize-controller's
 //!   strict mode fails the build instead).
 //!
@@ -89,6 +90,7 @@ pub(super) fn apply(ctx: &mut Ctx, owner: &Instance, out: &mut [Instance]) {
             continue;
         }
         o.vars = Some(Rc::clone(&vars));
+        check_parses(ctx, o, &vars);
         let name = o.name.clone();
         if let Some(n) = resolved_at(
             ctx,
@@ -157,10 +159,8 @@ fn resolved_at<'s>(
             Code::VERIFY_SUBSTITUTION_UNKNOWN,
             format!("`{expr}` is an envsubst function the pre-flight does not evaluate: the value is unknown offline and not checked"),
         ),
-        Unresolved::Invalid(e) => (
-            Code::VERIFY_BUILD,
-            format!("`{raw}` cannot be parsed by envsubst ({e}; fluxcd/pkg `envsubst/parse`): the post build, and so the whole build, fails"),
-        ),
+        // Reported once per object, by `check_parses`.
+        Unresolved::Invalid(_) => return None,
     };
     let m = format!(
         "{} {}: {field}: {why} (postBuild of {})",
@@ -168,6 +168,33 @@ fn resolved_at<'s>(
     );
     ctx.push(code, o.file, o.doc, node, m);
     None
+}
+
+/// `SubstituteVariables` parses the whole object (`envsubst.Eval` on its YAML): an
+/// expression that does not parse in any string of it, key or value, fails its post
+/// build and so the whole build (`VERIFY_BUILD`, at the first one). Each string is
+/// parsed on its own: the serialised YAML puts nothing but YAML between two strings,
+/// so an expression cannot span them (except a default that runs on to a `}` in a
+/// later line, which this reads as unterminated).
+fn check_parses(ctx: &mut Ctx, o: &Instance, vars: &Vars) {
+    fn first_invalid<'n>(n: &'n Node, vars: &Vars) -> Option<(&'n Node, &'n str, &'static str)> {
+        if let Some(s) = n.as_str().filter(|s| s.contains("${")) {
+            if let Err(Unresolved::Invalid(e)) = eval(s, vars) {
+                return Some((n, s, e));
+            }
+        }
+        n.entries()
+            .iter()
+            .find_map(|e| first_invalid(&e.key, vars).or_else(|| first_invalid(&e.value, vars)))
+            .or_else(|| n.items().iter().find_map(|i| first_invalid(i, vars)))
+    }
+    if let Some((node, raw, e)) = first_invalid(o.root, vars) {
+        let m = format!(
+            "{} {}: `{raw}` cannot be parsed by envsubst ({e}; fluxcd/pkg `envsubst/parse`): its post build, and so the whole build, fails (postBuild of {})",
+            o.kind, o.name, vars.owner
+        );
+        ctx.push(Code::VERIFY_BUILD, o.file, o.doc, Some(node), m);
+    }
 }
 
 fn vars(ctx: &mut Ctx, owner: &Instance) -> Option<Vars> {
