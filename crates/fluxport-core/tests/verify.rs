@@ -2066,6 +2066,21 @@ fn post_build_substitution_syntax() {
     let mut t = data("region-eu", "");
     t[1].1 = t[1].1.replace(sub, "");
     clean(&run_owned(&t));
+    // An invalid name in a substituteFrom ConfigMap of the repository: at its key.
+    let from = "  postBuild:\n    substituteFrom:\n    - kind: ConfigMap\n      name: vars\n";
+    let mut t = tree(from, "web-b");
+    t.push((
+        "flux/vars.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: vars\n  namespace: flux-system\ndata:\n  cluster.name: a\n".to_string(),
+    ));
+    let v = run_owned(&t);
+    assert_eq!(codes(&v), ["VERIFY_BUILD"], "{}", v.to_text());
+    assert_eq!(
+        (v.findings[0].file.as_str(), v.findings[0].line),
+        ("flux/vars.yaml", 7)
+    );
+    t[4].1 = t[4].1.replace("cluster.name", "cluster_name");
+    clean(&run_owned(&t));
 }
 
 #[test]

@@ -205,8 +205,8 @@ fn vars(ctx: &mut Ctx, owner: &Instance) -> Option<Vars> {
         unknown_sources: Vec::new(),
         owner: format!("Kustomization {ns}/{}", owner.name),
     };
-    // Keys of each variable, for the name check.
-    let mut keys: Vec<&Node> = Vec::new();
+    // Each variable's key node and where it is written, for the name check.
+    let mut keys: Vec<(&Node, usize, usize)> = Vec::new();
     if let Some(from) = post.get("substituteFrom") {
         for s in from.items() {
             let (Some(kind), Some(name)) = (
@@ -216,14 +216,14 @@ fn vars(ctx: &mut Ctx, owner: &Instance) -> Option<Vars> {
                 continue;
             };
             match source_data(ctx, kind, name, ns) {
-                Some((pairs, complete)) => {
-                    for (k, val) in pairs {
-                        keys.push(k);
+                Some(src) => {
+                    for (k, val) in src.pairs {
+                        keys.push((k, src.file, src.doc));
                         if let Some(k) = k.as_str() {
                             v.known.insert(k.to_string(), val);
                         }
                     }
-                    if !complete {
+                    if !src.complete {
                         v.unknown_sources
                             .push(format!("{kind} {ns}/{name} (base64 `data`)"));
                     }
@@ -235,7 +235,7 @@ fn vars(ctx: &mut Ctx, owner: &Instance) -> Option<Vars> {
     if let Some(sub) = post.get("substitute") {
         for e in sub.entries() {
             if let (Some(k), Some(val)) = (e.key.as_str(), e.value.as_str()) {
-                keys.push(&e.key);
+                keys.push((&e.key, owner.file, owner.doc));
                 v.known.insert(k.to_string(), val.replace('\n', ""));
             }
         }
@@ -244,7 +244,7 @@ fn vars(ctx: &mut Ctx, owner: &Instance) -> Option<Vars> {
         return None; // no variables: kustomize-controller substitutes nothing
     }
     // `varSubstitution`: one invalid name fails the substitution of every object.
-    for k in keys {
+    for (k, file, doc) in keys {
         let Some(name) = k.as_str().filter(|n| !is_var_name(n)) else {
             continue;
         };
@@ -252,32 +252,9 @@ fn vars(ctx: &mut Ctx, owner: &Instance) -> Option<Vars> {
             "postBuild of {}: variable name `{name}` is invalid (kustomize-controller requires `^[_[:alpha:]][_[:alpha:][:digit:]]*$`): the post build of every object, and so the whole build, fails",
             v.owner
         );
-        // The key may be in a ConfigMap/Secret: report it where it is written.
-        let (file, doc) = ctx
-            .files
-            .iter()
-            .enumerate()
-            .find_map(|(fi, f)| {
-                f.docs.iter().enumerate().find_map(|(di, d)| {
-                    d.root()
-                        .is_some_and(|r| contains_node(r, k))
-                        .then_some((fi, di))
-                })
-            })
-            .unwrap_or((owner.file, owner.doc));
         ctx.push(Code::VERIFY_BUILD, file, doc, Some(k), m);
     }
     Some(v)
-}
-
-/// Whether `n` is `root` or a node under it (by identity).
-fn contains_node(root: &Node, n: &Node) -> bool {
-    std::ptr::eq(root, n)
-        || root
-            .entries()
-            .iter()
-            .any(|e| std::ptr::eq(&e.key, n) || contains_node(&e.value, n))
-        || root.items().iter().any(|i| contains_node(i, n))
 }
 
 /// `varsubRegex` (`^[_[:alpha:]][_[:alpha:][:digit:]]*$`, POSIX classes: ASCII).
@@ -288,22 +265,25 @@ fn is_var_name(s: &str) -> bool {
         && b.all(|c| c == b'_' || c.is_ascii_alphanumeric())
 }
 
-/// The string data of the ConfigMap or Secret `ns/name` in the repository (each
-/// value with its key node), and whether it is all of it (a Secret's base64 `data`
-/// is not read).
-fn source_data<'f>(
-    ctx: &Ctx<'f>,
-    kind: &str,
-    name: &str,
-    ns: &str,
-) -> Option<(Vec<(&'f Node, String)>, bool)> {
+/// A `substituteFrom` ConfigMap or Secret found in the repository.
+struct Source<'f> {
+    /// Its string data: each key's node and value.
+    pairs: Vec<(&'f Node, String)>,
+    /// Whether that is all of it (a Secret's base64 `data` is not read).
+    complete: bool,
+    file: usize,
+    doc: usize,
+}
+
+/// The ConfigMap or Secret `ns/name` in the repository.
+fn source_data<'f>(ctx: &Ctx<'f>, kind: &str, name: &str, ns: &str) -> Option<Source<'f>> {
     let field = if kind == "Secret" {
         "stringData"
     } else {
         "data"
     };
-    for f in ctx.files {
-        for d in &f.docs {
+    for (file, f) in ctx.files.iter().enumerate() {
+        for (doc, d) in f.docs.iter().enumerate() {
             let DocKind::Object {
                 api_version,
                 kind: k,
@@ -329,7 +309,12 @@ fn source_data<'f>(
                 })
                 .unwrap_or_default();
             let complete = kind != "Secret" || root.get("data").is_none();
-            return Some((pairs, complete));
+            return Some(Source {
+                pairs,
+                complete,
+                file,
+                doc,
+            });
         }
     }
     None
