@@ -1976,6 +1976,22 @@ fn post_build_substitution_in_image_automation_and_dependencies() {
         "      repo: app\n      git: repo\n      dir: other\n",
     ));
     assert_eq!(codes(&v), ["VERIFY_MARKER_NOT_COVERED"], "{}", v.to_text());
+    // The policy's labels, as a policySelector sees them, are substituted too.
+    let selecting = |vars: &str| {
+        let mut t = files(vars);
+        t[3].1 = t[3].1.replace(
+            "  namespace: flux-system\n",
+            "  namespace: flux-system\n  labels:\n    team: ${team}\n",
+        );
+        t[4].1 = t[4].1.replace(
+            "  update:\n",
+            "  policySelector:\n    matchLabels:\n      team: a\n  update:\n",
+        );
+        run_owned(&t)
+    };
+    clean(&selecting(&format!("{good}      team: a\n")));
+    let v = selecting(&format!("{good}      team: b\n"));
+    assert_eq!(codes(&v), ["VERIFY_MARKER_NOT_COVERED"], "{}", v.to_text());
 }
 
 #[test]

@@ -65,6 +65,25 @@ fn s<'n>(n: &'n Node, key: &str) -> Option<&'n str> {
     n.get(key).and_then(Node::as_str).filter(|v| !v.is_empty())
 }
 
+/// A string map of `o` at `path` (labels, matchLabels) as applied: its values after
+/// `o`'s postBuild substitution.
+fn applied_map(
+    ctx: &mut Ctx,
+    o: &Instance,
+    map: &Node,
+    path: &str,
+) -> Result<Vec<(String, String)>, Unknown> {
+    let mut out = Vec::new();
+    for e in map.entries() {
+        let (Some(k), Some(v)) = (e.key.as_str(), e.value.as_str()) else {
+            continue;
+        };
+        let v = substitute::resolved(ctx, o, &e.value, &format!("{path}.{k}"), v).ok_or(Unknown)?;
+        out.push((k.to_string(), v.into_owned()));
+    }
+    Ok(out)
+}
+
 /// A value of a field the cluster gets is not known offline (a finding says why).
 struct Unknown;
 
@@ -478,44 +497,34 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) -> Automated {
             Ok(p) => Some(super::normalise(p.as_deref().unwrap_or("./")).unwrap_or_default()),
             Err(Unknown) => None,
         };
+        // Unknown offline: taken to select every policy (as no selector does).
         let selector = o
             .root
             .path(&["spec", "policySelector", "matchLabels"])
-            .map(|m| {
-                m.entries()
-                    .iter()
-                    .filter_map(|e| {
-                        Some((e.key.as_str()?.to_string(), e.value.as_str()?.to_string()))
-                    })
-                    .collect()
-            });
+            .and_then(|m| applied_map(ctx, o, m, "spec.policySelector.matchLabels").ok());
         iuas.entry(o.ns_or_default().to_string())
             .or_default()
             .push((o.name.clone(), path, selector));
     }
-    // Policy labels, for policySelector.
-    let mut labels: BTreeMap<(String, String), Vec<(String, String)>> = BTreeMap::new();
+    // Policy labels, for policySelector, as the cluster has them: spec.commonMetadata's
+    // override the written ones. `None`: unknown offline, taken to match any selector.
+    type Labels = Option<Vec<(String, String)>>;
+    let mut labels: BTreeMap<(String, String), Labels> = BTreeMap::new();
     for o in all
         .iter()
         .filter(|o| o.group == IMAGE && o.kind == "ImagePolicy")
     {
-        // As the cluster has them: spec.commonMetadata's labels override the written.
-        let mut l: Vec<(String, String)> = o
-            .root
-            .path(&["metadata", "labels"])
-            .map(|m| {
-                m.entries()
-                    .iter()
-                    .filter_map(|e| {
-                        Some((e.key.as_str()?.to_string(), e.value.as_str()?.to_string()))
-                    })
-                    .filter(|(k, _)| o.common_labels.as_ref().is_none_or(|c| !c.contains_key(k)))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if let Some(c) = &o.common_labels {
-            l.extend(c.iter().map(|(k, v)| (k.clone(), v.clone())));
-        }
+        let written = match o.root.path(&["metadata", "labels"]) {
+            Some(m) => applied_map(ctx, o, m, "metadata.labels").ok(),
+            None => Some(Vec::new()),
+        };
+        let l = written.map(|mut l| {
+            if let Some(c) = &o.common_labels {
+                l.retain(|(k, _)| !c.contains_key(k));
+                l.extend(c.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            l
+        });
         labels.insert((o.ns_or_default().to_string(), o.name.clone()), l);
     }
     for (fi, f) in ctx.files.iter().enumerate() {
@@ -547,11 +556,12 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) -> Automated {
             }
             let pl = labels
                 .get(&(ns.clone(), name.clone()))
-                .map_or(&[][..], Vec::as_slice);
+                .map_or(Some(&[][..]), |l| l.as_deref());
             let covered = iuas.get(&ns).into_iter().flatten().any(|(_, path, sel)| {
-                let selected = sel
-                    .as_ref()
-                    .is_none_or(|want| want.iter().all(|kv| pl.contains(kv)));
+                let selected = match (sel, pl) {
+                    (Some(want), Some(pl)) => want.iter().all(|kv| pl.contains(kv)),
+                    _ => true,
+                };
                 // `f.path` starts with `{path}/`.
                 let under = path.as_ref().is_none_or(|path| {
                     path.is_empty()

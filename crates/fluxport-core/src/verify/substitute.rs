@@ -1,7 +1,8 @@
 //! A Flux Kustomization's `spec.postBuild` variable substitution, on what the
 //! pre-flight reads of the objects it builds: their identity (`metadata.name`,
 //! `metadata.namespace`, applied here) and the fields the reference and release checks
-//! read ([`resolved`]: references, HelmRelease release name and namespaces).
+//! read ([`resolved`]: references, HelmRelease release name and namespaces, an
+//! automation's `update.path` and `policySelector`, an ImagePolicy's labels).
 //!
 //! kustomize-controller substitutes after the kustomize build, per object
 //! (fluxcd/pkg `kustomize/kustomize_varsub.go`, `SubstituteVariables`, called by
@@ -37,7 +38,7 @@
 //! source may override) leaves the value unknown: `VERIFY_SUBSTITUTION_UNKNOWN` (info);
 //! a name stays templated (no duplicate or name check), a reference or release is not
 //! checked. Set nowhere and no such source: `VERIFY_SUBSTITUTION_UNDEFINED`.
-//! Not modelled: substitution in the rest of the object (values, images, labels),
+//! Not modelled: substitution in the rest of the object (values, images, other labels),
 //! `spec.postBuild.substituteStrategy` (newer than the CRDs in `../shared/crds`), and
 //! and the fields of a Flux Kustomization its own build reads (`spec.path`,
 //! `targetNamespace`, `namePrefix`, …) as the Kustomization that applies it
