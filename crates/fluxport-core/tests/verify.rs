@@ -1819,3 +1819,497 @@ spec:
         assert_eq!(not_served(&v), 0, "Flux {flux}: {}", v.to_text());
     }
 }
+
+#[test]
+fn post_build_substitution_in_references_and_releases() {
+    // Kustomization `apps` builds a HelmRelease whose sourceRef and releaseName are
+    // templated; `other` builds a HelmRelease of release `app-prod`.
+    let tree = |post: &str, extra: &str| {
+        let templated = hr("app", "apps", extra).replace("name: charts", "name: ${repo}");
+        owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            (
+                "flux/ks.yaml",
+                format!(
+                    "{}---\n{}",
+                    ks("apps", "./apps", post),
+                    ks("other", "./other", "")
+                ),
+            ),
+            ("apps/hr.yaml", templated),
+            (
+                "other/hr.yaml",
+                hr("prod", "apps", "  releaseName: app-prod\n"),
+            ),
+            ("other/repo.yaml", HELMREPO.to_string()),
+        ])
+    };
+    let sub = |vars: &str| format!("  postBuild:\n    substitute:\n{vars}");
+    // The substituted sourceRef names the HelmRepository.
+    clean(&run_owned(&tree(&sub("      repo: charts\n"), "")));
+    let v = run_owned(&tree(&sub("      repo: nope\n"), ""));
+    assert_eq!(codes(&v), ["VERIFY_REF_MISSING"], "{}", v.to_text());
+    assert!(v.findings[0].message.contains("HelmRepository apps/nope"));
+    // No variables at all: nothing is substituted, the name is `${repo}`.
+    let v = run_owned(&tree("", ""));
+    assert_eq!(codes(&v), ["VERIFY_REF_MISSING"], "{}", v.to_text());
+    // A variable from a ConfigMap outside the repository: unknown, not missing.
+    let from = "  postBuild:\n    substituteFrom:\n    - kind: ConfigMap\n      name: vars\n";
+    let v = run_owned(&tree(from, ""));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_SUBSTITUTION_UNKNOWN", "VERIFY_EXTERNAL_REF"],
+        "{}",
+        v.to_text()
+    );
+    assert_eq!(
+        (v.findings[0].file.as_str(), v.findings[0].line),
+        ("apps/hr.yaml", 13)
+    );
+    // Set nowhere: undefined (it becomes empty), and no missing reference on top.
+    let v = run_owned(&tree(&sub("      other: x\n"), ""));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_SUBSTITUTION_UNDEFINED"],
+        "{}",
+        v.to_text()
+    );
+    // The release name after substitution: a clash with `other`'s release...
+    let rel = "  releaseName: app-${env}\n";
+    let v = run_owned(&tree(&sub("      repo: charts\n      env: prod\n"), rel));
+    assert_eq!(codes(&v), ["VERIFY_RELEASE_CLASH"], "{}", v.to_text());
+    clean(&run_owned(&tree(
+        &sub("      repo: charts\n      env: dev\n"),
+        rel,
+    )));
+    // ... too long for Helm ...
+    let long = "x".repeat(60);
+    let v = run_owned(&tree(
+        &sub(&format!("      repo: charts\n      env: {long}\n")),
+        rel,
+    ));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_RELEASE_NAME_TOO_LONG"],
+        "{}",
+        v.to_text()
+    );
+    // ... and the target namespace is a namespace name.
+    let tns = "  targetNamespace: ${env}\n";
+    clean(&run_owned(&tree(
+        &sub("      repo: charts\n      env: dev\n"),
+        tns,
+    )));
+    let v = run_owned(&tree(&sub("      repo: charts\n      env: Dev_1\n"), tns));
+    assert_eq!(codes(&v), ["VERIFY_INVALID_NAME"], "{}", v.to_text());
+    // Unknown: neither the release name nor its clash is checked.
+    let v = run_owned(&tree(
+        &format!("{from}    substitute:\n      repo: charts\n"),
+        rel,
+    ));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_SUBSTITUTION_UNKNOWN", "VERIFY_EXTERNAL_REF"],
+        "{}",
+        v.to_text()
+    );
+    // An annotation disables substitution: the reference is `${repo}`.
+    let disabled = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\n  namespace: apps\n  annotations:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n";
+    let mut t = tree(&sub("      repo: charts\n"), "");
+    t[2].1 = t[2].1.replacen(
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: app\n  namespace: apps\n",
+        disabled,
+        1,
+    );
+    let v = run_owned(&t);
+    assert_eq!(codes(&v), ["VERIFY_REF_MISSING"], "{}", v.to_text());
+}
+
+#[test]
+fn post_build_substitution_in_image_automation_and_dependencies() {
+    // An ImagePolicy's imageRepositoryRef, an ImageUpdateAutomation's sourceRef and
+    // update.path, and a Kustomization's dependsOn, all templated.
+    let pol = policy("${repo}");
+    let auto = iua("${git}", "./${dir}");
+    let tree = |vars: &str| {
+        owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            (
+                "flux/ks.yaml",
+                format!(
+                    "{}---\n{}",
+                    ks(
+                        "images",
+                        "./images",
+                        &format!("  dependsOn:\n  - name: ${{dep}}\n  postBuild:\n    substitute:\n{vars}")
+                    ),
+                    ks("apps", "./apps", "")
+                ),
+            ),
+            ("images/repo.yaml", IMG_REPO.to_string()),
+            ("images/policy.yaml", pol.clone()),
+            ("images/iua.yaml", auto.clone()),
+            ("apps/deploy.yaml", DEPLOY.to_string()),
+        ])
+    };
+    let good = "      repo: app\n      git: repo\n      dir: apps\n";
+    // dependsOn is the Kustomization's own field: substituted only by the one that
+    // applies it (none here), so `${dep}` stays and names nothing.
+    let v = run_owned(&tree(good));
+    assert_eq!(codes(&v), ["VERIFY_REF_MISSING"], "{}", v.to_text());
+    assert!(v.findings[0].message.contains("${dep}"), "{}", v.to_text());
+    let files = |vars: &str| {
+        let mut t = tree(vars);
+        t[1].1 = t[1].1.replace("  dependsOn:\n  - name: ${dep}\n", "");
+        t
+    };
+    clean(&run_owned(&files(good)));
+    let v = run_owned(&files(
+        "      repo: nope\n      git: repo\n      dir: apps\n",
+    ));
+    assert_eq!(codes(&v), ["VERIFY_REF_MISSING"], "{}", v.to_text());
+    let v = run_owned(&files(
+        "      repo: app\n      git: nope\n      dir: apps\n",
+    ));
+    assert_eq!(codes(&v), ["VERIFY_REF_MISSING"], "{}", v.to_text());
+    let v = run_owned(&files(
+        "      repo: app\n      git: repo\n      dir: other\n",
+    ));
+    assert_eq!(codes(&v), ["VERIFY_MARKER_NOT_COVERED"], "{}", v.to_text());
+    // The policy's labels, as a policySelector sees them, are substituted too.
+    let selecting = |vars: &str| {
+        let mut t = files(vars);
+        t[3].1 = t[3].1.replace(
+            "  namespace: flux-system\n",
+            "  namespace: flux-system\n  labels:\n    team: ${team}\n",
+        );
+        t[4].1 = t[4].1.replace(
+            "  update:\n",
+            "  policySelector:\n    matchLabels:\n      team: a\n  update:\n",
+        );
+        run_owned(&t)
+    };
+    clean(&selecting(&format!("{good}      team: a\n")));
+    let v = selecting(&format!("{good}      team: b\n"));
+    assert_eq!(codes(&v), ["VERIFY_MARKER_NOT_COVERED"], "{}", v.to_text());
+}
+
+#[test]
+fn post_build_substitution_syntax() {
+    // fluxcd/pkg envsubst: only `${...}` is substituted; a bare `$var` stays, `$$` is
+    // one `$`; `${var-d}` does not parse and fails the build; an invalid variable
+    // name fails it too.
+    let tree = |post: &str, name: &str| {
+        owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            (
+                "flux/ks.yaml",
+                format!(
+                    "{}---\n{}",
+                    ks("apps", "./apps", post),
+                    ks("other", "./other", "")
+                ),
+            ),
+            ("apps/cm.yaml", cm(name, "apps")),
+            ("other/cm.yaml", cm("web-a", "apps")),
+        ])
+    };
+    let sub = "  postBuild:\n    substitute:\n      cluster: a\n";
+    let v = run_owned(&tree(sub, "web-${cluster}"));
+    assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
+    // A bare `$cluster` is not substituted: the name keeps its `$`.
+    let v = run_owned(&tree(sub, "web-$cluster"));
+    assert_eq!(codes(&v), ["VERIFY_INVALID_NAME"], "{}", v.to_text());
+    assert!(
+        v.findings[0].message.contains("`web-$cluster`"),
+        "{}",
+        v.to_text()
+    );
+    // `$$` then `${cluster}`: `$` and the value.
+    let v = run_owned(&tree(sub, "web-$$${cluster}"));
+    assert!(
+        v.findings[0].message.contains("`web-$a`"),
+        "{}",
+        v.to_text()
+    );
+    // Case functions are evaluated; `${cluster,,}` is `a`.
+    let up = "  postBuild:\n    substitute:\n      cluster: A\n";
+    let v = run_owned(&tree(up, "web-${cluster,,}"));
+    assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
+    // A function not evaluated: unknown.
+    let v = run_owned(&tree(sub, "web-${cluster:0:1}"));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_SUBSTITUTION_UNKNOWN"],
+        "{}",
+        v.to_text()
+    );
+    // `${var-d}` is no expression of the fork: the build fails.
+    let v = run_owned(&tree(sub, "web-${region-a}"));
+    assert_eq!(codes(&v), ["VERIFY_BUILD"], "{}", v.to_text());
+    // `${var=d}` gives `d` when unset.
+    let v = run_owned(&tree(sub, "web-${region=a}"));
+    assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());
+    // An invalid variable name fails the build, at its key.
+    let bad = "  postBuild:\n    substitute:\n      cluster-name: a\n";
+    let v = run_owned(&tree(bad, "web-b"));
+    assert_eq!(codes(&v), ["VERIFY_BUILD"], "{}", v.to_text());
+    assert_eq!(
+        (v.findings[0].file.as_str(), v.findings[0].line),
+        ("flux/ks.yaml", 15)
+    );
+    clean(&run_owned(&tree(sub, "web-b")));
+    // envsubst parses the whole object: `${var-d}` in a data value fails the build
+    // too; `${var:-d}` does not; nor does anything without variables or disabled.
+    let data = |value: &str, extra_meta: &str| {
+        let mut t = tree(sub, "web-b");
+        t[2].1 = format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-b\n  namespace: apps\n{extra_meta}data:\n  region: ${{{value}}}\n"
+        );
+        t
+    };
+    let v = run_owned(&data("region-eu", ""));
+    assert_eq!(codes(&v), ["VERIFY_BUILD"], "{}", v.to_text());
+    assert_eq!(
+        (v.findings[0].file.as_str(), v.findings[0].line),
+        ("apps/cm.yaml", 7)
+    );
+    clean(&run_owned(&data("region:-eu", "")));
+    clean(&run_owned(&data(
+        "region-eu",
+        "  labels:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n",
+    )));
+    let mut t = data("region-eu", "");
+    t[1].1 = t[1].1.replace(sub, "");
+    clean(&run_owned(&t));
+    // An invalid name in a substituteFrom ConfigMap of the repository: at its key.
+    let from = "  postBuild:\n    substituteFrom:\n    - kind: ConfigMap\n      name: vars\n";
+    let mut t = tree(from, "web-b");
+    t.push((
+        "flux/vars.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: vars\n  namespace: flux-system\ndata:\n  cluster.name: a\n".to_string(),
+    ));
+    let v = run_owned(&t);
+    assert_eq!(codes(&v), ["VERIFY_BUILD"], "{}", v.to_text());
+    assert_eq!(
+        (v.findings[0].file.as_str(), v.findings[0].line),
+        ("flux/vars.yaml", 7)
+    );
+    t[4].1 = t[4].1.replace("cluster.name", "cluster_name");
+    clean(&run_owned(&t));
+}
+
+#[test]
+fn kustomization_common_metadata() {
+    let tree = |extra: &str, obj: &str| {
+        owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            ("flux/ks.yaml", ks("apps", "./apps", extra)),
+            ("apps/cm.yaml", obj.to_string()),
+        ])
+    };
+    let meta = |labels: &str, annotations: &str| {
+        format!("  commonMetadata:\n    labels:\n{labels}    annotations:\n{annotations}")
+    };
+    let plain = cm("settings", "apps");
+    clean(&run_owned(&tree(
+        &meta(
+            "      team: a\n      app.kubernetes.io/part-of: shop\n      empty: ''\n",
+            "      Example.com/Owner: me\n      note: any text at all\n",
+        ),
+        &plain,
+    )));
+    // Keys and values the API server refuses (the CRD accepts any string).
+    let v = run_owned(&tree(
+        &meta(
+            "      a/b/c: x\n      team: x y\n      -bad: x\n",
+            "      bad key: x\n",
+        ),
+        &plain,
+    ));
+    assert_eq!(
+        codes(&v),
+        [
+            "VERIFY_COMMON_METADATA_INVALID",
+            "VERIFY_COMMON_METADATA_INVALID",
+            "VERIFY_COMMON_METADATA_INVALID",
+            "VERIFY_COMMON_METADATA_INVALID"
+        ],
+        "{}",
+        v.to_text()
+    );
+    assert_eq!(
+        (v.findings[0].file.as_str(), v.findings[0].line),
+        ("flux/ks.yaml", 15)
+    );
+    // Set after substitution: `substitute: disabled` there disables nothing; the
+    // templated name is still substituted (and checked).
+    let templated =
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web_${x}\n  namespace: apps\n";
+    let post = "  postBuild:\n    substitute:\n      x: a\n";
+    let v = run_owned(&tree(
+        &format!(
+            "{post}  commonMetadata:\n    annotations:\n      kustomize.toolkit.fluxcd.io/substitute: disabled\n"
+        ),
+        templated,
+    ));
+    let mut c = codes(&v);
+    c.sort();
+    assert_eq!(
+        c,
+        [
+            "VERIFY_COMMON_METADATA_AFTER_SUBSTITUTION",
+            "VERIFY_INVALID_NAME"
+        ],
+        "{}",
+        v.to_text()
+    );
+    // On the object itself it does disable it.
+    let own = templated.replace(
+        "  namespace: apps\n",
+        "  namespace: apps\n  labels:\n    kustomize.toolkit.fluxcd.io/substitute: disabled\n",
+    );
+    clean(&run_owned(&tree(post, &own)));
+    // The apply's exclusion selector on every object: nothing is applied.
+    let v = run_owned(&tree(
+        "  commonMetadata:\n    labels:\n      kustomize.toolkit.fluxcd.io/reconcile: disabled\n",
+        &plain,
+    ));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_COMMON_METADATA_SKIPS_APPLY"],
+        "{}",
+        v.to_text()
+    );
+    let v = run_owned(&tree(
+        "  commonMetadata:\n    annotations:\n      kustomize.toolkit.fluxcd.io/ssa: ignore\n",
+        &plain,
+    ));
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_COMMON_METADATA_SKIPS_APPLY"],
+        "{}",
+        v.to_text()
+    );
+    clean(&run_owned(&tree(
+        "  commonMetadata:\n    labels:\n      kustomize.toolkit.fluxcd.io/prune: disabled\n",
+        &plain,
+    )));
+    // spec.patches run in the build: their label selectors do not see it.
+    let v = run_owned(&tree(
+        "  commonMetadata:\n    labels:\n      team: a\n  patches:\n  - patch: |\n      - op: add\n        path: /metadata/labels/x\n        value: y\n    target:\n      labelSelector: team=a\n",
+        &plain,
+    ));
+    assert_eq!(codes(&v), ["VERIFY_PATCH_NO_TARGET"], "{}", v.to_text());
+}
+
+#[test]
+fn common_metadata_labels_select_image_policies() {
+    // An automation selects policies by label; the policy is labelled only by the
+    // commonMetadata of the Kustomization that applies it.
+    let auto = iua("repo", "./apps").replace(
+        "  update:\n",
+        "  policySelector:\n    matchLabels:\n      team: a\n  update:\n",
+    );
+    let tree = |meta: &str| {
+        owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            (
+                "flux/ks.yaml",
+                format!(
+                    "{}---\n{}",
+                    ks("images", "./images", meta),
+                    ks("apps", "./apps", "")
+                ),
+            ),
+            ("images/repo.yaml", IMG_REPO.to_string()),
+            ("images/policy.yaml", policy("app")),
+            ("images/iua.yaml", auto.clone()),
+            ("apps/deploy.yaml", DEPLOY.to_string()),
+        ])
+    };
+    clean(&run_owned(&tree(
+        "  commonMetadata:\n    labels:\n      team: a\n",
+    )));
+    let v = run_owned(&tree(""));
+    assert_eq!(codes(&v), ["VERIFY_MARKER_NOT_COVERED"], "{}", v.to_text());
+    let v = run_owned(&tree("  commonMetadata:\n    labels:\n      team: b\n"));
+    assert_eq!(codes(&v), ["VERIFY_MARKER_NOT_COVERED"], "{}", v.to_text());
+}
+
+#[test]
+fn images_entries_over_automated_lines() {
+    // The automation updates the marked `image:` line of apps/deploy.yaml.
+    let tree = |spec_images: &str, kustomization: Option<&str>| {
+        let mut t = owned(&[
+            ("flux/git.yaml", GIT.to_string()),
+            ("flux/ks.yaml", ks("apps", "./apps", spec_images)),
+            ("flux/repo.yaml", IMG_REPO.to_string()),
+            ("flux/policy.yaml", policy("app")),
+            ("flux/iua.yaml", iua("repo", "./apps")),
+            ("apps/deploy.yaml", DEPLOY.to_string()),
+        ]);
+        if let Some(k) = kustomization {
+            t.push(("apps/kustomization.yaml", k.to_string()));
+        }
+        t
+    };
+    let spec = |fields: &str| format!("  images:\n  - name: ghcr.io/x/app\n{fields}");
+    clean(&run_owned(&tree("", None)));
+    // spec.images sets the tag: the automation's commits never reach the cluster.
+    let v = run_owned(&tree(&spec("    newTag: 2.0.0\n"), None));
+    assert_eq!(codes(&v), ["VERIFY_IMAGE_OVERRIDDEN"], "{}", v.to_text());
+    assert_eq!(
+        (v.findings[0].file.as_str(), v.findings[0].line),
+        ("apps/deploy.yaml", 11)
+    );
+    assert!(
+        v.findings[0].message.contains("spec.images"),
+        "{}",
+        v.to_text()
+    );
+    let v = run_owned(&tree(&spec("    digest: sha256:abc\n"), None));
+    assert_eq!(codes(&v), ["VERIFY_IMAGE_OVERRIDDEN"], "{}", v.to_text());
+    // Only the name, or another image: the tag is still the automated one.
+    clean(&run_owned(&tree(
+        &spec("    newName: registry.example.com/app\n"),
+        None,
+    )));
+    clean(&run_owned(&tree(
+        "  images:\n  - name: ghcr.io/x/other\n    newTag: 2.0.0\n",
+        None,
+    )));
+    // The path's own kustomization file, the same concept.
+    let own = |tag_line: &str| {
+        format!("resources: [deploy.yaml]\nimages:\n- name: ghcr.io/x/app\n  newTag: {tag_line}\n")
+    };
+    let v = run_owned(&tree("", Some(&own("2.0.0"))));
+    assert_eq!(codes(&v), ["VERIFY_IMAGE_OVERRIDDEN"], "{}", v.to_text());
+    assert!(v.findings[0].message.contains("apps/kustomization.yaml"));
+    // ... unless the entry that wins carries a marker the automation updates.
+    let marked = own("2.0.0 # {\"$imagepolicy\": \"flux-system:app:tag\"}");
+    clean(&run_owned(&tree("", Some(&marked))));
+    // spec.images over that marked entry: now the entry's line is overridden.
+    let v = run_owned(&tree(&spec("    newTag: 3.0.0\n"), Some(&marked)));
+    let mut at: Vec<(&str, usize)> = v
+        .findings
+        .iter()
+        .map(|f| (f.file.as_str(), f.line))
+        .collect();
+    at.sort();
+    assert_eq!(
+        codes(&v),
+        ["VERIFY_IMAGE_OVERRIDDEN", "VERIFY_IMAGE_OVERRIDDEN"],
+        "{}",
+        v.to_text()
+    );
+    assert_eq!(
+        at,
+        [("apps/deploy.yaml", 11), ("apps/kustomization.yaml", 4)]
+    );
+    // A marker no automation covers is VERIFY_MARKER_NOT_COVERED only.
+    let mut t = tree(&spec("    newTag: 2.0.0\n"), None);
+    t[4].1 = iua("repo", "./other");
+    let v = run_owned(&t);
+    assert_eq!(codes(&v), ["VERIFY_MARKER_NOT_COVERED"], "{}", v.to_text());
+}

@@ -329,7 +329,7 @@ codes! {
         "Copy the pull secret into the automation namespace and keep the written secretRef.";
     // ---- pre-flight (`fluxport verify`, docs/adr/0008-preflight.md) ----
     VERIFY_BUILD = Error, "§3.2",
-        "kustomize-controller cannot build this Kustomization's path: an entry names nothing, a directory has no kustomization file, a patch has no target, an object is defined twice, or a file of a generated build is not a Kubernetes object.",
+        "kustomize-controller cannot build this Kustomization's path: an entry names nothing, a directory has no kustomization file, a patch has no target, an object is defined twice, a file of a generated build is not a Kubernetes object, or its postBuild substitution fails (an expression envsubst cannot parse, such as `${var-default}`, or an invalid variable name).",
         "Fix the kustomization file (or the file) at the reported line so that `kustomize build` of the path succeeds.";
     VERIFY_APPLIED_BY_HAND = Warning, "§3.2",
         "In a tree without Flux Kustomizations, an object that no build of a sync root holds (for example a `fluxport-sources.yaml` written beside the top-level kustomizations when the sync roots are unknown) is referenced from a cluster's build. The pre-flight accepts the reference, but no sync applies the object: only applying the file by hand gives the cluster it.",
@@ -408,11 +408,23 @@ codes! {
         "A file holds an `$imagepolicy` marker for a policy, but no ImageUpdateAutomation of the policy's namespace has an `update.path` covering the file: that image is never updated.",
         "Widen the ImageUpdateAutomation's `spec.update.path`, or add an automation for that path.";
     VERIFY_SUBSTITUTION_UNKNOWN = Info, "§3.2",
-        "A `${var}` in an object's name or namespace is set neither by the Kustomization's `postBuild.substitute` nor by a `substituteFrom` source in the repository, and a source that is not in the repository (or a Secret's base64 `data`) may set it: the name the cluster gets is unknown offline, so duplicates and names are not checked for it.",
+        "A `${var}` in an object's name or namespace, or in a field the pre-flight checks (a reference, a HelmRelease's release name or namespaces, an automation's `update.path` or `policySelector`, an ImagePolicy's labels), is set neither by the Kustomization's `postBuild.substitute` nor by a `substituteFrom` source in the repository, and a source that is not in the repository (or a Secret's base64 `data`) may set it; or it uses an envsubst function the pre-flight does not evaluate (`${#var}`, `${var:1:2}`, `${var/a/b}`, `${var%x}`): the value the cluster gets is unknown offline, so that check is skipped.",
         "Nothing to do if the ConfigMap/Secret lives outside git; otherwise add it, or set the variable in `postBuild.substitute`.";
     VERIFY_SUBSTITUTION_UNDEFINED = Error, "§3.2",
-        "A `${var}` in an object's name or namespace is set by neither `postBuild.substitute` nor any `substituteFrom` source, and has no default: kustomize-controller substitutes the empty string (or, with strict substitution, fails the build).",
+        "A `${var}` in an object's name or namespace, or in a field the pre-flight checks (a reference, a HelmRelease's release name or namespaces, an automation's `update.path` or `policySelector`, an ImagePolicy's labels), is set by neither `postBuild.substitute` nor any `substituteFrom` source, and has no default: kustomize-controller substitutes the empty string (or, with strict substitution, fails the build).",
         "Set the variable in `postBuild.substitute` or a `substituteFrom` ConfigMap/Secret, give it a default (`${var:=value}`), or escape it as `$${var}`.";
+    VERIFY_COMMON_METADATA_INVALID = Error, "§3.2",
+        "A label key, label value or annotation key of the Kustomization's `spec.commonMetadata` is not what the API server accepts (a key is an optional DNS subdomain prefix and `/`, then at most 63 letters, digits, `-`, `_`, `.`, starting and ending alphanumeric; a value is empty or such a name). The CRD does not check it; kustomize-controller sets it on every object of the build, so the apply's dry-run rejects the first one and the whole apply fails.",
+        "Fix the key or value in `spec.commonMetadata`.";
+    VERIFY_COMMON_METADATA_AFTER_SUBSTITUTION = Warning, "§3.2",
+        "The Kustomization's `spec.commonMetadata` sets `kustomize.toolkit.fluxcd.io/substitute: disabled`, but kustomize-controller sets common metadata when it applies, after postBuild substitution: the objects are substituted anyway.",
+        "Put the label or annotation on the objects themselves (or in the kustomization's `labels`/`commonAnnotations`, which the build applies), not in `spec.commonMetadata`.";
+    VERIFY_COMMON_METADATA_SKIPS_APPLY = Warning, "§3.2",
+        "The Kustomization's `spec.commonMetadata` sets `kustomize.toolkit.fluxcd.io/reconcile: disabled` or `kustomize.toolkit.fluxcd.io/ssa: ignore`: kustomize-controller sets it on every object before the server-side apply, whose exclusion selector then skips every object of the build, so the Kustomization applies nothing.",
+        "Remove it from `spec.commonMetadata`; set it on the objects that must be skipped, or suspend the Kustomization.";
+    VERIFY_IMAGE_OVERRIDDEN = Warning, "§4.8",
+        "A container's `image:` line (or an `images:` entry) carries an `$imagepolicy` marker that an ImageUpdateAutomation updates, but a later `images:` entry of the build (a kustomization file's own, or the Flux Kustomization's `spec.images`, which kustomize-controller merges into the path's kustomization) sets that container's tag or digest and carries no marker: the automation commits new tags that never reach the cluster.",
+        "Put the marker on the `newTag` of the entry that wins (the conversion does so for overlays), or remove that entry.";
     VERIFY_SCHEMA = Error, "§0",
         "The object breaks the `openAPIV3Schema` of the served version of its CRD (a wrong type, a value outside an enum, a string that does not match the field's `pattern`, a missing required field, a length, bound or item count out of range, two items with the same key in a list the schema keys by a field): the API server rejects it. The message gives the field path, what the schema expects and what the object has.",
         "Fix the field as the message says (`kubectl explain` or the Flux API reference shows the schema).";

@@ -11,6 +11,12 @@
 //! * [`rfc1035_label_error`]: `IsDNS1035Label`, `[a-z]([-a-z0-9]*[a-z0-9])?`, at most 63
 //!   (`DNS1035LabelMaxLength`). Service names (`ValidateServiceName` in
 //!   `k8s.io/kubernetes/pkg/apis/core/validation`, `NameIsDNS1035Label`).
+//! * [`qualified_name_error`]: `IsQualifiedName`, an optional RFC 1123 subdomain prefix
+//!   and `/`, then a name of at most 63 (`qualifiedNameMaxLength`) matching
+//!   `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`. Label keys (`ValidateLabelName`) and,
+//!   lowercased, annotation keys (`ValidateAnnotations` in
+//!   `k8s.io/apimachinery/pkg/api/validation/objectmeta.go`).
+//! * [`label_value_error`]: `IsValidLabelValue`, empty or such a name.
 //! * [`release_name_error`]: Helm's `chartutil.ValidateReleaseName`
 //!   (`helm/pkg/chartutil/validate_name.go`, Helm ≥ 3.5, the SDK helm-controller uses):
 //!   `validName` is the RFC 1123 subdomain regex, and the name is at most
@@ -99,6 +105,63 @@ pub fn subdomain_error(s: &str) -> Option<String> {
     None
 }
 
+/// The name part of a qualified name, or a non-empty label value (no length check):
+/// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`.
+fn qualified_shape(s: &str) -> Option<&'static str> {
+    let b = s.as_bytes();
+    let ok = |c: &u8| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.');
+    if !b.iter().all(ok) {
+        return Some("may contain only letters, digits, `-`, `_` and `.`");
+    }
+    match (b.first(), b.last()) {
+        (Some(f), Some(l)) if f.is_ascii_alphanumeric() && l.is_ascii_alphanumeric() => None,
+        _ => Some("must start and end with a letter or digit"),
+    }
+}
+
+/// Why `s` is not a qualified name (`IsQualifiedName`: a label key), if it is not.
+pub fn qualified_name_error(s: &str) -> Option<String> {
+    let (prefix, name) = match s.split_once('/') {
+        Some((_, n)) if n.contains('/') => {
+            return Some("has more than one `/`".into());
+        }
+        Some((p, n)) => (Some(p), n),
+        None => (None, s),
+    };
+    if let Some(p) = prefix {
+        if p.is_empty() {
+            return Some("has an empty prefix before `/`".into());
+        }
+        if let Some(e) = subdomain_error(p) {
+            return Some(format!("has a prefix that {e} (an RFC 1123 subdomain)"));
+        }
+    }
+    if name.is_empty() {
+        return Some("has an empty name".into());
+    }
+    if name.len() > MAX_LABEL {
+        return Some(format!(
+            "has a name of {} characters (at most {MAX_LABEL})",
+            name.len()
+        ));
+    }
+    qualified_shape(name).map(|e| format!("has a name that {e}"))
+}
+
+/// Why `s` is not a label value (`IsValidLabelValue`), if it is not.
+pub fn label_value_error(s: &str) -> Option<String> {
+    if s.is_empty() {
+        return None;
+    }
+    if s.len() > MAX_LABEL {
+        return Some(format!(
+            "is {} characters long (at most {MAX_LABEL})",
+            s.len()
+        ));
+    }
+    qualified_shape(s).map(str::to_string)
+}
+
 /// Why `s` is not a Helm release name (`chartutil.ValidateReleaseName`), if it is not:
 /// an RFC 1123 subdomain of at most [`MAX_RELEASE_NAME`] characters.
 pub fn release_name_error(s: &str) -> Option<String> {
@@ -124,6 +187,38 @@ pub fn object_name_error(kind: &str, name: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn qualified_names_and_label_values() {
+        for ok in [
+            "app",
+            "app.kubernetes.io/name",
+            "A_b.c-1",
+            "x/Y",
+            &"a".repeat(63),
+        ] {
+            assert_eq!(qualified_name_error(ok), None, "{ok}");
+        }
+        for bad in [
+            "",
+            "/a",
+            "a/",
+            "a/b/c",
+            "-a",
+            "a_",
+            "Ex.com/a",
+            "a b",
+            &"a".repeat(64),
+        ] {
+            assert!(qualified_name_error(bad).is_some(), "{bad}");
+        }
+        for ok in ["", "v1.2", "A_b", &"a".repeat(63)] {
+            assert_eq!(label_value_error(ok), None, "{ok}");
+        }
+        for bad in ["a/b", "-a", "a.", "x y", &"a".repeat(64)] {
+            assert!(label_value_error(bad).is_some(), "{bad}");
+        }
+    }
 
     #[test]
     fn labels_and_subdomains() {

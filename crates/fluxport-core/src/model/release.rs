@@ -28,17 +28,31 @@ fn s<'n>(n: &'n Node, key: &str) -> Option<&'n str> {
 /// The release identity of a v2 HelmRelease named `name` in namespace `ns` with
 /// `spec` (its `spec` node).
 pub fn v2_release<'a>(spec: &'a Node, name: &str, ns: &str) -> V2Release<'a> {
-    let tns = s(spec, "targetNamespace");
-    let explicit = s(spec, "releaseName");
+    release_identity(
+        s(spec, "releaseName"),
+        s(spec, "targetNamespace"),
+        s(spec, "storageNamespace"),
+        name,
+        ns,
+    )
+}
+
+/// [`v2_release`] from the values of `spec.releaseName`, `spec.targetNamespace` and
+/// `spec.storageNamespace` (`None` when unset or empty), as the pre-flight reads them
+/// after postBuild substitution.
+pub fn release_identity<'a>(
+    explicit: Option<&'a str>,
+    tns: Option<&str>,
+    storage: Option<&str>,
+    name: &str,
+    ns: &str,
+) -> V2Release<'a> {
     let release = match (explicit, tns) {
         (Some(r), _) => r.to_string(),
         (None, Some(t)) => format!("{t}-{name}"),
         (None, None) => name.to_string(),
     };
-    let storage = s(spec, "storageNamespace")
-        .or(tns)
-        .unwrap_or(ns)
-        .to_string();
+    let storage = storage.or(tns).unwrap_or(ns).to_string();
     V2Release {
         release,
         storage,

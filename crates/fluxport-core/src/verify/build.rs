@@ -24,15 +24,22 @@
 //!
 //! `spec.components` must name local `Component` directories ([`add_components`]).
 //!
-//! Not yet: `spec.images`, `spec.commonMetadata`; labels from
-//! the build's `commonLabels` are not seen by label selectors (the written labels are).
+//! `spec.commonMetadata` is set after the build and the substitution
+//! ([`apply_common_metadata`]); `spec.images` is merged into the path's kustomization
+//! (`verify/images.rs`, with the kustomization files' own `images:`).
+//!
+//! Not modelled: labels from the build's `commonLabels`/`labels` are not seen by
+//! `spec.patches` label selectors (the written labels are).
 
 use super::{str_at, Ctx, Instance};
 use crate::model::codes::Code;
+use crate::model::k8s_names as names;
 use crate::repo::kustomize::{
     self, is_cluster_scoped, keeps_name, KustKind, Model, SelectedId, NO_NAMESPACE,
 };
 use crate::yaml::Node;
+use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// Applies `owner`'s `spec.patches`, `spec.namePrefix` and `spec.nameSuffix` to
 /// `out`, the objects of the build of `dir` (before `targetNamespace`).
@@ -290,3 +297,110 @@ fn labels(root: &Node, field: &str) -> Vec<(String, String)> {
         })
         .unwrap_or_default()
 }
+
+/// `spec.commonMetadata`: kustomize-controller sets these labels and annotations on
+/// every object when it applies (`KustomizationReconciler.apply` in
+/// `internal/controller/kustomization_controller.go` calls fluxcd/pkg
+/// `ssa/utils/meta.go` `SetCommonMetadata`, which overrides keys), after the build and
+/// the postBuild substitution (`build`), not through the generator. So:
+/// - kustomize selectors (`spec.patches` targets, the path's own patches) never see
+///   them; selectors of the cluster do: the labels join each object's
+///   ([`Instance::common_labels`]) for an ImageUpdateAutomation's `policySelector`;
+/// - `kustomize.toolkit.fluxcd.io/substitute: disabled` there disables nothing
+///   (`VERIFY_COMMON_METADATA_AFTER_SUBSTITUTION`);
+/// - `kustomize.toolkit.fluxcd.io/reconcile: disabled` or
+///   `kustomize.toolkit.fluxcd.io/ssa: ignore` there matches the apply's
+///   `ExclusionSelector` on every object (`ssa/manager_apply.go` `shouldSkipApply`,
+///   `utils.AnyInMetadata`: case-insensitive values), so nothing is applied
+///   (`VERIFY_COMMON_METADATA_SKIPS_APPLY`);
+/// - the CRD declares only `additionalProperties: string`: a key or value the API
+///   server refuses (`ValidateLabels`, `ValidateAnnotations`) fails the whole apply
+///   (`VERIFY_COMMON_METADATA_INVALID`).
+pub(super) fn apply_common_metadata(ctx: &mut Ctx, owner: &Instance, out: &mut [Instance]) {
+    let Some(meta) = owner.root.path(&["spec", "commonMetadata"]) else {
+        return;
+    };
+    let who = format!("Kustomization {}/{}", owner.ns_or_default(), owner.name);
+    let mut labels = BTreeMap::new();
+    for field in ["labels", "annotations"] {
+        let Some(map) = meta.get(field) else { continue };
+        for e in map.entries() {
+            let (Some(k), Some(v)) = (e.key.as_str(), e.value.as_str()) else {
+                continue; // not a string: a schema finding
+            };
+            let invalid = if field == "labels" {
+                names::qualified_name_error(k)
+                    .map(|why| (&e.key, format!("label key `{k}` {why}")))
+                    .or_else(|| {
+                        names::label_value_error(v)
+                            .map(|why| (&e.value, format!("label value `{v}` of `{k}` {why}")))
+                    })
+            } else {
+                names::qualified_name_error(&k.to_ascii_lowercase())
+                    .map(|why| (&e.key, format!("annotation key `{k}` {why}")))
+            };
+            if let Some((node, what)) = invalid {
+                let m = format!(
+                    "spec.commonMetadata.{field} of {who}: {what}; the API server rejects every object of the build with it, so the whole apply fails"
+                );
+                ctx.push(
+                    Code::VERIFY_COMMON_METADATA_INVALID,
+                    owner.file,
+                    owner.doc,
+                    Some(node),
+                    m,
+                );
+            }
+            if k == SUBSTITUTE_KEY
+                && v == "disabled"
+                && owner.root.path(&["spec", "postBuild"]).is_some()
+            {
+                let m = format!(
+                    "spec.commonMetadata.{field} of {who} sets `{k}: disabled`, but common metadata is set when applying, after postBuild substitution: every object is substituted anyway"
+                );
+                ctx.push(
+                    Code::VERIFY_COMMON_METADATA_AFTER_SUBSTITUTION,
+                    owner.file,
+                    owner.doc,
+                    Some(&e.key),
+                    m,
+                );
+            }
+            if EXCLUSIONS
+                .iter()
+                .any(|(ek, ev)| k == *ek && v.eq_ignore_ascii_case(ev))
+            {
+                let m = format!(
+                    "spec.commonMetadata.{field} of {who} sets `{k}: {v}` on every object, so the apply's exclusion selector skips them all: the Kustomization applies nothing of `{}`",
+                    str_at(owner.root, &["spec", "path"]).unwrap_or("./")
+                );
+                ctx.push(
+                    Code::VERIFY_COMMON_METADATA_SKIPS_APPLY,
+                    owner.file,
+                    owner.doc,
+                    Some(&e.key),
+                    m,
+                );
+            }
+            if field == "labels" {
+                labels.insert(k.to_string(), v.to_string());
+            }
+        }
+    }
+    if labels.is_empty() {
+        return;
+    }
+    let labels = Rc::new(labels);
+    for o in out.iter_mut() {
+        o.common_labels = Some(Rc::clone(&labels));
+    }
+}
+
+const SUBSTITUTE_KEY: &str = "kustomize.toolkit.fluxcd.io/substitute";
+
+/// kustomize-controller's `applyOpts.ExclusionSelector` (`kustomization_controller.go`
+/// `apply`: `{group}/reconcile: disabled`, `{group}/ssa: Ignore`).
+const EXCLUSIONS: [(&str, &str); 2] = [
+    ("kustomize.toolkit.fluxcd.io/reconcile", "disabled"),
+    ("kustomize.toolkit.fluxcd.io/ssa", "Ignore"),
+];

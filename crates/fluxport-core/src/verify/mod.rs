@@ -11,9 +11,11 @@
 //!    with its own kustomization file as one resource). A tree without a Flux
 //!    Kustomization is one implicit build per sync root path (what a bootstrap there
 //!    applies); with the sync roots unknown, one per top-level kustomization
-//!    ([`guessed_roots`]). The Kustomization's own `namePrefix`/`nameSuffix` and
-//!    `patches` targets (`build`), then `targetNamespace`, are applied to the built
-//!    objects, then `postBuild` substitution to their names and namespaces (`substitute`).
+//!    ([`guessed_roots`]). Then, in kustomize-controller's order, the Kustomization's
+//!    own `spec.components`, `spec.patches` targets and `namePrefix`/`nameSuffix`
+//!    (`build`), `targetNamespace`, `postBuild` substitution (`substitute`: into names
+//!    and namespaces here; the fields the checks read go through
+//!    `substitute::resolved`), then `spec.commonMetadata` (`build`).
 //! 2. **Clusters.** A Kustomization placed in another's build belongs to that one's
 //!    cluster; top-level ones defined in one file (`kubectl apply -f FILE`) are one
 //!    cluster, with that file's other documents (docs/adr/0008-preflight.md). Duplicates and release identity are
@@ -21,16 +23,19 @@
 //! 3. **Per document:** served apiVersions, names, the CRD schema and its CEL rules
 //!    (`served`, names by `model::k8s_names`, `schema`, `cel`).
 //! 4. **References and markers** (`refs`).
+//! 5. **Image overrides** (`images`): `images:` entries and `spec.images` over a line
+//!    an ImageUpdateAutomation updates.
 //!
 //! On a conversion's output, [`Causes`] name the input behind findings the output
 //! cannot avoid (issue 13 point 7).
 //!
-//! Not yet: `.sourceignore`/`spec.ignore`, Kustomization
-//! `components`/`images`/`commonMetadata` and target-less strategic-merge `patches`,
-//! postBuild substitution outside names and namespaces.
+//! Not modelled: spec fields changed by kustomize patches (references are read from
+//! the source document, with the effective namespace and name), postBuild
+//! substitution outside names, namespaces and the checked fields.
 
 mod build;
 pub mod cel;
+mod images;
 mod refs;
 pub mod schema;
 pub use crate::model::served;
@@ -75,6 +80,18 @@ pub(crate) struct Instance<'a> {
     /// A document no build holds, next to the files of top-level Kustomizations
     /// (applied with them by hand), or in a tree without Flux Kustomizations.
     pub beside_top: bool,
+    /// The postBuild variables of the Kustomization whose build substitutes this
+    /// object (`substitute::apply`); read its fields through `substitute::resolved`.
+    pub vars: Option<std::rc::Rc<substitute::Vars>>,
+    /// The labels the owning Kustomization's `spec.commonMetadata` sets on this
+    /// object when applying (`build::apply_common_metadata`): cluster selectors see
+    /// them over the written ones.
+    pub common_labels: Option<std::rc::Rc<BTreeMap<String, String>>>,
+    /// The model's kustomizations the object passed in its build, innermost first
+    /// (`BuiltObject::via`); empty for a generated build's own files.
+    pub via: Vec<usize>,
+    /// (file, document) of the Flux Kustomization whose build holds the object.
+    pub owner: Option<(usize, usize)>,
 }
 
 impl Instance<'_> {
@@ -566,7 +583,8 @@ pub fn run_in_reusing(
         check_names(&mut ctx, o);
     }
     // 4. References, release identity, markers.
-    refs::check(&mut ctx, &all, flux_ks.is_empty());
+    let automated = refs::check(&mut ctx, &all, flux_ks.is_empty());
+    images::check(&mut ctx, &model, &all, &automated);
     v.findings = std::mem::take(&mut ctx.findings);
     v.bootstrap_objects = ctx.bootstrap.into_iter().collect();
     v.finish();
@@ -667,6 +685,10 @@ fn written_instance<'a>(
         root,
         cluster: None,
         beside_top: false,
+        vars: None,
+        common_labels: None,
+        via: Vec::new(),
+        owner: None,
     })
 }
 
@@ -842,6 +864,10 @@ fn build_path<'a>(
     }
     if let Some(k) = owner {
         substitute::apply(ctx, k, &mut out);
+        build::apply_common_metadata(ctx, k, &mut out);
+        for o in out.iter_mut() {
+            o.owner = Some((k.file, k.doc));
+        }
     }
     out
 }
@@ -930,6 +956,10 @@ fn add_model_build<'a>(ctx: &mut Ctx<'a>, model: &Model, dir: &str, out: &mut Ve
             root,
             cluster: None,
             beside_top: false,
+            vars: None,
+            common_labels: None,
+            via: o.via.clone(),
+            owner: None,
         });
     }
 }
@@ -963,22 +993,29 @@ fn check_names(ctx: &mut Ctx, o: &Instance) {
     // and its release name is a Helm release name (`chartutil.ValidateReleaseName`).
     if o.group == "helm.toolkit.fluxcd.io" && o.kind == "HelmRelease" {
         for field in ["targetNamespace", "storageNamespace"] {
-            let Some(n) = o.root.path(&["spec", field]) else {
+            let Some((n, raw)) = o
+                .root
+                .path(&["spec", field])
+                .and_then(|n| Some((n, n.as_str()?)))
+            else {
                 continue;
             };
-            let Some(v) = n.as_str().filter(|v| !v.is_empty() && !templated(v)) else {
+            let Some(v) = substitute::resolved(ctx, o, n, &format!("spec.{field}"), raw)
+                .filter(|v| !v.is_empty() && !templated(v))
+            else {
                 continue;
             };
-            if let Some(e) = names::label_error(v) {
+            if let Some(e) = names::label_error(&v) {
                 let m = format!("HelmRelease {}: spec.{field} `{v}` {e}", o.name);
                 ctx.push(Code::VERIFY_INVALID_NAME, o.file, o.doc, Some(n), m);
             }
         }
         // Helm's release-name pattern (its length is VERIFY_RELEASE_NAME_TOO_LONG's).
         if let Some(n) = o.root.path(&["spec", "releaseName"]) {
-            let v = n.as_str().unwrap_or("");
-            if !v.is_empty() && !templated(v) && v.len() <= names::MAX_RELEASE_NAME {
-                if let Some(e) = names::release_name_error(v) {
+            let raw = n.as_str().unwrap_or("");
+            let v = substitute::resolved(ctx, o, n, "spec.releaseName", raw).unwrap_or_default();
+            if !v.is_empty() && !templated(&v) && v.len() <= names::MAX_RELEASE_NAME {
+                if let Some(e) = names::release_name_error(&v) {
                     let m = format!("HelmRelease {}: spec.releaseName `{v}` {e}", o.name);
                     ctx.push(Code::VERIFY_INVALID_NAME, o.file, o.doc, Some(n), m);
                 }

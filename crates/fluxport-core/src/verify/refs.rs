@@ -3,11 +3,17 @@
 //!
 //! A reference from an object of a cluster must name an object of that cluster; one
 //! from a document no build holds may name any object of the tree.
+//!
+//! Every field is read as kustomize-controller applies it, after the postBuild
+//! substitution of the Kustomization that builds the object ([`field`],
+//! `substitute::resolved`): a value unknown offline skips its check (the substitution
+//! finding says why) rather than report a reference to a templated name.
 
-use super::{Ctx, Instance, Key};
+use super::{substitute, Ctx, Instance, Key};
 use crate::model::codes::Code;
 use crate::model::k8s_names::MAX_RELEASE_NAME;
 use crate::yaml::Node;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -59,6 +65,47 @@ fn s<'n>(n: &'n Node, key: &str) -> Option<&'n str> {
     n.get(key).and_then(Node::as_str).filter(|v| !v.is_empty())
 }
 
+/// A string map of `o` at `path` (labels, matchLabels) as applied: its values after
+/// `o`'s postBuild substitution.
+fn applied_map(
+    ctx: &mut Ctx,
+    o: &Instance,
+    map: &Node,
+    path: &str,
+) -> Result<Vec<(String, String)>, Unknown> {
+    let mut out = Vec::new();
+    for e in map.entries() {
+        let (Some(k), Some(v)) = (e.key.as_str(), e.value.as_str()) else {
+            continue;
+        };
+        let v = substitute::resolved(ctx, o, &e.value, &format!("{path}.{k}"), v).ok_or(Unknown)?;
+        out.push((k.to_string(), v.into_owned()));
+    }
+    Ok(out)
+}
+
+/// A value of a field the cluster gets is not known offline (a finding says why).
+struct Unknown;
+
+/// The string `key` of `r` (a node of `o` at `path`) as applied: after `o`'s postBuild
+/// substitution; `None` when unset or empty.
+fn field<'n>(
+    ctx: &mut Ctx,
+    o: &Instance,
+    r: &'n Node,
+    key: &str,
+    path: &str,
+) -> Result<Option<Cow<'n, str>>, Unknown> {
+    let Some((n, raw)) = r.get(key).and_then(|n| Some((n, n.as_str()?))) else {
+        return Ok(None);
+    };
+    match substitute::resolved(ctx, o, n, &format!("{path}.{key}"), raw) {
+        Some(v) if v.is_empty() => Ok(None),
+        Some(v) => Ok(Some(v)),
+        None => Err(Unknown),
+    }
+}
+
 /// `VERIFY_APPLIED_BY_HAND`: in a tree without Flux Kustomizations, an object no build
 /// holds that a cluster's object references. The pre-flight accepts the reference (the
 /// file may be applied by hand, `kubectl apply -f`), but no sync applies it.
@@ -78,7 +125,9 @@ fn applied_by_hand(ctx: &mut Ctx, scope: &Scope) {
     }
 }
 
-pub(super) fn check(ctx: &mut Ctx, all: &[Instance], no_flux_kustomization: bool) {
+/// Checks references, release identity and markers; gives the markers an
+/// ImageUpdateAutomation updates ([`Automated`]).
+pub(super) fn check(ctx: &mut Ctx, all: &[Instance], no_flux_kustomization: bool) -> Automated {
     let mut scope = Scope {
         by_cluster: BTreeMap::new(),
         unassigned: BTreeMap::new(),
@@ -195,11 +244,17 @@ pub(super) fn check(ctx: &mut Ctx, all: &[Instance], no_flux_kustomization: bool
         }
     }
     releases(ctx, all);
-    markers(ctx, all, &scope);
+    let automated = markers(ctx, all, &scope);
     if no_flux_kustomization {
         applied_by_hand(ctx, &scope);
     }
+    automated
 }
+
+/// The lines holding a `$imagepolicy` marker that an ImageUpdateAutomation covers
+/// (namespace and `update.path`, policy selector): (file index, line) → ImagePolicy
+/// `namespace/name`.
+pub(crate) type Automated = BTreeMap<(usize, usize), String>;
 
 /// A reference `{kind, name, namespace}` (kind defaulting to `default_kind`).
 fn reference(
@@ -211,11 +266,19 @@ fn reference(
     default_kind: Option<&str>,
     field: &str,
 ) {
-    let Some(name) = s(r, "name") else { return };
-    let Some(kind) = s(r, "kind").or(default_kind) else {
+    let path = format!("spec.{field}");
+    let (Ok(Some(name)), Ok(kind), Ok(ref_ns)) = (
+        self::field(ctx, o, r, "name", &path),
+        self::field(ctx, o, r, "kind", &path),
+        self::field(ctx, o, r, "namespace", &path),
+    ) else {
         return;
     };
-    let ns = s(r, "namespace").unwrap_or(o.ns_or_default());
+    let Some(kind) = kind.or(default_kind.map(Cow::Borrowed)) else {
+        return;
+    };
+    let (name, kind) = (name.as_ref(), kind.as_ref());
+    let ns = ref_ns.as_deref().unwrap_or(o.ns_or_default());
     let key = (
         group.to_string(),
         kind.to_string(),
@@ -266,7 +329,7 @@ fn reference(
         .root
         .path(&["metadata", "namespace"])
         .and_then(Node::as_str);
-    if let Some(w) = written.filter(|w| s(r, "namespace").is_none() && *w != ns) {
+    if let Some(w) = written.filter(|w| ref_ns.is_none() && *w != ns) {
         hint.push_str(&format!(
             "; {} {} is written with namespace {w} in {}, but a kustomization's `namespace:` moves it to {ns} in its build, and the reference sets no namespace",
             o.kind, o.name, ctx.files[o.file].path
@@ -287,7 +350,9 @@ fn depends_on(ctx: &mut Ctx, scope: &Scope, o: &Instance, spec: &Node, group: &s
 
 /// A Secret/ConfigMap reference: info when it is not in the repository.
 fn external(ctx: &mut Ctx, scope: &Scope, o: &Instance, r: &Node, kind: &str, field: &str) {
-    let Some(name) = s(r, "name") else { return };
+    let Ok(Some(name)) = self::field(ctx, o, r, "name", &format!("spec.{field}")) else {
+        return;
+    };
     let ns = o.ns_or_default();
     let key = (
         String::new(),
@@ -316,7 +381,20 @@ fn releases(ctx: &mut Ctx, all: &[Instance]) {
         let Some(spec) = o.root.get("spec") else {
             continue;
         };
-        let id = crate::model::release::v2_release(spec, &o.name, o.ns_or_default());
+        let (Ok(explicit), Ok(tns), Ok(storage)) = (
+            field(ctx, o, spec, "releaseName", "spec"),
+            field(ctx, o, spec, "targetNamespace", "spec"),
+            field(ctx, o, spec, "storageNamespace", "spec"),
+        ) else {
+            continue; // the identity is unknown offline
+        };
+        let id = crate::model::release::release_identity(
+            explicit.as_deref(),
+            tns.as_deref(),
+            storage.as_deref(),
+            &o.name,
+            o.ns_or_default(),
+        );
         let (explicit, release) = (id.explicit, id.release);
         if release.len() > MAX_RELEASE_NAME && !release.contains("${") {
             let m = if explicit.is_some() {
@@ -397,9 +475,10 @@ pub(crate) fn find_markers(text: &str) -> Vec<(usize, usize, String, String)> {
     out
 }
 
-fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
+fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) -> Automated {
+    let mut automated = Automated::new();
     // ImageUpdateAutomations by namespace: (update.path, policySelector matchLabels).
-    type Iua = (String, String, Option<Vec<(String, String)>>);
+    type Iua = (String, Option<String>, Option<Vec<(String, String)>>);
     let mut iuas: BTreeMap<String, Vec<Iua>> = BTreeMap::new();
     let mut seen = BTreeSet::new();
     for o in all
@@ -413,43 +492,42 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
         let Some(update) = o.root.path(&["spec", "update"]) else {
             continue;
         };
-        let path = super::normalise(s(update, "path").unwrap_or("./")).unwrap_or_default();
+        // Unknown offline: it may cover any file.
+        let path = match field(ctx, o, update, "path", "spec.update") {
+            Ok(p) => Some(super::normalise(p.as_deref().unwrap_or("./")).unwrap_or_default()),
+            Err(Unknown) => None,
+        };
+        // Unknown offline: taken to select every policy (as no selector does).
         let selector = o
             .root
             .path(&["spec", "policySelector", "matchLabels"])
-            .map(|m| {
-                m.entries()
-                    .iter()
-                    .filter_map(|e| {
-                        Some((e.key.as_str()?.to_string(), e.value.as_str()?.to_string()))
-                    })
-                    .collect()
-            });
+            .and_then(|m| applied_map(ctx, o, m, "spec.policySelector.matchLabels").ok());
         iuas.entry(o.ns_or_default().to_string())
             .or_default()
             .push((o.name.clone(), path, selector));
     }
-    // Policy labels, for policySelector.
-    let mut labels: BTreeMap<(String, String), Vec<(String, String)>> = BTreeMap::new();
+    // Policy labels, for policySelector, as the cluster has them: spec.commonMetadata's
+    // override the written ones. `None`: unknown offline, taken to match any selector.
+    type Labels = Option<Vec<(String, String)>>;
+    let mut labels: BTreeMap<(String, String), Labels> = BTreeMap::new();
     for o in all
         .iter()
         .filter(|o| o.group == IMAGE && o.kind == "ImagePolicy")
     {
-        let l = o
-            .root
-            .path(&["metadata", "labels"])
-            .map(|m| {
-                m.entries()
-                    .iter()
-                    .filter_map(|e| {
-                        Some((e.key.as_str()?.to_string(), e.value.as_str()?.to_string()))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let written = match o.root.path(&["metadata", "labels"]) {
+            Some(m) => applied_map(ctx, o, m, "metadata.labels").ok(),
+            None => Some(Vec::new()),
+        };
+        let l = written.map(|mut l| {
+            if let Some(c) = &o.common_labels {
+                l.retain(|(k, _)| !c.contains_key(k));
+                l.extend(c.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+            l
+        });
         labels.insert((o.ns_or_default().to_string(), o.name.clone()), l);
     }
-    for f in ctx.files {
+    for (fi, f) in ctx.files.iter().enumerate() {
         let Some(text) = f.text.as_deref() else {
             continue;
         };
@@ -478,24 +556,31 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
             }
             let pl = labels
                 .get(&(ns.clone(), name.clone()))
-                .map_or(&[][..], Vec::as_slice);
+                .map_or(Some(&[][..]), |l| l.as_deref());
             let covered = iuas.get(&ns).into_iter().flatten().any(|(_, path, sel)| {
-                let selected = sel
-                    .as_ref()
-                    .is_none_or(|want| want.iter().all(|kv| pl.contains(kv)));
+                let selected = match (sel, pl) {
+                    (Some(want), Some(pl)) => want.iter().all(|kv| pl.contains(kv)),
+                    _ => true,
+                };
                 // `f.path` starts with `{path}/`.
-                let under = path.is_empty()
-                    || f.path
-                        .strip_prefix(path.as_str())
-                        .is_some_and(|r| r.starts_with('/'));
+                let under = path.as_ref().is_none_or(|path| {
+                    path.is_empty()
+                        || f.path
+                            .strip_prefix(path.as_str())
+                            .is_some_and(|r| r.starts_with('/'))
+                });
                 selected && under
             });
-            if !covered {
+            if covered {
+                automated.insert((fi, line), format!("{ns}/{name}"));
+            } else {
                 let names: Vec<String> = iuas
                     .get(&ns)
                     .into_iter()
                     .flatten()
-                    .map(|(n, p, _)| format!("{ns}/{n} (update.path `./{p}`)"))
+                    .map(|(n, p, _)| {
+                        format!("{ns}/{n} (update.path `./{}`)", p.as_deref().unwrap_or(""))
+                    })
                     .collect();
                 let m = if names.is_empty() {
                     format!("the marker for ImagePolicy {ns}/{name} is updated by no ImageUpdateAutomation: none is in namespace {ns}")
@@ -515,6 +600,7 @@ fn markers(ctx: &mut Ctx, all: &[Instance], scope: &Scope) {
             }
         }
     }
+    automated
 }
 
 #[cfg(test)]
