@@ -115,6 +115,23 @@ pub fn is_comment(line: &str) -> bool {
     line.trim_start().starts_with('#')
 }
 
+/// A text as a hash key that hashes only its length and its first and last 64 bytes,
+/// and compares whole: a lookup of a document's text does not hash megabytes, and
+/// equal texts still hash alike. For maps from document texts (the pre-flight's
+/// donor documents, `yaml::emit::GeneratedTrees`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByEnds<'a>(pub &'a str);
+
+impl std::hash::Hash for ByEnds<'_> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        const ENDS: usize = 64;
+        let b = self.0.as_bytes();
+        b.len().hash(state);
+        b[..b.len().min(ENDS)].hash(state);
+        b[b.len().saturating_sub(ENDS)..].hash(state);
+    }
+}
+
 /// A replacement of the bytes `start..end` of a text with `with`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TextEdit {

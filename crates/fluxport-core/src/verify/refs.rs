@@ -136,14 +136,14 @@ pub(super) fn check(ctx: &mut Ctx, all: &[Instance], no_flux_kustomization: bool
         moved: BTreeMap::new(),
     };
     for o in all {
-        scope.tree.insert(o.key());
+        let key = o.key();
         if let Some(w) = o
             .root
             .path(&["metadata", "namespace"])
             .and_then(Node::as_str)
             .filter(|w| !o.cluster_scoped && Some(*w) != o.ns.as_deref())
         {
-            let mut k = o.key();
+            let mut k = key.clone();
             k.2 = w.to_string();
             scope
                 .moved
@@ -152,13 +152,17 @@ pub(super) fn check(ctx: &mut Ctx, all: &[Instance], no_flux_kustomization: bool
         }
         match o.cluster {
             Some(c) => {
-                scope.by_cluster.entry(c).or_default().insert(o.key());
+                scope.by_cluster.entry(c).or_default().insert(key.clone());
             }
             None if o.beside_top => {
-                scope.unassigned.entry(o.key()).or_insert((o.file, o.doc));
+                scope
+                    .unassigned
+                    .entry(key.clone())
+                    .or_insert((o.file, o.doc));
             }
             None => {}
         }
+        scope.tree.insert(key);
     }
     for o in all {
         let Some(spec) = o.root.get("spec") else {

@@ -104,8 +104,8 @@ pub fn render_tree(doc: &Out, nl: &str) -> (String, Option<Node>) {
 #[derive(Debug, Default)]
 pub struct GeneratedTrees {
     on: bool,
-    /// The kept trees by [`GeneratedTrees::key`] of their text: a hash of the text's
-    /// length and ends, so a lookup does not hash megabytes; the text itself decides.
+    /// The kept trees by [`GeneratedTrees::key`] of their text (`text::ByEnds`: its
+    /// length and ends, so a lookup does not hash megabytes); the text itself decides.
     by_key: std::collections::HashMap<u64, Vec<Kept>>,
     state: std::collections::hash_map::RandomState,
 }
@@ -128,11 +128,7 @@ impl GeneratedTrees {
     }
 
     fn key(&self, text: &str) -> u64 {
-        const ENDS: usize = 64;
-        let b = text.as_bytes();
-        let head = &b[..b.len().min(ENDS)];
-        let tail = &b[b.len().saturating_sub(ENDS)..];
-        std::hash::BuildHasher::hash_one(&self.state, (b.len(), head, tail))
+        std::hash::BuildHasher::hash_one(&self.state, crate::text::ByEnds(text))
     }
 
     /// [`render`], keeping the tree when on. Takes the document: the trees it carries
