@@ -262,13 +262,14 @@ pub fn load_file_reusing(
     let mut line_offset = 0;
     for (start, end) in chunks {
         let chunk = &text[start..end];
-        let lines_in_chunk = chunk.bytes().filter(|b| *b == b'\n').count();
         if let Some(d) = donor_by_text
             .get(&ByEnds(chunk))
             .and_then(|&i| donor_docs[i].take())
         {
             #[cfg(debug_assertions)]
             assert_reused_is_parsed(&path, chunk, &d, limits);
+            // The chunk's line feeds: its line index has one line more.
+            let lines_in_chunk = d.index.line_count() - 1;
             file.docs.push(Doc {
                 start,
                 end,
@@ -279,6 +280,7 @@ pub fn load_file_reusing(
             continue;
         }
         let index = LineIndex::new(chunk);
+        let lines_in_chunk = index.line_count() - 1;
         // A BOM only appears at the very start; saphyr does not skip it.
         let (parse_text, bom) = match chunk.strip_prefix('\u{feff}') {
             Some(rest) => (rest, true),
@@ -387,6 +389,10 @@ fn escape_snippet(s: &str, caret: usize) -> (String, usize) {
 /// documents it generated (`yaml::emit::render_tree`).
 #[cfg(debug_assertions)]
 fn assert_reused_is_parsed(path: &str, chunk: &str, d: &Doc, limits: &Limits) {
+    assert!(
+        d.index == LineIndex::new(chunk),
+        "{path}: a reused line index is not its text's"
+    );
     if d.parsed.is_none() {
         return; // nothing reused: the document did not parse
     }
