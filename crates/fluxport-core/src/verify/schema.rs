@@ -113,7 +113,12 @@ fn escaped(v: &str) -> String {
 /// Every violation of `root` (a whole document) against `schema`.
 pub fn check<'n>(kind: &str, root: &'n Node, schema: &J) -> Vec<Problem<'n>> {
     let mut out = Vec::new();
-    walk(kind, root, schema, "", &mut out);
+    let mut path = String::new();
+    // The embedded schemas are compiled once; another one (a test's) for this call.
+    match compiled().get(&(schema as *const J as usize)) {
+        Some(c) => walk(kind, root, c, &mut path, &mut out),
+        None => walk(kind, root, &Compiled::new(schema), &mut path, &mut out),
+    }
     out
 }
 
@@ -143,7 +148,109 @@ fn type_ok(node: &Node, ty: &str, int_or_string: bool) -> bool {
     }
 }
 
-fn walk<'n>(kind: &str, node: &'n Node, s: &J, path: &str, out: &mut Vec<Problem<'n>>) {
+/// The embedded schemas, compiled, by the address of their JSON (`schema_for`'s).
+static COMPILED: OnceLock<HashMap<usize, Compiled<'static>>> = OnceLock::new();
+
+fn compiled() -> &'static HashMap<usize, Compiled<'static>> {
+    COMPILED.get_or_init(|| {
+        schemas()
+            .values()
+            .map(|s| (s as *const J as usize, Compiled::new(s)))
+            .collect()
+    })
+}
+
+/// A schema node with the keywords the walk reads taken out of its JSON once: the walk
+/// looked each one up in the JSON map at every node of every object, and those lookups
+/// were most of the schema checks' cost.
+struct Compiled<'s> {
+    raw: &'s J,
+    ty: Option<&'s str>,
+    int_or_string: bool,
+    enumerated: Option<&'s Vec<J>>,
+    min_length: Option<u64>,
+    max_length: Option<u64>,
+    pattern: Option<&'s str>,
+    minimum: Option<i64>,
+    maximum: Option<i64>,
+    min_items: Option<u64>,
+    max_items: Option<u64>,
+    /// `x-kubernetes-list-type` is `set` or `map` ([`duplicates`]).
+    unique_items: bool,
+    items: Option<Box<Compiled<'s>>>,
+    required: Vec<&'s str>,
+    /// `properties`, sorted by name; `None` when the schema has none.
+    properties: Option<Vec<(&'s str, Compiled<'s>)>>,
+    additional: Option<Box<Compiled<'s>>>,
+    keep_unknown: bool,
+    /// `x-kubernetes-validations`: (rule, message or the rule).
+    validations: Vec<(&'s str, &'s str)>,
+}
+
+impl<'s> Compiled<'s> {
+    fn new(s: &'s J) -> Self {
+        let boxed = |v: &'s J| v.is_object().then(|| Box::new(Compiled::new(v)));
+        let extra = &s["additionalProperties"];
+        Compiled {
+            raw: s,
+            ty: s["type"].as_str(),
+            int_or_string: s["x-kubernetes-int-or-string"] == J::Bool(true),
+            enumerated: s["enum"].as_array(),
+            min_length: s["minLength"].as_u64(),
+            max_length: s["maxLength"].as_u64(),
+            pattern: s["pattern"].as_str(),
+            minimum: s["minimum"].as_i64(),
+            maximum: s["maximum"].as_i64(),
+            min_items: s["minItems"].as_u64(),
+            max_items: s["maxItems"].as_u64(),
+            unique_items: matches!(s["x-kubernetes-list-type"].as_str(), Some("set" | "map")),
+            items: boxed(&s["items"]),
+            required: s["required"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| r.as_str().unwrap_or(""))
+                .collect(),
+            properties: s["properties"].as_object().map(|m| {
+                let mut props: Vec<(&str, Compiled)> = m
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), Compiled::new(v)))
+                    .collect();
+                // Sorted for the binary search (whatever order the map keeps).
+                props.sort_by(|a, b| a.0.cmp(b.0));
+                props
+            }),
+            additional: boxed(extra),
+            keep_unknown: s["x-kubernetes-preserve-unknown-fields"] == J::Bool(true)
+                || *extra == J::Bool(true),
+            validations: s["x-kubernetes-validations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| {
+                    let rule = r["rule"].as_str().unwrap_or("");
+                    (rule, r["message"].as_str().unwrap_or(rule))
+                })
+                .collect(),
+        }
+    }
+
+    fn property(&self, key: &str) -> Option<&Compiled<'s>> {
+        let props = self.properties.as_ref()?;
+        let i = props.binary_search_by(|(k, _)| (*k).cmp(key)).ok()?;
+        Some(&props[i].1)
+    }
+}
+
+/// `path` is the node's place (`spec.a[2].b`; empty at the root), a buffer each level
+/// extends and restores.
+fn walk<'n>(
+    kind: &str,
+    node: &'n Node,
+    s: &Compiled,
+    path: &mut String,
+    out: &mut Vec<Problem<'n>>,
+) {
     if matches!(node.value, Value::Alias) || node.is_null() {
         return;
     }
@@ -154,8 +261,8 @@ fn walk<'n>(kind: &str, node: &'n Node, s: &J, path: &str, out: &mut Vec<Problem
             msg,
         })
     };
-    let ios = s["x-kubernetes-int-or-string"] == J::Bool(true);
-    if let Some(ty) = s["type"].as_str() {
+    let ios = s.int_or_string;
+    if let Some(ty) = s.ty {
         if !type_ok(node, ty, ios) {
             let want = if ios { "integer or string" } else { ty };
             bad(
@@ -165,7 +272,7 @@ fn walk<'n>(kind: &str, node: &'n Node, s: &J, path: &str, out: &mut Vec<Problem
             return;
         }
     }
-    if let Some(allowed) = s["enum"].as_array() {
+    if let Some(allowed) = s.enumerated {
         let v = to_json(node);
         if !allowed.contains(&v) {
             let list: Vec<String> = allowed.iter().map(|a| a.to_string()).collect();
@@ -178,7 +285,7 @@ fn walk<'n>(kind: &str, node: &'n Node, s: &J, path: &str, out: &mut Vec<Problem
     if node.is_string() {
         let text = node.as_str().unwrap_or("");
         let n = text.chars().count() as u64;
-        if let Some(min) = s["minLength"].as_u64().filter(|&m| n < m) {
+        if let Some(min) = s.min_length.filter(|&m| n < m) {
             bad(
                 out,
                 format!("{}: at least {min} characters, not {n}", shown(path)),
@@ -187,13 +294,13 @@ fn walk<'n>(kind: &str, node: &'n Node, s: &J, path: &str, out: &mut Vec<Problem
         // HelmRelease `spec.releaseName` ≤ 53 is VERIFY_RELEASE_NAME_TOO_LONG's
         // (one rule, one finding: `model::k8s_names::MAX_RELEASE_NAME`).
         let owned = kind == "HelmRelease" && path == "spec.releaseName";
-        if let Some(max) = s["maxLength"].as_u64().filter(|&m| n > m && !owned) {
+        if let Some(max) = s.max_length.filter(|&m| n > m && !owned) {
             bad(
                 out,
                 format!("{}: at most {max} characters, not {n}", shown(path)),
             );
         }
-        if let Some(p) = s["pattern"].as_str() {
+        if let Some(p) = s.pattern {
             if !text.contains("${") && pattern_holds(p, text) == Some(false) {
                 bad(
                     out,
@@ -206,83 +313,83 @@ fn walk<'n>(kind: &str, node: &'n Node, s: &J, path: &str, out: &mut Vec<Problem
             }
         }
     } else if let Some(v) = node.as_i64() {
-        if let Some(min) = s["minimum"].as_i64().filter(|&m| v < m) {
+        if let Some(min) = s.minimum.filter(|&m| v < m) {
             bad(out, format!("{}: at least {min}, not {v}", shown(path)));
         }
-        if let Some(max) = s["maximum"].as_i64().filter(|&m| v > m) {
+        if let Some(max) = s.maximum.filter(|&m| v > m) {
             bad(out, format!("{}: at most {max}, not {v}", shown(path)));
         }
     }
     if node.is_seq() {
         let n = node.items().len() as u64;
-        if let Some(min) = s["minItems"].as_u64().filter(|&m| n < m) {
+        if let Some(min) = s.min_items.filter(|&m| n < m) {
             bad(
                 out,
                 format!("{}: at least {min} items, not {n}", shown(path)),
             );
         }
-        if let Some(max) = s["maxItems"].as_u64().filter(|&m| n > m) {
+        if let Some(max) = s.max_items.filter(|&m| n > m) {
             bad(
                 out,
                 format!("{}: at most {max} items, not {n}", shown(path)),
             );
         }
-        duplicates(node, s, path, out);
-        if s["items"].is_object() {
+        if s.unique_items {
+            duplicates(node, s.raw, path, out);
+        }
+        if let Some(items) = &s.items {
+            let len = path.len();
             for (i, item) in node.items().iter().enumerate() {
-                walk(kind, item, &s["items"], &format!("{path}[{i}]"), out);
+                use std::fmt::Write as _;
+                let _ = write!(path, "[{i}]");
+                walk(kind, item, items, path, out);
+                path.truncate(len);
             }
         }
     }
     if node.is_map() {
-        for r in s["required"].as_array().into_iter().flatten() {
-            let r = r.as_str().unwrap_or("");
+        for r in &s.required {
             if node.get(r).is_none_or(Node::is_null) {
                 bad(out, format!("{}: `{r}` is required", shown(path)));
             }
         }
-        let props = s["properties"].as_object();
-        let extra = &s["additionalProperties"];
-        let keep_unknown =
-            s["x-kubernetes-preserve-unknown-fields"] == J::Bool(true) || *extra == J::Bool(true);
+        let at_root = path.is_empty();
+        let len = path.len();
         for e in node.entries() {
             let key = e.key.as_str().unwrap_or("");
-            let sub = if path.is_empty() {
-                key.to_string()
-            } else {
-                format!("{path}.{key}")
-            };
-            if path.is_empty() && key == "metadata" {
+            if at_root && key == "metadata" {
                 continue;
             }
-            if let Some(ps) = props.and_then(|p| p.get(key)) {
-                walk(kind, &e.value, ps, &sub, out);
-            } else if extra.is_object() {
-                walk(kind, &e.value, extra, &sub, out);
-            } else if !keep_unknown && props.is_some() {
+            if !at_root {
+                path.push('.');
+            }
+            path.push_str(key);
+            if let Some(ps) = s.property(key) {
+                walk(kind, &e.value, ps, path, out);
+            } else if let Some(extra) = &s.additional {
+                walk(kind, &e.value, extra, path, out);
+            } else if !s.keep_unknown && s.properties.is_some() {
                 out.push(Problem {
                     code: Code::VERIFY_UNKNOWN_FIELD,
                     node: &e.key,
                     msg: format!(
-                        "{sub}: {kind} has no such field; the API server drops it without a word"
+                        "{path}: {kind} has no such field; the API server drops it without a word"
                     ),
                 });
             }
+            path.truncate(len);
         }
     }
-    for r in s["x-kubernetes-validations"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        let rule = r["rule"].as_str().unwrap_or("");
+    if !s.validations.is_empty() {
         let cel_path = strip_indexes(path);
-        if cel::holds(kind, &cel_path, rule, node, s) == Some(false) {
-            out.push(Problem {
-                code: Code::VERIFY_CEL,
-                node,
-                msg: format!("{}: {}", shown(path), r["message"].as_str().unwrap_or(rule)),
-            });
+        for (rule, message) in &s.validations {
+            if cel::holds(kind, &cel_path, rule, node, s.raw) == Some(false) {
+                out.push(Problem {
+                    code: Code::VERIFY_CEL,
+                    node,
+                    msg: format!("{}: {message}", shown(path)),
+                });
+            }
         }
     }
 }
