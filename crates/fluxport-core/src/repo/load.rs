@@ -429,9 +429,21 @@ fn shift_tree(p: &mut Parsed, by: usize) {
 pub fn split_documents(text: &str) -> Vec<(usize, usize)> {
     let mut chunks = Vec::new();
     let mut start = 0;
-    let mut pos = 0;
     let bytes = text.as_bytes();
-    while pos < bytes.len() {
+    // Only lines that start with `---` or `...` matter: found by two substring
+    // searches instead of looking at every line.
+    let mut marks: Vec<usize> = Vec::new();
+    if text.starts_with("---") || text.starts_with("...") {
+        marks.push(0);
+    }
+    for needle in ["\n---", "\n..."] {
+        marks.extend(text.match_indices(needle).map(|(i, _)| i + 1));
+    }
+    marks.sort_unstable();
+    for pos in marks {
+        if pos < start {
+            continue; // inside a chunk a `...` line already ended
+        }
         let line_end = memchr_nl(text, pos);
         let line = &text[pos..line_end];
         let is_marker = |m: &str| {
@@ -449,7 +461,6 @@ pub fn split_documents(text: &str) -> Vec<(usize, usize)> {
             chunks.push((start, next));
             start = next;
         }
-        pos = line_end + 1;
     }
     if start < bytes.len() || chunks.is_empty() {
         chunks.push((start, bytes.len()));
@@ -670,6 +681,59 @@ mod tests {
         // A donor of another text lends nothing wrong either.
         let other = load("b: {c: 9}\n", None);
         assert_eq!(shape(&load(after, Some(other))), shape(&fresh));
+    }
+
+    /// The line-by-line reading `split_documents` replaced (it looked at every line).
+    fn split_by_lines(text: &str) -> Vec<(usize, usize)> {
+        let (mut chunks, mut start, mut pos) = (Vec::new(), 0, 0);
+        while pos < text.len() {
+            let line_end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+            let line = &text[pos..line_end];
+            let is_marker = |m: &str| {
+                line.starts_with(m)
+                    && line[3..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| c == ' ' || c == '\t' || c == '\r')
+            };
+            let next = (line_end + 1).min(text.len());
+            if is_marker("---") && pos > start {
+                chunks.push((start, pos));
+                start = pos;
+            } else if is_marker("...") {
+                chunks.push((start, next));
+                start = next;
+            }
+            pos = line_end + 1;
+        }
+        if start < text.len() || chunks.is_empty() {
+            chunks.push((start, text.len()));
+        }
+        chunks
+    }
+
+    #[test]
+    fn splits_documents_as_reading_every_line_does() {
+        let lines = [
+            "---", "--- x", "---x", "...", "....", "... #", "a: 1", "", "---\r", "  ---", "-",
+            "..", "\r", "...\t", "ü---",
+        ];
+        let mut cases = 0;
+        for n in 0..=4u32 {
+            for mut k in 0..lines.len().pow(n) {
+                let mut parts = Vec::new();
+                for _ in 0..n {
+                    parts.push(lines[k % lines.len()]);
+                    k /= lines.len();
+                }
+                for end in ["", "\n"] {
+                    let t = format!("{}{end}", parts.join("\n"));
+                    assert_eq!(split_documents(&t), split_by_lines(&t), "{t:?}");
+                    cases += 1;
+                }
+            }
+        }
+        assert!(cases > 100_000, "{cases}");
     }
 
     #[test]
