@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{read_dir_inputs, shared};
+use common::{block_values, first_marker_place, read_dir_inputs, shared};
 use fluxport_core::repo::load::split_documents;
 use fluxport_core::text::{indent_of, LineIndex, TextEdit};
 use fluxport_core::yaml::emit::{render, render_tree, GeneratedTrees, Out};
@@ -26,38 +26,6 @@ fn as_values(copied: &(RawText, Option<Node>)) -> Out {
                 .build(),
         )
         .build()
-}
-
-/// Every block mapping or sequence below `node` that is a mapping value.
-fn block_values<'a>(node: &'a Node, out: &mut Vec<(&'a Node, &'a Node)>) {
-    for e in node.entries() {
-        if (e.value.is_map() || e.value.is_seq()) && !e.value.is_flow() {
-            out.push((&e.key, &e.value));
-        }
-        block_values(&e.value, out);
-    }
-    for i in node.items() {
-        block_values(i, out);
-    }
-}
-
-/// The first plain scalar in block context below `node` that ends its line: where
-/// fluxport puts an image-policy marker (after an image or tag value).
-fn first_marker_place<'a>(node: &'a Node, doc: &str) -> Option<&'a Node> {
-    if node.is_flow() {
-        return None;
-    }
-    if node.is_map() || node.is_seq() {
-        return node
-            .entries()
-            .iter()
-            .find_map(|e| first_marker_place(&e.value, doc))
-            .or_else(|| node.items().iter().find_map(|i| first_marker_place(i, doc)));
-    }
-    let rest = doc[node.end()..].split('\n').next().unwrap_or("");
-    let plain = node.style() == Some(fluxport_core::yaml::Style::Plain);
-    (plain && node.as_str().is_some_and(|s| !s.is_empty()) && rest.trim().is_empty())
-        .then_some(node)
 }
 
 #[test]

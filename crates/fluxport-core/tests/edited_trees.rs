@@ -7,11 +7,11 @@
 
 mod common;
 
-use common::{read_dir_inputs, shared};
+use common::{block_values, first_marker_place, read_dir_inputs, shared};
 use fluxport_core::repo::load::split_documents;
 use fluxport_core::text::{apply_edits, LineIndex, TextEdit};
 use fluxport_core::yaml::edited::edited_tree;
-use fluxport_core::yaml::{parse_document, Node, Style};
+use fluxport_core::yaml::{parse_document, Node};
 
 const MARKER: &str = " # {\"$imagepolicy\": \"ns:p\"}";
 
@@ -39,38 +39,6 @@ fn delete_entry(doc: &str, idx: &LineIndex, key: &Node, value: &Node) -> Option<
     Some(TextEdit::replace(start, end, ""))
 }
 
-/// Every block mapping below `node` that is a mapping value, with its key.
-fn block_maps<'a>(node: &'a Node, out: &mut Vec<(&'a Node, &'a Node)>) {
-    for e in node.entries() {
-        if e.value.is_map() && !e.value.is_flow() {
-            out.push((&e.key, &e.value));
-        }
-        block_maps(&e.value, out);
-    }
-    for i in node.items() {
-        block_maps(i, out);
-    }
-}
-
-/// The first plain scalar in block context below `node` that ends its line.
-fn marker_place<'a>(node: &'a Node, doc: &str) -> Option<&'a Node> {
-    if node.is_flow() {
-        return None;
-    }
-    if node.is_map() || node.is_seq() {
-        return node
-            .entries()
-            .iter()
-            .find_map(|e| marker_place(&e.value, doc))
-            .or_else(|| node.items().iter().find_map(|i| marker_place(i, doc)));
-    }
-    let rest = doc[node.end()..].split('\n').next().unwrap_or("");
-    (node.style() == Some(Style::Plain)
-        && node.as_str().is_some_and(|s| !s.is_empty())
-        && rest.trim().is_empty())
-    .then_some(node)
-}
-
 /// The edit sets tried on the block mapping `value` (the value of `key`) of `doc`.
 fn edit_sets(
     doc: &str,
@@ -84,7 +52,7 @@ fn edit_sets(
         .iter()
         .map(|e| delete_entry(doc, idx, &e.key, &e.value))
         .collect();
-    let marker = marker_place(root, doc).map(|n| TextEdit::insert(n.end(), MARKER));
+    let marker = first_marker_place(root, doc).map(|n| TextEdit::insert(n.end(), MARKER));
     let mut sets = Vec::new();
     if let Some(Some(first)) = dels.first() {
         sets.push(vec![first.clone()]);
@@ -152,7 +120,8 @@ fn corpus(nl: &str) {
                 }
                 let idx = LineIndex::new(&doc);
                 let mut maps = Vec::new();
-                block_maps(&root, &mut maps);
+                block_values(&root, &mut maps);
+                maps.retain(|(_, v)| v.is_map());
                 // Each try clones and parses the whole document: at most 8 mappings of a
                 // document, spread over it, keep this linear in the corpus.
                 let step = maps.len().div_ceil(8).max(1);

@@ -1433,24 +1433,28 @@ fn kustomization_spec_patches_targets() {
     assert_eq!(codes(&v), ["VERIFY_BUILD"], "{}", v.to_text());
 }
 
+/// Kustomization `apps` (with `post` in its spec) builds `apps/cm.yaml` (`obj`);
+/// `other` builds a ConfigMap `apps/web-a`.
+fn apps_and_other(post: &str, obj: &str) -> Vec<(&'static str, String)> {
+    owned(&[
+        ("flux/git.yaml", GIT.to_string()),
+        (
+            "flux/ks.yaml",
+            format!(
+                "{}---\n{}",
+                ks("apps", "./apps", post),
+                ks("other", "./other", "")
+            ),
+        ),
+        ("apps/cm.yaml", obj.to_string()),
+        ("other/cm.yaml", cm("web-a", "apps")),
+    ])
+}
+
 #[test]
 fn kustomization_post_build_substitution() {
     // Kustomization `apps` builds a templated ConfigMap; `other` a ConfigMap web-a.
-    let tree = |post: &str, obj: &str| {
-        owned(&[
-            ("flux/git.yaml", GIT.to_string()),
-            (
-                "flux/ks.yaml",
-                format!(
-                    "{}---\n{}",
-                    ks("apps", "./apps", post),
-                    ks("other", "./other", "")
-                ),
-            ),
-            ("apps/cm.yaml", obj.to_string()),
-            ("other/cm.yaml", cm("web-a", "apps")),
-        ])
-    };
+    let tree = |post: &str, obj: &str| apps_and_other(post, obj);
     let templated =
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-${cluster}\n  namespace: apps\n";
     let sub = |v: &str| format!("  postBuild:\n    substitute:\n      cluster: {v}\n");
@@ -1999,21 +2003,7 @@ fn post_build_substitution_syntax() {
     // fluxcd/pkg envsubst: only `${...}` is substituted; a bare `$var` stays, `$$` is
     // one `$`; `${var-d}` does not parse and fails the build; an invalid variable
     // name fails it too.
-    let tree = |post: &str, name: &str| {
-        owned(&[
-            ("flux/git.yaml", GIT.to_string()),
-            (
-                "flux/ks.yaml",
-                format!(
-                    "{}---\n{}",
-                    ks("apps", "./apps", post),
-                    ks("other", "./other", "")
-                ),
-            ),
-            ("apps/cm.yaml", cm(name, "apps")),
-            ("other/cm.yaml", cm("web-a", "apps")),
-        ])
-    };
+    let tree = |post: &str, name: &str| apps_and_other(post, &cm(name, "apps"));
     let sub = "  postBuild:\n    substitute:\n      cluster: a\n";
     let v = run_owned(&tree(sub, "web-${cluster}"));
     assert_eq!(codes(&v), ["VERIFY_DUPLICATE_OBJECT"], "{}", v.to_text());

@@ -246,3 +246,42 @@ pub fn changed_on_reconversion(conv: &Conversion, opts: &Options) -> Vec<String>
         .map(|f| f.path)
         .collect()
 }
+
+/// Every block mapping or sequence below `node` that is a mapping value, with its key
+/// (`tests/copied_trees.rs`, `tests/edited_trees.rs`).
+pub fn block_values<'a>(
+    node: &'a fluxport_core::yaml::Node,
+    out: &mut Vec<(&'a fluxport_core::yaml::Node, &'a fluxport_core::yaml::Node)>,
+) {
+    for e in node.entries() {
+        if (e.value.is_map() || e.value.is_seq()) && !e.value.is_flow() {
+            out.push((&e.key, &e.value));
+        }
+        block_values(&e.value, out);
+    }
+    for i in node.items() {
+        block_values(i, out);
+    }
+}
+
+/// The first plain scalar in block context below `node` that ends its line: where
+/// fluxport puts an image-policy marker (after an image or tag value).
+pub fn first_marker_place<'a>(
+    node: &'a fluxport_core::yaml::Node,
+    doc: &str,
+) -> Option<&'a fluxport_core::yaml::Node> {
+    if node.is_flow() {
+        return None;
+    }
+    if node.is_map() || node.is_seq() {
+        return node
+            .entries()
+            .iter()
+            .find_map(|e| first_marker_place(&e.value, doc))
+            .or_else(|| node.items().iter().find_map(|i| first_marker_place(i, doc)));
+    }
+    let rest = doc[node.end()..].split('\n').next().unwrap_or("");
+    let plain = node.style() == Some(fluxport_core::yaml::Style::Plain);
+    (plain && node.as_str().is_some_and(|s| !s.is_empty()) && rest.trim().is_empty())
+        .then_some(node)
+}
