@@ -330,6 +330,7 @@ test('1 MB editor: a keystroke costs what a bare textarea costs, and touches no 
       const app = name.startsWith('fluxport');
       if (app) {
         await page.waitForFunction(() => FluxportEditor.text(document.querySelector('[data-testid=output]')).length > 1000000, null, { timeout: 60000 });
+        await page.waitForSelector('html[data-paste-preflight=done]', { timeout: 60000 });
         // Until the debounce fires, a keystroke changes nothing outside the editor (whose
         // own DOM CodeMirror redraws): the app does not render (it marks each render in
         // data-renders) nor touch the DOM.
@@ -346,6 +347,9 @@ test('1 MB editor: a keystroke costs what a bare textarea costs, and touches no 
           self.fluxportWorkerPost = function (...a) { conv = performance.now(); return post.apply(this, a); };
           const done = wasm_bindgen.worker_done;
           wasm_bindgen.worker_done = function (...a) { conv = performance.now(); return done.apply(this, a); };
+          // (A conversion's pre-flight follows its answer as a second one.)
+          const pfDone = wasm_bindgen.worker_preflight_done;
+          wasm_bindgen.worker_preflight_done = function (...a) { conv = performance.now(); return pfDone.apply(this, a); };
           new MutationObserver((ms) => {
             if (conv >= last) return;
             const dt = performance.now() - last;
@@ -1037,6 +1041,97 @@ test('pre-flight: a repository\'s conversion is shown first, its pre-flight foll
   assert.equal(await page.locator('[data-testid=preflight-running]').count(), 0);
   assert.equal(await page.textContent('[data-testid=preflight-summary]'), summaryLine(nativePf.counts));
   assert.equal(await page.locator('[data-testid=preflight-findings] tbody tr').count(), Math.min(nativePf.findings.length, 500));
+});
+
+test('pre-flight: a paste\'s conversion is shown first, its pre-flight follows from the worker; an edit while it runs wins, and its pre-flight equals the native one', async (t) => {
+  const { page } = await open(t);
+  // What the page shows at every DOM change: `data-paste-preflight`, the renders so far,
+  // the status line, the report panel's running line, the output's length.
+  await page.evaluate(() => {
+    self.__snaps = [];
+    self.__olds = [];
+    new MutationObserver((records) => {
+      // Every value given to data-paste-preflight: the old value of each change, then
+      // the current one (a render may come after two of them).
+      for (const r of records) if (r.attributeName === 'data-paste-preflight') self.__olds.push(r.oldValue);
+      const d = document.documentElement.dataset;
+      const out = document.querySelector('[data-testid=output], [data-testid=paste-output]');
+      self.__snaps.push({
+        pf: d.pastePreflight ?? '',
+        renders: Number(d.renders),
+        status: document.querySelector('[data-testid=status]')?.textContent ?? '',
+        panel: document.querySelector('[data-testid=preflight-running]')?.textContent ?? '',
+        out: out && FluxportEditor.view(out) ? FluxportEditor.view(out).state.doc.length : 0,
+      });
+    }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeOldValue: true, attributeFilter: ['data-paste-preflight', 'data-renders'] });
+  });
+  const snaps = () => page.evaluate(() => self.__snaps);
+  const pfSeq = () => page.evaluate(() => [...self.__olds.slice(1), document.documentElement.dataset.pastePreflight]);
+  // The renders made while the pre-flight ran (Yew renders after the message: when the
+  // pre-flight's answer was already waiting, both are shown in one render).
+  const whileRunning = (all, from) => all.filter((s) => s.pf === 'running' && s.renders > from);
+  // A 2 MB paste of the synthetic repo: its pre-flight takes about as long as its
+  // conversion, long enough to see it running and to edit meanwhile.
+  const big = execFileSync('cargo', ['run', '-q', '-p', 'fluxport-bench-gen', '--', '--paste', '2000000'], { cwd: root, maxBuffer: 64 << 20 }).toString('utf8');
+  let r0 = Number(await page.getAttribute('html', 'data-renders'));
+  await setEditor(page, big);
+  await page.waitForSelector('html[data-paste-preflight=done]', { timeout: 120000 });
+  let all = await snaps();
+  assert.ok(all.some((s) => s.pf === 'running' && s.out > big.length / 2), 'the output is in its view while the pre-flight runs');
+  for (const s of whileRunning(all, r0)) assert.match(s.status, /^Converted in \d+ ms; pre-flight running…$/, 'the status says the pre-flight runs');
+  const seen = { status: whileRunning(all, r0).length > 0 };
+  assert.match(await page.textContent('[data-testid=status]'), /^Converted in \d+ ms$/);
+  assert.deepEqual(await pfSeq(), ['running', 'done']);
+  // On the Report tab, an edit: the panel says the pre-flight runs.
+  await page.click('#tab-report');
+  await page.evaluate(() => { self.__snaps = []; self.__olds = []; });
+  r0 = Number(await page.getAttribute('html', 'data-renders'));
+  await setEditor(page, big + '# edited\n');
+  await page.waitForSelector('html[data-paste-preflight=running]', { timeout: 120000 });
+  // The newest request wins: "Load example" converts at once, while the edited paste's
+  // pre-flight (likely) still runs in the worker; that pre-flight's answer is dropped.
+  await page.click('#tab-paste');
+  const count = await page.getAttribute('html', 'data-paste-count');
+  const still = await page.getAttribute('html', 'data-paste-preflight');
+  await page.click('[data-testid=load-example]');
+  const example = fs.readFileSync(path.join(root, 'crates/fluxport-web/src/example.yaml'), 'utf8');
+  const want = JSON.parse(native(['report'], example));
+  await page.waitForFunction((c) => document.documentElement.dataset.pasteCount !== c
+    && document.documentElement.dataset.pastePreflight === 'done', count, { timeout: 120000 });
+  all = await snaps();
+  for (const s of whileRunning(all, r0)) {
+    if (s.status === '') assert.equal(s.panel, 'pre-flight: running…', 'the report panel says the pre-flight runs');
+  }
+  seen.panel = whileRunning(all, r0).some((s) => s.panel !== '');
+  assert.equal(await outputText(page), native(['paste'], example));
+  // The edited paste's pre-flight never showed: running (edited), running (example), done.
+  assert.deepEqual(await pfSeq(), still === 'running' ? ['running', 'running', 'done'] : ['running', 'done', 'running', 'done']);
+  assert.ok(Number(await page.getAttribute('html', 'data-paste-preflight-ms')) > 0, 'the pre-flight ran in the worker');
+  assert.match(await page.textContent('[data-testid=status]'), /^Converted in \d+ ms$/);
+  // Again, with the edit made while the 2 MB paste still converts: its conversion and
+  // then its pre-flight reach the page after the newer request went out; neither shows.
+  await page.evaluate(() => { self.__snaps = []; self.__olds = []; });
+  const count2 = Number(await page.getAttribute('html', 'data-paste-count'));
+  await setEditor(page, big + '# again\n');
+  await page.waitForTimeout(400); // the 250 ms debounce fired: the 2 MB request is out
+  await page.click('[data-testid=load-example]');
+  await page.waitForFunction(() => document.documentElement.dataset.pastePreflight === 'done', null, { timeout: 120000 });
+  await page.waitForTimeout(3000); // time for the stale answers to arrive (and be dropped)
+  assert.deepEqual(await pfSeq(), ['running', 'done']);
+  assert.equal(Number(await page.getAttribute('html', 'data-paste-count')), count2 + 1, 'only the example was shown');
+  assert.equal(await outputText(page), native(['paste'], example));
+  // The deferred pre-flight equals the native (one-step) one: the panel and the JSON
+  // report (pre-flight and the runbook it completes) byte for byte.
+  await page.click('#tab-report');
+  assert.equal(await page.locator('[data-testid=preflight-running]').count(), 0);
+  assert.equal(await page.textContent('[data-testid=preflight-summary]'), summaryLine(want.preflight.counts));
+  assert.deepEqual(await page.$$eval('[data-testid=preflight-findings] tbody tr', (els) => els.map((e) => e.dataset.code)),
+    want.preflight.findings.map((f) => f.code));
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('text=Download JSON')]);
+  const p = path.join(tmp, 'paste-deferred-report.json');
+  await dl.saveAs(p);
+  assert.equal(fs.readFileSync(p, 'utf8'), native(['report'], example).replace(/\n$/, ''));
+  metrics['paste pre-flight deferred (2 MB synthetic)'] = `a render showed it running: status ${seen.status ? 'yes' : 'no'}, report panel ${seen.panel ? 'yes' : 'no'}; edited while running: ${still === 'running' ? 'yes' : 'no'}`;
 });
 
 test('pre-flight: a planted error shows in the report panel and the file tree; its clean twin is clean', async (t) => {
