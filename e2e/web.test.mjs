@@ -8,23 +8,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
-import { chromium } from 'playwright-core';
+import { setUp, openPage, axeViolations, root, dist, shots, BASE_PATH } from './harness.mjs';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const dist = path.join(root, 'dist');
 const corpus = path.resolve(root, '../shared/corpus/v1');
-const shots = path.join(root, 'artifacts/screenshots');
-const BASE_PATH = '/some/sub/path/'; // proves the site works from any sub-path
 const metrics = {};
 
-let server, port, browser, helper, tmp;
-
-function native(args, input) {
-  return execFileSync(helper, args, { input, maxBuffer: 256 << 20 }).toString('utf8');
-}
+// The shared set-up (e2e/harness.mjs): dist/ built, served from BASE_PATH on 127.0.0.1,
+// Chromium started, the native helper built.
+let env, port, browser, tmp, native;
 
 function pyZip(args) {
   return execFileSync('python3', ['-c', `
@@ -52,52 +44,14 @@ elif cmd == 'evil':
 `, ...args], { maxBuffer: 256 << 20 }).toString('utf8');
 }
 
-const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
-
 before(async () => {
   if (!fs.existsSync(corpus)) throw new Error(`corpus not found at ${corpus}`);
-  if (process.env.FLUXPORT_E2E_NO_BUILD !== '1' || !fs.existsSync(path.join(dist, 'index.html'))) {
-    execFileSync(path.join(root, 'scripts/build-web'), { stdio: 'inherit', cwd: root });
-  }
-  execFileSync('cargo', ['build', '-q', '-p', 'fluxport-web', '--example', 'native-convert'], { stdio: 'inherit', cwd: root });
-  helper = path.join(root, 'target/debug/examples/native-convert');
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fluxport-e2e-'));
-  fs.mkdirSync(shots, { recursive: true });
-
-  server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    if (!url.pathname.startsWith(BASE_PATH)) { res.writeHead(404); return res.end(); }
-    let rel = decodeURIComponent(url.pathname.slice(BASE_PATH.length)) || 'index.html';
-    // A bare textarea, the baseline for the editor's keystroke cost (see the 1 MB test).
-    if (rel === '__bare-textarea.html') {
-      res.writeHead(200, { 'content-type': MIME['.html'] });
-      const css = url.searchParams.has('css') ? '<link rel="stylesheet" href="web/app.css">' : '';
-      const cls = url.searchParams.has('css') ? ' class="code editor"' : ' style="width:600px;height:450px"';
-      return res.end(`<!doctype html><meta charset="utf-8"><title>bare</title><link rel="icon" href="data:,">${css}<textarea data-testid="input" spellcheck="false" wrap="off"${cls}></textarea>`);
-    }
-    const file = path.join(dist, rel);
-    if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404); return res.end(); }
-    const headers = { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' };
-    // ?noworker: a policy that forbids workers, to test the on-page fallback.
-    if (url.searchParams.has('noworker')) headers['content-security-policy'] = "worker-src 'none'";
-    res.writeHead(200, headers);
-    res.end(fs.readFileSync(file));
-  });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  port = server.address().port;
-
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-    // launch() always starts Chromium with a fresh temporary --user-data-dir.
-  });
+  env = await setUp();
+  ({ port, browser, tmp, native } = env);
 });
 
 after(async () => {
-  await browser?.close();
-  server?.close();
+  await env?.close();
   console.log('\n=== fluxport web metrics ===');
   const sizes = JSON.parse(fs.readFileSync(path.join(dist, 'sizes.json'), 'utf8'));
   for (const [k, v] of Object.entries(sizes)) console.log(`size   ${k}: ${(v.raw / 1024).toFixed(1)} KiB raw, ${(v.gzip / 1024).toFixed(1)} KiB gzip`);
@@ -106,34 +60,9 @@ after(async () => {
   fs.writeFileSync(path.join(root, 'artifacts/metrics.json'), JSON.stringify({ sizes, metrics }, null, 2));
 });
 
-/** A fresh context + page with guards: every request must stay on 127.0.0.1 (or, for
- * file:// pages, no request at all besides the page itself); no console errors. */
-async function open(t, { url = `http://127.0.0.1:${port}${BASE_PATH}`, colorScheme = 'light', viewport = { width: 1280, height: 800 }, allowErrors = false, ready = '[data-testid=load-example]' } = {}) {
-  const context = await browser.newContext({ colorScheme, viewport, acceptDownloads: true });
-  const page = await context.newPage();
-  const problems = [];
-  const fileMode = url.startsWith('file:');
-  context.on('request', (req) => {
-    const u = req.url();
-    if (fileMode) {
-      if (u !== url && !u.startsWith('data:') && !u.startsWith('blob:')) problems.push(`request from file:// page: ${u}`);
-    } else {
-      const ok = u.startsWith(`http://127.0.0.1:${port}/`) || u.startsWith('data:') || u.startsWith(`blob:http://127.0.0.1:${port}/`);
-      if (!ok) problems.push(`request left 127.0.0.1: ${u}`);
-    }
-  });
-  page.on('console', (m) => { if (m.type() === 'error' && !allowErrors) problems.push(`console error: ${m.text()}`); });
-  page.on('pageerror', (e) => { if (!allowErrors) problems.push(`page error: ${e.message}`); });
-  const t0 = Date.now();
-  await page.goto(url);
-  await page.waitForSelector(ready);
-  const readyMs = Date.now() - t0;
-  t.after(async () => {
-    await context.close();
-    assert.deepEqual(problems, [], 'no outside requests and no console errors');
-  });
-  return { page, problems, ready: readyMs };
-}
+/** A guarded page (e2e/harness.mjs `openPage`): options `url`, `colorScheme`,
+ * `viewport`, `allowErrors`, `ready`; returns `{ page, problems, ready }`. */
+const open = (t, options) => openPage(env, t, options);
 
 // The editor, the output and the diffs are CodeMirror views (web/editor.js), which draw
 // only the lines on screen: their text is read (and the editor's set, as a paste would)
@@ -981,17 +910,7 @@ test('safety: a full session (paste, upload, convert, downloads) stores nothing'
 
 // ---------------------------------------------------------------- pre-flight (issue 13)
 
-const AXE = fs.readFileSync(path.join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's violations on the page as it is now (the script is evaluated through the
- * DevTools protocol: the page's CSP, which forbids it, stays as it is). */
-async function axeViolations(page) {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
-  });
-}
+// axe-core: `axeViolations(page)` from e2e/harness.mjs.
 
 /** A Flux v2 HelmRelease (kept as it is by the conversion) whose chart source is `ref`. */
 const v2Release = (ref = 'charts') => `apiVersion: helm.toolkit.fluxcd.io/v2
