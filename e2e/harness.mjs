@@ -1,11 +1,14 @@
 // Shared set-up for the e2e test files (not a test file itself: node --test runs only
 // *.test.mjs): builds dist/ (unless FLUXPORT_E2E_NO_BUILD=1 and it exists), serves it
 // from a sub-path on 127.0.0.1, starts /usr/bin/chromium, opens guarded pages and runs
-// axe-core. e2e/web.test.mjs still has its own copy of the
-// same set-up (to move here once the other branches touching it are merged).
-// Used by e2e/tree.test.mjs and e2e/zips.test.mjs.
+// axe-core. Used by e2e/web.test.mjs, e2e/tree.test.mjs and e2e/zips.test.mjs.
 //
-// Env: FLUXPORT_E2E_NO_BUILD=1, CHROMIUM=/path/to/chromium (as in web.test.mjs).
+// The server also answers `__bare-textarea.html` (a bare <textarea>, `?css` with the
+// app's stylesheet: the baseline of the editor's keystroke cost) and, for `?noworker`,
+// sends a policy that forbids workers (to test the on-page fallback).
+//
+// Env: FLUXPORT_E2E_NO_BUILD=1 uses the existing dist/ instead of running
+//      scripts/build-web; CHROMIUM=/path/to/chromium (default /usr/bin/chromium).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -17,7 +20,7 @@ import { chromium } from 'playwright-core';
 export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 export const dist = path.join(root, 'dist');
 export const shots = path.join(root, 'artifacts/screenshots');
-const BASE_PATH = '/some/sub/path/';
+export const BASE_PATH = '/some/sub/path/'; // proves the site works from any sub-path
 const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
 
 /** Starts everything; returns `{ browser, url, tmp, native, close }`. */
@@ -34,9 +37,17 @@ export async function setUp() {
     const u = new URL(req.url, 'http://x');
     if (!u.pathname.startsWith(BASE_PATH)) { res.writeHead(404); return res.end(); }
     const rel = decodeURIComponent(u.pathname.slice(BASE_PATH.length)) || 'index.html';
+    if (rel === '__bare-textarea.html') {
+      res.writeHead(200, { 'content-type': MIME['.html'] });
+      const css = u.searchParams.has('css') ? '<link rel="stylesheet" href="web/app.css">' : '';
+      const cls = u.searchParams.has('css') ? ' class="code editor"' : ' style="width:600px;height:450px"';
+      return res.end(`<!doctype html><meta charset="utf-8"><title>bare</title><link rel="icon" href="data:,">${css}<textarea data-testid="input" spellcheck="false" wrap="off"${cls}></textarea>`);
+    }
     const file = path.join(dist, rel);
     if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404); return res.end(); }
-    res.writeHead(200, { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' });
+    const headers = { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' };
+    if (u.searchParams.has('noworker')) headers['content-security-policy'] = "worker-src 'none'";
+    res.writeHead(200, headers);
     res.end(fs.readFileSync(file));
   });
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
@@ -54,25 +65,40 @@ export async function setUp() {
   };
 }
 
-/** A fresh context + page; at the test's end: no request left 127.0.0.1, no console error. */
-export async function open(env, t, { colorScheme = 'light', viewport = { width: 1280, height: 800 } } = {}) {
-  const context = await env.browser.newContext({ colorScheme, viewport });
+/** A fresh context + page with guards: every request must stay on 127.0.0.1 (or, for
+ * file:// pages, no request at all besides the page itself); no console errors (unless
+ * `allowErrors`). Checked at the test's end. Waits for `ready`; returns
+ * `{ page, problems, ready }` (`ready`: ms from navigation until it was there). */
+export async function openPage(env, t, { url = env.url, colorScheme = 'light', viewport = { width: 1280, height: 800 }, allowErrors = false, ready = '[data-testid=load-example]' } = {}) {
+  const context = await env.browser.newContext({ colorScheme, viewport, acceptDownloads: true });
   const page = await context.newPage();
   const problems = [];
+  const fileMode = url.startsWith('file:');
   context.on('request', (req) => {
     const u = req.url();
-    const ok = u.startsWith(`http://127.0.0.1:${env.port}/`) || u.startsWith('data:') || u.startsWith(`blob:http://127.0.0.1:${env.port}/`);
-    if (!ok) problems.push(`request left 127.0.0.1: ${u}`);
+    if (fileMode) {
+      if (u !== url && !u.startsWith('data:') && !u.startsWith('blob:')) problems.push(`request from file:// page: ${u}`);
+    } else {
+      const ok = u.startsWith(`http://127.0.0.1:${env.port}/`) || u.startsWith('data:') || u.startsWith(`blob:http://127.0.0.1:${env.port}/`);
+      if (!ok) problems.push(`request left 127.0.0.1: ${u}`);
+    }
   });
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(env.url);
-  await page.waitForSelector('[data-testid=load-example]');
+  page.on('console', (m) => { if (m.type() === 'error' && !allowErrors) problems.push(`console error: ${m.text()}`); });
+  page.on('pageerror', (e) => { if (!allowErrors) problems.push(`page error: ${e.message}`); });
+  const t0 = Date.now();
+  await page.goto(url);
+  await page.waitForSelector(ready);
+  const readyMs = Date.now() - t0;
   t.after(async () => {
     await context.close();
     assert.deepEqual(problems, [], 'no outside requests and no console errors');
   });
-  return page;
+  return { page, problems, ready: readyMs };
+}
+
+/** [`openPage`] at the site's address, light or dark, at a viewport: the page only. */
+export async function open(env, t, { colorScheme = 'light', viewport = { width: 1280, height: 800 } } = {}) {
+  return (await openPage(env, t, { colorScheme, viewport })).page;
 }
 
 const AXE = fs.readFileSync(path.join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');

@@ -8,23 +8,15 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import http from 'node:http';
-import { chromium } from 'playwright-core';
+import { setUp, openPage, axeViolations, root, dist, shots, BASE_PATH } from './harness.mjs';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const dist = path.join(root, 'dist');
 const corpus = path.resolve(root, '../shared/corpus/v1');
-const shots = path.join(root, 'artifacts/screenshots');
-const BASE_PATH = '/some/sub/path/'; // proves the site works from any sub-path
 const metrics = {};
 
-let server, port, browser, helper, tmp;
-
-function native(args, input) {
-  return execFileSync(helper, args, { input, maxBuffer: 256 << 20 }).toString('utf8');
-}
+// The shared set-up (e2e/harness.mjs): dist/ built, served from BASE_PATH on 127.0.0.1,
+// Chromium started, the native helper built.
+let env, port, browser, tmp, native;
 
 function pyZip(args) {
   return execFileSync('python3', ['-c', `
@@ -52,52 +44,14 @@ elif cmd == 'evil':
 `, ...args], { maxBuffer: 256 << 20 }).toString('utf8');
 }
 
-const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json', '.wasm': 'application/wasm' };
-
 before(async () => {
   if (!fs.existsSync(corpus)) throw new Error(`corpus not found at ${corpus}`);
-  if (process.env.FLUXPORT_E2E_NO_BUILD !== '1' || !fs.existsSync(path.join(dist, 'index.html'))) {
-    execFileSync(path.join(root, 'scripts/build-web'), { stdio: 'inherit', cwd: root });
-  }
-  execFileSync('cargo', ['build', '-q', '-p', 'fluxport-web', '--example', 'native-convert'], { stdio: 'inherit', cwd: root });
-  helper = path.join(root, 'target/debug/examples/native-convert');
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fluxport-e2e-'));
-  fs.mkdirSync(shots, { recursive: true });
-
-  server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    if (!url.pathname.startsWith(BASE_PATH)) { res.writeHead(404); return res.end(); }
-    let rel = decodeURIComponent(url.pathname.slice(BASE_PATH.length)) || 'index.html';
-    // A bare textarea, the baseline for the editor's keystroke cost (see the 1 MB test).
-    if (rel === '__bare-textarea.html') {
-      res.writeHead(200, { 'content-type': MIME['.html'] });
-      const css = url.searchParams.has('css') ? '<link rel="stylesheet" href="web/app.css">' : '';
-      const cls = url.searchParams.has('css') ? ' class="code editor"' : ' style="width:600px;height:450px"';
-      return res.end(`<!doctype html><meta charset="utf-8"><title>bare</title><link rel="icon" href="data:,">${css}<textarea data-testid="input" spellcheck="false" wrap="off"${cls}></textarea>`);
-    }
-    const file = path.join(dist, rel);
-    if (!file.startsWith(dist) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) { res.writeHead(404); return res.end(); }
-    const headers = { 'content-type': MIME[path.extname(file)] || 'application/octet-stream' };
-    // ?noworker: a policy that forbids workers, to test the on-page fallback.
-    if (url.searchParams.has('noworker')) headers['content-security-policy'] = "worker-src 'none'";
-    res.writeHead(200, headers);
-    res.end(fs.readFileSync(file));
-  });
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  port = server.address().port;
-
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-    // launch() always starts Chromium with a fresh temporary --user-data-dir.
-  });
+  env = await setUp();
+  ({ port, browser, tmp, native } = env);
 });
 
 after(async () => {
-  await browser?.close();
-  server?.close();
+  await env?.close();
   console.log('\n=== fluxport web metrics ===');
   const sizes = JSON.parse(fs.readFileSync(path.join(dist, 'sizes.json'), 'utf8'));
   for (const [k, v] of Object.entries(sizes)) console.log(`size   ${k}: ${(v.raw / 1024).toFixed(1)} KiB raw, ${(v.gzip / 1024).toFixed(1)} KiB gzip`);
@@ -106,34 +60,9 @@ after(async () => {
   fs.writeFileSync(path.join(root, 'artifacts/metrics.json'), JSON.stringify({ sizes, metrics }, null, 2));
 });
 
-/** A fresh context + page with guards: every request must stay on 127.0.0.1 (or, for
- * file:// pages, no request at all besides the page itself); no console errors. */
-async function open(t, { url = `http://127.0.0.1:${port}${BASE_PATH}`, colorScheme = 'light', viewport = { width: 1280, height: 800 }, allowErrors = false, ready = '[data-testid=load-example]' } = {}) {
-  const context = await browser.newContext({ colorScheme, viewport, acceptDownloads: true });
-  const page = await context.newPage();
-  const problems = [];
-  const fileMode = url.startsWith('file:');
-  context.on('request', (req) => {
-    const u = req.url();
-    if (fileMode) {
-      if (u !== url && !u.startsWith('data:') && !u.startsWith('blob:')) problems.push(`request from file:// page: ${u}`);
-    } else {
-      const ok = u.startsWith(`http://127.0.0.1:${port}/`) || u.startsWith('data:') || u.startsWith(`blob:http://127.0.0.1:${port}/`);
-      if (!ok) problems.push(`request left 127.0.0.1: ${u}`);
-    }
-  });
-  page.on('console', (m) => { if (m.type() === 'error' && !allowErrors) problems.push(`console error: ${m.text()}`); });
-  page.on('pageerror', (e) => { if (!allowErrors) problems.push(`page error: ${e.message}`); });
-  const t0 = Date.now();
-  await page.goto(url);
-  await page.waitForSelector(ready);
-  const readyMs = Date.now() - t0;
-  t.after(async () => {
-    await context.close();
-    assert.deepEqual(problems, [], 'no outside requests and no console errors');
-  });
-  return { page, problems, ready: readyMs };
-}
+/** A guarded page (e2e/harness.mjs `openPage`): options `url`, `colorScheme`,
+ * `viewport`, `allowErrors`, `ready`; returns `{ page, problems, ready }`. */
+const open = (t, options) => openPage(env, t, options);
 
 // The editor, the output and the diffs are CodeMirror views (web/editor.js), which draw
 // only the lines on screen: their text is read (and the editor's set, as a paste would)
@@ -330,6 +259,7 @@ test('1 MB editor: a keystroke costs what a bare textarea costs, and touches no 
       const app = name.startsWith('fluxport');
       if (app) {
         await page.waitForFunction(() => FluxportEditor.text(document.querySelector('[data-testid=output]')).length > 1000000, null, { timeout: 60000 });
+        await page.waitForSelector('html[data-paste-preflight=done]', { timeout: 60000 });
         // Until the debounce fires, a keystroke changes nothing outside the editor (whose
         // own DOM CodeMirror redraws): the app does not render (it marks each render in
         // data-renders) nor touch the DOM.
@@ -346,6 +276,9 @@ test('1 MB editor: a keystroke costs what a bare textarea costs, and touches no 
           self.fluxportWorkerPost = function (...a) { conv = performance.now(); return post.apply(this, a); };
           const done = wasm_bindgen.worker_done;
           wasm_bindgen.worker_done = function (...a) { conv = performance.now(); return done.apply(this, a); };
+          // (A conversion's pre-flight follows its answer as a second one.)
+          const pfDone = wasm_bindgen.worker_preflight_done;
+          wasm_bindgen.worker_preflight_done = function (...a) { conv = performance.now(); return pfDone.apply(this, a); };
           new MutationObserver((ms) => {
             if (conv >= last) return;
             const dt = performance.now() - last;
@@ -977,17 +910,7 @@ test('safety: a full session (paste, upload, convert, downloads) stores nothing'
 
 // ---------------------------------------------------------------- pre-flight (issue 13)
 
-const AXE = fs.readFileSync(path.join(root, 'node_modules/axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's violations on the page as it is now (the script is evaluated through the
- * DevTools protocol: the page's CSP, which forbids it, stays as it is). */
-async function axeViolations(page) {
-  await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')}`);
-  });
-}
+// axe-core: `axeViolations(page)` from e2e/harness.mjs.
 
 /** A Flux v2 HelmRelease (kept as it is by the conversion) whose chart source is `ref`. */
 const v2Release = (ref = 'charts') => `apiVersion: helm.toolkit.fluxcd.io/v2
@@ -1037,6 +960,97 @@ test('pre-flight: a repository\'s conversion is shown first, its pre-flight foll
   assert.equal(await page.locator('[data-testid=preflight-running]').count(), 0);
   assert.equal(await page.textContent('[data-testid=preflight-summary]'), summaryLine(nativePf.counts));
   assert.equal(await page.locator('[data-testid=preflight-findings] tbody tr').count(), Math.min(nativePf.findings.length, 500));
+});
+
+test('pre-flight: a paste\'s conversion is shown first, its pre-flight follows from the worker; an edit while it runs wins, and its pre-flight equals the native one', async (t) => {
+  const { page } = await open(t);
+  // What the page shows at every DOM change: `data-paste-preflight`, the renders so far,
+  // the status line, the report panel's running line, the output's length.
+  await page.evaluate(() => {
+    self.__snaps = [];
+    self.__olds = [];
+    new MutationObserver((records) => {
+      // Every value given to data-paste-preflight: the old value of each change, then
+      // the current one (a render may come after two of them).
+      for (const r of records) if (r.attributeName === 'data-paste-preflight') self.__olds.push(r.oldValue);
+      const d = document.documentElement.dataset;
+      const out = document.querySelector('[data-testid=output], [data-testid=paste-output]');
+      self.__snaps.push({
+        pf: d.pastePreflight ?? '',
+        renders: Number(d.renders),
+        status: document.querySelector('[data-testid=status]')?.textContent ?? '',
+        panel: document.querySelector('[data-testid=preflight-running]')?.textContent ?? '',
+        out: out && FluxportEditor.view(out) ? FluxportEditor.view(out).state.doc.length : 0,
+      });
+    }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true, attributeOldValue: true, attributeFilter: ['data-paste-preflight', 'data-renders'] });
+  });
+  const snaps = () => page.evaluate(() => self.__snaps);
+  const pfSeq = () => page.evaluate(() => [...self.__olds.slice(1), document.documentElement.dataset.pastePreflight]);
+  // The renders made while the pre-flight ran (Yew renders after the message: when the
+  // pre-flight's answer was already waiting, both are shown in one render).
+  const whileRunning = (all, from) => all.filter((s) => s.pf === 'running' && s.renders > from);
+  // A 2 MB paste of the synthetic repo: its pre-flight takes about as long as its
+  // conversion, long enough to see it running and to edit meanwhile.
+  const big = execFileSync('cargo', ['run', '-q', '-p', 'fluxport-bench-gen', '--', '--paste', '2000000'], { cwd: root, maxBuffer: 64 << 20 }).toString('utf8');
+  let r0 = Number(await page.getAttribute('html', 'data-renders'));
+  await setEditor(page, big);
+  await page.waitForSelector('html[data-paste-preflight=done]', { timeout: 120000 });
+  let all = await snaps();
+  assert.ok(all.some((s) => s.pf === 'running' && s.out > big.length / 2), 'the output is in its view while the pre-flight runs');
+  for (const s of whileRunning(all, r0)) assert.match(s.status, /^Converted in \d+ ms; pre-flight running…$/, 'the status says the pre-flight runs');
+  const seen = { status: whileRunning(all, r0).length > 0 };
+  assert.match(await page.textContent('[data-testid=status]'), /^Converted in \d+ ms$/);
+  assert.deepEqual(await pfSeq(), ['running', 'done']);
+  // On the Report tab, an edit: the panel says the pre-flight runs.
+  await page.click('#tab-report');
+  await page.evaluate(() => { self.__snaps = []; self.__olds = []; });
+  r0 = Number(await page.getAttribute('html', 'data-renders'));
+  await setEditor(page, big + '# edited\n');
+  await page.waitForSelector('html[data-paste-preflight=running]', { timeout: 120000 });
+  // The newest request wins: "Load example" converts at once, while the edited paste's
+  // pre-flight (likely) still runs in the worker; that pre-flight's answer is dropped.
+  await page.click('#tab-paste');
+  const count = await page.getAttribute('html', 'data-paste-count');
+  const still = await page.getAttribute('html', 'data-paste-preflight');
+  await page.click('[data-testid=load-example]');
+  const example = fs.readFileSync(path.join(root, 'crates/fluxport-web/src/example.yaml'), 'utf8');
+  const want = JSON.parse(native(['report'], example));
+  await page.waitForFunction((c) => document.documentElement.dataset.pasteCount !== c
+    && document.documentElement.dataset.pastePreflight === 'done', count, { timeout: 120000 });
+  all = await snaps();
+  for (const s of whileRunning(all, r0)) {
+    if (s.status === '') assert.equal(s.panel, 'pre-flight: running…', 'the report panel says the pre-flight runs');
+  }
+  seen.panel = whileRunning(all, r0).some((s) => s.panel !== '');
+  assert.equal(await outputText(page), native(['paste'], example));
+  // The edited paste's pre-flight never showed: running (edited), running (example), done.
+  assert.deepEqual(await pfSeq(), still === 'running' ? ['running', 'running', 'done'] : ['running', 'done', 'running', 'done']);
+  assert.ok(Number(await page.getAttribute('html', 'data-paste-preflight-ms')) > 0, 'the pre-flight ran in the worker');
+  assert.match(await page.textContent('[data-testid=status]'), /^Converted in \d+ ms$/);
+  // Again, with the edit made while the 2 MB paste still converts: its conversion and
+  // then its pre-flight reach the page after the newer request went out; neither shows.
+  await page.evaluate(() => { self.__snaps = []; self.__olds = []; });
+  const count2 = Number(await page.getAttribute('html', 'data-paste-count'));
+  await setEditor(page, big + '# again\n');
+  await page.waitForTimeout(400); // the 250 ms debounce fired: the 2 MB request is out
+  await page.click('[data-testid=load-example]');
+  await page.waitForFunction(() => document.documentElement.dataset.pastePreflight === 'done', null, { timeout: 120000 });
+  await page.waitForTimeout(3000); // time for the stale answers to arrive (and be dropped)
+  assert.deepEqual(await pfSeq(), ['running', 'done']);
+  assert.equal(Number(await page.getAttribute('html', 'data-paste-count')), count2 + 1, 'only the example was shown');
+  assert.equal(await outputText(page), native(['paste'], example));
+  // The deferred pre-flight equals the native (one-step) one: the panel and the JSON
+  // report (pre-flight and the runbook it completes) byte for byte.
+  await page.click('#tab-report');
+  assert.equal(await page.locator('[data-testid=preflight-running]').count(), 0);
+  assert.equal(await page.textContent('[data-testid=preflight-summary]'), summaryLine(want.preflight.counts));
+  assert.deepEqual(await page.$$eval('[data-testid=preflight-findings] tbody tr', (els) => els.map((e) => e.dataset.code)),
+    want.preflight.findings.map((f) => f.code));
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('text=Download JSON')]);
+  const p = path.join(tmp, 'paste-deferred-report.json');
+  await dl.saveAs(p);
+  assert.equal(fs.readFileSync(p, 'utf8'), native(['report'], example).replace(/\n$/, ''));
+  metrics['paste pre-flight deferred (2 MB synthetic)'] = `a render showed it running: status ${seen.status ? 'yes' : 'no'}, report panel ${seen.panel ? 'yes' : 'no'}; edited while running: ${still === 'running' ? 'yes' : 'no'}`;
 });
 
 test('pre-flight: a planted error shows in the report panel and the file tree; its clean twin is clean', async (t) => {

@@ -49,11 +49,7 @@
           self.postMessage({ id: m.id, panic: self.FLUXPORT_PANIC || String(err) });
           return;
         }
-        if (m.kind !== 'repo') {
-          self.postMessage({ id: m.id, json: json, ms: performance.now() - t0 });
-          return;
-        }
-        // A repository: its conversion first (shown at once), then its pre-flight.
+        // The conversion first (shown at once), then its pre-flight.
         self.postMessage({ id: m.id, json: json, ms: performance.now() - t0, more: true });
         var t1 = performance.now();
         var pf;
@@ -92,7 +88,7 @@
       var m = e.data;
       var req = inflight;
       if (m.more) {
-        // A repository's conversion; the worker stays busy with its pre-flight.
+        // A conversion; the worker stays busy with its pre-flight.
         wasm_bindgen.worker_done(req.kind, m.id, m.json, undefined, m.ms || 0);
         return;
       }
@@ -102,7 +98,7 @@
           worker.terminate();
           spawn();
         }
-        wasm_bindgen.worker_preflight_done(m.id, m.panic === undefined && m.preflight !== null ? m.preflight : undefined, m.panic, m.ms || 0);
+        wasm_bindgen.worker_preflight_done(req.kind, m.id, m.panic === undefined && m.preflight !== null ? m.preflight : undefined, m.panic, m.ms || 0);
         next();
         return;
       }

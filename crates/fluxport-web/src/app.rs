@@ -163,11 +163,16 @@ impl Component for App {
                 match (json, panic) {
                     (Some(json), _) => {
                         let t0 = browser::now();
-                        let text = std::mem::take(&mut self.paste_text);
+                        let text = &self.paste_text;
                         let input = |p: &str| (p == PASTE_PATH).then(|| text.as_bytes().to_vec());
                         match crate::wire::decode(&json, input) {
                             Ok(conv) => {
                                 browser::mark("paste-in", "worker");
+                                if !conv.preflight.running {
+                                    // Else kept until the pre-flight arrives: if the
+                                    // worker dies first, the page converts the text itself.
+                                    self.paste_text = String::new();
+                                }
                                 self.show_paste(conv, ms, browser::now() - t0)
                             }
                             Err(e) => crate::panic::show(&format!("worker answer unreadable: {e}")),
@@ -235,6 +240,32 @@ impl Component for App {
                     (None, Some(msg)) => crate::panic::show(&msg),
                     (None, None) => {}
                 }
+                true
+            }
+            Msg::PastePreflightDone(answer) => {
+                let (id, json, panic, ms) = (answer.id, answer.json, answer.panic, answer.ms);
+                if id != self.paste_seq {
+                    return false; // the pre-flight of an older paste: a newer one is on its way
+                }
+                let Some(shown) = self.paste.take() else {
+                    return false;
+                };
+                self.paste_text = String::new();
+                // A new `Rc` (the views compare it by identity).
+                let mut p = Rc::try_unwrap(shown).unwrap_or_else(|rc| (*rc).clone());
+                match (json, panic) {
+                    (Some(json), _) => match crate::wire::decode_preflight(&json, &mut p.conv) {
+                        Ok(()) => {
+                            browser::mark("paste-preflight-ms", &format!("{ms:.1}"));
+                            browser::mark("paste-preflight", "done");
+                            self.mark_paste_output(&p.conv, &output::paste_output_map(&p.conv).1);
+                        }
+                        Err(e) => crate::panic::show(&format!("worker answer unreadable: {e}")),
+                    },
+                    (None, Some(msg)) => crate::panic::show(&msg),
+                    (None, None) => {}
+                }
+                self.paste = Some(Rc::new(p));
                 true
             }
             Msg::LoadExample => {
@@ -551,9 +582,21 @@ pub fn worker_done(repo: bool, id: u32, json: Option<String>, panic: Option<Stri
     }));
 }
 
-/// The worker's pre-flight of repo request `id` (web/boot.js, after [`worker_done`]).
-pub fn worker_preflight_done(id: u32, json: Option<String>, panic: Option<String>, ms: f64) {
-    deliver(Msg::PreflightDone(WorkerAnswer {
+/// The worker's pre-flight of paste or repo request `id` (web/boot.js, after
+/// [`worker_done`]).
+pub fn worker_preflight_done(
+    repo: bool,
+    id: u32,
+    json: Option<String>,
+    panic: Option<String>,
+    ms: f64,
+) {
+    let done = if repo {
+        Msg::PreflightDone
+    } else {
+        Msg::PastePreflightDone
+    };
+    deliver(done(WorkerAnswer {
         id,
         json,
         panic,
@@ -750,16 +793,33 @@ impl App {
         }
         if let Some(v) = &self.output {
             editor::set_text(v, &out);
+        }
+        self.mark_paste_output(&conv, &starts);
+        drop(starts);
+        browser::mark(
+            "paste-preflight",
+            if conv.preflight.running {
+                "running"
+            } else {
+                "done"
+            },
+        );
+        self.paste = Some(Rc::new(Paste { conv, ms }));
+    }
+
+    /// The pre-flight findings as markers on the paste output's lines (mapped into the
+    /// pane's concatenated files); none while the pre-flight runs.
+    /// `starts`: [`output::paste_output_map`]'s file starts.
+    fn mark_paste_output(&self, conv: &Conversion, starts: &[(&str, usize)]) {
+        if let Some(v) = &self.output {
             editor::set_marks(
                 v,
                 conv.preflight
                     .findings
                     .iter()
-                    .filter_map(|f| output::line_in_pane(&starts, &f.file, f.line).map(|l| (f, l))),
+                    .filter_map(|f| output::line_in_pane(starts, &f.file, f.line).map(|l| (f, l))),
             );
         }
-        drop(starts);
-        self.paste = Some(Rc::new(Paste { conv, ms }));
     }
 
     /// Converts the uploaded files: in the conversion worker when there is one (the
@@ -922,7 +982,15 @@ impl App {
                     crate::components::plural(errors, "error"),
                     p.ms
                 ),
-                None => format!("Converted in {:.0} ms", p.ms),
+                None => format!(
+                    "Converted in {:.0} ms{}",
+                    p.ms,
+                    if p.conv.preflight.running {
+                        "; pre-flight running…"
+                    } else {
+                        ""
+                    }
+                ),
             },
             _ => String::new(),
         }

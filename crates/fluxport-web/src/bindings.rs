@@ -66,7 +66,17 @@ pub fn worker_convert(text: &str, options_json: &str, selftest_panic: bool) -> S
         panic!("self-test panic requested (#selftest-panic)");
     }
     let options: Options = serde_json::from_str(options_json).unwrap_or_default();
-    crate::wire::encode(&convert_paste(text, &options))
+    // As for a repository: the conversion goes to the page now, its pre-flight follows
+    // (`worker_preflight`), so a large paste's output is shown while it runs.
+    let input = [fluxport_core::InputFile::new(
+        crate::output::PASTE_PATH,
+        text.as_bytes().to_vec(),
+    )];
+    let (conv, pending) = fluxport_core::convert_deferred(&input, &options);
+    drop(input);
+    let json = crate::wire::encode(&conv);
+    DEFERRED.with(|d| *d.borrow_mut() = Some((conv, pending, options)));
+    json
 }
 
 /// In the worker: converts a repository given as `paths` (joined by NUL) and the files'
@@ -92,12 +102,12 @@ pub fn worker_convert_repo(paths: &str, bytes: &[u8], lens: &[u32], options_json
 }
 
 thread_local! {
-    /// In the worker: the repository conversion whose pre-flight is still to run.
+    /// In the worker: the paste or repository conversion whose pre-flight is still to run.
     static DEFERRED: std::cell::RefCell<Option<(fluxport_core::Conversion, fluxport_core::PendingPreflight, Options)>> =
         const { std::cell::RefCell::new(None) };
 }
 
-/// In the worker, right after `worker_convert_repo`: runs that conversion's pre-flight
+/// In the worker, right after `worker_convert` or `worker_convert_repo`: runs that conversion's pre-flight
 /// and returns it as [`crate::wire::encode_preflight`] JSON (`None`: nothing pending).
 #[wasm_bindgen]
 pub fn worker_preflight() -> Option<String> {
@@ -122,9 +132,16 @@ pub fn worker_done(kind: &str, id: u32, json: Option<String>, panic: Option<Stri
     crate::app::worker_done(kind == "repo", id, json, panic, ms);
 }
 
-/// On the page: the worker finished the pre-flight of repository request `id` (`json`:
-/// [`crate::wire::encode_preflight`]; `panic`: it crashed with this message).
+/// On the page: the worker finished the pre-flight of request `id` of `kind` ("paste"
+/// or "repo"; `json`: [`crate::wire::encode_preflight`]; `panic`: it crashed with this
+/// message).
 #[wasm_bindgen]
-pub fn worker_preflight_done(id: u32, json: Option<String>, panic: Option<String>, ms: f64) {
-    crate::app::worker_preflight_done(id, json, panic, ms);
+pub fn worker_preflight_done(
+    kind: &str,
+    id: u32,
+    json: Option<String>,
+    panic: Option<String>,
+    ms: f64,
+) {
+    crate::app::worker_preflight_done(kind == "repo", id, json, panic, ms);
 }

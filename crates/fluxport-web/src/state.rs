@@ -45,6 +45,9 @@ pub enum Msg {
     PreflightDone(WorkerAnswer),
     /// The worker's answer to a paste request (see [`crate::app::worker_done`]).
     PasteDone(WorkerAnswer),
+    /// The worker's pre-flight of a paste request, sent after its conversion (see
+    /// [`crate::app::worker_preflight_done`]).
+    PastePreflightDone(WorkerAnswer),
     LoadExample,
     /// Show a finding's line: open its file (the paste editor or output, or the repo
     /// file), scroll the editor or diff to `line` and mark it.
@@ -102,6 +105,7 @@ pub struct Target {
     pub side: crate::editor::Side,
 }
 
+#[derive(Clone)]
 pub struct Paste {
     pub conv: Conversion,
     pub ms: f64,
