@@ -440,10 +440,9 @@ pub fn split_documents(text: &str) -> Vec<(usize, usize)> {
         marks.extend(text.match_indices(needle).map(|(i, _)| i + 1));
     }
     marks.sort_unstable();
+    // Each mark is a line start, and a chunk only ever ends at one: every mark is at or
+    // after `start`.
     for pos in marks {
-        if pos < start {
-            continue; // inside a chunk a `...` line already ended
-        }
         let line_end = memchr_nl(text, pos);
         let line = &text[pos..line_end];
         let is_marker = |m: &str| {

@@ -18,13 +18,17 @@ use crate::yaml::{Node, Parsed};
 /// text `out` whose tree a stage kept when it generated it (`GeneratedTrees`): its
 /// chunk is the generated text exactly, after whole lines that hold no node (its `---`
 /// line, a header comment, blank lines). The load takes a donor's document only for a
-/// chunk with the same text (`load::load_file_reusing`).
-fn add_generated(out: &str, trees: &mut GeneratedTrees, donor: &mut LoadedFile) {
+/// chunk with the same text (`load::load_file_reusing`). `donor_lines`: as for
+/// [`add_donor_doc`].
+fn add_generated(
+    out: &str,
+    trees: &mut GeneratedTrees,
+    donor: &mut LoadedFile,
+    donor_lines: &mut usize,
+) {
     if trees.is_empty() {
         return;
     }
-    // Lines of the donor's text so far, counted once and then per added chunk.
-    let mut donor_lines = donor.text.as_deref().map_or(0, count_lines);
     for (start, end) in crate::repo::load::split_documents(out) {
         let chunk = &out[start..end];
         let mut prefix = 0;
@@ -46,7 +50,7 @@ fn add_generated(out: &str, trees: &mut GeneratedTrees, donor: &mut LoadedFile) 
             }
         };
         let Some(root) = tree else { continue };
-        add_donor_doc(donor, chunk, root, prefix, &mut donor_lines);
+        add_donor_doc(donor, chunk, root, prefix, donor_lines);
     }
 }
 
@@ -255,11 +259,12 @@ pub fn assemble(
                 donor.text = Some(text);
                 donor.docs = lend;
             }
+            // Lines of the donor's text so far, counted once and then per added chunk.
             let mut donor_lines = donor.text.as_deref().map_or(0, count_lines);
             for (chunk, root) in edited {
                 add_donor_doc(&mut donor, &chunk, root, 0, &mut donor_lines);
             }
-            add_generated(&out, &mut ctx.generated, &mut donor);
+            add_generated(&out, &mut ctx.generated, &mut donor, &mut donor_lines);
             if !donor.docs.is_empty() {
                 kept.push(donor);
             }
@@ -285,7 +290,7 @@ pub fn assemble(
         }
         if keep_parsed {
             let mut donor = donor_for(path, "\n");
-            add_generated(&text, &mut ctx.generated, &mut donor);
+            add_generated(&text, &mut ctx.generated, &mut donor, &mut 0);
             if !donor.docs.is_empty() {
                 kept.push(donor);
             }

@@ -159,10 +159,12 @@ impl Walk<'_> {
         Some((pos as usize, lines))
     }
 
-    fn deletion_holding(&self, start: usize, end: usize) -> bool {
+    /// True if a deletion removes the whole entry `e` (its key and value).
+    fn deletes(&self, e: &Entry) -> bool {
+        let (start, end) = (e.key.start(), e.key.end().max(e.value.end()));
         self.edits
             .iter()
-            .any(|e| matches!(e.kind, Kind::Delete { .. }) && e.start <= start && end <= e.end)
+            .any(|d| matches!(d.kind, Kind::Delete { .. }) && d.start <= start && end <= d.end)
     }
 
     fn insertion(&mut self, at: usize, kind: Kind) -> Option<&mut Edit> {
@@ -206,29 +208,25 @@ impl Walk<'_> {
                 }
             }
             Value::Map { entries, .. } => {
-                let mut kept: Vec<Entry> = Vec::with_capacity(entries.len());
-                let removed_any = entries
-                    .iter()
-                    .any(|e| self.deletion_holding(e.key.start(), e.key.end().max(e.value.end())));
-                if removed_any && !from_first_key {
-                    // A flow mapping, or one that starts at a tag.
-                    return None;
-                }
-                let list = std::mem::take(entries).into_vec();
-                for mut e in list {
-                    if self.deletion_holding(e.key.start(), e.key.end().max(e.value.end())) {
-                        continue;
+                // Deleted entries leave first (their spans are still the input's); a
+                // mapping that loses none keeps its allocation.
+                if entries.iter().any(|e| self.deletes(e)) {
+                    if !from_first_key {
+                        return None; // a flow mapping, or one that starts at a tag
                     }
-                    self.entry(&mut e)?;
-                    kept.push(e);
+                    let mut list = std::mem::take(entries).into_vec();
+                    list.retain(|e| !self.deletes(e));
+                    *entries = list.into_boxed_slice();
+                }
+                for e in entries.iter_mut() {
+                    self.entry(e)?;
                 }
                 if from_first_key {
-                    let first = &kept.first()?.key;
+                    let first = &entries.first()?.key;
                     n.start = first.start;
                     n.line = first.line;
                     n.col = first.col;
                 }
-                *entries = kept.into_boxed_slice();
             }
         }
         if meta.flow() {
@@ -245,10 +243,7 @@ impl Walk<'_> {
         let empties = e.value.is_map()
             && !e.value.meta().flow()
             && self.insertion(colon, Kind::EmptyMap).is_some()
-            && e.value
-                .entries()
-                .iter()
-                .all(|x| self.deletion_holding(x.key.start(), x.key.end().max(x.value.end())));
+            && e.value.entries().iter().all(|x| self.deletes(x));
         self.node(&mut e.key)?;
         if !empties {
             return self.node(&mut e.value);
