@@ -6,8 +6,7 @@
 
 mod common;
 
-use common::{block_values, first_marker_place, read_dir_inputs, shared};
-use fluxport_core::repo::load::split_documents;
+use common::{block_values, corpus_yaml_documents, first_marker_place};
 use fluxport_core::text::{indent_of, LineIndex, TextEdit};
 use fluxport_core::yaml::emit::{render, render_tree, GeneratedTrees, Out};
 use fluxport_core::yaml::raw::copy_node_with_tree;
@@ -30,57 +29,47 @@ fn as_values(copied: &(RawText, Option<Node>)) -> Out {
 
 #[test]
 fn copied_trees_are_the_parse_of_the_copy_over_the_corpus() {
-    let mut inputs = read_dir_inputs(&shared().join("corpus/v1"));
-    inputs.extend(read_dir_inputs(&shared().join("corpus/repos")));
     let (mut checked, mut refused) = (0usize, 0usize);
-    for f in &inputs {
-        let Ok(text) = std::str::from_utf8(&f.bytes) else {
+    for (path, doc) in corpus_yaml_documents() {
+        let doc = doc.as_str();
+        let Ok(parsed) = parse_document(doc, 64, 1000) else {
             continue;
         };
-        if !(f.path.ends_with(".yaml") || f.path.ends_with(".yml")) {
-            continue;
-        }
-        for (s, e) in split_documents(text) {
-            let doc = &text[s..e];
-            let Ok(parsed) = parse_document(doc, 64, 1000) else {
-                continue;
-            };
-            let Some(root) = parsed.root else { continue };
-            let idx = LineIndex::new(doc);
-            let mut values = Vec::new();
-            block_values(&root, &mut values);
-            for (key, value) in values {
-                let key_line = idx.line_start(idx.line_of(key.start()));
-                let parent = indent_of(&doc[key_line..]);
-                let marker = first_marker_place(value, doc)
-                    .map(|n| {
-                        vec![TextEdit::replace(
-                            n.end(),
-                            n.end(),
-                            " # {\"$imagepolicy\": \"ns:p\"}",
-                        )]
-                    })
-                    .unwrap_or_default();
-                for edits in [Vec::new(), marker] {
-                    let copied = copy_node_with_tree(doc, &idx, value, parent, 4, &edits, true);
-                    if copied.1.is_none() {
-                        refused += 1;
-                        continue;
-                    }
-                    for nl in ["\n", "\r\n"] {
-                        let out = as_values(&copied);
-                        let (written, tree) = render_tree(&out, nl);
-                        let fresh = parse_document(&written, 64, 1000).unwrap_or_else(|e| {
-                            panic!("{}: the copy does not parse: {e:?}\n{written}", f.path)
-                        });
-                        assert!(
+        let Some(root) = parsed.root else { continue };
+        let idx = LineIndex::new(doc);
+        let mut values = Vec::new();
+        block_values(&root, &mut values);
+        for (key, value) in values {
+            let key_line = idx.line_start(idx.line_of(key.start()));
+            let parent = indent_of(&doc[key_line..]);
+            let marker = first_marker_place(value, doc)
+                .map(|n| {
+                    vec![TextEdit::replace(
+                        n.end(),
+                        n.end(),
+                        " # {\"$imagepolicy\": \"ns:p\"}",
+                    )]
+                })
+                .unwrap_or_default();
+            for edits in [Vec::new(), marker] {
+                let copied = copy_node_with_tree(doc, &idx, value, parent, 4, &edits, true);
+                if copied.1.is_none() {
+                    refused += 1;
+                    continue;
+                }
+                for nl in ["\n", "\r\n"] {
+                    let out = as_values(&copied);
+                    let (written, tree) = render_tree(&out, nl);
+                    let fresh = parse_document(&written, 64, 1000).unwrap_or_else(|e| {
+                        panic!("{}: the copy does not parse: {e:?}\n{written}", path)
+                    });
+                    assert!(
                             tree.as_ref() == fresh.root.as_ref(),
                             "{}: a copied tree is not the parse of the copy:\n{written}\n{tree:?}\n{:?}",
-                            f.path,
+                            path,
                             fresh.root
                         );
-                        checked += 1;
-                    }
+                    checked += 1;
                 }
             }
         }

@@ -7,8 +7,7 @@
 
 mod common;
 
-use common::{block_values, first_marker_place, read_dir_inputs, shared};
-use fluxport_core::repo::load::split_documents;
+use common::{block_values, corpus_yaml_documents, first_marker_place};
 use fluxport_core::text::{apply_edits, LineIndex, TextEdit};
 use fluxport_core::yaml::edited::edited_tree;
 use fluxport_core::yaml::{parse_document, Node};
@@ -98,67 +97,59 @@ fn edited_trees_are_the_parse_of_the_edited_text_over_the_corpus_crlf() {
 }
 
 fn corpus(nl: &str) {
-    let mut inputs = read_dir_inputs(&shared().join("corpus/v1"));
-    inputs.extend(read_dir_inputs(&shared().join("corpus/repos")));
     let (mut checked, mut refused) = (0usize, 0usize);
-    for f in &inputs {
-        let Ok(text) = std::str::from_utf8(&f.bytes) else {
-            continue;
-        };
-        if !(f.path.ends_with(".yaml") || f.path.ends_with(".yml")) || text.contains('\r') {
+    for (path, doc) in corpus_yaml_documents() {
+        // Line ends are the test's: a document with a CR of its own is left out.
+        if doc.contains('\r') {
             continue;
         }
-        for (s, e) in split_documents(text) {
-            {
-                let doc = text[s..e].replace('\n', nl);
-                let Ok(parsed) = parse_document(&doc, 64, 1000) else {
+        let doc = doc.replace('\n', nl);
+        let Ok(parsed) = parse_document(&doc, 64, 1000) else {
+            continue;
+        };
+        let Some(root) = parsed.root else { continue };
+        if !parsed.duplicates.is_empty() {
+            continue;
+        }
+        let idx = LineIndex::new(&doc);
+        let mut maps = Vec::new();
+        block_values(&root, &mut maps);
+        maps.retain(|(_, v)| v.is_map());
+        // Each try clones and parses the whole document: at most 8 mappings of a
+        // document, spread over it, keep this linear in the corpus.
+        let step = maps.len().div_ceil(8).max(1);
+        for (key, value) in maps.into_iter().step_by(step) {
+            for edits in edit_sets(&doc, &idx, &root, key, value) {
+                let Some(tree) = edited_tree(root.clone(), &doc, &edits) else {
+                    refused += 1;
                     continue;
                 };
-                let Some(root) = parsed.root else { continue };
-                if !parsed.duplicates.is_empty() {
-                    continue;
-                }
-                let idx = LineIndex::new(&doc);
-                let mut maps = Vec::new();
-                block_values(&root, &mut maps);
-                maps.retain(|(_, v)| v.is_map());
-                // Each try clones and parses the whole document: at most 8 mappings of a
-                // document, spread over it, keep this linear in the corpus.
-                let step = maps.len().div_ceil(8).max(1);
-                for (key, value) in maps.into_iter().step_by(step) {
-                    for edits in edit_sets(&doc, &idx, &root, key, value) {
-                        let Some(tree) = edited_tree(root.clone(), &doc, &edits) else {
-                            refused += 1;
-                            continue;
-                        };
-                        let written = apply_edits(&doc, &edits);
-                        let fresh = parse_document(&written, 64, 1000).unwrap_or_else(|e| {
-                            panic!(
-                                "{}: a tree for text that does not parse: {e:?}\n{written}",
-                                f.path
-                            )
-                        });
-                        if Some(&tree) != fresh.root.as_ref() {
-                            let (a, b) = (
-                                format!("{tree:?}"),
-                                format!("{:?}", fresh.root.as_ref().unwrap()),
-                            );
-                            let at = a
-                                .bytes()
-                                .zip(b.bytes())
-                                .position(|(x, y)| x != y)
-                                .unwrap_or(0);
-                            let from = at.saturating_sub(300);
-                            panic!(
+                let written = apply_edits(&doc, &edits);
+                let fresh = parse_document(&written, 64, 1000).unwrap_or_else(|e| {
+                    panic!(
+                        "{}: a tree for text that does not parse: {e:?}\n{written}",
+                        path
+                    )
+                });
+                if Some(&tree) != fresh.root.as_ref() {
+                    let (a, b) = (
+                        format!("{tree:?}"),
+                        format!("{:?}", fresh.root.as_ref().unwrap()),
+                    );
+                    let at = a
+                        .bytes()
+                        .zip(b.bytes())
+                        .position(|(x, y)| x != y)
+                        .unwrap_or(0);
+                    let from = at.saturating_sub(300);
+                    panic!(
                                 "{}: an edited tree is not the parse of the edited text:\n{written:?}\nedits {edits:?}\nedited …{}\nparsed …{}",
-                                f.path,
+                                path,
                                 &a[from..(at + 200).min(a.len())],
                                 &b[from..(at + 200).min(b.len())]
                             );
-                        }
-                        checked += 1;
-                    }
                 }
+                checked += 1;
             }
         }
     }

@@ -285,3 +285,23 @@ pub fn first_marker_place<'a>(
     (plain && node.as_str().is_some_and(|s| !s.is_empty()) && rest.trim().is_empty())
         .then_some(node)
 }
+
+/// Every YAML document of the real files in ../shared/corpus/v1 and corpus/repos, as
+/// (file path, document text), for the corpus-wide tree tests.
+pub fn corpus_yaml_documents() -> Vec<(String, String)> {
+    let mut inputs = read_dir_inputs(&shared().join("corpus/v1"));
+    inputs.extend(read_dir_inputs(&shared().join("corpus/repos")));
+    let mut out = Vec::new();
+    for f in &inputs {
+        let Ok(text) = std::str::from_utf8(&f.bytes) else {
+            continue;
+        };
+        if !(f.path.ends_with(".yaml") || f.path.ends_with(".yml")) {
+            continue;
+        }
+        for (s, e) in split_documents(text) {
+            out.push((f.path.clone(), text[s..e].to_string()));
+        }
+    }
+    out
+}
