@@ -52,6 +52,11 @@ fn label_shape(s: &str, first_letter: bool) -> Option<&'static str> {
     None
 }
 
+/// `is N characters long (at most max)` when `s` is longer than `max` bytes.
+fn too_long(s: &str, max: usize) -> Option<String> {
+    (s.len() > max).then(|| format!("is {} characters long (at most {max})", s.len()))
+}
+
 /// Why `s` is not an RFC 1123 label (`IsDNS1123Label`), if it is not.
 pub fn label_error(s: &str) -> Option<String> {
     label_of_kind(s, false)
@@ -67,11 +72,8 @@ fn label_of_kind(s: &str, rfc1035: bool) -> Option<String> {
     if s.is_empty() {
         return Some("is empty".into());
     }
-    if s.len() > MAX_LABEL {
-        return Some(format!(
-            "is {} characters long (at most {MAX_LABEL})",
-            s.len()
-        ));
+    if let Some(e) = too_long(s, MAX_LABEL) {
+        return Some(e);
     }
     label_shape(s, rfc1035).map(str::to_string)
 }
@@ -81,11 +83,8 @@ pub fn subdomain_error(s: &str) -> Option<String> {
     if s.is_empty() {
         return Some("is empty".into());
     }
-    if s.len() > MAX_SUBDOMAIN {
-        return Some(format!(
-            "is {} characters long (at most {MAX_SUBDOMAIN})",
-            s.len()
-        ));
+    if let Some(e) = too_long(s, MAX_SUBDOMAIN) {
+        return Some(e);
     }
     for part in s.split('.') {
         if part.is_empty() {
@@ -153,11 +152,8 @@ pub fn label_value_error(s: &str) -> Option<String> {
     if s.is_empty() {
         return None;
     }
-    if s.len() > MAX_LABEL {
-        return Some(format!(
-            "is {} characters long (at most {MAX_LABEL})",
-            s.len()
-        ));
+    if let Some(e) = too_long(s, MAX_LABEL) {
+        return Some(e);
     }
     qualified_shape(s).map(str::to_string)
 }
