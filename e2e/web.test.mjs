@@ -1029,16 +1029,32 @@ test('pre-flight: a paste\'s conversion is shown first, its pre-flight follows f
   assert.match(await page.textContent('[data-testid=status]'), /^Converted in \d+ ms$/);
   // Again, with the edit made while the 2 MB paste still converts: its conversion and
   // then its pre-flight reach the page after the newer request went out; neither shows.
-  await page.evaluate(() => { self.__snaps = []; self.__olds = []; });
-  const count2 = Number(await page.getAttribute('html', 'data-paste-count'));
-  await setEditor(page, big + '# again\n');
-  await page.waitForTimeout(400); // the 250 ms debounce fired: the 2 MB request is out
-  await page.click('[data-testid=load-example]');
-  await page.waitForFunction(() => document.documentElement.dataset.pastePreflight === 'done', null, { timeout: 120000 });
-  await page.waitForTimeout(3000); // time for the stale answers to arrive (and be dropped)
-  assert.deepEqual(await pfSeq(), ['running', 'done']);
-  assert.equal(Number(await page.getAttribute('html', 'data-paste-count')), count2 + 1, 'only the example was shown');
-  assert.equal(await outputText(page), native(['paste'], example));
+  // On a busy machine the click can land only after the 2 MB answer arrived (then it is
+  // not stale and is shown, before the example): that attempt is checked for order and
+  // tried again, and one attempt must have had the stale answers dropped.
+  let dropped = false;
+  for (let attempt = 0; attempt < 5 && !dropped; attempt++) {
+    await page.evaluate(() => { self.__snaps = []; self.__olds = []; });
+    const count2 = Number(await page.getAttribute('html', 'data-paste-count'));
+    await setEditor(page, big + `# again ${attempt}\n`);
+    await page.waitForTimeout(400); // the 250 ms debounce fired: the 2 MB request is out
+    await page.click('[data-testid=load-example]');
+    await page.waitForFunction(() => document.documentElement.dataset.pastePreflight === 'done', null, { timeout: 120000 });
+    await page.waitForTimeout(3000); // time for the stale answers to arrive (and be dropped)
+    const shown = Number(await page.getAttribute('html', 'data-paste-count')) - count2;
+    if (shown === 1) {
+      assert.deepEqual(await pfSeq(), ['running', 'done']);
+      dropped = true;
+    } else {
+      assert.equal(shown, 2, 'the 2 MB paste, then the example');
+      assert.ok(
+        ['running,done,running,done', 'running,running,done'].includes(String(await pfSeq())),
+        `the 2 MB paste shown before the example: ${await pfSeq()}`,
+      );
+    }
+    assert.equal(await outputText(page), native(['paste'], example));
+  }
+  assert.ok(dropped, 'in one of 5 attempts the example was clicked while the 2 MB paste converted, and its answers were dropped');
   // The deferred pre-flight equals the native (one-step) one: the panel and the JSON
   // report (pre-flight and the runbook it completes) byte for byte.
   await page.click('#tab-report');
